@@ -1,0 +1,102 @@
+// k-means bindings: numpy arrays -> pointers, the GIL released around every kernel.
+// The Python package has validated shapes, dtypes, contiguity and values before these run.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "kmix/kmeans_driver.hpp"
+
+namespace py = pybind11;
+using kmix::index_t;
+
+namespace {
+
+template <class T>
+using carray = py::array_t<T, py::array::c_style>;
+
+template <class T>
+const T* optional_ptr(const py::object& a) {
+  return a.is_none() ? nullptr : a.cast<carray<T>>().data();
+}
+
+template <class T>
+void bind_kmeans(py::module_& m) {
+  m.def("lloyd",
+        [](carray<T> X, py::object sample_weight, carray<T> centers_init, index_t max_iter,
+           double tol, bool verbose, int n_threads) {
+          const index_t n = X.shape(0), d = X.shape(1), k = centers_init.shape(0);
+          carray<T> centers({k, d});
+          std::copy(centers_init.data(), centers_init.data() + k * d, centers.mutable_data());
+          py::array_t<int> labels(n);
+          const T* w = optional_ptr<T>(sample_weight);
+          kmix::LloydResult r;
+          {
+            py::gil_scoped_release nogil;
+            r = kmix::lloyd<T>(X.data(), w, n, d, centers.mutable_data(), k, max_iter, tol, verbose,
+                               n_threads, labels.mutable_data());
+          }
+          return py::make_tuple(centers, labels, r.inertia, r.n_iter, r.strict, r.iter_inertia,
+                                r.iter_shift);
+        },
+        py::arg("X"), py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"),
+        py::arg("tol"), py::arg("verbose"), py::arg("n_threads"));
+
+  m.def("kmeans_plusplus",
+        [](carray<T> X, carray<T> sample_weight, index_t k, index_t first, carray<double> uniforms,
+           index_t n_trials, int n_threads) {
+          py::array_t<index_t> chosen(k);
+          {
+            py::gil_scoped_release nogil;
+            kmix::kmeans_plusplus<T>(X.data(), sample_weight.data(), X.shape(0), X.shape(1), k, first,
+                                     uniforms.data(), n_trials, n_threads, chosen.mutable_data());
+          }
+          return chosen;
+        },
+        py::arg("X"), py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"),
+        py::arg("uniforms"), py::arg("n_trials"), py::arg("n_threads"));
+
+  m.def("assign",
+        [](carray<T> X, carray<T> centers, int n_threads) {
+          const index_t n = X.shape(0);
+          py::array_t<int> labels(n);
+          {
+            py::gil_scoped_release nogil;
+            kmix::kmeans_kernels_for<T>().lloyd_step(X.data(), nullptr, n, X.shape(1), centers.data(),
+                                                     centers.shape(0), labels.mutable_data(), nullptr,
+                                                     nullptr, nullptr, n_threads);
+          }
+          return labels;
+        },
+        py::arg("X"), py::arg("centers"), py::arg("n_threads"));
+
+  m.def("inertia",
+        [](carray<T> X, py::object sample_weight, carray<T> centers, py::array_t<int, py::array::c_style> labels,
+           int n_threads) {
+          const T* w = optional_ptr<T>(sample_weight);
+          py::gil_scoped_release nogil;
+          return kmix::kmeans_kernels_for<T>().inertia(X.data(), w, X.shape(0), X.shape(1),
+                                                       centers.data(), labels.data(), n_threads);
+        },
+        py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"),
+        py::arg("n_threads"));
+
+  m.def("sq_distances",
+        [](carray<T> X, carray<T> centers, int n_threads) {
+          const index_t n = X.shape(0), k = centers.shape(0);
+          carray<T> out({n, k});
+          {
+            py::gil_scoped_release nogil;
+            kmix::kmeans_kernels_for<T>().sq_distances(X.data(), n, X.shape(1), centers.data(), k,
+                                                       out.mutable_data(), n_threads);
+          }
+          return out;
+        },
+        py::arg("X"), py::arg("centers"), py::arg("n_threads"));
+}
+
+}  // namespace
+
+void register_kmeans(py::module_& m) {
+  bind_kmeans<float>(m);
+  bind_kmeans<double>(m);
+}

@@ -1,0 +1,162 @@
+// k-means kernels: the Lloyd step (assignment + weighted center sums), inertia, distances for
+// transform and empty-cluster relocation, and the two passes of greedy k-means++ seeding.
+// Compiled once per ISA level into kmix::KMIX_ISA_NS; the iteration logic that calls them is in
+// kmeans_driver.cpp. Sums are float64 per fixed block, combined in block order (parallel.hpp).
+#pragma once
+#include <cstdlib>
+#include <new>
+
+#include "kmix/distances.hpp"
+#include "kmix/isa.hpp"
+
+namespace kmix {
+namespace KMIX_ISA_NS {
+
+// Centers in the tile layout, in memory owned for one kernel call.
+template <class T>
+struct PackedCenters {
+  T* data;
+  PackedCenters(const T* C, index_t k, index_t d)
+      : data(static_cast<T*>(std::malloc(sizeof(T) * packed_size<T>(k, d)))) {
+    if (!data) throw std::bad_alloc();
+    pack_centers(C, k, d, data);
+  }
+  ~PackedCenters() { std::free(data); }
+  PackedCenters(const PackedCenters&) = delete;
+  PackedCenters& operator=(const PackedCenters&) = delete;
+};
+
+template <class T>
+index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
+                   double* sums, double* weights, double* scratch, int threads) {
+  const PackedCenters<T> packed(C, k, d);
+  const Blocks blocks = lloyd_blocks(n, k, d);
+  const index_t stride = k * d + k;
+  const bool update = sums != nullptr;
+  index_t changed = 0;
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : changed) if (blocks.count > 1)
+  for (index_t b = 0; b < blocks.count; ++b) {
+    double* bsum = update ? scratch + b * stride : nullptr;
+    double* bweight = update ? bsum + k * d : nullptr;
+    if (update)
+      for (index_t e = 0; e < stride; ++e) bsum[e] = 0.0;
+    int lab[kRowChunk];
+    const index_t end = blocks.end(b, n);
+    for (index_t start = blocks.begin(b); start < end; start += kRowChunk) {
+      const index_t m = end - start < kRowChunk ? end - start : kRowChunk;
+      nearest_rows<T>(X + start * d, m, d, packed.data, k, lab);
+      for (index_t i = 0; i < m; ++i) {
+        const int c = lab[i];
+        changed += labels[start + i] != c;
+        labels[start + i] = c;
+        if (update) {
+          const double wi = w ? double(w[start + i]) : 1.0;
+          const T* x = X + (start + i) * d;
+          double* s = bsum + c * d;
+          for (index_t j = 0; j < d; ++j) s[j] += double(x[j]) * wi;
+          bweight[c] += wi;
+        }
+      }
+    }
+  }
+  if (update) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (k * d > 4096)
+    for (index_t e = 0; e < stride; ++e) {
+      double s = 0.0;
+      for (index_t b = 0; b < blocks.count; ++b) s += scratch[b * stride + e];
+      if (e < k * d) sums[e] = s; else weights[e - k * d] = s;
+    }
+  }
+  return changed;
+}
+
+// Σ over fixed blocks of f(i), blocks combined in order.
+template <class F>
+double block_sum(index_t n, int threads, F f) {
+  constexpr index_t kMaxBlocks = 256;
+  const Blocks blocks = fixed_blocks(n, kMaxBlocks);
+  double part[kMaxBlocks];
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1)
+  for (index_t b = 0; b < blocks.count; ++b) {
+    double s = 0.0;
+    for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i) s += f(i);
+    part[b] = s;
+  }
+  double total = 0.0;
+  for (index_t b = 0; b < blocks.count; ++b) total += part[b];
+  return total;
+}
+
+template <class T>
+double inertia(const T* X, const T* w, index_t n, index_t d, const T* C, const int* labels, int threads) {
+  return block_sum(n, threads, [&](index_t i) {
+    const double s = sq_dist(X + i * d, C + index_t(labels[i]) * d, d);
+    return w ? s * double(w[i]) : s;
+  });
+}
+
+template <class T>
+void dist_to_assigned(const T* X, index_t n, index_t d, const T* C, const int* labels, double* out,
+                      int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > kRowChunk)
+  for (index_t i = 0; i < n; ++i) out[i] = sq_dist(X + i * d, C + index_t(labels[i]) * d, d);
+}
+
+template <class T>
+void sq_distances(const T* X, index_t n, index_t d, const T* C, index_t k, T* out, int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (n * k > 4096)
+  for (index_t i = 0; i < n; ++i)
+    for (index_t c = 0; c < k; ++c) out[i * k + c] = T(sq_dist(X + i * d, C + c * d, d));
+}
+
+template <class T>
+void seeding_pots(const T* X, const T* w, index_t n, index_t d, const double* closest,
+                  const index_t* cand, index_t m, double* pots, int threads) {
+  constexpr index_t kMaxBlocks = 256, kMaxCand = 64;
+  const Blocks blocks = fixed_blocks(n, kMaxBlocks);
+  double part[kMaxBlocks][kMaxCand];
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1)
+  for (index_t b = 0; b < blocks.count; ++b) {
+    for (index_t t = 0; t < m; ++t) part[b][t] = 0.0;
+    for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i) {
+      const double wi = double(w[i]);
+      for (index_t t = 0; t < m; ++t) {
+        double s = sq_dist(X + i * d, X + cand[t] * d, d);
+        if (closest[i] < s) s = closest[i];
+        part[b][t] += wi * s;
+      }
+    }
+  }
+  for (index_t t = 0; t < m; ++t) {
+    double total = 0.0;
+    for (index_t b = 0; b < blocks.count; ++b) total += part[b][t];
+    pots[t] = total;
+  }
+}
+
+template <class T>
+void seeding_update(const T* X, const T* w, index_t n, index_t d, index_t c, double* closest,
+                    double* block_sums, int threads) {
+  const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+#pragma omp parallel for schedule(static) num_threads(threads) if (n_blocks > 1)
+  for (index_t b = 0; b < n_blocks; ++b) {
+    const index_t end = (b + 1) * kSeedingBlock < n ? (b + 1) * kSeedingBlock : n;
+    double s = 0.0;
+    for (index_t i = b * kSeedingBlock; i < end; ++i) {
+      const double dist = sq_dist(X + i * d, X + c * d, d);
+      if (dist < closest[i]) closest[i] = dist;
+      s += double(w[i]) * closest[i];
+    }
+    block_sums[b] = s;
+  }
+}
+
+template <class T>
+KMeansKernels<T> kmeans_table() {
+  return KMeansKernels<T>{&lloyd_step<T>,   &inertia<T>,      &dist_to_assigned<T>,
+                          &sq_distances<T>, &seeding_pots<T>, &seeding_update<T>};
+}
+
+}  // namespace KMIX_ISA_NS
+}  // namespace kmix

@@ -1,0 +1,60 @@
+// Chunking and thread counts shared by every kernel.
+//
+// Determinism rule: work is split into blocks whose bounds depend only on the problem size,
+// never on the thread count; each block writes its own partial result and the partials are
+// combined in block order. So a result is bit-identical for 1 thread or 64.
+//
+// Everything here has internal linkage (static): this header is compiled into every ISA variant,
+// and a shared inline symbol could otherwise be linked from an AVX-512 object into the baseline.
+#pragma once
+#include <cstdint>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace kmix {
+
+using index_t = std::int64_t;
+
+// Rows handed to one distance tile at a time (the same 256 scikit-learn's Lloyd loop uses).
+static constexpr index_t kRowChunk = 256;
+
+// Partial-sum buffers for one reduction stay under this many doubles in total.
+static constexpr index_t kReductionBudget = index_t(1) << 22;  // 32 MiB
+
+struct Blocks {
+  index_t count;  // number of blocks
+  index_t rows;   // rows per block (a multiple of kRowChunk), last block may be shorter
+  index_t begin(index_t b) const { return b * rows; }
+  index_t end(index_t b, index_t n) const { return (b + 1) * rows < n ? (b + 1) * rows : n; }
+};
+
+// Split n rows into at most max_blocks blocks of whole row chunks; each block will own
+// `doubles_per_block` partial sums, and all of them together stay under kReductionBudget.
+static inline Blocks fixed_blocks(index_t n, index_t max_blocks, index_t doubles_per_block = 1) {
+  index_t by_memory = kReductionBudget / (doubles_per_block > 0 ? doubles_per_block : 1);
+  if (max_blocks > by_memory) max_blocks = by_memory;
+  if (max_blocks < 1) max_blocks = 1;
+  index_t rows = (n + max_blocks - 1) / max_blocks;
+  rows = ((rows + kRowChunk - 1) / kRowChunk) * kRowChunk;
+  if (rows < kRowChunk) rows = kRowChunk;
+  return Blocks{n > 0 ? (n + rows - 1) / rows : 0, rows};
+}
+
+static inline int resolve_threads(int requested) {
+#ifdef _OPENMP
+  return requested > 0 ? requested : omp_get_max_threads();
+#else
+  (void)requested;
+  return 1;
+#endif
+}
+
+}  // namespace kmix
+
+namespace kmix {
+// Blocks of a Lloyd step: each owns k·d center sums and k weights.
+static inline Blocks lloyd_blocks(index_t n, index_t k, index_t d) {
+  return fixed_blocks(n, 256, k * d + k);
+}
+}  // namespace kmix

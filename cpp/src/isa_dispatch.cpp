@@ -1,0 +1,87 @@
+// Which ISA variant of the kernels runs: the best this CPU and OS support, unless lowered
+// through select_isa (the Python package calls it for KMIX_ISA).
+#include <atomic>
+
+#include "kmix/isa.hpp"
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
+#define KMIX_X86 1
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <immintrin.h>
+#include <intrin.h>
+#endif
+#endif
+
+namespace kmix {
+namespace {
+
+#if defined(KMIX_X86)
+#if defined(_MSC_VER) && !defined(__clang__)
+// cpuid feature bits plus the OS's saved register state (xgetbv), as GCC's __builtin_cpu_supports.
+bool cpu_has(bool want512) {
+  int r[4];
+  __cpuid(r, 0);
+  if (r[0] < 7) return false;
+  __cpuidex(r, 1, 0);
+  const bool osxsave = r[2] & (1 << 27), fma = r[2] & (1 << 12);
+  if (!osxsave || !fma) return false;
+  const unsigned long long xcr0 = _xgetbv(0);
+  __cpuidex(r, 7, 0);
+  const bool avx2 = (r[1] & (1 << 5)) && (xcr0 & 0x6) == 0x6;
+  if (!want512) return avx2;
+  const unsigned b = unsigned(r[1]);
+  const bool f = b & (1u << 16), dq = b & (1u << 17), bw = b & (1u << 30), vl = b & (1u << 31);
+  return avx2 && f && dq && bw && vl && (xcr0 & 0xE6) == 0xE6;
+}
+#else
+bool cpu_has(bool want512) {
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!want512) return avx2;
+  return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}
+#endif
+#endif
+
+std::vector<const IsaKernels*> supported() {
+  std::vector<const IsaKernels*> out{&baseline::kmeans_kernels()};
+#if defined(KMIX_X86) && defined(KMIX_HAVE_AVX2)
+  if (cpu_has(false)) out.push_back(&avx2::kmeans_kernels());
+#endif
+#if defined(KMIX_X86) && defined(KMIX_HAVE_AVX512)
+  if (cpu_has(true)) out.push_back(&avx512::kmeans_kernels());
+#endif
+  return out;
+}
+
+std::atomic<const IsaKernels*>& active() {
+  static std::atomic<const IsaKernels*> current{supported().back()};
+  return current;
+}
+
+}  // namespace
+
+const IsaKernels& kernels() { return *active().load(std::memory_order_acquire); }
+
+template <>
+const KMeansKernels<float>& kmeans_kernels_for<float>() { return kernels().f32; }
+template <>
+const KMeansKernels<double>& kmeans_kernels_for<double>() { return kernels().f64; }
+
+std::vector<std::string> available_isas() {
+  std::vector<std::string> names;
+  for (const IsaKernels* k : supported()) names.push_back(k->name);
+  return names;
+}
+
+bool select_isa(const std::string& name) {
+  for (const IsaKernels* k : supported())
+    if (name == k->name) {
+      active().store(k, std::memory_order_release);
+      return true;
+    }
+  return false;
+}
+
+}  // namespace kmix

@@ -1,0 +1,158 @@
+// Lloyd iterations and k-means++ seeding; the O(n·d) work is in the ISA kernels (kmeans.hpp).
+// This file is compiled once, for the baseline ISA.
+#include "kmix/kmeans_driver.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace kmix {
+namespace {
+
+// scikit-learn's relocation: each empty cluster takes one of the points farthest from their
+// center, the farthest first, and that point's weight moves from its old cluster's sums.
+// (scikit-learn orders several far points by np.argpartition, which is unspecified; kmix
+// takes them by decreasing distance, lower index first on ties.)
+template <class T>
+void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n, index_t d,
+                    const T* centers_old, index_t k, const int* labels, double* sums,
+                    double* weights, int threads) {
+  std::vector<index_t> empty;
+  for (index_t c = 0; c < k; ++c)
+    if (weights[c] == 0.0) empty.push_back(c);
+  if (empty.empty()) return;
+  std::vector<double> dist(n);
+  K.dist_to_assigned(X, n, d, centers_old, labels, dist.data(), threads);
+  if (*std::max_element(dist.begin(), dist.end()) == 0.0) return;  // fewer distinct points than k
+  std::vector<index_t> order(n);
+  for (index_t i = 0; i < n; ++i) order[i] = i;
+  const index_t m = static_cast<index_t>(empty.size());
+  std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](index_t a, index_t b) {
+    return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
+  });
+  for (index_t e = 0; e < m; ++e) {
+    const index_t far = order[e], to = empty[e], from = labels[far];
+    const double wf = w ? double(w[far]) : 1.0;
+    for (index_t j = 0; j < d; ++j) {
+      sums[from * d + j] -= double(X[far * d + j]) * wf;
+      sums[to * d + j] = double(X[far * d + j]) * wf;
+    }
+    weights[to] = wf;
+    weights[from] -= wf;
+  }
+}
+
+// New centers = sums / weights; a cluster still empty takes the center of the heaviest one.
+// Returns Σ_c ‖new_c − old_c‖².
+template <class T>
+double average_centers(const double* sums, const double* weights, const T* old_centers,
+                       index_t k, index_t d, T* new_centers) {
+  const index_t heaviest = std::max_element(weights, weights + k) - weights;
+  for (index_t c = 0; c < k; ++c) {
+    const index_t src = weights[c] > 0.0 ? c : heaviest;
+    const double alpha = 1.0 / weights[src];
+    for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = T(sums[src * d + j] * alpha);
+  }
+  double shift = 0.0;
+  for (index_t c = 0; c < k; ++c) {
+    double s = 0.0;
+    for (index_t j = 0; j < d; ++j) {
+      const double t = double(new_centers[c * d + j]) - double(old_centers[c * d + j]);
+      s += t * t;
+    }
+    shift += s;
+  }
+  return shift;
+}
+
+}  // namespace
+
+template <class T>
+LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
+                  index_t max_iter, double tol, bool verbose, int threads, int* labels) {
+  const KMeansKernels<T>& K = kmeans_kernels_for<T>();
+  LloydResult r;
+  std::vector<double> sums(k * d), weights(k);
+  std::vector<double> scratch(lloyd_blocks(n, k, d).count * (k * d + k));
+  std::vector<T> spare(k * d);
+  T* cur = centers;        // centers of this iteration
+  T* next = spare.data();  // centers being computed
+  std::fill(labels, labels + n, -1);
+
+  index_t i = 0;
+  for (; i < max_iter; ++i) {
+    const index_t changed =
+        K.lloyd_step(X, w, n, d, cur, k, labels, sums.data(), weights.data(), scratch.data(), threads);
+    relocate_empty(K, X, w, n, d, cur, k, labels, sums.data(), weights.data(), threads);
+    const double shift = average_centers(sums.data(), weights.data(), cur, k, d, next);
+    if (verbose) {
+      r.iter_inertia.push_back(K.inertia(X, w, n, d, cur, labels, threads));
+      r.iter_shift.push_back(shift);
+    }
+    std::swap(cur, next);
+    if (changed == 0) {
+      r.strict = true;
+      break;
+    }
+    if (shift <= tol) break;
+  }
+  r.n_iter = i < max_iter ? i + 1 : max_iter;
+  if (!r.strict)  // one more assignment so that labels match the returned centers
+    K.lloyd_step(X, w, n, d, cur, k, labels, nullptr, nullptr, nullptr, threads);
+  r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
+  if (cur != centers) std::copy(cur, cur + k * d, centers);
+  return r;
+}
+
+template <class T>
+void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, index_t first,
+                     const double* uniforms, index_t n_trials, int threads, index_t* chosen) {
+  if (n_trials < 1 || n_trials > 64) throw std::invalid_argument("n_local_trials must be in [1, 64]");
+  const KMeansKernels<T>& K = kmeans_kernels_for<T>();
+  const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  std::vector<double> closest(n, std::numeric_limits<double>::infinity()), block_sums(n_blocks);
+  std::vector<index_t> cand(n_trials);
+  std::vector<double> pots(n_trials);
+
+  // First i whose running sum of w·closest reaches r (numpy's searchsorted, side="left").
+  auto search = [&](double r) {
+    double acc = 0.0;
+    for (index_t b = 0; b < n_blocks; ++b) {
+      if (acc + block_sums[b] >= r) {
+        const index_t end = std::min(n, (b + 1) * kSeedingBlock);
+        double run = acc;
+        for (index_t i = b * kSeedingBlock; i < end; ++i) {
+          run += double(w[i]) * closest[i];
+          if (run >= r) return i;
+        }
+      }
+      acc += block_sums[b];
+    }
+    return n - 1;
+  };
+
+  chosen[0] = first;
+  K.seeding_update(X, w, n, d, first, closest.data(), block_sums.data(), threads);
+  double pot = 0.0;
+  for (double s : block_sums) pot += s;
+  for (index_t c = 1; c < k; ++c) {
+    for (index_t t = 0; t < n_trials; ++t) cand[t] = search(uniforms[(c - 1) * n_trials + t] * pot);
+    K.seeding_pots(X, w, n, d, closest.data(), cand.data(), n_trials, pots.data(), threads);
+    const index_t best = std::min_element(pots.begin(), pots.end()) - pots.begin();
+    chosen[c] = cand[best];
+    pot = pots[best];
+    K.seeding_update(X, w, n, d, cand[best], closest.data(), block_sums.data(), threads);
+  }
+}
+
+#define KMIX_INSTANTIATE(T)                                                                     \
+  template LloydResult lloyd<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t,    \
+                                double, bool, int, int*);                                       \
+  template void kmeans_plusplus<T>(const T*, const T*, index_t, index_t, index_t, index_t,     \
+                                   const double*, index_t, int, index_t*);
+KMIX_INSTANTIATE(float)
+KMIX_INSTANTIATE(double)
+#undef KMIX_INSTANTIATE
+
+}  // namespace kmix

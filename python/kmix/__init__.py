@@ -1,0 +1,48 @@
+"""kmix: fast clustering with scikit-learn's estimators and answers.
+
+The hot loops are C++17 with OpenMP (``kmix._core``); the estimators here validate inputs and
+hold the results. ``kmix.show_config()`` tells which kernels and how many threads are in use.
+"""
+import os as _os
+import platform as _platform
+import warnings as _warnings
+
+import numpy as _np
+
+from . import _core
+from ._base import NotFittedError, load
+from .kmeans import KMeans, kmeans_plusplus
+
+__version__ = "0.1.0"
+__all__ = ["KMeans", "kmeans_plusplus", "NotFittedError", "load", "show_config"]
+
+
+def _apply_isa_env():
+    # KMIX_ISA=baseline|avx2|avx512 lowers the kernels' instruction set (never raises it past
+    # what the CPU runs).
+    wanted = _os.environ.get("KMIX_ISA", "").strip().lower()
+    if wanted and not _core.select_isa(wanted):
+        _warnings.warn(f"KMIX_ISA={wanted!r} is not available here (available: "
+                       f"{', '.join(_core.available_isas())}); using {_core.isa()!r}", RuntimeWarning)
+
+
+_apply_isa_env()
+
+
+def show_config(print_out=True):
+    """Print and return the version, kernel ISA in use and available, threads, OpenMP and compiler."""
+    info = {
+        "kmix": __version__,
+        "isa": _core.isa(),
+        "isa_available": list(_core.available_isas()),
+        "threads": _core.max_threads(),
+        **dict(_core.build_info()),
+        "numpy": _np.__version__,
+        "python": _platform.python_version(),
+        "platform": f"{_platform.system()} {_platform.machine()}",
+    }
+    if print_out:
+        width = max(len(k) for k in info)
+        for key, value in info.items():
+            print(f"{key:<{width}}  {', '.join(value) if isinstance(value, list) else value}")
+    return info

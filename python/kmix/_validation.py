@@ -1,0 +1,124 @@
+"""Input checks shared by the estimators. Every bad input is reported here, naming the
+parameter, before any compiled code runs."""
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1):
+    """X as a finite, C-contiguous 2-D float32/float64 array.
+
+    dtype: None keeps float32 and float64 and turns anything else numeric into float64; a dtype
+    forces it. copy=True always returns a new array.
+    """
+    if hasattr(X, "tocsr") or hasattr(X, "todense"):
+        raise TypeError(f"{name} is a sparse matrix; kmix needs a dense array (use {name}.toarray())")
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} must be a 2-D numeric array; got a string")
+    try:
+        arr = np.asarray(X)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be a 2-D numeric array; could not convert it: {exc}") from None
+    kind = arr.dtype.kind
+    if kind in "USV" or kind == "M" or kind == "m":
+        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+    if kind == "c":
+        raise TypeError(f"{name} must be real-valued; got complex dtype {arr.dtype}")
+    if kind == "O":
+        try:
+            arr = arr.astype(np.float64)
+        except (ValueError, TypeError):
+            raise TypeError(f"{name} must be numeric; it holds non-numeric objects") from None
+    if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 1:
+            hint = f" (reshape a single feature with {name}.reshape(-1, 1), a single sample with {name}.reshape(1, -1))"
+        raise ValueError(f"{name} must be a 2-D array of shape (n_samples, n_features); got {arr.ndim}-D{hint}")
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} is empty: it has {arr.shape[0]} samples, at least {min_samples} needed")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features; at least 1 is needed")
+    target = np.dtype(dtype) if dtype is not None else (arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64)
+    out = np.array(arr, dtype=target, order="C", copy=True) if copy else np.ascontiguousarray(arr, dtype=target)
+    check_finite(out, name)
+    return out
+
+
+def check_finite(arr, name):
+    # A finite sum proves every value finite without a temporary; only if it is not do we look
+    # closer (a sum can overflow with all values finite).
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None)
+    if np.isfinite(total):
+        return
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} contains infinity")
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """sample_weight as a 1-D array of n_samples non-negative finite weights with positive sum,
+    or None when it is None (all weights one)."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
+        sw = np.full(n_samples, sample_weight, dtype=dtype)
+    else:
+        if isinstance(sample_weight, (str, bytes)):
+            raise TypeError("sample_weight must be numeric; got a string")
+        arr = np.asarray(sample_weight)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"sample_weight must be numeric; got dtype {arr.dtype}")
+        if arr.ndim != 1:
+            raise ValueError(f"sample_weight must be 1-D; got {arr.ndim}-D")
+        if arr.shape[0] != n_samples:
+            raise ValueError(f"sample_weight has {arr.shape[0]} values; X has {n_samples} samples")
+        sw = np.ascontiguousarray(arr, dtype=dtype)
+    check_finite(sw, "sample_weight")
+    if (sw < 0).any():
+        raise ValueError("sample_weight must be non-negative; it has negative values")
+    if not sw.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum; all weights are zero")
+    return sw
+
+
+def check_int(value, name, *, low=None, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value}")
+    return int(value)
+
+
+def check_real(value, name, *, low=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value}")
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value}")
+    return float(value)
+
+
+def check_option(value, name, options):
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(repr(o) for o in options)}; got {value!r}")
+    return value
+
+
+def check_random_state(seed):
+    """A numpy RandomState from None, an int or a RandomState (as scikit-learn's)."""
+    if seed is None or seed is np.random:
+        return np.random.mtrand._rand
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if not 0 <= seed < 2**32:
+            raise ValueError(f"random_state must be in [0, 2**32 - 1]; got {seed}")
+        return np.random.RandomState(int(seed))
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    raise TypeError(f"random_state must be None, an int or a numpy RandomState; got {type(seed).__name__}")

@@ -1,0 +1,86 @@
+"""The ``kmix`` command: ``kmix demo`` fits the reference data set; ``kmix config`` shows the build."""
+import argparse
+import itertools
+import sys
+import time
+
+import numpy as np
+
+TRUE_CENTERS = np.array([[0.0, 0.0], [4.0, 4.0], [0.0, 4.0]])
+
+
+def reference_blobs(seed=0, n_per_blob=300):
+    """The reference data set: three 2-D unit-variance spherical Gaussian blobs of 300 points,
+    centred at (0,0), (4,4) and (0,4). Returns X (900, 2) and the true blob of each row."""
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([c + rng.standard_normal((n_per_blob, 2)) for c in TRUE_CENTERS])
+    return X, np.repeat(np.arange(len(TRUE_CENTERS)), n_per_blob)
+
+
+def _match_to_truth(centers):
+    """For each true center, the found center closest under the best one-to-one matching."""
+    best = min(itertools.permutations(range(len(centers))),
+               key=lambda p: np.linalg.norm(centers[list(p)] - TRUE_CENTERS, axis=1).sum())
+    return list(best)
+
+
+def demo(seed=0, plot=None, out=sys.stdout):
+    from . import KMeans
+
+    X, _ = reference_blobs(seed)
+    t0 = time.perf_counter()
+    km = KMeans(n_clusters=3, random_state=seed).fit(X)
+    elapsed = time.perf_counter() - t0
+    order = _match_to_truth(km.cluster_centers_)
+    print(f"kmix demo: 3 blobs x 300 points, 2-D, unit variance (seed {seed})", file=out)
+    print("KMeans (k-means++, Lloyd):", file=out)
+    for true, idx in zip(TRUE_CENTERS, order):
+        c = km.cluster_centers_[idx]
+        print(f"  center ({c[0]:+.3f}, {c[1]:+.3f})   true ({true[0]:+.0f}, {true[1]:+.0f})   "
+              f"distance {np.linalg.norm(c - true):.3f}", file=out)
+    print(f"  inertia {km.inertia_:.3f}   iterations {km.n_iter_}   time {elapsed * 1e3:.2f} ms", file=out)
+    if plot:
+        _plot(X, km, plot)
+        print(f"  plot saved to {plot}", file=out)
+    return km
+
+
+def _plot(X, km, path):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SystemExit("kmix demo --plot needs matplotlib: pip install kmix[plot]") from None
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(X[:, 0], X[:, 1], c=km.labels_, s=8, cmap="viridis", alpha=0.7)
+    ax.scatter(km.cluster_centers_[:, 0], km.cluster_centers_[:, 1], marker="X", s=200, c="red",
+               edgecolors="black", label="centers found")
+    ax.scatter(TRUE_CENTERS[:, 0], TRUE_CENTERS[:, 1], marker="+", s=200, c="black", label="true centers")
+    ax.set_title("kmix KMeans on the reference blobs")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="kmix", description="Fast clustering, scikit-learn's answers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_demo = sub.add_parser("demo", help="cluster the reference data set and report")
+    p_demo.add_argument("--seed", type=int, default=0, help="seed of the data and of the fit (default 0)")
+    p_demo.add_argument("--plot", metavar="PATH", help="also save a scatter plot (PNG) here")
+    sub.add_parser("config", help="show version, ISA, threads, OpenMP and compiler")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        demo(seed=args.seed, plot=args.plot)
+    elif args.command == "config":
+        from . import show_config
+
+        show_config()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

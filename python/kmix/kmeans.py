@@ -1,0 +1,256 @@
+"""kmix.KMeans: scikit-learn's KMeans (Lloyd) with the iterations in C++.
+
+Same parameters, attributes and answers as ``sklearn.cluster.KMeans(algorithm="lloyd")``:
+X is centred on its mean before clustering, the tolerance is relative to the mean per-feature
+variance, iterations stop when no label changes or the squared center shift is <= tol, and a
+final assignment makes labels_ equal predict(X). Seeding draws from the numpy RandomState the
+way scikit-learn does, so the same random_state seeds the same centers.
+"""
+import warnings
+
+import numpy as np
+
+from . import _core
+from ._base import BaseEstimator
+from ._threads import effective_n_threads
+from ._validation import (FLOAT_DTYPES, as_float_array, check_finite, check_int, check_option,
+                          check_random_state, check_real, check_sample_weight)
+
+_INIT_NAMES = ("k-means++", "random")
+
+
+def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, random_state=None,
+                    n_local_trials=None, n_threads=None):
+    """Greedy k-means++ seeding, as ``sklearn.cluster.kmeans_plusplus``.
+
+    Returns (centers, indices): the chosen rows of X and their indices. With the same
+    random_state it picks the same rows as scikit-learn. x_squared_norms is accepted for
+    compatibility and not needed.
+    """
+    X = as_float_array(X, "X")
+    k = check_int(n_clusters, "n_clusters", low=1)
+    if k > X.shape[0]:
+        raise ValueError(f"n_clusters={k} must be <= n_samples={X.shape[0]}")
+    sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    if sw is None:
+        sw = np.ones(X.shape[0], dtype=X.dtype)
+    trials = None if n_local_trials is None else check_int(n_local_trials, "n_local_trials", low=1)
+    idx = _seed_kmeans_plusplus(X, k, sw, check_random_state(random_state), effective_n_threads(n_threads),
+                                trials)
+    return X[idx], idx
+
+
+def _seed_kmeans_plusplus(X, k, sw, rs, n_threads, n_local_trials=None):
+    trials = n_local_trials if n_local_trials is not None else 2 + int(np.log(k))
+    if trials > 64:
+        raise ValueError(f"n_local_trials must be <= 64; got {trials}")
+    # The random stream is consumed exactly as scikit-learn's _kmeans_plusplus consumes it.
+    first = rs.choice(X.shape[0], p=sw / sw.sum())
+    uniforms = rs.uniform(size=(k - 1) * trials)
+    return _core.kmeans_plusplus(X, sw, k, int(first), uniforms, trials, n_threads)
+
+
+def _same_clustering(labels1, labels2, k):
+    """True if labels2 is a function of labels1 (scikit-learn's _is_same_clustering)."""
+    first = np.full(k, -1, dtype=np.int64)
+    first[labels1[::-1]] = labels2[::-1]  # the last write is each label's first occurrence
+    return np.array_equal(first[labels1], labels2)
+
+
+def _report(it_inertia, it_shift, strict, tol, stopped_early):
+    """verbose output: one line per iteration, then why the run stopped."""
+    for i, (inertia, shift) in enumerate(zip(it_inertia, it_shift)):
+        print(f"Iteration {i}, inertia {inertia:.6g}, center shift {shift:.6g}.")
+    last = len(it_shift) - 1
+    if strict:
+        print(f"Converged at iteration {last}: strict convergence.")
+    elif stopped_early:
+        print(f"Converged at iteration {last}: center shift {it_shift[last]:.6g} within tolerance {tol:.6g}.")
+
+
+class KMeans(BaseEstimator):
+    """K-means clustering (Lloyd's algorithm), scikit-learn compatible.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features)
+        A callable is called as ``init(X, n_clusters, random_state=RandomState)``.
+    n_init : "auto" or int, default="auto"
+        Runs from different seeds; the lowest inertia wins. "auto" is 1 for "k-means++" and
+        arrays, 10 for "random" and callables.
+    max_iter : int, default=300
+    tol : float, default=1e-4
+        Relative tolerance: iterations stop when the sum of squared center shifts is at most
+        ``tol`` times the mean per-feature variance of X.
+    verbose : int, default=0
+        Print one line per iteration (inertia, center shift).
+    random_state : None, int or numpy RandomState
+    copy_x : bool, default=True
+        False lets fit centre X in place and restore it afterwards (when X is already a
+        C-contiguous float array).
+    algorithm : {"lloyd"}, default="lloyd"
+    n_threads : int or None, default=None
+        OpenMP threads; None follows OMP_NUM_THREADS / threadpoolctl. Results do not depend on it.
+
+    Attributes
+    ----------
+    cluster_centers_, labels_, inertia_, n_iter_, n_features_in_
+    """
+
+    _estimator_type = "clusterer"
+    _fitted_attributes = ("cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_")
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4,
+                 verbose=0, random_state=None, copy_x=True, algorithm="lloyd", n_threads=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+        self.copy_x = copy_x
+        self.algorithm = algorithm
+        self.n_threads = n_threads
+
+    # ---- parameters --------------------------------------------------------------------------
+    def _init_kind(self):
+        init = self.init
+        if isinstance(init, str):
+            return check_option(init, "init", _INIT_NAMES)
+        if callable(init):
+            return "callable"
+        if isinstance(init, (bytes, bool)) or np.ndim(init) == 0:
+            raise TypeError(f"init must be 'k-means++', 'random', a callable or an array of shape "
+                            f"(n_clusters, n_features); got {init!r}")
+        return "array"
+
+    def _check_params(self, X):
+        k = check_int(self.n_clusters, "n_clusters", low=1)
+        if k > X.shape[0]:
+            raise ValueError(f"n_clusters={k} must be <= n_samples={X.shape[0]}")
+        check_int(self.max_iter, "max_iter", low=1)
+        check_real(self.tol, "tol", low=0)
+        check_int(int(self.verbose) if isinstance(self.verbose, bool) else self.verbose, "verbose", low=0)
+        check_option(self.algorithm, "algorithm", ("lloyd",))
+        if not isinstance(self.copy_x, (bool, np.bool_)):
+            raise TypeError(f"copy_x must be a bool; got {self.copy_x!r}")
+        kind = self._init_kind()
+        if isinstance(self.n_init, str):
+            check_option(self.n_init, "n_init", ("auto",))
+            n_init = 1 if kind in ("k-means++", "array") else 10
+        else:
+            n_init = check_int(self.n_init, "n_init", low=1)
+        if kind == "array" and n_init != 1:
+            warnings.warn(f"Explicit initial center position passed: performing only one init in "
+                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=3)
+            n_init = 1
+        return k, kind, n_init
+
+    def _check_centers(self, centers, X, name):
+        centers = as_float_array(centers, name, dtype=X.dtype, copy=True)
+        if centers.shape != (self.n_clusters, X.shape[1]):
+            raise ValueError(f"{name} must have shape (n_clusters, n_features) = "
+                             f"({self.n_clusters}, {X.shape[1]}); got {centers.shape}")
+        return centers
+
+    # ---- fitting -----------------------------------------------------------------------------
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute k-means clustering of X (n_samples, n_features)."""
+        X = as_float_array(X, "X", copy=bool(self.copy_x))
+        k, kind, n_init = self._check_params(X)
+        n_threads = effective_n_threads(self.n_threads)
+        rs = check_random_state(self.random_state)
+        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+        # The tolerance is scaled on X before centring, as scikit-learn does.
+        tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol else 0.0
+
+        # Centring improves the accuracy of ‖c‖² − 2x·c. X is our own copy unless copy_x=False
+        # (then it is the caller's array when no conversion was needed, and is restored below).
+        X_mean = X.mean(axis=0)
+        X -= X_mean
+        if init_array is not None:
+            init_array -= X_mean
+        try:
+            best = None
+            for _ in range(n_init):
+                centers0 = self._init_centroids(X, kind, init_array, sw, rs, n_threads)
+                if self.verbose:
+                    print("Initialization complete")
+                centers, labels, inertia, n_iter, strict, it_inertia, it_shift = _core.lloyd(
+                    X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads)
+                if self.verbose:
+                    _report(it_inertia, it_shift, strict, tol, n_iter < self.max_iter)
+                if best is None or (inertia < best[2] and not _same_clustering(labels, best[1], k)):
+                    best = (centers, labels, inertia, n_iter)
+        finally:
+            if not self.copy_x:
+                X += X_mean
+        centers, labels, inertia, n_iter = best
+        centers += X_mean
+
+        distinct = np.unique(labels).size
+        if distinct < k:
+            warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
+                          "Possibly due to duplicate points in X.", RuntimeWarning, stacklevel=2)
+        self.cluster_centers_ = centers
+        self.labels_ = labels
+        self.inertia_ = float(inertia)
+        self.n_iter_ = int(n_iter)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _init_centroids(self, X, kind, init_array, sw, rs, n_threads):
+        k = self.n_clusters
+        # scikit-learn seeds with unit weights in X's dtype when none are given; so do we, so
+        # that the same random_state draws the same points.
+        weights = sw if sw is not None else np.ones(X.shape[0], dtype=X.dtype)
+        if kind == "k-means++":
+            return X[_seed_kmeans_plusplus(X, k, weights, rs, n_threads)]
+        if kind == "random":
+            return X[rs.choice(X.shape[0], size=k, replace=False, p=weights / weights.sum())]
+        if kind == "array":
+            return init_array.copy()
+        return self._check_centers(self.init(X, k, random_state=rs), X, "init (the callable's result)")
+
+    # ---- using a fitted model ----------------------------------------------------------------
+    def _check_test_data(self, X):
+        self._check_fitted()
+        centers = self.cluster_centers_
+        X = as_float_array(X, "X", dtype=centers.dtype)
+        if X.shape[1] != centers.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{centers.shape[1]} features as input")
+        return X
+
+    def predict(self, X):
+        """Index of the nearest cluster center for each row of X."""
+        centers = getattr(self, "cluster_centers_", None)
+        # Short path for the common case of an already-clean array (one-row serving latency).
+        if (type(X) is np.ndarray and centers is not None and X.dtype == centers.dtype and X.ndim == 2
+                and X.shape[0] > 0 and X.shape[1] == centers.shape[1] and X.flags.c_contiguous):
+            check_finite(X, "X")
+        else:
+            X = self._check_test_data(X)
+        return _core.assign(X, centers, effective_n_threads(self.n_threads))
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def transform(self, X):
+        """Euclidean distance of each row of X to each center, shape (n_samples, n_clusters)."""
+        X = self._check_test_data(X)
+        return np.sqrt(_core.sq_distances(X, self.cluster_centers_, effective_n_threads(self.n_threads)))
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the (weighted) inertia of X on the fitted centers."""
+        X = self._check_test_data(X)
+        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        n_threads = effective_n_threads(self.n_threads)
+        labels = _core.assign(X, self.cluster_centers_, n_threads)
+        return -_core.inertia(X, sw, self.cluster_centers_, labels, n_threads)
