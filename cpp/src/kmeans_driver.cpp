@@ -74,7 +74,7 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   const KMeansKernels<T>& K = kmeans_kernels_for<T>();
   LloydResult r;
   std::vector<double> sums(k * d), weights(k);
-  std::vector<double> scratch(lloyd_blocks(n, k, d).count * (k * d + k));
+  std::vector<double> scratch(lloyd_blocks(n, k, d, sizeof(T)).count * (k * d + k));
   std::vector<T> spare(k * d);
   T* cur = centers;        // centers of this iteration
   T* next = spare.data();  // centers being computed

@@ -37,6 +37,10 @@ struct Simd {
   static inline void store(T* p, vec v) { std::memcpy(p, &v, sizeof v); }
   static inline vec splat(T x) { return vec{} + x; }
   static inline vec zero() { return vec{}; }
+  static inline vec add(vec a, vec b) { return a + b; }
+  static inline vec min(vec a, vec b) { return b < a ? b : a; }
+  // a == b ? x : y, lane by lane.
+  static inline vec select_eq(vec a, vec b, vec x, vec y) { return a == b ? x : y; }
   static inline void fma(vec& acc, vec a, vec b) { acc += a * b; }
   static inline vec dist(vec norm, vec dot) { return norm - (dot + dot); }
   // Where d < best: best = d and idx = p.
@@ -51,6 +55,11 @@ struct Simd {
   static inline void store(T* p, vec v) { std::memcpy(p, v.a, sizeof v.a); }
   static inline vec splat(T x) { vec v; for (int i = 0; i < lanes; ++i) v.a[i] = x; return v; }
   static inline vec zero() { return splat(T(0)); }
+  static inline vec add(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] += b.a[i]; return a; }
+  static inline vec min(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] = b.a[i] < a.a[i] ? b.a[i] : a.a[i]; return a; }
+  static inline vec select_eq(vec a, vec b, vec x, vec y) {
+    for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] == b.a[i] ? x.a[i] : y.a[i]; return x;
+  }
   static inline void fma(vec& acc, vec a, vec b) { for (int i = 0; i < lanes; ++i) acc.a[i] += a.a[i] * b.a[i]; }
   static inline vec dist(vec norm, vec dot) {
     vec r; for (int i = 0; i < lanes; ++i) r.a[i] = norm.a[i] - (dot.a[i] + dot.a[i]); return r;
@@ -105,65 +114,85 @@ void pack_centers(const T* C, index_t k, index_t d, T* out) {
   }
 }
 
-// Nearest center (first one on ties, as numpy's argmin) of R consecutive rows of X.
+// One panel against R consecutive rows of X: distances ‖c‖² − 2·x·c for the panel's W centers,
+// folded into the rows' running minimum. best/where (R×W, row-major) hold, per row and lane w,
+// the smallest distance so far among centers {q·W + w : q ≤ p} and which center it was (as a T).
 template <class T, int R>
-inline void nearest_tile(const T* x, index_t d, const T* packed, index_t k, int* label) {
+inline void panel_tile(const T* x, index_t d, const T* panel, const T* norms, index_t p, T* best, T* where) {
   using S = Simd<T>;
   typedef typename S::vec vec;
   constexpr int L = S::lanes, V = kVecsPerPanel;
   constexpr index_t W = V * L;
-  const index_t n_panels = (k + W - 1) / W;
-  const T* norms = packed + n_panels * W * d;
-
-  vec best[R][V], where[R][V];
+  vec acc[R][V];
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < V; ++v) {
-      best[r][v] = S::splat(std::numeric_limits<T>::infinity());
-      where[r][v] = S::zero();
-    }
-  for (index_t p = 0; p < n_panels; ++p) {
-    const T* panel = packed + p * W * d;
-    vec acc[R][V];
-    for (int r = 0; r < R; ++r)
-      for (int v = 0; v < V; ++v) acc[r][v] = S::zero();
-    for (index_t j = 0; j < d; ++j) {
-      vec c[V];
-      for (int v = 0; v < V; ++v) c[v] = S::load(panel + j * W + v * L);
-      for (int r = 0; r < R; ++r) {
-        const vec xb = S::splat(x[r * d + j]);
-        for (int v = 0; v < V; ++v) S::fma(acc[r][v], xb, c[v]);
-      }
-    }
-    const vec pv = S::splat(T(p));
-    for (int v = 0; v < V; ++v) {
-      const vec nrm = S::load(norms + p * W + v * L);
-      for (int r = 0; r < R; ++r) S::keep_min(best[r][v], where[r][v], S::dist(nrm, acc[r][v]), pv);
+    for (int v = 0; v < V; ++v) acc[r][v] = S::zero();
+  for (index_t j = 0; j < d; ++j) {
+    vec c[V];
+    for (int v = 0; v < V; ++v) c[v] = S::load(panel + j * W + v * L);
+    for (int r = 0; r < R; ++r) {
+      const vec xb = S::splat(x[r * d + j]);
+      for (int v = 0; v < V; ++v) S::fma(acc[r][v], xb, c[v]);
     }
   }
-  // Lane l of register v holds the best of centers {p·W + v·L + l}; pick the smallest value,
-  // and on equal values the smallest center index.
-  for (int r = 0; r < R; ++r) {
-    T bv[W], bp[W];
-    for (int v = 0; v < V; ++v) {
-      S::store(bv + v * L, best[r][v]);
-      S::store(bp + v * L, where[r][v]);
+  const vec base = S::splat(T(p * W));
+  for (int v = 0; v < V; ++v) {
+    T idx[L];
+    for (int l = 0; l < L; ++l) idx[l] = T(v * L + l);
+    const vec nrm = S::load(norms + p * W + v * L), ids = S::add(base, S::load(idx));
+    for (int r = 0; r < R; ++r) {
+      vec dist = S::dist(nrm, acc[r][v]), at = ids;
+      if (p > 0) {  // strict <: on equal distances the earlier panel keeps the lane
+        vec b = S::load(best + r * W + v * L), w = S::load(where + r * W + v * L);
+        S::keep_min(b, w, dist, ids);
+        dist = b;
+        at = w;
+      }
+      S::store(best + r * W + v * L, dist);
+      S::store(where + r * W + v * L, at);
     }
-    T m = bv[0];
-    index_t arg = index_t(bp[0]) * W;
-    for (index_t w = 1; w < W; ++w) {
-      const index_t c = index_t(bp[w]) * W + w;
-      if (bv[w] < m || (bv[w] == m && c < arg)) { m = bv[w]; arg = c; }
-    }
-    label[r] = int(arg);
   }
 }
 
-// Nearest center of rows [0, m) of X (m ≤ kRowChunk), tiles of kTileRows then single rows.
+// The W lanes of one row: the smallest distance, then the smallest center index among the lanes
+// that reach it. Branch-free: which lane wins is data-dependent and would mispredict.
+template <class T>
+inline int lanes_argmin(const T* best, const T* where) {
+  using S = Simd<T>;
+  typedef typename S::vec vec;
+  constexpr int L = S::lanes, V = kVecsPerPanel;
+  vec m = S::load(best);
+  for (int v = 1; v < V; ++v) m = S::min(m, S::load(best + v * L));
+  T t[L];
+  S::store(t, m);
+  T lo = t[0];
+  for (int l = 1; l < L; ++l) lo = t[l] < lo ? t[l] : lo;
+  const vec lov = S::splat(lo), none = S::splat(std::numeric_limits<T>::max());
+  vec c = S::select_eq(S::load(best), lov, S::load(where), none);
+  for (int v = 1; v < V; ++v) c = S::min(c, S::select_eq(S::load(best + v * L), lov, S::load(where + v * L), none));
+  S::store(t, c);
+  T arg = t[0];
+  for (int l = 1; l < L; ++l) arg = t[l] < arg ? t[l] : arg;
+  return int(arg);
+}
+
+// Nearest center (the first one on ties, as numpy's argmin) of rows [0, m) of X, m ≤ kRowChunk.
+// Panels are the outer loop so that one panel stays in L1 while the chunk's rows stream past
+// it (the rows, ≤ kRowChunk of them, stay in L2).
 template <class T>
 inline void nearest_rows(const T* X, index_t m, index_t d, const T* packed, index_t k, int* label) {
-  index_t i = 0;
-  for (; i + kTileRows <= m; i += kTileRows) nearest_tile<T, kTileRows>(X + i * d, d, packed, k, label + i);
-  for (; i < m; ++i) nearest_tile<T, 1>(X + i * d, d, packed, k, label + i);
+  constexpr index_t W = panel_width<T>();
+  const index_t n_panels = (k + W - 1) / W;
+  const T* norms = packed + n_panels * W * d;
+  alignas(64) T best[kRowChunk * W];
+  alignas(64) T where[kRowChunk * W];
+  for (index_t p = 0; p < n_panels; ++p) {
+    const T* panel = packed + p * W * d;
+    index_t i = 0;
+    for (; i + kTileRows <= m; i += kTileRows)
+      panel_tile<T, kTileRows>(X + i * d, d, panel, norms, p, best + i * W, where + i * W);
+    for (; i < m; ++i) panel_tile<T, 1>(X + i * d, d, panel, norms, p, best + i * W, where + i * W);
+  }
+  for (index_t i = 0; i < m; ++i) label[i] = lanes_argmin<T>(best + i * W, where + i * W);
 }
 
 // ‖a − b‖² over d features, with eight partial sums so it vectorizes without -ffast-math;

@@ -26,11 +26,49 @@ struct PackedCenters {
   PackedCenters& operator=(const PackedCenters&) = delete;
 };
 
+// Add rows [0, m) of X, times their weights, to the sums of their clusters (float64).
+// D > 0 fixes the number of features at compile time (the loop then unrolls); D = 0 reads d.
+template <class T, int D>
+inline void add_rows(const T* __restrict X, const T* __restrict w, index_t m, index_t d, const int* lab,
+                     double* __restrict sums, double* __restrict weights) {
+  if (D > 0) d = D;
+  for (index_t i = 0; i < m; ++i) {
+    const T* __restrict x = X + i * d;
+    double* __restrict s = sums + index_t(lab[i]) * d;
+    const double wi = w ? double(w[i]) : 1.0;
+    for (index_t j = 0; j < d; ++j) s[j] += double(x[j]) * wi;
+    weights[lab[i]] += wi;
+  }
+}
+
+template <class T>
+inline void add_rows(const T* X, const T* w, index_t m, index_t d, const int* lab, double* sums,
+                     double* weights) {
+  switch (d) {
+#define KMIX_ADD_ROWS(D) case D: add_rows<T, D>(X, w, m, d, lab, sums, weights); return;
+    KMIX_ADD_ROWS(1) KMIX_ADD_ROWS(2) KMIX_ADD_ROWS(3) KMIX_ADD_ROWS(4) KMIX_ADD_ROWS(5)
+    KMIX_ADD_ROWS(6) KMIX_ADD_ROWS(7) KMIX_ADD_ROWS(8) KMIX_ADD_ROWS(10) KMIX_ADD_ROWS(12)
+    KMIX_ADD_ROWS(16) KMIX_ADD_ROWS(32)
+#undef KMIX_ADD_ROWS
+    default: add_rows<T, 0>(X, w, m, d, lab, sums, weights);
+  }
+}
+
+// Rows per chunk: up to kRowChunk, fewer for wide rows so that a chunk is still in L2 when its
+// rows are added to the center sums.
+template <class T>
+inline index_t tile_chunk_rows(index_t d) {
+  index_t rows = (index_t(128) * 1024) / (d * index_t(sizeof(T)));
+  rows = rows < kTileRows ? kTileRows : rows;
+  return rows > kRowChunk ? kRowChunk : rows;
+}
+
 template <class T>
 index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
                    double* sums, double* weights, double* scratch, int threads) {
   const PackedCenters<T> packed(C, k, d);
-  const Blocks blocks = lloyd_blocks(n, k, d);
+  const Blocks blocks = lloyd_blocks(n, k, d, sizeof(T));
+  const index_t chunk = tile_chunk_rows<T>(d);
   const index_t stride = k * d + k;
   const bool update = sums != nullptr;
   index_t changed = 0;
@@ -43,21 +81,14 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
       for (index_t e = 0; e < stride; ++e) bsum[e] = 0.0;
     int lab[kRowChunk];
     const index_t end = blocks.end(b, n);
-    for (index_t start = blocks.begin(b); start < end; start += kRowChunk) {
-      const index_t m = end - start < kRowChunk ? end - start : kRowChunk;
+    for (index_t start = blocks.begin(b); start < end; start += chunk) {
+      const index_t m = end - start < chunk ? end - start : chunk;
       nearest_rows<T>(X + start * d, m, d, packed.data, k, lab);
       for (index_t i = 0; i < m; ++i) {
-        const int c = lab[i];
-        changed += labels[start + i] != c;
-        labels[start + i] = c;
-        if (update) {
-          const double wi = w ? double(w[start + i]) : 1.0;
-          const T* x = X + (start + i) * d;
-          double* s = bsum + c * d;
-          for (index_t j = 0; j < d; ++j) s[j] += double(x[j]) * wi;
-          bweight[c] += wi;
-        }
+        changed += labels[start + i] != lab[i];
+        labels[start + i] = lab[i];
       }
+      if (update) add_rows(X + start * d, w ? w + start : nullptr, m, d, lab, bsum, bweight);
     }
   }
   if (update) {

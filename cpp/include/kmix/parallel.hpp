@@ -53,8 +53,13 @@ static inline int resolve_threads(int requested) {
 }  // namespace kmix
 
 namespace kmix {
-// Blocks of a Lloyd step: each owns k·d center sums and k weights.
-static inline Blocks lloyd_blocks(index_t n, index_t k, index_t d) {
-  return fixed_blocks(n, 256, k * d + k);
+// Blocks of a Lloyd step: each owns k·d center sums and k weights, which are zeroed and then
+// combined every step; so their total stays near an eighth of the bytes of X (at least 16
+// blocks for parallelism, at most 256).
+static inline Blocks lloyd_blocks(index_t n, index_t k, index_t d, index_t itemsize) {
+  const index_t per_block = (k * d + k) * index_t(sizeof(double));
+  index_t want = (n * d * itemsize / 8) / per_block;
+  want = want < 16 ? 16 : (want > 256 ? 256 : want);
+  return fixed_blocks(n, want, k * d + k);
 }
 }  // namespace kmix
