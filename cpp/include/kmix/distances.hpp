@@ -9,6 +9,7 @@
 #pragma once
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "kmix/parallel.hpp"
 
@@ -35,7 +36,9 @@ struct Simd {
   typedef T vec __attribute__((vector_size(KMIX_VBYTES)));
   static inline vec load(const T* p) { vec v; std::memcpy(&v, p, sizeof v); return v; }
   static inline void store(T* p, vec v) { std::memcpy(p, &v, sizeof v); }
-  static inline vec splat(T x) { return vec{} + x; }
+  template <std::size_t... I>
+  static inline vec splat_(T x, std::index_sequence<I...>) { return vec{((void)I, x)...}; }
+  static inline vec splat(T x) { return splat_(x, std::make_index_sequence<lanes>{}); }
   static inline vec zero() { return vec{}; }
   static inline vec add(vec a, vec b) { return a + b; }
   static inline vec min(vec a, vec b) { return b < a ? b : a; }
