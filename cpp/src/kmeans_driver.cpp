@@ -43,16 +43,23 @@ void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n
   }
 }
 
-// New centers = sums / weights; a cluster still empty takes the center of the heaviest one.
-// Returns Σ_c ‖new_c − old_c‖².
+// New centers = sums / weights. A cluster still empty takes the row of the heaviest cluster as it
+// stands at that point of the loop, as scikit-learn's _average_centers does: the heaviest
+// cluster's mean if its index is lower, else its weighted sums (not yet divided). Odd, but it
+// keeps the answers identical. Returns Σ_c ‖new_c − old_c‖².
 template <class T>
 double average_centers(const double* sums, const double* weights, const T* old_centers,
                        index_t k, index_t d, T* new_centers) {
   const index_t heaviest = std::max_element(weights, weights + k) - weights;
   for (index_t c = 0; c < k; ++c) {
-    const index_t src = weights[c] > 0.0 ? c : heaviest;
-    const double alpha = 1.0 / weights[src];
-    for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = T(sums[src * d + j] * alpha);
+    if (weights[c] > 0.0) {
+      const double alpha = 1.0 / weights[c];
+      for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = T(sums[c * d + j] * alpha);
+    } else if (heaviest < c) {
+      for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = new_centers[heaviest * d + j];
+    } else {
+      for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = T(sums[heaviest * d + j]);
+    }
   }
   double shift = 0.0;
   for (index_t c = 0; c < k; ++c) {

@@ -158,7 +158,9 @@ class KMeans(BaseEstimator):
     # ---- fitting -----------------------------------------------------------------------------
     def fit(self, X, y=None, sample_weight=None):
         """Compute k-means clustering of X (n_samples, n_features)."""
-        X = as_float_array(X, "X", copy=bool(self.copy_x))
+        # copy_x=False centres X in place when it can; a read-only X is copied instead.
+        writeable = getattr(X, "flags", None) is None or X.flags.writeable
+        X = as_float_array(X, "X", copy=bool(self.copy_x) or not writeable)
         k, kind, n_init = self._check_params(X)
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
@@ -210,6 +212,9 @@ class KMeans(BaseEstimator):
         if kind == "k-means++":
             return X[_seed_kmeans_plusplus(X, k, weights, rs, n_threads)]
         if kind == "random":
+            if np.count_nonzero(weights) < k:
+                raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
+                                 f"sample_weight; got {np.count_nonzero(weights)}")
             return X[rs.choice(X.shape[0], size=k, replace=False, p=weights / weights.sum())]
         if kind == "array":
             return init_array.copy()

@@ -1,0 +1,171 @@
+"""Shared data generators, tolerances and fixtures for the kmix test suite.
+
+All data are generated with numpy from an explicit seed, so every test is reproducible. The
+generators produce continuous random data (no two rows are equal with probability one), which
+keeps nearest-center ties, whose outcome depends on rounding, out of the comparisons with
+scikit-learn.
+"""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+DTYPES = (np.float64, np.float32)
+
+# Relative tolerances of kmix against scikit-learn (see the kmix documentation): float64 results
+# agree to rounding; float32 ones to what float32 accumulation in scikit-learn allows.
+RTOL = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-4}
+
+
+# ---- data ------------------------------------------------------------------------------------
+def make_blobs(n=300, d=2, k=3, seed=0, std=1.0, spread=10.0, dtype=np.float64):
+    """Isotropic Gaussian blobs: k centers uniform in [-spread, spread]^d, unit-std noise * std.
+    Returns (X, true_labels, true_centers)."""
+    rng = np.random.default_rng(seed)
+    centers = rng.uniform(-spread, spread, size=(k, d))
+    labels = rng.integers(0, k, size=n)
+    X = centers[labels] + std * rng.standard_normal((n, d))
+    return X.astype(dtype), labels, centers
+
+
+def make_separated_blobs(n=300, d=2, k=3, seed=0, dtype=np.float64):
+    """Blobs whose centers are at least 20 apart (std 1), so that assignments are clear cut
+    even in float32."""
+    rng = np.random.default_rng(seed)
+    centers = np.zeros((k, d))
+    for c in range(k):
+        for _ in range(1000):
+            cand = rng.uniform(-20 * k, 20 * k, size=d)
+            if c == 0 or np.min(np.linalg.norm(centers[:c] - cand, axis=1)) >= 20:
+                break
+        centers[c] = cand
+    labels = np.arange(n) % k  # every blob gets points
+    rng.shuffle(labels)
+    X = centers[labels] + rng.standard_normal((n, d))
+    return X.astype(dtype), labels, centers
+
+
+def make_aniso_blobs(n=300, d=2, k=3, seed=0, dtype=np.float64):
+    """Blobs stretched and sheared by a random linear map (clusters are elongated and overlap)."""
+    X, labels, centers = make_blobs(n, d, k, seed, std=1.0, spread=6.0, dtype=np.float64)
+    rng = np.random.default_rng(seed + 10_000)
+    A = rng.standard_normal((d, d)) + np.diag(rng.uniform(0.5, 3.0, size=d))
+    return (X @ A).astype(dtype), labels, centers @ A
+
+
+def make_uniform(n=300, d=2, seed=0, low=-1.0, high=1.0, dtype=np.float64):
+    """Uniform noise in [low, high)^d: no cluster structure at all."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(low, high, size=(n, d)).astype(dtype)
+
+
+def make_data(kind, n, d, k, seed, dtype=np.float64):
+    if kind == "blobs":
+        return make_blobs(n, d, k, seed, std=1.5, dtype=dtype)[0]
+    if kind == "aniso":
+        return make_aniso_blobs(n, d, k, seed, dtype=dtype)[0]
+    if kind == "uniform":
+        return make_uniform(n, d, seed, dtype=dtype)
+    if kind == "separated":
+        return make_separated_blobs(n, d, k, seed, dtype=dtype)[0]
+    raise ValueError(kind)
+
+
+def init_rows(X, k, seed):
+    """k distinct rows of X chosen at random, as a fresh (k, d) array of X's dtype."""
+    rng = np.random.default_rng(seed)
+    return X[rng.choice(X.shape[0], size=k, replace=False)].copy()
+
+
+# ---- independent formulas --------------------------------------------------------------------
+def sq_dists(X, C):
+    """Squared Euclidean distances (n, k), in float64, by the textbook formula."""
+    X = np.asarray(X, dtype=np.float64)
+    C = np.asarray(C, dtype=np.float64)
+    return ((X[:, None, :] - C[None, :, :]) ** 2).sum(-1)
+
+
+def nearest(X, C):
+    return np.argmin(sq_dists(X, C), axis=1)
+
+
+def inertia_formula(X, C, labels, sample_weight=None):
+    X = np.asarray(X, dtype=np.float64)
+    C = np.asarray(C, dtype=np.float64)
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    return float((w * ((X - C[labels]) ** 2).sum(1)).sum())
+
+
+def assert_centers_close(actual, expected, dtype, scale=1.0):
+    """Centers agree to rtol 1e-9 (float64), or rtol 1e-4 plus an atol of 1e-4 x the data scale
+    (float32, where coordinates near zero make a pure relative tolerance meaningless)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float64:
+        np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=1e-12 * scale)
+    else:
+        np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-4 * scale)
+
+
+def data_scale(X):
+    return float(np.max(np.abs(X))) or 1.0
+
+
+# ---- fixtures --------------------------------------------------------------------------------
+@pytest.fixture(params=DTYPES, ids=lambda t: np.dtype(t).name)
+def dtype(request):
+    return request.param
+
+
+@pytest.fixture
+def blobs():
+    """300 points, 3 features, 4 clusters (float64)."""
+    return make_blobs(n=300, d=3, k=4, seed=42, std=1.5)[0]
+
+
+def patch_core(monkeypatch):
+    """Makes every compiled kmix kernel fail loudly: an input check that lets a bad input reach
+    C++ shows up as an AssertionError instead of the expected ValueError/TypeError."""
+    import kmix.kmeans as kmeans_mod
+
+    def boom(*args, **kwargs):
+        raise AssertionError("compiled code was called before the input was rejected")
+
+    for name in ("lloyd", "kmeans_plusplus", "assign", "inertia", "sq_distances"):
+        monkeypatch.setattr(kmeans_mod._core, name, boom)
+
+
+@pytest.fixture
+def no_core(monkeypatch):
+    patch_core(monkeypatch)
+
+
+# ---- subprocesses ----------------------------------------------------------------------------
+def kmix_script():
+    """The installed ``kmix`` console script (next to this interpreter, else on PATH)."""
+    here = Path(sys.executable).parent / ("kmix.exe" if os.name == "nt" else "kmix")
+    if here.exists():
+        return str(here)
+    found = shutil.which("kmix")
+    if found is None:
+        pytest.skip("the kmix console script is not installed")
+    return found
+
+
+def run(cmd, env_update=None, cwd=None, timeout=120, check=True):
+    """Run cmd (a list) with the environment plus env_update (a value of None removes a key)."""
+    env = dict(os.environ)
+    env.setdefault("MPLBACKEND", "Agg")
+    for key, value in (env_update or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = str(value)
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{cmd} exited with {proc.returncode}\nstdout:\n{proc.stdout}\n"
+                             f"stderr:\n{proc.stderr}")
+    return proc

@@ -1,0 +1,210 @@
+"""The ``kmix`` command (demo, config), show_config and the KMIX_ISA switch."""
+import contextlib
+import importlib.metadata
+import io
+import json
+import platform
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans as SkKMeans
+
+import kmix
+from conftest import kmix_script, run
+
+TRUE_CENTERS = np.array([[0.0, 0.0], [4.0, 4.0], [0.0, 4.0]])
+CENTER_LINE = re.compile(r"center \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+"
+                         r"distance (\d+\.\d+)")
+CONFIG_KEYS = ("kmix", "isa", "isa_available", "threads", "compiler", "openmp")
+
+
+def parse_demo(stdout):
+    rows = [tuple(float(v) for v in m.groups()) for m in CENTER_LINE.finditer(stdout)]
+    assert len(rows) == 3, stdout
+    found = np.array([r[:2] for r in rows])
+    true = np.array([r[2:4] for r in rows])
+    dist = np.array([r[4] for r in rows])
+    m = re.search(r"inertia (\d+\.\d+)\s+iterations (\d+)", stdout)
+    assert m, stdout
+    return found, true, dist, float(m.group(1)), int(m.group(2))
+
+
+def reference_fit(seed):
+    """scikit-learn on the demo's data set (900 points: three unit-variance blobs of 300)."""
+    from kmix.cli import reference_blobs
+
+    X, _ = reference_blobs(seed)
+    assert X.shape == (900, 2)
+    for c, block in zip(TRUE_CENTERS, np.split(X, 3)):  # the data are what the demo says
+        assert np.linalg.norm(block.mean(0) - c) < 0.3
+        assert 0.8 < block.std(0).mean() < 1.2
+    return SkKMeans(3, random_state=seed).fit(X)
+
+
+def check_demo_output(stdout, seed):
+    found, true, dist, inertia, n_iter = parse_demo(stdout)
+    # Each true center once, each found center close to its true center, distances as printed.
+    assert sorted(map(tuple, true)) == sorted(map(tuple, TRUE_CENTERS))
+    np.testing.assert_allclose(dist, np.linalg.norm(found - true, axis=1), atol=2e-3)
+    assert np.all(dist < 0.5)
+    # Same answer as scikit-learn on the same data and seed.
+    sk = reference_fit(seed)
+    for c in found:
+        assert np.min(np.abs(sk.cluster_centers_ - c).max(axis=1)) <= 6e-4
+    assert abs(inertia - sk.inertia_) <= 6e-4
+    assert n_iter == sk.n_iter_
+    return found
+
+
+def test_demo_console_script():
+    proc = run([kmix_script(), "demo"])
+    assert "seed 0" in proc.stdout and proc.stderr == ""
+    check_demo_output(proc.stdout, 0)
+
+
+def test_demo_seed_and_plot(tmp_path):
+    png = tmp_path / "demo.png"
+    proc = run([kmix_script(), "demo", "--seed", "3", "--plot", str(png)], env_update={"MPLBACKEND": "Agg"})
+    found3 = check_demo_output(proc.stdout, 3)
+    found0 = parse_demo(run([kmix_script(), "demo", "--seed", "0"]).stdout)[0]
+    assert not np.allclose(np.sort(found0, axis=0), np.sort(found3, axis=0), atol=1e-3)  # the seed matters
+    assert str(png) in proc.stdout
+    data = png.read_bytes()
+    assert len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n"
+    import matplotlib.image
+
+    img = matplotlib.image.imread(str(png))
+    assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100 and img.shape[2] in (3, 4)
+    assert img[..., :3].std() > 0  # not a blank image
+
+
+def test_demo_python_m():
+    a = run([sys.executable, "-m", "kmix.cli", "demo"]).stdout
+    b = run([kmix_script(), "demo"]).stdout
+    check_demo_output(a, 0)
+    strip = lambda s: [ln for ln in s.splitlines() if "time" not in ln]  # noqa: E731
+    assert strip(a) == strip(b)
+
+
+def test_demo_in_process():
+    from kmix import cli
+
+    buf = io.StringIO()
+    km = cli.demo(seed=1, out=buf)
+    found = check_demo_output(buf.getvalue(), 1)
+    for c in found:
+        assert np.min(np.abs(km.cluster_centers_ - c).max(axis=1)) <= 6e-4
+
+
+@pytest.mark.parametrize("argv", [[], ["bogus"], ["demo", "--seed", "x"]])
+def test_cli_usage_errors(argv):
+    proc = run([kmix_script(), *argv], check=False)
+    assert proc.returncode == 2
+    assert "usage" in proc.stderr.lower()
+
+
+@pytest.mark.parametrize("omp", [1, 2])
+def test_config_command(omp):
+    proc = run([kmix_script(), "config"], env_update={"OMP_NUM_THREADS": omp, "KMIX_ISA": None})
+    lines = dict(re.match(r"(\S+)\s+(.*)$", ln).groups() for ln in proc.stdout.strip().splitlines())
+    for key in CONFIG_KEYS:
+        assert key in lines, proc.stdout
+    assert lines["kmix"] == importlib.metadata.version("kmix") == kmix.__version__
+    assert lines["threads"] == str(omp)
+    available = [s.strip() for s in lines["isa_available"].split(",")]
+    assert available == list(kmix._core.available_isas())
+    assert lines["isa"] == available[-1]  # the best one by default
+
+
+def test_show_config_in_process():
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        info = kmix.show_config(print_out=False)
+    assert buf.getvalue() == ""
+    for key in CONFIG_KEYS:
+        assert key in info
+    assert info["kmix"] == importlib.metadata.version("kmix")
+    assert info["isa"] == kmix._core.isa() and info["isa"] in info["isa_available"]
+    assert "baseline" in info["isa_available"]
+    assert isinstance(info["threads"], int) and info["threads"] >= 1
+    assert isinstance(info["compiler"], str) and info["compiler"]
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        assert kmix.show_config(print_out=False)["threads"] == 1
+    with contextlib.redirect_stdout(buf):
+        info2 = kmix.show_config()
+    printed = buf.getvalue()
+    assert info2 == info
+    for key in CONFIG_KEYS:
+        assert re.search(rf"^{key}\s", printed, flags=re.M), printed
+
+
+def _cpu_flags():
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    m = re.search(r"^flags\s*:\s*(.*)$", text, flags=re.M)
+    return set(m.group(1).split()) if m else None
+
+
+def test_available_isas_agree_with_cpu():
+    available = list(kmix._core.available_isas())
+    assert available[0] == "baseline"
+    flags = _cpu_flags()
+    if flags is None or platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("needs /proc/cpuinfo on x86-64")
+    if "avx2" in available:
+        assert {"avx2", "fma"} <= flags
+    if "avx512" in available:
+        assert {"avx512f", "avx512dq", "avx512bw", "avx512vl"} <= flags
+
+
+ISA_SCRIPT = """
+import json, sys, warnings
+import numpy as np
+with warnings.catch_warnings(record=True) as rec:
+    warnings.simplefilter("always")
+    import kmix
+out = {"isa": kmix._core.isa(), "available": list(kmix._core.available_isas()),
+       "warnings": [str(w.message) for w in rec if issubclass(w.category, RuntimeWarning)]}
+rng = np.random.default_rng(0)
+centers = rng.uniform(-10, 10, size=(5, 7))
+X = centers[rng.integers(0, 5, size=3000)] + 1.5 * rng.standard_normal((3000, 7))
+init = X[:5].copy()
+results = {}
+for dtype in (np.float64, np.float32):
+    km = kmix.KMeans(5, init=init.astype(dtype), n_init=1).fit(X.astype(dtype))
+    results[np.dtype(dtype).name] = km
+np.savez(sys.argv[1], X=X, init=init, **{f"{k}_centers": v.cluster_centers_ for k, v in results.items()},
+         **{f"{k}_labels": v.labels_ for k, v in results.items()},
+         **{f"{k}_n_iter": v.n_iter_ for k, v in results.items()})
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("wanted", ["baseline", "avx2", "avx512", "sse9"])
+def test_kmix_isa_env(tmp_path, wanted):
+    script = tmp_path / "isa.py"
+    script.write_text(ISA_SCRIPT)
+    out_file = tmp_path / "res.npz"
+    proc = run([sys.executable, str(script), str(out_file)], env_update={"KMIX_ISA": wanted})
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    if wanted in info["available"]:
+        assert info["isa"] == wanted and info["warnings"] == []
+    else:
+        assert info["isa"] == info["available"][-1]
+        assert any(wanted in w for w in info["warnings"]), info
+    # Whatever kernels run, the answer is scikit-learn's.
+    res = np.load(out_file)
+    X, init = res["X"], res["init"]
+    for name, dtype in (("float64", np.float64), ("float32", np.float32)):
+        sk = SkKMeans(5, init=init.astype(dtype), n_init=1).fit(X.astype(dtype))
+        np.testing.assert_array_equal(res[f"{name}_labels"], sk.labels_)
+        assert int(res[f"{name}_n_iter"]) == sk.n_iter_
+        rtol = 1e-9 if dtype == np.float64 else 1e-4
+        np.testing.assert_allclose(res[f"{name}_centers"], sk.cluster_centers_, rtol=rtol, atol=rtol * 20)
