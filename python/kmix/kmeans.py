@@ -158,9 +158,12 @@ class KMeans(BaseEstimator):
     # ---- fitting -----------------------------------------------------------------------------
     def fit(self, X, y=None, sample_weight=None):
         """Compute k-means clustering of X (n_samples, n_features)."""
-        # copy_x=False centres X in place when it can; a read-only X is copied instead.
-        writeable = getattr(X, "flags", None) is None or X.flags.writeable
-        X = as_float_array(X, "X", copy=bool(self.copy_x) or not writeable)
+        X_in = X
+        X = as_float_array(X, "X")
+        # Work on our own centred copy, made by the subtraction itself (one pass), unless
+        # copy_x=False and X is the caller's writeable array: then centre in place and restore.
+        callers = np.may_share_memory(X, X_in)
+        in_place = X.flags.writeable and (not self.copy_x or not callers)
         k, kind, n_init = self._check_params(X)
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
@@ -172,7 +175,10 @@ class KMeans(BaseEstimator):
         # Centring improves the accuracy of ‖c‖² − 2x·c. X is our own copy unless copy_x=False
         # (then it is the caller's array when no conversion was needed, and is restored below).
         X_mean = X.mean(axis=0)
-        X -= X_mean
+        if in_place:
+            X -= X_mean
+        else:
+            X = X - X_mean
         if init_array is not None:
             init_array -= X_mean
         try:
@@ -188,12 +194,12 @@ class KMeans(BaseEstimator):
                 if best is None or (inertia < best[2] and not _same_clustering(labels, best[1], k)):
                     best = (centers, labels, inertia, n_iter)
         finally:
-            if not self.copy_x:
+            if in_place and callers:
                 X += X_mean
         centers, labels, inertia, n_iter = best
         centers += X_mean
 
-        distinct = np.unique(labels).size
+        distinct = np.count_nonzero(np.bincount(labels, minlength=k))
         if distinct < k:
             warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
                           "Possibly due to duplicate points in X.", RuntimeWarning, stacklevel=2)
