@@ -3,8 +3,10 @@ import contextlib
 import importlib.metadata
 import io
 import json
+import os
 import platform
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -208,3 +210,16 @@ def test_kmix_isa_env(tmp_path, wanted):
         assert int(res[f"{name}_n_iter"]) == sk.n_iter_
         rtol = 1e-9 if dtype == np.float64 else 1e-4
         np.testing.assert_allclose(res[f"{name}_centers"], sk.cluster_centers_, rtol=rtol, atol=rtol * 20)
+
+
+def test_demo_plot_without_matplotlib_says_how_to_install(tmp_path):
+    # A sitecustomize that makes `import matplotlib` fail, as on a machine without it.
+    (tmp_path / "sitecustomize.py").write_text("import sys\nsys.modules['matplotlib'] = None\n")
+    png = tmp_path / "demo.png"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, "-m", "kmix.cli", "demo", "--plot", str(png)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode != 0
+    assert "pip install kmix[plot]" in proc.stderr
+    assert not png.exists()
+    check_demo_output(proc.stdout, 0)  # the fit itself still ran and printed
