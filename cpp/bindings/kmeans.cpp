@@ -55,6 +55,19 @@ void bind_kmeans(py::module_& m) {
         py::arg("X"), py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"),
         py::arg("uniforms"), py::arg("n_trials"), py::arg("n_threads"));
 
+  m.def("center",
+        [](carray<T> X, bool in_place, int n_threads) {
+          const index_t n = X.shape(0), d = X.shape(1);
+          carray<T> out = in_place ? X : carray<T>({n, d});
+          carray<T> mean(d);
+          {
+            py::gil_scoped_release nogil;
+            kmix::center_columns<T>(X.data(), n, d, out.mutable_data(), mean.mutable_data(), n_threads);
+          }
+          return py::make_tuple(out, mean);
+        },
+        py::arg("X"), py::arg("in_place"), py::arg("n_threads"));
+
   m.def("assign",
         [](carray<T> X, carray<T> centers, int n_threads) {
           const index_t n = X.shape(0);

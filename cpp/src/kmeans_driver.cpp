@@ -153,11 +153,32 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   }
 }
 
+template <class T>
+void center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads) {
+  const Blocks blocks = fixed_blocks(n, 64, d);
+  std::vector<double> part(blocks.count * d, 0.0);
+#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1)
+  for (index_t b = 0; b < blocks.count; ++b) {
+    double* s = part.data() + b * d;
+    for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i)
+      for (index_t j = 0; j < d; ++j) s[j] += double(X[i * d + j]);
+  }
+  for (index_t j = 0; j < d; ++j) {
+    double s = 0.0;
+    for (index_t b = 0; b < blocks.count; ++b) s += part[b * d + j];
+    mean[j] = T(s / double(n));
+  }
+#pragma omp parallel for schedule(static) num_threads(threads) if (n * d > 65536)
+  for (index_t i = 0; i < n; ++i)
+    for (index_t j = 0; j < d; ++j) out[i * d + j] = X[i * d + j] - mean[j];
+}
+
 #define KMIX_INSTANTIATE(T)                                                                     \
   template LloydResult lloyd<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t,    \
                                 double, bool, int, int*);                                       \
   template void kmeans_plusplus<T>(const T*, const T*, index_t, index_t, index_t, index_t,     \
-                                   const double*, index_t, int, index_t*);
+                                   const double*, index_t, int, index_t*);                     \
+  template void center_columns<T>(const T*, index_t, index_t, T*, T*, int);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)
 #undef KMIX_INSTANTIATE

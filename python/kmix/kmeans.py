@@ -174,11 +174,7 @@ class KMeans(BaseEstimator):
 
         # Centring improves the accuracy of ‖c‖² − 2x·c. X is our own copy unless copy_x=False
         # (then it is the caller's array when no conversion was needed, and is restored below).
-        X_mean = X.mean(axis=0)
-        if in_place:
-            X -= X_mean
-        else:
-            X = X - X_mean
+        X, X_mean = _core.center(X, in_place, n_threads)
         if init_array is not None:
             init_array -= X_mean
         try:
@@ -212,6 +208,8 @@ class KMeans(BaseEstimator):
 
     def _init_centroids(self, X, kind, init_array, sw, rs, n_threads):
         k = self.n_clusters
+        if kind == "array":
+            return init_array.copy()
         # scikit-learn seeds with unit weights in X's dtype when none are given; so do we, so
         # that the same random_state draws the same points.
         weights = sw if sw is not None else np.ones(X.shape[0], dtype=X.dtype)
@@ -222,8 +220,6 @@ class KMeans(BaseEstimator):
                 raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
                                  f"sample_weight; got {np.count_nonzero(weights)}")
             return X[rs.choice(X.shape[0], size=k, replace=False, p=weights / weights.sum())]
-        if kind == "array":
-            return init_array.copy()
         return self._check_centers(self.init(X, k, random_state=rs), X, "init (the callable's result)")
 
     # ---- using a fitted model ----------------------------------------------------------------
