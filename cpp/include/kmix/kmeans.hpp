@@ -36,6 +36,7 @@ inline void add_rows(const T* __restrict X, const T* __restrict w, index_t m, in
     const T* __restrict x = X + i * d;
     double* __restrict s = sums + index_t(lab[i]) * d;
     const double wi = w ? double(w[i]) : 1.0;
+#pragma omp simd
     for (index_t j = 0; j < d; ++j) s[j] += double(x[j]) * wi;
     weights[lab[i]] += wi;
   }
