@@ -172,8 +172,7 @@ class KMeans(BaseEstimator):
         # The tolerance is scaled on X before centring, as scikit-learn does.
         tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol else 0.0
 
-        # Centring improves the accuracy of ‖c‖² − 2x·c. X is our own copy unless copy_x=False
-        # (then it is the caller's array when no conversion was needed, and is restored below).
+        # Centring (as scikit-learn does) improves the accuracy of ‖c‖² − 2x·c.
         X, X_mean = _core.center(X, in_place, n_threads)
         if init_array is not None:
             init_array -= X_mean
