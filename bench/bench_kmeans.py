@@ -9,7 +9,9 @@ What it measures, all in one process run:
 * Fit time per Lloyd iteration for each shape: both estimators get the same data (Gaussian
   blobs, fixed seed), the same init array, ``n_init=1, tol=0, max_iter=20``. Each repeat runs
   kmix and scikit-learn back to back (alternating which goes first); the reported figure is the
-  median over repeats of fit time / that estimator's own ``n_iter_``.
+  median over repeats of fit time / that estimator's own ``n_iter_``. Each timed fit starts
+  after a 0.3 s pause, so that the previous library's worker threads (OpenBLAS, OpenMP), which
+  busy-wait for a while after their work, do not take the cores from the next one.
   From kmix's time per iteration: GFLOP/s (2*n*k*d flops for the distances + n*d for the
   center sums, per iteration) as a fraction of the GEMM peak for the dtype, and GB/s (X read
   once per iteration, n*d*itemsize bytes) as a fraction of the measured bandwidth.
@@ -117,8 +119,12 @@ def _estimators(k, init, threads, max_iter):
             "sklearn": lambda: SkKMeans(**common, algorithm="lloyd")}
 
 
+SETTLE_S = 0.3  # pause before each timed fit: the other library's idle threads stop spinning
+
+
 def _timed_fit(make, X, threads):
     est = make()
+    time.sleep(SETTLE_S)
     with threadpool_limits(limits=threads):
         t0 = time.perf_counter()
         est.fit(X)
