@@ -93,11 +93,23 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
     }
   }
   if (update) {
-#pragma omp parallel for schedule(static) num_threads(threads) if (k * d > 4096)
-    for (index_t e = 0; e < stride; ++e) {
-      double s = 0.0;
-      for (index_t b = 0; b < blocks.count; ++b) s += scratch[b * stride + e];
-      if (e < k * d) sums[e] = s; else weights[e - k * d] = s;
+    // Each element is summed over the blocks in block order. Threads take slices of elements;
+    // within a slice the blocks are read one after another, contiguously (a strided walk across
+    // blocks would fetch a cache line, often from the other core, per element).
+    constexpr index_t kSlice = 1024;
+    const index_t n_slices = (stride + kSlice - 1) / kSlice;
+#pragma omp parallel for schedule(static) num_threads(threads) if (n_slices > 1)
+    for (index_t sl = 0; sl < n_slices; ++sl) {
+      const index_t lo = sl * kSlice, hi = lo + kSlice < stride ? lo + kSlice : stride;
+      double acc[kSlice];
+      for (index_t e = lo; e < hi; ++e) acc[e - lo] = 0.0;
+      for (index_t b = 0; b < blocks.count; ++b) {
+        const double* part = scratch + b * stride;
+        for (index_t e = lo; e < hi; ++e) acc[e - lo] += part[e];
+      }
+      for (index_t e = lo; e < hi; ++e) {
+        if (e < k * d) sums[e] = acc[e - lo]; else weights[e - k * d] = acc[e - lo];
+      }
     }
   }
   return changed;
