@@ -168,6 +168,9 @@ class KMeans(BaseEstimator):
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
         sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        if kind == "random" and sw is not None and np.count_nonzero(sw) < k:
+            raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
+                             f"sample_weight; got {np.count_nonzero(sw)}")
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
         # The tolerance is scaled on X before centring, as scikit-learn does.
         tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol else 0.0
@@ -215,9 +218,6 @@ class KMeans(BaseEstimator):
         if kind == "k-means++":
             return X[_seed_kmeans_plusplus(X, k, weights, rs, n_threads)]
         if kind == "random":
-            if np.count_nonzero(weights) < k:
-                raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
-                                 f"sample_weight; got {np.count_nonzero(weights)}")
             return X[rs.choice(X.shape[0], size=k, replace=False, p=weights / weights.sum())]
         return self._check_centers(self.init(X, k, random_state=rs), X, "init (the callable's result)")
 

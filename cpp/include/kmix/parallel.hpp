@@ -50,9 +50,7 @@ static inline int resolve_threads(int requested) {
 #endif
 }
 
-}  // namespace kmix
 
-namespace kmix {
 // Blocks of a Lloyd step: each owns k·d center sums and k weights, which are zeroed and then
 // combined every step; so their total stays near an eighth of the bytes of X (at least 16
 // blocks for parallelism, at most 256).
