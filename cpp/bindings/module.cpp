@@ -8,6 +8,7 @@
 namespace py = pybind11;
 
 void register_kmeans(py::module_& m);
+void register_gmm(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "kmix compiled kernels (C++17, OpenMP)";
@@ -27,4 +28,5 @@ PYBIND11_MODULE(_core, m) {
     return info;
   });
   register_kmeans(m);
+  register_gmm(m);
 }

@@ -44,13 +44,24 @@ bool cpu_has(bool want512) {
 #endif
 #endif
 
+// A level's tables are built (by code compiled for that level) only once the CPU is known to
+// run it.
+#define KMIX_ISA_ENTRY(ns) IsaKernels{#ns, &ns::kmeans_kernels(), &ns::gmm_kernels()}
+
 std::vector<const IsaKernels*> supported() {
-  std::vector<const IsaKernels*> out{&baseline::kmeans_kernels()};
+  static const IsaKernels base = KMIX_ISA_ENTRY(baseline);
+  std::vector<const IsaKernels*> out{&base};
 #if defined(KMIX_X86) && defined(KMIX_HAVE_AVX2)
-  if (cpu_has(false)) out.push_back(&avx2::kmeans_kernels());
+  if (cpu_has(false)) {
+    static const IsaKernels v2 = KMIX_ISA_ENTRY(avx2);
+    out.push_back(&v2);
+  }
 #endif
 #if defined(KMIX_X86) && defined(KMIX_HAVE_AVX512)
-  if (cpu_has(true)) out.push_back(&avx512::kmeans_kernels());
+  if (cpu_has(true)) {
+    static const IsaKernels v512 = KMIX_ISA_ENTRY(avx512);
+    out.push_back(&v512);
+  }
 #endif
   return out;
 }
@@ -63,11 +74,6 @@ std::atomic<const IsaKernels*>& active() {
 }  // namespace
 
 const IsaKernels& kernels() { return *active().load(std::memory_order_acquire); }
-
-template <>
-const KMeansKernels<float>& kmeans_kernels_for<float>() { return kernels().f32; }
-template <>
-const KMeansKernels<double>& kmeans_kernels_for<double>() { return kernels().f64; }
 
 std::vector<std::string> available_isas() {
   std::vector<std::string> names;

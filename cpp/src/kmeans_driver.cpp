@@ -168,6 +168,7 @@ void center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threa
     for (index_t b = 0; b < blocks.count; ++b) s += part[b * d + j];
     mean[j] = T(s / double(n));
   }
+  if (!out) return;
 #pragma omp parallel for schedule(static) num_threads(threads) if (n * d > 65536)
   for (index_t i = 0; i < n; ++i)
     for (index_t j = 0; j < d; ++j) out[i * d + j] = X[i * d + j] - mean[j];

@@ -10,11 +10,13 @@ import warnings as _warnings
 import numpy as _np
 
 from . import _core
-from ._base import NotFittedError, load
+from ._base import ConvergenceWarning, NotFittedError, load
 from .kmeans import KMeans, kmeans_plusplus
+from .mixture import GaussianMixture
 
 __version__ = "0.1.0"
-__all__ = ["KMeans", "kmeans_plusplus", "NotFittedError", "load", "show_config"]
+__all__ = ["KMeans", "kmeans_plusplus", "GaussianMixture", "ConvergenceWarning", "NotFittedError", "load",
+           "show_config"]
 
 
 def _apply_isa_env():

@@ -18,6 +18,10 @@ class NotFittedError(ValueError, AttributeError):
     as scikit-learn's NotFittedError."""
 
 
+class ConvergenceWarning(UserWarning):
+    """Issued when a fit stops at max_iter without converging (as scikit-learn's)."""
+
+
 class BaseEstimator:
     """get_params/set_params as scikit-learn defines them: the parameters are exactly the
     __init__ arguments, stored unchanged under their own names."""

@@ -36,8 +36,10 @@ def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1):
         if arr.ndim == 1:
             hint = f" (reshape a single feature with {name}.reshape(-1, 1), a single sample with {name}.reshape(1, -1))"
         raise ValueError(f"{name} must be a 2-D array of shape (n_samples, n_features); got {arr.ndim}-D{hint}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples, at least {min_samples} needed")
     if arr.shape[0] < min_samples:
-        raise ValueError(f"{name} is empty: it has {arr.shape[0]} samples, at least {min_samples} needed")
+        raise ValueError(f"{name} has {arr.shape[0]} sample(s); at least {min_samples} are needed")
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has 0 features; at least 1 is needed")
     target = np.dtype(dtype) if dtype is not None else (arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64)

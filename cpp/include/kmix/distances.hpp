@@ -41,6 +41,8 @@ struct Simd {
   static inline vec splat(T x) { return splat_(x, std::make_index_sequence<lanes>{}); }
   static inline vec zero() { return vec{}; }
   static inline vec add(vec a, vec b) { return a + b; }
+  static inline vec sub(vec a, vec b) { return a - b; }
+  static inline vec mul(vec a, vec b) { return a * b; }
   static inline vec min(vec a, vec b) { return b < a ? b : a; }
   // a == b ? x : y, lane by lane.
   static inline vec select_eq(vec a, vec b, vec x, vec y) { return a == b ? x : y; }
@@ -59,6 +61,8 @@ struct Simd {
   static inline vec splat(T x) { vec v; for (int i = 0; i < lanes; ++i) v.a[i] = x; return v; }
   static inline vec zero() { return splat(T(0)); }
   static inline vec add(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] += b.a[i]; return a; }
+  static inline vec sub(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] -= b.a[i]; return a; }
+  static inline vec mul(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] *= b.a[i]; return a; }
   static inline vec min(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] = b.a[i] < a.a[i] ? b.a[i] : a.a[i]; return a; }
   static inline vec select_eq(vec a, vec b, vec x, vec y) {
     for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] == b.a[i] ? x.a[i] : y.a[i]; return x;

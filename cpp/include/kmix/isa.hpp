@@ -5,6 +5,7 @@
 // at import. Callers only ever see function pointers, never a header compiled with AVX flags.
 #pragma once
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kmix/parallel.hpp"
@@ -39,21 +40,80 @@ struct KMeansKernels {
 // Rows per block of the k-means++ prefix sums.
 static constexpr index_t kSeedingBlock = 2048;
 
-struct IsaKernels {
-  const char* name;
-  KMeansKernels<float> f32;
-  KMeansKernels<double> f64;
+// Covariance types of a Gaussian mixture, as scikit-learn names them.
+enum class CovType : int { full = 0, tied = 1, diag = 2, spherical = 3 };
+
+// A Gaussian mixture in the form the kernels use: float64, in the coordinates of X − shift.
+struct GmmModel {
+  CovType type;
+  index_t k, d;
+  const double* shift;      // d: subtracted from every row of X before anything else
+  const double* means;      // k×d, minus shift; second moments are taken about these
+  const double* prec_chol;  // full k×d×d (upper triangular), tied d×d, diag k×d, spherical k
+  const double* log_norm;   // k: log weight + log det(prec_chol) − d/2·log 2π
 };
 
-namespace baseline { const IsaKernels& kmeans_kernels(); }
-namespace avx2 { const IsaKernels& kmeans_kernels(); }
-namespace avx512 { const IsaKernels& kmeans_kernels(); }
+// What one pass over X computes; every pointer may be null (not wanted).
+template <class T>
+struct GmmPassOut {
+  double* log_prob_norm = nullptr;   // n: log Σ_c weight_c·N(x | c)
+  T* resp = nullptr;                 // n×k: responsibilities
+  int* labels = nullptr;             // n: most probable component
+  double* stats = nullptr;           // gmm_stats_size(): sufficient statistics (below)
+  const double* given_resp = nullptr;  // n×k: use these responsibilities, not the model's
+};
+
+// Sufficient statistics of a pass, float64, combined in fixed block order:
+// [Σw, Σw·log_prob_norm, N (k), S1 (k×d), S2], where with r = w·resp and δ = x − shift − means_c,
+// N_c = Σ r, S1_c = Σ r·δ, and S2 is Σ r·δδᵀ (upper triangle, row by row) per component for
+// full, Σ r·δ² per component for diag and spherical, and for tied (once, not per component)
+// Σ w·x̃x̃ᵀ then Σ w·x̃ with x̃ = x − shift.
+static inline index_t gmm_second_size(CovType type, index_t k, index_t d) {
+  const index_t tri = d * (d + 1) / 2;
+  return type == CovType::full ? k * tri : type == CovType::tied ? tri + d : k * d;
+}
+static inline index_t gmm_stats_size(CovType type, index_t k, index_t d) {
+  return 2 + k + k * d + gmm_second_size(type, k, d);
+}
+
+template <class T>
+struct GmmKernels {
+  // One pass over X (n rows of m.d features, weights w or null for ones).
+  void (*pass)(const T* X, const T* w, index_t n, const GmmModel& m, const GmmPassOut<T>& out,
+               int threads);
+};
+
+// One ISA level's kernels.
+template <template <class> class Kernels>
+struct Table {
+  Kernels<float> f32;
+  Kernels<double> f64;
+  template <class T>
+  const Kernels<T>& get() const {
+    if constexpr (std::is_same_v<T, float>) return f32; else return f64;
+  }
+};
+
+struct IsaKernels {
+  const char* name;
+  const Table<KMeansKernels>* kmeans;
+  const Table<GmmKernels>* gmm;
+};
+
+#define KMIX_DECLARE_ISA(ns)                    \
+  namespace ns {                                \
+  const Table<KMeansKernels>& kmeans_kernels(); \
+  const Table<GmmKernels>& gmm_kernels();       \
+  }
+KMIX_DECLARE_ISA(baseline)
+KMIX_DECLARE_ISA(avx2)
+KMIX_DECLARE_ISA(avx512)
+#undef KMIX_DECLARE_ISA
 
 // The table in use.
 const IsaKernels& kernels();
-template <class T> const KMeansKernels<T>& kmeans_kernels_for();
-template <> const KMeansKernels<float>& kmeans_kernels_for<float>();
-template <> const KMeansKernels<double>& kmeans_kernels_for<double>();
+template <class T> const KMeansKernels<T>& kmeans_kernels_for() { return kernels().kmeans->get<T>(); }
+template <class T> const GmmKernels<T>& gmm_kernels_for() { return kernels().gmm->get<T>(); }
 // ISA levels this build has and this CPU runs, lowest first.
 std::vector<std::string> available_isas();
 // Use `name` (must be in available_isas()); returns false otherwise.

@@ -29,7 +29,7 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
                      const double* uniforms, index_t n_trials, int threads, index_t* chosen);
 
 // Column means of X (n×d, float64 sums over fixed blocks, combined in order) into mean (d), and
-// out = X − mean (out may be X itself). Both passes are parallel, so a fresh `out` is also
+// out = X − mean (out may be X itself; null: means only). Both passes are parallel, so a fresh `out` is also
 // paged in by all threads.
 template <class T>
 void center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads);

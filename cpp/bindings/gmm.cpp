@@ -1,0 +1,126 @@
+// Gaussian-mixture bindings: numpy arrays -> pointers, the GIL released around every kernel.
+// The Python package has validated shapes, dtypes, contiguity and values before these run;
+// parameters cross as float64 whatever X's dtype.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+
+#include "kmix/gmm_driver.hpp"
+
+namespace py = pybind11;
+using kmix::index_t;
+
+namespace {
+
+template <class T>
+using carray = py::array_t<T, py::array::c_style>;
+using darray = carray<double>;
+
+std::vector<py::ssize_t> cov_shape(const kmix::GmmParams& p) {
+  switch (p.type) {
+    case kmix::CovType::full: return {p.k, p.d, p.d};
+    case kmix::CovType::tied: return {p.d, p.d};
+    case kmix::CovType::diag: return {p.k, p.d};
+    default: return {p.k};
+  }
+}
+
+darray to_array(const std::vector<double>& v, std::vector<py::ssize_t> shape) {
+  darray a(shape);
+  std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
+py::tuple params_tuple(const kmix::GmmParams& p) {
+  return py::make_tuple(to_array(p.weights, {p.k}), to_array(p.means, {p.k, p.d}),
+                        to_array(p.covariances, cov_shape(p)), to_array(p.prec_chol, cov_shape(p)));
+}
+
+kmix::GmmParams params_from(int cov_type, darray weights, darray means, darray prec_chol) {
+  kmix::GmmParams p(static_cast<kmix::CovType>(cov_type), means.shape(0), means.shape(1));
+  std::copy(weights.data(), weights.data() + p.k, p.weights.begin());
+  std::copy(means.data(), means.data() + p.k * p.d, p.means.begin());
+  std::copy(prec_chol.data(), prec_chol.data() + p.cov_size(), p.prec_chol.begin());
+  return p;
+}
+
+template <class T>
+const T* optional_ptr(const py::object& a) {
+  return a.is_none() ? nullptr : a.cast<carray<T>>().data();
+}
+
+template <class T>
+void bind_gmm(py::module_& m) {
+  m.def("gmm_estimate",
+        [](carray<T> X, py::object sample_weight, darray resp, int cov_type, double reg_covar,
+           int n_threads) {
+          kmix::GmmParams p(static_cast<kmix::CovType>(cov_type), resp.shape(1), X.shape(1));
+          const T* w = optional_ptr<T>(sample_weight);
+          {
+            py::gil_scoped_release nogil;
+            kmix::gmm_estimate<T>(X.data(), w, X.shape(0), resp.data(), reg_covar, p, n_threads);
+          }
+          return params_tuple(p);
+        },
+        py::arg("X"), py::arg("sample_weight"), py::arg("resp"), py::arg("cov_type"),
+        py::arg("reg_covar"), py::arg("n_threads"));
+
+  m.def("gmm_em",
+        [](carray<T> X, py::object sample_weight, int cov_type, darray weights, darray means,
+           darray prec_chol, index_t max_iter, double tol, double reg_covar, double lower_bound,
+           int n_threads) {
+          kmix::GmmParams p = params_from(cov_type, weights, means, prec_chol);
+          const T* w = optional_ptr<T>(sample_weight);
+          kmix::EmResult r;
+          {
+            py::gil_scoped_release nogil;
+            r = kmix::gmm_em<T>(X.data(), w, X.shape(0), p, max_iter, tol, reg_covar, lower_bound,
+                                n_threads);
+          }
+          return py::make_tuple(params_tuple(p), r.n_iter, r.converged, r.lower_bound, r.lower_bounds);
+        },
+        py::arg("X"), py::arg("sample_weight"), py::arg("cov_type"), py::arg("weights"),
+        py::arg("means"), py::arg("prec_chol"), py::arg("max_iter"), py::arg("tol"),
+        py::arg("reg_covar"), py::arg("lower_bound"), py::arg("n_threads"));
+
+  m.def("gmm_score",
+        [](carray<T> X, int cov_type, darray weights, darray means, darray prec_chol,
+           bool log_prob_norm, bool resp, bool labels, int n_threads) {
+          const kmix::GmmParams p = params_from(cov_type, weights, means, prec_chol);
+          const index_t n = X.shape(0);
+          py::object lpn_out = py::none(), resp_out = py::none(), labels_out = py::none();
+          kmix::GmmPassOut<T> out;
+          if (log_prob_norm) {
+            darray a(n);
+            out.log_prob_norm = a.mutable_data();
+            lpn_out = a;
+          }
+          if (resp) {
+            carray<T> a({n, p.k});
+            out.resp = a.mutable_data();
+            resp_out = a;
+          }
+          if (labels) {
+            py::array_t<int> a(n);
+            out.labels = a.mutable_data();
+            labels_out = a;
+          }
+          {
+            py::gil_scoped_release nogil;
+            kmix::gmm_score<T>(X.data(), n, p, out, n_threads);
+          }
+          return py::make_tuple(lpn_out, resp_out, labels_out);
+        },
+        py::arg("X"), py::arg("cov_type"), py::arg("weights"), py::arg("means"),
+        py::arg("prec_chol"), py::arg("log_prob_norm"), py::arg("resp"), py::arg("labels"),
+        py::arg("n_threads"));
+}
+
+}  // namespace
+
+void register_gmm(py::module_& m) {
+  bind_gmm<float>(m);
+  bind_gmm<double>(m);
+}

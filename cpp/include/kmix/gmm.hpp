@@ -1,0 +1,428 @@
+// Gaussian-mixture kernels: per-component log-densities through Cholesky factors, log-sum-exp
+// responsibilities and the M-step's sufficient statistics, all in one pass over X.
+//
+// Compiled once per ISA level into kmix::KMIX_ISA_NS (gmm_kernels.cpp); the EM loop that calls
+// this is gmm_driver.cpp. Rows are taken a chunk at a time and transposed into float64
+// (features × rows), so every inner loop runs over rows in SIMD lanes whatever the number of
+// features. Memory is O(chunk·(d + k)) per thread plus the per-block partial sums: never an
+// n×k or n×k×d temporary. Sums are float64 per fixed block, combined in block order.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <cstdlib>
+#include <new>
+
+#include "kmix/distances.hpp"
+#include "kmix/isa.hpp"
+
+namespace kmix {
+namespace KMIX_ISA_NS {
+
+namespace gmm {
+
+using V = Simd<double>;
+using vec = V::vec;
+constexpr index_t kL = V::lanes;
+// A tile is two vectors of rows; chunks are padded to the widest tile of any ISA (2 × 8).
+constexpr index_t kTileRows = 2 * kL;
+constexpr index_t kPadRows = 16;
+// Features are padded to a multiple of this many, so the register tiles need no tail code.
+constexpr index_t kFeatBlock = 4;
+
+// A zeroed heap array owned for one call. Not std::vector: its inline member functions would be
+// compiled with this ISA's flags and the linker could hand them to another ISA's code.
+struct Buffer {
+  double* p = nullptr;
+  Buffer() = default;
+  explicit Buffer(index_t n) { reset(n); }
+  void reset(index_t n) {
+    std::free(p);
+    p = static_cast<double*>(std::calloc(n > 0 ? std::size_t(n) : 1, sizeof(double)));
+    if (!p) throw std::bad_alloc();
+  }
+  ~Buffer() { std::free(p); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  double* data() const { return p; }
+  double& operator[](index_t i) const { return p[i]; }
+};
+
+inline index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
+
+inline double hsum(vec v) {
+  double a[kL];
+  V::store(a, v);
+  double s = 0.0;
+  for (index_t i = 0; i < kL; ++i) s += a[i];
+  return s;
+}
+
+// exp(x) for x <= 0 to about one ulp, in plain arithmetic the compiler vectorizes (a libm call
+// would stay scalar): x = n·ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^13,
+// 2^n written into the exponent bits. Returns 0 below -708, where 2^n would leave the normal range.
+inline double exp_nonpositive(double x) {
+  const double shifter = 0x1.8p52;  // adding it rounds to an integer held in the low bits
+  const double xc = x < -708.0 ? -708.0 : x;
+  const double kd = xc * 1.4426950408889634 + shifter;
+  std::uint64_t bits;
+  std::memcpy(&bits, &kd, sizeof bits);
+  const double kf = kd - shifter;
+  // ln 2 in two parts; the first has trailing zero bits so kf·part is exact.
+  const double r = (xc - kf * 0x1.62e42fefa3800p-1) - kf * 0x1.ef35793c76730p-45;
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const std::uint64_t scale_bits = (bits + 1023) << 52;  // (n + 1023) << 52: the double 2^n
+  double scale;
+  std::memcpy(&scale, &scale_bits, sizeof scale);
+  return x < -708.0 ? 0.0 : p * scale;
+}
+
+// Index of (a, b), a <= b, in an upper triangle stored row by row.
+inline index_t tri_index(index_t a, index_t b, index_t d) { return a * d - a * (a - 1) / 2 + (b - a); }
+
+// y[j][r] = Σ_{i<=j} a[i][r]·U[i][j] (U upper triangular, d × dp, zero past column d) for
+// rows [0, m); if sq is not null, sq[r] = Σ_j y[j][r]² and y is not stored.
+// Tiles of 4 columns × 2 vectors of rows stay in registers.
+inline void upper_product(const double* a, index_t C, index_t m, index_t d, index_t dp,
+                          const double* U, double* y, double* sq) {
+  for (index_t r0 = 0; r0 < m; r0 += kTileRows) {
+    vec s0 = V::zero(), s1 = V::zero();
+    for (index_t j0 = 0; j0 < dp; j0 += kFeatBlock) {
+      vec acc[kFeatBlock][2];
+      for (int jj = 0; jj < kFeatBlock; ++jj) acc[jj][0] = acc[jj][1] = V::zero();
+      const index_t iend = j0 + kFeatBlock < d ? j0 + kFeatBlock : d;  // U[i][j] = 0 for i > j
+      for (index_t i = 0; i < iend; ++i) {
+        const vec x0 = V::load(a + i * C + r0), x1 = V::load(a + i * C + r0 + kL);
+        const double* u = U + i * dp + j0;
+        for (int jj = 0; jj < kFeatBlock; ++jj) {
+          const vec p = V::splat(u[jj]);
+          V::fma(acc[jj][0], x0, p);
+          V::fma(acc[jj][1], x1, p);
+        }
+      }
+      if (sq) {
+        for (int jj = 0; jj < kFeatBlock; ++jj) {
+          V::fma(s0, acc[jj][0], acc[jj][0]);
+          V::fma(s1, acc[jj][1], acc[jj][1]);
+        }
+      } else {
+        for (int jj = 0; jj < kFeatBlock; ++jj) {
+          V::store(y + (j0 + jj) * C + r0, acc[jj][0]);
+          V::store(y + (j0 + jj) * C + r0 + kL, acc[jj][1]);
+        }
+      }
+    }
+    if (sq) {
+      V::store(sq + r0, s0);
+      V::store(sq + r0 + kL, s1);
+    }
+  }
+}
+
+// S[tri(a, b)] += Σ_r t[a][r]·u[b][r] for a <= b < d, over rows [0, m) (m a multiple of kL).
+// Tiles of 4 × 2 accumulators; the lower half of diagonal tiles is computed and dropped.
+inline void add_scatter(const double* t, const double* u, index_t C, index_t m, index_t d,
+                        double* S) {
+  const index_t dp = round_up(d, kFeatBlock);
+  for (index_t a0 = 0; a0 < dp; a0 += 4)
+    for (index_t b0 = a0; b0 < dp; b0 += 2) {
+      vec acc[4][2];
+      for (int aa = 0; aa < 4; ++aa) acc[aa][0] = acc[aa][1] = V::zero();
+      for (index_t r = 0; r < m; r += kL) {
+        const vec u0 = V::load(u + b0 * C + r), u1 = V::load(u + (b0 + 1) * C + r);
+        for (int aa = 0; aa < 4; ++aa) {
+          const vec ta = V::load(t + (a0 + aa) * C + r);
+          V::fma(acc[aa][0], ta, u0);
+          V::fma(acc[aa][1], ta, u1);
+        }
+      }
+      for (int aa = 0; aa < 4; ++aa)
+        for (int bb = 0; bb < 2; ++bb) {
+          const index_t a = a0 + aa, b = b0 + bb;
+          if (a <= b && b < d) S[tri_index(a, b, d)] += hsum(acc[aa][bb]);
+        }
+    }
+}
+
+// Σ_r x[r] over [0, m), in a fixed order.
+inline double row_sum(const double* x, index_t m) {
+  double s = 0.0;
+#pragma omp simd reduction(+ : s)
+  for (index_t r = 0; r < m; ++r) s += x[r];
+  return s;
+}
+
+// The model laid out for the kernels: features padded to dp with zeros.
+struct Prepared {
+  index_t k, d, dp;
+  Buffer means;  // k × dp
+  Buffer U;      // full: k × d × dp, tied: d × dp (upper triangular)
+  Buffer prec;   // diag: k × dp squared precision factors; spherical: k
+  Buffer b;      // tied: k × dp, means_c·U
+  explicit Prepared(const GmmModel& m) : k(m.k), d(m.d), dp(round_up(m.d, kFeatBlock)), means(k * dp) {
+    for (index_t c = 0; c < k; ++c)
+      for (index_t j = 0; j < d; ++j) means[c * dp + j] = m.means[c * d + j];
+    if (!m.prec_chol) return;  // given responsibilities: no densities needed
+    if (m.type == CovType::full || m.type == CovType::tied) {
+      const index_t nmat = m.type == CovType::full ? k : 1;
+      U.reset(nmat * d * dp);
+      for (index_t c = 0; c < nmat; ++c)
+        for (index_t i = 0; i < d; ++i)
+          for (index_t j = i; j < d; ++j) U[(c * d + i) * dp + j] = m.prec_chol[(c * d + i) * d + j];
+      if (m.type == CovType::tied) {
+        b.reset(k * dp);
+        for (index_t c = 0; c < k; ++c)
+          for (index_t i = 0; i < d; ++i)
+            for (index_t j = i; j < d; ++j) b[c * dp + j] += means[c * dp + i] * U[i * dp + j];
+      }
+    } else if (m.type == CovType::diag) {
+      prec.reset(k * dp);
+      for (index_t c = 0; c < k; ++c)
+        for (index_t j = 0; j < d; ++j) prec[c * dp + j] = m.prec_chol[c * d + j] * m.prec_chol[c * d + j];
+    } else {
+      prec.reset(k);
+      for (index_t c = 0; c < k; ++c) prec[c] = m.prec_chol[c] * m.prec_chol[c];
+    }
+  }
+};
+
+// Rows per chunk: a divisor of kRowChunk, so chunks tile the blocks; fewer when d or k is large
+// so that a chunk's buffers stay near L2.
+inline index_t chunk_rows(index_t dp, index_t k) {
+  index_t C = kRowChunk;
+  while (C > kPadRows && (4 * dp + k + 6) * C * index_t(sizeof(double)) > (index_t(1) << 18)) C /= 2;
+  return C;
+}
+
+// Per-thread buffers of one chunk.
+struct Buffers {
+  double *xt, *diff, *t, *lp, *w, *mx, *s, *lpn;
+  static index_t size(index_t dp, index_t k, index_t C) { return (3 * dp + k + 4) * C; }
+  Buffers(double* p, index_t dp, index_t k, index_t C)
+      : xt(p), diff(xt + dp * C), t(diff + dp * C), lp(t + dp * C), w(lp + k * C), mx(w + C),
+        s(mx + C), lpn(s + C) {}
+};
+
+// Σ_j p_j·(x_j − μ_j)² over rows [0, m), with diagonal precisions p (length dp, zero past d)
+// or, if p is null, all ones.
+inline void diag_maha(const double* xt, index_t C, index_t m, index_t dp, const double* mu,
+                      const double* p, double* out) {
+  for (index_t r0 = 0; r0 < m; r0 += kTileRows) {
+    vec s0 = V::zero(), s1 = V::zero();
+    for (index_t j = 0; j < dp; ++j) {
+      const vec mj = V::splat(mu[j]);
+      const vec t0 = V::sub(V::load(xt + j * C + r0), mj), t1 = V::sub(V::load(xt + j * C + r0 + kL), mj);
+      if (p) {
+        const vec pj = V::splat(p[j]);
+        V::fma(s0, V::mul(t0, t0), pj);
+        V::fma(s1, V::mul(t1, t1), pj);
+      } else {
+        V::fma(s0, t0, t0);
+        V::fma(s1, t1, t1);
+      }
+    }
+    V::store(out + r0, s0);
+    V::store(out + r0 + kL, s1);
+  }
+}
+
+// One chunk: rows [i0, i0 + m) of X.
+template <class T>
+void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model, const Prepared& P,
+           index_t C, const Buffers& B, const GmmPassOut<T>& out, double* st) {
+  const index_t d = P.d, dp = P.dp, k = P.k;
+  const index_t mp = round_up(m, kPadRows);
+  // Local restrict copies of the buffer pointers: the buffers never overlap, and the compiler
+  // vectorizes only what it can prove.
+  double* __restrict xt = B.xt;
+  double* __restrict diff = B.diff;
+  double* __restrict tb = B.t;
+  double* __restrict lp = B.lp;  // k × C: log weight_c + log N(x | c), then responsibilities
+  double* __restrict wv = B.w;
+  double* __restrict mx = B.mx;
+  double* __restrict sv = B.s;
+  double* __restrict lpn = B.lpn;
+  const double* __restrict shift = model.shift;
+  // Transpose into xt (features × rows) minus the shift; padding rows and features are zero.
+  for (index_t j = 0; j < dp; ++j)
+    for (index_t r = m; r < mp; ++r) xt[j * C + r] = 0.0;
+  for (index_t j = d; j < dp; ++j)
+    for (index_t r = 0; r < m; ++r) xt[j * C + r] = 0.0;
+  for (index_t r = 0; r < m; ++r) {
+    const T* x = X + (i0 + r) * d;
+    for (index_t j = 0; j < d; ++j) xt[j * C + r] = double(x[j]) - shift[j];
+  }
+  for (index_t r = 0; r < mp; ++r) wv[r] = r >= m ? 0.0 : (w ? double(w[i0 + r]) : 1.0);
+
+  if (out.given_resp) {
+    for (index_t c = 0; c < k; ++c)
+      for (index_t r = 0; r < mp; ++r) lp[c * C + r] = r < m ? out.given_resp[(i0 + r) * k + c] : 0.0;
+  } else {
+    const double half = -0.5;
+    if (model.type == CovType::tied) upper_product(xt, C, mp, d, dp, P.U.data(), tb, nullptr);
+    for (index_t c = 0; c < k; ++c) {
+      double* row = lp + c * C;
+      const double* mu = P.means.data() + c * dp;
+      switch (model.type) {
+        case CovType::full:
+          for (index_t j = 0; j < dp; ++j)
+            for (index_t r = 0; r < mp; ++r) diff[j * C + r] = xt[j * C + r] - mu[j];
+          upper_product(diff, C, mp, d, dp, P.U.data() + c * d * dp, nullptr, row);
+          break;
+        case CovType::tied:
+          diag_maha(tb, C, mp, dp, P.b.data() + c * dp, nullptr, row);
+          break;
+        case CovType::diag:
+          diag_maha(xt, C, mp, dp, mu, P.prec.data() + c * dp, row);
+          break;
+        case CovType::spherical:
+          diag_maha(xt, C, mp, dp, mu, nullptr, row);
+          for (index_t r = 0; r < mp; ++r) row[r] *= P.prec[c];
+          break;
+      }
+      const double ln = model.log_norm[c];
+      for (index_t r = 0; r < mp; ++r) row[r] = ln + half * row[r];
+    }
+    // Log-sum-exp over components, stable for far-away points: subtract each row's maximum.
+    for (index_t r = 0; r < mp; ++r) mx[r] = lp[r];
+    for (index_t c = 1; c < k; ++c)
+      for (index_t r = 0; r < mp; ++r) mx[r] = lp[c * C + r] > mx[r] ? lp[c * C + r] : mx[r];
+    if (out.labels)
+      for (index_t r = 0; r < m; ++r) {
+        int best = 0;
+        for (index_t c = 1; c < k; ++c)
+          if (lp[c * C + r] > lp[best * C + r]) best = int(c);
+        out.labels[i0 + r] = best;
+      }
+    for (index_t r = 0; r < mp; ++r) sv[r] = 0.0;
+    for (index_t c = 0; c < k; ++c) {
+      double* row = lp + c * C;
+#pragma omp simd
+      for (index_t r = 0; r < mp; ++r) {
+        row[r] = exp_nonpositive(row[r] - mx[r]);
+        sv[r] += row[r];
+      }
+    }
+    for (index_t r = 0; r < mp; ++r) lpn[r] = mx[r] + std::log(sv[r]);
+    for (index_t r = 0; r < mp; ++r) sv[r] = 1.0 / sv[r];
+    for (index_t c = 0; c < k; ++c)
+      for (index_t r = 0; r < mp; ++r) lp[c * C + r] *= sv[r];  // now responsibilities
+    if (out.log_prob_norm)
+      for (index_t r = 0; r < m; ++r) out.log_prob_norm[i0 + r] = lpn[r];
+    if (out.resp)
+      for (index_t r = 0; r < m; ++r)
+        for (index_t c = 0; c < k; ++c) out.resp[(i0 + r) * k + c] = T(lp[c * C + r]);
+  }
+  if (!st) return;
+
+  // Sufficient statistics (layout in isa.hpp).
+  double* const N = st + 2;
+  double* const S1 = N + k;
+  double* const S2 = S1 + k * d;
+  st[0] += row_sum(wv, mp);
+  if (!out.given_resp) {
+    for (index_t r = 0; r < mp; ++r) lpn[r] *= wv[r];
+    st[1] += row_sum(lpn, mp);
+  }
+  for (index_t c = 0; c < k; ++c) {
+    double* rw = lp + c * C;
+    for (index_t r = 0; r < mp; ++r) rw[r] *= wv[r];
+    N[c] += row_sum(rw, mp);
+    const double* mu = P.means.data() + c * dp;
+    for (index_t j = 0; j < dp; ++j)
+      for (index_t r = 0; r < mp; ++r) {
+        const double delta = xt[j * C + r] - mu[j];
+        diff[j * C + r] = delta;
+        tb[j * C + r] = rw[r] * delta;
+      }
+    for (index_t j = 0; j < d; ++j) S1[c * d + j] += row_sum(tb + j * C, mp);
+    if (model.type == CovType::full) {
+      add_scatter(tb, diff, C, mp, d, S2 + c * (d * (d + 1) / 2));
+    } else if (model.type != CovType::tied) {
+      for (index_t j = 0; j < d; ++j) {
+        double s = 0.0;
+#pragma omp simd reduction(+ : s)
+        for (index_t r = 0; r < mp; ++r) s += tb[j * C + r] * diff[j * C + r];
+        S2[c * d + j] += s;
+      }
+    }
+  }
+  if (model.type == CovType::tied) {
+    // Σ w·x xᵀ and Σ w·x about the shift, once (not per component).
+    for (index_t j = 0; j < dp; ++j)
+      for (index_t r = 0; r < mp; ++r) tb[j * C + r] = wv[r] * xt[j * C + r];
+    add_scatter(tb, xt, C, mp, d, S2);
+    double* const mom = S2 + d * (d + 1) / 2;
+    for (index_t j = 0; j < d; ++j) mom[j] += row_sum(tb + j * C, mp);
+  }
+}
+
+}  // namespace gmm
+
+// Sufficient statistics are per block; blocks own at most a quarter of X's bytes in partial
+// sums (at least 16 blocks for parallelism, at most 256).
+static inline Blocks gmm_blocks(index_t n, index_t d, index_t stats) {
+  index_t want = (n * d / 4) / (stats > 0 ? stats : 1);
+  want = want < 16 ? 16 : (want > 256 ? 256 : want);
+  return fixed_blocks(n, want, stats);
+}
+
+template <class T>
+void gmm_pass(const T* X, const T* w, index_t n, const GmmModel& model, const GmmPassOut<T>& out,
+              int threads) {
+  using namespace gmm;
+  const Prepared P(model);
+  const index_t C = chunk_rows(P.dp, P.k);
+  const index_t S = out.stats ? gmm_stats_size(model.type, model.k, model.d) : 0;
+  const Blocks blocks = out.stats ? gmm_blocks(n, model.d, S) : fixed_blocks(n, 256);
+  Buffer partial(blocks.count * S);
+  const index_t per_thread = Buffers::size(P.dp, P.k, C);
+  int nth = threads < 1 ? 1 : threads;
+  if (index_t(nth) > blocks.count) nth = int(blocks.count > 0 ? blocks.count : 1);
+  Buffer scratch(index_t(nth) * per_thread);
+#pragma omp parallel num_threads(nth) if (nth > 1)
+  {
+#ifdef _OPENMP
+    const index_t tid = omp_get_thread_num();
+#else
+    const index_t tid = 0;
+#endif
+    const Buffers B(scratch.data() + tid * per_thread, P.dp, P.k, C);
+#pragma omp for schedule(dynamic, 1)
+    for (index_t b = 0; b < blocks.count; ++b) {
+      double* st = S ? partial.data() + b * S : nullptr;
+      for (index_t s = 0; s < S; ++s) st[s] = 0.0;
+      for (index_t i = blocks.begin(b); i < blocks.end(b, n); i += C) {
+        const index_t m = blocks.end(b, n) - i < C ? blocks.end(b, n) - i : C;
+        chunk(X, w, i, m, model, P, C, B, out, st);
+      }
+    }
+  }
+  if (out.stats) {
+    for (index_t s = 0; s < S; ++s) out.stats[s] = 0.0;
+    for (index_t b = 0; b < blocks.count; ++b)
+      for (index_t s = 0; s < S; ++s) out.stats[s] += partial[b * S + s];
+  }
+}
+
+template <class T>
+GmmKernels<T> gmm_table() {
+  return GmmKernels<T>{&gmm_pass<T>};
+}
+
+}  // namespace KMIX_ISA_NS
+}  // namespace kmix

@@ -1,0 +1,399 @@
+"""kmix.GaussianMixture: scikit-learn's GaussianMixture with EM in C++.
+
+Same parameters, attributes and answers as ``sklearn.mixture.GaussianMixture``: the same
+initializations (drawing from the numpy RandomState the way scikit-learn does), the same EM
+steps (the lower bound of an iteration is the mean log-likelihood of the parameters it starts
+from; iterations stop when it changes by less than tol), the same regularization and the same
+choice among n_init runs. Additions: ``sample_weight`` in fit (integer weights act as repeated
+rows), float32 kept as float32, ``n_threads``.
+"""
+import math
+import time
+import warnings
+
+import numpy as np
+
+from . import _core
+from ._base import BaseEstimator, ConvergenceWarning
+from ._threads import effective_n_threads
+from ._validation import (as_float_array, check_finite, check_int, check_option, check_random_state,
+                          check_real, check_sample_weight)
+
+_COV_TYPES = {"full": 0, "tied": 1, "diag": 2, "spherical": 3}
+_INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
+
+
+def _cov_shape(cov_type, k, d):
+    return {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[cov_type]
+
+
+def _flip_cholesky(precision):
+    """Upper-triangular U with U·Uᵀ = precision (Cholesky of the matrix with rows and columns
+    reversed, reversed back), as scikit-learn's precisions_cholesky_."""
+    return np.linalg.cholesky(precision[::-1, ::-1])[::-1, ::-1]
+
+
+def _precisions_to_cholesky(precisions, cov_type):
+    if cov_type == "full":
+        return np.ascontiguousarray(np.stack([_flip_cholesky(p) for p in precisions]))
+    if cov_type == "tied":
+        return np.ascontiguousarray(_flip_cholesky(precisions))
+    return np.sqrt(precisions)
+
+
+def _precisions_to_covariances(precisions, cov_type):
+    if cov_type in ("full", "tied"):
+        return np.linalg.inv(precisions)
+    return 1.0 / precisions
+
+
+class GaussianMixture(BaseEstimator):
+    """Gaussian mixture fitted by EM, scikit-learn compatible.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    tol : float, default=1e-3
+        EM stops when the lower bound (mean log-likelihood) changes by less than tol.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every covariance, keeping them positive definite.
+    max_iter : int, default=100
+    n_init : int, default=1
+        Initializations to run; the one with the highest lower bound wins.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
+    weights_init : array of shape (n_components,), optional
+    means_init : array of shape (n_components, n_features), optional
+    precisions_init : array, optional
+        Shape (n_components, n_features, n_features) for "full", (n_features, n_features) for
+        "tied", (n_components, n_features) for "diag", (n_components,) for "spherical".
+    random_state : None, int or numpy RandomState
+    warm_start : bool, default=False
+        Start each fit from the previous fit's parameters (and run one initialization).
+    verbose : int, default=0
+        1 prints the iteration numbers, 2 also the lower bound and its change; each
+        initialization's lines are printed when its EM run ends.
+    verbose_interval : int, default=10
+        Iterations between printed lines.
+    n_threads : int or None, default=None
+        OpenMP threads; None follows OMP_NUM_THREADS / threadpoolctl. Results do not depend on it.
+
+    Attributes
+    ----------
+    weights_, means_, covariances_, precisions_, precisions_cholesky_, converged_, n_iter_,
+    lower_bound_, lower_bounds_, n_features_in_
+    """
+
+    _estimator_type = "density_estimator"
+    _fitted_attributes = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_",
+                          "converged_", "n_iter_", "lower_bound_", "lower_bounds_", "n_features_in_")
+
+    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
+                 n_init=1, init_params="kmeans", weights_init=None, means_init=None, precisions_init=None,
+                 random_state=None, warm_start=False, verbose=0, verbose_interval=10, n_threads=None):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.n_threads = n_threads
+
+    # ---- parameters --------------------------------------------------------------------------
+    def _check_params(self, X):
+        n, d = X.shape
+        k = check_int(self.n_components, "n_components", low=1)
+        if k > n:
+            raise ValueError(f"n_components={k} must be <= n_samples={n}")
+        check_option(self.covariance_type, "covariance_type", tuple(_COV_TYPES))
+        check_option(self.init_params, "init_params", _INIT_PARAMS)
+        check_real(self.tol, "tol", low=0)
+        check_real(self.reg_covar, "reg_covar", low=0)
+        check_int(self.max_iter, "max_iter", low=0)
+        check_int(self.n_init, "n_init", low=1)
+        check_int(int(self.verbose) if isinstance(self.verbose, bool) else self.verbose, "verbose", low=0)
+        check_int(self.verbose_interval, "verbose_interval", low=1)
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise TypeError(f"warm_start must be a bool; got {self.warm_start!r}")
+        return k, self._check_weights_init(k), self._check_means_init(k, d), self._check_precisions_init(k, d)
+
+    def _check_weights_init(self, k):
+        if self.weights_init is None:
+            return None
+        w = self._numeric(self.weights_init, "weights_init")
+        if w.shape != (k,):
+            raise ValueError(f"weights_init must have shape (n_components,) = ({k},); got {w.shape}")
+        check_finite(w, "weights_init")
+        if (w < 0).any() or (w > 1).any():
+            raise ValueError(f"weights_init must be in [0, 1]; got min {w.min():.5g}, max {w.max():.5g}")
+        atol = 1e-6 if w.dtype == np.float32 else 1e-8
+        if abs(1.0 - float(w.sum(dtype=np.float64))) > atol:
+            raise ValueError(f"weights_init must sum to 1; got sum {float(w.sum(dtype=np.float64)):.10g}")
+        return w.astype(np.float64)
+
+    @staticmethod
+    def _numeric(value, name):
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be a numeric array; got a string")
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+        return arr
+
+    def _check_means_init(self, k, d):
+        if self.means_init is None:
+            return None
+        m = self._numeric(self.means_init, "means_init")
+        if m.shape != (k, d):
+            raise ValueError(f"means_init must have shape (n_components, n_features) = ({k}, {d}); "
+                             f"got {m.shape}")
+        check_finite(m, "means_init")
+        return m.astype(np.float64)
+
+    def _check_precisions_init(self, k, d):
+        if self.precisions_init is None:
+            return None
+        ct = self.covariance_type
+        p = self._numeric(self.precisions_init, "precisions_init").astype(np.float64)
+        want = _cov_shape(ct, k, d)
+        if p.shape != want:
+            raise ValueError(f"precisions_init for covariance_type={ct!r} must have shape {want}; got {p.shape}")
+        check_finite(p, "precisions_init")
+        if ct in ("full", "tied"):
+            for i, mat in enumerate(p.reshape(-1, d, d)):
+                which = f" (component {i})" if ct == "full" else ""
+                if not np.allclose(mat, mat.T):
+                    raise ValueError(f"precisions_init{which} must be symmetric")
+                if not (np.linalg.eigvalsh(mat) > 0).all():
+                    raise ValueError(f"precisions_init{which} must be positive definite")
+        elif not (p > 0).all():
+            raise ValueError(f"precisions_init for covariance_type={ct!r} must be positive")
+        return p
+
+    # ---- fitting -----------------------------------------------------------------------------
+    def fit(self, X, y=None, sample_weight=None):
+        """Estimate the parameters with EM (n_init runs, the best lower bound kept)."""
+        self._fit(X, sample_weight)
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit, then the most probable component of each row of X."""
+        X = self._fit(X, sample_weight)
+        return self._score(X, labels=True)[2]
+
+    def _fit(self, X, sample_weight):
+        X = as_float_array(X, "X", min_samples=2)
+        k, weights_init, means_init, precisions_init = self._check_params(X)
+        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        n_threads = effective_n_threads(self.n_threads)
+        ct = self.covariance_type
+        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        if not do_init and self.means_.shape[1] != X.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features, but the warm start model has {self.means_.shape[1]}")
+        n_init = self.n_init if do_init else 1
+        rs = check_random_state(self.random_state)
+
+        best, best_bound = None, -np.inf
+        for init in range(n_init):
+            if self.verbose:
+                print(f"Initialization {init}")
+            start = time.perf_counter()
+            if do_init:
+                params = self._initial_params(X, sw, rs, n_threads, weights_init, means_init, precisions_init)
+                bound0 = -np.inf
+            else:
+                params = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in
+                               (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
+                bound0 = self.lower_bound_
+            if self.max_iter == 0:
+                run = (params, 0, False, bound0, [])
+                if best is None:
+                    best = run
+                continue
+            weights, means, _, prec_chol = params
+            run = _core.gmm_em(X, sw, _COV_TYPES[ct], weights, means, prec_chol, self.max_iter,
+                               float(self.tol), float(self.reg_covar), bound0, n_threads)
+            if self.verbose:
+                self._report(run, bound0, time.perf_counter() - start)
+            if run[3] > best_bound or best_bound == -np.inf:
+                best, best_bound = run, run[3]
+
+        params, n_iter, converged, _, bounds = best
+        if not converged and self.max_iter > 0:
+            warnings.warn("Best performing initialization did not converge. Try different init parameters, "
+                          "or increase max_iter, tol, or check for degenerate data.", ConvergenceWarning,
+                          stacklevel=3)
+        self._set_params(params, X.dtype)
+        self.converged_ = bool(converged)
+        self.n_iter_ = int(n_iter)
+        self.lower_bound_ = float(best_bound)
+        self.lower_bounds_ = [float(b) for b in bounds]
+        self.n_features_in_ = X.shape[1]
+        return X
+
+    def _initial_params(self, X, sw, rs, n_threads, weights_init, means_init, precisions_init):
+        """(weights, means, covariances or None, precisions_cholesky) in float64, as scikit-learn
+        initializes them; the random state is drawn from only when something is not given."""
+        ct, k = self.covariance_type, self.n_components
+        weights = means = covariances = prec_chol = None
+        if weights_init is None or means_init is None or precisions_init is None:
+            resp = self._initial_resp(X, sw, rs, n_threads)
+            weights, means, covariances, prec_chol = _core.gmm_estimate(
+                X, sw, resp, _COV_TYPES[ct], float(self.reg_covar), n_threads)
+        if weights_init is not None:
+            weights = weights_init
+        if means_init is not None:
+            means = means_init
+        if precisions_init is not None:
+            try:
+                prec_chol = _precisions_to_cholesky(precisions_init, ct)
+            except np.linalg.LinAlgError:
+                raise ValueError("precisions_init must be positive definite") from None
+            covariances = _precisions_to_covariances(precisions_init, ct)
+        return (np.ascontiguousarray(weights), np.ascontiguousarray(means), covariances,
+                np.ascontiguousarray(prec_chol))
+
+    def _initial_resp(self, X, sw, rs, n_threads):
+        n, k = X.shape[0], self.n_components
+        resp = np.zeros((n, k))
+        if self.init_params == "kmeans":
+            from .kmeans import KMeans
+
+            labels = KMeans(n_clusters=k, n_init=1, random_state=rs, n_threads=n_threads).fit(
+                X, sample_weight=sw).labels_
+            resp[np.arange(n), labels] = 1
+        elif self.init_params == "k-means++":
+            from .kmeans import kmeans_plusplus
+
+            _, indices = kmeans_plusplus(X, k, sample_weight=sw, random_state=rs, n_threads=n_threads)
+            resp[indices, np.arange(k)] = 1
+        elif self.init_params == "random":
+            # Drawn, cast and normalized in X's dtype, as scikit-learn does.
+            r = rs.uniform(size=(n, k)).astype(X.dtype, copy=False)
+            r /= r.sum(axis=1)[:, np.newaxis]
+            resp[:] = r
+        else:  # random_from_data
+            indices = rs.choice(n, size=k, replace=False)
+            resp[indices, np.arange(k)] = 1
+        return resp
+
+    def _set_params(self, params, dtype):
+        weights, means, covariances, prec_chol = params
+        ct = self.covariance_type
+        if covariances is None:  # max_iter=0 with precisions_init
+            covariances = _precisions_to_covariances(_precisions_from_cholesky(prec_chol, ct), ct)
+        self.weights_ = np.asarray(weights, dtype=dtype)
+        self.means_ = np.asarray(means, dtype=dtype)
+        self.covariances_ = np.asarray(covariances, dtype=dtype)
+        self.precisions_cholesky_ = np.asarray(prec_chol, dtype=dtype)
+        self.precisions_ = _precisions_from_cholesky(np.asarray(prec_chol, dtype=np.float64), ct).astype(dtype)
+
+    def _report(self, run, bound0, elapsed):
+        _, n_iter, converged, bound, bounds = run
+        previous = bound0
+        for it, b in enumerate(bounds, start=1):
+            if it % self.verbose_interval == 0:
+                if self.verbose == 1:
+                    print(f"  Iteration {it}")
+                else:
+                    print(f"  Iteration {it}\t lower bound {b:.5f}\t ll change {b - previous:.5f}")
+            previous = b
+        status = "converged" if converged else "did not converge"
+        if self.verbose == 1:
+            print(f"Initialization {status}.")
+        else:
+            print(f"Initialization {status}. time lapse {elapsed:.5f}s\t lower bound {bound:.5f}.")
+
+    # ---- using a fitted model ----------------------------------------------------------------
+    def _score(self, X, log_prob=False, resp=False, labels=False):
+        """One E-step on the fitted parameters: (log p(x), responsibilities, labels), each None
+        unless asked for."""
+        self._check_fitted()
+        means = self.means_
+        # Short path for an already-clean array (one-row serving latency).
+        if not (type(X) is np.ndarray and X.dtype == means.dtype and X.ndim == 2 and X.shape[0] > 0
+                and X.shape[1] == means.shape[1] and X.flags.c_contiguous):
+            X = as_float_array(X, "X", dtype=means.dtype)
+            if X.shape[1] != means.shape[1]:
+                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                                 f"{means.shape[1]} features as input")
+        else:
+            check_finite(X, "X")
+        f64 = np.float64
+        return _core.gmm_score(X, _COV_TYPES[self.covariance_type], np.asarray(self.weights_, dtype=f64),
+                               np.asarray(means, dtype=f64), np.asarray(self.precisions_cholesky_, dtype=f64),
+                               log_prob, resp, labels, effective_n_threads(self.n_threads))
+
+    def score_samples(self, X):
+        """Log-likelihood of each row of X under the mixture, log p(x)."""
+        return self._score(X, log_prob=True)[0].astype(self.means_.dtype, copy=False)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Mean log-likelihood of X (weighted by sample_weight if given)."""
+        lpn = self._score(X, log_prob=True)[0]
+        if sample_weight is None:
+            return float(lpn.mean())
+        sw = check_sample_weight(sample_weight, lpn.shape[0], np.float64)
+        return float(np.dot(sw, lpn) / sw.sum())
+
+    def predict(self, X):
+        """Most probable component of each row of X."""
+        return self._score(X, labels=True)[2].astype(np.intp)
+
+    def predict_proba(self, X):
+        """Responsibilities: the posterior probability of each component for each row of X."""
+        return self._score(X, resp=True)[1]
+
+    def _n_parameters(self):
+        k, d = self.means_.shape
+        cov = {"full": k * d * (d + 1) / 2.0, "diag": k * d, "tied": d * (d + 1) / 2.0,
+               "spherical": k}[self.covariance_type]
+        return int(cov + d * k + k - 1)
+
+    def bic(self, X):
+        """Bayesian information criterion on X (lower is better)."""
+        n = np.shape(X)[0] if np.ndim(X) == 2 else 0
+        return -2 * self.score(X) * n + self._n_parameters() * math.log(n)
+
+    def aic(self, X):
+        """Akaike information criterion on X (lower is better)."""
+        n = np.shape(X)[0] if np.ndim(X) == 2 else 0
+        return -2 * self.score(X) * n + 2 * self._n_parameters()
+
+    def sample(self, n_samples=1):
+        """Draw n_samples points: returns (X, y), y the component each came from. Draws from
+        random_state as scikit-learn does, so the same parameters give the same samples."""
+        self._check_fitted()
+        n_samples = check_int(n_samples, "n_samples")
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+        d = self.means_.shape[1]
+        rng = check_random_state(self.random_state)
+        counts = rng.multinomial(n_samples, np.asarray(self.weights_, dtype=np.float64))
+        means = np.asarray(self.means_, dtype=np.float64)
+        covs = np.asarray(self.covariances_, dtype=np.float64)
+        if self.covariance_type == "full":
+            X = np.vstack([rng.multivariate_normal(m, c, int(s)) for m, c, s in zip(means, covs, counts)])
+        elif self.covariance_type == "tied":
+            X = np.vstack([rng.multivariate_normal(m, covs, int(s)) for m, s in zip(means, counts)])
+        else:
+            X = np.vstack([m + rng.standard_normal(size=(s, d)) * np.sqrt(c) for m, c, s in zip(means, covs, counts)])
+        y = np.concatenate([np.full(int(s), j, dtype=np.int64) for j, s in enumerate(counts)])
+        return X, y
+
+
+def _precisions_from_cholesky(prec_chol, cov_type):
+    """precisions from their Cholesky factors: U·Uᵀ per matrix, or squares for diag/spherical."""
+    if cov_type == "full":
+        return np.matmul(prec_chol, np.swapaxes(prec_chol, 1, 2))
+    if cov_type == "tied":
+        return prec_chol @ prec_chol.T
+    return prec_chol ** 2
