@@ -79,7 +79,8 @@ void bind_gmm(py::module_& m) {
             r = kmix::gmm_em<T>(X.data(), w, X.shape(0), p, max_iter, tol, reg_covar, lower_bound,
                                 n_threads);
           }
-          return py::make_tuple(params_tuple(p), r.n_iter, r.converged, r.lower_bound, r.lower_bounds);
+          return py::make_tuple(params_tuple(p), r.n_iter, r.converged, r.lower_bound, r.lower_bounds,
+                                r.seconds);
         },
         py::arg("X"), py::arg("sample_weight"), py::arg("cov_type"), py::arg("weights"),
         py::arg("means"), py::arg("prec_chol"), py::arg("max_iter"), py::arg("tol"),

@@ -4,6 +4,8 @@
 // their sufficient statistics into parameters. Compiled once, for the baseline ISA.
 #include "kmix/gmm_driver.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -29,6 +31,9 @@ index_t GmmParams::cov_size() const {
 namespace {
 
 const double kLog2Pi = std::log(2.0 * 3.14159265358979323846);
+// scikit-learn adds 10·eps to each component's weight sum. Sums here are float64 whatever X's
+// dtype, so eps is float64's (a float32 fit then equals the float64 fit of the same data).
+const double kEps10 = 10.0 * std::numeric_limits<double>::epsilon();
 
 [[noreturn]] void not_positive_definite(const char* what, index_t c, double reg_covar) {
   throw std::domain_error(
@@ -38,16 +43,40 @@ const double kLog2Pi = std::log(2.0 * 3.14159265358979323846);
       "), use fewer components, or scale the data");
 }
 
+// A variance (or Cholesky pivot) of feature j at or below floor[j] counts as zero: floor[j] is
+// the square of 64 ulps of the largest |x_j|, so points that differ by less than that are the
+// same point. Without it, a component on identical points with reg_covar = 0 would get a
+// variance made of rounding (1e-30) and absurd precisions instead of the error that tells the
+// user to raise reg_covar; any reg_covar above the floor keeps the component valid, at any
+// scale of the data.
+template <class T>
+std::vector<double> noise_floor(const T* X, index_t n, index_t d, int threads) {
+  const Blocks blocks = fixed_blocks(n, 64, d);
+  std::vector<double> part(blocks.count * d, 0.0), floor(d, 0.0);
+#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1)
+  for (index_t b = 0; b < blocks.count; ++b)
+    for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i)
+      for (index_t j = 0; j < d; ++j) part[b * d + j] = std::max(part[b * d + j], std::abs(double(X[i * d + j])));
+  for (index_t b = 0; b < blocks.count; ++b)
+    for (index_t j = 0; j < d; ++j) floor[j] = std::max(floor[j], part[b * d + j]);
+  for (index_t j = 0; j < d; ++j) {
+    const double ulps = 64.0 * std::numeric_limits<double>::epsilon() * floor[j];
+    floor[j] = ulps * ulps;
+  }
+  return floor;
+}
+
 // U (upper triangular, d×d) with U·Uᵀ = cov⁻¹: the transpose of the inverse of cov's lower
 // Cholesky factor, as scikit-learn computes it. False if cov is not positive definite.
-bool precision_cholesky(const double* cov, index_t d, double* U, std::vector<double>& L) {
+bool precision_cholesky(const double* cov, index_t d, const double* floor, double* U,
+                        std::vector<double>& L) {
   L.assign(d * d, 0.0);
   for (index_t i = 0; i < d; ++i)
     for (index_t j = 0; j <= i; ++j) {
       double s = cov[i * d + j];
       for (index_t p = 0; p < j; ++p) s -= L[i * d + p] * L[j * d + p];
       if (i == j) {
-        if (!(s > 0.0)) return false;
+        if (!(s > floor[i])) return false;
         L[i * d + i] = std::sqrt(s);
       } else {
         L[i * d + j] = s / L[j * d + j];
@@ -66,18 +95,25 @@ bool precision_cholesky(const double* cov, index_t d, double* U, std::vector<dou
 }
 
 // Cholesky factors of p.covariances into p.prec_chol; throws if one is not positive definite.
-void factor_covariances(GmmParams& p, double reg_covar) {
+void factor_covariances(GmmParams& p, double reg_covar, const std::vector<double>& floor) {
   const index_t d = p.d;
   std::vector<double> L;
   if (p.type == CovType::full || p.type == CovType::tied) {
     const index_t nmat = p.type == CovType::full ? p.k : 1;
     for (index_t c = 0; c < nmat; ++c)
-      if (!precision_cholesky(p.covariances.data() + c * d * d, d, p.prec_chol.data() + c * d * d, L))
+      if (!precision_cholesky(p.covariances.data() + c * d * d, d, floor.data(), p.prec_chol.data() + c * d * d, L))
         not_positive_definite(p.type == CovType::full ? "covariance" : "tied covariance", c, reg_covar);
   } else {
     const index_t per = p.type == CovType::diag ? d : 1;
     for (index_t i = 0; i < p.cov_size(); ++i) {
-      if (!(p.covariances[i] > 0.0)) not_positive_definite("variance", i / per, reg_covar);
+      // Spherical variances are means over features: compare with the mean floor.
+      double f = 0.0;
+      if (per == d) {
+        f = floor[i % d];
+      } else {
+        for (index_t j = 0; j < d; ++j) f += floor[j] / double(d);
+      }
+      if (!(p.covariances[i] > f)) not_positive_definite("variance", i / per, reg_covar);
       p.prec_chol[i] = 1.0 / std::sqrt(p.covariances[i]);
     }
   }
@@ -112,14 +148,14 @@ std::vector<double> log_norms(const GmmParams& p) {
 // (k×d, in the coordinates of X − shift). As scikit-learn: N_c gets 10·eps so that an empty
 // component divides by a tiny number rather than zero, covariances get reg_covar on the
 // diagonal, and weights are N_c / Σ N (EM) or N_c / Σw (initialization).
-template <class T>
 void m_step(const std::vector<double>& st, const std::vector<double>& about,
-            const std::vector<double>& shift, double reg_covar, bool initial, GmmParams& p) {
+            const std::vector<double>& shift, const std::vector<double>& floor, double reg_covar,
+            bool initial, GmmParams& p) {
   const index_t k = p.k, d = p.d, tri = d * (d + 1) / 2;
   const double* N = st.data() + 2;
   const double* S1 = N + k;
   const double* S2 = S1 + k * d;
-  const double eps10 = 10.0 * double(std::numeric_limits<T>::epsilon());
+  const double eps10 = kEps10;
   std::vector<double> nk(k), mean(k * d), delta(k * d);
   double nsum = 0.0;
   for (index_t c = 0; c < k; ++c) {
@@ -188,7 +224,7 @@ void m_step(const std::vector<double>& st, const std::vector<double>& about,
       }
       break;
   }
-  factor_covariances(p, reg_covar);
+  factor_covariances(p, reg_covar, floor);
 }
 
 // X's column means: the point the kernels measure from (any point would do; this one keeps
@@ -225,24 +261,25 @@ void gmm_estimate(const T* X, const T* w, index_t n, const double* resp, double 
     if (pass == 0) {
       const double* N = st.data() + 2;
       const double* S1 = N + p.k;
-      const double eps10 = 10.0 * double(std::numeric_limits<T>::epsilon());
       for (index_t c = 0; c < p.k; ++c)
-        for (index_t j = 0; j < p.d; ++j) about[c * p.d + j] = S1[c * p.d + j] / (N[c] + eps10);
+        for (index_t j = 0; j < p.d; ++j) about[c * p.d + j] = S1[c * p.d + j] / (N[c] + kEps10);
     }
   }
-  m_step<T>(st, about, shift, reg_covar, true, p);
+  m_step(st, about, shift, noise_floor(X, n, p.d, threads), reg_covar, true, p);
 }
 
 template <class T>
 EmResult gmm_em(const T* X, const T* w, index_t n, GmmParams& p, index_t max_iter, double tol,
                 double reg_covar, double lower_bound, int threads) {
   const std::vector<double> shift = column_means(X, n, p.d, threads);
+  const std::vector<double> floor = noise_floor(X, n, p.d, threads);
   std::vector<double> st(gmm_stats_size(p.type, p.k, p.d));
   GmmPassOut<T> out;
   out.stats = st.data();
   EmResult res;
   res.lower_bound = lower_bound;
   for (index_t it = 1; it <= max_iter; ++it) {
+    const auto start = std::chrono::steady_clock::now();
     const double previous = res.lower_bound;
     const std::vector<double> about = centred_means(p, shift), norms = log_norms(p);
     const GmmModel model{p.type, p.k, p.d, shift.data(), about.data(), p.prec_chol.data(), norms.data()};
@@ -250,7 +287,8 @@ EmResult gmm_em(const T* X, const T* w, index_t n, GmmParams& p, index_t max_ite
     res.lower_bound = st[1] / st[0];
     res.lower_bounds.push_back(res.lower_bound);
     res.n_iter = it;
-    m_step<T>(st, about, shift, reg_covar, false, p);
+    m_step(st, about, shift, floor, reg_covar, false, p);
+    res.seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (std::abs(res.lower_bound - previous) < tol) {
       res.converged = true;
       break;

@@ -49,6 +49,9 @@ def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1):
 
 
 def check_finite(arr, name):
+    # Small arrays (one-row predict): a direct test is quicker than the errstate context below.
+    if arr.size <= 256 and np.isfinite(arr).all():
+        return
     # A finite sum proves every value finite without a temporary; only if it is not do we look
     # closer (a sum can overflow with all values finite).
     with np.errstate(over="ignore", invalid="ignore"):

@@ -71,8 +71,8 @@ class GaussianMixture(BaseEstimator):
     warm_start : bool, default=False
         Start each fit from the previous fit's parameters (and run one initialization).
     verbose : int, default=0
-        1 prints the iteration numbers, 2 also the lower bound and its change; each
-        initialization's lines are printed when its EM run ends.
+        1 prints the iteration numbers, 2 also their time and the change of the lower bound,
+        as scikit-learn; each initialization's lines are printed when its EM run ends.
     verbose_interval : int, default=10
         Iterations between printed lines.
     n_threads : int or None, default=None
@@ -214,7 +214,7 @@ class GaussianMixture(BaseEstimator):
                                (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
                 bound0 = self.lower_bound_
             if self.max_iter == 0:
-                run = (params, 0, False, bound0, [])
+                run = (params, 0, False, bound0, [], [])
                 if best is None:
                     best = run
                 continue
@@ -226,7 +226,7 @@ class GaussianMixture(BaseEstimator):
             if run[3] > best_bound or best_bound == -np.inf:
                 best, best_bound = run, run[3]
 
-        params, n_iter, converged, _, bounds = best
+        params, n_iter, converged, _, bounds, _ = best
         if not converged and self.max_iter > 0:
             warnings.warn("Best performing initialization did not converge. Try different init parameters, "
                           "or increase max_iter, tol, or check for degenerate data.", ConvergenceWarning,
@@ -297,14 +297,16 @@ class GaussianMixture(BaseEstimator):
         self.precisions_ = _precisions_from_cholesky(np.asarray(prec_chol, dtype=np.float64), ct).astype(dtype)
 
     def _report(self, run, bound0, elapsed):
-        _, n_iter, converged, bound, bounds = run
-        previous = bound0
-        for it, b in enumerate(bounds, start=1):
+        _, n_iter, converged, bound, bounds, seconds = run
+        previous, lapse = bound0, 0.0
+        for it, (b, sec) in enumerate(zip(bounds, seconds), start=1):
+            lapse += sec
             if it % self.verbose_interval == 0:
                 if self.verbose == 1:
                     print(f"  Iteration {it}")
                 else:
-                    print(f"  Iteration {it}\t lower bound {b:.5f}\t ll change {b - previous:.5f}")
+                    print(f"  Iteration {it}\t time lapse {lapse:.5f}s\t ll change {b - previous:.5f}")
+                    lapse = 0.0
             previous = b
         status = "converged" if converged else "did not converge"
         if self.verbose == 1:
@@ -377,15 +379,16 @@ class GaussianMixture(BaseEstimator):
             raise ValueError(f"n_samples must be >= 1; got {n_samples}")
         d = self.means_.shape[1]
         rng = check_random_state(self.random_state)
-        counts = rng.multinomial(n_samples, np.asarray(self.weights_, dtype=np.float64))
-        means = np.asarray(self.means_, dtype=np.float64)
-        covs = np.asarray(self.covariances_, dtype=np.float64)
+        counts = rng.multinomial(n_samples, self.weights_)
+        # The fitted arrays as they are (float32 stays float32 until the end), as scikit-learn.
+        means, covs = self.means_, self.covariances_
         if self.covariance_type == "full":
             X = np.vstack([rng.multivariate_normal(m, c, int(s)) for m, c, s in zip(means, covs, counts)])
         elif self.covariance_type == "tied":
             X = np.vstack([rng.multivariate_normal(m, covs, int(s)) for m, s in zip(means, counts)])
         else:
             X = np.vstack([m + rng.standard_normal(size=(s, d)) * np.sqrt(c) for m, c, s in zip(means, covs, counts)])
+        X = X.astype(np.float64, copy=False)
         y = np.concatenate([np.full(int(s), j, dtype=np.int64) for j, s in enumerate(counts)])
         return X, y
 

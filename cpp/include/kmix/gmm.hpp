@@ -59,19 +59,13 @@ inline double hsum(vec v) {
   return s;
 }
 
-// exp(x) for x <= 0 to about one ulp, in plain arithmetic the compiler vectorizes (a libm call
-// would stay scalar): x = n·ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^13,
-// 2^n written into the exponent bits. Returns 0 below -708, where 2^n would leave the normal range.
-inline double exp_nonpositive(double x) {
-  const double shifter = 0x1.8p52;  // adding it rounds to an integer held in the low bits
-  const double xc = x < -708.0 ? -708.0 : x;
-  const double kd = xc * 1.4426950408889634 + shifter;
-  std::uint64_t bits;
-  std::memcpy(&bits, &kd, sizeof bits);
-  const double kf = kd - shifter;
-  // ln 2 in two parts; the first has trailing zero bits so kf·part is exact.
-  const double r = (xc - kf * 0x1.62e42fefa3800p-1) - kf * 0x1.ef35793c76730p-45;
-  double p = 1.0 / 6227020800.0;
+// exp(x) for x <= 0 to about one ulp, a vector at a time (a libm call would stay scalar):
+// x = n·ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^13, 2^n written into the
+// exponent bits. Exactly 0 below -708, where 2^n would leave the normal range (subnormal
+// responsibilities would only slow every later product down).
+template <class X>  // double or a vector of doubles
+inline X exp_poly(X r) {
+  X p = r * 0.0 + 1.0 / 6227020800.0;
   p = p * r + 1.0 / 479001600.0;
   p = p * r + 1.0 / 39916800.0;
   p = p * r + 1.0 / 3628800.0;
@@ -84,12 +78,46 @@ inline double exp_nonpositive(double x) {
   p = p * r + 1.0 / 6.0;
   p = p * r + 0.5;
   p = p * r + 1.0;
-  p = p * r + 1.0;
-  const std::uint64_t scale_bits = (bits + 1023) << 52;  // (n + 1023) << 52: the double 2^n
-  double scale;
-  std::memcpy(&scale, &scale_bits, sizeof scale);
-  return x < -708.0 ? 0.0 : p * scale;
+  return p * r + 1.0;
 }
+constexpr double kExpShifter = 0x1.8p52;  // adding it rounds to an integer held in the low bits
+constexpr double kLog2e = 1.4426950408889634;
+constexpr double kLn2Hi = 0x1.62e42fefa3800p-1;  // ln 2 in two parts; the first has trailing
+constexpr double kLn2Lo = 0x1.ef35793c76730p-45;  // zero bits so n·kLn2Hi is exact
+constexpr double kExpMin = -708.0;
+
+#if defined(__GNUC__)
+inline vec exp_nonpositive(vec x) {
+  typedef std::int64_t ivec __attribute__((vector_size(sizeof(vec))));
+  const vec lo = V::splat(kExpMin);
+  const vec xc = x < lo ? lo : x;
+  const vec kd = xc * kLog2e + kExpShifter;
+  const vec kf = kd - kExpShifter;
+  const vec r = (xc - kf * kLn2Hi) - kf * kLn2Lo;
+  const vec p = exp_poly(r);
+  const vec scale = (vec)(((ivec)kd + 1023) << 52);  // (n + 1023) << 52 is the double 2^n
+  return x < lo ? V::zero() : p * scale;
+}
+#else
+inline vec exp_nonpositive(vec x) {
+  for (index_t i = 0; i < kL; ++i) {
+    const double xi = x.a[i];
+    if (xi < kExpMin) {
+      x.a[i] = 0.0;
+      continue;
+    }
+    const double kd = xi * kLog2e + kExpShifter;
+    std::uint64_t bits;
+    std::memcpy(&bits, &kd, sizeof bits);
+    const double kf = kd - kExpShifter;
+    const std::uint64_t scale_bits = (bits + 1023) << 52;
+    double scale;
+    std::memcpy(&scale, &scale_bits, sizeof scale);
+    x.a[i] = exp_poly((xi - kf * kLn2Hi) - kf * kLn2Lo) * scale;
+  }
+  return x;
+}
+#endif
 
 // Index of (a, b), a <= b, in an upper triangle stored row by row.
 inline index_t tri_index(index_t a, index_t b, index_t d) { return a * d - a * (a - 1) / 2 + (b - a); }
@@ -158,12 +186,32 @@ inline void add_scatter(const double* t, const double* u, index_t C, index_t m, 
     }
 }
 
-// Σ_r x[r] over [0, m), in a fixed order.
+// Σ_r x[r] over rows [0, m) (m a multiple of kPadRows), two vector accumulators so that the
+// additions overlap; a fixed order.
 inline double row_sum(const double* x, index_t m) {
-  double s = 0.0;
-#pragma omp simd reduction(+ : s)
-  for (index_t r = 0; r < m; ++r) s += x[r];
-  return s;
+  vec a0 = V::zero(), a1 = V::zero();
+  for (index_t r = 0; r < m; r += 2 * kL) {
+    a0 = V::add(a0, V::load(x + r));
+    a1 = V::add(a1, V::load(x + r + kL));
+  }
+  return hsum(V::add(a0, a1));
+}
+
+// s1 = Σ_r rw[r]·(x[r] − mu), s2 = Σ_r rw[r]·(x[r] − mu)² over rows [0, m), in one sweep.
+inline void weighted_moments(const double* x, const double* rw, double mu, index_t m, double& s1,
+                             double& s2) {
+  const vec muv = V::splat(mu);
+  vec a0 = V::zero(), a1 = V::zero(), b0 = V::zero(), b1 = V::zero();
+  for (index_t r = 0; r < m; r += 2 * kL) {
+    const vec d0 = V::sub(V::load(x + r), muv), d1 = V::sub(V::load(x + r + kL), muv);
+    const vec t0 = V::mul(V::load(rw + r), d0), t1 = V::mul(V::load(rw + r + kL), d1);
+    a0 = V::add(a0, t0);
+    a1 = V::add(a1, t1);
+    V::fma(b0, t0, d0);
+    V::fma(b1, t1, d1);
+  }
+  s1 = hsum(V::add(a0, a1));
+  s2 = hsum(V::add(b0, b1));
 }
 
 // The model laid out for the kernels: features padded to dp with zeros.
@@ -201,10 +249,10 @@ struct Prepared {
 };
 
 // Rows per chunk: a divisor of kRowChunk, so chunks tile the blocks; fewer when d or k is large
-// so that a chunk's buffers stay near L2.
-inline index_t chunk_rows(index_t dp, index_t k) {
+// so that a chunk's buffers stay near L2, and no more than n needs (a one-row predict).
+inline index_t chunk_rows(index_t dp, index_t k, index_t n) {
   index_t C = kRowChunk;
-  while (C > kPadRows && (4 * dp + k + 6) * C * index_t(sizeof(double)) > (index_t(1) << 18)) C /= 2;
+  while (C > kPadRows && ((4 * dp + k + 6) * C * index_t(sizeof(double)) > (index_t(1) << 18) || C / 2 >= n)) C /= 2;
   return C;
 }
 
@@ -262,7 +310,17 @@ void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model,
     for (index_t r = m; r < mp; ++r) xt[j * C + r] = 0.0;
   for (index_t j = d; j < dp; ++j)
     for (index_t r = 0; r < m; ++r) xt[j * C + r] = 0.0;
-  for (index_t r = 0; r < m; ++r) {
+  // A vector of rows at a time, so each feature's store is one vector store.
+  index_t r0 = 0;
+  for (; r0 + kL <= m; r0 += kL) {
+    const T* x = X + (i0 + r0) * d;
+    for (index_t j = 0; j < d; ++j) {
+      double col[kL];
+      for (index_t q = 0; q < kL; ++q) col[q] = double(x[q * d + j]);
+      V::store(xt + j * C + r0, V::sub(V::load(col), V::splat(shift[j])));
+    }
+  }
+  for (index_t r = r0; r < m; ++r) {
     const T* x = X + (i0 + r) * d;
     for (index_t j = 0; j < d; ++j) xt[j * C + r] = double(x[j]) - shift[j];
   }
@@ -311,10 +369,10 @@ void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model,
     for (index_t r = 0; r < mp; ++r) sv[r] = 0.0;
     for (index_t c = 0; c < k; ++c) {
       double* row = lp + c * C;
-#pragma omp simd
-      for (index_t r = 0; r < mp; ++r) {
-        row[r] = exp_nonpositive(row[r] - mx[r]);
-        sv[r] += row[r];
+      for (index_t r = 0; r < mp; r += kL) {
+        const vec e = exp_nonpositive(V::sub(V::load(row + r), V::load(mx + r)));
+        V::store(row + r, e);
+        V::store(sv + r, V::add(V::load(sv + r), e));
       }
     }
     for (index_t r = 0; r < mp; ++r) lpn[r] = mx[r] + std::log(sv[r]);
@@ -343,21 +401,21 @@ void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model,
     for (index_t r = 0; r < mp; ++r) rw[r] *= wv[r];
     N[c] += row_sum(rw, mp);
     const double* mu = P.means.data() + c * dp;
-    for (index_t j = 0; j < dp; ++j)
-      for (index_t r = 0; r < mp; ++r) {
-        const double delta = xt[j * C + r] - mu[j];
-        diff[j * C + r] = delta;
-        tb[j * C + r] = rw[r] * delta;
-      }
-    for (index_t j = 0; j < d; ++j) S1[c * d + j] += row_sum(tb + j * C, mp);
     if (model.type == CovType::full) {
+      for (index_t j = 0; j < dp; ++j)
+        for (index_t r = 0; r < mp; ++r) {
+          const double delta = xt[j * C + r] - mu[j];
+          diff[j * C + r] = delta;
+          tb[j * C + r] = rw[r] * delta;
+        }
+      for (index_t j = 0; j < d; ++j) S1[c * d + j] += row_sum(tb + j * C, mp);
       add_scatter(tb, diff, C, mp, d, S2 + c * (d * (d + 1) / 2));
-    } else if (model.type != CovType::tied) {
+    } else {
       for (index_t j = 0; j < d; ++j) {
-        double s = 0.0;
-#pragma omp simd reduction(+ : s)
-        for (index_t r = 0; r < mp; ++r) s += tb[j * C + r] * diff[j * C + r];
-        S2[c * d + j] += s;
+        double s1, s2;
+        weighted_moments(xt + j * C, rw, mu[j], mp, s1, s2);
+        S1[c * d + j] += s1;
+        if (model.type != CovType::tied) S2[c * d + j] += s2;
       }
     }
   }
@@ -386,7 +444,7 @@ void gmm_pass(const T* X, const T* w, index_t n, const GmmModel& model, const Gm
               int threads) {
   using namespace gmm;
   const Prepared P(model);
-  const index_t C = chunk_rows(P.dp, P.k);
+  const index_t C = chunk_rows(P.dp, P.k, n);
   const index_t S = out.stats ? gmm_stats_size(model.type, model.k, model.d) : 0;
   const Blocks blocks = out.stats ? gmm_blocks(n, model.d, S) : fixed_blocks(n, 256);
   Buffer partial(blocks.count * S);
@@ -394,22 +452,25 @@ void gmm_pass(const T* X, const T* w, index_t n, const GmmModel& model, const Gm
   int nth = threads < 1 ? 1 : threads;
   if (index_t(nth) > blocks.count) nth = int(blocks.count > 0 ? blocks.count : 1);
   Buffer scratch(index_t(nth) * per_thread);
-#pragma omp parallel num_threads(nth) if (nth > 1)
-  {
-#ifdef _OPENMP
-    const index_t tid = omp_get_thread_num();
-#else
-    const index_t tid = 0;
-#endif
+  // Block b on the buffers of thread tid.
+  auto run_block = [&](index_t b, index_t tid) {
     const Buffers B(scratch.data() + tid * per_thread, P.dp, P.k, C);
-#pragma omp for schedule(dynamic, 1)
+    double* st = S ? partial.data() + b * S : nullptr;
+    for (index_t i = blocks.begin(b); i < blocks.end(b, n); i += C) {
+      const index_t m = blocks.end(b, n) - i < C ? blocks.end(b, n) - i : C;
+      chunk(X, w, i, m, model, P, C, B, out, st);
+    }
+  };
+  if (nth == 1) {  // no parallel region at all: a one-row predict pays nothing for OpenMP
+    for (index_t b = 0; b < blocks.count; ++b) run_block(b, 0);
+  } else {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
     for (index_t b = 0; b < blocks.count; ++b) {
-      double* st = S ? partial.data() + b * S : nullptr;
-      for (index_t s = 0; s < S; ++s) st[s] = 0.0;
-      for (index_t i = blocks.begin(b); i < blocks.end(b, n); i += C) {
-        const index_t m = blocks.end(b, n) - i < C ? blocks.end(b, n) - i : C;
-        chunk(X, w, i, m, model, P, C, B, out, st);
-      }
+#ifdef _OPENMP
+      run_block(b, omp_get_thread_num());
+#else
+      run_block(b, 0);
+#endif
     }
   }
   if (out.stats) {

@@ -23,6 +23,7 @@ struct EmResult {
   bool converged = false;
   double lower_bound = 0.0;
   std::vector<double> lower_bounds;  // one per iteration
+  std::vector<double> seconds;       // wall time of each iteration (for verbose output)
 };
 
 // Parameters from given responsibilities (n×k), as scikit-learn's initialization: weights are
