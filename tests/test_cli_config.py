@@ -67,6 +67,35 @@ def test_demo_console_script():
     check_demo_output(proc.stdout, 0)
 
 
+GMM_LINE = re.compile(r"mean \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+distance "
+                      r"(\d+\.\d+)\s+variances \((\d+\.\d+), (\d+\.\d+)\)\s+weight (\d+\.\d+)")
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_demo_gmm_line_matches_sklearn(seed):
+    from sklearn.mixture import GaussianMixture as SkGMM
+
+    from kmix.cli import reference_blobs
+
+    proc = run([kmix_script(), "demo", "--seed", str(seed)])
+    rows = np.array([[float(v) for v in m.groups()] for m in GMM_LINE.finditer(proc.stdout)])
+    assert rows.shape == (3, 8), proc.stdout
+    assert sorted(map(tuple, rows[:, 2:4])) == sorted(map(tuple, TRUE_CENTERS))
+    np.testing.assert_allclose(rows[:, 4], np.linalg.norm(rows[:, :2] - rows[:, 2:4], axis=1), atol=2e-3)
+    X, _ = reference_blobs(seed)
+    sk = SkGMM(3, covariance_type="diag", random_state=seed).fit(X)
+    for mean, var, weight in zip(rows[:, :2], rows[:, 5:7], rows[:, 7]):
+        c = np.argmin(np.abs(sk.means_ - mean).max(axis=1))
+        np.testing.assert_allclose(mean, sk.means_[c], atol=6e-4)
+        np.testing.assert_allclose(var, sk.covariances_[c], atol=6e-4)
+        assert abs(weight - sk.weights_[c]) <= 6e-4
+    m = re.search(r"log-likelihood/sample ([-+]?\d+\.\d+)\s+BIC (\d+\.\d+)\s+iterations (\d+)", proc.stdout)
+    assert m, proc.stdout
+    assert abs(float(m.group(1)) - sk.lower_bound_) <= 6e-5
+    assert abs(float(m.group(2)) - sk.bic(X)) <= 0.06
+    assert int(m.group(3)) == sk.n_iter_
+
+
 def test_demo_seed_and_plot(tmp_path):
     png = tmp_path / "demo.png"
     proc = run([kmix_script(), "demo", "--seed", "3", "--plot", str(png)], env_update={"MPLBACKEND": "Agg"})

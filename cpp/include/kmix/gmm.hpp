@@ -98,7 +98,30 @@ inline vec exp_nonpositive(vec x) {
   const vec scale = (vec)(((ivec)kd + 1023) << 52);  // (n + 1023) << 52 is the double 2^n
   return x < lo ? V::zero() : p * scale;
 }
+
+// log(s) for normal s > 0 to about one ulp, a vector at a time: s = 2^e·m with m in
+// [√½, √2), log m = 2·atanh(f) with f = (m − 1)/(m + 1), |f| <= 0.172, by its series to f^23.
+inline vec log_positive(vec s) {
+  typedef std::int64_t ivec __attribute__((vector_size(sizeof(vec))));
+  const ivec bits = (ivec)s;
+  const ivec mant = (bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL;  // m in [1, 2)
+  // The biased exponent as a double: its bits put below 2^52's, then 2^52 taken off.
+  vec e = (vec)(((bits >> 52) & 0x7ff) | 0x4330000000000000LL) - (0x1p52 + 1023.0);
+  vec m = (vec)mant;
+  const auto big = m > 1.4142135623730951;
+  m = big ? m * 0.5 : m;
+  e = big ? e + 1.0 : e;
+  const vec f = (m - 1.0) / (m + 1.0), z = f * f;
+  vec p = z * 0.0 + 1.0 / 23;
+  for (int i = 21; i >= 1; i -= 2) p = p * z + 1.0 / i;
+  return e * kLn2Hi + (2.0 * f * p + e * kLn2Lo);
+}
 #else
+inline vec log_positive(vec s) {
+  for (index_t i = 0; i < kL; ++i) s.a[i] = std::log(s.a[i]);
+  return s;
+}
+
 inline vec exp_nonpositive(vec x) {
   for (index_t i = 0; i < kL; ++i) {
     const double xi = x.a[i];
@@ -375,7 +398,7 @@ void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model,
         V::store(sv + r, V::add(V::load(sv + r), e));
       }
     }
-    for (index_t r = 0; r < mp; ++r) lpn[r] = mx[r] + std::log(sv[r]);
+    for (index_t r = 0; r < mp; r += kL) V::store(lpn + r, V::add(V::load(mx + r), log_positive(V::load(sv + r))));
     for (index_t r = 0; r < mp; ++r) sv[r] = 1.0 / sv[r];
     for (index_t c = 0; c < k; ++c)
       for (index_t r = 0; r < mp; ++r) lp[c * C + r] *= sv[r];  // now responsibilities
