@@ -213,10 +213,8 @@ class GaussianMixture(BaseEstimator):
                 params = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in
                                (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
                 bound0 = self.lower_bound_
-            if self.max_iter == 0:
-                run = (params, 0, False, bound0, [], [])
-                if best is None:
-                    best = run
+            if self.max_iter == 0:  # as scikit-learn: no bound to choose by, the last init stays
+                best = (params, 0, False, bound0, [], [])
                 continue
             weights, means, _, prec_chol = params
             run = _core.gmm_em(X, sw, _COV_TYPES[ct], weights, means, prec_chol, self.max_iter,
