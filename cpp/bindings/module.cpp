@@ -9,6 +9,7 @@ namespace py = pybind11;
 
 void register_kmeans(py::module_& m);
 void register_gmm(py::module_& m);
+void register_linkage(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "kmix compiled kernels (C++17, OpenMP)";
@@ -29,4 +30,5 @@ PYBIND11_MODULE(_core, m) {
   });
   register_kmeans(m);
   register_gmm(m);
+  register_linkage(m);
 }

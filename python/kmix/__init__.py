@@ -12,11 +12,12 @@ import numpy as _np
 from . import _core
 from ._base import ConvergenceWarning, NotFittedError, load
 from .kmeans import KMeans, kmeans_plusplus
+from .hierarchy import AgglomerativeClustering, linkage
 from .mixture import GaussianMixture
 
 __version__ = "0.1.0"
-__all__ = ["KMeans", "kmeans_plusplus", "GaussianMixture", "ConvergenceWarning", "NotFittedError", "load",
-           "show_config"]
+__all__ = ["KMeans", "kmeans_plusplus", "GaussianMixture", "linkage", "AgglomerativeClustering",
+           "ConvergenceWarning", "NotFittedError", "load", "show_config"]
 
 
 def _apply_isa_env():

@@ -83,6 +83,35 @@ struct GmmKernels {
                int threads);
 };
 
+// Distances for hierarchical clustering between rows a and b of X.
+enum class Metric : int { sqeuclidean = 0, euclidean = 1, cityblock = 2, cosine = 3 };
+
+template <class T>
+struct LinkageKernels {
+  // Condensed distance matrix of the n rows of X (n×d): out[n·i − i(i+1)/2 + j − i − 1] for
+  // i < j. norms (n) are the rows' Euclidean norms, used by the cosine metric only.
+  void (*pdist)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out,
+                int threads);
+  // One step of Prim's algorithm on raw vectors: for the m rows still outside the tree,
+  // rows[t], dist[t] = min(dist[t], distance(row x, rows[t])); returns the t with the smallest
+  // (dist[t], rows[t]). Euclidean distances are kept squared.
+  index_t (*prim_step)(const T* X, index_t d, Metric metric, const double* norms, index_t x,
+                       const index_t* rows, index_t m, double* dist, int threads);
+};
+
+// Ward's nearest-neighbour search on cluster centroids (float64 whatever X's dtype), stored by
+// position in the active list, feature-major: cols[j·stride + t] is feature j of the cluster at
+// position t < m; sizes[t] its size and slots[t] its slot number (as a double); stride is a
+// multiple of 16. Among positions other than x's, the smallest (squared Ward distance, rank),
+// rank −1 for the slot `prev` (the chain's previous element wins ties, as in scipy) and the slot
+// number otherwise; returns that slot and its squared distance
+// 2·n_x·n_t/(n_x + n_t)·‖c_x − c_t‖².
+struct WardKernels {
+  index_t (*nearest)(const double* cols, index_t stride, const double* sizes, const double* slots,
+                     index_t m, index_t d, const double* cx, double sx, index_t x, index_t prev,
+                     double* best_dist, int threads);
+};
+
 // One ISA level's kernels.
 template <template <class> class Kernels>
 struct Table {
@@ -98,12 +127,16 @@ struct IsaKernels {
   const char* name;
   const Table<KMeansKernels>* kmeans;
   const Table<GmmKernels>* gmm;
+  const Table<LinkageKernels>* linkage;
+  const WardKernels* ward;
 };
 
-#define KMIX_DECLARE_ISA(ns)                    \
-  namespace ns {                                \
-  const Table<KMeansKernels>& kmeans_kernels(); \
-  const Table<GmmKernels>& gmm_kernels();       \
+#define KMIX_DECLARE_ISA(ns)                      \
+  namespace ns {                                  \
+  const Table<KMeansKernels>& kmeans_kernels();   \
+  const Table<GmmKernels>& gmm_kernels();         \
+  const Table<LinkageKernels>& linkage_kernels(); \
+  const WardKernels& ward_kernels();              \
   }
 KMIX_DECLARE_ISA(baseline)
 KMIX_DECLARE_ISA(avx2)
@@ -114,6 +147,7 @@ KMIX_DECLARE_ISA(avx512)
 const IsaKernels& kernels();
 template <class T> const KMeansKernels<T>& kmeans_kernels_for() { return kernels().kmeans->get<T>(); }
 template <class T> const GmmKernels<T>& gmm_kernels_for() { return kernels().gmm->get<T>(); }
+template <class T> const LinkageKernels<T>& linkage_kernels_for() { return kernels().linkage->get<T>(); }
 // ISA levels this build has and this CPU runs, lowest first.
 std::vector<std::string> available_isas();
 // Use `name` (must be in available_isas()); returns false otherwise.

@@ -1,0 +1,34 @@
+// Hierarchical clustering in scipy's linkage format: Z is (n−1)×4, row k = the two clusters
+// merged at step k (ids < n are observations, n + k the cluster made at step k), the merge
+// height and the new cluster's size.
+//
+//   ward on observations      nearest-neighbour chain on centroids      O(n·d) memory
+//   single on observations    Prim's minimum spanning tree              O(n·d) memory
+//   single, condensed matrix  Prim on the matrix                        O(n²) memory
+//   complete, average,        nearest-neighbour chain on the condensed  O(n²) memory
+//   weighted, ward (matrix)   matrix, Lance–Williams updates
+//   centroid, median          the generic algorithm (nearest neighbours O(n²) memory
+//                             in a heap), Lance–Williams updates
+//
+// Each follows scipy's loop and tie rules (scipy.cluster.hierarchy), so that on data without
+// ties the rows of Z come out the same.
+#pragma once
+#include "kmix/isa.hpp"
+
+namespace kmix {
+
+enum class Method : int { single = 0, complete = 1, average = 2, weighted = 3, ward = 4, centroid = 5, median = 6 };
+
+template <class T>
+void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads);
+
+// smaller_first false: each row of Z names the clusters in the order of the tree edge's ends
+// (the vertex already in the tree, then the new one), as scikit-learn's single linkage does.
+template <class T>
+void linkage_single(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* Z,
+                    int threads, bool smaller_first = true);
+
+// D is the condensed matrix (n(n−1)/2 distances); it is overwritten.
+void linkage_condensed(double* D, index_t n, Method method, double* Z);
+
+}  // namespace kmix
