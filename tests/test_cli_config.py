@@ -96,6 +96,33 @@ def test_demo_gmm_line_matches_sklearn(seed):
     assert int(m.group(3)) == sk.n_iter_
 
 
+WARD_LINE = re.compile(r"cluster mean \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+"
+                       r"distance (\d+\.\d+)\s+size (\d+)")
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_demo_ward_line_matches_sklearn(seed):
+    from sklearn.cluster import AgglomerativeClustering as SkAgglo
+
+    from kmix.cli import reference_blobs
+
+    proc = run([kmix_script(), "demo", "--seed", str(seed)])
+    rows = np.array([[float(v) for v in m.groups()] for m in WARD_LINE.finditer(proc.stdout)])
+    assert rows.shape == (3, 6), proc.stdout
+    assert sorted(map(tuple, rows[:, 2:4])) == sorted(map(tuple, TRUE_CENTERS))
+    X, _ = reference_blobs(seed)
+    sk = SkAgglo(n_clusters=3, linkage="ward", compute_distances=True).fit(X)
+    sk_means = np.stack([X[sk.labels_ == c].mean(axis=0) for c in range(3)])
+    sk_sizes = np.bincount(sk.labels_)
+    for mean, size in zip(rows[:, :2], rows[:, 5]):
+        c = np.argmin(np.abs(sk_means - mean).max(axis=1))
+        np.testing.assert_allclose(mean, sk_means[c], atol=6e-4)
+        assert size == sk_sizes[c]
+    m = re.search(r"last merge heights (\d+\.\d+), (\d+\.\d+), (\d+\.\d+)", proc.stdout)
+    assert m, proc.stdout
+    np.testing.assert_allclose([float(v) for v in m.groups()], sk.distances_[::-1][:3], atol=6e-4)
+
+
 def test_demo_seed_and_plot(tmp_path):
     png = tmp_path / "demo.png"
     proc = run([kmix_script(), "demo", "--seed", "3", "--plot", str(png)], env_update={"MPLBACKEND": "Agg"})

@@ -40,6 +40,7 @@ def demo(seed=0, plot=None, out=sys.stdout):
               f"distance {np.linalg.norm(c - true):.3f}", file=out)
     print(f"  inertia {km.inertia_:.3f}   iterations {km.n_iter_}   time {elapsed * 1e3:.2f} ms", file=out)
     _demo_gmm(X, seed, out)
+    _demo_ward(X, seed, out)
     if plot:
         _plot(X, km, plot)
         print(f"  plot saved to {plot}", file=out)
@@ -62,6 +63,24 @@ def _demo_gmm(X, seed, out):
     print(f"  log-likelihood/sample {gm.lower_bound_:.4f}   BIC {gm.bic(X):.1f}   iterations {gm.n_iter_}   "
           f"time {elapsed * 1e3:.2f} ms", file=out)
     return gm
+
+
+def _demo_ward(X, seed, out):
+    """The Ward line: the tree of all 900 points, cut into 3 clusters."""
+    from . import AgglomerativeClustering
+
+    t0 = time.perf_counter()
+    ag = AgglomerativeClustering(n_clusters=3, linkage="ward", compute_distances=True).fit(X)
+    elapsed = time.perf_counter() - t0
+    centers = np.stack([X[ag.labels_ == c].mean(axis=0) for c in range(3)])
+    print("AgglomerativeClustering (Ward linkage, cut into 3):", file=out)
+    for true, idx in zip(TRUE_CENTERS, _match_to_truth(centers)):
+        c = centers[idx]
+        print(f"  cluster mean ({c[0]:+.3f}, {c[1]:+.3f})   true ({true[0]:+.0f}, {true[1]:+.0f})   "
+              f"distance {np.linalg.norm(c - true):.3f}   size {np.count_nonzero(ag.labels_ == idx)}", file=out)
+    print(f"  last merge heights {ag.distances_[-1]:.3f}, {ag.distances_[-2]:.3f}, {ag.distances_[-3]:.3f}   "
+          f"time {elapsed * 1e3:.2f} ms", file=out)
+    return ag
 
 
 def _plot(X, km, path):
