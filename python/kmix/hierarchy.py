@@ -152,7 +152,7 @@ class AgglomerativeClustering(BaseEstimator):
     n_clusters : int or None, default=2
         None when distance_threshold is given.
     metric : {"euclidean", "l2", "l1", "manhattan", "cosine", "precomputed"}, default="euclidean"
-        "precomputed" takes a square distance matrix. Ward needs "euclidean".
+        "precomputed" takes a square distance matrix. Ward needs "euclidean" ("l2").
     linkage : {"ward", "complete", "average", "single"}, default="ward"
     distance_threshold : float or None
         Merges at or above this height are not made; then n_clusters must be None.
@@ -199,8 +199,8 @@ class AgglomerativeClustering(BaseEstimator):
             raise TypeError(f"compute_distances must be a bool; got {self.compute_distances!r}")
         check_option(self.linkage, "linkage", ("ward", "complete", "average", "single"))
         check_option(self.metric, "metric", tuple(_AGGLO_METRICS))
-        if self.linkage == "ward" and self.metric != "euclidean":
-            raise ValueError(f"linkage='ward' needs metric='euclidean'; got metric={self.metric!r}")
+        if self.linkage == "ward" and self.metric not in ("euclidean", "l2"):
+            raise ValueError(f"linkage='ward' needs metric='euclidean' (or 'l2'); got metric={self.metric!r}")
 
     def fit(self, X, y=None):
         """Build the merge tree of X and cut it into n_clusters (or at distance_threshold)."""

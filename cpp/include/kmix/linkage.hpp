@@ -48,10 +48,11 @@ inline double distance(const T* a, const T* b, index_t d, Metric metric, double 
       for (index_t j = 0; j < d; ++j) s += std::fabs(double(a[j]) - double(b[j]));
       return s;
     }
-    default: {  // cosine, as scipy: 1 − u·v / (‖u‖·‖v‖)
+    default: {  // cosine, as scipy: 1 − u·v / (‖u‖·‖v‖), clipped to [0, 2] against rounding
       double dot = 0.0;
       for (index_t j = 0; j < d; ++j) dot += double(a[j]) * double(b[j]);
-      return 1.0 - dot / (na * nb);
+      const double v = 1.0 - dot / (na * nb);
+      return v < 0.0 ? 0.0 : (v > 2.0 ? 2.0 : v);
     }
   }
 }
