@@ -57,7 +57,9 @@ inline double distance(const T* a, const T* b, index_t d, Metric metric, double 
   }
 }
 
-// Rows per parallel block of a search: large enough that a block outweighs its scheduling.
+// Rows per parallel block of a search: large enough that a block outweighs its scheduling; a
+// search never starts more threads than it has blocks (the searches run thousands of times, and
+// idle threads in each would cost more than they help).
 constexpr index_t kSearchBlock = 4096;
 
 struct Best {
@@ -90,7 +92,7 @@ index_t prim_step(const T* X, index_t d, Metric metric, const double* norms, ind
   const double nx = norms ? norms[x] : 0.0;
   const hier::Best none{std::numeric_limits<double>::infinity(), std::numeric_limits<index_t>::max(), -1};
   hier::Best best = none;
-#pragma omp parallel num_threads(threads) if (n_blocks > 1)
+#pragma omp parallel num_threads(threads < n_blocks ? threads : int(n_blocks)) if (n_blocks > 1)
   {
     hier::Best mine = none;
 #pragma omp for schedule(static)
@@ -121,7 +123,7 @@ inline index_t ward_nearest(const double* cols, index_t stride, const double* si
   const double inf = std::numeric_limits<double>::infinity(), huge = 9.0e18;
   const index_t n_blocks = (m + hier::kSearchBlock - 1) / hier::kSearchBlock;
   double best_v = inf, best_r = huge;
-#pragma omp parallel num_threads(threads) if (n_blocks > 1)
+#pragma omp parallel num_threads(threads < n_blocks ? threads : int(n_blocks)) if (n_blocks > 1)
   {
     vec bv = S::splat(inf), br = S::splat(huge);
     const vec vx = S::splat(double(x)), vprev = S::splat(double(prev)), vsx = S::splat(sx);
