@@ -93,6 +93,24 @@ void bind_kmeans(py::module_& m) {
         py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"),
         py::arg("n_threads"));
 
+  m.def("minibatch_step",
+        [](carray<T> X, py::object rows, index_t m, py::object sample_weight, carray<T> centers_old,
+           carray<T> centers_new, carray<T> weight_sums, int n_threads) {
+          const index_t* r = rows.is_none() ? nullptr : rows.cast<py::array_t<index_t, py::array::c_style>>().data();
+          const T* w = optional_ptr<T>(sample_weight);
+          py::array_t<int> labels(m);
+          double inertia;
+          {
+            py::gil_scoped_release nogil;
+            inertia = kmix::minibatch_step<T>(X.data(), X.shape(1), r, m, w, centers_old.data(),
+                                              centers_new.mutable_data(), weight_sums.mutable_data(),
+                                              centers_old.shape(0), labels.mutable_data(), n_threads);
+          }
+          return py::make_tuple(labels, inertia);
+        },
+        py::arg("X"), py::arg("rows"), py::arg("m"), py::arg("sample_weight"), py::arg("centers_old"),
+        py::arg("centers_new"), py::arg("weight_sums"), py::arg("n_threads"));
+
   m.def("sq_distances",
         [](carray<T> X, carray<T> centers, int n_threads) {
           const index_t n = X.shape(0), k = centers.shape(0);
@@ -112,4 +130,14 @@ void bind_kmeans(py::module_& m) {
 void register_kmeans(py::module_& m) {
   bind_kmeans<float>(m);
   bind_kmeans<double>(m);
+  m.def("draw_rows",
+        [](carray<double> cdf, carray<double> u, int n_threads) {
+          const index_t m = u.shape(0);
+          py::array_t<index_t> rows(m);
+          py::gil_scoped_release nogil;
+          kmix::draw_rows(cdf.data(), cdf.shape(0), u.data(), m, rows.mutable_data(), n_threads);
+          return rows;
+        },
+        py::arg("cdf"), py::arg("u"), py::arg("n_threads"),
+        "cdf.searchsorted(u, side='right') for a cumulative distribution ending at 1");
 }

@@ -10,6 +10,7 @@ namespace py = pybind11;
 void register_kmeans(py::module_& m);
 void register_gmm(py::module_& m);
 void register_linkage(py::module_& m);
+void register_soft_kmeans(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "kmix compiled kernels (C++17, OpenMP)";
@@ -31,4 +32,5 @@ PYBIND11_MODULE(_core, m) {
   register_kmeans(m);
   register_gmm(m);
   register_linkage(m);
+  register_soft_kmeans(m);
 }

@@ -113,6 +113,72 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
 }
 
 template <class T>
+double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, const T* w,
+                      const T* centers_old, T* centers_new, T* weight_sums, index_t k, int* labels,
+                      int threads) {
+  const KMeansKernels<T>& K = kmeans_kernels_for<T>();
+  std::vector<T> gathered;
+  const T* B = X;
+  if (rows) {  // the batch's rows, copied together so the kernels stream them
+    gathered.resize(m * d);
+#pragma omp parallel for schedule(static) num_threads(threads) if (m * d > 65536)
+    for (index_t i = 0; i < m; ++i) std::copy(X + rows[i] * d, X + rows[i] * d + d, gathered.data() + i * d);
+    B = gathered.data();
+  }
+  std::vector<double> sums(k * d), weights(k);
+  std::vector<double> scratch(lloyd_blocks(m, k, d, sizeof(T)).count * (k * d + k));
+  K.lloyd_step(B, w, m, d, centers_old, k, labels, sums.data(), weights.data(), scratch.data(), threads);
+  const double inertia = K.inertia(B, w, m, d, centers_old, labels, threads);
+  for (index_t c = 0; c < k; ++c) {
+    if (weights[c] > 0.0) {
+      const double before = double(weight_sums[c]), after = before + weights[c];
+      for (index_t j = 0; j < d; ++j)
+        centers_new[c * d + j] = T((double(centers_old[c * d + j]) * before + sums[c * d + j]) / after);
+      weight_sums[c] = T(after);
+    } else if (centers_new != centers_old) {
+      std::copy(centers_old + c * d, centers_old + c * d + d, centers_new + c * d);
+    }
+  }
+  return inertia;
+}
+
+void draw_rows(const double* cdf, index_t n, const double* u, index_t m, index_t* rows, int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (m > 4096)
+  for (index_t t = 0; t < m; ++t) {
+    const double v = u[t];
+    index_t lo, hi;  // the answer is in (lo, hi]: cdf[lo] <= v (or lo = -1), cdf[hi] > v (or hi = n)
+    index_t g = index_t(v * double(n));
+    if (g > n - 1) g = n - 1;
+    if (cdf[g] > v) {
+      hi = g;
+      index_t step = 1;
+      lo = g - step;
+      while (lo >= 0 && cdf[lo] > v) {
+        hi = lo;
+        step *= 2;
+        lo = hi - step;
+      }
+      if (lo < -1) lo = -1;
+    } else {
+      lo = g;
+      index_t step = 1;
+      hi = g + step;
+      while (hi < n && cdf[hi] <= v) {
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+      }
+      if (hi > n) hi = n;
+    }
+    while (hi - lo > 1) {
+      const index_t mid = lo + (hi - lo) / 2;
+      if (cdf[mid] > v) hi = mid; else lo = mid;
+    }
+    rows[t] = hi;
+  }
+}
+
+template <class T>
 void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, index_t first,
                      const double* uniforms, index_t n_trials, int threads, index_t* chosen) {
   if (n_trials < 1 || n_trials > 64) throw std::invalid_argument("n_local_trials must be in [1, 64]");
@@ -179,7 +245,9 @@ void center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threa
                                 double, bool, int, int*);                                       \
   template void kmeans_plusplus<T>(const T*, const T*, index_t, index_t, index_t, index_t,     \
                                    const double*, index_t, int, index_t*);                     \
-  template void center_columns<T>(const T*, index_t, index_t, T*, T*, int);
+  template void center_columns<T>(const T*, index_t, index_t, T*, T*, int);                    \
+  template double minibatch_step<T>(const T*, index_t, const index_t*, index_t, const T*,       \
+                                    const T*, T*, T*, index_t, int*, int);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)
 #undef KMIX_INSTANTIATE

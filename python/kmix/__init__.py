@@ -13,10 +13,12 @@ from . import _core
 from ._base import ConvergenceWarning, NotFittedError, load
 from .kmeans import KMeans, kmeans_plusplus
 from .hierarchy import AgglomerativeClustering, linkage
+from .minibatch import MiniBatchKMeans
 from .mixture import GaussianMixture
+from .soft import SoftKMeans
 
 __version__ = "0.1.0"
-__all__ = ["KMeans", "kmeans_plusplus", "GaussianMixture", "linkage", "AgglomerativeClustering",
+__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "GaussianMixture", "linkage", "AgglomerativeClustering",
            "ConvergenceWarning", "NotFittedError", "load", "show_config"]
 
 

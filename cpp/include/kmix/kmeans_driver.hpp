@@ -21,6 +21,22 @@ template <class T>
 LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
                   index_t max_iter, double tol, bool verbose, int threads, int* labels);
 
+// One mini-batch step (scikit-learn's _mini_batch_step without the reassignment): the batch is
+// rows[0..m) of X (or X's first m rows if rows is null), with weights w (or ones). Labels the
+// batch with centers_old, then moves each center that got weight to the weighted mean of its
+// old position (counted weight_sums[c] times) and its new points; weight_sums grows by the batch's
+// weights. centers_new may be centers_old. Returns the batch inertia on centers_old.
+template <class T>
+double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, const T* w,
+                      const T* centers_old, T* centers_new, T* weight_sums, index_t k, int* labels,
+                      int threads);
+
+// rows[t] = the first i with cdf[i] > u[t] (numpy's cdf.searchsorted(u, side="right")), for a
+// non-decreasing cdf of n values ending at 1: how RandomState.choice(n, p=p) turns uniforms into
+// rows. The search starts at u·n, where a cdf of near-equal weights has the answer, and
+// gallops from there, so a batch costs about one cache miss per row instead of log2(n).
+void draw_rows(const double* cdf, index_t n, const double* u, index_t m, index_t* rows, int threads);
+
 // Greedy k-means++ (Arthur & Vassilvitskii; n_trials candidates per step), drawing with the given
 // uniforms so that the same random stream picks the same points as scikit-learn: `first` is the
 // first center, uniforms holds (k−1)·n_trials values in [0, 1). chosen (k) out.

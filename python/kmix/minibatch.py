@@ -1,0 +1,262 @@
+"""kmix.MiniBatchKMeans: scikit-learn's MiniBatchKMeans with each step in C++.
+
+Same parameters, attributes and procedure as ``sklearn.cluster.MiniBatchKMeans``: the best of
+n_init seedings on a random subset (judged on a validation subset), batches drawn with
+replacement in proportion to sample_weight, each center moved to the running mean of the points
+it has received, random reassignment of the centers that receive too little, and early stopping
+on the exponentially weighted average of the batch inertia. The numpy RandomState is drawn from
+as scikit-learn does. X is never copied to float64.
+"""
+import warnings
+
+import numpy as np
+
+from . import _core
+from ._threads import effective_n_threads
+from ._validation import (as_float_array, check_int, check_option, check_random_state, check_real,
+                          check_sample_weight)
+from .kmeans import KMeans
+
+
+class MiniBatchKMeans(KMeans):
+    """Mini-batch k-means, scikit-learn compatible.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features)
+    max_iter : int, default=100
+        Passes over the data: fit runs max_iter * n_samples // batch_size steps at most.
+    batch_size : int, default=1024
+    verbose : int, default=0
+    compute_labels : bool, default=True
+        Label all of X (and compute inertia_) once the centers are found.
+    random_state : None, int or numpy RandomState
+    tol : float, default=0.0
+        Stop when the squared center change of a step is at most tol times the mean per-feature
+        variance of X (0 disables this test).
+    max_no_improvement : int or None, default=10
+        Stop after this many steps without a lower smoothed batch inertia (None disables).
+    init_size : int or None, default=None
+        Rows sampled for seeding (default 3 * batch_size, at least 3 * n_clusters).
+    n_init : "auto" or int, default="auto"
+        Seedings tried ("auto": 1 for k-means++ and arrays, 3 otherwise); the one with the lowest
+        inertia on a validation sample wins.
+    reassignment_ratio : float, default=0.01
+        Centers whose received weight is below this fraction of the largest are moved to
+        random points of the batch.
+    n_threads : int or None, default=None
+
+    Attributes
+    ----------
+    cluster_centers_, labels_, inertia_, n_iter_, n_steps_, n_features_in_
+    """
+
+    _fitted_attributes = ("cluster_centers_", "n_iter_", "n_steps_", "n_features_in_", "labels_", "inertia_",
+                          "_counts", "_n_since_last_reassign", "_batch_size", "_random_state")
+
+    def __init__(self, n_clusters=8, *, init="k-means++", max_iter=100, batch_size=1024, verbose=0,
+                 compute_labels=True, random_state=None, tol=0.0, max_no_improvement=10, init_size=None,
+                 n_init="auto", reassignment_ratio=0.01, n_threads=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.verbose = verbose
+        self.compute_labels = compute_labels
+        self.random_state = random_state
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.init_size = init_size
+        self.n_init = n_init
+        self.reassignment_ratio = reassignment_ratio
+        self.n_threads = n_threads
+
+    # ---- parameters --------------------------------------------------------------------------
+    def _check_minibatch_params(self, X):
+        n = X.shape[0]
+        k = check_int(self.n_clusters, "n_clusters", low=1)
+        if k > n:
+            raise ValueError(f"n_clusters={k} must be <= n_samples={n}")
+        check_int(self.max_iter, "max_iter", low=1)
+        batch = check_int(self.batch_size, "batch_size", low=1)
+        check_int(int(self.verbose) if isinstance(self.verbose, bool) else self.verbose, "verbose", low=0)
+        if not isinstance(self.compute_labels, (bool, np.bool_)):
+            raise TypeError(f"compute_labels must be a bool; got {self.compute_labels!r}")
+        check_real(self.tol, "tol", low=0)
+        check_int(self.max_no_improvement, "max_no_improvement", low=0, allow_none=True)
+        check_int(self.init_size, "init_size", low=1, allow_none=True)
+        check_real(self.reassignment_ratio, "reassignment_ratio", low=0)
+        kind = self._init_kind()
+        if isinstance(self.n_init, str):
+            check_option(self.n_init, "n_init", ("auto",))
+            n_init = 1 if kind in ("k-means++", "array") else 3
+        else:
+            n_init = check_int(self.n_init, "n_init", low=1)
+        if kind == "array" and n_init != 1:
+            warnings.warn(f"Explicit initial center position passed: performing only one init in "
+                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=3)
+            n_init = 1
+        batch = min(batch, n)
+        init_size = self.init_size
+        if init_size is None:
+            init_size = 3 * batch if 3 * batch >= k else 3 * k
+        elif init_size < k:
+            warnings.warn(f"init_size={init_size} should be larger than n_clusters={k}. Setting it to "
+                          "min(3*n_clusters, n_samples)", RuntimeWarning, stacklevel=3)
+            init_size = 3 * k
+        return k, kind, n_init, batch, min(init_size, n)
+
+    def _seed(self, X, kind, init_array, sw, rs, init_size, n_threads):
+        """Centers from a random subset of init_size rows (scikit-learn's _init_centroids)."""
+        if init_size < X.shape[0]:
+            idx = rs.randint(0, X.shape[0], init_size)
+            X, sw = X[idx], sw[idx]
+        return self._init_centroids(X, kind, init_array, sw, rs, n_threads)
+
+    # ---- fitting -----------------------------------------------------------------------------
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute the centers from mini-batches of X."""
+        X = as_float_array(X, "X")
+        n, d = X.shape
+        k, kind, n_init, batch, init_size = self._check_minibatch_params(X)
+        n_threads = effective_n_threads(self.n_threads)
+        rs = check_random_state(self.random_state)
+        sw = check_sample_weight(sample_weight, n, X.dtype)
+        if sw is None:
+            sw = np.ones(n, dtype=X.dtype)
+        init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+        tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol else 0.0
+
+        valid = rs.randint(0, n, init_size)
+        X_valid, sw_valid = X[valid], sw[valid]
+        best = None
+        for i in range(n_init):
+            if self.verbose:
+                print(f"Init {i + 1}/{n_init} with method {kind}")
+            centers = self._seed(X, kind, init_array, sw, rs, init_size, n_threads)
+            labels = _core.assign(X_valid, centers, n_threads)
+            inertia = _core.inertia(X_valid, sw_valid, centers, labels, n_threads)
+            if self.verbose:
+                print(f"Inertia for init {i + 1}/{n_init}: {inertia}")
+            if best is None or inertia < best[1]:
+                best = (centers, inertia)
+        centers = np.ascontiguousarray(best[0])
+        centers_new = np.empty_like(centers)
+        self._counts = np.zeros(k, dtype=X.dtype)
+        self._n_since_last_reassign = 0
+        self._batch_size = batch
+        ewa, ewa_min, no_improvement = None, None, 0
+
+        # Batches as scikit-learn draws them (RandomState.choice with p, replace=True): uniforms
+        # looked up in the cumulative weights; the table is built once instead of every step.
+        p = (sw / np.sum(sw)).astype(np.float64)
+        cdf = p.cumsum()
+        cdf /= cdf[-1]
+        n_steps = (self.max_iter * n) // batch
+        step = 0
+        for step in range(n_steps):
+            rows = _core.draw_rows(cdf, rs.random_sample(batch), n_threads)
+            reassign = self._reassign_due()
+            labels, batch_inertia = _core.minibatch_step(X, rows, batch, None, centers, centers_new,
+                                                         self._counts, n_threads)
+            if reassign:
+                self._reassign(X, rows, batch, centers_new, rs)
+            shift = float(np.sum((centers_new - centers) ** 2)) if tol > 0 else 0.0
+            centers, centers_new = centers_new, centers
+            # Early stopping on the smoothed mean batch inertia, as scikit-learn.
+            batch_inertia /= batch
+            if step == 0:
+                if self.verbose:
+                    print(f"Minibatch step {step + 1}/{n_steps}: mean batch inertia: {batch_inertia}")
+                continue
+            alpha = min(batch * 2.0 / (n + 1), 1.0)
+            ewa = batch_inertia if ewa is None else ewa * (1 - alpha) + batch_inertia * alpha
+            if self.verbose:
+                print(f"Minibatch step {step + 1}/{n_steps}: mean batch inertia: {batch_inertia}, "
+                      f"ewa inertia: {ewa}")
+            if tol > 0.0 and shift <= tol:
+                if self.verbose:
+                    print(f"Converged (small centers change) at step {step + 1}/{n_steps}")
+                break
+            if ewa_min is None or ewa < ewa_min:
+                no_improvement, ewa_min = 0, ewa
+            else:
+                no_improvement += 1
+            if self.max_no_improvement is not None and no_improvement >= self.max_no_improvement:
+                if self.verbose:
+                    print(f"Converged (lack of improvement in inertia) at step {step + 1}/{n_steps}")
+                break
+
+        self.cluster_centers_ = centers
+        self.n_steps_ = step + 1
+        self.n_iter_ = int(np.ceil((step + 1) * batch / n))
+        self.n_features_in_ = d
+        if self.compute_labels:
+            self.labels_ = _core.assign(X, centers, n_threads)
+            self.inertia_ = _core.inertia(X, sw, centers, self.labels_, n_threads)
+        else:
+            self.inertia_ = (ewa if ewa is not None else 0.0) * float(np.sum(sw))
+        return self
+
+    def _reassign_due(self):
+        """Whether this step may reassign (decided before the step, as scikit-learn): every
+        10·n_clusters samples, or while some center has received nothing."""
+        self._n_since_last_reassign += self._batch_size
+        if (self._counts == 0).any() or self._n_since_last_reassign >= 10 * self.n_clusters:
+            self._n_since_last_reassign = 0
+            return True
+        return False
+
+    def _reassign(self, X, rows, m, centers, rs):
+        """scikit-learn's random reassignment: centers whose received weight is below
+        reassignment_ratio times the largest move to random points of the batch."""
+        if self.reassignment_ratio <= 0:
+            return
+        counts = self._counts
+        to_reassign = counts < self.reassignment_ratio * counts.max()
+        if to_reassign.sum() > 0.5 * m:
+            to_reassign[np.argsort(counts)[int(0.5 * m):]] = False
+        n_reassigns = int(to_reassign.sum())
+        if n_reassigns:
+            picks = rs.choice(m, replace=False, size=n_reassigns)
+            if self.verbose:
+                print(f"[MiniBatchKMeans] Reassigning {n_reassigns} cluster centers.")
+            batch_rows = picks if rows is None else rows[picks]
+            centers[to_reassign] = X[batch_rows]
+        counts[to_reassign] = np.min(counts[~to_reassign])
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the centers with one mini-batch (the rows of X), as data arrive."""
+        has_centers = hasattr(self, "cluster_centers_")
+        if has_centers:
+            X = self._check_test_data(X)
+        else:
+            X = as_float_array(X, "X")
+        n = X.shape[0]
+        if not hasattr(self, "_random_state") or self._random_state is None:
+            self._random_state = check_random_state(self.random_state)
+        rs = self._random_state
+        sw = check_sample_weight(sample_weight, n, X.dtype)
+        if sw is None:
+            sw = np.ones(n, dtype=X.dtype)
+        n_threads = effective_n_threads(self.n_threads)
+        if not has_centers:
+            k, kind, _, self._batch_size, init_size = self._check_minibatch_params(X)
+            init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+            self.cluster_centers_ = np.ascontiguousarray(self._seed(X, kind, init_array, sw, rs, init_size, n_threads))
+            self._counts = np.zeros(k, dtype=X.dtype)
+            self._n_since_last_reassign = 0
+            self.n_features_in_ = X.shape[1]
+            self.n_steps_ = 0
+        centers = self.cluster_centers_
+        reassign = self._reassign_due()
+        _core.minibatch_step(X, None, n, sw, centers, centers, self._counts, n_threads)
+        if reassign:
+            self._reassign(X, None, n, centers, rs)
+        if self.compute_labels:
+            self.labels_ = _core.assign(X, centers, n_threads)
+            self.inertia_ = _core.inertia(X, sw, centers, self.labels_, n_threads)
+        self.n_steps_ += 1
+        self.n_iter_ = getattr(self, "n_iter_", 0)
+        return self
