@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "arrays.hpp"
 #include "kmix/gmm_driver.hpp"
 
 namespace py = pybind11;
@@ -14,8 +15,8 @@ using kmix::index_t;
 
 namespace {
 
-template <class T>
-using carray = py::array_t<T, py::array::c_style>;
+using kmix_bindings::carray;
+using kmix_bindings::optional_ptr;
 using darray = carray<double>;
 
 std::vector<py::ssize_t> cov_shape(const kmix::GmmParams& p) {
@@ -44,11 +45,6 @@ kmix::GmmParams params_from(int cov_type, darray weights, darray means, darray p
   std::copy(means.data(), means.data() + p.k * p.d, p.means.begin());
   std::copy(prec_chol.data(), prec_chol.data() + p.cov_size(), p.prec_chol.begin());
   return p;
-}
-
-template <class T>
-const T* optional_ptr(const py::object& a) {
-  return a.is_none() ? nullptr : a.cast<carray<T>>().data();
 }
 
 template <class T>

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "arrays.hpp"
 #include "kmix/kmeans_driver.hpp"
 
 namespace py = pybind11;
@@ -11,13 +12,8 @@ using kmix::index_t;
 
 namespace {
 
-template <class T>
-using carray = py::array_t<T, py::array::c_style>;
-
-template <class T>
-const T* optional_ptr(const py::object& a) {
-  return a.is_none() ? nullptr : a.cast<carray<T>>().data();
-}
+using kmix_bindings::carray;
+using kmix_bindings::optional_ptr;
 
 template <class T>
 void bind_kmeans(py::module_& m) {

@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include "arrays.hpp"
 #include "kmix/linkage_driver.hpp"
 
 namespace py = pybind11;
@@ -10,12 +11,8 @@ using kmix::index_t;
 
 namespace {
 
-template <class T>
-using carray = py::array_t<T, py::array::c_style>;
-
-const double* optional_ptr(const py::object& a) {
-  return a.is_none() ? nullptr : a.cast<carray<double>>().data();
-}
+using kmix_bindings::carray;
+using kmix_bindings::optional_ptr;
 
 template <class T>
 void bind_linkage(py::module_& m) {
@@ -32,7 +29,7 @@ void bind_linkage(py::module_& m) {
         [](carray<T> X, int metric, py::object norms, int n_threads, bool smaller_first) {
           const index_t n = X.shape(0);
           carray<double> Z({n - 1, index_t(4)});
-          const double* nr = optional_ptr(norms);
+          const double* nr = optional_ptr<double>(norms);
           py::gil_scoped_release nogil;
           kmix::linkage_single<T>(X.data(), n, X.shape(1), static_cast<kmix::Metric>(metric), nr,
                                   Z.mutable_data(), n_threads, smaller_first);
@@ -44,7 +41,7 @@ void bind_linkage(py::module_& m) {
         [](carray<T> X, int metric, py::object norms, int n_threads) {
           const index_t n = X.shape(0);
           carray<double> D(n * (n - 1) / 2);
-          const double* nr = optional_ptr(norms);
+          const double* nr = optional_ptr<double>(norms);
           py::gil_scoped_release nogil;
           kmix::linkage_kernels_for<T>().pdist(X.data(), n, X.shape(1), static_cast<kmix::Metric>(metric),
                                                nr, D.mutable_data(), n_threads);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "arrays.hpp"
 #include "kmix/soft_kmeans_driver.hpp"
 
 namespace py = pybind11;
@@ -12,8 +13,8 @@ using kmix::index_t;
 
 namespace {
 
-template <class T>
-using carray = py::array_t<T, py::array::c_style>;
+using kmix_bindings::carray;
+using kmix_bindings::optional_ptr;
 
 template <class T>
 void bind_soft(py::module_& m) {
@@ -23,7 +24,7 @@ void bind_soft(py::module_& m) {
           const index_t k = centers_init.shape(0), d = centers_init.shape(1);
           carray<double> centers({k, d});
           std::copy(centers_init.data(), centers_init.data() + k * d, centers.mutable_data());
-          const T* w = sample_weight.is_none() ? nullptr : sample_weight.cast<carray<T>>().data();
+          const T* w = optional_ptr<T>(sample_weight);
           kmix::SoftResult r;
           {
             py::gil_scoped_release nogil;

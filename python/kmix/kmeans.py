@@ -137,16 +137,21 @@ class KMeans(BaseEstimator):
         if not isinstance(self.copy_x, (bool, np.bool_)):
             raise TypeError(f"copy_x must be a bool; got {self.copy_x!r}")
         kind = self._init_kind()
+        return k, kind, self._resolve_n_init(kind, auto_runs=10)
+
+    def _resolve_n_init(self, kind, auto_runs):
+        """n_init as a number: "auto" is 1 for k-means++ and arrays, auto_runs otherwise; an init
+        array always runs once (with a warning if more were asked for), as scikit-learn."""
         if isinstance(self.n_init, str):
             check_option(self.n_init, "n_init", ("auto",))
-            n_init = 1 if kind in ("k-means++", "array") else 10
+            n_init = 1 if kind in ("k-means++", "array") else auto_runs
         else:
             n_init = check_int(self.n_init, "n_init", low=1)
         if kind == "array" and n_init != 1:
             warnings.warn(f"Explicit initial center position passed: performing only one init in "
-                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=3)
+                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=4)
             n_init = 1
-        return k, kind, n_init
+        return n_init
 
     def _check_centers(self, centers, X, name):
         centers = as_float_array(centers, name, dtype=X.dtype, copy=True)

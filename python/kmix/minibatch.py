@@ -13,8 +13,7 @@ import numpy as np
 
 from . import _core
 from ._threads import effective_n_threads
-from ._validation import (as_float_array, check_int, check_option, check_random_state, check_real,
-                          check_sample_weight)
+from ._validation import as_float_array, check_int, check_random_state, check_real, check_sample_weight
 from .kmeans import KMeans
 
 
@@ -88,15 +87,7 @@ class MiniBatchKMeans(KMeans):
         check_int(self.init_size, "init_size", low=1, allow_none=True)
         check_real(self.reassignment_ratio, "reassignment_ratio", low=0)
         kind = self._init_kind()
-        if isinstance(self.n_init, str):
-            check_option(self.n_init, "n_init", ("auto",))
-            n_init = 1 if kind in ("k-means++", "array") else 3
-        else:
-            n_init = check_int(self.n_init, "n_init", low=1)
-        if kind == "array" and n_init != 1:
-            warnings.warn(f"Explicit initial center position passed: performing only one init in "
-                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=3)
-            n_init = 1
+        n_init = self._resolve_n_init(kind, auto_runs=3)
         batch = min(batch, n)
         init_size = self.init_size
         if init_size is None:

@@ -21,28 +21,11 @@ namespace KMIX_ISA_NS {
 
 namespace hier {
 
-// Σ (a_j − b_j)² in float64, eight partial sums (vectorizes without -ffast-math), fixed order.
-template <class A, class B>
-inline double sq_diff(const A* a, const B* b, index_t d) {
-  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  index_t j = 0;
-  for (; j + 8 <= d; j += 8)
-    for (int u = 0; u < 8; ++u) {
-      const double t = double(a[j + u]) - double(b[j + u]);
-      s[u] += t * t;
-    }
-  for (; j < d; ++j) {
-    const double t = double(a[j]) - double(b[j]);
-    s[0] += t * t;
-  }
-  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
-
 template <class T>
 inline double distance(const T* a, const T* b, index_t d, Metric metric, double na, double nb) {
   switch (metric) {
-    case Metric::sqeuclidean: return sq_diff(a, b, d);
-    case Metric::euclidean: return std::sqrt(sq_diff(a, b, d));
+    case Metric::sqeuclidean: return sq_dist(a, b, d);
+    case Metric::euclidean: return std::sqrt(sq_dist(a, b, d));
     case Metric::cityblock: {
       double s = 0.0;
       for (index_t j = 0; j < d; ++j) s += std::fabs(double(a[j]) - double(b[j]));
