@@ -87,28 +87,13 @@ void bind_gmm(py::module_& m) {
            bool log_prob_norm, bool resp, bool labels, int n_threads) {
           const kmix::GmmParams p = params_from(cov_type, weights, means, prec_chol);
           const index_t n = X.shape(0);
-          py::object lpn_out = py::none(), resp_out = py::none(), labels_out = py::none();
           kmix::GmmPassOut<T> out;
-          if (log_prob_norm) {
-            darray a(n);
-            out.log_prob_norm = a.mutable_data();
-            lpn_out = a;
-          }
-          if (resp) {
-            carray<T> a({n, p.k});
-            out.resp = a.mutable_data();
-            resp_out = a;
-          }
-          if (labels) {
-            py::array_t<int> a(n);
-            out.labels = a.mutable_data();
-            labels_out = a;
-          }
+          py::tuple arrays = kmix_bindings::pass_outputs<T>(n, p.k, log_prob_norm, resp, labels, out);
           {
             py::gil_scoped_release nogil;
             kmix::gmm_score<T>(X.data(), n, p, out, n_threads);
           }
-          return py::make_tuple(lpn_out, resp_out, labels_out);
+          return arrays;
         },
         py::arg("X"), py::arg("cov_type"), py::arg("weights"), py::arg("means"),
         py::arg("prec_chol"), py::arg("log_prob_norm"), py::arg("resp"), py::arg("labels"),

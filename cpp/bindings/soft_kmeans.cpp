@@ -39,28 +39,13 @@ void bind_soft(py::module_& m) {
         [](carray<T> X, carray<double> centers, double beta, bool log_norm, bool resp, bool labels,
            int n_threads) {
           const index_t n = X.shape(0), k = centers.shape(0);
-          py::object a = py::none(), b = py::none(), c = py::none();
           kmix::GmmPassOut<T> out;
-          if (log_norm) {
-            carray<double> v(n);
-            out.log_prob_norm = v.mutable_data();
-            a = v;
-          }
-          if (resp) {
-            carray<T> v({n, k});
-            out.resp = v.mutable_data();
-            b = v;
-          }
-          if (labels) {
-            py::array_t<int> v(n);
-            out.labels = v.mutable_data();
-            c = v;
-          }
+          py::tuple arrays = kmix_bindings::pass_outputs<T>(n, k, log_norm, resp, labels, out);
           {
             py::gil_scoped_release nogil;
             kmix::soft_assign<T>(X.data(), n, X.shape(1), centers.data(), k, beta, out, n_threads);
           }
-          return py::make_tuple(a, b, c);
+          return arrays;
         },
         py::arg("X"), py::arg("centers"), py::arg("beta"), py::arg("log_norm"), py::arg("resp"),
         py::arg("labels"), py::arg("n_threads"));
