@@ -262,7 +262,7 @@ void generic_condensed(double* D, index_t n, Method method, double* Z) {
 
 template <class T>
 void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads) {
-  const WardKernels& K = *kernels().ward;
+  const TreeKernels& K = *kernels().tree;
   // Active clusters by position, feature-major, padded to whole vectors (see WardKernels);
   // a merged-away cluster's position is filled by the last one.
   const index_t stride = (n + 15) / 16 * 16;
@@ -289,7 +289,7 @@ void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads) {
       x = chain.back();
       const index_t prev = chain.size() > 1 ? chain[chain.size() - 2] : -1;
       for (index_t j = 0; j < d; ++j) cx[j] = cols[j * stride + pos[x]];
-      y = K.nearest(cols.data(), stride, sizes.data(), slots.data(), m, d, cx.data(), sizes[pos[x]], x,
+      y = K.ward_nearest(cols.data(), stride, sizes.data(), slots.data(), m, d, cx.data(), sizes[pos[x]], x,
                     prev, &dist2, threads);
       if (prev >= 0 && y == prev) break;
       chain.push_back(y);
@@ -317,18 +317,30 @@ void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads) {
 template <class T>
 void linkage_single(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* Z,
                     int threads, bool smaller_first) {
-  const LinkageKernels<T>& K = linkage_kernels_for<T>();
-  std::vector<index_t> rows(n - 1);
-  std::iota(rows.begin(), rows.end(), index_t(1));
-  std::vector<double> dist(n - 1, std::numeric_limits<double>::infinity());
+  const TreeKernels& K = *kernels().tree;
+  // Rows outside the tree by position, feature-major and padded (see TreeKernels); the row
+  // joining the tree gives its position to the last one. Row 0 starts the tree.
+  const index_t stride = (n + 15) / 16 * 16;
+  std::vector<double> cols(d * stride, 0.0), rows(stride, 0.0), row_norms(stride, 1.0), cx(d);
+  std::vector<double> dist(stride, std::numeric_limits<double>::infinity());
+  for (index_t t = 0; t < n - 1; ++t) {
+    for (index_t j = 0; j < d; ++j) cols[j * stride + t] = double(X[(t + 1) * d + j]);
+    rows[t] = double(t + 1);
+    if (norms) row_norms[t] = norms[t + 1];
+  }
   std::vector<Merge> merges(n - 1);
   index_t x = 0, m = n - 1;
   for (index_t k = 0; k < n - 1; ++k) {
-    const index_t t = K.prim_step(X, d, metric, norms, x, rows.data(), m, dist.data(), threads);
-    const index_t y = rows[t];
+    for (index_t j = 0; j < d; ++j) cx[j] = double(X[x * d + j]);
+    const index_t t = K.prim_step(cols.data(), stride, rows.data(), row_norms.data(), m, d, cx.data(),
+                                  norms ? norms[x] : 1.0, metric, dist.data(), threads);
+    const index_t y = index_t(rows[t]);
     merges[k] = {x, y, metric == Metric::euclidean ? std::sqrt(dist[t]) : dist[t]};
-    rows[t] = rows[m - 1];
-    dist[t] = dist[m - 1];
+    const index_t last = m - 1;
+    for (index_t j = 0; j < d; ++j) cols[j * stride + t] = cols[j * stride + last];
+    rows[t] = rows[last];
+    row_norms[t] = row_norms[last];
+    dist[t] = dist[last];
     --m;
     x = y;
   }

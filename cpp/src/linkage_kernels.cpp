@@ -10,8 +10,8 @@ const Table<LinkageKernels>& linkage_kernels() {
   return table;
 }
 
-const WardKernels& ward_kernels() {
-  static const WardKernels table = ward_table();
+const TreeKernels& tree_kernels() {
+  static const TreeKernels table = tree_table();
   return table;
 }
 

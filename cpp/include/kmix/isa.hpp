@@ -92,24 +92,26 @@ struct LinkageKernels {
   // i < j. norms (n) are the rows' Euclidean norms, used by the cosine metric only.
   void (*pdist)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out,
                 int threads);
-  // One step of Prim's algorithm on raw vectors: for the m rows still outside the tree,
-  // rows[t], dist[t] = min(dist[t], distance(row x, rows[t])); returns the t with the smallest
-  // (dist[t], rows[t]). Euclidean distances are kept squared.
-  index_t (*prim_step)(const T* X, index_t d, Metric metric, const double* norms, index_t x,
-                       const index_t* rows, index_t m, double* dist, int threads);
 };
 
-// Ward's nearest-neighbour search on cluster centroids (float64 whatever X's dtype), stored by
-// position in the active list, feature-major: cols[j·stride + t] is feature j of the cluster at
-// position t < m; sizes[t] its size and slots[t] its slot number (as a double); stride is a
-// multiple of 16. Among positions other than x's, the smallest (squared Ward distance, rank),
-// rank −1 for the slot `prev` (the chain's previous element wins ties, as in scipy) and the slot
-// number otherwise; returns that slot and its squared distance
-// 2·n_x·n_t/(n_x + n_t)·‖c_x − c_t‖².
-struct WardKernels {
-  index_t (*nearest)(const double* cols, index_t stride, const double* sizes, const double* slots,
-                     index_t m, index_t d, const double* cx, double sx, index_t x, index_t prev,
-                     double* best_dist, int threads);
+// Searches of the tree algorithms on raw vectors, over clusters (or rows) stored by position,
+// feature-major: cols[j·stride + t] is feature j at position t < m, stride a multiple of 16, all
+// float64 whatever X's dtype. Each returns the minimum of a total order (distance, then rank),
+// which does not depend on how the positions are split over threads.
+struct TreeKernels {
+  // Ward: among positions other than slot x's, the smallest (squared Ward distance, rank), rank
+  // −1 for the slot `prev` (the chain's previous element wins ties, as in scipy) and the slot
+  // number otherwise; sizes[t] and slots[t] (as doubles) per position. Returns that slot; its
+  // squared distance 2·n_x·n_t/(n_x + n_t)·‖c_x − c_t‖² goes to best_dist.
+  index_t (*ward_nearest)(const double* cols, index_t stride, const double* sizes, const double* slots,
+                          index_t m, index_t d, const double* cx, double sx, index_t x, index_t prev,
+                          double* best_dist, int threads);
+  // Prim: dist[t] = min(dist[t], distance(x, row at t)) for the rows outside the tree (x's
+  // features cx, its norm nx and the rows' norms for cosine; Euclidean distances kept squared);
+  // returns the position with the smallest (dist[t], rows[t]).
+  index_t (*prim_step)(const double* cols, index_t stride, const double* rows, const double* norms,
+                       index_t m, index_t d, const double* cx, double nx, Metric metric, double* dist,
+                       int threads);
 };
 
 // One ISA level's kernels.
@@ -128,7 +130,7 @@ struct IsaKernels {
   const Table<KMeansKernels>* kmeans;
   const Table<GmmKernels>* gmm;
   const Table<LinkageKernels>* linkage;
-  const WardKernels* ward;
+  const TreeKernels* tree;
 };
 
 #define KMIX_DECLARE_ISA(ns)                      \
@@ -136,7 +138,7 @@ struct IsaKernels {
   const Table<KMeansKernels>& kmeans_kernels();   \
   const Table<GmmKernels>& gmm_kernels();         \
   const Table<LinkageKernels>& linkage_kernels(); \
-  const WardKernels& ward_kernels();              \
+  const TreeKernels& tree_kernels();              \
   }
 KMIX_DECLARE_ISA(baseline)
 KMIX_DECLARE_ISA(avx2)

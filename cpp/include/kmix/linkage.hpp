@@ -66,35 +66,6 @@ void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms,
   }
 }
 
-template <class T>
-index_t prim_step(const T* X, index_t d, Metric metric, const double* norms, index_t x,
-                  const index_t* rows, index_t m, double* dist, int threads) {
-  // Euclidean distances are compared squared (the same order); the driver takes the root.
-  const Metric inner = metric == Metric::euclidean ? Metric::sqeuclidean : metric;
-  const index_t n_blocks = (m + hier::kSearchBlock - 1) / hier::kSearchBlock;
-  const double nx = norms ? norms[x] : 0.0;
-  const hier::Best none{std::numeric_limits<double>::infinity(), std::numeric_limits<index_t>::max(), -1};
-  hier::Best best = none;
-#pragma omp parallel num_threads(threads < n_blocks ? threads : int(n_blocks)) if (n_blocks > 1)
-  {
-    hier::Best mine = none;
-#pragma omp for schedule(static)
-    for (index_t b = 0; b < n_blocks; ++b) {
-      const index_t end = (b + 1) * hier::kSearchBlock < m ? (b + 1) * hier::kSearchBlock : m;
-      for (index_t t = b * hier::kSearchBlock; t < end; ++t) {
-        const index_t i = rows[t];
-        const double v = hier::distance(X + x * d, X + i * d, d, inner, nx, norms ? norms[i] : 0.0);
-        if (v < dist[t]) dist[t] = v;
-        const hier::Best c{dist[t], i, t};
-        if (c.beats(mine)) mine = c;
-      }
-    }
-#pragma omp critical(kmix_prim_best)
-    if (mine.beats(best)) best = mine;
-  }
-  return best.slot;
-}
-
 // Ward's search, a vector of active positions at a time (the columns are padded to whole
 // vectors; lanes past m are masked, so no scalar tail computes anything differently).
 inline index_t ward_nearest(const double* cols, index_t stride, const double* sizes, const double* slots,
@@ -147,12 +118,79 @@ inline index_t ward_nearest(const double* cols, index_t stride, const double* si
   return best_r < 0 ? prev : index_t(best_r);
 }
 
-template <class T>
-LinkageKernels<T> linkage_table() {
-  return LinkageKernels<T>{&pdist<T>, &prim_step<T>};
+// Prim's update, a vector of positions at a time (lanes past m masked, as in ward_nearest).
+inline index_t prim_step(const double* cols, index_t stride, const double* rows, const double* norms,
+                         index_t m, index_t d, const double* cx, double nx, Metric metric, double* dist,
+                         int threads) {
+  using S = Simd<double>;
+  typedef S::vec vec;
+  constexpr index_t L = S::lanes;
+  const double inf = std::numeric_limits<double>::infinity(), huge = 9.0e18;
+  const index_t n_blocks = (m + hier::kSearchBlock - 1) / hier::kSearchBlock;
+  double best_v = inf, best_r = huge;
+  index_t best_t = -1;
+#pragma omp parallel num_threads(threads < n_blocks ? threads : int(n_blocks)) if (n_blocks > 1)
+  {
+    vec bv = S::splat(inf), br = S::splat(huge), bt = S::splat(-1.0);
+    const vec zero = S::zero(), two = S::splat(2.0), one = S::splat(1.0), vinf = S::splat(inf);
+    double lane[L];
+    for (index_t l = 0; l < L; ++l) lane[l] = double(l);
+    const vec lanes = S::load(lane);
+#pragma omp for schedule(static)
+    for (index_t b = 0; b < n_blocks; ++b) {
+      const index_t end = (b + 1) * hier::kSearchBlock < m ? (b + 1) * hier::kSearchBlock : m;
+      const vec vend = S::splat(double(end));
+      for (index_t t = b * hier::kSearchBlock; t < end; t += L) {
+        vec acc = S::zero();
+        if (metric == Metric::cosine) {
+          for (index_t j = 0; j < d; ++j) S::fma(acc, S::load(cols + j * stride + t), S::splat(cx[j]));
+          vec v = S::sub(one, S::div(acc, S::mul(S::splat(nx), S::load(norms + t))));
+          v = S::select_lt(v, zero, zero, v);  // clipped to [0, 2] as scipy's
+          acc = S::select_lt(two, v, two, v);
+        } else if (metric == Metric::cityblock) {
+          for (index_t j = 0; j < d; ++j) {
+            const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
+            acc = S::add(acc, S::select_lt(diff, zero, S::sub(zero, diff), diff));
+          }
+        } else {  // squared Euclidean (the driver takes the root for "euclidean")
+          for (index_t j = 0; j < d; ++j) {
+            const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
+            S::fma(acc, diff, diff);
+          }
+        }
+        const vec pos = S::add(S::splat(double(t)), lanes);
+        const vec dn = S::min(S::load(dist + t), acc);
+        S::store(dist + t, dn);
+        const vec v = S::select_lt(pos, vend, dn, vinf);
+        // (dist, row) lexicographic, and the position along with it.
+        vec bv2 = bv, br2 = br;
+        S::keep_lexmin(bv2, br2, v, S::select_lt(pos, vend, S::load(rows + t), S::splat(huge)));
+        bt = S::select_eq(bv2, bv, S::select_eq(br2, br, bt, pos), pos);
+        bv = bv2;
+        br = br2;
+      }
+    }
+    double vs[L], rs[L], ts[L];
+    S::store(vs, bv);
+    S::store(rs, br);
+    S::store(ts, bt);
+#pragma omp critical(kmix_prim_best)
+    for (index_t l = 0; l < L; ++l)
+      if (vs[l] < best_v || (vs[l] == best_v && rs[l] < best_r)) {
+        best_v = vs[l];
+        best_r = rs[l];
+        best_t = index_t(ts[l]);
+      }
+  }
+  return best_t;
 }
 
-inline WardKernels ward_table() { return WardKernels{&ward_nearest}; }
+template <class T>
+LinkageKernels<T> linkage_table() {
+  return LinkageKernels<T>{&pdist<T>};
+}
+
+inline TreeKernels tree_table() { return TreeKernels{&ward_nearest, &prim_step}; }
 
 }  // namespace KMIX_ISA_NS
 }  // namespace kmix
