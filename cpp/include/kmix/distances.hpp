@@ -199,6 +199,58 @@ inline int lanes_argmin(const T* best, const T* where) {
   return int(arg);
 }
 
+// Few centers (P ≤ 2 panels): R rows against all of them at once, the minimum found in registers
+// (no running best/where in memory between panels). Same distances, same tie rule (smallest
+// index among the centers at the minimum) as the panel-by-panel path.
+template <class T, int R, int P>
+inline void all_panels_tile(const T* x, index_t d, const T* packed, const T* norms, int* label) {
+  using S = Simd<T>;
+  typedef typename S::vec vec;
+  constexpr int L = S::lanes, Q = P * kVecsPerPanel;
+  constexpr index_t W = panel_width<T>();
+  vec acc[R][Q];
+  for (int r = 0; r < R; ++r)
+    for (int q = 0; q < Q; ++q) acc[r][q] = S::zero();
+  for (index_t j = 0; j < d; ++j) {
+    vec c[Q];
+    for (int q = 0; q < Q; ++q) c[q] = S::load(packed + (q / kVecsPerPanel) * W * d + j * W + (q % kVecsPerPanel) * L);
+    for (int r = 0; r < R; ++r) {
+      const vec xb = S::splat(x[r * d + j]);
+      for (int q = 0; q < Q; ++q) S::fma(acc[r][q], xb, c[q]);
+    }
+  }
+  T idx[Q * L];
+  for (int i = 0; i < Q * L; ++i) idx[i] = T(i);
+  const vec none = S::splat(std::numeric_limits<T>::max());
+  for (int r = 0; r < R; ++r) {
+    vec dist[Q];
+    for (int q = 0; q < Q; ++q) dist[q] = S::dist(S::load(norms + q * L), acc[r][q]);
+    vec m = dist[0];
+    for (int q = 1; q < Q; ++q) m = S::min(m, dist[q]);
+    T t[L];
+    S::store(t, m);
+    T lo = t[0];
+    for (int l = 1; l < L; ++l) lo = t[l] < lo ? t[l] : lo;
+    const vec lov = S::splat(lo);
+    vec at = S::select_eq(dist[0], lov, S::load(idx), none);
+    for (int q = 1; q < Q; ++q) at = S::min(at, S::select_eq(dist[q], lov, S::load(idx + q * L), none));
+    S::store(t, at);
+    T arg = t[0];
+    for (int l = 1; l < L; ++l) arg = t[l] < arg ? t[l] : arg;
+    label[r] = int(arg);
+  }
+}
+
+template <class T, int P>
+inline void nearest_rows_few(const T* X, index_t m, index_t d, const T* packed, int* label) {
+  constexpr index_t W = panel_width<T>();
+  constexpr int R = P == 1 ? kTileRows : kTileRows / 2;
+  const T* norms = packed + P * W * d;
+  index_t i = 0;
+  for (; i + R <= m; i += R) all_panels_tile<T, R, P>(X + i * d, d, packed, norms, label + i);
+  for (; i < m; ++i) all_panels_tile<T, 1, P>(X + i * d, d, packed, norms, label + i);
+}
+
 // Nearest center (the first one on ties, as numpy's argmin) of rows [0, m) of X, m ≤ kRowChunk.
 // Panels are the outer loop so that one panel stays in L1 while the chunk's rows stream past
 // it (the rows, ≤ kRowChunk of them, stay in L2).
@@ -206,6 +258,8 @@ template <class T>
 inline void nearest_rows(const T* X, index_t m, index_t d, const T* packed, index_t k, int* label) {
   constexpr index_t W = panel_width<T>();
   const index_t n_panels = (k + W - 1) / W;
+  if (n_panels == 1) return nearest_rows_few<T, 1>(X, m, d, packed, label);
+  if (n_panels == 2) return nearest_rows_few<T, 2>(X, m, d, packed, label);
   const T* norms = packed + n_panels * W * d;
   alignas(64) T best[kRowChunk * W];
   alignas(64) T where[kRowChunk * W];
