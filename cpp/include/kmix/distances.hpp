@@ -46,11 +46,12 @@ struct Simd {
   static inline vec div(vec a, vec b) { return a / b; }
   // a < b ? x : y, lane by lane.
   static inline vec select_lt(vec a, vec b, vec x, vec y) { return a < b ? x : y; }
-  // Where (v, r) < (best, rank) lexicographically: best = v and rank = r.
-  static inline void keep_lexmin(vec& best, vec& rank, vec v, vec r) {
+  // Where (v, r) < (best, rank) lexicographically: best = v, rank = r and at = p.
+  static inline void keep_lexmin(vec& best, vec& rank, vec& at, vec v, vec r, vec p) {
     auto m = (v < best) | ((v == best) & (r < rank));
     best = m ? v : best;
     rank = m ? r : rank;
+    at = m ? p : at;
   }
   static inline vec min(vec a, vec b) { return b < a ? b : a; }
   // a == b ? x : y, lane by lane.
@@ -76,9 +77,11 @@ struct Simd {
   static inline vec select_lt(vec a, vec b, vec x, vec y) {
     for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] < b.a[i] ? x.a[i] : y.a[i]; return x;
   }
-  static inline void keep_lexmin(vec& best, vec& rank, vec v, vec r) {
+  static inline void keep_lexmin(vec& best, vec& rank, vec& at, vec v, vec r, vec p) {
     for (int i = 0; i < lanes; ++i)
-      if (v.a[i] < best.a[i] || (v.a[i] == best.a[i] && r.a[i] < rank.a[i])) { best.a[i] = v.a[i]; rank.a[i] = r.a[i]; }
+      if (v.a[i] < best.a[i] || (v.a[i] == best.a[i] && r.a[i] < rank.a[i])) {
+        best.a[i] = v.a[i]; rank.a[i] = r.a[i]; at.a[i] = p.a[i];
+      }
   }
   static inline vec min(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] = b.a[i] < a.a[i] ? b.a[i] : a.a[i]; return a; }
   static inline vec select_eq(vec a, vec b, vec x, vec y) {

@@ -47,7 +47,7 @@ constexpr index_t kSearchBlock = 4096;
 
 struct Best {
   double dist;
-  index_t rank, slot;
+  index_t rank, slot;  // slot: the position found
   bool beats(const Best& o) const { return dist < o.dist || (dist == o.dist && rank < o.rank); }
 };
 
@@ -66,123 +66,107 @@ void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms,
   }
 }
 
-// Ward's search, a vector of active positions at a time (the columns are padded to whole
-// vectors; lanes past m are masked, so no scalar tail computes anything differently).
-inline index_t ward_nearest(const double* cols, index_t stride, const double* sizes, const double* slots,
-                            index_t m, index_t d, const double* cx, double sx, index_t x, index_t prev,
-                            double* best_dist, int threads) {
-  using S = Simd<double>;
-  typedef S::vec vec;
-  constexpr index_t L = S::lanes;
-  const double inf = std::numeric_limits<double>::infinity(), huge = 9.0e18;
-  const index_t n_blocks = (m + hier::kSearchBlock - 1) / hier::kSearchBlock;
-  double best_v = inf, best_r = huge;
-#pragma omp parallel num_threads(threads < n_blocks ? threads : int(n_blocks)) if (n_blocks > 1)
-  {
-    vec bv = S::splat(inf), br = S::splat(huge);
-    const vec vx = S::splat(double(x)), vprev = S::splat(double(prev)), vsx = S::splat(sx);
-    const vec two_sx = S::splat(2.0 * sx), vinf = S::splat(inf), vneg = S::splat(-1.0);
-    double lane[L];
-    for (index_t l = 0; l < L; ++l) lane[l] = double(l);
-    const vec lanes = S::load(lane);
-#pragma omp for schedule(static)
-    for (index_t b = 0; b < n_blocks; ++b) {
-      const index_t end = (b + 1) * hier::kSearchBlock < m ? (b + 1) * hier::kSearchBlock : m;
-      const vec vend = S::splat(double(end));
-      for (index_t t = b * hier::kSearchBlock; t < end; t += L) {
-        vec acc = S::zero();
-        for (index_t j = 0; j < d; ++j) {
-          const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
-          S::fma(acc, diff, diff);
-        }
-        const vec st = S::load(sizes + t), slot = S::load(slots + t);
-        vec v = S::mul(S::div(S::mul(two_sx, st), S::add(vsx, st)), acc);
-        const vec pos = S::add(S::splat(double(t)), lanes);
-        v = S::select_lt(pos, vend, v, vinf);        // lanes past the end
-        v = S::select_eq(slot, vx, vinf, v);         // x itself
-        const vec r = S::select_eq(slot, vprev, vneg, slot);
-        S::keep_lexmin(bv, br, v, r);
-      }
-    }
-    double vs[L], rs[L];
-    S::store(vs, bv);
-    S::store(rs, br);
-#pragma omp critical(kmix_ward_best)
-    for (index_t l = 0; l < L; ++l)
-      if (vs[l] < best_v || (vs[l] == best_v && rs[l] < best_r)) {
-        best_v = vs[l];
-        best_r = rs[l];
-      }
-  }
-  *best_dist = best_v;
-  return best_r < 0 ? prev : index_t(best_r);
-}
+namespace hier {
 
-// Prim's update, a vector of positions at a time (lanes past m masked, as in ward_nearest).
-inline index_t prim_step(const double* cols, index_t stride, const double* rows, const double* norms,
-                         index_t m, index_t d, const double* cx, double nx, Metric metric, double* dist,
-                         int threads) {
+// The smallest (value, rank) over positions [0, m) and the position that has it. cand(t, v, r)
+// fills v and r for the vector of positions t .. t+L−1; lanes past m are masked here, so the
+// columns only need padding to whole vectors and no scalar tail computes anything differently.
+// Fixed blocks over threads; the minimum of a total order does not depend on the split.
+template <class Cand>
+inline Best lexmin_search(index_t m, int threads, Cand cand) {
   using S = Simd<double>;
   typedef S::vec vec;
   constexpr index_t L = S::lanes;
   const double inf = std::numeric_limits<double>::infinity(), huge = 9.0e18;
-  const index_t n_blocks = (m + hier::kSearchBlock - 1) / hier::kSearchBlock;
-  double best_v = inf, best_r = huge;
-  index_t best_t = -1;
+  const index_t n_blocks = (m + kSearchBlock - 1) / kSearchBlock;
+  Best best{inf, std::numeric_limits<index_t>::max(), -1};
 #pragma omp parallel num_threads(threads < n_blocks ? threads : int(n_blocks)) if (n_blocks > 1)
   {
     vec bv = S::splat(inf), br = S::splat(huge), bt = S::splat(-1.0);
-    const vec zero = S::zero(), two = S::splat(2.0), one = S::splat(1.0), vinf = S::splat(inf);
+    const vec vinf = S::splat(inf), vhuge = S::splat(huge);
     double lane[L];
     for (index_t l = 0; l < L; ++l) lane[l] = double(l);
     const vec lanes = S::load(lane);
 #pragma omp for schedule(static)
     for (index_t b = 0; b < n_blocks; ++b) {
-      const index_t end = (b + 1) * hier::kSearchBlock < m ? (b + 1) * hier::kSearchBlock : m;
+      const index_t end = (b + 1) * kSearchBlock < m ? (b + 1) * kSearchBlock : m;
       const vec vend = S::splat(double(end));
-      for (index_t t = b * hier::kSearchBlock; t < end; t += L) {
-        vec acc = S::zero();
-        if (metric == Metric::cosine) {
-          for (index_t j = 0; j < d; ++j) S::fma(acc, S::load(cols + j * stride + t), S::splat(cx[j]));
-          vec v = S::sub(one, S::div(acc, S::mul(S::splat(nx), S::load(norms + t))));
-          v = S::select_lt(v, zero, zero, v);  // clipped to [0, 2] as scipy's
-          acc = S::select_lt(two, v, two, v);
-        } else if (metric == Metric::cityblock) {
-          for (index_t j = 0; j < d; ++j) {
-            const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
-            acc = S::add(acc, S::select_lt(diff, zero, S::sub(zero, diff), diff));
-          }
-        } else {  // squared Euclidean (the driver takes the root for "euclidean")
-          for (index_t j = 0; j < d; ++j) {
-            const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
-            S::fma(acc, diff, diff);
-          }
-        }
+      for (index_t t = b * kSearchBlock; t < end; t += L) {
+        vec v, r;
+        cand(t, v, r);
         const vec pos = S::add(S::splat(double(t)), lanes);
-        const vec dn = S::min(S::load(dist + t), acc);
-        S::store(dist + t, dn);
-        const vec v = S::select_lt(pos, vend, dn, vinf);
-        // (dist, row) lexicographic, and the position along with it.
-        vec bv2 = bv, br2 = br;
-        S::keep_lexmin(bv2, br2, v, S::select_lt(pos, vend, S::load(rows + t), S::splat(huge)));
-        bt = S::select_eq(bv2, bv, S::select_eq(br2, br, bt, pos), pos);
-        bv = bv2;
-        br = br2;
+        S::keep_lexmin(bv, br, bt, S::select_lt(pos, vend, v, vinf), S::select_lt(pos, vend, r, vhuge), pos);
       }
     }
     double vs[L], rs[L], ts[L];
     S::store(vs, bv);
     S::store(rs, br);
     S::store(ts, bt);
-#pragma omp critical(kmix_prim_best)
-    for (index_t l = 0; l < L; ++l)
-      if (vs[l] < best_v || (vs[l] == best_v && rs[l] < best_r)) {
-        best_v = vs[l];
-        best_r = rs[l];
-        best_t = index_t(ts[l]);
-      }
+#pragma omp critical(kmix_lexmin_search)
+    for (index_t l = 0; l < L; ++l) {
+      const Best c{vs[l], index_t(rs[l]), index_t(ts[l])};
+      if (c.beats(best)) best = c;
+    }
   }
-  return best_t;
+  return best;
+}
+
+}  // namespace hier
+
+// Ward's search: the squared Ward distance to every active position, the chain's previous
+// element ranked −1 so that it wins ties, x itself out of the running.
+inline index_t ward_nearest(const double* cols, index_t stride, const double* sizes, const double* slots,
+                            index_t m, index_t d, const double* cx, double sx, index_t x, index_t prev,
+                            double* best_dist, int threads) {
+  using S = Simd<double>;
+  typedef S::vec vec;
+  const vec vx = S::splat(double(x)), vprev = S::splat(double(prev)), vsx = S::splat(sx);
+  const vec two_sx = S::splat(2.0 * sx), vinf = S::splat(std::numeric_limits<double>::infinity());
+  const vec vneg = S::splat(-1.0);
+  const hier::Best best = hier::lexmin_search(m, threads, [&](index_t t, vec& v, vec& r) {
+    vec acc = S::zero();
+    for (index_t j = 0; j < d; ++j) {
+      const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
+      S::fma(acc, diff, diff);
+    }
+    const vec st = S::load(sizes + t), slot = S::load(slots + t);
+    v = S::select_eq(slot, vx, vinf, S::mul(S::div(S::mul(two_sx, st), S::add(vsx, st)), acc));
+    r = S::select_eq(slot, vprev, vneg, slot);
+  });
+  *best_dist = best.dist;
+  return best.rank < 0 ? prev : best.rank;
+}
+
+// Prim's update: each outside row's distance to the tree drops to its distance to x if that is
+// smaller; the row with the smallest (distance, row number) joins next.
+inline index_t prim_step(const double* cols, index_t stride, const double* rows, const double* norms,
+                         index_t m, index_t d, const double* cx, double nx, Metric metric, double* dist,
+                         int threads) {
+  using S = Simd<double>;
+  typedef S::vec vec;
+  const vec zero = S::zero(), two = S::splat(2.0), one = S::splat(1.0);
+  return hier::lexmin_search(m, threads, [&](index_t t, vec& v, vec& r) {
+    vec acc = S::zero();
+    if (metric == Metric::cosine) {
+      for (index_t j = 0; j < d; ++j) S::fma(acc, S::load(cols + j * stride + t), S::splat(cx[j]));
+      const vec c = S::sub(one, S::div(acc, S::mul(S::splat(nx), S::load(norms + t))));
+      const vec c0 = S::select_lt(c, zero, zero, c);  // clipped to [0, 2] as scipy's
+      acc = S::select_lt(two, c0, two, c0);
+    } else if (metric == Metric::cityblock) {
+      for (index_t j = 0; j < d; ++j) {
+        const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
+        acc = S::add(acc, S::select_lt(diff, zero, S::sub(zero, diff), diff));
+      }
+    } else {  // squared Euclidean (the driver takes the root for "euclidean")
+      for (index_t j = 0; j < d; ++j) {
+        const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
+        S::fma(acc, diff, diff);
+      }
+    }
+    v = S::min(S::load(dist + t), acc);
+    S::store(dist + t, v);  // padding lanes past m are written too: they are never read as rows
+    r = S::load(rows + t);
+  }).slot;
 }
 
 template <class T>
