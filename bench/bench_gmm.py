@@ -30,7 +30,7 @@ from sklearn.mixture import GaussianMixture as SkGMM
 from threadpoolctl import threadpool_limits
 
 import kmix
-from bench_kmeans import SETTLE_S, format_peaks, measure_peaks, versions
+from bench_kmeans import alternate, format_peaks, measure_peaks, per_iteration, print_header, timed, versions
 
 SHAPES = [(100_000, 8, 8), (20_000, 32, 16)]  # (n_samples, n_features, n_components), float64
 COV_TYPES = ("full", "diag", "tied", "spherical")
@@ -74,13 +74,9 @@ def em_flops(n, d, k, cov_type):
 
 def _timed_fit(make, X, threads):
     est = make()
-    time.sleep(SETTLE_S)
-    with threadpool_limits(limits=threads), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tol=0 never converges: both warn
-        t0 = time.perf_counter()
-        est.fit(X)
-        seconds = time.perf_counter() - t0
-    return seconds, est
+        return timed(lambda: est.fit(X), threads)
 
 
 def agreement(ours, theirs):
@@ -102,17 +98,13 @@ def bench_fit(n, d, k, cov_type, repeat=5, threads=None, max_iter=MAX_ITER, seed
               "sklearn": lambda: SkGMM(**common)}
     for make in makers.values():  # warm-up
         _timed_fit(make, X[: n // 10], threads)
-    runs = {name: [] for name in makers}
-    models = {}
-    for r in range(repeat):
-        for name in (list(makers) if r % 2 == 0 else list(makers)[::-1]):
-            seconds, models[name] = _timed_fit(makers[name], X, threads)
-            runs[name].append((seconds, int(models[name].n_iter_)))
+    results = alternate({name: (lambda make=make: _timed_fit(make, X, threads)) for name, make in makers.items()},
+                        repeat)
+    models = {name: rs[-1][1] for name, rs in results.items()}
     out = {"n": n, "d": d, "k": k, "covariance_type": cov_type, "dtype": "float64", "max_iter": max_iter,
            "repeat": repeat}
-    for name, rs in runs.items():
-        out[name] = {"ms_per_iter": 1e3 * float(np.median([s / it for s, it in rs])),
-                     "fit_s": float(np.median([s for s, _ in rs])), "runs_s": [s for s, _ in rs]}
+    for name, rs in results.items():
+        out[name] = per_iteration(rs)
     out["ratio"] = out["sklearn"]["ms_per_iter"] / out["kmix"]["ms_per_iter"]
     sec = out["kmix"]["ms_per_iter"] / 1e3
     out["kmix"]["gflops"] = em_flops(n, d, k, cov_type) / sec / 1e9
@@ -172,9 +164,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     info = versions()
-    print(f"kmix {info['kmix']} (isa {info['kmix_config']['isa']}, {info['kmix_config']['threads']} threads), "
-          f"numpy {info['numpy']}, scikit-learn {info['sklearn']}; threads={args.threads or 'default'}, "
-          f"repeat={args.repeat}", flush=True)
+    print_header(info, args)
     peaks = measure_peaks(args.threads)
     print(format_peaks(peaks), flush=True)
     scale = 10 if args.quick else 1

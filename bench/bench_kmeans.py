@@ -122,14 +122,42 @@ def _estimators(k, init, threads, max_iter):
 SETTLE_S = 0.3  # pause before each timed fit: the other library's idle threads stop spinning
 
 
-def _timed_fit(make, X, threads):
-    est = make()
+def timed(fn, threads=None):
+    """(seconds, result) of fn(), after the settle pause and under threadpool_limits(threads)."""
     time.sleep(SETTLE_S)
     with threadpool_limits(limits=threads):
         t0 = time.perf_counter()
-        est.fit(X)
-        seconds = time.perf_counter() - t0
-    return seconds, est
+        result = fn()
+        return time.perf_counter() - t0, result
+
+
+def alternate(runs, repeat):
+    """Each of `repeat` rounds calls every runs[name]() (returning (seconds, result)), in reversed
+    order every other round; returns name -> list of (seconds, result)."""
+    out = {name: [] for name in runs}
+    for r in range(repeat):
+        for name in (list(runs) if r % 2 == 0 else list(runs)[::-1]):
+            out[name].append(runs[name]())
+    return out
+
+
+def per_iteration(results):
+    """Fit timings from alternate(): median ms per iteration (each fit over its own n_iter_),
+    median fit seconds, the iteration counts seen and every run's seconds."""
+    return {"ms_per_iter": 1e3 * float(np.median([s / est.n_iter_ for s, est in results])),
+            "fit_s": float(np.median([s for s, _ in results])),
+            "n_iter": sorted({int(est.n_iter_) for _, est in results}), "runs_s": [s for s, _ in results]}
+
+
+def print_header(info, args):
+    print(f"kmix {info['kmix']} (isa {info['kmix_config']['isa']}, {info['kmix_config']['threads']} threads), "
+          f"numpy {info['numpy']}, scikit-learn {info['sklearn']}, python {info['python']}; "
+          f"threads={args.threads or 'default'}, repeat={args.repeat}", flush=True)
+
+
+def _timed_fit(make, X, threads):
+    est = make()
+    return timed(lambda: est.fit(X), threads)
 
 
 def agreement(km, sk):
@@ -154,18 +182,12 @@ def bench_fit(n, d, k, dtype, repeat=5, threads=None, max_iter=MAX_ITER, seed=0)
     makers = _estimators(k, init, threads, max_iter)
     for make in _estimators(k, init, threads, 2).values():  # warm-up: threads, caches, imports
         _timed_fit(make, X, threads)
-    runs = {name: [] for name in makers}
-    models = {}
-    for r in range(repeat):
-        order = list(makers) if r % 2 == 0 else list(makers)[::-1]
-        for name in order:
-            seconds, models[name] = _timed_fit(makers[name], X, threads)
-            runs[name].append((seconds, int(models[name].n_iter_)))
+    results = alternate({name: (lambda make=make: _timed_fit(make, X, threads)) for name, make in makers.items()},
+                        repeat)
+    models = {name: rs[-1][1] for name, rs in results.items()}
     out = {"n": n, "d": d, "k": k, "dtype": np.dtype(dtype).name, "max_iter": max_iter, "repeat": repeat}
-    for name, rs in runs.items():
-        out[name] = {"ms_per_iter": 1e3 * float(np.median([s / it for s, it in rs])),
-                     "fit_s": float(np.median([s for s, _ in rs])),
-                     "n_iter": sorted({it for _, it in rs}), "runs_s": [s for s, _ in rs]}
+    for name, rs in results.items():
+        out[name] = per_iteration(rs)
     out["ratio"] = out["sklearn"]["ms_per_iter"] / out["kmix"]["ms_per_iter"]
     out["kmix"].update(throughput(n, d, k, X.itemsize, out["kmix"]["ms_per_iter"] / 1e3))
     out["agreement"] = agreement(models["kmix"], models["sklearn"])
@@ -250,9 +272,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     info = versions()
-    print(f"kmix {info['kmix']} (isa {info['kmix_config']['isa']}, {info['kmix_config']['threads']} threads), "
-          f"numpy {info['numpy']}, scikit-learn {info['sklearn']}, python {info['python']}; "
-          f"threads={args.threads or 'default'}, repeat={args.repeat}", flush=True)
+    print_header(info, args)
     peaks = measure_peaks(args.threads)
     print(format_peaks(peaks), flush=True)
 

@@ -18,14 +18,13 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 
 import numpy as np
 import scipy
 from scipy.cluster import hierarchy as sch
 
 import kmix
-from bench_kmeans import SETTLE_S, versions
+from bench_kmeans import alternate, timed, versions
 
 try:
     import fastcluster
@@ -39,13 +38,6 @@ def make_data(n, d, seed=0):
     return centers[rng.integers(0, 20, size=n)] + rng.standard_normal((n, d))
 
 
-def timed(fn):
-    time.sleep(SETTLE_S)
-    t0 = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, out
-
-
 def bench_method(n, d, method, repeat, threads, with_scipy):
     X = make_data(n, d)
     peers = {"kmix": lambda: kmix.linkage(X, method, n_threads=threads)}
@@ -54,14 +46,11 @@ def bench_method(n, d, method, repeat, threads, with_scipy):
             else (lambda: fastcluster.linkage(X, method))
     if with_scipy:
         peers["scipy"] = lambda: sch.linkage(X, method)
-    times = {name: [] for name in peers}
-    Z = {}
-    for r in range(repeat):
-        for name in (list(peers) if r % 2 == 0 else list(peers)[::-1]):
-            t, Z[name] = timed(peers[name])
-            times[name].append(t)
+    results = alternate({name: (lambda fn=fn: timed(fn, threads)) for name, fn in peers.items()}, repeat)
+    Z = {name: rs[-1][1] for name, rs in results.items()}
     out = {"n": n, "d": d, "method": method, "repeat": repeat}
-    for name, ts in times.items():
+    for name, rs in results.items():
+        ts = [s for s, _ in rs]
         out[name] = {"s": float(np.median(ts)), "runs_s": ts}
         if name != "kmix":
             out[name]["ratio"] = out[name]["s"] / out["kmix"]["s"]

@@ -12,14 +12,12 @@ difference and inertia ratio.
 import argparse
 import json
 import sys
-import time
 
 import numpy as np
 from sklearn.cluster import MiniBatchKMeans as SkMiniBatch
-from threadpoolctl import threadpool_limits
 
 import kmix
-from bench_kmeans import SETTLE_S, versions
+from bench_kmeans import alternate, timed, versions
 
 PARAMS = dict(n_clusters=8, batch_size=8192, max_iter=3, max_no_improvement=None, tol=0.0, compute_labels=True,
               random_state=0)
@@ -38,16 +36,10 @@ def bench(n, repeat, threads, with_sklearn):
     makers = {"kmix": lambda: kmix.MiniBatchKMeans(**PARAMS, n_threads=threads)}
     if with_sklearn:
         makers["sklearn"] = lambda: SkMiniBatch(**PARAMS)
-    times = {name: [] for name in makers}
-    models = {}
-    for r in range(repeat):
-        for name in (list(makers) if r % 2 == 0 else list(makers)[::-1]):
-            est = makers[name]()
-            time.sleep(SETTLE_S)
-            with threadpool_limits(limits=threads):
-                t0 = time.perf_counter()
-                models[name] = est.fit(X)
-                times[name].append(time.perf_counter() - t0)
+    results = alternate({name: (lambda make=make: timed(lambda: make().fit(X), threads)) for name, make in makers.items()},
+                        repeat)
+    models = {name: rs[-1][1] for name, rs in results.items()}
+    times = {name: [s for s, _ in rs] for name, rs in results.items()}
     out = {"n": n, "d": X.shape[1], "dtype": "float32", "params": {k: v for k, v in PARAMS.items()}}
     for name, ts in times.items():
         out[name] = {"s": float(np.median(ts)), "runs_s": ts, "inertia": float(models[name].inertia_),

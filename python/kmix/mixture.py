@@ -240,7 +240,7 @@ class GaussianMixture(BaseEstimator):
     def _initial_params(self, X, sw, rs, n_threads, weights_init, means_init, precisions_init):
         """(weights, means, covariances or None, precisions_cholesky) in float64, as scikit-learn
         initializes them; the random state is drawn from only when something is not given."""
-        ct, k = self.covariance_type, self.n_components
+        ct = self.covariance_type
         weights = means = covariances = prec_chol = None
         if weights_init is None or means_init is None or precisions_init is None:
             resp = self._initial_resp(X, sw, rs, n_threads)
