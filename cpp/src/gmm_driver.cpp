@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kmix/kmeans_driver.hpp"  // center_columns
+#include "kmix/kmeans_driver.hpp"  // column_means
 
 namespace kmix {
 
@@ -227,15 +227,6 @@ void m_step(const std::vector<double>& st, const std::vector<double>& about,
   factor_covariances(p, reg_covar, floor);
 }
 
-// X's column means: the point the kernels measure from (any point would do; this one keeps
-// the sums small).
-template <class T>
-std::vector<double> column_means(const T* X, index_t n, index_t d, int threads) {
-  std::vector<T> mean(d);
-  center_columns<T>(X, n, d, nullptr, mean.data(), threads);
-  return std::vector<double>(mean.begin(), mean.end());
-}
-
 std::vector<double> centred_means(const GmmParams& p, const std::vector<double>& shift) {
   std::vector<double> out(p.means);
   for (index_t c = 0; c < p.k; ++c)
@@ -248,6 +239,7 @@ std::vector<double> centred_means(const GmmParams& p, const std::vector<double>&
 template <class T>
 void gmm_estimate(const T* X, const T* w, index_t n, const double* resp, double reg_covar,
                   GmmParams& p, int threads) {
+  // The kernels measure from X's mean: any point would do; this one keeps the sums small.
   const std::vector<double> shift = column_means(X, n, p.d, threads);
   std::vector<double> st(gmm_stats_size(p.type, p.k, p.d));
   GmmPassOut<T> out;

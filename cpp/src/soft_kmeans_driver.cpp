@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "kmix/kmeans_driver.hpp"  // center_columns
+#include "kmix/kmeans_driver.hpp"  // column_means
 
 namespace kmix {
 namespace {
@@ -28,9 +28,7 @@ struct SoftModel {
 template <class T>
 SoftResult soft_kmeans(const T* X, const T* w, index_t n, index_t d, double* centers, index_t k,
                        double beta, index_t max_iter, double tol, int threads) {
-  std::vector<T> mean(d);
-  center_columns<T>(X, n, d, nullptr, mean.data(), threads);
-  const std::vector<double> shift(mean.begin(), mean.end());
+  const std::vector<double> shift = column_means(X, n, d, threads);
   std::vector<double> st(gmm_stats_size(CovType::spherical, k, d));
   GmmPassOut<T> out;
   out.stats = st.data();

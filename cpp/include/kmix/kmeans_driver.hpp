@@ -50,4 +50,12 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
 template <class T>
 void center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads);
 
+// X's column means as float64 (center_columns' means, without the centred copy).
+template <class T>
+std::vector<double> column_means(const T* X, index_t n, index_t d, int threads) {
+  std::vector<T> mean(d);
+  center_columns<T>(X, n, d, nullptr, mean.data(), threads);
+  return std::vector<double>(mean.begin(), mean.end());
+}
+
 }  // namespace kmix
