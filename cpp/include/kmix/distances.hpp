@@ -54,10 +54,36 @@ struct Simd {
     at = m ? p : at;
   }
   static inline vec min(vec a, vec b) { return b < a ? b : a; }
+  // The smallest lane in every lane, by swapping halves, quarters, ... in registers: a store
+  // and scalar reloads would stall on store forwarding, once per row.
+#if defined(__clang__) || __GNUC__ >= 12  // __builtin_shufflevector
+  template <std::size_t S, std::size_t... I>
+  static inline vec swap_(vec a, std::index_sequence<I...>) { return __builtin_shufflevector(a, a, (I ^ S)...); }
+  template <int S>
+  static inline void fold_min_(vec& a) {
+    if constexpr (S >= 1) {
+      a = min(a, swap_<S>(a, std::make_index_sequence<lanes>{}));
+      fold_min_<S / 2>(a);
+    }
+  }
+  static inline vec hmin(vec a) {
+    fold_min_<lanes / 2>(a);
+    return a;
+  }
+#else
+  static inline vec hmin(vec a) {
+    T m = a[0];
+    for (int i = 1; i < lanes; ++i) m = a[i] < m ? a[i] : m;
+    return splat(m);
+  }
+#endif
+  static inline T first(vec a) { return a[0]; }
   // a == b ? x : y, lane by lane.
   static inline vec select_eq(vec a, vec b, vec x, vec y) { return a == b ? x : y; }
   static inline void fma(vec& acc, vec a, vec b) { acc += a * b; }
-  static inline vec dist(vec norm, vec dot) { return norm - (dot + dot); }
+  // norm + dot with the panel holding −2c: the same value as ‖c‖² − 2·x·c (scaling by −2 is
+  // exact), one add fewer per center.
+  static inline vec dist(vec norm, vec dot) { return norm + dot; }
   // Where d < best: best = d and idx = p.
   static inline void keep_min(vec& best, vec& idx, vec d, vec p) {
     auto m = d < best;
@@ -84,12 +110,18 @@ struct Simd {
       }
   }
   static inline vec min(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] = b.a[i] < a.a[i] ? b.a[i] : a.a[i]; return a; }
+  static inline vec hmin(vec a) {
+    T m = a.a[0];
+    for (int i = 1; i < lanes; ++i) m = a.a[i] < m ? a.a[i] : m;
+    return splat(m);
+  }
+  static inline T first(vec a) { return a.a[0]; }
   static inline vec select_eq(vec a, vec b, vec x, vec y) {
     for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] == b.a[i] ? x.a[i] : y.a[i]; return x;
   }
   static inline void fma(vec& acc, vec a, vec b) { for (int i = 0; i < lanes; ++i) acc.a[i] += a.a[i] * b.a[i]; }
   static inline vec dist(vec norm, vec dot) {
-    vec r; for (int i = 0; i < lanes; ++i) r.a[i] = norm.a[i] - (dot.a[i] + dot.a[i]); return r;
+    vec r; for (int i = 0; i < lanes; ++i) r.a[i] = norm.a[i] + dot.a[i]; return r;
   }
   static inline void keep_min(vec& best, vec& idx, vec d, vec p) {
     for (int i = 0; i < lanes; ++i) if (d.a[i] < best.a[i]) { best.a[i] = d.a[i]; idx.a[i] = p.a[i]; }
@@ -115,8 +147,8 @@ index_t packed_size(index_t k, index_t d) {
   return ((k + W - 1) / W) * W * (d + 1);
 }
 
-// Centers packed for the tile: panel p holds centers p·W .. p·W+W−1 feature-major
-// (panel[j·W + w] = C[p·W + w, j]), followed by all the padded squared norms. Padding centers
+// Centers packed for the tile: panel p holds centers p·W .. p·W+W−1, times −2, feature-major
+// (panel[j·W + w] = −2·C[p·W + w, j]), followed by all the padded squared norms. Padding centers
 // get norm +inf so no row ever picks them. `out` has packed_size(k, d) elements.
 template <class T>
 void pack_centers(const T* C, index_t k, index_t d, T* out) {
@@ -129,7 +161,7 @@ void pack_centers(const T* C, index_t k, index_t d, T* out) {
       if (c < k) {
         T s = 0;
         for (index_t j = 0; j < d; ++j) {
-          panel[j * W + w] = C[c * d + j];
+          panel[j * W + w] = T(-2) * C[c * d + j];
           s += C[c * d + j] * C[c * d + j];
         }
         norms[c] = s;
@@ -189,17 +221,10 @@ inline int lanes_argmin(const T* best, const T* where) {
   constexpr int L = S::lanes, V = kVecsPerPanel;
   vec m = S::load(best);
   for (int v = 1; v < V; ++v) m = S::min(m, S::load(best + v * L));
-  T t[L];
-  S::store(t, m);
-  T lo = t[0];
-  for (int l = 1; l < L; ++l) lo = t[l] < lo ? t[l] : lo;
-  const vec lov = S::splat(lo), none = S::splat(std::numeric_limits<T>::max());
+  const vec lov = S::hmin(m), none = S::splat(std::numeric_limits<T>::max());
   vec c = S::select_eq(S::load(best), lov, S::load(where), none);
   for (int v = 1; v < V; ++v) c = S::min(c, S::select_eq(S::load(best + v * L), lov, S::load(where + v * L), none));
-  S::store(t, c);
-  T arg = t[0];
-  for (int l = 1; l < L; ++l) arg = t[l] < arg ? t[l] : arg;
-  return int(arg);
+  return int(S::first(S::hmin(c)));
 }
 
 // Few centers (P ≤ 2 panels): R rows against all of them at once, the minimum found in registers
@@ -230,17 +255,10 @@ inline void all_panels_tile(const T* x, index_t d, const T* packed, const T* nor
     for (int q = 0; q < Q; ++q) dist[q] = S::dist(S::load(norms + q * L), acc[r][q]);
     vec m = dist[0];
     for (int q = 1; q < Q; ++q) m = S::min(m, dist[q]);
-    T t[L];
-    S::store(t, m);
-    T lo = t[0];
-    for (int l = 1; l < L; ++l) lo = t[l] < lo ? t[l] : lo;
-    const vec lov = S::splat(lo);
+    const vec lov = S::hmin(m);
     vec at = S::select_eq(dist[0], lov, S::load(idx), none);
     for (int q = 1; q < Q; ++q) at = S::min(at, S::select_eq(dist[q], lov, S::load(idx + q * L), none));
-    S::store(t, at);
-    T arg = t[0];
-    for (int l = 1; l < L; ++l) arg = t[l] < arg ? t[l] : arg;
-    label[r] = int(arg);
+    label[r] = int(S::first(S::hmin(at)));
   }
 }
 
