@@ -1,4 +1,5 @@
-"""The ``kmix`` command: ``kmix demo`` fits the reference data set; ``kmix config`` shows the build."""
+"""The ``kmix`` command: ``kmix demo`` fits the reference data set; ``kmix bench`` measures kmix
+against the installed peers; ``kmix config`` shows the build."""
 import argparse
 import itertools
 import sys
@@ -110,9 +111,17 @@ def main(argv=None):
     p_demo.add_argument("--seed", type=int, default=0, help="seed of the data and of the fit (default 0)")
     p_demo.add_argument("--plot", metavar="PATH", help="also save a scatter plot (PNG) here")
     sub.add_parser("config", help="show version, ISA, threads, OpenMP and compiler")
+    from .bench import add_arguments
+
+    add_arguments(sub.add_parser("bench", help="speed and agreement against the installed peers (scikit-learn, "
+                                 "scikit-learn-intelex, faiss, scipy, fastcluster)"))
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(seed=args.seed, plot=args.plot)
+    elif args.command == "bench":
+        from .bench import main as bench_main
+
+        return bench_main(args=args)
     elif args.command == "config":
         from . import show_config
 

@@ -1,0 +1,85 @@
+"""The workloads of each suite. Sizes are for scale=1; `standard` reproduces every speed figure
+the README quotes, `smoke` is a check that finishes in well under 2 minutes on 2 cores, `full`
+adds the sizes that take minutes (or that only kmix can run)."""
+from . import kmeans, linkage, minibatch, mixture
+
+COV_TYPES = ("full", "diag", "tied", "spherical")
+
+
+class Workload:
+    """A named measurement: fn(ctx, **params) returns timings, agreement, flops and bytes.
+    `peers` limits the peers it runs (a peer that would take minutes there); `repeat` caps the
+    repeats."""
+
+    def __init__(self, name, fn, peers=None, repeat=None, **params):
+        self.name, self.fn, self.params, self.peers, self.repeat = name, fn, params, peers, repeat
+        self.family = name.split(".")[0]
+
+    def scaled(self, scale):
+        """The same workload with n (and the number of latency calls) times `scale`, kept large
+        enough for the algorithm (at least 20 rows per cluster)."""
+        if scale == 1:
+            return self
+        p = dict(self.params)
+        k = p.get("k", 20)
+        if "n" in p:
+            p["n"] = max(int(p["n"] * scale), 20 * k, 200)
+        if "calls" in p:
+            p["calls"] = max(int(p["calls"] * scale), 50)
+        return Workload(self.name, self.fn, peers=self.peers, repeat=self.repeat, **p)
+
+    def label(self):
+        p = self.params
+        parts = [self.name]
+        if "n" in p:
+            parts.append(f"n={p['n']}" + (f" d={p['d']}" if "d" in p else ""))
+        if "k" in p:
+            parts.append(f"k={p['k']}")
+        for key in ("dtype", "covariance_type", "method"):
+            if key in p:
+                parts.append(str(p[key]))
+        if self.peers is not None:
+            parts.append(f"(peers: {', '.join(self.peers) or 'none'})")
+        return " ".join(parts)
+
+
+def _kmeans_fits(shapes):
+    return [Workload("kmeans.fit", kmeans.fit, n=n, d=d, k=k, dtype=dt) for n, d, k, dt in shapes]
+
+
+SMOKE = [
+    *_kmeans_fits([(100_000, 16, 8, "float64"), (20_000, 64, 64, "float32")]),
+    Workload("kmeans.plusplus", kmeans.plusplus, n=100_000, d=16, k=8),
+    Workload("kmeans.predict", kmeans.predict_latency, n=10_000, d=16, k=8, calls=1000),
+    Workload("gmm.fit", mixture.fit, n=20_000, d=8, k=8, covariance_type="full"),
+    Workload("gmm.fit", mixture.fit, n=20_000, d=8, k=8, covariance_type="diag"),
+    Workload("gmm.predict_proba", mixture.predict_proba_latency, n=10_000, d=8, k=8, calls=1000),
+    Workload("linkage", linkage.fit, n=5_000, d=8, method="ward"),
+    Workload("linkage", linkage.fit, n=2_000, d=8, method="single"),
+    Workload("linkage", linkage.fit, n=2_000, d=8, method="average"),
+    Workload("minibatch.fit", minibatch.fit, n=200_000, d=10, k=8),
+]
+
+STANDARD = [
+    *_kmeans_fits([(100_000, 16, 8, "float64"), (1_000_000, 8, 16, "float64"),
+                   (50_000, 128, 256, "float32"), (60_000, 784, 10, "float32")]),
+    Workload("kmeans.plusplus", kmeans.plusplus, n=100_000, d=16, k=8),
+    Workload("kmeans.plusplus", kmeans.plusplus, n=50_000, d=128, k=256, dtype="float32"),
+    Workload("kmeans.predict", kmeans.predict_latency, n=10_000, d=16, k=8),
+    *[Workload("gmm.fit", mixture.fit, n=n, d=d, k=k, covariance_type=ct)
+      for n, d, k in ((100_000, 8, 8), (20_000, 32, 16)) for ct in COV_TYPES],
+    Workload("gmm.predict_proba", mixture.predict_proba_latency, n=10_000, d=8, k=8),
+    Workload("linkage", linkage.fit, n=20_000, d=8, method="ward", peers=("fastcluster",)),  # scipy: ~45 s a run
+    *[Workload("linkage", linkage.fit, n=5_000, d=8, method=m) for m in ("ward", "single", "average", "complete")],
+    Workload("minibatch.fit", minibatch.fit, n=1_000_000, d=10, k=8),
+]
+
+FULL = STANDARD + [
+    *_kmeans_fits([(2_000_000, 32, 64, "float32"), (200_000, 64, 1024, "float32")]),
+    Workload("linkage", linkage.fit, n=20_000, d=8, method="ward", peers=("scipy",), repeat=1),
+    Workload("linkage.memory", linkage.ward_memory, n=100_000, d=8, repeat=1),
+    Workload("minibatch.fit", minibatch.fit, n=10_000_000, d=10, k=8, peers=()),  # scikit-learn: minutes
+]
+
+SUITES = {"smoke": SMOKE, "standard": STANDARD, "full": FULL}
+DEFAULT_REPEAT = {"smoke": 3, "standard": 5, "full": 3}
