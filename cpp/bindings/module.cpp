@@ -11,6 +11,7 @@ void register_kmeans(py::module_& m);
 void register_gmm(py::module_& m);
 void register_linkage(py::module_& m);
 void register_soft_kmeans(py::module_& m);
+void register_metrics(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "kmix compiled kernels (C++17, OpenMP)";
@@ -33,4 +34,5 @@ PYBIND11_MODULE(_core, m) {
   register_gmm(m);
   register_linkage(m);
   register_soft_kmeans(m);
+  register_metrics(m);
 }

@@ -47,7 +47,8 @@ bool cpu_has(bool want512) {
 // A level's tables are built (by code compiled for that level) only once the CPU is known to
 // run it.
 #define KMIX_ISA_ENTRY(ns) \
-  IsaKernels{#ns, &ns::kmeans_kernels(), &ns::gmm_kernels(), &ns::linkage_kernels(), &ns::tree_kernels()}
+  IsaKernels{#ns, &ns::kmeans_kernels(), &ns::gmm_kernels(), &ns::linkage_kernels(), &ns::tree_kernels(), \
+             &ns::metrics_kernels()}
 
 std::vector<const IsaKernels*> supported() {
   static const IsaKernels base = KMIX_ISA_ENTRY(baseline);

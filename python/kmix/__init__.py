@@ -16,10 +16,12 @@ from .hierarchy import AgglomerativeClustering, linkage
 from .minibatch import MiniBatchKMeans
 from .mixture import GaussianMixture
 from .soft import SoftKMeans
+from . import metrics
+from .select import SelectKResult, select_k
 
 __version__ = "0.1.0"
 __all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "GaussianMixture", "linkage", "AgglomerativeClustering",
-           "ConvergenceWarning", "NotFittedError", "load", "show_config"]
+           "ConvergenceWarning", "NotFittedError", "load", "show_config", "metrics", "select_k", "SelectKResult"]
 
 
 def _apply_isa_env():

@@ -43,7 +43,7 @@ def demo(seed=0, plot=None, out=sys.stdout):
     _demo_gmm(X, seed, out)
     _demo_ward(X, seed, out)
     if plot:
-        _plot(X, km, plot)
+        _plot(X, km, plot, seed)
         print(f"  plot saved to {plot}", file=out)
     return km
 
@@ -84,7 +84,8 @@ def _demo_ward(X, seed, out):
     return ag
 
 
-def _plot(X, km, path):
+def _plot(X, km, path, seed=0):
+    """Three panels: the clusters, the silhouette and the elbow (inertia) against k."""
     try:
         import matplotlib
 
@@ -92,7 +93,11 @@ def _plot(X, km, path):
         import matplotlib.pyplot as plt
     except ImportError:
         raise SystemExit("kmix demo --plot needs matplotlib: pip install kmix[plot]") from None
-    fig, ax = plt.subplots(figsize=(5, 5))
+    from .select import select_k
+
+    fig, (ax, ax_sil, ax_elbow) = plt.subplots(1, 3, figsize=(15, 4.8))
+    select_k(X, range(2, 9), method="silhouette", random_state=seed).plot(ax=ax_sil)
+    select_k(X, range(1, 9), method="elbow", random_state=seed).plot(ax=ax_elbow)
     ax.scatter(X[:, 0], X[:, 1], c=km.labels_, s=8, cmap="viridis", alpha=0.7)
     ax.scatter(km.cluster_centers_[:, 0], km.cluster_centers_[:, 1], marker="X", s=200, c="red",
                edgecolors="black", label="centers found")
@@ -102,6 +107,60 @@ def _plot(X, km, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def parse_k(text):
+    """'2-10' (inclusive), '2,3,5' or '4' -> list of ints."""
+    try:
+        if "-" in text.strip().lstrip("-"):
+            lo, hi = (int(part) for part in text.split("-", 1))
+            if hi < lo:
+                raise ValueError
+            return list(range(lo, hi + 1))
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"--k must be a range like 2-10, a list like 2,3,5 or one k; got {text!r}") from None
+
+
+def select_k_command(args, out=sys.stdout):
+    import json
+
+    from ._io import DataFileError, read_matrix
+    from .select import select_k
+
+    try:
+        ks = parse_k(args.k)
+        X, _ = read_matrix(args.file)
+        result = select_k(X, ks, method=args.method, random_state=args.seed, n_refs=args.n_refs)
+    except (DataFileError, ValueError, TypeError) as exc:
+        print(f"kmix select-k: {exc}", file=sys.stderr)
+        return 2
+    names = list(result.scores)
+    print(f"kmix select-k {args.file}: {X.shape[0]} samples, {X.shape[1]} features, method {result.method}", file=out)
+    print("  k  " + "  ".join(f"{name:>12}" for name in names), file=out)
+    for i, k in enumerate(result.k_values):
+        mark = "  <- best" if k == result.best_k else ""
+        print(f"{k:>3}  " + "  ".join(f"{result.scores[name][i]:>12.6g}" for name in names) + mark, file=out)
+    print(f"best k: {result.best_k}", file=out)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"file": args.file, "n_samples": X.shape[0], "n_features": X.shape[1], **result.to_dict()},
+                      f, indent=1)
+    if args.plot:
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            print("kmix select-k --plot needs matplotlib: pip install kmix[plot]", file=sys.stderr)
+            return 2
+        ax = result.plot()
+        ax.figure.tight_layout()
+        ax.figure.savefig(args.plot, dpi=100)
+        plt.close(ax.figure)
+        print(f"plot saved to {args.plot}", file=out)
+    return 0
 
 
 def main(argv=None):
@@ -115,7 +174,17 @@ def main(argv=None):
 
     add_arguments(sub.add_parser("bench", help="speed and agreement against the installed peers (scikit-learn, "
                                  "scikit-learn-intelex, faiss, scipy, fastcluster)"))
+    p_sel = sub.add_parser("select-k", help="choose the number of clusters for a .csv or .npy data file")
+    p_sel.add_argument("file", help="data: .npy (2-D numeric) or .csv/.tsv/.txt (optional header row)")
+    p_sel.add_argument("--k", default="2-10", help="the k to try: a range 2-10, a list 2,3,5, or one k (default 2-10)")
+    p_sel.add_argument("--method", default="silhouette", choices=["silhouette", "elbow", "bic", "aic", "gap"])
+    p_sel.add_argument("--seed", type=int, default=0, help="random_state of the fits and of the gap's references")
+    p_sel.add_argument("--n-refs", type=int, default=10, help="reference data sets for --method gap (default 10)")
+    p_sel.add_argument("--plot", metavar="PATH", help="save the curve with the chosen k marked (PNG)")
+    p_sel.add_argument("--json", metavar="PATH", help="write best_k, k_values and every score here")
     args = parser.parse_args(argv)
+    if args.command == "select-k":
+        return select_k_command(args)
     if args.command == "demo":
         demo(seed=args.seed, plot=args.plot)
     elif args.command == "bench":

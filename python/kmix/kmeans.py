@@ -13,7 +13,7 @@ import numpy as np
 from . import _core
 from ._base import BaseEstimator
 from ._threads import effective_n_threads
-from ._validation import (FLOAT_DTYPES, as_float_array, check_finite, check_int, check_option,
+from ._validation import (as_float_array, check_finite, check_int, check_option,
                           check_random_state, check_real, check_sample_weight)
 
 _INIT_NAMES = ("k-means++", "random")

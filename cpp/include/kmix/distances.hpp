@@ -7,7 +7,10 @@
 // argmin does not need it), as scikit-learn's Lloyd loop does, for R rows against a panel of
 // W centers at a time: one broadcast of x[j] meets W centers, R rows reuse each loaded panel.
 #pragma once
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <limits>
 #include <utility>
 
@@ -78,6 +81,17 @@ struct Simd {
   }
 #endif
   static inline T first(vec a) { return a[0]; }
+  // Lanes summed in order (so the result never depends on anything but the values).
+  static inline T hsum(vec a) {
+    T s = a[0];
+    for (int i = 1; i < lanes; ++i) s += a[i];
+    return s;
+  }
+  // Lane by lane; with -fno-math-errno this is the vector square root instruction.
+  static inline vec sqrt(vec a) {
+    for (int i = 0; i < lanes; ++i) a[i] = __builtin_sqrt(a[i]);
+    return a;
+  }
   // a == b ? x : y, lane by lane.
   static inline vec select_eq(vec a, vec b, vec x, vec y) { return a == b ? x : y; }
   static inline void fma(vec& acc, vec a, vec b) { acc += a * b; }
@@ -116,6 +130,15 @@ struct Simd {
     return splat(m);
   }
   static inline T first(vec a) { return a.a[0]; }
+  static inline T hsum(vec a) {
+    T s = a.a[0];
+    for (int i = 1; i < lanes; ++i) s += a.a[i];
+    return s;
+  }
+  static inline vec sqrt(vec a) {
+    for (int i = 0; i < lanes; ++i) a.a[i] = std::sqrt(a.a[i]);
+    return a;
+  }
   static inline vec select_eq(vec a, vec b, vec x, vec y) {
     for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] == b.a[i] ? x.a[i] : y.a[i]; return x;
   }
@@ -127,6 +150,24 @@ struct Simd {
     for (int i = 0; i < lanes; ++i) if (d.a[i] < best.a[i]) { best.a[i] = d.a[i]; idx.a[i] = p.a[i]; }
   }
 #endif
+};
+
+// A zeroed heap array of doubles owned for one call. Not std::vector: its inline member functions would be
+// compiled with this ISA's flags and the linker could hand them to another ISA's code.
+struct Buffer {
+  double* p = nullptr;
+  Buffer() = default;
+  explicit Buffer(index_t n) { reset(n); }
+  void reset(index_t n) {
+    std::free(p);
+    p = static_cast<double*>(std::calloc(n > 0 ? std::size_t(n) : 1, sizeof(double)));
+    if (!p) throw std::bad_alloc();
+  }
+  ~Buffer() { std::free(p); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  double* data() const { return p; }
+  double& operator[](index_t i) const { return p[i]; }
 };
 
 // Centers per panel: two registers' worth.

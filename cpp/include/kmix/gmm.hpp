@@ -31,33 +31,9 @@ constexpr index_t kPadRows = 16;
 // Features are padded to a multiple of this many, so the register tiles need no tail code.
 constexpr index_t kFeatBlock = 4;
 
-// A zeroed heap array owned for one call. Not std::vector: its inline member functions would be
-// compiled with this ISA's flags and the linker could hand them to another ISA's code.
-struct Buffer {
-  double* p = nullptr;
-  Buffer() = default;
-  explicit Buffer(index_t n) { reset(n); }
-  void reset(index_t n) {
-    std::free(p);
-    p = static_cast<double*>(std::calloc(n > 0 ? std::size_t(n) : 1, sizeof(double)));
-    if (!p) throw std::bad_alloc();
-  }
-  ~Buffer() { std::free(p); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  double* data() const { return p; }
-  double& operator[](index_t i) const { return p[i]; }
-};
-
 inline index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
 
-inline double hsum(vec v) {
-  double a[kL];
-  V::store(a, v);
-  double s = 0.0;
-  for (index_t i = 0; i < kL; ++i) s += a[i];
-  return s;
-}
+inline double hsum(vec v) { return V::hsum(v); }
 
 // exp(x) for x <= 0 to about one ulp, a vector at a time (a libm call would stay scalar):
 // x = n·ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^13, 2^n written into the

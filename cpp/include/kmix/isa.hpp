@@ -114,6 +114,14 @@ struct TreeKernels {
                        int threads);
 };
 
+template <class T>
+struct MetricKernels {
+  // Silhouette of each of the n rows of X (n×d), which are sorted by cluster: rows
+  // [starts[c], starts[c+1]) form cluster c, every cluster non-empty; Euclidean distances in
+  // float64. out[i] = (b − a)/max(a, b), 0 for a row alone in its cluster.
+  void (*silhouette)(const T* X, index_t n, index_t d, const index_t* starts, index_t k, double* out, int threads);
+};
+
 // One ISA level's kernels.
 template <template <class> class Kernels>
 struct Table {
@@ -131,6 +139,7 @@ struct IsaKernels {
   const Table<GmmKernels>* gmm;
   const Table<LinkageKernels>* linkage;
   const TreeKernels* tree;
+  const Table<MetricKernels>* metrics;
 };
 
 #define KMIX_DECLARE_ISA(ns)                      \
@@ -139,6 +148,7 @@ struct IsaKernels {
   const Table<GmmKernels>& gmm_kernels();         \
   const Table<LinkageKernels>& linkage_kernels(); \
   const TreeKernels& tree_kernels();              \
+  const Table<MetricKernels>& metrics_kernels();  \
   }
 KMIX_DECLARE_ISA(baseline)
 KMIX_DECLARE_ISA(avx2)
@@ -150,6 +160,7 @@ const IsaKernels& kernels();
 template <class T> const KMeansKernels<T>& kmeans_kernels_for() { return kernels().kmeans->get<T>(); }
 template <class T> const GmmKernels<T>& gmm_kernels_for() { return kernels().gmm->get<T>(); }
 template <class T> const LinkageKernels<T>& linkage_kernels_for() { return kernels().linkage->get<T>(); }
+template <class T> const MetricKernels<T>& metric_kernels_for() { return kernels().metrics->get<T>(); }
 // ISA levels this build has and this CPU runs, lowest first.
 std::vector<std::string> available_isas();
 // Use `name` (must be in available_isas()); returns false otherwise.

@@ -1,0 +1,103 @@
+"""Reading a data matrix for the command line: .npy, or delimited text (.csv, .tsv, .txt) with
+an optional header row. Every problem is reported with the row and column where it is."""
+import csv
+import os
+
+import numpy as np
+
+MISSING = {"", "na", "nan", "n/a", "null", "none", "?", "-"}
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be used: unreadable, non-numeric, missing values, ragged rows."""
+
+
+def read_matrix(path):
+    """(X as a float64 2-D array, column names or None) from a .npy or delimited text file."""
+    if not os.path.exists(path):
+        raise DataFileError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise DataFileError(f"{path}: is a directory, not a data file")
+    if path.lower().endswith(".npy"):
+        return _read_npy(path), None
+    return _read_text(path)
+
+
+def _read_npy(path):
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise DataFileError(f"{path}: cannot read it as a .npy array ({exc})") from None
+    if arr.dtype.kind not in "biuf":
+        raise DataFileError(f"{path}: the array must be numeric; its dtype is {arr.dtype}")
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise DataFileError(f"{path}: the array must be 2-D (samples × features); it is {arr.ndim}-D")
+    if arr.size == 0:
+        raise DataFileError(f"{path}: the array is empty")
+    arr = arr.astype(np.float64)
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size:
+        r, c = bad[0]
+        what = "missing value (NaN)" if np.isnan(arr[r, c]) else "infinite value"
+        raise DataFileError(f"{path}: {what} at row {r}, column {c} (0-based)")
+    return arr
+
+
+def _read_text(path):
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        raise DataFileError(f"{path}: not a text file (expected .csv, .tsv, .txt or .npy)") from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    delimiter = "\t" if path.lower().endswith(".tsv") else _sniff_delimiter(text)
+    rows = [(line_no, row) for line_no, row in enumerate(csv.reader(text.splitlines(), delimiter=delimiter), 1)
+            if row and any(cell.strip() for cell in row)]
+    if not rows:
+        raise DataFileError(f"{path}: the file has no data")
+    header = None
+    if not all(_is_number(c) for c in rows[0][1]) and not any(_is_missing(c) for c in rows[0][1]):
+        header = [c.strip() for c in rows[0][1]]
+        rows = rows[1:]
+        if not rows:
+            raise DataFileError(f"{path}: the file has a header row but no data")
+    width = len(header) if header else len(rows[0][1])
+    X = np.empty((len(rows), width))
+    for i, (line_no, row) in enumerate(rows):
+        if len(row) != width:
+            raise DataFileError(f"{path}: line {line_no} has {len(row)} columns; expected {width}")
+        for j, cell in enumerate(row):
+            name = f" ({header[j]!r})" if header else ""
+            where = f"line {line_no}, column {j + 1}{name}"
+            if _is_missing(cell):
+                raise DataFileError(f"{path}: missing value at {where}")
+            try:
+                value = float(cell)
+            except ValueError:
+                raise DataFileError(f"{path}: non-numeric value {cell.strip()!r} at {where}") from None
+            if not np.isfinite(value):
+                raise DataFileError(f"{path}: infinite value at {where}")
+            X[i, j] = value
+    return X, header
+
+
+def _sniff_delimiter(text):
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t ").delimiter
+    except csv.Error:
+        return ","
+
+
+def _is_missing(cell):
+    return cell.strip().lower() in MISSING
+
+
+def _is_number(cell):
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,195 @@
+"""Choosing the number of clusters: ``select_k`` fits an estimator for every k of a range and picks
+one by the silhouette, the elbow of the inertia curve, BIC or AIC, or the gap statistic."""
+import numbers
+
+import numpy as np
+
+from ._validation import as_float_array, check_int, check_option, check_random_state
+
+METHODS = ("silhouette", "elbow", "bic", "aic", "gap")
+
+
+class SelectKResult:
+    """What select_k found: `best_k`, the `k_values` tried, `scores` (name -> one value per k, NaN
+    where a score is undefined), the `method` that chose. `to_dict()` for JSON, `plot(ax)` for
+    a picture."""
+
+    def __init__(self, method, k_values, scores, best_k):
+        self.method, self.k_values, self.scores, self.best_k = method, list(k_values), scores, int(best_k)
+
+    def __repr__(self):
+        return f"SelectKResult(method={self.method!r}, best_k={self.best_k}, k_values={self.k_values})"
+
+    def to_dict(self):
+        return {"method": self.method, "best_k": self.best_k, "k_values": list(self.k_values),
+                "scores": {name: [None if not np.isfinite(v) else float(v) for v in values]
+                           for name, values in self.scores.items()}}
+
+    def curve(self):
+        """(name, values) of the curve the method reads."""
+        name = {"silhouette": "silhouette", "elbow": "inertia", "bic": "bic", "aic": "aic", "gap": "gap"}[self.method]
+        return name, np.asarray(self.scores[name], dtype=float)
+
+    def plot(self, ax=None):
+        """Draw the method's curve against k with the chosen k marked; returns the Axes."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("SelectKResult.plot needs matplotlib: pip install kmix[plot]") from None
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3.5))
+        name, values = self.curve()
+        ks = np.asarray(self.k_values)
+        if self.method == "gap":
+            ax.errorbar(ks, values, yerr=self.scores["gap_sd"], marker="o", capsize=3, label="gap ± s")
+        else:
+            ax.plot(ks, values, marker="o", label=name)
+        best = values[list(ks).index(self.best_k)]
+        ax.axvline(self.best_k, color="red", linestyle="--", linewidth=1)
+        ax.plot([self.best_k], [best], marker="*", markersize=14, color="red", linestyle="none",
+                label=f"chosen k = {self.best_k}")
+        ax.set_xlabel("k")
+        ax.set_ylabel(name)
+        ax.set_xticks(ks)
+        ax.set_title(f"select_k ({self.method})")
+        ax.legend(loc="best")
+        return ax
+
+
+def _check_k_range(k_range, n_samples):
+    if isinstance(k_range, numbers.Integral) and not isinstance(k_range, bool):
+        k_range = [k_range]
+    try:
+        ks = list(k_range)
+    except TypeError:
+        raise TypeError(f"k_range must be an iterable of ints (e.g. range(2, 11)); got {type(k_range).__name__}") from None
+    if not ks:
+        raise ValueError("k_range is empty")
+    for k in ks:
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"k_range must hold ints; got {k!r}")
+        if not 1 <= k <= n_samples:
+            raise ValueError(f"k_range values must be in 1..n_samples={n_samples}; got {k}")
+    return sorted(set(int(k) for k in ks))
+
+
+def _with_k(estimator, k):
+    """A fresh copy of estimator (same parameters) with k clusters or components."""
+    params = estimator.get_params() if hasattr(estimator, "get_params") else None
+    if params is None or not ({"n_clusters", "n_components"} & set(params)):
+        raise TypeError("estimator must be a kmix (or scikit-learn) estimator with an n_clusters or "
+                        f"n_components parameter; got {type(estimator).__name__}")
+    key = "n_clusters" if "n_clusters" in params else "n_components"
+    return type(estimator)(**{**params, key: k})
+
+
+def _labels(est, X):
+    labels = getattr(est, "labels_", None)
+    return np.asarray(labels if labels is not None else est.predict(X))
+
+
+def _within_ss(X, labels):
+    """Σ_clusters Σ_{x in cluster} ‖x − mean‖²: the W_k of the gap statistic (float64)."""
+    X = X.astype(np.float64, copy=False)
+    _, codes = np.unique(labels, return_inverse=True)
+    codes = codes.ravel()
+    k = codes.max() + 1
+    counts = np.bincount(codes, minlength=k).astype(float)
+    sums = np.stack([np.bincount(codes, weights=X[:, j], minlength=k) for j in range(X.shape[1])], axis=1)
+    diff = X - (sums / counts[:, None])[codes]
+    return float(np.einsum("ij,ij->", diff, diff))
+
+
+def knee(ks, values):
+    """Index of the elbow of a decreasing curve: after scaling k and the values to [0, 1], the
+    point farthest below the straight line from the first point to the last."""
+    x = (np.asarray(ks, float) - ks[0]) / (ks[-1] - ks[0])
+    y = np.asarray(values, float)
+    span = y[0] - y[-1]
+    y = (y - y[-1]) / span if span != 0 else np.zeros_like(y)
+    return int(np.argmax((1 - x) - y))
+
+
+def select_k(X, k_range=range(2, 11), method="silhouette", estimator=None, random_state=None, n_refs=10,
+             n_threads=None):
+    """Fit `estimator` for every k in k_range and choose one.
+
+    method: "silhouette" (largest mean silhouette), "elbow" (knee of the inertia curve),
+    "bic" / "aic" (smallest, Gaussian mixtures), "gap" (Tibshirani, Walther and Hastie 2001:
+    `n_refs` reference sets drawn uniformly over the data's bounding box; the smallest k with
+    Gap(k) >= Gap(k+1) − s(k+1), or the largest gap if none qualifies).
+    estimator: kmix.KMeans by default (kmix.GaussianMixture for bic/aic), or any estimator with
+    n_clusters / n_components; it is copied, never modified. random_state seeds the default
+    estimators and the gap's reference draws.
+    """
+    method = check_option(method, "method", METHODS)
+    X = as_float_array(X, "X")
+    n = X.shape[0]
+    ks = _check_k_range(k_range, n)
+    n_refs = check_int(n_refs, "n_refs", low=1)
+    if method == "elbow" and len(ks) < 3:
+        raise ValueError(f"method='elbow' needs at least 3 values in k_range; got {ks}")
+    if method == "gap" and len(ks) < 2:
+        raise ValueError(f"method='gap' needs at least 2 values in k_range; got {ks}")
+    if estimator is None:
+        from . import GaussianMixture, KMeans
+
+        estimator = (GaussianMixture(random_state=random_state, n_threads=n_threads) if method in ("bic", "aic")
+                     else KMeans(random_state=random_state, n_threads=n_threads))
+    _with_k(estimator, ks[0])  # checks the estimator before any fit
+    if method in ("bic", "aic") and not hasattr(estimator, "bic"):
+        raise TypeError(f"method={method!r} needs an estimator with bic() and aic() (a GaussianMixture); "
+                        f"got {type(estimator).__name__}")
+
+    scores = {}
+    fits = []
+    for k in ks:
+        est = _with_k(estimator, k).fit(X)
+        fits.append(est)
+    if all(hasattr(est, "inertia_") for est in fits):
+        scores["inertia"] = [float(est.inertia_) for est in fits]
+    if method in ("bic", "aic"):
+        scores["bic"] = [float(est.bic(X)) for est in fits]
+        scores["aic"] = [float(est.aic(X)) for est in fits]
+    if method == "silhouette":
+        from .metrics import silhouette_score
+
+        sil = []
+        for k, est in zip(ks, fits):
+            labels = _labels(est, X)
+            distinct = len(np.unique(labels))
+            sil.append(silhouette_score(X, labels, n_threads=n_threads) if 1 < distinct < n else np.nan)
+        scores["silhouette"] = sil
+        if np.all(np.isnan(sil)):
+            raise ValueError("no k in k_range gives a silhouette (it needs 2 to n_samples - 1 clusters)")
+        best = ks[int(np.nanargmax(sil))]
+    elif method == "elbow":
+        if "inertia" not in scores:
+            scores["inertia"] = [_within_ss(X, _labels(est, X)) for est in fits]
+        best = ks[knee(ks, scores["inertia"])]
+    elif method in ("bic", "aic"):
+        best = ks[int(np.argmin(scores[method]))]
+    else:
+        best = _gap(X, ks, fits, estimator, random_state, n_refs, scores)
+    return SelectKResult(method, ks, scores, best)
+
+
+def _gap(X, ks, fits, estimator, random_state, n_refs, scores):
+    """Gap(k) = mean_b log W*_kb − log W_k, with s(k) = sd_b(log W*_kb)·sqrt(1 + 1/B)."""
+    rs = check_random_state(random_state)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    log_w = np.array([np.log(_within_ss(X, _labels(est, X))) for est in fits])
+    log_ref = np.empty((n_refs, len(ks)))
+    for b in range(n_refs):
+        ref = (lo + rs.uniform(size=X.shape) * (hi - lo)).astype(X.dtype)
+        for i, k in enumerate(ks):
+            est = _with_k(estimator, k).fit(ref)
+            log_ref[b, i] = np.log(_within_ss(ref, _labels(est, ref)))
+    gap = log_ref.mean(axis=0) - log_w
+    sd = log_ref.std(axis=0) * np.sqrt(1 + 1 / n_refs)
+    scores.update({"gap": gap.tolist(), "gap_sd": sd.tolist(), "log_wk": log_w.tolist(),
+                   "log_wk_ref": log_ref.mean(axis=0).tolist()})
+    for i in range(len(ks) - 1):
+        if gap[i] >= gap[i + 1] - sd[i + 1]:  # k+1 is the next k of the range
+            return ks[i]
+    return ks[int(np.argmax(gap))]
