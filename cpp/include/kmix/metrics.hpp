@@ -3,10 +3,9 @@
 //
 // Rows come sorted by cluster, so the rows of cluster c are one range [starts[c], starts[c+1]).
 // They are copied feature-major, each cluster's range padded to a whole number of SIMD vectors
-// (padding lanes weigh 0), and then each tile of R rows sweeps all columns once: per vector of
-// L columns, Σ_j (col_j − x_j)² for the R rows, a square root, and a weighted add into the
-// running sum of the current cluster. Memory: the copy (n·d plus padding) and R·k sums per thread.
-// Each row's sums are made by one thread in a fixed order: the result does not depend on threads.
+// (padding lanes weigh 0); a tile of R rows then meets a cluster's columns a vector at a time:
+// Σ_j (col_j − x_j)² for the R rows, a square root, and weighted adds into the rows' sums and
+// the columns' sums. Memory: the copy (n·d plus padding) and O(n) per thread, never n×n.
 #pragma once
 #include <cmath>
 
@@ -16,78 +15,69 @@
 namespace kmix {
 namespace KMIX_ISA_NS {
 
-// Sums of Euclidean distances from R rows (x: R rows of d features, row-major) to the columns
-// [lo, hi) of the feature-major copy, hi − lo a multiple of L; weights zero the padding lanes.
-template <int R>
-inline void distance_sums(const double* x, index_t d, const double* cols, index_t stride, const double* weights,
-                          index_t lo, index_t hi, double* sums) {
-  using S = Simd<double>;
-  typedef typename S::vec vec;
-  constexpr int L = S::lanes;
-  vec total[R];
-  for (int r = 0; r < R; ++r) total[r] = S::zero();
-  index_t t = lo;
-  for (; t + 2 * L <= hi; t += 2 * L) {  // two vectors at a time: each broadcast serves both
-    vec acc[R][2];
-    for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = S::zero();
-    for (index_t j = 0; j < d; ++j) {
-      const vec c0 = S::load(cols + j * stride + t), c1 = S::load(cols + j * stride + t + L);
-      for (int r = 0; r < R; ++r) {
-        const vec xb = S::splat(x[r * d + j]);
-        const vec e0 = S::sub(c0, xb), e1 = S::sub(c1, xb);
-        S::fma(acc[r][0], e0, e0);
-        S::fma(acc[r][1], e1, e1);
-      }
-    }
-    const vec w0 = S::load(weights + t), w1 = S::load(weights + t + L);
-    for (int r = 0; r < R; ++r) {
-      S::fma(total[r], S::sqrt(acc[r][0]), w0);
-      S::fma(total[r], S::sqrt(acc[r][1]), w1);
-    }
-  }
-  for (; t < hi; t += L) {
-    vec acc[R];
-    for (int r = 0; r < R; ++r) acc[r] = S::zero();
-    for (index_t j = 0; j < d; ++j) {
-      const vec c0 = S::load(cols + j * stride + t);
-      for (int r = 0; r < R; ++r) {
-        const vec e0 = S::sub(c0, S::splat(x[r * d + j]));
-        S::fma(acc[r], e0, e0);
-      }
-    }
-    const vec w0 = S::load(weights + t);
-    for (int r = 0; r < R; ++r) S::fma(total[r], S::sqrt(acc[r]), w0);
-  }
-  for (int r = 0; r < R; ++r) sums[r] = S::hsum(total[r]);
-}
-
-// s(i) = (b − a) / max(a, b) from row i's distance sums to every cluster: a the mean distance to
-// the other rows of its own cluster, b the smallest mean distance to another cluster; 0 for a
-// row alone in its cluster or when a = b = 0 (scikit-learn's conventions).
-inline double silhouette_of(const double* sums, const index_t* starts, index_t k, index_t own) {
-  const index_t own_size = starts[own + 1] - starts[own];
-  if (own_size <= 1) return 0.0;
-  const double a = sums[own] / double(own_size - 1);
-  double b = INFINITY;
-  for (index_t c = 0; c < k; ++c) {
-    if (c == own) continue;
-    const double m = sums[c] / double(starts[c + 1] - starts[c]);
-    if (m < b) b = m;
-  }
+// s = (b − a) / max(a, b) for a row with mean distance a to the other rows of its own cluster (of
+// `size` rows) and b to the nearest other cluster; 0 for a row alone in its cluster or when
+// a = b = 0 (scikit-learn's conventions).
+inline double silhouette_of(double a, double b, index_t size) {
+  if (size <= 1) return 0.0;
   const double top = a > b ? a : b;
   return top > 0 ? (b - a) / top : 0.0;
 }
 
+// Distances from R rows (x: R rows of d features, row-major) to the columns [lo, hi) of the
+// feature-major copy (hi − lo a multiple of L): each row's weighted sum goes to row_sums[r]
+// (weights zero the padding columns); with Cols, each column's sum over the rows, times
+// row_weight[r] (zero for the repeated rows of a short tile), is added to col_sums[t − lo].
+template <int R, bool Cols>
+inline void block_sums(const double* x, index_t d, const double* cols, index_t stride, const double* weights,
+                       index_t lo, index_t hi, const double* row_weight, double* row_sums, double* col_sums) {
+  using S = Simd<double>;
+  typedef typename S::vec vec;
+  constexpr int L = S::lanes;
+  vec total[R], rw[R];
+  for (int r = 0; r < R; ++r) {
+    total[r] = S::zero();
+    rw[r] = S::splat(Cols ? row_weight[r] : 0.0);
+  }
+  for (index_t t = lo; t < hi; t += L) {
+    vec acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = S::zero();
+    for (index_t j = 0; j < d; ++j) {
+      const vec c = S::load(cols + j * stride + t);
+      for (int r = 0; r < R; ++r) {
+        const vec e = S::sub(c, S::splat(x[r * d + j]));
+        S::fma(acc[r], e, e);
+      }
+    }
+    const vec w = S::load(weights + t);
+    vec colsum = Cols ? S::load(col_sums + (t - lo)) : S::zero();
+    for (int r = 0; r < R; ++r) {
+      const vec dist = S::sqrt(acc[r]);
+      S::fma(total[r], dist, w);
+      if (Cols) S::fma(colsum, dist, rw[r]);
+    }
+    if (Cols) S::store(col_sums + (t - lo), colsum);
+  }
+  for (int r = 0; r < R; ++r) row_sums[r] = S::hsum(total[r]);
+}
+
+// Every distance between two clusters is computed once and serves both: a pair (c1, c2), c1 < c2,
+// gives the rows of c1 their sums to c2 (row sums) and the rows of c2 their sums to c1 (column
+// sums); a pair (c, c) gives the rows of c their sums to their own cluster. One thread computes
+// a whole pair in a fixed order, and what it contributes to b (a minimum of means, exact in any
+// order) is kept per thread and combined by min: the result does not depend on threads.
 template <class T>
 void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t k, double* out, int threads) {
   constexpr index_t L = Simd<double>::lanes;
-  constexpr int R = 2;
+  constexpr int R = 4;
   // Padded column ranges: cluster c occupies [pstart[c], pstart[c+1]) (doubles are exact here).
   Buffer pstart(k + 1);
-  index_t stride = 0;
+  index_t stride = 0, widest = 0;
   for (index_t c = 0; c < k; ++c) {
     pstart[c] = double(stride);
-    stride += (starts[c + 1] - starts[c] + L - 1) / L * L;
+    const index_t width = (starts[c + 1] - starts[c] + L - 1) / L * L;
+    stride += width;
+    widest = width > widest ? width : widest;
   }
   pstart[k] = double(stride);
   Buffer cols(d * stride), weights(stride);
@@ -95,34 +85,73 @@ void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t
     const index_t p0 = index_t(pstart[c]), p1 = index_t(pstart[c + 1]), m = starts[c + 1] - starts[c];
     for (index_t t = 0; t < p1 - p0; ++t) {
       const bool real = t < m;
-      weights.p[p0 + t] = real ? 1.0 : 0.0;
-      for (index_t j = 0; j < d; ++j)
-        cols.p[j * stride + p0 + t] = real ? double(X[(starts[c] + t) * d + j]) : 0.0;
+      weights[p0 + t] = real ? 1.0 : 0.0;
+      for (index_t j = 0; j < d; ++j) cols[j * stride + p0 + t] = real ? double(X[(starts[c] + t) * d + j]) : 0.0;
     }
   }
-  const index_t n_tiles = (n + R - 1) / R;
-#pragma omp parallel num_threads(threads) if (n_tiles > 1)
+  // The pairs, largest first so that the dynamic schedule ends evenly.
+  const index_t n_pairs = k * (k + 1) / 2;
+  Buffer pair_c1(n_pairs), pair_c2(n_pairs), pair_cost(n_pairs), order(n_pairs);
+  for (index_t c1 = 0, p = 0; c1 < k; ++c1)
+    for (index_t c2 = c1; c2 < k; ++c2, ++p) {
+      pair_c1[p] = double(c1);
+      pair_c2[p] = double(c2);
+      pair_cost[p] = double(starts[c1 + 1] - starts[c1]) * double(starts[c2 + 1] - starts[c2]);
+      order[p] = double(p);
+    }
+  for (index_t p = 1; p < n_pairs; ++p)  // insertion sort by cost, descending (k is small)
+    for (index_t q = p; q > 0 && pair_cost[index_t(order[q - 1])] < pair_cost[index_t(order[q])]; --q) {
+      const double tmp = order[q];
+      order[q] = order[q - 1];
+      order[q - 1] = tmp;
+    }
+  const int team = n_pairs > 1 && threads > 1 ? threads : 1;
+  Buffer own_sum(n), nearest(index_t(team) * n);
+  for (index_t e = 0; e < index_t(team) * n; ++e) nearest[e] = INFINITY;
+#pragma omp parallel num_threads(team) if (team > 1)
   {
-    Buffer sums(R * k), rows(R * d);
-#pragma omp for schedule(dynamic, 16)
-    for (index_t tile = 0; tile < n_tiles; ++tile) {
-      const index_t i0 = tile * R, m = n - i0 < R ? n - i0 : R;
-      for (index_t r = 0; r < R; ++r)  // a short last tile repeats its last row
-        for (index_t j = 0; j < d; ++j) rows.p[r * d + j] = double(X[(i0 + (r < m ? r : m - 1)) * d + j]);
-      double part[R];
-      for (index_t c = 0; c < k; ++c) {
-        distance_sums<R>(rows.p, d, cols.p, stride, weights.p, index_t(pstart[c]), index_t(pstart[c + 1]), part);
-        for (int r = 0; r < R; ++r) sums.p[r * k + c] = part[r];
-      }
-      for (index_t r = 0; r < m; ++r) {
-        const index_t i = i0 + r;
-        index_t lo = 0, hi = k - 1;  // the cluster c with starts[c] <= i < starts[c + 1]
-        while (lo < hi) {
-          const index_t mid = (lo + hi + 1) / 2;
-          if (starts[mid] <= i) lo = mid; else hi = mid - 1;
+#ifdef _OPENMP
+    double* best = nearest.data() + index_t(omp_get_thread_num()) * n;
+#else
+    double* best = nearest.data();
+#endif
+    Buffer colsum(widest), rows(R * d);
+    double row_weight[R], part[R];
+#pragma omp for schedule(dynamic, 1)
+    for (index_t q = 0; q < n_pairs; ++q) {
+      const index_t p = index_t(order[q]), c1 = index_t(pair_c1[p]), c2 = index_t(pair_c2[p]);
+      const index_t lo = index_t(pstart[c2]), hi = index_t(pstart[c2 + 1]);
+      const index_t first = starts[c1], last = starts[c1 + 1];
+      const double n1 = double(last - first), n2 = double(starts[c2 + 1] - starts[c2]);
+      for (index_t t = 0; t < hi - lo; ++t) colsum[t] = 0.0;
+      for (index_t i0 = first; i0 < last; i0 += R) {
+        const index_t m = last - i0 < R ? last - i0 : R;
+        for (index_t r = 0; r < R; ++r) {  // a short tile repeats its last row, with weight 0
+          row_weight[r] = r < m ? 1.0 : 0.0;
+          for (index_t j = 0; j < d; ++j) rows[r * d + j] = double(X[(i0 + (r < m ? r : m - 1)) * d + j]);
         }
-        out[i] = silhouette_of(sums.p + r * k, starts, k, lo);
+        if (c1 == c2) {
+          block_sums<R, false>(rows.data(), d, cols.data(), stride, weights.data(), lo, hi, row_weight, part, nullptr);
+          for (index_t r = 0; r < m; ++r) own_sum[i0 + r] = part[r];
+        } else {
+          block_sums<R, true>(rows.data(), d, cols.data(), stride, weights.data(), lo, hi, row_weight, part,
+                              colsum.data());
+          for (index_t r = 0; r < m; ++r) best[i0 + r] = part[r] / n2 < best[i0 + r] ? part[r] / n2 : best[i0 + r];
+        }
       }
+      if (c1 != c2)
+        for (index_t t = 0; t < starts[c2 + 1] - starts[c2]; ++t) {
+          const index_t i = starts[c2] + t;
+          best[i] = colsum[t] / n1 < best[i] ? colsum[t] / n1 : best[i];
+        }
+    }
+  }
+  for (index_t c = 0; c < k; ++c) {
+    const index_t size = starts[c + 1] - starts[c];
+    for (index_t i = starts[c]; i < starts[c + 1]; ++i) {
+      double b = nearest[i];
+      for (int t = 1; t < team; ++t) b = nearest[index_t(t) * n + i] < b ? nearest[index_t(t) * n + i] : b;
+      out[i] = silhouette_of(size > 1 ? own_sum[i] / double(size - 1) : 0.0, b, size);
     }
   }
 }

@@ -1,7 +1,7 @@
 """The workloads of each suite. Sizes are for scale=1; `standard` reproduces every speed figure
 the README quotes, `smoke` is a check that finishes in well under 2 minutes on 2 cores, `full`
 adds the sizes that take minutes (or that only kmix can run)."""
-from . import kmeans, linkage, minibatch, mixture
+from . import kmeans, linkage, metrics, minibatch, mixture
 
 COV_TYPES = ("full", "diag", "tied", "spherical")
 
@@ -58,6 +58,7 @@ SMOKE = [
     Workload("linkage", linkage.fit, n=2_000, d=8, method="single"),
     Workload("linkage", linkage.fit, n=2_000, d=8, method="average"),
     Workload("minibatch.fit", minibatch.fit, n=200_000, d=10, k=8),
+    Workload("silhouette", metrics.silhouette, n=5_000, d=8, k=8),
 ]
 
 STANDARD = [
@@ -72,6 +73,7 @@ STANDARD = [
     Workload("linkage", linkage.fit, n=20_000, d=8, method="ward", peers=("fastcluster",)),  # scipy: ~45 s a run
     *[Workload("linkage", linkage.fit, n=5_000, d=8, method=m) for m in ("ward", "single", "average", "complete")],
     Workload("minibatch.fit", minibatch.fit, n=1_000_000, d=10, k=8),
+    Workload("silhouette", metrics.silhouette, n=20_000, d=8, k=8),
 ]
 
 FULL = STANDARD + [
@@ -79,6 +81,7 @@ FULL = STANDARD + [
     Workload("linkage", linkage.fit, n=20_000, d=8, method="ward", peers=("scipy",), repeat=1),
     Workload("linkage.memory", linkage.ward_memory, n=100_000, d=8, repeat=1),
     Workload("minibatch.fit", minibatch.fit, n=10_000_000, d=10, k=8, peers=()),  # scikit-learn: minutes
+    Workload("silhouette", metrics.silhouette, n=50_000, d=16, k=16),
 ]
 
 SUITES = {"smoke": SMOKE, "standard": STANDARD, "full": FULL}
