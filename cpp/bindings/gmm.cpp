@@ -82,6 +82,25 @@ void bind_gmm(py::module_& m) {
         py::arg("means"), py::arg("prec_chol"), py::arg("max_iter"), py::arg("tol"),
         py::arg("reg_covar"), py::arg("lower_bound"), py::arg("n_threads"));
 
+  m.def("gmm_pass_stats",
+        [](carray<T> X, py::object sample_weight, int cov_type, darray weights, darray means, darray prec_chol,
+           darray shift, darray about, py::object given_resp, int n_threads) {
+          const kmix::GmmParams p = params_from(cov_type, weights, means, prec_chol);
+          const T* w = optional_ptr<T>(sample_weight);
+          const double* resp = optional_ptr<double>(given_resp);
+          darray stats(kmix::gmm_stats_size(p.type, p.k, p.d));
+          {
+            py::gil_scoped_release nogil;
+            kmix::gmm_pass_stats<T>(X.data(), w, X.shape(0), p, shift.data(), about.data(), resp,
+                                    stats.mutable_data(), n_threads);
+          }
+          return stats;
+        },
+        py::arg("X"), py::arg("sample_weight"), py::arg("cov_type"), py::arg("weights"), py::arg("means"),
+        py::arg("prec_chol"), py::arg("shift"), py::arg("about"), py::arg("given_resp"), py::arg("n_threads"),
+        "Sufficient statistics of one E-step pass over X (or with given responsibilities), for "
+        "summing over chunks of rows.");
+
   m.def("gmm_score",
         [](carray<T> X, int cov_type, darray weights, darray means, darray prec_chol,
            bool log_prob_norm, bool resp, bool labels, int n_threads) {
@@ -105,4 +124,17 @@ void bind_gmm(py::module_& m) {
 void register_gmm(py::module_& m) {
   bind_gmm<float>(m);
   bind_gmm<double>(m);
+  m.def("gmm_m_step",
+        [](darray stats, int cov_type, index_t k, index_t d, darray about, darray shift, darray floor,
+           double reg_covar, bool initial) {
+          kmix::GmmParams p(static_cast<kmix::CovType>(cov_type), k, d);
+          const std::vector<double> st(stats.data(), stats.data() + stats.size()),
+              ab(about.data(), about.data() + about.size()), sh(shift.data(), shift.data() + shift.size()),
+              fl(floor.data(), floor.data() + floor.size());
+          kmix::gmm_m_step(st, ab, sh, fl, reg_covar, initial, p);
+          return params_tuple(p);
+        },
+        py::arg("stats"), py::arg("cov_type"), py::arg("n_components"), py::arg("n_features"), py::arg("about"),
+        py::arg("shift"), py::arg("floor"), py::arg("reg_covar"), py::arg("initial"),
+        "The M-step from summed statistics: (weights, means, covariances, precisions_cholesky).");
 }

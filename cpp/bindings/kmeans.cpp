@@ -51,6 +51,27 @@ void bind_kmeans(py::module_& m) {
         py::arg("X"), py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"),
         py::arg("uniforms"), py::arg("n_trials"), py::arg("n_threads"));
 
+  m.def("lloyd_chunk",
+        [](carray<T> X, py::object sample_weight, carray<T> centers, int n_threads) {
+          const index_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
+          carray<double> sums({k, d}), weights(k);
+          const T* w = kmix_bindings::optional_ptr<T>(sample_weight);
+          double inertia;
+          {
+            py::gil_scoped_release nogil;
+            const auto& K = kmix::kmeans_kernels_for<T>();
+            std::vector<int> labels(n, -1);
+            std::vector<double> scratch(kmix::lloyd_blocks(n, k, d, sizeof(T)).count * (k * d + k));
+            K.lloyd_step(X.data(), w, n, d, centers.data(), k, labels.data(), sums.mutable_data(),
+                         weights.mutable_data(), scratch.data(), n_threads);
+            inertia = K.inertia(X.data(), w, n, d, centers.data(), labels.data(), n_threads);
+          }
+          return py::make_tuple(sums, weights, inertia);
+        },
+        py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"),
+        "One assignment of X's rows to the centers: the weighted sums (k×d) and weights (k) of each "
+        "cluster in float64, and the inertia, for summing over chunks of rows.");
+
   m.def("center",
         [](carray<T> X, bool in_place, int n_threads) {
           const index_t n = X.shape(0), d = X.shape(1);

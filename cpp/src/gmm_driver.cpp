@@ -290,6 +290,23 @@ EmResult gmm_em(const T* X, const T* w, index_t n, GmmParams& p, index_t max_ite
 }
 
 template <class T>
+void gmm_pass_stats(const T* X, const T* w, index_t n, const GmmParams& p, const double* shift,
+                    const double* about, const double* given_resp, double* stats, int threads) {
+  const std::vector<double> norms = given_resp ? std::vector<double>(p.k, 0.0) : log_norms(p);
+  const GmmModel model{p.type, p.k, p.d, shift, about, given_resp ? nullptr : p.prec_chol.data(), norms.data()};
+  GmmPassOut<T> out;
+  out.stats = stats;
+  out.given_resp = given_resp;
+  gmm_kernels_for<T>().pass(X, w, n, model, out, threads);
+}
+
+void gmm_m_step(const std::vector<double>& stats, const std::vector<double>& about,
+                const std::vector<double>& shift, const std::vector<double>& floor, double reg_covar,
+                bool initial, GmmParams& p) {
+  m_step(stats, about, shift, floor, reg_covar, initial, p);
+}
+
+template <class T>
 void gmm_score(const T* X, index_t n, const GmmParams& p, const GmmPassOut<T>& out, int threads) {
   // Measure from the weighted mean of the means: near the data, and cheap.
   std::vector<double> shift(p.d, 0.0);
@@ -305,7 +322,9 @@ void gmm_score(const T* X, index_t n, const GmmParams& p, const GmmPassOut<T>& o
                                 int);                                                            \
   template EmResult gmm_em<T>(const T*, const T*, index_t, GmmParams&, index_t, double, double, \
                               double, int);                                                      \
-  template void gmm_score<T>(const T*, index_t, const GmmParams&, const GmmPassOut<T>&, int);
+  template void gmm_score<T>(const T*, index_t, const GmmParams&, const GmmPassOut<T>&, int);       \
+  template void gmm_pass_stats<T>(const T*, const T*, index_t, const GmmParams&, const double*,      \
+                                  const double*, const double*, double*, int);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)
 #undef KMIX_INSTANTIATE
