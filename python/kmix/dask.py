@@ -1,0 +1,582 @@
+"""kmix on Dask: KMeans and GaussianMixture for data chunked by rows across a cluster.
+
+Every Lloyd or EM iteration sends the current parameters (k×d numbers) to the chunks, computes
+each chunk's sufficient statistics there with kmix's C++ kernels (KMeans: per-cluster weighted
+sums, weights and inertia; GaussianMixture: N_k, Σ r·x, the second moments, the log-likelihood),
+adds them up in a fixed binary tree and brings back only the total: the data never moves to
+the client. Partial sums are float64 and combined in chunk order, so with the same init the
+result equals the in-memory estimator's to rounding, whatever the chunking or the workers.
+
+Needs ``pip install kmix[dask]`` (dask[array], distributed). Runs on whatever scheduler is active:
+a ``distributed.Client`` if one exists, else dask's local threads.
+"""
+import numpy as np
+
+try:
+    import dask
+    import dask.array as da
+except ImportError:  # pragma: no cover - the message is the point
+    raise ImportError("kmix.dask needs dask: pip install kmix[dask]") from None
+
+from . import _core
+from . import kmeans as _kmeans
+from . import mixture as _mixture
+from ._threads import effective_n_threads
+from ._validation import as_float_array, check_int, check_option, check_random_state, check_real
+
+__all__ = ["KMeans", "GaussianMixture"]
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+# ---- data ------------------------------------------------------------------------------------
+def _as_dask(X, name="X"):
+    """X as a 2-D float dask array with one chunk across the features."""
+    if not isinstance(X, da.Array):
+        X = as_float_array(X, name)
+        rows = max(1, min(X.shape[0], (64 << 20) // max(1, X.shape[1] * X.itemsize)))
+        return da.from_array(X, chunks=(rows, X.shape[1]))
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of shape (n_samples, n_features); got {X.ndim}-D")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric; got dtype {X.dtype}")
+    if any(np.isnan(c) for c in X.shape) or any(np.isnan(c) for c in X.chunks[0]):
+        raise ValueError(f"{name} has unknown chunk sizes; call {name}.compute_chunk_sizes() first")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} is empty: shape {X.shape}")
+    if X.dtype not in FLOAT_DTYPES:
+        X = X.astype(np.float64)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X
+
+
+def _weights_for(sample_weight, X):
+    """sample_weight as a dask array chunked like X's rows (None stays None)."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, da.Array):
+        if sample_weight.ndim != 1 or sample_weight.shape[0] != X.shape[0]:
+            raise ValueError(f"sample_weight must be 1-D with {X.shape[0]} values; got shape {sample_weight.shape}")
+        return sample_weight.astype(X.dtype).rechunk((X.chunks[0],))
+    from ._validation import check_sample_weight
+
+    sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    return da.from_array(sw, chunks=(X.chunks[0],))
+
+
+def _persisted(X, sw):
+    """X and sw computed once and held by the workers: every iteration reads them again, and
+    recomputing (or resending) their graph each time would cost more than the iteration."""
+    if sw is None:
+        return X.persist(), None
+    return dask.persist(X, sw)
+
+
+def _blocks(X, sw):
+    """Per row chunk: (index, first row, the block, its weights or None), all delayed."""
+    xs = X.to_delayed().ravel()
+    ws = sw.to_delayed().ravel() if sw is not None else [None] * len(xs)
+    starts = np.concatenate([[0], np.cumsum(X.chunks[0])])
+    return [(i, int(starts[i]), x, w) for i, (x, w) in enumerate(zip(xs, ws))]
+
+
+def _tree(parts, combine):
+    """Combine delayed parts pairwise, level by level, in chunk order (a fixed tree)."""
+    level = list(parts)
+    while len(level) > 1:
+        level = [dask.delayed(combine)(level[i], level[i + 1]) if i + 1 < len(level) else level[i]
+                 for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def _add(a, b):
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def _checked(block, index, first, dtype):
+    """The block as a C-contiguous float array; NaN or inf raise ValueError naming the chunk."""
+    block = np.ascontiguousarray(block, dtype=dtype)
+    if not np.isfinite(block).all():
+        what = "NaN" if np.isnan(block).any() else "infinity"
+        raise ValueError(f"X chunk {index} (rows {first} to {first + block.shape[0] - 1}) contains {what}")
+    return block
+
+
+def _moments_chunk(block, w, index, first, dtype):
+    """Count, mean and Σ(x − mean)² of the block (for combining by Chan's formula), max |x|."""
+    block = _checked(block, index, first, dtype).astype(np.float64)
+    if w is not None and not np.isfinite(w).all():
+        raise ValueError(f"sample_weight chunk {index} contains NaN or infinity")
+    if w is not None and (w < 0).any():
+        raise ValueError(f"sample_weight chunk {index} has negative values")
+    mean = block.mean(axis=0)
+    return (np.array([float(block.shape[0])]), mean, ((block - mean) ** 2).sum(axis=0),
+            np.abs(block).max(axis=0), np.array([0.0 if w is None else float(np.sum(w, dtype=np.float64))]))
+
+
+def _combine_moments(a, b):
+    (na, ma, sa, xa, wa), (nb, mb, sb, xb, wb) = a, b
+    n = na + nb
+    delta = mb - ma
+    return (n, ma + delta * (nb / n), sa + sb + delta ** 2 * (na * nb / n), np.maximum(xa, xb), wa + wb)
+
+
+def _moments(X, sw):
+    """One pass: n, column means and variances (float64), max |x| per column, Σw; checks values."""
+    parts = [dask.delayed(_moments_chunk)(x, w, i, first, X.dtype) for i, first, x, w in _blocks(X, sw)]
+    n, mean, m2, maxabs, wsum = dask.compute(_tree(parts, _combine_moments))[0]
+    if sw is not None and not wsum[0] > 0:
+        raise ValueError("sample_weight must have a positive sum; all weights are zero")
+    return mean, m2 / n[0], maxabs
+
+
+def _rows(X, indices):
+    """The rows at these global indices, gathered to the client (k rows, not the data)."""
+    indices = np.asarray(indices)
+    order = np.argsort(indices, kind="stable")
+    picked = X[np.sort(indices)].compute()
+    out = np.empty_like(picked)
+    out[order] = picked
+    return out
+
+
+# ---- KMeans ----------------------------------------------------------------------------------
+def _lloyd_chunk(Xc, w, centers, n_threads):
+    """A chunk's cluster sums, weights and inertia (Xc already centred and checked)."""
+    Xc = np.ascontiguousarray(Xc, dtype=centers.dtype)
+    w = None if w is None else np.ascontiguousarray(w, dtype=centers.dtype)
+    sums, weights, inertia = _core.lloyd_chunk(Xc, w, centers, effective_n_threads(n_threads))
+    return sums, weights, np.array([inertia])
+
+
+def _far_chunk(Xc, w, first, centers, m, n_threads):
+    """The m rows farthest from their centers: (distance, global index, row, weight, label)."""
+    Xc = np.ascontiguousarray(Xc, dtype=centers.dtype)
+    labels = _core.assign(Xc, centers, effective_n_threads(n_threads))
+    dist = ((Xc.astype(np.float64) - centers[labels]) ** 2).sum(axis=1)
+    top = np.lexsort((np.arange(len(dist)), -dist))[:m]
+    weight = np.ones(len(top)) if w is None else np.asarray(w, dtype=np.float64)[top]
+    return [(float(dist[t]), first + int(t), Xc[t].astype(np.float64), float(weight[j]), int(labels[t]))
+            for j, t in enumerate(top)]
+
+
+def _distances_chunk(Xc, candidates, n_threads):
+    """Squared distance of each row to its nearest candidate (float64), and which one."""
+    Xc = np.ascontiguousarray(Xc, dtype=candidates.dtype)
+    nearest = _core.assign(Xc, candidates, effective_n_threads(n_threads))
+    return ((Xc.astype(np.float64) - candidates[nearest]) ** 2).sum(axis=1), nearest
+
+
+def _oversample_chunk(Xc, candidates, l, psi, seed, n_threads):
+    """Bahmani et al.'s draw: each row joins with probability min(1, l·d²(x)/ψ)."""
+    dist, _ = _distances_chunk(Xc, candidates, n_threads)
+    keep = np.random.RandomState(seed).uniform(size=len(dist)) < l * dist / psi
+    return np.asarray(Xc, dtype=candidates.dtype)[keep]
+
+
+def _potential_chunk(Xc, candidates, n_threads):
+    return (np.array([_distances_chunk(Xc, candidates, n_threads)[0].sum()]),)
+
+
+def _candidate_weights_chunk(Xc, w, candidates, n_threads):
+    _, nearest = _distances_chunk(Xc, candidates, n_threads)
+    return (np.bincount(nearest, weights=None if w is None else np.asarray(w, dtype=np.float64),
+                        minlength=len(candidates)).astype(np.float64),)
+
+
+class KMeans(_kmeans.KMeans):
+    """k-means on a dask array (rows in chunks), scikit-learn compatible.
+
+    The parameters of kmix.KMeans, with init="k-means||" (Bahmani et al. 2012) by default:
+    `oversampling_factor`·k rows drawn per round for `init_max_iter` rounds (each with
+    probability proportional to its squared distance to the candidates so far), the candidates
+    weighted by how many rows are nearest to them, then weighted k-means++ and Lloyd on the
+    candidates in memory. init="k-means++" seeds on a uniform sample of `init_sample_size` rows;
+    "random" takes k rows; an array is used as given. labels_ is a lazy dask array; predict,
+    transform and score_samples of a dask array are lazy too.
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means||", n_init="auto", max_iter=300, tol=1e-4, verbose=0,
+                 random_state=None, copy_x=True, algorithm="lloyd", n_threads=None, oversampling_factor=2.0,
+                 init_max_iter=5, init_sample_size=100_000):
+        super().__init__(n_clusters, init=init, n_init=n_init, max_iter=max_iter, tol=tol, verbose=verbose,
+                         random_state=random_state, copy_x=copy_x, algorithm=algorithm, n_threads=n_threads)
+        self.oversampling_factor = oversampling_factor
+        self.init_max_iter = init_max_iter
+        self.init_sample_size = init_sample_size
+
+    def _init_kind(self):
+        if isinstance(self.init, str):
+            return check_option(self.init, "init", ("k-means||", "k-means++", "random"))
+        if callable(self.init):
+            raise TypeError("kmix.dask.KMeans: init must be 'k-means||', 'k-means++', 'random' or an array; "
+                            "a callable would need the whole data set in memory")
+        return super()._init_kind()
+
+    def _resolve_n_init(self, kind, auto_runs):
+        # "auto": one run for k-means|| as for k-means++ (both already spread the seeds)
+        return super()._resolve_n_init("k-means++" if kind == "k-means||" else kind, auto_runs)
+
+    def fit(self, X, y=None, sample_weight=None):
+        X = _as_dask(X)
+        sw = _weights_for(sample_weight, X)
+        k, kind, n_init = self._check_params(X)
+        check_real(self.oversampling_factor, "oversampling_factor", low=0)
+        if not self.oversampling_factor > 0:
+            raise ValueError(f"oversampling_factor must be > 0; got {self.oversampling_factor}")
+        check_int(self.init_max_iter, "init_max_iter", low=1)
+        check_int(self.init_sample_size, "init_sample_size", low=1)
+        # Resolved where each chunk runs (None: that worker's OpenMP default, which Dask's
+        # workers set to their own thread count), not on the client.
+        n_threads = self.n_threads
+        rs = check_random_state(self.random_state)
+        init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+        mean64, var, _ = _moments(X, sw)  # also checks every value
+        mean = mean64.astype(X.dtype)
+        tol = float(np.mean(var) * self.tol) if self.tol else 0.0
+        # Centred once (as kmix.KMeans does in memory) and held by the workers for every pass.
+        Xc, sw = _persisted(X - mean, sw)
+        blocks = _blocks(Xc, sw)
+        best = None
+        for _ in range(n_init):
+            if kind == "array":
+                centers = init_array - mean
+            else:
+                centers = self._seed(Xc, blocks, kind, k, rs, n_threads)
+            centers, inertia, n_iter = self._lloyd(blocks, np.ascontiguousarray(centers, dtype=X.dtype), tol,
+                                                   n_threads)
+            if best is None or inertia < best[1]:
+                best = (centers, inertia, n_iter)
+        centers, inertia, n_iter = best
+        self.cluster_centers_ = (centers + mean).astype(X.dtype)
+        self.inertia_ = float(inertia)
+        self.n_iter_ = int(n_iter)
+        self.n_features_in_ = X.shape[1]
+        self.labels_ = np.zeros(0, dtype=np.int32)  # for the fitted check, replaced just below
+        self.labels_ = self.predict(X)
+        return self
+
+    def _lloyd(self, blocks, centers, tol, n_threads):
+        """Lloyd iterations as kmix.KMeans runs them (relocating empty clusters, scikit-learn's
+        averaging, stop when the squared center shift is <= tol), with the statistics of each
+        step summed over the chunks. Returns centers, inertia and the number of iterations."""
+
+        def step(c):
+            parts = [dask.delayed(_lloyd_chunk)(x, w, c, n_threads) for _, _, x, w in blocks]
+            return dask.compute(_tree(parts, _add))[0]
+
+        n_iter = 0
+        for it in range(self.max_iter):
+            sums, weights, inertia = step(centers)
+            if self.verbose:
+                print(f"Iteration {it}, inertia {inertia[0]:.6g}")
+            empty = np.flatnonzero(weights == 0)
+            if empty.size:
+                self._relocate(blocks, centers, empty, sums, weights, n_threads)
+            new = _average_centers(sums, weights, centers)
+            shift = float(((new.astype(np.float64) - centers.astype(np.float64)) ** 2).sum())
+            centers = new
+            n_iter = it + 1
+            if shift == 0.0 or shift <= tol:
+                break
+        _, _, inertia = step(centers)
+        return centers, float(inertia[0]), n_iter
+
+    def _relocate(self, blocks, centers, empty, sums, weights, n_threads):
+        """Each empty cluster takes one of the rows farthest from their centers (the farthest
+        first, lower index on ties), as kmix.KMeans does."""
+        m = len(empty)
+        parts = [dask.delayed(_far_chunk)(x, w, first, centers, m, n_threads) for _, first, x, w in blocks]
+        far = sorted((f for chunk in dask.compute(*parts) for f in chunk), key=lambda f: (-f[0], f[1]))[:m]
+        if not far or far[0][0] == 0.0:
+            return
+        for to, (_, _, row, wf, frm) in zip(empty, far):
+            sums[frm] -= row * wf
+            sums[to] = row * wf
+            weights[to] = wf
+            weights[frm] -= wf
+
+    def _seed(self, Xc, blocks, kind, k, rs, n_threads):
+        """Initial centers (centred coordinates) from the centred data Xc."""
+        n = Xc.shape[0]
+        if kind == "random":
+            return _rows(Xc, rs.choice(n, size=k, replace=False))
+        if kind == "k-means++":
+            size = min(n, max(self.init_sample_size, k))
+            sample = np.ascontiguousarray(_rows(Xc, np.sort(rs.choice(n, size=size, replace=False))))
+            centers, _ = _kmeans.kmeans_plusplus(sample, k, random_state=rs, n_threads=n_threads)
+            return centers
+        return self._kmeans_parallel(Xc, blocks, k, rs, n_threads)
+
+    def _kmeans_parallel(self, Xc, blocks, k, rs, n_threads):
+        """k-means|| (Bahmani et al. 2012)."""
+        dtype = Xc.dtype
+        candidates = np.ascontiguousarray(_rows(Xc, [rs.randint(Xc.shape[0])]))
+        l = float(self.oversampling_factor) * k
+        for _ in range(self.init_max_iter):
+            parts = [dask.delayed(_potential_chunk)(x, candidates, n_threads) for _, _, x, _ in blocks]
+            psi = float(dask.compute(_tree(parts, _add))[0][0][0])
+            if psi == 0.0:
+                break
+            seeds = rs.randint(0, 2 ** 31 - 1, size=len(blocks))
+            drawn = dask.compute(*[dask.delayed(_oversample_chunk)(x, candidates, l, psi, int(seeds[i]), n_threads)
+                                   for i, _, x, _ in blocks])
+            candidates = np.ascontiguousarray(np.concatenate([candidates, *drawn]).astype(dtype))
+        if len(candidates) < k:  # tiny or degenerate data: top up with rows drawn uniformly
+            extra = _rows(Xc, rs.choice(Xc.shape[0], size=k - len(candidates), replace=False))
+            candidates = np.ascontiguousarray(np.concatenate([candidates, extra]).astype(dtype))
+        parts = [dask.delayed(_candidate_weights_chunk)(x, w, candidates, n_threads) for _, _, x, w in blocks]
+        cw = dask.compute(_tree(parts, _add))[0][0].astype(dtype)
+        if np.count_nonzero(cw) < k:
+            cw = cw + np.asarray(1e-12 * cw.max(), dtype=dtype)  # every candidate can still be drawn
+        seeds, _ = _kmeans.kmeans_plusplus(candidates, k, sample_weight=cw, random_state=rs, n_threads=n_threads)
+        return _kmeans.KMeans(k, init=seeds, n_init=1, n_threads=n_threads).fit(candidates, sample_weight=cw).cluster_centers_
+
+    # ---- using the model: lazy on dask arrays ----------------------------------------------
+    def _in_memory(self, X):
+        """An in-memory kmix.KMeans holding the fitted centers (what each chunk's task carries),
+        after checking that the model is fitted and X has its number of features."""
+        self._check_fitted()
+        if X.shape[1] != self.cluster_centers_.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.cluster_centers_.shape[1]} features as input")
+        model = _kmeans.KMeans(self.n_clusters, n_threads=self.n_threads)
+        model.cluster_centers_, model.inertia_, model.n_iter_ = self.cluster_centers_, self.inertia_, self.n_iter_
+        model.labels_, model.n_features_in_ = np.zeros(0, dtype=np.int32), self.n_features_in_
+        return model
+
+    def predict(self, X):
+        if isinstance(X, da.Array):
+            X = _as_dask(X)
+            return X.map_blocks(self._in_memory(X).predict, dtype=np.int32, drop_axis=1)
+        return super().predict(X)
+
+    def transform(self, X):
+        if isinstance(X, da.Array):
+            X = _as_dask(X)
+            k = self.cluster_centers_.shape[0]
+            return X.map_blocks(self._in_memory(X).transform, dtype=self.cluster_centers_.dtype,
+                                chunks=(X.chunks[0], (k,)))
+        return super().transform(X)
+
+    def score(self, X, y=None, sample_weight=None):
+        if isinstance(X, da.Array):
+            X = _as_dask(X)
+            sw = _weights_for(sample_weight, X)
+            self._in_memory(X)  # checks
+            parts = [dask.delayed(_lloyd_chunk)(x, w, self.cluster_centers_, self.n_threads)
+                     for _, _, x, w in _blocks(X, sw)]
+            return -float(dask.compute(_tree(parts, _add))[0][2][0])
+        return super().score(X, sample_weight=sample_weight)
+
+
+def _average_centers(sums, weights, old):
+    """kmix.KMeans's averaging (kmeans_driver.cpp): sums / weights, and for a cluster still
+    empty scikit-learn's rule (the heaviest cluster's mean if its index is lower, else its sums)."""
+    k = len(weights)
+    new = np.empty_like(old)
+    heaviest = int(np.argmax(weights))
+    for c in range(k):
+        if weights[c] > 0:
+            new[c] = (sums[c] * (1.0 / weights[c])).astype(old.dtype)
+        elif heaviest < c:
+            new[c] = new[heaviest]
+        else:
+            new[c] = sums[heaviest].astype(old.dtype)
+    return new
+
+
+# ---- GaussianMixture -------------------------------------------------------------------------
+def _gmm_chunk(block, w, index, first, dtype, ct, weights, means, prec_chol, shift, about, labels, k, n_threads):
+    """A chunk's EM statistics; with labels (the chunk's k-means labels), the statistics of
+    one-hot responsibilities instead of the model's."""
+    X = np.ascontiguousarray(block, dtype=dtype)  # values checked by the first pass (_moments)
+    w = None if w is None else np.ascontiguousarray(w, dtype=dtype)
+    resp = None
+    if labels is not None:  # a label of -1 leaves the row out (random_from_data)
+        labels = np.asarray(labels)
+        rows = np.flatnonzero(labels >= 0)
+        resp = np.zeros((X.shape[0], k))
+        resp[rows, labels[rows]] = 1.0
+    return (_core.gmm_pass_stats(X, w, ct, weights, means, prec_chol, shift, about, resp,
+                                  effective_n_threads(n_threads)),)
+
+
+class GaussianMixture(_mixture.GaussianMixture):
+    """Gaussian mixture fitted by EM on a dask array (rows in chunks), scikit-learn compatible.
+
+    The parameters and attributes of kmix.GaussianMixture. init_params "kmeans" runs
+    kmix.dask.KMeans (k-means||, one init) for the starting responsibilities and
+    "random_from_data" picks k rows; "k-means++" and "random" need per-row draws in the order of
+    the whole data set and are refused (give weights_init / means_init / precisions_init to start
+    from a known model). predict, predict_proba and score_samples of a dask array are lazy.
+    """
+
+    def fit(self, X, y=None, sample_weight=None):
+        self._fit(X, sample_weight)
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        return self.fit(X, sample_weight=sample_weight).predict(_as_dask(X))
+
+    def _fit(self, X, sample_weight):
+        import warnings
+
+        X = _as_dask(X)
+        if X.shape[0] < 2:
+            raise ValueError(f"X has {X.shape[0]} sample(s); at least 2 are needed")
+        k, weights_init, means_init, precisions_init = self._check_params(X)
+        sw = _weights_for(sample_weight, X)
+        X, sw = _persisted(X, sw)
+        n_threads = self.n_threads  # resolved where each chunk runs
+        shift, _, maxabs = _moments(X, sw)
+        floor = (64 * np.finfo(np.float64).eps * maxabs) ** 2
+        blocks = _blocks(X, sw)
+        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        if do_init and self.init_params in ("k-means++", "random") and (
+                weights_init is None or means_init is None or precisions_init is None):
+            raise ValueError(f"init_params={self.init_params!r} is not available in kmix.dask.GaussianMixture: "
+                             "use 'kmeans' or 'random_from_data', or give weights_init, means_init and precisions_init")
+        rs = check_random_state(self.random_state)
+        best, best_bound = None, -np.inf
+        for _ in range(self.n_init if do_init else 1):
+            if do_init:
+                params = self._dask_initial(X, sw, blocks, shift, floor, rs, n_threads, k,
+                                            weights_init, means_init, precisions_init)
+                bound0 = -np.inf
+            else:
+                params = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in
+                               (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
+                bound0 = self.lower_bound_
+            if self.max_iter == 0:
+                best = (params, 0, False, bound0, [])
+                continue
+            run = self._em(blocks, X.dtype, params, shift, floor, bound0, n_threads)
+            if run[3] > best_bound or best_bound == -np.inf:
+                best, best_bound = run, run[3]
+        params, n_iter, converged, _, bounds = best
+        if not converged and self.max_iter > 0:
+            warnings.warn("Best performing initialization did not converge. Try different init parameters, "
+                          "or increase max_iter, tol, or check for degenerate data.", _mixture.ConvergenceWarning,
+                          stacklevel=3)
+        self._set_params(params, X.dtype)
+        self.converged_ = bool(converged)
+        self.n_iter_ = int(n_iter)
+        self.lower_bound_ = float(best_bound)
+        self.lower_bounds_ = [float(b) for b in bounds]
+        self.n_features_in_ = X.shape[1]
+        return X
+
+    def _stats(self, blocks, dtype, ct, params, shift, about, labels=None, n_threads=1):
+        weights, means, _, prec_chol = params
+        k = len(weights)
+        labels = labels if labels is not None else [None] * len(blocks)
+        parts = [dask.delayed(_gmm_chunk)(x, w, i, first, dtype, ct, weights, means, prec_chol, shift, about,
+                                          lab, k, n_threads) for (i, first, x, w), lab in zip(blocks, labels)]
+        return dask.compute(_tree(parts, _add))[0][0]
+
+    def _em(self, blocks, dtype, params, shift, floor, bound0, n_threads):
+        """EM as kmix.GaussianMixture runs it (gmm_driver.cpp), each pass summed over chunks."""
+        ct, k = _mixture._COV_TYPES[self.covariance_type], len(params[0])
+        d = len(shift)
+        bound, bounds, converged, n_iter = bound0, [], False, 0
+        for it in range(1, self.max_iter + 1):
+            previous = bound
+            about = np.ascontiguousarray(params[1] - shift)
+            st = self._stats(blocks, dtype, ct, params, shift, about, n_threads=n_threads)
+            bound = st[1] / st[0]
+            bounds.append(bound)
+            n_iter = it
+            params = _core.gmm_m_step(st, ct, k, d, about, shift, floor, float(self.reg_covar), False)
+            if self.verbose:
+                print(f"  Iteration {it}\t lower bound {bound:.6f}")
+            if abs(bound - previous) < self.tol:
+                converged = True
+                break
+        return params, n_iter, converged, bound, bounds
+
+    def _dask_initial(self, X, sw, blocks, shift, floor, rs, n_threads, k, weights_init, means_init, precisions_init):
+        """(weights, means, covariances, prec_chol) as kmix.GaussianMixture initializes them."""
+        ct = self.covariance_type
+        code, d = _mixture._COV_TYPES[ct], X.shape[1]
+        weights = means = covariances = prec_chol = None
+        if weights_init is None or means_init is None or precisions_init is None:
+            if self.init_params == "kmeans":
+                km = KMeans(n_clusters=k, n_init=1, random_state=rs, n_threads=self.n_threads).fit(X, sample_weight=sw)
+                labels = km.labels_.to_delayed().ravel()
+            else:  # random_from_data: one-hot on k rows drawn without replacement
+                picked = rs.choice(X.shape[0], size=k, replace=False)
+                labels = [dask.delayed(_labels_for_rows)(x, first, picked) for _, first, x, _ in blocks]
+            dummy = (np.ones(k) / k, np.zeros((k, d)), None, np.ones(_mixture._cov_shape(ct, k, d)))
+            zero = np.zeros((k, d))
+            st = self._stats(blocks, X.dtype, code, dummy, shift, zero, labels, n_threads)
+            about = st[2 + k: 2 + k + k * d].reshape(k, d) / (st[2:2 + k, None] + 10 * np.finfo(np.float64).eps)
+            about = np.ascontiguousarray(about)
+            st = self._stats(blocks, X.dtype, code, dummy, shift, about, labels, n_threads)
+            weights, means, covariances, prec_chol = _core.gmm_m_step(st, code, k, d, about, shift, floor,
+                                                                      float(self.reg_covar), True)
+        if weights_init is not None:
+            weights = weights_init
+        if means_init is not None:
+            means = means_init
+        if precisions_init is not None:
+            try:
+                prec_chol = _mixture._precisions_to_cholesky(precisions_init, ct)
+            except np.linalg.LinAlgError:
+                raise ValueError("precisions_init must be positive definite") from None
+            covariances = _mixture._precisions_to_covariances(precisions_init, ct)
+        return (np.ascontiguousarray(weights, dtype=np.float64), np.ascontiguousarray(means, dtype=np.float64),
+                covariances, np.ascontiguousarray(prec_chol, dtype=np.float64))
+
+    # ---- using the model: lazy on dask arrays ----------------------------------------------
+    def _in_memory(self, X):
+        """An in-memory kmix.GaussianMixture with the fitted parameters (what each chunk's task
+        carries), after checking that the model is fitted and X has its number of features."""
+        self._check_fitted()
+        if X.shape[1] != self.means_.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.means_.shape[1]} features as input")
+        model = _mixture.GaussianMixture(**_mixture.GaussianMixture().get_params() | {
+            "n_components": self.n_components, "covariance_type": self.covariance_type, "n_threads": self.n_threads})
+        for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_", "converged_",
+                     "n_iter_", "lower_bound_", "n_features_in_"):
+            setattr(model, name, getattr(self, name))
+        return model
+
+    def predict(self, X):
+        if isinstance(X, da.Array):
+            X = _as_dask(X)
+            return X.map_blocks(self._in_memory(X).predict, dtype=np.intp, drop_axis=1)
+        return super().predict(X)
+
+    def predict_proba(self, X):
+        if isinstance(X, da.Array):
+            X = _as_dask(X)
+            return X.map_blocks(self._in_memory(X).predict_proba, dtype=self.means_.dtype,
+                                chunks=(X.chunks[0], (self.means_.shape[0],)))
+        return super().predict_proba(X)
+
+    def score_samples(self, X):
+        if isinstance(X, da.Array):
+            X = _as_dask(X)
+            return X.map_blocks(self._in_memory(X).score_samples, dtype=self.means_.dtype, drop_axis=1)
+        return super().score_samples(X)
+
+    def score(self, X, y=None, sample_weight=None):
+        if isinstance(X, da.Array):
+            lpn = self.score_samples(X).astype(np.float64)
+            if sample_weight is None:
+                return float(lpn.mean().compute())
+            sw = _weights_for(sample_weight, _as_dask(X)).astype(np.float64)
+            return float((da.dot(sw, lpn) / sw.sum()).compute())
+        return super().score(X, sample_weight=sample_weight)
+
+
+def _labels_for_rows(block, first, picked):
+    """k-means-like labels of a chunk for random_from_data: row picked[c] gets c; others get none."""
+    labels = np.full(block.shape[0], -1)
+    for c, row in enumerate(picked):
+        if first <= row < first + block.shape[0]:
+            labels[row - first] = c
+    return labels
