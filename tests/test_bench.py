@@ -173,7 +173,7 @@ def test_bad_arguments_are_named():
         kmix.bench.run(repeat=0, out=None, progress=None)
     with pytest.raises(ValueError, match="--only"):
         kmix.bench.run(only=["nope"], out=None, progress=None)
-    assert set(PEERS) == {"sklearn", "sklearnex", "faiss", "scipy", "fastcluster"}
+    assert set(PEERS) == {"sklearn", "sklearnex", "faiss", "scipy", "fastcluster", "dask_ml"}
 
 
 def test_command_line_rejects_unknown_peer():

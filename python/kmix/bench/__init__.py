@@ -19,6 +19,7 @@ import time
 from ._machine import machine_info, measure_peaks
 from ._peers import find_peers, parse_peers, peer_versions
 from ._report import format_markdown, format_text, header_lines, workload_lines
+from .scale_out import Skip
 from .suites import DEFAULT_REPEAT, SUITES
 
 __all__ = ["run", "main", "SUITES", "format_text", "format_markdown"]
@@ -60,7 +61,7 @@ def run(suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=No
     """Run a suite and return its results (the dict written by --json).
 
     peers: peer names (None: every known one; those not installed are skipped with a note).
-    only: workload families to keep ("kmeans", "gmm", "linkage", "minibatch", "silhouette").
+    only: workload families to keep ("kmeans", "gmm", "linkage", "minibatch", "silhouette", "dask").
     scale: multiplies every workload's n (0.01 for a quick check of the machinery).
     progress / out: where the progress lines and the table go (None: silent).
     """
@@ -90,7 +91,8 @@ def run(suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=No
 
     res = {"kmix_bench": 1, "suite": suite, "scale": scale, "repeat": repeat, "threads": threads,
            "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           "machine": machine_info(threads, peer_versions(installed)), "skipped_peers": skipped}
+           "machine": machine_info(threads, peer_versions(installed)), "skipped_peers": skipped,
+           "skipped_workloads": []}
     say(progress, "kmix bench: measuring the machine's peaks ...")
     res["peaks"] = measure_peaks(threads, scale)
     res["workloads"] = []
@@ -103,7 +105,12 @@ def run(suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=No
         allowed = installed if w.peers is None else [p for p in installed if p in w.peers]
         ctx = Context(min(repeat, w.repeat or repeat), threads, allowed)
         t0 = time.perf_counter()
-        result = w.fn(ctx, **w.params)
+        try:
+            result = w.fn(ctx, **w.params)
+        except Skip as why:
+            res["skipped_workloads"].append({"label": w.label(), "reason": str(why)})
+            say(out, f"\n{w.label()}: skipped, {why}")
+            continue
         not_here = {p: note for p, note in skipped.items() if w.peers is None or p in w.peers}
         rec = _record(w, result, res["peaks"], not_here, time.perf_counter() - t0)
         res["workloads"].append(rec)
@@ -131,11 +138,11 @@ def add_arguments(ap, default_suite="smoke"):
     ap.add_argument("--json", metavar="PATH", help="write every result, the machine and the peaks here")
     ap.add_argument("--markdown", metavar="PATH", help="write the results as a markdown table here")
     ap.add_argument("--peers", default=None,
-                    help="comma-separated peers: sklearn, sklearnex, faiss, scipy, fastcluster (default: all installed)")
+                    help="comma-separated peers: sklearn, sklearnex, faiss, scipy, fastcluster, dask_ml (default: all installed)")
     ap.add_argument("--threads", type=int, default=None, help="threads for kmix and every peer (default: all cores)")
     ap.add_argument("--repeat", type=int, default=None, help="repeats per workload, median reported "
                     "(default: smoke 3, standard 5, full 3)")
-    ap.add_argument("--only", default=None, help="comma-separated workload families: kmeans, gmm, linkage, minibatch, silhouette")
+    ap.add_argument("--only", default=None, help="comma-separated workload families: kmeans, gmm, linkage, minibatch, silhouette, dask")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every n by this (e.g. 0.01 for a quick check)")
     return ap
 

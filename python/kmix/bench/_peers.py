@@ -9,6 +9,7 @@ PEERS = {
     "faiss": ("faiss", "pip install faiss-cpu"),
     "scipy": ("scipy", "pip install scipy (or kmix[bench])"),
     "fastcluster": ("fastcluster", "pip install fastcluster (or kmix[bench])"),
+    "dask_ml": ("dask_ml", "pip install dask-ml"),
 }
 
 
@@ -51,7 +52,8 @@ def peer_versions(names):
 def _dist_version(name):
     from importlib import metadata
 
-    dist = {"sklearn": "scikit-learn", "sklearnex": "scikit-learn-intelex", "faiss": "faiss-cpu"}.get(name, name)
+    dist = {"sklearn": "scikit-learn", "sklearnex": "scikit-learn-intelex", "faiss": "faiss-cpu",
+            "dask_ml": "dask-ml"}.get(name, name)
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:

@@ -1,7 +1,7 @@
 """The workloads of each suite. Sizes are for scale=1; `standard` reproduces every speed figure
 the README quotes, `smoke` is a check that finishes in well under 2 minutes on 2 cores, `full`
 adds the sizes that take minutes (or that only kmix can run)."""
-from . import kmeans, linkage, metrics, minibatch, mixture
+from . import kmeans, linkage, metrics, minibatch, mixture, scale_out
 
 COV_TYPES = ("full", "diag", "tied", "spherical")
 
@@ -74,6 +74,7 @@ STANDARD = [
     *[Workload("linkage", linkage.fit, n=5_000, d=8, method=m) for m in ("ward", "single", "average", "complete")],
     Workload("minibatch.fit", minibatch.fit, n=1_000_000, d=10, k=8),
     Workload("silhouette", metrics.silhouette, n=20_000, d=8, k=8),
+    Workload("dask.kmeans", scale_out.dask_kmeans, n=2_000_000, d=8, k=8, chunk_rows=250_000, repeat=3),
 ]
 
 FULL = STANDARD + [
