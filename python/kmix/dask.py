@@ -10,6 +10,8 @@ result equals the in-memory estimator's to rounding, whatever the chunking or th
 Needs ``pip install kmix[dask]`` (dask[array], distributed). Runs on whatever scheduler is active:
 a ``distributed.Client`` if one exists, else dask's local threads.
 """
+import functools
+
 import numpy as np
 
 try:
@@ -150,6 +152,10 @@ def _lloyd_chunk(Xc, w, centers, n_threads):
     return sums, weights, np.array([inertia])
 
 
+def _assign_block(Xc, centers, n_threads):
+    return _core.assign(np.ascontiguousarray(Xc, dtype=centers.dtype), centers, effective_n_threads(n_threads))
+
+
 def _far_chunk(Xc, w, first, centers, m, n_threads):
     """The m rows farthest from their centers: (distance, global index, row, weight, label)."""
     Xc = np.ascontiguousarray(Xc, dtype=centers.dtype)
@@ -253,8 +259,10 @@ class KMeans(_kmeans.KMeans):
         self.inertia_ = float(inertia)
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = X.shape[1]
-        self.labels_ = np.zeros(0, dtype=np.int32)  # for the fitted check, replaced just below
-        self.labels_ = self.predict(X)
+        # Labels from the centred rows, as the in-memory estimator's (kept on the workers, so
+        # the centred copy can go).
+        assign = functools.partial(_assign_block, centers=centers, n_threads=self.n_threads)  # not a block argument
+        self.labels_ = Xc.map_blocks(assign, dtype=np.int32, drop_axis=1, meta=np.zeros(0, np.int32)).persist()
         return self
 
     def _lloyd(self, blocks, centers, tol, n_threads):

@@ -55,7 +55,7 @@ static inline int resolve_threads(int requested) {
 // combined every step; so their total stays near an eighth of the bytes of X (at least 16
 // blocks for parallelism, at most 256).
 static inline Blocks lloyd_blocks(index_t n, index_t k, index_t d, index_t itemsize) {
-  const index_t per_block = (k * d + k) * index_t(sizeof(double));
+  const index_t per_block = (k * d + k > 0 ? k * d + k : 1) * index_t(sizeof(double));  // k = 0: no division by 0
   index_t want = (n * d * itemsize / 8) / per_block;
   want = want < 16 ? 16 : (want > 256 ? 256 : want);
   return fixed_blocks(n, want, k * d + k);
