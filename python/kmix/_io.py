@@ -53,9 +53,14 @@ def _read_text(path):
         raise DataFileError(f"{path}: not a text file (expected .csv, .tsv, .txt or .npy)") from None
     except OSError as exc:
         raise DataFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if "\x00" in text:
+        raise DataFileError(f"{path}: not a text file (expected .csv, .tsv, .txt or .npy)")
     delimiter = "\t" if path.lower().endswith(".tsv") else _sniff_delimiter(text)
-    rows = [(line_no, row) for line_no, row in enumerate(csv.reader(text.splitlines(), delimiter=delimiter), 1)
-            if row and any(cell.strip() for cell in row)]
+    if delimiter in (",", ";", "\t"):
+        parsed = csv.reader(text.splitlines(), delimiter=delimiter)
+    else:  # columns separated by runs of blanks (np.savetxt, fixed-width tables)
+        parsed = (line.split() for line in text.splitlines())
+    rows = [(line_no, row) for line_no, row in enumerate(parsed, 1) if row and any(cell.strip() for cell in row)]
     if not rows:
         raise DataFileError(f"{path}: the file has no data")
     header = None
@@ -85,10 +90,16 @@ def _read_text(path):
 
 
 def _sniff_delimiter(text):
+    """',', ';' or a tab if the first lines use one of them; otherwise blanks (None)."""
+    head = text[:4096]
     try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t ").delimiter
+        found = csv.Sniffer().sniff(head, delimiters=",;\t").delimiter
     except csv.Error:
-        return ","
+        found = None
+    if found is None:
+        first = next((line for line in head.splitlines() if line.strip()), "")
+        found = next((c for c in (",", ";", "\t") if c in first), None)
+    return found
 
 
 def _is_missing(cell):

@@ -25,8 +25,10 @@ def _match_to_truth(centers):
     return list(best)
 
 
-def demo(seed=0, plot=None, out=sys.stdout):
+def demo(seed=0, plot=None, out=None):
     from . import KMeans
+
+    out = out or sys.stdout
 
     X, _ = reference_blobs(seed)
     t0 = time.perf_counter()
@@ -122,8 +124,8 @@ def parse_k(text):
         raise ValueError(f"--k must be a range like 2-10, a list like 2,3,5 or one k; got {text!r}") from None
 
 
-def select_k_command(args, out=sys.stdout):
-    import json
+def select_k_command(args, out=None):
+    out = out or sys.stdout
 
     from ._io import DataFileError, read_matrix
     from .select import select_k
@@ -142,6 +144,17 @@ def select_k_command(args, out=sys.stdout):
         mark = "  <- best" if k == result.best_k else ""
         print(f"{k:>3}  " + "  ".join(f"{result.scores[name][i]:>12.6g}" for name in names) + mark, file=out)
     print(f"best k: {result.best_k}", file=out)
+    try:
+        _write_outputs(args, X, result, out)
+    except OSError as exc:
+        print(f"kmix select-k: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _write_outputs(args, X, result, out):
+    import json
+
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"file": args.file, "n_samples": X.shape[0], "n_features": X.shape[1], **result.to_dict()},
@@ -153,14 +166,14 @@ def select_k_command(args, out=sys.stdout):
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
         except ImportError:
-            print("kmix select-k --plot needs matplotlib: pip install kmix[plot]", file=sys.stderr)
-            return 2
+            raise OSError(0, "kmix select-k --plot needs matplotlib: pip install kmix[plot]", args.plot) from None
         ax = result.plot()
         ax.figure.tight_layout()
-        ax.figure.savefig(args.plot, dpi=100)
-        plt.close(ax.figure)
+        try:
+            ax.figure.savefig(args.plot, dpi=100)
+        finally:
+            plt.close(ax.figure)
         print(f"plot saved to {args.plot}", file=out)
-    return 0
 
 
 def main(argv=None):

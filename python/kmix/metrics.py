@@ -77,10 +77,9 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None, random_
     X = as_float_array(X, "X")
     if sample_size is not None:
         sample_size = check_int(sample_size, "sample_size", low=1)
-        if isinstance(labels, (str, bytes)) or np.ndim(labels) != 1 or len(labels) != X.shape[0]:
-            _check_labels(labels, X.shape[0])  # raises the message naming labels
+        codes, _ = _check_labels(labels, X.shape[0])  # every label checked, drawn or not
         idx = check_random_state(random_state).permutation(X.shape[0])[:sample_size]
-        X, labels = X[idx], np.asarray(labels)[idx]
+        X, labels = X[idx], codes[idx]
     return float(np.mean(silhouette_samples(X, labels, n_threads=n_threads)))
 
 

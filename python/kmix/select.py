@@ -75,6 +75,8 @@ def _check_k_range(k_range, n_samples):
 
 def _with_k(estimator, k):
     """A fresh copy of estimator (same parameters) with k clusters or components."""
+    if isinstance(estimator, type):
+        raise TypeError(f"estimator must be an estimator instance such as {estimator.__name__}(), not the class")
     params = estimator.get_params() if hasattr(estimator, "get_params") else None
     if params is None or not ({"n_clusters", "n_components"} & set(params)):
         raise TypeError("estimator must be a kmix (or scikit-learn) estimator with an n_clusters or "

@@ -75,7 +75,7 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
   const bool update = sums != nullptr;
   index_t changed = 0;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : changed) if (blocks.count > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : changed) if (blocks.count > 1 && worth_threads(n * k * d))
   for (index_t b = 0; b < blocks.count; ++b) {
     double* bsum = update ? scratch + b * stride : nullptr;
     double* bweight = update ? bsum + k * d : nullptr;
@@ -99,7 +99,7 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
     // blocks would fetch a cache line, often from the other core, per element).
     constexpr index_t kSlice = 1024;
     const index_t n_slices = (stride + kSlice - 1) / kSlice;
-#pragma omp parallel for schedule(static) num_threads(threads) if (n_slices > 1)
+#pragma omp parallel for schedule(static) num_threads(threads) if (n_slices > 1 && worth_threads(blocks.count * stride))
     for (index_t sl = 0; sl < n_slices; ++sl) {
       const index_t lo = sl * kSlice, hi = lo + kSlice < stride ? lo + kSlice : stride;
       double acc[kSlice];
@@ -122,7 +122,7 @@ double block_sum(index_t n, int threads, F f) {
   constexpr index_t kMaxBlocks = 256;
   const Blocks blocks = fixed_blocks(n, kMaxBlocks);
   double part[kMaxBlocks];
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1 && worth_threads(n * 8))
   for (index_t b = 0; b < blocks.count; ++b) {
     double s = 0.0;
     for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i) s += f(i);
@@ -144,13 +144,13 @@ double inertia(const T* X, const T* w, index_t n, index_t d, const T* C, const i
 template <class T>
 void dist_to_assigned(const T* X, index_t n, index_t d, const T* C, const int* labels, double* out,
                       int threads) {
-#pragma omp parallel for schedule(static) num_threads(threads) if (n > kRowChunk)
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > kRowChunk && worth_threads(n * d))
   for (index_t i = 0; i < n; ++i) out[i] = sq_dist(X + i * d, C + index_t(labels[i]) * d, d);
 }
 
 template <class T>
 void sq_distances(const T* X, index_t n, index_t d, const T* C, index_t k, T* out, int threads) {
-#pragma omp parallel for schedule(static) num_threads(threads) if (n * k > 4096)
+#pragma omp parallel for schedule(static) num_threads(threads) if (worth_threads(n * k * d))
   for (index_t i = 0; i < n; ++i)
     for (index_t c = 0; c < k; ++c) out[i * k + c] = T(sq_dist(X + i * d, C + c * d, d));
 }
@@ -161,7 +161,7 @@ void seeding_pots(const T* X, const T* w, index_t n, index_t d, const double* cl
   constexpr index_t kMaxBlocks = 256, kMaxCand = 64;
   const Blocks blocks = fixed_blocks(n, kMaxBlocks);
   double part[kMaxBlocks][kMaxCand];
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1 && worth_threads(n * m * d))
   for (index_t b = 0; b < blocks.count; ++b) {
     for (index_t t = 0; t < m; ++t) part[b][t] = 0.0;
     for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i) {
@@ -184,7 +184,7 @@ template <class T>
 void seeding_update(const T* X, const T* w, index_t n, index_t d, index_t c, double* closest,
                     double* block_sums, int threads) {
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
-#pragma omp parallel for schedule(static) num_threads(threads) if (n_blocks > 1)
+#pragma omp parallel for schedule(static) num_threads(threads) if (n_blocks > 1 && worth_threads(n * d))
   for (index_t b = 0; b < n_blocks; ++b) {
     const index_t end = (b + 1) * kSeedingBlock < n ? (b + 1) * kSeedingBlock : n;
     double s = 0.0;

@@ -41,6 +41,11 @@ static inline Blocks fixed_blocks(index_t n, index_t max_blocks, index_t doubles
   return Blocks{n > 0 ? (n + rows - 1) / rows : 0, rows};
 }
 
+// Whether a loop of about `work` multiply-adds is worth a parallel region: a smaller one costs
+// less than waking the other threads (far less when the machine is busy). Only the thread count
+// depends on it, never the blocks, so results do not change.
+static inline bool worth_threads(index_t work) { return work >= (index_t(1) << 15); }
+
 static inline int resolve_threads(int requested) {
 #ifdef _OPENMP
   return requested > 0 ? requested : omp_get_max_threads();
