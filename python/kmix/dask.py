@@ -429,23 +429,23 @@ class GaussianMixture(_mixture.GaussianMixture):
         return self.fit(X, sample_weight=sample_weight).predict(_as_dask(X))
 
     def _fit(self, X, sample_weight):
-        import warnings
-
         X = _as_dask(X)
         if X.shape[0] < 2:
             raise ValueError(f"X has {X.shape[0]} sample(s); at least 2 are needed")
         k, weights_init, means_init, precisions_init = self._check_params(X)
         sw = _weights_for(sample_weight, X)
+        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        if not do_init and self.means_.shape[1] != X.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features, but the warm start model has {self.means_.shape[1]}")
+        if do_init and self.init_params in ("k-means++", "random") and (
+                weights_init is None or means_init is None or precisions_init is None):
+            raise ValueError(f"init_params={self.init_params!r} is not available in kmix.dask.GaussianMixture: "
+                             "use 'kmeans' or 'random_from_data', or give weights_init, means_init and precisions_init")
         X, sw = _persisted(X, sw)
         n_threads = self.n_threads  # resolved where each chunk runs
         shift, _, maxabs = _moments(X, sw)
         floor = (64 * np.finfo(np.float64).eps * maxabs) ** 2
         blocks = _blocks(X, sw)
-        do_init = not (self.warm_start and hasattr(self, "converged_"))
-        if do_init and self.init_params in ("k-means++", "random") and (
-                weights_init is None or means_init is None or precisions_init is None):
-            raise ValueError(f"init_params={self.init_params!r} is not available in kmix.dask.GaussianMixture: "
-                             "use 'kmeans' or 'random_from_data', or give weights_init, means_init and precisions_init")
         rs = check_random_state(self.random_state)
         best, best_bound = None, -np.inf
         for _ in range(self.n_init if do_init else 1):
@@ -464,16 +464,7 @@ class GaussianMixture(_mixture.GaussianMixture):
             if run[3] > best_bound or best_bound == -np.inf:
                 best, best_bound = run, run[3]
         params, n_iter, converged, _, bounds = best
-        if not converged and self.max_iter > 0:
-            warnings.warn("Best performing initialization did not converge. Try different init parameters, "
-                          "or increase max_iter, tol, or check for degenerate data.", _mixture.ConvergenceWarning,
-                          stacklevel=3)
-        self._set_params(params, X.dtype)
-        self.converged_ = bool(converged)
-        self.n_iter_ = int(n_iter)
-        self.lower_bound_ = float(best_bound)
-        self.lower_bounds_ = [float(b) for b in bounds]
-        self.n_features_in_ = X.shape[1]
+        self._store_fit(params, n_iter, converged, best_bound, bounds, X)
         return X
 
     def _stats(self, blocks, dtype, ct, params, shift, about, labels=None, n_threads=1):
@@ -524,18 +515,8 @@ class GaussianMixture(_mixture.GaussianMixture):
             st = self._stats(blocks, X.dtype, code, dummy, shift, about, labels, n_threads)
             weights, means, covariances, prec_chol = _core.gmm_m_step(st, code, k, d, about, shift, floor,
                                                                       float(self.reg_covar), True)
-        if weights_init is not None:
-            weights = weights_init
-        if means_init is not None:
-            means = means_init
-        if precisions_init is not None:
-            try:
-                prec_chol = _mixture._precisions_to_cholesky(precisions_init, ct)
-            except np.linalg.LinAlgError:
-                raise ValueError("precisions_init must be positive definite") from None
-            covariances = _mixture._precisions_to_covariances(precisions_init, ct)
-        return (np.ascontiguousarray(weights, dtype=np.float64), np.ascontiguousarray(means, dtype=np.float64),
-                covariances, np.ascontiguousarray(prec_chol, dtype=np.float64))
+        return self._with_given_inits((weights, means, covariances, prec_chol), weights_init, means_init,
+                                      precisions_init)
 
     # ---- using the model: lazy on dask arrays ----------------------------------------------
     def _in_memory(self, X):

@@ -225,17 +225,22 @@ class GaussianMixture(BaseEstimator):
                 best, best_bound = run, run[3]
 
         params, n_iter, converged, _, bounds, _ = best
+        self._store_fit(params, n_iter, converged, best_bound, bounds, X)
+        return X
+
+    def _store_fit(self, params, n_iter, converged, bound, bounds, X):
+        """The fitted attributes from the best run (and scikit-learn's warning if it did not
+        converge)."""
         if not converged and self.max_iter > 0:
             warnings.warn("Best performing initialization did not converge. Try different init parameters, "
                           "or increase max_iter, tol, or check for degenerate data.", ConvergenceWarning,
-                          stacklevel=3)
+                          stacklevel=4)
         self._set_params(params, X.dtype)
         self.converged_ = bool(converged)
         self.n_iter_ = int(n_iter)
-        self.lower_bound_ = float(best_bound)
+        self.lower_bound_ = float(bound)
         self.lower_bounds_ = [float(b) for b in bounds]
         self.n_features_in_ = X.shape[1]
-        return X
 
     def _initial_params(self, X, sw, rs, n_threads, weights_init, means_init, precisions_init):
         """(weights, means, covariances or None, precisions_cholesky) in float64, as scikit-learn
@@ -246,18 +251,25 @@ class GaussianMixture(BaseEstimator):
             resp = self._initial_resp(X, sw, rs, n_threads)
             weights, means, covariances, prec_chol = _core.gmm_estimate(
                 X, sw, resp, _COV_TYPES[ct], float(self.reg_covar), n_threads)
+        return self._with_given_inits((weights, means, covariances, prec_chol), weights_init, means_init,
+                                      precisions_init)
+
+    def _with_given_inits(self, params, weights_init, means_init, precisions_init):
+        """params (weights, means, covariances, prec_chol) with the given inits put in their place."""
+        weights, means, covariances, prec_chol = params
         if weights_init is not None:
             weights = weights_init
         if means_init is not None:
             means = means_init
         if precisions_init is not None:
+            ct = self.covariance_type
             try:
                 prec_chol = _precisions_to_cholesky(precisions_init, ct)
             except np.linalg.LinAlgError:
                 raise ValueError("precisions_init must be positive definite") from None
             covariances = _precisions_to_covariances(precisions_init, ct)
-        return (np.ascontiguousarray(weights), np.ascontiguousarray(means), covariances,
-                np.ascontiguousarray(prec_chol))
+        return (np.ascontiguousarray(weights, dtype=np.float64), np.ascontiguousarray(means, dtype=np.float64),
+                covariances, np.ascontiguousarray(prec_chol, dtype=np.float64))
 
     def _initial_resp(self, X, sw, rs, n_threads):
         n, k = X.shape[0], self.n_components
