@@ -15,7 +15,7 @@ function(kmix_add_isa_variant target level ns source)
   target_compile_definitions(${obj} PRIVATE KMIX_ISA_NS=${level})
   target_link_libraries(${obj} PRIVATE OpenMP::OpenMP_CXX)
   if(MSVC)
-    target_compile_options(${obj} PRIVATE /O2 /openmp:llvm ${ARGN})
+    target_compile_options(${obj} PRIVATE /O2 ${ARGN})  # OpenMP flags come with OpenMP::OpenMP_CXX
   else()
     target_compile_options(${obj} PRIVATE -O3 -fno-math-errno ${ARGN})
   endif()

@@ -2,7 +2,6 @@
 scikit-learn), the not-fitted error, and save/load to a versioned file of arrays and JSON that
 never executes code when read."""
 import inspect
-import json
 import os
 
 import numpy as np
@@ -90,6 +89,8 @@ class BaseEstimator:
                 fitted[name] = _encode(getattr(self, name), f"attr.{name}", arrays)
         header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "class": type(self).__name__,
                   "kmix_version": _kmix_version(), "params": params, "fitted": fitted}
+        import json  # here, not at import: it is a tenth of kmix's import time
+
         arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
         with open(os.fspath(path), "wb") as f:
             np.savez(f, **arrays)
@@ -98,6 +99,8 @@ class BaseEstimator:
 
 def load(path):
     """Read an estimator written by ``save``. Only arrays and JSON are read (allow_pickle=False)."""
+    import json
+
     with np.load(os.fspath(path), allow_pickle=False) as z:
         if "__header__" not in z.files:
             raise ValueError(f"{path} is not a kmix model file (no header)")
