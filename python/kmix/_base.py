@@ -31,7 +31,10 @@ class BaseEstimator:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _REGISTRY[cls.__name__] = cls
+        # The name save() writes and load() looks up: the class name, unless the class gives its
+        # own (kmix.dask's KMeans must not replace kmix.KMeans).
+        cls._save_name = cls.__dict__.get("_save_name", cls.__name__)
+        _REGISTRY[cls._save_name] = cls
 
     @classmethod
     def _get_param_names(cls):
@@ -87,7 +90,7 @@ class BaseEstimator:
         for name in self._fitted_attributes:
             if hasattr(self, name):
                 fitted[name] = _encode(getattr(self, name), f"attr.{name}", arrays)
-        header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "class": type(self).__name__,
+        header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "class": type(self)._save_name,
                   "kmix_version": _kmix_version(), "params": params, "fitted": fitted}
         import json  # here, not at import: it is a tenth of kmix's import time
 

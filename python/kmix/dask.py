@@ -11,6 +11,7 @@ Needs ``pip install kmix[dask]`` (dask[array], distributed). Runs on whatever sc
 a ``distributed.Client`` if one exists, else dask's local threads.
 """
 import functools
+import warnings
 
 import numpy as np
 
@@ -199,9 +200,13 @@ class KMeans(_kmeans.KMeans):
     probability proportional to its squared distance to the candidates so far), the candidates
     weighted by how many rows are nearest to them, then weighted k-means++ and Lloyd on the
     candidates in memory. init="k-means++" seeds on a uniform sample of `init_sample_size` rows;
-    "random" takes k rows; an array is used as given. labels_ is a lazy dask array; predict,
-    transform and score_samples of a dask array are lazy too.
+    "random" takes k rows; an array is used as given. sample_weight weighs Lloyd's sums and the
+    k-means|| candidates; the rows drawn by "random" and the "k-means++" sample are drawn
+    uniformly (the in-memory estimator weighs those draws). labels_ is a dask array held by the
+    workers; predict and transform of a dask array are lazy.
     """
+
+    _save_name = "dask.KMeans"
 
     def __init__(self, n_clusters=8, *, init="k-means||", n_init="auto", max_iter=300, tol=1e-4, verbose=0,
                  random_state=None, copy_x=True, algorithm="lloyd", n_threads=None, oversampling_factor=2.0,
@@ -253,8 +258,13 @@ class KMeans(_kmeans.KMeans):
             centers, inertia, n_iter = self._lloyd(blocks, np.ascontiguousarray(centers, dtype=X.dtype), tol,
                                                    n_threads)
             if best is None or inertia < best[1]:
-                best = (centers, inertia, n_iter)
-        centers, inertia, n_iter = best
+                best = (centers, inertia, n_iter, self._final_weights)
+        centers, inertia, n_iter, weights = best
+        del self._final_weights
+        distinct = int(np.count_nonzero(weights))
+        if distinct < k:
+            warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
+                          "Possibly due to duplicate points in X.", RuntimeWarning, stacklevel=2)
         self.cluster_centers_ = (centers + mean).astype(X.dtype)
         self.inertia_ = float(inertia)
         self.n_iter_ = int(n_iter)
@@ -288,7 +298,8 @@ class KMeans(_kmeans.KMeans):
             n_iter = it + 1
             if shift == 0.0 or shift <= tol:
                 break
-        _, _, inertia = step(centers)
+        _, weights, inertia = step(centers)
+        self._final_weights = weights
         return centers, float(inertia[0]), n_iter
 
     def _relocate(self, blocks, centers, empty, sums, weights, n_threads):
@@ -363,10 +374,25 @@ class KMeans(_kmeans.KMeans):
     def transform(self, X):
         if isinstance(X, da.Array):
             X = _as_dask(X)
-            k = self.cluster_centers_.shape[0]
-            return X.map_blocks(self._in_memory(X).transform, dtype=self.cluster_centers_.dtype,
-                                chunks=(X.chunks[0], (k,)))
+            model = self._in_memory(X)
+            return X.map_blocks(model.transform, dtype=model.cluster_centers_.dtype,
+                                chunks=(X.chunks[0], (model.cluster_centers_.shape[0],)))
         return super().transform(X)
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit, then labels_: lazy for a dask array, numpy for numpy."""
+        labels = self.fit(X, sample_weight=sample_weight).labels_
+        return labels if isinstance(X, da.Array) else labels.compute()
+
+    def save(self, path):
+        """As kmix.KMeans.save, with labels_ brought to the client (n integers) to be written."""
+        labels = self.labels_
+        if isinstance(labels, da.Array):
+            self.labels_ = np.asarray(labels.compute())
+        try:
+            return super().save(path)
+        finally:
+            self.labels_ = labels
 
     def score(self, X, y=None, sample_weight=None):
         if isinstance(X, da.Array):
@@ -421,12 +447,16 @@ class GaussianMixture(_mixture.GaussianMixture):
     from a known model). predict, predict_proba and score_samples of a dask array are lazy.
     """
 
+    _save_name = "dask.GaussianMixture"
+
     def fit(self, X, y=None, sample_weight=None):
         self._fit(X, sample_weight)
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
-        return self.fit(X, sample_weight=sample_weight).predict(_as_dask(X))
+        """Fit, then the most probable component of each row: lazy for a dask array, numpy for numpy."""
+        labels = self.fit(X, sample_weight=sample_weight).predict(_as_dask(X))
+        return labels if isinstance(X, da.Array) else labels.compute()
 
     def _fit(self, X, sample_weight):
         X = _as_dask(X)
