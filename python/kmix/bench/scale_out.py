@@ -1,6 +1,8 @@
 """Scaling out: kmix.dask.KMeans against dask-ml's KMeans on the same local Dask cluster (two
 worker processes, one thread each, loopback), the same data (persisted on the workers) and the
 same init array; time per fit."""
+import warnings
+
 import numpy as np
 
 from ._agreement import adjusted_rand_index, inertia, max_abs_diff, rel_diff
@@ -21,6 +23,7 @@ def dask_kmeans(ctx, n, d, k, chunk_rows, max_iter=20):
     except ImportError:
         raise Skip("needs dask: pip install kmix[dask]") from None
     X, init = make_blobs(n, d, k)
+    warnings.filterwarnings("ignore", message="Sending large graph")  # the data, sent once to persist it
     with LocalCluster(n_workers=2, threads_per_worker=ctx.threads or 1, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster, Client(cluster):
         dX = da.from_array(X, chunks=(chunk_rows, d)).persist()
