@@ -6,7 +6,7 @@ from sklearn.cluster import MiniBatchKMeans as SkMiniBatchKMeans
 from threadpoolctl import threadpool_limits
 
 import kmix
-from conftest import (assert_centers_close, data_scale, inertia_formula, init_rows, make_blobs, make_data,
+from conftest import (data_scale, inertia_formula, init_rows, make_blobs, make_data,
                       nearest, sq_dists)
 
 
