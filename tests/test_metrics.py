@@ -519,8 +519,12 @@ s = metrics.silhouette_samples(X, labels)
 score = metrics.silhouette_score(X, labels)
 elapsed = time.perf_counter() - t0
 np.save("s.npy", s)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-rss_mb = rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+try:  # this process's own peak: ru_maxrss would also count the parent's pages at fork time
+    with open("/proc/self/status") as f:
+        rss_mb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 2**10
+except OSError:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_mb = rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 print(json.dumps({{"rss_mb": rss_mb, "seconds": elapsed, "score": score}}))
 """
 

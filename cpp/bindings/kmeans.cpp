@@ -19,23 +19,24 @@ template <class T>
 void bind_kmeans(py::module_& m) {
   m.def("lloyd",
         [](carray<T> X, py::object sample_weight, carray<T> centers_init, index_t max_iter,
-           double tol, bool verbose, int n_threads) {
+           double tol, bool verbose, int n_threads, py::object mean) {
           const index_t n = X.shape(0), d = X.shape(1), k = centers_init.shape(0);
           carray<T> centers({k, d});
           std::copy(centers_init.data(), centers_init.data() + k * d, centers.mutable_data());
           py::array_t<int> labels(n);
           const T* w = optional_ptr<T>(sample_weight);
+          const double* mu = optional_ptr<double>(mean);
           kmix::LloydResult r;
           {
             py::gil_scoped_release nogil;
             r = kmix::lloyd<T>(X.data(), w, n, d, centers.mutable_data(), k, max_iter, tol, verbose,
-                               n_threads, labels.mutable_data());
+                               n_threads, labels.mutable_data(), mu);
           }
           return py::make_tuple(centers, labels, r.inertia, r.n_iter, r.strict, r.iter_inertia,
                                 r.iter_shift);
         },
         py::arg("X"), py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"),
-        py::arg("tol"), py::arg("verbose"), py::arg("n_threads"));
+        py::arg("tol"), py::arg("verbose"), py::arg("n_threads"), py::arg("mean") = py::none());
 
   m.def("kmeans_plusplus",
         [](carray<T> X, carray<T> sample_weight, index_t k, index_t first, carray<double> uniforms,
@@ -75,15 +76,28 @@ void bind_kmeans(py::module_& m) {
   m.def("center",
         [](carray<T> X, bool in_place, int n_threads) {
           const index_t n = X.shape(0), d = X.shape(1);
-          carray<T> out = in_place ? X : carray<T>({n, d});
           carray<T> mean(d);
+          double spread;
           {
             py::gil_scoped_release nogil;
-            kmix::center_columns<T>(X.data(), n, d, out.mutable_data(), mean.mutable_data(), n_threads);
+            spread = kmix::center_columns<T>(X.data(), n, d, nullptr, mean.mutable_data(), n_threads);
           }
-          return py::make_tuple(out, mean);
+          // Centring pays for itself only when the mean is far from the origin compared with the
+          // spread: with ‖mean‖² <= spread/4 it would shrink ‖x‖² (the scale of the rounding in
+          // ‖c‖² − 2x·c) by at most 1.25, so X is used as it is, with no copy.
+          double far = 0.0;
+          for (index_t j = 0; j < d; ++j) far += double(mean.data()[j]) * double(mean.data()[j]);
+          if (4.0 * far <= spread) return py::make_tuple(X, mean, false);
+          carray<T> out = in_place ? X : carray<T>({n, d});
+          {
+            py::gil_scoped_release nogil;
+            kmix::subtract_columns<T>(X.data(), n, d, mean.data(), out.mutable_data(), n_threads);
+          }
+          return py::make_tuple(out, mean, true);
         },
-        py::arg("X"), py::arg("in_place"), py::arg("n_threads"));
+        py::arg("X"), py::arg("in_place"), py::arg("n_threads"),
+        "(X − mean, mean, True), or (X, mean, False) when the mean is near the origin compared "
+        "with the spread of X.");
 
   m.def("assign",
         [](carray<T> X, carray<T> centers, int n_threads) {

@@ -46,10 +46,11 @@ void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n
 // New centers = sums / weights. A cluster still empty takes the row of the heaviest cluster as it
 // stands at that point of the loop, as scikit-learn's _average_centers does: the heaviest
 // cluster's mean if its index is lower, else its weighted sums (not yet divided). Odd, but it
-// keeps the answers identical. Returns Σ_c ‖new_c − old_c‖².
+// keeps the answers identical. scikit-learn's sums are of centred rows: if X was not centred,
+// `mean` (else null) turns ours into those. Returns Σ_c ‖new_c − old_c‖².
 template <class T>
 double average_centers(const double* sums, const double* weights, const T* old_centers,
-                       index_t k, index_t d, T* new_centers) {
+                       index_t k, index_t d, const double* mean, T* new_centers) {
   const index_t heaviest = std::max_element(weights, weights + k) - weights;
   for (index_t c = 0; c < k; ++c) {
     if (weights[c] > 0.0) {
@@ -57,6 +58,9 @@ double average_centers(const double* sums, const double* weights, const T* old_c
       for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = T(sums[c * d + j] * alpha);
     } else if (heaviest < c) {
       for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = new_centers[heaviest * d + j];
+    } else if (mean) {
+      for (index_t j = 0; j < d; ++j)
+        new_centers[c * d + j] = T(sums[heaviest * d + j] - weights[heaviest] * mean[j]) + T(mean[j]);
     } else {
       for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = T(sums[heaviest * d + j]);
     }
@@ -77,7 +81,7 @@ double average_centers(const double* sums, const double* weights, const T* old_c
 
 template <class T>
 LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
-                  index_t max_iter, double tol, bool verbose, int threads, int* labels) {
+                  index_t max_iter, double tol, bool verbose, int threads, int* labels, const double* mean) {
   const KMeansKernels<T>& K = kmeans_kernels_for<T>();
   LloydResult r;
   std::vector<double> sums(k * d), weights(k);
@@ -92,7 +96,7 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
     const index_t changed =
         K.lloyd_step(X, w, n, d, cur, k, labels, sums.data(), weights.data(), scratch.data(), threads);
     relocate_empty(K, X, w, n, d, cur, k, labels, sums.data(), weights.data(), threads);
-    const double shift = average_centers(sums.data(), weights.data(), cur, k, d, next);
+    const double shift = average_centers(sums.data(), weights.data(), cur, k, d, mean, next);
     if (verbose) {
       r.iter_inertia.push_back(K.inertia(X, w, n, d, cur, labels, threads));
       r.iter_shift.push_back(shift);
@@ -220,21 +224,36 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
 }
 
 template <class T>
-void center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads) {
-  const Blocks blocks = fixed_blocks(n, 64, d);
-  std::vector<double> part(blocks.count * d, 0.0);
+double center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads) {
+  const Blocks blocks = fixed_blocks(n, 64, 2 * d);
+  std::vector<double> part(blocks.count * 2 * d, 0.0);
 #pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1)
   for (index_t b = 0; b < blocks.count; ++b) {
-    double* s = part.data() + b * d;
+    double* s = part.data() + b * 2 * d;  // Σx then Σx² per column
     for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i)
-      for (index_t j = 0; j < d; ++j) s[j] += double(X[i * d + j]);
+      for (index_t j = 0; j < d; ++j) {
+        const double x = double(X[i * d + j]);
+        s[j] += x;
+        s[d + j] += x * x;
+      }
   }
+  double spread = 0.0;
   for (index_t j = 0; j < d; ++j) {
-    double s = 0.0;
-    for (index_t b = 0; b < blocks.count; ++b) s += part[b * d + j];
-    mean[j] = T(s / double(n));
+    double s = 0.0, s2 = 0.0;
+    for (index_t b = 0; b < blocks.count; ++b) {
+      s += part[b * 2 * d + j];
+      s2 += part[b * 2 * d + d + j];
+    }
+    const double m = s / double(n);
+    mean[j] = T(m);
+    spread += std::max(0.0, s2 / double(n) - m * m);
   }
-  if (!out) return;
+  if (out) subtract_columns(X, n, d, mean, out, threads);
+  return spread;
+}
+
+template <class T>
+void subtract_columns(const T* X, index_t n, index_t d, const T* mean, T* out, int threads) {
 #pragma omp parallel for schedule(static) num_threads(threads) if (n * d > 65536)
   for (index_t i = 0; i < n; ++i)
     for (index_t j = 0; j < d; ++j) out[i * d + j] = X[i * d + j] - mean[j];
@@ -242,10 +261,11 @@ void center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threa
 
 #define KMIX_INSTANTIATE(T)                                                                     \
   template LloydResult lloyd<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t,    \
-                                double, bool, int, int*);                                       \
+                                double, bool, int, int*, const double*);                        \
   template void kmeans_plusplus<T>(const T*, const T*, index_t, index_t, index_t, index_t,     \
                                    const double*, index_t, int, index_t*);                     \
-  template void center_columns<T>(const T*, index_t, index_t, T*, T*, int);                    \
+  template double center_columns<T>(const T*, index_t, index_t, T*, T*, int);                  \
+  template void subtract_columns<T>(const T*, index_t, index_t, const T*, T*, int);                    \
   template double minibatch_step<T>(const T*, index_t, const index_t*, index_t, const T*,       \
                                     const T*, T*, T*, index_t, int*, int);
 KMIX_INSTANTIATE(float)

@@ -180,8 +180,12 @@ class KMeans(BaseEstimator):
         # The tolerance is scaled on X before centring, as scikit-learn does.
         tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol else 0.0
 
-        # Centring (as scikit-learn does) improves the accuracy of ‖c‖² − 2x·c.
-        X, X_mean = _core.center(X, in_place, n_threads)
+        # Centring (as scikit-learn does) improves the accuracy of ‖c‖² − 2x·c when the data sit
+        # far from the origin; near it, X is used as it is (no copy), X_mean is zero.
+        X, X_mean, centred = _core.center(X, in_place, n_threads)
+        true_mean = None if centred else X_mean.astype(np.float64)
+        if not centred:
+            X_mean = np.zeros_like(X_mean)
         if init_array is not None:
             init_array -= X_mean
         try:
@@ -191,13 +195,13 @@ class KMeans(BaseEstimator):
                 if self.verbose:
                     print("Initialization complete")
                 centers, labels, inertia, n_iter, strict, it_inertia, it_shift = _core.lloyd(
-                    X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads)
+                    X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads, true_mean)
                 if self.verbose:
                     _report(it_inertia, it_shift, strict, tol, n_iter < self.max_iter)
                 if best is None or (inertia < best[2] and not _same_clustering(labels, best[1], k)):
                     best = (centers, labels, inertia, n_iter)
         finally:
-            if in_place and callers:
+            if in_place and callers and centred:
                 X += X_mean
         centers, labels, inertia, n_iter = best
         centers += X_mean

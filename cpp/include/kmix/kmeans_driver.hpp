@@ -16,10 +16,12 @@ struct LloydResult {
 };
 
 // Lloyd's algorithm from `centers` (k×d, overwritten with the result); labels (n) out.
-// w may be null (unit weights). tol is absolute (scikit-learn's _tol).
+// w may be null (unit weights). tol is absolute (scikit-learn's _tol). mean: X's column means
+// when X was not centred (null when it was), for scikit-learn's rule on clusters left empty.
 template <class T>
 LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
-                  index_t max_iter, double tol, bool verbose, int threads, int* labels);
+                  index_t max_iter, double tol, bool verbose, int threads, int* labels,
+                  const double* mean = nullptr);
 
 // One mini-batch step (scikit-learn's _mini_batch_step without the reassignment): the batch is
 // rows[0..m) of X (or X's first m rows if rows is null), with weights w (or ones). Labels the
@@ -46,9 +48,12 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
 
 // Column means of X (n×d, float64 sums over fixed blocks, combined in order) into mean (d), and
 // out = X − mean (out may be X itself; null: means only). Both passes are parallel, so a fresh `out` is also
-// paged in by all threads.
+// paged in by all threads. Returns the total variance Σ_j var(x_j) (from the same pass).
 template <class T>
-void center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads);
+double center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads);
+// out = X − mean, row by row (out may be X itself).
+template <class T>
+void subtract_columns(const T* X, index_t n, index_t d, const T* mean, T* out, int threads);
 
 // X's column means as float64 (center_columns' means, without the centred copy).
 template <class T>
