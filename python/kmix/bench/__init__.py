@@ -25,6 +25,11 @@ from .suites import DEFAULT_REPEAT, SUITES
 __all__ = ["run", "main", "SUITES", "format_text", "format_markdown"]
 
 
+# The peers that run each family of workloads (for the per-workload notes on missing ones).
+PEERS_BY_FAMILY = {"kmeans": ("sklearn", "sklearnex", "faiss"), "gmm": ("sklearn",), "minibatch": ("sklearn",),
+                   "silhouette": ("sklearn",), "linkage": ("fastcluster", "scipy"), "dask": ("dask_ml",)}
+
+
 class Context:
     """What a workload needs to know: repeats, threads, and the peers it should run."""
 
@@ -111,7 +116,8 @@ def run(suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=No
             res["skipped_workloads"].append({"label": w.label(), "reason": str(why)})
             say(out, f"\n{w.label()}: skipped, {why}")
             continue
-        not_here = {p: note for p, note in skipped.items() if w.peers is None or p in w.peers}
+        relevant = w.peers if w.peers is not None else PEERS_BY_FAMILY.get(w.family, ())
+        not_here = {p: note for p, note in skipped.items() if p in relevant}
         rec = _record(w, result, res["peaks"], not_here, time.perf_counter() - t0)
         res["workloads"].append(rec)
         say(out, "")

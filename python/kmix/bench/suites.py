@@ -80,7 +80,7 @@ STANDARD = [
 FULL = STANDARD + [
     *_kmeans_fits([(2_000_000, 32, 64, "float32"), (200_000, 64, 1024, "float32")]),
     Workload("linkage", linkage.fit, n=20_000, d=8, method="ward", peers=("scipy",), repeat=1),
-    Workload("linkage.memory", linkage.ward_memory, n=100_000, d=8, repeat=1),
+    Workload("linkage.memory", linkage.ward_memory, n=100_000, d=8, peers=(), repeat=1),  # kmix alone
     Workload("minibatch.fit", minibatch.fit, n=10_000_000, d=10, k=8, peers=()),  # scikit-learn: minutes
     Workload("silhouette", metrics.silhouette, n=50_000, d=16, k=16),
 ]
