@@ -73,6 +73,18 @@ void bind_kmeans(py::module_& m) {
         "One assignment of X's rows to the centers: the weighted sums (k×d) and weights (k) of each "
         "cluster in float64, and the inertia, for summing over chunks of rows.");
 
+  m.def("average_centers",
+        [](carray<double> sums, carray<double> weights, carray<T> old_centers) {
+          const index_t k = old_centers.shape(0), d = old_centers.shape(1);
+          carray<T> centers({k, d});
+          const double shift = kmix::average_centers<T>(sums.data(), weights.data(), old_centers.data(), k, d,
+                                                        nullptr, centers.mutable_data());
+          return py::make_tuple(centers, shift);
+        },
+        py::arg("sums"), py::arg("weights"), py::arg("old_centers"),
+        "New centers from summed cluster sums (k×d) and weights (k), as the Lloyd loop makes them, "
+        "and the squared center shift.");
+
   m.def("center",
         [](carray<T> X, bool in_place, int n_threads) {
           const index_t n = X.shape(0), d = X.shape(1);

@@ -43,6 +43,8 @@ void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n
   }
 }
 
+}  // namespace
+
 // New centers = sums / weights. A cluster still empty takes the row of the heaviest cluster as it
 // stands at that point of the loop, as scikit-learn's _average_centers does: the heaviest
 // cluster's mean if its index is lower, else its weighted sums (not yet divided). Odd, but it
@@ -76,8 +78,6 @@ double average_centers(const double* sums, const double* weights, const T* old_c
   }
   return shift;
 }
-
-}  // namespace
 
 template <class T>
 LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
@@ -265,6 +265,8 @@ void subtract_columns(const T* X, index_t n, index_t d, const T* mean, T* out, i
   template void kmeans_plusplus<T>(const T*, const T*, index_t, index_t, index_t, index_t,     \
                                    const double*, index_t, int, index_t*);                     \
   template double center_columns<T>(const T*, index_t, index_t, T*, T*, int);                  \
+  template double average_centers<T>(const double*, const double*, const T*, index_t, index_t,  \
+                                     const double*, T*);                                         \
   template void subtract_columns<T>(const T*, index_t, index_t, const T*, T*, int);                    \
   template double minibatch_step<T>(const T*, index_t, const index_t*, index_t, const T*,       \
                                     const T*, T*, T*, index_t, int*, int);

@@ -86,15 +86,23 @@ def _demo_ward(X, seed, out):
     return ag
 
 
-def _plot(X, km, path, seed=0):
-    """Three panels: the clusters, the silhouette and the elbow (inertia) against k."""
+def _agg_pyplot():
+    """matplotlib.pyplot on the file-only Agg backend, or None without matplotlib."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise SystemExit("kmix demo --plot needs matplotlib: pip install kmix[plot]") from None
+        return None
+    return plt
+
+
+def _plot(X, km, path, seed=0):
+    """Three panels: the clusters, the silhouette and the elbow (inertia) against k."""
+    plt = _agg_pyplot()
+    if plt is None:
+        raise SystemExit("kmix demo --plot needs matplotlib: pip install kmix[plot]")
     from .select import select_k
 
     fig, (ax, ax_sil, ax_elbow) = plt.subplots(1, 3, figsize=(15, 4.8))
@@ -130,6 +138,10 @@ def select_k_command(args, out=None):
     from ._io import DataFileError, read_matrix
     from .select import select_k
 
+    plt = _agg_pyplot() if args.plot else None
+    if args.plot and plt is None:
+        print("kmix select-k --plot needs matplotlib: pip install kmix[plot]", file=sys.stderr)
+        return 2
     try:
         ks = parse_k(args.k)
         X, _ = read_matrix(args.file)
@@ -145,14 +157,14 @@ def select_k_command(args, out=None):
         print(f"{k:>3}  " + "  ".join(f"{result.scores[name][i]:>12.6g}" for name in names) + mark, file=out)
     print(f"best k: {result.best_k}", file=out)
     try:
-        _write_outputs(args, X, result, out)
+        _write_outputs(args, X, result, plt, out)
     except OSError as exc:
         print(f"kmix select-k: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
     return 0
 
 
-def _write_outputs(args, X, result, out):
+def _write_outputs(args, X, result, plt, out):
     import json
 
     if args.json:
@@ -160,13 +172,6 @@ def _write_outputs(args, X, result, out):
             json.dump({"file": args.file, "n_samples": X.shape[0], "n_features": X.shape[1], **result.to_dict()},
                       f, indent=1)
     if args.plot:
-        try:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise OSError(0, "kmix select-k --plot needs matplotlib: pip install kmix[plot]", args.plot) from None
         ax = result.plot()
         ax.figure.tight_layout()
         try:

@@ -11,7 +11,6 @@ Needs ``pip install kmix[dask]`` (dask[array], distributed). Runs on whatever sc
 a ``distributed.Client`` if one exists, else dask's local threads.
 """
 import functools
-import warnings
 
 import numpy as np
 
@@ -25,12 +24,10 @@ from . import _core
 from . import kmeans as _kmeans
 from . import mixture as _mixture
 from ._threads import effective_n_threads
-from ._validation import as_float_array, check_int, check_option, check_random_state, check_real
+from ._validation import (FLOAT_DTYPES, as_float_array, check_int, check_option, check_random_state, check_real,
+                          check_sample_weight)
 
 __all__ = ["KMeans", "GaussianMixture"]
-
-FLOAT_DTYPES = (np.float64, np.float32)
-
 
 # ---- data ------------------------------------------------------------------------------------
 def _as_dask(X, name="X"):
@@ -62,8 +59,6 @@ def _weights_for(sample_weight, X):
         if sample_weight.ndim != 1 or sample_weight.shape[0] != X.shape[0]:
             raise ValueError(f"sample_weight must be 1-D with {X.shape[0]} values; got shape {sample_weight.shape}")
         return sample_weight.astype(X.dtype).rechunk((X.chunks[0],))
-    from ._validation import check_sample_weight
-
     sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     return da.from_array(sw, chunks=(X.chunks[0],))
 
@@ -255,16 +250,11 @@ class KMeans(_kmeans.KMeans):
                 centers = init_array - mean
             else:
                 centers = self._seed(Xc, blocks, kind, k, rs, n_threads)
-            centers, inertia, n_iter = self._lloyd(blocks, np.ascontiguousarray(centers, dtype=X.dtype), tol,
-                                                   n_threads)
-            if best is None or inertia < best[1]:
-                best = (centers, inertia, n_iter, self._final_weights)
+            run = self._lloyd(blocks, np.ascontiguousarray(centers, dtype=X.dtype), tol, n_threads)
+            if best is None or run[1] < best[1]:
+                best = run
         centers, inertia, n_iter, weights = best
-        del self._final_weights
-        distinct = int(np.count_nonzero(weights))
-        if distinct < k:
-            warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
-                          "Possibly due to duplicate points in X.", RuntimeWarning, stacklevel=2)
+        _kmeans._warn_if_fewer_clusters(int(np.count_nonzero(weights)), k)
         self.cluster_centers_ = (centers + mean).astype(X.dtype)
         self.inertia_ = float(inertia)
         self.n_iter_ = int(n_iter)
@@ -278,7 +268,8 @@ class KMeans(_kmeans.KMeans):
     def _lloyd(self, blocks, centers, tol, n_threads):
         """Lloyd iterations as kmix.KMeans runs them (relocating empty clusters, scikit-learn's
         averaging, stop when the squared center shift is <= tol), with the statistics of each
-        step summed over the chunks. Returns centers, inertia and the number of iterations."""
+        step summed over the chunks. Returns centers, inertia, the number of iterations and the
+        final clusters' weights."""
 
         def step(c):
             parts = [dask.delayed(_lloyd_chunk)(x, w, c, n_threads) for _, _, x, w in blocks]
@@ -292,15 +283,12 @@ class KMeans(_kmeans.KMeans):
             empty = np.flatnonzero(weights == 0)
             if empty.size:
                 self._relocate(blocks, centers, empty, sums, weights, n_threads)
-            new = _average_centers(sums, weights, centers)
-            shift = float(((new.astype(np.float64) - centers.astype(np.float64)) ** 2).sum())
-            centers = new
+            centers, shift = _average_centers(sums, weights, centers)
             n_iter = it + 1
             if shift == 0.0 or shift <= tol:
                 break
         _, weights, inertia = step(centers)
-        self._final_weights = weights
-        return centers, float(inertia[0]), n_iter
+        return centers, float(inertia[0]), n_iter, weights
 
     def _relocate(self, blocks, centers, empty, sums, weights, n_threads):
         """Each empty cluster takes one of the rows farthest from their centers (the farthest
@@ -405,24 +393,13 @@ class KMeans(_kmeans.KMeans):
         return super().score(X, sample_weight=sample_weight)
 
 
-def _average_centers(sums, weights, old):
-    """kmix.KMeans's averaging (kmeans_driver.cpp): sums / weights, and for a cluster still
-    empty scikit-learn's rule (the heaviest cluster's mean if its index is lower, else its sums)."""
-    k = len(weights)
-    new = np.empty_like(old)
-    heaviest = int(np.argmax(weights))
-    for c in range(k):
-        if weights[c] > 0:
-            new[c] = (sums[c] * (1.0 / weights[c])).astype(old.dtype)
-        elif heaviest < c:
-            new[c] = new[heaviest]
-        else:
-            new[c] = sums[heaviest].astype(old.dtype)
-    return new
+# The Lloyd update of kmix.KMeans (scikit-learn's averaging and its rule for clusters left
+# empty): (new centers, squared shift) from the summed statistics.
+_average_centers = _core.average_centers
 
 
 # ---- GaussianMixture -------------------------------------------------------------------------
-def _gmm_chunk(block, w, index, first, dtype, ct, weights, means, prec_chol, shift, about, labels, k, n_threads):
+def _gmm_chunk(block, w, dtype, ct, weights, means, prec_chol, shift, about, labels, k, n_threads):
     """A chunk's EM statistics; with labels (the chunk's k-means labels), the statistics of
     one-hot responsibilities instead of the model's."""
     X = np.ascontiguousarray(block, dtype=dtype)  # values checked by the first pass (_moments)
@@ -501,8 +478,8 @@ class GaussianMixture(_mixture.GaussianMixture):
         weights, means, _, prec_chol = params
         k = len(weights)
         labels = labels if labels is not None else [None] * len(blocks)
-        parts = [dask.delayed(_gmm_chunk)(x, w, i, first, dtype, ct, weights, means, prec_chol, shift, about,
-                                          lab, k, n_threads) for (i, first, x, w), lab in zip(blocks, labels)]
+        parts = [dask.delayed(_gmm_chunk)(x, w, dtype, ct, weights, means, prec_chol, shift, about, lab, k, n_threads)
+                 for (_, _, x, w), lab in zip(blocks, labels)]
         return dask.compute(_tree(parts, _add))[0][0]
 
     def _em(self, blocks, dtype, params, shift, floor, bound0, n_threads):
@@ -556,8 +533,8 @@ class GaussianMixture(_mixture.GaussianMixture):
         if X.shape[1] != self.means_.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                              f"{self.means_.shape[1]} features as input")
-        model = _mixture.GaussianMixture(**_mixture.GaussianMixture().get_params() | {
-            "n_components": self.n_components, "covariance_type": self.covariance_type, "n_threads": self.n_threads})
+        model = _mixture.GaussianMixture(self.n_components, covariance_type=self.covariance_type,
+                                         n_threads=self.n_threads)
         for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_", "converged_",
                      "n_iter_", "lower_bound_", "n_features_in_"):
             setattr(model, name, getattr(self, name))

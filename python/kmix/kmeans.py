@@ -68,6 +68,13 @@ def _report(it_inertia, it_shift, strict, tol, stopped_early):
         print(f"Converged at iteration {last}: center shift {it_shift[last]:.6g} within tolerance {tol:.6g}.")
 
 
+def _warn_if_fewer_clusters(distinct, k):
+    """scikit-learn's warning when the fit ends with clusters that hold no point."""
+    if distinct < k:
+        warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
+                      "Possibly due to duplicate points in X.", RuntimeWarning, stacklevel=3)
+
+
 class KMeans(BaseEstimator):
     """K-means clustering (Lloyd's algorithm), scikit-learn compatible.
 
@@ -206,10 +213,7 @@ class KMeans(BaseEstimator):
         centers, labels, inertia, n_iter = best
         centers += X_mean
 
-        distinct = np.count_nonzero(np.bincount(labels, minlength=k))
-        if distinct < k:
-            warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
-                          "Possibly due to duplicate points in X.", RuntimeWarning, stacklevel=2)
+        _warn_if_fewer_clusters(np.count_nonzero(np.bincount(labels, minlength=k)), k)
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.inertia_ = float(inertia)

@@ -92,13 +92,12 @@ def _labels(est, X):
 
 def _within_ss(X, labels):
     """Σ_clusters Σ_{x in cluster} ‖x − mean‖²: the W_k of the gap statistic (float64)."""
-    X = X.astype(np.float64, copy=False)
+    from .metrics import _cluster_means
+
     _, codes = np.unique(labels, return_inverse=True)
     codes = codes.ravel()
-    k = codes.max() + 1
-    counts = np.bincount(codes, minlength=k).astype(float)
-    sums = np.stack([np.bincount(codes, weights=X[:, j], minlength=k) for j in range(X.shape[1])], axis=1)
-    diff = X - (sums / counts[:, None])[codes]
+    X64, _, means = _cluster_means(X, codes, int(codes.max()) + 1)
+    diff = X64 - means[codes]
     return float(np.einsum("ij,ij->", diff, diff))
 
 

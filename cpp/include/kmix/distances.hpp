@@ -152,23 +152,26 @@ struct Simd {
 #endif
 };
 
-// A zeroed heap array of doubles owned for one call. Not std::vector: its inline member functions would be
+// A zeroed heap array owned for one call. Not std::vector: its inline member functions would be
 // compiled with this ISA's flags and the linker could hand them to another ISA's code.
-struct Buffer {
-  double* p = nullptr;
-  Buffer() = default;
-  explicit Buffer(index_t n) { reset(n); }
+template <class V>
+struct HeapArray {
+  V* p = nullptr;
+  HeapArray() = default;
+  explicit HeapArray(index_t n) { reset(n); }
   void reset(index_t n) {
     std::free(p);
-    p = static_cast<double*>(std::calloc(n > 0 ? std::size_t(n) : 1, sizeof(double)));
+    p = static_cast<V*>(std::calloc(n > 0 ? std::size_t(n) : 1, sizeof(V)));
     if (!p) throw std::bad_alloc();
   }
-  ~Buffer() { std::free(p); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  double* data() const { return p; }
-  double& operator[](index_t i) const { return p[i]; }
+  ~HeapArray() { std::free(p); }
+  HeapArray(const HeapArray&) = delete;
+  HeapArray& operator=(const HeapArray&) = delete;
+  V* data() const { return p; }
+  V& operator[](index_t i) const { return p[i]; }
 };
+using Buffer = HeapArray<double>;
+using Indices = HeapArray<index_t>;
 
 // Centers per panel: two registers' worth.
 static constexpr int kVecsPerPanel = 2;

@@ -23,6 +23,13 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
                   index_t max_iter, double tol, bool verbose, int threads, int* labels,
                   const double* mean = nullptr);
 
+// New centers from a Lloyd step's cluster sums and weights (float64): sums / weights, and
+// scikit-learn's rule for clusters left empty (see kmeans_driver.cpp). mean: X's column means if
+// X was not centred, else null. Returns Σ_c ‖new_c − old_c‖².
+template <class T>
+double average_centers(const double* sums, const double* weights, const T* old_centers, index_t k,
+                       index_t d, const double* mean, T* new_centers);
+
 // One mini-batch step (scikit-learn's _mini_batch_step without the reassignment): the batch is
 // rows[0..m) of X (or X's first m rows if rows is null), with weights w (or ones). Labels the
 // batch with centers_old, then moves each center that got weight to the weighted mean of its

@@ -70,19 +70,19 @@ template <class T>
 void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t k, double* out, int threads) {
   constexpr index_t L = Simd<double>::lanes;
   constexpr int R = 4;
-  // Padded column ranges: cluster c occupies [pstart[c], pstart[c+1]) (doubles are exact here).
-  Buffer pstart(k + 1);
+  // Padded column ranges: cluster c occupies [pstart[c], pstart[c+1]).
+  Indices pstart(k + 1);
   index_t stride = 0, widest = 0;
   for (index_t c = 0; c < k; ++c) {
-    pstart[c] = double(stride);
+    pstart[c] = stride;
     const index_t width = (starts[c + 1] - starts[c] + L - 1) / L * L;
     stride += width;
     widest = width > widest ? width : widest;
   }
-  pstart[k] = double(stride);
+  pstart[k] = stride;
   Buffer cols(d * stride), weights(stride);
   for (index_t c = 0; c < k; ++c) {
-    const index_t p0 = index_t(pstart[c]), p1 = index_t(pstart[c + 1]), m = starts[c + 1] - starts[c];
+    const index_t p0 = pstart[c], p1 = pstart[c + 1], m = starts[c + 1] - starts[c];
     for (index_t t = 0; t < p1 - p0; ++t) {
       const bool real = t < m;
       weights[p0 + t] = real ? 1.0 : 0.0;
@@ -91,17 +91,18 @@ void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t
   }
   // The pairs, largest first so that the dynamic schedule ends evenly.
   const index_t n_pairs = k * (k + 1) / 2;
-  Buffer pair_c1(n_pairs), pair_c2(n_pairs), pair_cost(n_pairs), order(n_pairs);
+  Indices pair_c1(n_pairs), pair_c2(n_pairs), order(n_pairs);
+  Buffer pair_cost(n_pairs);
   for (index_t c1 = 0, p = 0; c1 < k; ++c1)
     for (index_t c2 = c1; c2 < k; ++c2, ++p) {
-      pair_c1[p] = double(c1);
-      pair_c2[p] = double(c2);
+      pair_c1[p] = c1;
+      pair_c2[p] = c2;
       pair_cost[p] = double(starts[c1 + 1] - starts[c1]) * double(starts[c2 + 1] - starts[c2]);
-      order[p] = double(p);
+      order[p] = p;
     }
   for (index_t p = 1; p < n_pairs; ++p)  // insertion sort by cost, descending (k is small)
-    for (index_t q = p; q > 0 && pair_cost[index_t(order[q - 1])] < pair_cost[index_t(order[q])]; --q) {
-      const double tmp = order[q];
+    for (index_t q = p; q > 0 && pair_cost[order[q - 1]] < pair_cost[order[q]]; --q) {
+      const index_t tmp = order[q];
       order[q] = order[q - 1];
       order[q - 1] = tmp;
     }
@@ -119,8 +120,8 @@ void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t
     double row_weight[R], part[R];
 #pragma omp for schedule(dynamic, 1)
     for (index_t q = 0; q < n_pairs; ++q) {
-      const index_t p = index_t(order[q]), c1 = index_t(pair_c1[p]), c2 = index_t(pair_c2[p]);
-      const index_t lo = index_t(pstart[c2]), hi = index_t(pstart[c2 + 1]);
+      const index_t p = order[q], c1 = pair_c1[p], c2 = pair_c2[p];
+      const index_t lo = pstart[c2], hi = pstart[c2 + 1];
       const index_t first = starts[c1], last = starts[c1 + 1];
       const double n1 = double(last - first), n2 = double(starts[c2 + 1] - starts[c2]);
       for (index_t t = 0; t < hi - lo; ++t) colsum[t] = 0.0;

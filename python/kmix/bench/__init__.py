@@ -17,9 +17,8 @@ import sys
 import time
 
 from ._machine import machine_info, measure_peaks
-from ._peers import find_peers, parse_peers, peer_versions
+from ._peers import Skip, find_peers, parse_peers, peer_versions
 from ._report import format_markdown, format_text, header_lines, workload_lines
-from .scale_out import Skip
 from .suites import DEFAULT_REPEAT, SUITES
 
 __all__ = ["run", "main", "SUITES", "format_text", "format_markdown"]
@@ -72,8 +71,7 @@ def run(suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=No
     """
     if suite not in SUITES:
         raise ValueError(f"--suite must be one of {', '.join(SUITES)}; got {suite!r}")
-    wanted = parse_peers(peers) if isinstance(peers, str) or peers is None else list(peers)
-    parse_peers(",".join(wanted) or "sklearn")  # validates the names
+    wanted = parse_peers(peers)
     repeat = DEFAULT_REPEAT[suite] if repeat is None else int(repeat)
     if repeat < 1:
         raise ValueError(f"--repeat must be >= 1; got {repeat}")

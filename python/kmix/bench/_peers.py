@@ -13,11 +13,16 @@ PEERS = {
 }
 
 
-def parse_peers(text):
-    """The --peers list ("sklearn,faiss"; None or "all" for every known peer)."""
-    if text is None or text.strip().lower() == "all":
+class Skip(Exception):
+    """A workload cannot run here, for want of a package (its message says which)."""
+
+
+def parse_peers(peers):
+    """The peers asked for: "sklearn,faiss" (the --peers text) or a list of names; None or "all"
+    for every known peer."""
+    if peers is None or (isinstance(peers, str) and peers.strip().lower() == "all"):
         return list(PEERS)
-    names = [p.strip() for p in text.split(",") if p.strip()]
+    names = [p.strip() for p in (peers.split(",") if isinstance(peers, str) else peers) if p.strip()]
     unknown = [p for p in names if p not in PEERS]
     if unknown:
         raise ValueError(f"--peers: unknown peer(s) {', '.join(unknown)}; known: {', '.join(PEERS)}")

@@ -6,12 +6,9 @@ import warnings
 import numpy as np
 
 from ._agreement import adjusted_rand_index, inertia, max_abs_diff, rel_diff
+from ._peers import Skip
 from ._timing import alternate, summarize, timed
 from .kmeans import make_blobs
-
-
-class Skip(Exception):
-    """The workload cannot run here (its reason says why)."""
 
 
 def dask_kmeans(ctx, n, d, k, chunk_rows, max_iter=20):
