@@ -183,6 +183,27 @@ def test_predict_any_number_of_rows(m, dtype):
                                rtol=1e-12 if dtype == np.float64 else 1e-5)
 
 
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64])
+def test_predict_exact_ties_pick_the_first_center(k, dtype):
+    # Small integers: every distance is exact in both dtypes, so rows equidistant from several
+    # centers (and duplicated centers) are true ties, and numpy's argmin (first index) decides.
+    # k spans the one-panel, two-panel and panel-by-panel paths of the assignment kernel.
+    rng = np.random.default_rng(k)
+    d = 3
+    C = rng.integers(-2, 3, size=(k, d)).astype(dtype)
+    C[k // 2] = C[0]  # a duplicated center: its rows must all go to the first copy
+    X = rng.integers(-3, 4, size=(600, d)).astype(dtype)
+    with warnings.catch_warnings():  # the duplicated center leaves fewer distinct clusters
+        warnings.simplefilter("ignore", RuntimeWarning)
+        km = kmix.KMeans(k, init=C, n_init=1, max_iter=1).fit(np.vstack([C, X]))
+    km.cluster_centers_ = C.copy()  # predict with exactly these centers
+    expected = sq_dists(X.astype(np.float64), C.astype(np.float64)).argmin(axis=1)
+    np.testing.assert_array_equal(km.predict(X), expected)
+    # the data do contain ties, else this test would prove nothing
+    dist = sq_dists(X.astype(np.float64), C.astype(np.float64))
+    assert k == 1 or np.count_nonzero((dist == dist.min(axis=1, keepdims=True)).sum(axis=1) > 1) > 0
+
+
 def test_refit_replaces_everything():
     km = kmix.KMeans(3, random_state=0).fit(make_data("blobs", 200, 3, 3, seed=0))
     X5 = make_data("blobs", 300, 5, 3, seed=1)

@@ -62,7 +62,7 @@ void bind_kmeans(py::module_& m) {
             py::gil_scoped_release nogil;
             const auto& K = kmix::kmeans_kernels_for<T>();
             std::vector<int> labels(n, -1);
-            std::vector<double> scratch(kmix::lloyd_blocks(n, k, d, sizeof(T)).count * (k * d + k));
+            std::vector<double> scratch(kmix::lloyd_scratch_size(n, k, d, sizeof(T)));
             K.lloyd_step(X.data(), w, n, d, centers.data(), k, labels.data(), sums.mutable_data(),
                          weights.mutable_data(), scratch.data(), n_threads);
             inertia = K.inertia(X.data(), w, n, d, centers.data(), labels.data(), n_threads);

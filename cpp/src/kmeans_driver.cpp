@@ -85,7 +85,7 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   const KMeansKernels<T>& K = kmeans_kernels_for<T>();
   LloydResult r;
   std::vector<double> sums(k * d), weights(k);
-  std::vector<double> scratch(lloyd_blocks(n, k, d, sizeof(T)).count * (k * d + k));
+  std::vector<double> scratch(lloyd_scratch_size(n, k, d, sizeof(T)));
   std::vector<T> spare(k * d);
   T* cur = centers;        // centers of this iteration
   T* next = spare.data();  // centers being computed
@@ -130,7 +130,7 @@ double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, con
     B = gathered.data();
   }
   std::vector<double> sums(k * d), weights(k);
-  std::vector<double> scratch(lloyd_blocks(m, k, d, sizeof(T)).count * (k * d + k));
+  std::vector<double> scratch(lloyd_scratch_size(m, k, d, sizeof(T)));
   K.lloyd_step(B, w, m, d, centers_old, k, labels, sums.data(), weights.data(), scratch.data(), threads);
   const double inertia = K.inertia(B, w, m, d, centers_old, labels, threads);
   for (index_t c = 0; c < k; ++c) {

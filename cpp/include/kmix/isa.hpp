@@ -16,7 +16,7 @@ template <class T>
 struct KMeansKernels {
   // One Lloyd step over X (n×d) and centers C (k×d): labels[i] = nearest center; returns how
   // many labels changed. If sums is not null, also the weighted center sums (k×d) and weights (k)
-  // in float64, combined in fixed block order; scratch holds lloyd_blocks(n,k,d,sizeof(T)).count·(k·d+k).
+  // in float64, combined in fixed block order; scratch holds lloyd_scratch_size(n, k, d, sizeof(T)) doubles.
   index_t (*lloyd_step)(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k,
                         int* labels, double* sums, double* weights, double* scratch, int threads);
   // Σ w_i ‖x_i − c_{labels_i}‖² (w may be null: all ones).
