@@ -188,7 +188,8 @@ class KMeans(BaseEstimator):
         tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol else 0.0
 
         # Centring (as scikit-learn does) improves the accuracy of ‖c‖² − 2x·c when the data sit
-        # far from the origin; near it, X is used as it is (no copy), X_mean is zero.
+        # far from the origin; near it, float64 X is used as it is (no copy), X_mean is zero.
+        # float32 is always centred (see the center binding).
         X, X_mean, centred = _core.center(X, in_place, n_threads)
         true_mean = None if centred else X_mean.astype(np.float64)
         if not centred:
