@@ -3,7 +3,6 @@
 // Compiled once per ISA level into kmix::KMIX_ISA_NS; the iteration logic that calls them is in
 // kmeans_driver.cpp. Sums are float64 per fixed block, combined in block order (parallel.hpp).
 #pragma once
-#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -22,7 +21,7 @@ struct PackedCenters {
   T* data;
   PackedCenters(const T* C, index_t k, index_t d) : raw(std::malloc(sizeof(T) * packed_size<T>(k, d) + 64)) {
     if (!raw) throw std::bad_alloc();
-    data = reinterpret_cast<T*>((reinterpret_cast<std::uintptr_t>(raw) + 63) & ~std::uintptr_t(63));
+    data = align_to_line(static_cast<T*>(raw));
     pack_centers(C, k, d, data);
   }
   ~PackedCenters() { std::free(raw); }

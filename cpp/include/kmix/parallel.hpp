@@ -79,8 +79,9 @@ static inline index_t lloyd_scratch_size(index_t n, index_t k, index_t d, index_
   return lloyd_blocks(n, k, d, itemsize).count * lloyd_stride(k, d) + 8;
 }
 
-// p rounded up to a 64-byte boundary (p has room: see lloyd_scratch_size).
-static inline double* align_to_line(double* p) {
-  return reinterpret_cast<double*>((reinterpret_cast<std::uintptr_t>(p) + 63) & ~std::uintptr_t(63));
+// p rounded up to a 64-byte boundary (the caller allocated 64 bytes more than it needs).
+template <class V>
+static inline V* align_to_line(V* p) {
+  return reinterpret_cast<V*>((reinterpret_cast<std::uintptr_t>(p) + 63) & ~std::uintptr_t(63));
 }
 }  // namespace kmix
