@@ -109,9 +109,10 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
     if (shift <= tol) break;
   }
   r.n_iter = i < max_iter ? i + 1 : max_iter;
-  if (!r.strict)  // one more assignment so that labels match the returned centers
-    K.lloyd_step(X, w, n, d, cur, k, labels, nullptr, nullptr, nullptr, threads);
-  r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
+  if (r.strict)
+    r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
+  else  // one more assignment so that labels match the returned centers
+    r.inertia = K.assign_inertia(X, w, n, d, cur, k, labels, threads);
   if (cur != centers) std::copy(cur, cur + k * d, centers);
   return r;
 }
@@ -225,28 +226,13 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
 
 template <class T>
 double center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads) {
-  const Blocks blocks = fixed_blocks(n, 64, 2 * d);
-  std::vector<double> part(blocks.count * 2 * d, 0.0);
-#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1)
-  for (index_t b = 0; b < blocks.count; ++b) {
-    double* s = part.data() + b * 2 * d;  // Σx then Σx² per column
-    for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i)
-      for (index_t j = 0; j < d; ++j) {
-        const double x = double(X[i * d + j]);
-        s[j] += x;
-        s[d + j] += x * x;
-      }
-  }
+  std::vector<double> moments(2 * d);  // Σx then Σx² per column
+  kmeans_kernels_for<T>().column_moments(X, n, d, moments.data(), threads);
   double spread = 0.0;
   for (index_t j = 0; j < d; ++j) {
-    double s = 0.0, s2 = 0.0;
-    for (index_t b = 0; b < blocks.count; ++b) {
-      s += part[b * 2 * d + j];
-      s2 += part[b * 2 * d + d + j];
-    }
-    const double m = s / double(n);
+    const double m = moments[j] / double(n);
     mean[j] = T(m);
-    spread += std::max(0.0, s2 / double(n) - m * m);
+    spread += std::max(0.0, moments[d + j] / double(n) - m * m);
   }
   if (out) subtract_columns(X, n, d, mean, out, threads);
   return spread;

@@ -22,6 +22,9 @@ struct KMeansKernels {
   // Σ w_i ‖x_i − c_{labels_i}‖² (w may be null: all ones).
   double (*inertia)(const T* X, const T* w, index_t n, index_t d, const T* C, const int* labels,
                     int threads);
+  // lloyd_step's labels without sums, and the inertia at them (inertia's value), in one pass.
+  double (*assign_inertia)(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k,
+                           int* labels, int threads);
   // out[i] = ‖x_i − c_{labels_i}‖².
   void (*dist_to_assigned)(const T* X, index_t n, index_t d, const T* C, const int* labels,
                            double* out, int threads);
@@ -35,6 +38,8 @@ struct KMeansKernels {
   // block_sums[b] = Σ_{i in block b} w_i·closest_i over blocks of kSeedingBlock rows.
   void (*seeding_update)(const T* X, const T* w, index_t n, index_t d, index_t c,
                          double* closest, double* block_sums, int threads);
+  // moments (2d) = Σx then Σx² of each column, float64 over fixed blocks combined in order.
+  void (*column_moments)(const T* X, index_t n, index_t d, double* moments, int threads);
 };
 
 // Rows per block of the k-means++ prefix sums.

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdlib>
 #include <new>
+#include <type_traits>
 
 #include "kmix/distances.hpp"
 #include "kmix/isa.hpp"
@@ -46,17 +47,23 @@ inline void add_rows(const T* __restrict X, const T* __restrict w, index_t m, in
   }
 }
 
+// f(std::integral_constant<int, D>{}) with D = d for the common small widths, else D = 0 (read d
+// at run time): kernels whose row loop is short unroll it at compile time.
+template <class F>
+inline void with_row_width(index_t d, F&& f) {
+  switch (d) {
+#define KMIX_WIDTH(D) case D: f(std::integral_constant<int, D>{}); return;
+    KMIX_WIDTH(1) KMIX_WIDTH(2) KMIX_WIDTH(3) KMIX_WIDTH(4) KMIX_WIDTH(5) KMIX_WIDTH(6)
+    KMIX_WIDTH(7) KMIX_WIDTH(8) KMIX_WIDTH(10) KMIX_WIDTH(12) KMIX_WIDTH(16) KMIX_WIDTH(32)
+#undef KMIX_WIDTH
+    default: f(std::integral_constant<int, 0>{});
+  }
+}
+
 template <class T>
 inline void add_rows(const T* X, const T* w, index_t m, index_t d, const int* lab, double* sums,
                      double* weights) {
-  switch (d) {
-#define KMIX_ADD_ROWS(D) case D: add_rows<T, D>(X, w, m, d, lab, sums, weights); return;
-    KMIX_ADD_ROWS(1) KMIX_ADD_ROWS(2) KMIX_ADD_ROWS(3) KMIX_ADD_ROWS(4) KMIX_ADD_ROWS(5)
-    KMIX_ADD_ROWS(6) KMIX_ADD_ROWS(7) KMIX_ADD_ROWS(8) KMIX_ADD_ROWS(10) KMIX_ADD_ROWS(12)
-    KMIX_ADD_ROWS(16) KMIX_ADD_ROWS(32)
-#undef KMIX_ADD_ROWS
-    default: add_rows<T, 0>(X, w, m, d, lab, sums, weights);
-  }
+  with_row_width(d, [&](auto D) { add_rows<T, D()>(X, w, m, d, lab, sums, weights); });
 }
 
 // Rows per chunk: up to kRowChunk, fewer for wide rows so that a chunk is still in L2 when its
@@ -146,6 +153,68 @@ double inertia(const T* X, const T* w, index_t n, index_t d, const T* C, const i
   });
 }
 
+// The nearest center of every row (lloyd_step without sums) and the inertia at those labels,
+// Σ w_i ‖x_i − c_{label_i}‖², in one pass: each chunk's distances are taken while its rows are
+// still in cache. Same blocks and order as inertia(), so the same value.
+template <class T>
+double assign_inertia(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
+                      int threads) {
+  const PackedCenters<T> packed(C, k, d);
+  constexpr index_t kMaxBlocks = 256;
+  const Blocks blocks = fixed_blocks(n, kMaxBlocks);
+  const index_t chunk = tile_chunk_rows<T>(d);
+  double part[kMaxBlocks];
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1 && worth_threads(n * k * d))
+  for (index_t b = 0; b < blocks.count; ++b) {
+    double s = 0.0;
+    const index_t end = blocks.end(b, n);
+    for (index_t start = blocks.begin(b); start < end; start += chunk) {
+      const index_t stop = end - start < chunk ? end : start + chunk;
+      nearest_rows<T>(X + start * d, stop - start, d, packed.data, k, labels + start);
+      for (index_t i = start; i < stop; ++i) {
+        const double t = sq_dist(X + i * d, C + index_t(labels[i]) * d, d);
+        s += w ? t * double(w[i]) : t;
+      }
+    }
+    part[b] = s;
+  }
+  double total = 0.0;
+  for (index_t b = 0; b < blocks.count; ++b) total += part[b];
+  return total;
+}
+
+// Σx (rows [lo, hi) of X) into s and Σx² into s2, column by column in row order.
+template <class T, int D>
+inline void add_column_moments(const T* __restrict X, index_t lo, index_t hi, index_t d,
+                               double* __restrict s, double* __restrict s2) {
+  if (D > 0) d = D;
+  for (index_t i = lo; i < hi; ++i) {
+    const T* __restrict x = X + i * d;
+#pragma omp simd
+    for (index_t j = 0; j < d; ++j) {
+      const double v = double(x[j]);
+      s[j] += v;
+      s2[j] += v * v;
+    }
+  }
+}
+
+template <class T>
+void column_moments(const T* X, index_t n, index_t d, double* moments, int threads) {
+  const Blocks blocks = fixed_blocks(n, 64, 2 * d);
+  HeapArray<double> part(blocks.count * 2 * d);  // zeroed
+#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(n * d))
+  for (index_t b = 0; b < blocks.count; ++b) {
+    double* s = part.data() + b * 2 * d;
+    with_row_width(d, [&](auto D) { add_column_moments<T, D()>(X, blocks.begin(b), blocks.end(b, n), d, s, s + d); });
+  }
+  for (index_t e = 0; e < 2 * d; ++e) {
+    double total = 0.0;
+    for (index_t b = 0; b < blocks.count; ++b) total += part[b * 2 * d + e];
+    moments[e] = total;
+  }
+}
+
 template <class T>
 void dist_to_assigned(const T* X, index_t n, index_t d, const T* C, const int* labels, double* out,
                       int threads) {
@@ -204,8 +273,9 @@ void seeding_update(const T* X, const T* w, index_t n, index_t d, index_t c, dou
 
 template <class T>
 KMeansKernels<T> kmeans_table() {
-  return KMeansKernels<T>{&lloyd_step<T>,   &inertia<T>,      &dist_to_assigned<T>,
-                          &sq_distances<T>, &seeding_pots<T>, &seeding_update<T>};
+  return KMeansKernels<T>{&lloyd_step<T>,     &inertia<T>,      &assign_inertia<T>,
+                          &dist_to_assigned<T>, &sq_distances<T>, &seeding_pots<T>,
+                          &seeding_update<T>,   &column_moments<T>};
 }
 
 }  // namespace KMIX_ISA_NS
