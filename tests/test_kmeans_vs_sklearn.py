@@ -10,6 +10,7 @@ from sklearn.cluster import KMeans as SkKMeans
 from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
 
 import kmix
+from kmix.kmeans import _mean_variance
 from conftest import (RTOL, assert_centers_close, data_scale, init_rows, inertia_formula, make_blobs,
                       make_data, make_separated_blobs, nearest, sq_dists)
 
@@ -75,6 +76,20 @@ def test_tolerance_same_stopping(tol):
     init = init_rows(X, 5, seed=2)
     ours, theirs = fit_both(X, 5, init, tol=tol)
     assert_same_fit(ours, theirs, X)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e6])
+@pytest.mark.parametrize("shape", [(1, 3), (7, 1), (1000, 16), (3001, 5), (500, 40)])
+def test_tol_scale_is_numpys_mean_variance(shape, offset, dtype):
+    # tol is relative to np.var(X, axis=0).mean() (scikit-learn's _tolerance); for float64 kmix
+    # computes it in two float64 passes, which must hold up for data far from the origin.
+    rng = np.random.default_rng(shape[0])
+    X = (rng.standard_normal(shape) * rng.uniform(0.1, 10, shape[1]) + offset).astype(dtype)
+    expected = np.var(X.astype(np.float64), axis=0).mean()
+    np.testing.assert_allclose(kmix._core.mean_variance(X, 2), expected, rtol=1e-12, atol=1e-300)
+    # What fit uses: float32 keeps numpy's float32 value, as scikit-learn's tol does.
+    used = _mean_variance(X, 2)
+    assert used == (np.var(X, axis=0).mean() if dtype == np.float32 else kmix._core.mean_variance(X, 2))
 
 
 def test_integer_input_is_float64():

@@ -114,6 +114,14 @@ void bind_kmeans(py::module_& m) {
         "(X − mean, mean, True), or (X, mean, False) when the mean is near the origin compared "
         "with the spread of X.");
 
+  m.def("mean_variance",
+        [](carray<T> X, int n_threads) {
+          py::gil_scoped_release nogil;
+          return kmix::mean_variance<T>(X.data(), X.shape(0), X.shape(1), n_threads);
+        },
+        py::arg("X"), py::arg("n_threads"),
+        "np.var(X, axis=0).mean(), computed in float64 (scikit-learn's scale for tol).");
+
   m.def("assign",
         [](carray<T> X, carray<T> centers, int n_threads) {
           const index_t n = X.shape(0);

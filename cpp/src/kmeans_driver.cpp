@@ -227,7 +227,7 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
 template <class T>
 double center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads) {
   std::vector<double> moments(2 * d);  // Σx then Σx² per column
-  kmeans_kernels_for<T>().column_moments(X, n, d, moments.data(), threads);
+  kmeans_kernels_for<T>().column_moments(X, n, d, nullptr, moments.data(), threads);
   double spread = 0.0;
   for (index_t j = 0; j < d; ++j) {
     const double m = moments[j] / double(n);
@@ -236,6 +236,19 @@ double center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int thr
   }
   if (out) subtract_columns(X, n, d, mean, out, threads);
   return spread;
+}
+
+template <class T>
+double mean_variance(const T* X, index_t n, index_t d, int threads) {
+  const auto& K = kmeans_kernels_for<T>();
+  std::vector<double> first(2 * d), second(2 * d);
+  K.column_moments(X, n, d, nullptr, first.data(), threads);
+  for (index_t j = 0; j < d; ++j) first[j] /= double(n);  // the means
+  K.column_moments(X, n, d, first.data(), second.data(), threads);
+  double total = 0.0;
+  for (index_t j = 0; j < d; ++j)  // Σ(x − m)², less the rounding left in Σ(x − m)
+    total += std::max(0.0, (second[d + j] - second[j] * second[j] / double(n)) / double(n));
+  return total / double(d);
 }
 
 template <class T>
@@ -254,6 +267,7 @@ void subtract_columns(const T* X, index_t n, index_t d, const T* mean, T* out, i
   template double average_centers<T>(const double*, const double*, const T*, index_t, index_t,  \
                                      const double*, T*);                                         \
   template void subtract_columns<T>(const T*, index_t, index_t, const T*, T*, int);                    \
+  template double mean_variance<T>(const T*, index_t, index_t, int);                                   \
   template double minibatch_step<T>(const T*, index_t, const index_t*, index_t, const T*,       \
                                     const T*, T*, T*, index_t, int*, int);
 KMIX_INSTANTIATE(float)

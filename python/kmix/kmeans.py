@@ -57,6 +57,16 @@ def _same_clustering(labels1, labels2, k):
     return np.array_equal(first[labels1], labels2)
 
 
+def _mean_variance(X, n_threads):
+    """np.var(X, axis=0).mean(), scikit-learn's scale for tol. float64: two passes in C++, ~20x
+    quicker than numpy's temporaries and as accurate. float32: numpy's own float32 arithmetic,
+    whose rounding scikit-learn's tol inherits (0.1% off for data far from the origin), so
+    that fits stop at the same iteration."""
+    if X.dtype == np.float32:
+        return float(np.mean(np.var(X, axis=0)))
+    return _core.mean_variance(X, n_threads)
+
+
 def _report(it_inertia, it_shift, strict, tol, stopped_early):
     """verbose output: one line per iteration, then why the run stopped."""
     for i, (inertia, shift) in enumerate(zip(it_inertia, it_shift)):
@@ -185,7 +195,7 @@ class KMeans(BaseEstimator):
                              f"sample_weight; got {np.count_nonzero(sw)}")
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
         # The tolerance is scaled on X before centring, as scikit-learn does.
-        tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol else 0.0
+        tol = _mean_variance(X, n_threads) * self.tol if self.tol else 0.0
 
         # Centring (as scikit-learn does) improves the accuracy of ‖c‖² − 2x·c when the data sit
         # far from the origin; near it, float64 X is used as it is (no copy), X_mean is zero.

@@ -14,7 +14,7 @@ import numpy as np
 from . import _core
 from ._threads import effective_n_threads
 from ._validation import as_float_array, check_int, check_random_state, check_real, check_sample_weight
-from .kmeans import KMeans
+from .kmeans import KMeans, _mean_variance
 
 
 class MiniBatchKMeans(KMeans):
@@ -117,7 +117,7 @@ class MiniBatchKMeans(KMeans):
         if sw is None:
             sw = np.ones(n, dtype=X.dtype)
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
-        tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol else 0.0
+        tol = _mean_variance(X, n_threads) * self.tol if self.tol else 0.0
 
         valid = rs.randint(0, n, init_size)
         X_valid, sw_valid = X[valid], sw[valid]

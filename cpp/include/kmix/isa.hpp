@@ -38,8 +38,10 @@ struct KMeansKernels {
   // block_sums[b] = Σ_{i in block b} w_i·closest_i over blocks of kSeedingBlock rows.
   void (*seeding_update)(const T* X, const T* w, index_t n, index_t d, index_t c,
                          double* closest, double* block_sums, int threads);
-  // moments (2d) = Σx then Σx² of each column, float64 over fixed blocks combined in order.
-  void (*column_moments)(const T* X, index_t n, index_t d, double* moments, int threads);
+  // moments (2d) = Σ(x − shift) then Σ(x − shift)² of each column (shift (d) may be null: 0),
+  // float64 over fixed blocks combined in order.
+  void (*column_moments)(const T* X, index_t n, index_t d, const double* shift, double* moments,
+                         int threads);
 };
 
 // Rows per block of the k-means++ prefix sums.

@@ -183,16 +183,17 @@ double assign_inertia(const T* X, const T* w, index_t n, index_t d, const T* C, 
   return total;
 }
 
-// Σx (rows [lo, hi) of X) into s and Σx² into s2, column by column in row order.
+// Σ(x − shift) (rows [lo, hi) of X) into s and Σ(x − shift)² into s2, column by column in row
+// order (shift null: zero).
 template <class T, int D>
 inline void add_column_moments(const T* __restrict X, index_t lo, index_t hi, index_t d,
-                               double* __restrict s, double* __restrict s2) {
+                               const double* __restrict shift, double* __restrict s, double* __restrict s2) {
   if (D > 0) d = D;
   for (index_t i = lo; i < hi; ++i) {
     const T* __restrict x = X + i * d;
 #pragma omp simd
     for (index_t j = 0; j < d; ++j) {
-      const double v = double(x[j]);
+      const double v = double(x[j]) - (shift ? shift[j] : 0.0);
       s[j] += v;
       s2[j] += v * v;
     }
@@ -200,13 +201,15 @@ inline void add_column_moments(const T* __restrict X, index_t lo, index_t hi, in
 }
 
 template <class T>
-void column_moments(const T* X, index_t n, index_t d, double* moments, int threads) {
+void column_moments(const T* X, index_t n, index_t d, const double* shift, double* moments, int threads) {
   const Blocks blocks = fixed_blocks(n, 64, 2 * d);
   HeapArray<double> part(blocks.count * 2 * d);  // zeroed
 #pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(n * d))
   for (index_t b = 0; b < blocks.count; ++b) {
     double* s = part.data() + b * 2 * d;
-    with_row_width(d, [&](auto D) { add_column_moments<T, D()>(X, blocks.begin(b), blocks.end(b, n), d, s, s + d); });
+    with_row_width(d, [&](auto D) {
+      add_column_moments<T, D()>(X, blocks.begin(b), blocks.end(b, n), d, shift, s, s + d);
+    });
   }
   for (index_t e = 0; e < 2 * d; ++e) {
     double total = 0.0;

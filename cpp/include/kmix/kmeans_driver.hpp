@@ -58,6 +58,10 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
 // paged in by all threads. Returns the total variance Σ_j var(x_j) (from the same pass).
 template <class T>
 double center_columns(const T* X, index_t n, index_t d, T* out, T* mean, int threads);
+// The mean over columns of each column's variance (numpy's np.var(X, axis=0).mean()): two
+// passes, the second about the means, so a mean far from zero costs no accuracy.
+template <class T>
+double mean_variance(const T* X, index_t n, index_t d, int threads);
 // out = X − mean, row by row (out may be X itself).
 template <class T>
 void subtract_columns(const T* X, index_t n, index_t d, const T* mean, T* out, int threads);
