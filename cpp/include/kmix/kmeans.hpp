@@ -184,8 +184,8 @@ double assign_inertia(const T* X, const T* w, index_t n, index_t d, const T* C, 
 }
 
 // Σ(x − shift) (rows [lo, hi) of X) into s and Σ(x − shift)² into s2, column by column in row
-// order (shift null: zero).
-template <class T, int D>
+// order. Shifted is a template flag so the unshifted pass has no per-element test.
+template <class T, int D, bool Shifted>
 inline void add_column_moments(const T* __restrict X, index_t lo, index_t hi, index_t d,
                                const double* __restrict shift, double* __restrict s, double* __restrict s2) {
   if (D > 0) d = D;
@@ -193,7 +193,7 @@ inline void add_column_moments(const T* __restrict X, index_t lo, index_t hi, in
     const T* __restrict x = X + i * d;
 #pragma omp simd
     for (index_t j = 0; j < d; ++j) {
-      const double v = double(x[j]) - (shift ? shift[j] : 0.0);
+      const double v = Shifted ? double(x[j]) - shift[j] : double(x[j]);
       s[j] += v;
       s2[j] += v * v;
     }
@@ -208,7 +208,8 @@ void column_moments(const T* X, index_t n, index_t d, const double* shift, doubl
   for (index_t b = 0; b < blocks.count; ++b) {
     double* s = part.data() + b * 2 * d;
     with_row_width(d, [&](auto D) {
-      add_column_moments<T, D()>(X, blocks.begin(b), blocks.end(b, n), d, shift, s, s + d);
+      if (shift) add_column_moments<T, D(), true>(X, blocks.begin(b), blocks.end(b, n), d, shift, s, s + d);
+      else add_column_moments<T, D(), false>(X, blocks.begin(b), blocks.end(b, n), d, shift, s, s + d);
     });
   }
   for (index_t e = 0; e < 2 * d; ++e) {
