@@ -342,6 +342,35 @@ def test_relocation_emptying_a_cluster_matches_sklearn():
     assert_same_fit(ours, theirs, RELOCATION_X)
 
 
+# Without sample weights kmix keeps the cluster sums from step to step and moves only the rows
+# whose label changed. Here cluster 1 has three rows after the first step and none after the
+# second, so its kept sums must come back to exactly nothing before it takes the farthest point.
+@pytest.mark.filterwarnings("ignore:Number of distinct clusters")
+def test_cluster_emptied_after_the_first_step_matches_sklearn():
+    X = np.array([4.6, 8.8, 8.5, 4.5, 4.1, 7.1, 8.2, 4.2])[:, None]
+    init = np.array([[7.7], [6.6], [1.9]])
+    for max_iter in (1, 2, 3, 300):
+        ours, theirs = fit_both(X, 3, init, max_iter=max_iter)
+        assert_same_fit(ours, theirs, X)
+        np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kept_sums_after_many_moves_are_the_means_of_the_labels(dtype):
+    # Overlapping blobs and more clusters than blobs: many rows change cluster over many steps.
+    # At strict convergence the centers are the means of the final labels' rows (numpy, float64).
+    X = make_data("blobs", 20_000, 5, 4, seed=12, dtype=dtype)
+    init = init_rows(X, 20, seed=12)
+    ours, theirs = fit_both(X, 20, init, tol=0.0, max_iter=1000)
+    assert 20 < ours.n_iter_ < 1000  # many steps, then no label changed
+    if dtype == np.float64:  # (float32: scikit-learn's float32 sums move near-ties over so many steps)
+        assert_same_fit(ours, theirs, X)
+    X64 = X.astype(np.float64)
+    means = np.array([X64[ours.labels_ == c].mean(axis=0) for c in range(20)])
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(ours.cluster_centers_, means, rtol=rtol, atol=rtol * np.abs(X64).max())
+
+
 def test_more_clusters_than_distinct_points():
     base = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 5.0]])
     X = np.repeat(base, [5, 4, 3], axis=0)

@@ -64,7 +64,7 @@ void bind_kmeans(py::module_& m) {
             std::vector<int> labels(n, -1);
             std::vector<double> scratch(kmix::lloyd_scratch_size(n, k, d, sizeof(T)));
             K.lloyd_step(X.data(), w, n, d, centers.data(), k, labels.data(), sums.mutable_data(),
-                         weights.mutable_data(), scratch.data(), n_threads);
+                         weights.mutable_data(), scratch.data(), false, n_threads);
             inertia = K.inertia(X.data(), w, n, d, centers.data(), labels.data(), n_threads);
           }
           return py::make_tuple(sums, weights, inertia);
@@ -130,7 +130,7 @@ void bind_kmeans(py::module_& m) {
             py::gil_scoped_release nogil;
             kmix::kmeans_kernels_for<T>().lloyd_step(X.data(), nullptr, n, X.shape(1), centers.data(),
                                                      centers.shape(0), labels.mutable_data(), nullptr,
-                                                     nullptr, nullptr, n_threads);
+                                                     nullptr, nullptr, false, n_threads);
           }
           return labels;
         },

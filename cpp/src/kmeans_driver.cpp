@@ -90,11 +90,29 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   T* cur = centers;        // centers of this iteration
   T* next = spare.data();  // centers being computed
   std::fill(labels, labels + n, -1);
+  // Weights that are all 1 change no value: take the unweighted path, so they give the same bits.
+  if (w && std::all_of(w, w + n, [](T v) { return v == T(1); })) w = nullptr;
+  // Without sample weights the cluster sums are kept from step to step, and a step only moves the
+  // rows whose label changed (after the first few steps, a few percent of them), instead of
+  // adding up all n rows again. The weights are then counts, so exact: a cluster whose count
+  // drops to zero gets exact zero sums, not the rounding left by its rows. With sample weights
+  // the sums are taken afresh, so that a cluster left with only zero weights weighs exactly 0.
+  const bool keep_sums = w == nullptr;
+  std::vector<double> kept_sums(keep_sums ? k * d : 0), kept_weights(keep_sums ? k : 0);
 
   index_t i = 0;
   for (; i < max_iter; ++i) {
-    const index_t changed =
-        K.lloyd_step(X, w, n, d, cur, k, labels, sums.data(), weights.data(), scratch.data(), threads);
+    const index_t changed = K.lloyd_step(X, w, n, d, cur, k, labels, sums.data(), weights.data(),
+                                         scratch.data(), keep_sums, threads);
+    if (keep_sums) {
+      for (index_t e = 0; e < k * d; ++e) kept_sums[e] += sums[e];
+      for (index_t c = 0; c < k; ++c) {
+        kept_weights[c] += weights[c];
+        if (kept_weights[c] == 0.0) std::fill(&kept_sums[c * d], &kept_sums[c * d] + d, 0.0);
+      }
+      sums = kept_sums;  // relocate_empty edits this step's copy only
+      weights = kept_weights;
+    }
     relocate_empty(K, X, w, n, d, cur, k, labels, sums.data(), weights.data(), threads);
     const double shift = average_centers(sums.data(), weights.data(), cur, k, d, mean, next);
     if (verbose) {
@@ -132,7 +150,7 @@ double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, con
   }
   std::vector<double> sums(k * d), weights(k);
   std::vector<double> scratch(lloyd_scratch_size(m, k, d, sizeof(T)));
-  K.lloyd_step(B, w, m, d, centers_old, k, labels, sums.data(), weights.data(), scratch.data(), threads);
+  K.lloyd_step(B, w, m, d, centers_old, k, labels, sums.data(), weights.data(), scratch.data(), false, threads);
   const double inertia = K.inertia(B, w, m, d, centers_old, labels, threads);
   for (index_t c = 0; c < k; ++c) {
     if (weights[c] > 0.0) {

@@ -17,8 +17,11 @@ struct KMeansKernels {
   // One Lloyd step over X (n×d) and centers C (k×d): labels[i] = nearest center; returns how
   // many labels changed. If sums is not null, also the weighted center sums (k×d) and weights (k)
   // in float64, combined in fixed block order; scratch holds lloyd_scratch_size(n, k, d, sizeof(T)) doubles.
+  // changes_only: sums and weights get only what the rows that changed label moved between clusters
+  // (added to the new one, subtracted from the old one), for a caller that keeps the totals.
   index_t (*lloyd_step)(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k,
-                        int* labels, double* sums, double* weights, double* scratch, int threads);
+                        int* labels, double* sums, double* weights, double* scratch, bool changes_only,
+                        int threads);
   // Σ w_i ‖x_i − c_{labels_i}‖² (w may be null: all ones).
   double (*inertia)(const T* X, const T* w, index_t n, index_t d, const T* C, const int* labels,
                     int threads);

@@ -66,6 +66,48 @@ inline void add_rows(const T* X, const T* w, index_t m, index_t d, const int* la
   with_row_width(d, [&](auto D) { add_rows<T, D()>(X, w, m, d, lab, sums, weights); });
 }
 
+// Rows moved[0, count) of X change cluster, from labels[i] (−1: none yet) to lab[i]: each row,
+// times its weight, is added to its new cluster's sums and subtracted from its old one's, and
+// labels[i] becomes lab[i]. Adds to sums and weights the change in the clusters' totals.
+template <class T, int D>
+inline void move_rows(const T* __restrict X, const T* __restrict w, index_t d, const int* moved, index_t count,
+                      const int* lab, int* labels, double* __restrict sums, double* __restrict weights) {
+  if (D > 0) d = D;
+  for (index_t t = 0; t < count; ++t) {
+    const index_t i = moved[t];
+    const int from = labels[i];
+    const T* __restrict x = X + i * d;
+    const double wi = w ? double(w[i]) : 1.0;
+    double* __restrict to = sums + index_t(lab[i]) * d;
+#pragma omp simd
+    for (index_t j = 0; j < d; ++j) to[j] += double(x[j]) * wi;
+    weights[lab[i]] += wi;
+    if (from >= 0) {
+      double* __restrict out = sums + index_t(from) * d;
+#pragma omp simd
+      for (index_t j = 0; j < d; ++j) out[j] -= double(x[j]) * wi;
+      weights[from] -= wi;
+    }
+    labels[i] = lab[i];
+  }
+}
+
+// The rows i < m where old[i] != now[i], into moved; returns how many. Eight rows at a time: after
+// the first steps most groups of eight have no change, and cost one compare of eight labels.
+inline index_t changed_rows(const int* __restrict old, const int* __restrict now, index_t m, int* __restrict moved) {
+  index_t count = 0, i = 0;
+  for (; i < m; i += 8) {
+    std::uint64_t bits = 0;
+    if (i + 8 <= m) {
+      for (int u = 0; u < 8; ++u) bits |= std::uint64_t(old[i + u] != now[i + u]) << u;
+    } else {
+      for (index_t u = 0; i + u < m; ++u) bits |= std::uint64_t(old[i + u] != now[i + u]) << u;
+    }
+    for (; bits; bits &= bits - 1) moved[count++] = int(i + lowest_bit(bits));
+  }
+  return count;
+}
+
 // Rows per chunk: up to kRowChunk, fewer for wide rows so that a chunk is still in L2 when its
 // rows are added to the center sums.
 template <class T>
@@ -77,7 +119,7 @@ inline index_t tile_chunk_rows(index_t d) {
 
 template <class T>
 index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
-                   double* sums, double* weights, double* scratch, int threads) {
+                   double* sums, double* weights, double* scratch, bool changes_only, int threads) {
   const PackedCenters<T> packed(C, k, d);
   const Blocks blocks = lloyd_blocks(n, k, d, sizeof(T));
   const index_t chunk = tile_chunk_rows<T>(d);
@@ -92,11 +134,19 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
     double* bweight = update ? bsum + k * d : nullptr;
     if (update)
       for (index_t e = 0; e < stride; ++e) bsum[e] = 0.0;
-    int lab[kRowChunk];
+    int lab[kRowChunk], moved[kRowChunk];
     const index_t end = blocks.end(b, n);
     for (index_t start = blocks.begin(b); start < end; start += chunk) {
       const index_t m = end - start < chunk ? end - start : chunk;
       nearest_rows<T>(X + start * d, m, d, packed.data, k, lab);
+      if (update && changes_only) {
+        const index_t n_moved = changed_rows(labels + start, lab, m, moved);
+        changed += n_moved;
+        with_row_width(d, [&](auto D) {
+          move_rows<T, D()>(X + start * d, w ? w + start : nullptr, d, moved, n_moved, lab, labels + start, bsum, bweight);
+        });
+        continue;
+      }
       for (index_t i = 0; i < m; ++i) {
         changed += labels[start + i] != lab[i];
         labels[start + i] = lab[i];
