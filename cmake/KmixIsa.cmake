@@ -17,7 +17,9 @@ function(kmix_add_isa_variant target level ns source)
   if(MSVC)
     target_compile_options(${obj} PRIVATE /O2 ${ARGN})  # OpenMP flags come with OpenMP::OpenMP_CXX
   else()
-    target_compile_options(${obj} PRIVATE -O3 -fno-math-errno ${ARGN})
+    # Functions start on a 64-byte line, so a hot loop's place in the lines does not move when
+    # code elsewhere in the file changes (that alone once cost 15% at (50k, 128, 256) float32).
+    target_compile_options(${obj} PRIVATE -O3 -fno-math-errno -falign-functions=64 ${ARGN})
   endif()
   target_sources(${target} PRIVATE $<TARGET_OBJECTS:${obj}>)
 endfunction()
