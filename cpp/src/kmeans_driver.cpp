@@ -95,26 +95,44 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   // Without sample weights the cluster sums are kept from step to step, and a step only moves the
   // rows whose label changed (after the first few steps, a few percent of them), instead of
   // adding up all n rows again. The weights are then counts, so exact: a cluster whose count
-  // drops to zero gets exact zero sums, not the rounding left by its rows. With sample weights
-  // the sums are taken afresh, so that a cluster left with only zero weights weighs exactly 0.
+  // drops to zero gets exact zero sums. Each move leaves its rounding in the kept sums (on
+  // heavy-tailed data up to ~1e-10 relative after many steps), so the centers a fit returns are
+  // always from fresh sums: the first and the last step (max_iter) sum afresh, and when a step
+  // would stop the fit early its centers are taken again from fresh sums of its labels.
+  // With sample weights every step sums afresh, so that a cluster left with only zero weights
+  // weighs exactly 0.
   const bool keep_sums = w == nullptr;
   std::vector<double> kept_sums(keep_sums ? k * d : 0), kept_weights(keep_sums ? k : 0);
-
-  index_t i = 0;
-  for (; i < max_iter; ++i) {
-    const index_t changed = K.lloyd_step(X, w, n, d, cur, k, labels, sums.data(), weights.data(),
-                                         scratch.data(), keep_sums, threads);
+  // One step from the centers `cur`: labels (unless again), then the new centers into `next`;
+  // returns the number of labels that changed and sets `shift`. again: fresh sums of the labels.
+  double shift = 0.0;
+  auto step = [&](bool moves_only, bool again) {
+    const index_t changed = K.lloyd_step(X, w, n, d, again ? nullptr : cur, k, labels, sums.data(),
+                                         weights.data(), scratch.data(), moves_only, threads);
     if (keep_sums) {
-      for (index_t e = 0; e < k * d; ++e) kept_sums[e] += sums[e];
-      for (index_t c = 0; c < k; ++c) {
-        kept_weights[c] += weights[c];
-        if (kept_weights[c] == 0.0) std::fill(&kept_sums[c * d], &kept_sums[c * d] + d, 0.0);
+      if (!moves_only) {
+        kept_sums = sums;
+        kept_weights = weights;
+      } else {
+        for (index_t e = 0; e < k * d; ++e) kept_sums[e] += sums[e];
+        for (index_t c = 0; c < k; ++c) {
+          kept_weights[c] += weights[c];
+          if (kept_weights[c] == 0.0) std::fill(&kept_sums[c * d], &kept_sums[c * d] + d, 0.0);
+        }
       }
       sums = kept_sums;  // relocate_empty edits this step's copy only
       weights = kept_weights;
     }
     relocate_empty(K, X, w, n, d, cur, k, labels, sums.data(), weights.data(), threads);
-    const double shift = average_centers(sums.data(), weights.data(), cur, k, d, mean, next);
+    shift = average_centers(sums.data(), weights.data(), cur, k, d, mean, next);
+    return changed;
+  };
+
+  index_t i = 0;
+  for (; i < max_iter; ++i) {
+    const bool moves_only = keep_sums && i > 0 && i + 1 < max_iter;
+    const index_t changed = step(moves_only, false);
+    if (moves_only && (changed == 0 || shift <= tol)) step(false, true);
     if (verbose) {
       r.iter_inertia.push_back(K.inertia(X, w, n, d, cur, labels, threads));
       r.iter_shift.push_back(shift);

@@ -49,14 +49,20 @@ static inline int lowest_bit(std::uint64_t bits) {
 #endif
 }
 
-// Ask for the cache line at p (no fault if p is past the data: a prefetch is only a hint).
-static inline void prefetch_line(const void* p) {
+// Ask for the cache line `offset` elements after p. The address is formed as an integer: it may
+// lie past the end of the data (a prefetch is only a hint and never faults), where pointer
+// arithmetic would be undefined.
+template <class T>
+static inline void prefetch_line(const T* p, index_t offset) {
+  const void* at = reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + std::uintptr_t(offset) * sizeof(T));
 #if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(p);
+  __builtin_prefetch(at);
 #elif defined(_M_X64) || defined(_M_IX86)
-  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+  _mm_prefetch(static_cast<const char*>(at), _MM_HINT_T0);
+#elif defined(_M_ARM64)
+  __prefetch(at);
 #else
-  (void)p;
+  (void)at;
 #endif
 }
 
@@ -349,7 +355,7 @@ inline void all_panels_tile(const T* x, index_t d, const T* packed, const T* nor
   constexpr index_t kLine = 64 / index_t(sizeof(T));
   for (index_t j = 0; j < d; ++j) {
     if (Prefetch && j % kLine == 0)  // the next tile's rows, a line each at the same offset
-      for (int r = 0; r < R; ++r) prefetch_line(x + (R + r) * d + j);
+      for (int r = 0; r < R; ++r) prefetch_line(x, (R + r) * d + j);
     vec c[Q];
     for (int q = 0; q < Q; ++q) c[q] = S::load(packed + (q / kVecsPerPanel) * W * d + j * W + (q % kVecsPerPanel) * L);
     for (int r = 0; r < R; ++r) {

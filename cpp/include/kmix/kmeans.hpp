@@ -23,7 +23,7 @@ struct PackedCenters {
   PackedCenters(const T* C, index_t k, index_t d) : raw(std::malloc(sizeof(T) * packed_size<T>(k, d) + 64)) {
     if (!raw) throw std::bad_alloc();
     data = align_to_line(static_cast<T*>(raw));
-    pack_centers(C, k, d, data);
+    if (C) pack_centers(C, k, d, data);
   }
   ~PackedCenters() { std::free(raw); }
   PackedCenters(const PackedCenters&) = delete;
@@ -138,6 +138,10 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
     const index_t end = blocks.end(b, n);
     for (index_t start = blocks.begin(b); start < end; start += chunk) {
       const index_t m = end - start < chunk ? end - start : chunk;
+      if (!C) {  // the sums of the labels as they are
+        add_rows(X + start * d, w ? w + start : nullptr, m, d, labels + start, bsum, bweight);
+        continue;
+      }
       nearest_rows<T>(X + start * d, m, d, packed.data, k, lab);
       if (update && changes_only) {
         const index_t n_moved = changed_rows(labels + start, lab, m, moved);
