@@ -1,8 +1,11 @@
-// k-means bindings: numpy arrays -> pointers, the GIL released around every kernel.
-// The Python package has validated shapes, dtypes, contiguity and values before these run.
+// k-means bindings: numpy arrays -> pointers (arrays.hpp: exact dtypes, shapes checked against
+// each other), the GIL released around every kernel, several results named in a dict.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstdint>
 
 #include "arrays.hpp"
 #include "kmix/kmeans_driver.hpp"
@@ -12,186 +15,348 @@ using kmix::index_t;
 
 namespace {
 
-using kmix_bindings::carray;
-using kmix_bindings::optional_ptr;
+using namespace kmix_bindings;
+
+// k centers, numbered by int labels; float32 tiles hold center numbers as floats, exact to 2^24.
+template <class T>
+void check_clusters(index_t k, const char* name) {
+  require(k >= 1, std::string(name) + " must have at least one row (one center)");
+  const index_t most = sizeof(T) == 4 ? index_t(1) << 24 : index_t(INT32_MAX);
+  require(k <= most, std::string(name) + " has " + std::to_string(k) + " rows; at most " + std::to_string(most) +
+                         " centers are supported for " + dtype_name<T>() + " data");
+}
+
+// Centers (k×d) for X's d features.
+template <class T>
+carray<T> take_centers(py::handle a, const char* name, index_t d, bool writes = false) {
+  carray<T> C = take<T>(a, name, 2, writes);
+  check_clusters<T>(C.shape(0), name);
+  expect_cols(C, name, d, "one per feature of X");
+  return C;
+}
 
 template <class T>
-void bind_kmeans(py::module_& m) {
+Optional<T> take_weights(py::handle a, const char* name, index_t n, const char* meaning) {
+  Optional<T> w = take_optional<T>(a, name, 1);
+  if (w.given) expect_rows(w.array, name, n, meaning);
+  return w;
+}
+
+void register_kmeans_bindings(py::module_& m) {
   m.def("lloyd",
-        [](carray<T> X, py::object sample_weight, carray<T> centers_init, index_t max_iter,
-           double tol, bool verbose, int n_threads, py::object mean) {
-          const index_t n = X.shape(0), d = X.shape(1), k = centers_init.shape(0);
-          carray<T> centers({k, d});
-          std::copy(centers_init.data(), centers_init.data() + k * d, centers.mutable_data());
-          py::array_t<int> labels(n);
-          const T* w = optional_ptr<T>(sample_weight);
-          const double* mu = optional_ptr<double>(mean);
-          kmix::LloydResult r;
-          {
-            py::gil_scoped_release nogil;
-            r = kmix::lloyd<T>(X.data(), w, n, d, centers.mutable_data(), k, max_iter, tol, verbose,
-                               n_threads, labels.mutable_data(), mu);
-          }
-          return py::make_tuple(centers, labels, r.inertia, r.n_iter, r.strict, r.iter_inertia,
-                                r.iter_shift);
+        [](py::handle Xh, py::handle sample_weight, py::handle centers_init, index_t max_iter, double tol, bool verbose,
+           int n_threads, py::handle mean) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_matrix<T>(Xh, "X");
+            const index_t n = X.shape(0), d = X.shape(1);
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
+            const carray<T> C0 = take_centers<T>(centers_init, "centers_init", d);
+            const index_t k = C0.shape(0);
+            require(k <= n, "centers_init has " + std::to_string(k) + " rows; at most one per row of X (" +
+                                std::to_string(n) + ")");
+            const Optional<double> mu = take_optional<double>(mean, "mean", 1);
+            if (mu.given) expect_rows(mu.array, "mean", d, "one per feature of X");
+            require(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
+            require(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
+            const int nt = threads(n_threads);
+            carray<T> centers({k, d});
+            std::copy(C0.data(), C0.data() + k * d, centers.mutable_data());
+            carray<int> labels(n);
+            kmix::LloydResult r;
+            {
+              Compute run;
+              r = kmix::lloyd<T>(X.data(), w.data(), n, d, centers.mutable_data(), k, max_iter, tol, verbose, nt,
+                                 labels.mutable_data(), mu.data());
+            }
+            py::dict out;
+            out["centers"] = centers;
+            out["labels"] = labels;
+            out["inertia"] = r.inertia;
+            out["n_iter"] = r.n_iter;
+            out["strict"] = r.strict;
+            out["iter_inertia"] = r.iter_inertia;
+            out["iter_shift"] = r.iter_shift;
+            return std::move(out);
+          });
         },
-        py::arg("X"), py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"),
-        py::arg("tol"), py::arg("verbose"), py::arg("n_threads"), py::arg("mean") = py::none());
+        py::arg("X"), py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"), py::arg("tol"),
+        py::arg("verbose"), py::arg("n_threads"), py::arg("mean") = py::none(),
+        "Lloyd iterations from centers_init: {centers, labels, inertia, n_iter, strict, iter_inertia, iter_shift}.");
 
   m.def("kmeans_plusplus",
-        [](carray<T> X, carray<T> sample_weight, index_t k, index_t first, carray<double> uniforms,
-           index_t n_trials, int n_threads) {
-          py::array_t<index_t> chosen(k);
-          {
-            py::gil_scoped_release nogil;
-            kmix::kmeans_plusplus<T>(X.data(), sample_weight.data(), X.shape(0), X.shape(1), k, first,
-                                     uniforms.data(), n_trials, n_threads, chosen.mutable_data());
-          }
-          return chosen;
+        [](py::handle Xh, py::handle sample_weight, index_t k, index_t first, py::handle uniforms_h, index_t n_trials,
+           int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_matrix<T>(Xh, "X");
+            const index_t n = X.shape(0), d = X.shape(1);
+            const carray<T> w = take<T>(sample_weight, "sample_weight", 1);
+            expect_rows(w, "sample_weight", n, "one weight per row of X");
+            require(k >= 1, "n_clusters must be >= 1; got " + std::to_string(k));
+            require(first >= 0 && first < n, "first must be a row of X, in [0, " + std::to_string(n) + ")");
+            require(n_trials >= 1 && n_trials <= 64, "n_trials must be in [1, 64]; got " + std::to_string(n_trials));
+            const carray<double> u = take<double>(uniforms_h, "uniforms", 1);
+            expect_rows(u, "uniforms", (k - 1) * n_trials, "(n_clusters - 1) * n_trials draws");
+            const int nt = threads(n_threads);
+            carray<index_t> chosen(k);
+            {
+              Compute run;
+              kmix::kmeans_plusplus<T>(X.data(), w.data(), n, d, k, first, u.data(), n_trials, nt, chosen.mutable_data());
+            }
+            return std::move(chosen);
+          });
         },
-        py::arg("X"), py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"),
-        py::arg("uniforms"), py::arg("n_trials"), py::arg("n_threads"));
+        py::arg("X"), py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"),
+        py::arg("n_trials"), py::arg("n_threads"), "Greedy k-means++: the indices of the chosen rows.");
 
   m.def("lloyd_chunk",
-        [](carray<T> X, py::object sample_weight, carray<T> centers, int n_threads) {
-          const index_t n = X.shape(0), d = X.shape(1), k = centers.shape(0);
-          carray<double> sums({k, d}), weights(k);
-          const T* w = kmix_bindings::optional_ptr<T>(sample_weight);
-          double inertia;
-          {
-            py::gil_scoped_release nogil;
-            const auto& K = kmix::kmeans_kernels_for<T>();
-            std::vector<int> labels(n, -1);
-            std::vector<double> scratch(kmix::lloyd_scratch_size(n, k, d, sizeof(T)));
-            K.lloyd_step(X.data(), w, n, d, centers.data(), k, labels.data(), sums.mutable_data(),
-                         weights.mutable_data(), scratch.data(), false, n_threads);
-            inertia = K.inertia(X.data(), w, n, d, centers.data(), labels.data(), n_threads);
-          }
-          return py::make_tuple(sums, weights, inertia);
+        [](py::handle Xh, py::handle sample_weight, py::handle centers_h, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_matrix<T>(Xh, "X");
+            const index_t n = X.shape(0), d = X.shape(1);
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
+            const carray<T> C = take_centers<T>(centers_h, "centers", d);
+            const index_t k = C.shape(0);
+            const int nt = threads(n_threads);
+            carray<double> sums({k, d}), weights(k);
+            double inertia;
+            {
+              Compute run;
+              inertia = kmix::lloyd_chunk<T>(X.data(), w.data(), n, d, C.data(), k, sums.mutable_data(),
+                                             weights.mutable_data(), nt);
+            }
+            py::dict out;
+            out["sums"] = sums;
+            out["weights"] = weights;
+            out["inertia"] = inertia;
+            return std::move(out);
+          });
         },
         py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"),
-        "One assignment of X's rows to the centers: the weighted sums (k×d) and weights (k) of each "
-        "cluster in float64, and the inertia, for summing over chunks of rows.");
+        "One assignment of X's rows to the centers: {sums (k×d), weights (k), inertia} of each cluster in "
+        "float64, for summing over chunks of rows.");
 
   m.def("average_centers",
-        [](carray<double> sums, carray<double> weights, carray<T> old_centers) {
-          const index_t k = old_centers.shape(0), d = old_centers.shape(1);
-          carray<T> centers({k, d});
-          const double shift = kmix::average_centers<T>(sums.data(), weights.data(), old_centers.data(), k, d,
-                                                        nullptr, centers.mutable_data());
-          return py::make_tuple(centers, shift);
+        [](py::handle sums_h, py::handle weights_h, py::handle old_h) -> py::object {
+          return by_float_dtype(old_h, "old_centers", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> old = take<T>(old_h, "old_centers", 2);
+            check_clusters<T>(old.shape(0), "old_centers");
+            const index_t k = old.shape(0), d = old.shape(1);
+            const carray<double> sums = take<double>(sums_h, "sums", 2);
+            expect_rows(sums, "sums", k, "one per center");
+            expect_cols(sums, "sums", d, "one per feature");
+            const carray<double> weights = take<double>(weights_h, "weights", 1);
+            expect_rows(weights, "weights", k, "one per center");
+            carray<T> centers({k, d});
+            const double shift = kmix::average_centers<T>(sums.data(), weights.data(), old.data(), k, d, nullptr,
+                                                          centers.mutable_data());
+            py::dict out;
+            out["centers"] = centers;
+            out["shift"] = shift;
+            return std::move(out);
+          });
         },
         py::arg("sums"), py::arg("weights"), py::arg("old_centers"),
-        "New centers from summed cluster sums (k×d) and weights (k), as the Lloyd loop makes them, "
-        "and the squared center shift.");
+        "New centers from summed cluster sums (k×d) and weights (k), as the Lloyd loop makes them: "
+        "{centers, shift} (the squared center shift).");
 
   m.def("center",
-        [](carray<T> X, bool in_place, int n_threads) {
-          const index_t n = X.shape(0), d = X.shape(1);
-          carray<T> mean(d);
-          double spread;
-          {
-            py::gil_scoped_release nogil;
-            spread = kmix::center_columns<T>(X.data(), n, d, nullptr, mean.mutable_data(), n_threads);
-          }
-          // In float64, centring pays for itself only when the mean is far from the origin
-          // compared with the spread: with ‖mean‖² <= spread/4 it would shrink ‖x‖² (the scale of
-          // the rounding in ‖c‖² − 2x·c) by at most 1.25, so X is used as it is, with no copy.
-          // float32 is always centred, as scikit-learn does: its rounding is coarse enough that
-          // uncentred distances break near-ties differently (measured: 55 of 60k labels apart
-          // after 20 iterations at d = 784, none when centred).
-          double far = 0.0;
-          for (index_t j = 0; j < d; ++j) far += double(mean.data()[j]) * double(mean.data()[j]);
-          if (sizeof(T) == sizeof(double) && 4.0 * far <= spread) return py::make_tuple(X, mean, false);
-          carray<T> out = in_place ? X : carray<T>({n, d});
-          {
-            py::gil_scoped_release nogil;
-            kmix::subtract_columns<T>(X.data(), n, d, mean.data(), out.mutable_data(), n_threads);
-          }
-          return py::make_tuple(out, mean, true);
+        [](py::handle Xh, bool in_place, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take<T>(Xh, "X", 2, in_place);
+            require(X.shape(0) >= 1, "X must have at least one row");
+            const index_t n = X.shape(0), d = X.shape(1);
+            const int nt = threads(n_threads);
+            carray<T> mean(d);
+            bool centred;
+            py::object data = py::reinterpret_borrow<py::object>(Xh);
+            {
+              Compute run;
+              centred = kmix::wants_centring<T>(X.data(), n, d, mean.mutable_data(), nt);
+            }
+            if (centred) {
+              carray<T> out = in_place ? X : carray<T>({n, d});
+              {
+                Compute run;
+                kmix::subtract_columns<T>(X.data(), n, d, mean.data(), out.mutable_data(), nt);
+              }
+              data = out;
+            }
+            py::dict r;
+            r["X"] = data;
+            r["mean"] = mean;
+            r["centred"] = centred;
+            return std::move(r);
+          });
         },
         py::arg("X"), py::arg("in_place"), py::arg("n_threads"),
-        "(X − mean, mean, True), or (X, mean, False) when the mean is near the origin compared "
-        "with the spread of X.");
+        "{X: X − mean, mean, centred: True}, or {X: X itself, mean, centred: False} when the mean is near "
+        "the origin compared with the spread of X (float64 only); in_place writes X − mean into X.");
 
   m.def("mean_variance",
-        [](carray<T> X, int n_threads) {
-          py::gil_scoped_release nogil;
-          return kmix::mean_variance<T>(X.data(), X.shape(0), X.shape(1), n_threads);
+        [](py::handle Xh, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_matrix<T>(Xh, "X");
+            const int nt = threads(n_threads);
+            double v;
+            {
+              Compute run;
+              v = kmix::mean_variance<T>(X.data(), X.shape(0), X.shape(1), nt);
+            }
+            return py::float_(v);
+          });
+        },
+        py::arg("X"), py::arg("n_threads"), "np.var(X, axis=0).mean(), computed in float64 (scikit-learn's scale for tol).");
+
+  m.def("abs_max",
+        [](py::handle Xh, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take<T>(Xh, "X", 1);
+            const int nt = threads(n_threads);
+            double v;
+            {
+              Compute run;
+              v = kmix::abs_max<T>(X.data(), X.shape(0), nt);
+            }
+            return py::float_(v);
+          });
         },
         py::arg("X"), py::arg("n_threads"),
-        "np.var(X, axis=0).mean(), computed in float64 (scikit-learn's scale for tol).");
+        "The largest |x| of a 1-D array (pass X.ravel() for a matrix): NaN if any value is NaN, inf if any is "
+        "infinite, 0 for an empty array.");
 
   m.def("assign",
-        [](carray<T> X, carray<T> centers, int n_threads) {
-          const index_t n = X.shape(0);
-          py::array_t<int> labels(n);
-          {
-            py::gil_scoped_release nogil;
-            kmix::kmeans_kernels_for<T>().lloyd_step(X.data(), nullptr, n, X.shape(1), centers.data(),
-                                                     centers.shape(0), labels.mutable_data(), nullptr,
-                                                     nullptr, nullptr, false, n_threads);
-          }
-          return labels;
+        [](py::handle Xh, py::handle centers_h, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_matrix<T>(Xh, "X");
+            const index_t n = X.shape(0), d = X.shape(1);
+            const carray<T> C = take_centers<T>(centers_h, "centers", d);
+            const int nt = threads(n_threads);
+            carray<int> labels(n);
+            {
+              Compute run;
+              kmix::assign<T>(X.data(), n, d, C.data(), C.shape(0), labels.mutable_data(), nt);
+            }
+            return std::move(labels);
+          });
         },
-        py::arg("X"), py::arg("centers"), py::arg("n_threads"));
+        py::arg("X"), py::arg("centers"), py::arg("n_threads"),
+        "The nearest center of each row of X (the lowest index on ties), int32.");
 
   m.def("inertia",
-        [](carray<T> X, py::object sample_weight, carray<T> centers, py::array_t<int, py::array::c_style> labels,
-           int n_threads) {
-          const T* w = optional_ptr<T>(sample_weight);
-          py::gil_scoped_release nogil;
-          return kmix::kmeans_kernels_for<T>().inertia(X.data(), w, X.shape(0), X.shape(1),
-                                                       centers.data(), labels.data(), n_threads);
+        [](py::handle Xh, py::handle sample_weight, py::handle centers_h, py::handle labels_h, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_matrix<T>(Xh, "X");
+            const index_t n = X.shape(0), d = X.shape(1);
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
+            const carray<T> C = take_centers<T>(centers_h, "centers", d);
+            const carray<int> labels = take<int>(labels_h, "labels", 1);
+            expect_rows(labels, "labels", n, "one per row of X");
+            const index_t k = C.shape(0);
+            const int* lab = labels.data();
+            for (index_t i = 0; i < n; ++i)
+              require(lab[i] >= 0 && lab[i] < k, "labels must be in [0, " + std::to_string(k) + "); labels[" +
+                                                     std::to_string(i) + "] = " + std::to_string(lab[i]));
+            const int nt = threads(n_threads);
+            double v;
+            {
+              Compute run;
+              v = kmix::inertia<T>(X.data(), w.data(), n, d, C.data(), lab, nt);
+            }
+            return py::float_(v);
+          });
         },
-        py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"),
-        py::arg("n_threads"));
+        py::arg("X"), py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"),
+        "Σ w_i ‖x_i − c_{labels_i}‖².");
 
   m.def("minibatch_step",
-        [](carray<T> X, py::object rows, index_t m, py::object sample_weight, carray<T> centers_old,
-           carray<T> centers_new, carray<T> weight_sums, int n_threads) {
-          const index_t* r = rows.is_none() ? nullptr : rows.cast<py::array_t<index_t, py::array::c_style>>().data();
-          const T* w = optional_ptr<T>(sample_weight);
-          py::array_t<int> labels(m);
-          double inertia;
-          {
-            py::gil_scoped_release nogil;
-            inertia = kmix::minibatch_step<T>(X.data(), X.shape(1), r, m, w, centers_old.data(),
-                                              centers_new.mutable_data(), weight_sums.mutable_data(),
-                                              centers_old.shape(0), labels.mutable_data(), n_threads);
-          }
-          return py::make_tuple(labels, inertia);
+        [](py::handle Xh, py::handle rows_h, index_t m, py::handle sample_weight, py::handle old_h, py::handle new_h,
+           py::handle sums_h, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_matrix<T>(Xh, "X");
+            const index_t n = X.shape(0), d = X.shape(1);
+            const Optional<index_t> rows = take_optional<index_t>(rows_h, "rows", 1);
+            if (rows.given) {
+              expect_rows(rows.array, "rows", m, "the batch size m");
+              const index_t* r = rows.data();
+              for (index_t i = 0; i < m; ++i)
+                require(r[i] >= 0 && r[i] < n, "rows must be rows of X, in [0, " + std::to_string(n) + "); rows[" +
+                                                   std::to_string(i) + "] = " + std::to_string(r[i]));
+            } else {
+              require(m <= n, "m (the batch: X's first m rows) must be <= the rows of X");
+            }
+            require(m >= 1, "m (the batch size) must be >= 1; got " + std::to_string(m));
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", m, "one weight per batch row");
+            const carray<T> C_old = take_centers<T>(old_h, "centers_old", d);
+            const index_t k = C_old.shape(0);
+            carray<T> C_new = take_centers<T>(new_h, "centers_new", d, true);
+            expect_rows(C_new, "centers_new", k, "as centers_old");
+            carray<T> sums = take<T>(sums_h, "weight_sums", 1, true);
+            expect_rows(sums, "weight_sums", k, "one per center");
+            const int nt = threads(n_threads);
+            carray<int> labels(m);
+            double inertia;
+            {
+              Compute run;
+              inertia = kmix::minibatch_step<T>(X.data(), d, rows.data(), m, w.data(), C_old.data(), C_new.mutable_data(),
+                                                sums.mutable_data(), k, labels.mutable_data(), nt);
+            }
+            py::dict out;
+            out["labels"] = labels;
+            out["inertia"] = inertia;
+            return std::move(out);
+          });
         },
         py::arg("X"), py::arg("rows"), py::arg("m"), py::arg("sample_weight"), py::arg("centers_old"),
-        py::arg("centers_new"), py::arg("weight_sums"), py::arg("n_threads"));
+        py::arg("centers_new"), py::arg("weight_sums"), py::arg("n_threads"),
+        "One mini-batch step on rows[:m] of X (X's first m rows if rows is None): {labels, inertia}.");
 
   m.def("sq_distances",
-        [](carray<T> X, carray<T> centers, int n_threads) {
-          const index_t n = X.shape(0), k = centers.shape(0);
-          carray<T> out({n, k});
-          {
-            py::gil_scoped_release nogil;
-            kmix::kmeans_kernels_for<T>().sq_distances(X.data(), n, X.shape(1), centers.data(), k,
-                                                       out.mutable_data(), n_threads);
-          }
-          return out;
+        [](py::handle Xh, py::handle centers_h, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_matrix<T>(Xh, "X");
+            const index_t n = X.shape(0), d = X.shape(1);
+            const carray<T> C = take_centers<T>(centers_h, "centers", d);
+            const index_t k = C.shape(0);
+            const int nt = threads(n_threads);
+            carray<T> out({n, k});
+            {
+              Compute run;
+              kmix::sq_distances<T>(X.data(), n, d, C.data(), k, out.mutable_data(), nt);
+            }
+            return std::move(out);
+          });
         },
-        py::arg("X"), py::arg("centers"), py::arg("n_threads"));
+        py::arg("X"), py::arg("centers"), py::arg("n_threads"), "‖x_i − c_j‖² for every row and center (n×k).");
+
+  m.def("draw_rows",
+        [](py::handle cdf_h, py::handle u_h, int n_threads) {
+          const carray<double> cdf = take<double>(cdf_h, "cdf", 1);
+          require(cdf.shape(0) >= 1, "cdf must not be empty");
+          const carray<double> u = take<double>(u_h, "u", 1);
+          const index_t m = u.shape(0);
+          const int nt = threads(n_threads);
+          carray<index_t> rows(m);
+          {
+            Compute run;
+            kmix::draw_rows(cdf.data(), cdf.shape(0), u.data(), m, rows.mutable_data(), nt);
+          }
+          return rows;
+        },
+        py::arg("cdf"), py::arg("u"), py::arg("n_threads"),
+        "cdf.searchsorted(u, side='right') for a cumulative distribution ending at 1, clipped to the last row.");
 }
 
 }  // namespace
 
-void register_kmeans(py::module_& m) {
-  bind_kmeans<float>(m);
-  bind_kmeans<double>(m);
-  m.def("draw_rows",
-        [](carray<double> cdf, carray<double> u, int n_threads) {
-          const index_t m = u.shape(0);
-          py::array_t<index_t> rows(m);
-          py::gil_scoped_release nogil;
-          kmix::draw_rows(cdf.data(), cdf.shape(0), u.data(), m, rows.mutable_data(), n_threads);
-          return rows;
-        },
-        py::arg("cdf"), py::arg("u"), py::arg("n_threads"),
-        "cdf.searchsorted(u, side='right') for a cumulative distribution ending at 1");
-}
+void register_kmeans(py::module_& m) { register_kmeans_bindings(m); }

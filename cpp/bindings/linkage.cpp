@@ -1,7 +1,9 @@
-// Hierarchical-clustering bindings: numpy arrays -> pointers, the GIL released around every
-// call. The Python package has validated shapes, values and memory before these run.
+// Hierarchical-clustering bindings: numpy arrays -> pointers (arrays.hpp: exact dtypes, shapes
+// checked against each other), the GIL released around every call.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+
+#include <cmath>
 
 #include "arrays.hpp"
 #include "kmix/linkage_driver.hpp"
@@ -11,57 +13,112 @@ using kmix::index_t;
 
 namespace {
 
-using kmix_bindings::carray;
-using kmix_bindings::optional_ptr;
+using namespace kmix_bindings;
 
+// Observations: at least two rows (a tree has n − 1 merges).
 template <class T>
-void bind_linkage(py::module_& m) {
+carray<T> take_observations(py::handle a) {
+  carray<T> X = take_matrix<T>(a, "X");
+  require(X.shape(0) >= 2, "X must have at least 2 rows (observations)");
+  return X;
+}
+
+kmix::Metric take_metric(int code) {
+  require(code >= 0 && code <= 3, "metric must be 0 (sqeuclidean), 1 (euclidean), 2 (cityblock) or 3 (cosine); got " +
+                                       std::to_string(code));
+  return static_cast<kmix::Metric>(code);
+}
+
+// The rows' norms, which the cosine metric needs and the others ignore.
+Optional<double> take_norms(py::handle a, kmix::Metric metric, index_t n) {
+  Optional<double> norms = take_optional<double>(a, "norms", 1);
+  if (norms.given) expect_rows(norms.array, "norms", n, "one per row of X");
+  require(norms.given || metric != kmix::Metric::cosine, "metric cosine needs the rows' norms");
+  return norms;
+}
+
+carray<double> new_tree(index_t n) { return carray<double>({n - 1, index_t(4)}); }
+
+void register_linkage_bindings(py::module_& m) {
   m.def("linkage_ward",
-        [](carray<T> X, int n_threads) {
-          const index_t n = X.shape(0);
-          carray<double> Z({n - 1, index_t(4)});
-          py::gil_scoped_release nogil;
-          kmix::linkage_ward<T>(X.data(), n, X.shape(1), Z.mutable_data(), n_threads);
-          return Z;
+        [](py::handle Xh, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_observations<T>(Xh);
+            const index_t n = X.shape(0);
+            const int nt = threads(n_threads);
+            carray<double> Z = new_tree(n);
+            {
+              Compute run;
+              kmix::linkage_ward<T>(X.data(), n, X.shape(1), Z.mutable_data(), nt);
+            }
+            return std::move(Z);
+          });
         },
-        py::arg("X"), py::arg("n_threads"));
+        py::arg("X"), py::arg("n_threads"), "Ward linkage of the rows of X: scipy's Z, (n − 1)×4.");
+
   m.def("linkage_single",
-        [](carray<T> X, int metric, py::object norms, int n_threads, bool smaller_first) {
-          const index_t n = X.shape(0);
-          carray<double> Z({n - 1, index_t(4)});
-          const double* nr = optional_ptr<double>(norms);
-          py::gil_scoped_release nogil;
-          kmix::linkage_single<T>(X.data(), n, X.shape(1), static_cast<kmix::Metric>(metric), nr,
-                                  Z.mutable_data(), n_threads, smaller_first);
-          return Z;
+        [](py::handle Xh, int metric_code, py::handle norms_h, int n_threads, bool smaller_first) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_observations<T>(Xh);
+            const index_t n = X.shape(0);
+            const kmix::Metric metric = take_metric(metric_code);
+            const Optional<double> norms = take_norms(norms_h, metric, n);
+            const int nt = threads(n_threads);
+            carray<double> Z = new_tree(n);
+            {
+              Compute run;
+              kmix::linkage_single<T>(X.data(), n, X.shape(1), metric, norms.data(), Z.mutable_data(), nt, smaller_first);
+            }
+            return std::move(Z);
+          });
+        },
+        py::arg("X"), py::arg("metric"), py::arg("norms"), py::arg("n_threads"), py::arg("smaller_first") = true,
+        "Single linkage of the rows of X (Prim's spanning tree): scipy's Z.");
+
+  m.def("pdist",
+        [](py::handle Xh, int metric_code, py::handle norms_h, int n_threads) -> py::object {
+          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+            using T = decltype(zero);
+            const carray<T> X = take_observations<T>(Xh);
+            const index_t n = X.shape(0);
+            require(n <= (index_t(1) << 31), "X has too many rows for a condensed distance matrix");
+            const kmix::Metric metric = take_metric(metric_code);
+            const Optional<double> norms = take_norms(norms_h, metric, n);
+            const int nt = threads(n_threads);
+            carray<double> D(n * (n - 1) / 2);
+            {
+              Compute run;
+              kmix::pdist<T>(X.data(), n, X.shape(1), metric, norms.data(), D.mutable_data(), nt);
+            }
+            return std::move(D);
+          });
         },
         py::arg("X"), py::arg("metric"), py::arg("norms"), py::arg("n_threads"),
-        py::arg("smaller_first") = true);
-  m.def("pdist",
-        [](carray<T> X, int metric, py::object norms, int n_threads) {
-          const index_t n = X.shape(0);
-          carray<double> D(n * (n - 1) / 2);
-          const double* nr = optional_ptr<double>(norms);
-          py::gil_scoped_release nogil;
-          kmix::linkage_kernels_for<T>().pdist(X.data(), n, X.shape(1), static_cast<kmix::Metric>(metric),
-                                               nr, D.mutable_data(), n_threads);
-          return D;
+        "The condensed distance matrix of the rows of X, as scipy's pdist.");
+
+  m.def("linkage_condensed",
+        [](py::handle D_h, index_t n, int method) {
+          require(n >= 2 && n <= (index_t(1) << 31), "n (observations) must be in [2, 2^31]; got " + std::to_string(n));
+          require(method >= 0 && method <= 6, "method must be a code in [0, 6]; got " + std::to_string(method));
+          carray<double> D = take<double>(D_h, "D", 1, true);
+          expect_rows(D, "D", n * (n - 1) / 2, "n(n − 1)/2 distances");
+          const double* v = D.data();
+          for (index_t i = 0; i < D.shape(0); ++i)
+            require(std::isfinite(v[i]) && v[i] >= 0, "D must hold finite distances >= 0; D[" + std::to_string(i) +
+                                                           "] = " + std::to_string(v[i]));
+          carray<double> Z = new_tree(n);
+          {
+            Compute run;
+            kmix::linkage_condensed(D.mutable_data(), n, static_cast<kmix::Method>(method), Z.mutable_data());
+          }
+          return Z;
         },
-        py::arg("X"), py::arg("metric"), py::arg("norms"), py::arg("n_threads"));
+        py::arg("D"), py::arg("n"), py::arg("method"),
+        "Linkage from a condensed distance matrix (finite, >= 0), which is overwritten: scipy's Z.");
 }
 
 }  // namespace
 
-void register_linkage(py::module_& m) {
-  bind_linkage<float>(m);
-  bind_linkage<double>(m);
-  m.def("linkage_condensed",
-        [](carray<double> D, index_t n, int method) {
-          carray<double> Z({n - 1, index_t(4)});
-          py::gil_scoped_release nogil;
-          kmix::linkage_condensed(D.mutable_data(), n, static_cast<kmix::Method>(method), Z.mutable_data());
-          return Z;
-        },
-        py::arg("D"), py::arg("n"), py::arg("method"),
-        "Linkage from a condensed distance matrix, which is overwritten");
-}
+void register_linkage(py::module_& m) { register_linkage_bindings(m); }

@@ -53,10 +53,14 @@ template <class T>
 std::vector<double> noise_floor(const T* X, index_t n, index_t d, int threads) {
   const Blocks blocks = fixed_blocks(n, 64, d);
   std::vector<double> part(blocks.count * d, 0.0), floor(d, 0.0);
+  StopFlag stop;
 #pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1)
-  for (index_t b = 0; b < blocks.count; ++b)
+  for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
     for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i)
       for (index_t j = 0; j < d; ++j) part[b * d + j] = std::max(part[b * d + j], std::abs(double(X[i * d + j])));
+  }
+  stop.rethrow();
   for (index_t b = 0; b < blocks.count; ++b)
     for (index_t j = 0; j < d; ++j) floor[j] = std::max(floor[j], part[b * d + j]);
   for (index_t j = 0; j < d; ++j) {
@@ -271,6 +275,7 @@ EmResult gmm_em(const T* X, const T* w, index_t n, GmmParams& p, index_t max_ite
   EmResult res;
   res.lower_bound = lower_bound;
   for (index_t it = 1; it <= max_iter; ++it) {
+    check_interrupt();
     const auto start = std::chrono::steady_clock::now();
     const double previous = res.lower_bound;
     const std::vector<double> about = centred_means(p, shift), norms = log_norms(p);

@@ -52,7 +52,7 @@ void sort_and_label(std::vector<Merge>& merges, index_t n, double* Z, bool small
 
 // Lance–Williams: the distance from cluster i to the union of x and y, from d(i, x), d(i, y),
 // d(x, y) and the sizes (scipy's formulas, on distances, not their squares).
-double updated_distance(Method m, double dxi, double dyi, double dxy, double nx, double ny, double ni) {
+double lance_williams(Method m, double dxi, double dyi, double dxy, double nx, double ny, double ni) {
   switch (m) {
     case Method::single: return std::min(dxi, dyi);
     case Method::complete: return std::max(dxi, dyi);
@@ -69,6 +69,13 @@ double updated_distance(Method m, double dxi, double dyi, double dxy, double nx,
   }
 }
 
+// lance_williams, with a NaN (an overflow, or the root of a rounding below zero) as +inf: the
+// searches compare distances for equality and order, which NaN would break.
+double updated_distance(Method m, double dxi, double dyi, double dxy, double nx, double ny, double ni) {
+  const double v = lance_williams(m, dxi, dyi, dxy, nx, ny, ni);
+  return v == v ? v : std::numeric_limits<double>::infinity();
+}
+
 // Prim on the condensed matrix, scanning rows in index order (first index wins ties).
 void single_condensed(const double* D, index_t n, double* Z) {
   std::vector<char> merged(n, 0);
@@ -76,6 +83,7 @@ void single_condensed(const double* D, index_t n, double* Z) {
   std::vector<Merge> merges(n - 1);
   index_t x = 0;
   for (index_t k = 0; k < n - 1; ++k) {
+    check_interrupt();
     merged[x] = 1;
     double best = std::numeric_limits<double>::infinity();
     index_t y = -1;
@@ -101,6 +109,7 @@ void chain_condensed(double* D, index_t n, Method method, double* Z) {
   chain.reserve(n);
   std::vector<Merge> merges(n - 1);
   for (index_t k = 0; k < n - 1; ++k) {
+    check_interrupt();
     if (chain.empty())
       for (index_t i = 0; i < n; ++i)
         if (size[i] > 0) {
@@ -109,7 +118,8 @@ void chain_condensed(double* D, index_t n, Method method, double* Z) {
         }
     index_t x, y;
     double best;
-    while (true) {
+    while (true) {  // one step can walk a long chain: poll within it too
+      check_interrupt();
       x = chain.back();
       const index_t prev = chain.size() > 1 ? chain[chain.size() - 2] : -1;
       best = prev >= 0 ? D[condensed_index(n, x, prev)] : std::numeric_limits<double>::infinity();
@@ -212,6 +222,7 @@ void generic_condensed(double* D, index_t n, Method method, double* Z) {
   for (index_t x = 0; x < n - 1; ++x) neighbor[x] = nearest_above(x, min_dist[x]);
   KeyedHeap heap(min_dist);
   for (index_t k = 0; k < n - 1; ++k) {
+    check_interrupt();
     index_t x = heap.top_key(), y = neighbor[x];
     double dist = heap.top_value();
     while (!(size[y] > 0 && dist == D[condensed_index(n, x, y)])) {
@@ -279,13 +290,15 @@ void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads) {
   std::vector<Merge> merges(n - 1);
   index_t m = n, lowest = 0;
   for (index_t k = 0; k < n - 1; ++k) {
+    check_interrupt();
     if (chain.empty()) {  // scipy starts each chain at the lowest active slot
       while (!alive[lowest]) ++lowest;
       chain.push_back(lowest);
     }
     index_t x, y;
     double dist2;
-    while (true) {
+    while (true) {  // one step can walk a long chain: poll within it too
+      check_interrupt();
       x = chain.back();
       const index_t prev = chain.size() > 1 ? chain[chain.size() - 2] : -1;
       for (index_t j = 0; j < d; ++j) cx[j] = cols[j * stride + pos[x]];
@@ -331,6 +344,7 @@ void linkage_single(const T* X, index_t n, index_t d, Metric metric, const doubl
   std::vector<Merge> merges(n - 1);
   index_t x = 0, m = n - 1;
   for (index_t k = 0; k < n - 1; ++k) {
+    check_interrupt();
     for (index_t j = 0; j < d; ++j) cx[j] = double(X[x * d + j]);
     const index_t t = K.prim_step(cols.data(), stride, rows.data(), row_norms.data(), m, d, cx.data(),
                                   norms ? norms[x] : 1.0, metric, dist.data(), threads);
@@ -347,6 +361,11 @@ void linkage_single(const T* X, index_t n, index_t d, Metric metric, const doubl
   sort_and_label(merges, n, Z, smaller_first);
 }
 
+template <class T>
+void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
+  linkage_kernels_for<T>().pdist(X, n, d, metric, norms, out, threads);
+}
+
 void linkage_condensed(double* D, index_t n, Method method, double* Z) {
   switch (method) {
     case Method::single: single_condensed(D, n, Z); break;
@@ -359,7 +378,8 @@ void linkage_condensed(double* D, index_t n, Method method, double* Z) {
 #define KMIX_INSTANTIATE(T)                                                                   \
   template void linkage_ward<T>(const T*, index_t, index_t, double*, int);                  \
   template void linkage_single<T>(const T*, index_t, index_t, Metric, const double*, double*, \
-                                  int, bool);
+                                  int, bool);                                                  \
+  template void pdist<T>(const T*, index_t, index_t, Metric, const double*, double*, int);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)
 #undef KMIX_INSTANTIATE

@@ -34,6 +34,7 @@ SoftResult soft_kmeans(const T* X, const T* w, index_t n, index_t d, double* cen
   out.stats = st.data();
   SoftResult r;
   for (index_t it = 1; it <= max_iter; ++it) {
+    check_interrupt();
     const SoftModel m(centers, k, d, beta, shift);
     gmm_kernels_for<T>().pass(X, w, n, m.model, out, threads);
     const double* N = st.data() + 2;

@@ -1,17 +1,22 @@
 """Input checks shared by the estimators. Every bad input is reported here, naming the
-parameter, before any compiled code runs."""
+parameter, before any algorithm runs (the only compiled code these checks call is a read-only
+scan for the largest |value|, which also tells the estimators the data's magnitude)."""
+import math
 import numbers
 
 import numpy as np
 
+from . import _scale
+
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
-def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1):
+def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1, with_abs_max=False):
     """X as a finite, C-contiguous 2-D float32/float64 array.
 
     dtype: None keeps float32 and float64 and turns anything else numeric into float64; a dtype
-    forces it. copy=True always returns a new array.
+    forces it. copy=True always returns a new array. with_abs_max: (X, max |x|), from the same
+    pass that checks the values are finite.
     """
     if hasattr(X, "tocsr") or hasattr(X, "todense"):
         raise TypeError(f"{name} is a sparse matrix; kmix needs a dense array (use {name}.toarray())")
@@ -43,25 +48,26 @@ def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1):
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has 0 features; at least 1 is needed")
     target = np.dtype(dtype) if dtype is not None else (arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64)
-    out = np.array(arr, dtype=target, order="C", copy=True) if copy else np.ascontiguousarray(arr, dtype=target)
-    check_finite(out, name)
-    return out
+    out = np.array(arr, dtype=target, order="C", copy=True) if copy else c_array(arr, target)
+    largest = check_finite(out, name)
+    return (out, largest) if with_abs_max else out
+
+
+def c_array(a, dtype=None):
+    """a as a C-contiguous, aligned array of dtype, copied only if it is not one already: what the
+    compiled kernels take (they never convert, see cpp/bindings/arrays.hpp)."""
+    return np.require(a, dtype=dtype, requirements=("C_CONTIGUOUS", "ALIGNED"))
 
 
 def check_finite(arr, name):
-    # Small arrays (one-row predict): a direct test is quicker than the errstate context below.
-    if arr.size <= 256 and np.isfinite(arr).all():
-        return
-    # A finite sum proves every value finite without a temporary; only if it is not do we look
-    # closer (a sum can overflow with all values finite).
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(arr, axis=None)
-    if np.isfinite(total):
-        return
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} contains NaN")
-    if np.isinf(arr).any():
+    """ValueError naming `name` if arr holds NaN or an infinity; else its largest |value| (one
+    pass: the compiled kernel for large arrays)."""
+    largest = _scale.abs_max(arr)
+    if not math.isfinite(largest):
+        if np.isnan(arr).any():
+            raise ValueError(f"{name} contains NaN")
         raise ValueError(f"{name} contains infinity")
+    return largest
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):
@@ -81,7 +87,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
             raise ValueError(f"sample_weight must be 1-D; got {arr.ndim}-D")
         if arr.shape[0] != n_samples:
             raise ValueError(f"sample_weight has {arr.shape[0]} values; X has {n_samples} samples")
-        sw = np.ascontiguousarray(arr, dtype=dtype)
+        sw = c_array(arr, dtype)
     check_finite(sw, "sample_weight")
     if (sw < 0).any():
         raise ValueError("sample_weight must be non-negative; it has negative values")

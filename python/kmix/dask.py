@@ -24,7 +24,7 @@ from . import _core
 from . import kmeans as _kmeans
 from . import mixture as _mixture
 from ._threads import effective_n_threads
-from ._validation import (FLOAT_DTYPES, as_float_array, check_int, check_option, check_random_state, check_real,
+from ._validation import (FLOAT_DTYPES, as_float_array, c_array, check_int, check_option, check_random_state, check_real,
                           check_sample_weight)
 
 __all__ = ["KMeans", "GaussianMixture"]
@@ -94,7 +94,7 @@ def _add(a, b):
 
 def _checked(block, index, first, dtype):
     """The block as a C-contiguous float array; NaN or inf raise ValueError naming the chunk."""
-    block = np.ascontiguousarray(block, dtype=dtype)
+    block = c_array(block, dtype=dtype)
     if not np.isfinite(block).all():
         what = "NaN" if np.isnan(block).any() else "infinity"
         raise ValueError(f"X chunk {index} (rows {first} to {first + block.shape[0] - 1}) contains {what}")
@@ -142,19 +142,22 @@ def _rows(X, indices):
 # ---- KMeans ----------------------------------------------------------------------------------
 def _lloyd_chunk(Xc, w, centers, n_threads):
     """A chunk's cluster sums, weights and inertia (Xc already centred and checked)."""
-    Xc = np.ascontiguousarray(Xc, dtype=centers.dtype)
-    w = None if w is None else np.ascontiguousarray(w, dtype=centers.dtype)
-    sums, weights, inertia = _core.lloyd_chunk(Xc, w, centers, effective_n_threads(n_threads))
-    return sums, weights, np.array([inertia])
+    centers = c_array(centers)  # arrays sent to a worker may arrive misaligned
+    Xc = c_array(Xc, dtype=centers.dtype)
+    w = None if w is None else c_array(w, dtype=centers.dtype)
+    r = _core.lloyd_chunk(Xc, w, centers, effective_n_threads(n_threads))
+    return r["sums"], r["weights"], np.array([r["inertia"]])
 
 
 def _assign_block(Xc, centers, n_threads):
-    return _core.assign(np.ascontiguousarray(Xc, dtype=centers.dtype), centers, effective_n_threads(n_threads))
+    centers = c_array(centers)
+    return _core.assign(c_array(Xc, dtype=centers.dtype), centers, effective_n_threads(n_threads))
 
 
 def _far_chunk(Xc, w, first, centers, m, n_threads):
     """The m rows farthest from their centers: (distance, global index, row, weight, label)."""
-    Xc = np.ascontiguousarray(Xc, dtype=centers.dtype)
+    centers = c_array(centers)
+    Xc = c_array(Xc, dtype=centers.dtype)
     labels = _core.assign(Xc, centers, effective_n_threads(n_threads))
     dist = ((Xc.astype(np.float64) - centers[labels]) ** 2).sum(axis=1)
     top = np.lexsort((np.arange(len(dist)), -dist))[:m]
@@ -165,7 +168,8 @@ def _far_chunk(Xc, w, first, centers, m, n_threads):
 
 def _distances_chunk(Xc, candidates, n_threads):
     """Squared distance of each row to its nearest candidate (float64), and which one."""
-    Xc = np.ascontiguousarray(Xc, dtype=candidates.dtype)
+    candidates = c_array(candidates)
+    Xc = c_array(Xc, dtype=candidates.dtype)
     nearest = _core.assign(Xc, candidates, effective_n_threads(n_threads))
     return ((Xc.astype(np.float64) - candidates[nearest]) ** 2).sum(axis=1), nearest
 
@@ -250,7 +254,7 @@ class KMeans(_kmeans.KMeans):
                 centers = init_array - mean
             else:
                 centers = self._seed(Xc, blocks, kind, k, rs, n_threads)
-            run = self._lloyd(blocks, np.ascontiguousarray(centers, dtype=X.dtype), tol, n_threads)
+            run = self._lloyd(blocks, c_array(centers, dtype=X.dtype), tol, n_threads)
             if best is None or run[1] < best[1]:
                 best = run
         centers, inertia, n_iter, weights = best
@@ -311,7 +315,7 @@ class KMeans(_kmeans.KMeans):
             return _rows(Xc, rs.choice(n, size=k, replace=False))
         if kind == "k-means++":
             size = min(n, max(self.init_sample_size, k))
-            sample = np.ascontiguousarray(_rows(Xc, np.sort(rs.choice(n, size=size, replace=False))))
+            sample = c_array(_rows(Xc, np.sort(rs.choice(n, size=size, replace=False))))
             centers, _ = _kmeans.kmeans_plusplus(sample, k, random_state=rs, n_threads=n_threads)
             return centers
         return self._kmeans_parallel(Xc, blocks, k, rs, n_threads)
@@ -319,7 +323,7 @@ class KMeans(_kmeans.KMeans):
     def _kmeans_parallel(self, Xc, blocks, k, rs, n_threads):
         """k-means|| (Bahmani et al. 2012)."""
         dtype = Xc.dtype
-        candidates = np.ascontiguousarray(_rows(Xc, [rs.randint(Xc.shape[0])]))
+        candidates = c_array(_rows(Xc, [rs.randint(Xc.shape[0])]))
         l = float(self.oversampling_factor) * k
         for _ in range(self.init_max_iter):
             parts = [dask.delayed(_potential_chunk)(x, candidates, n_threads) for _, _, x, _ in blocks]
@@ -329,10 +333,10 @@ class KMeans(_kmeans.KMeans):
             seeds = rs.randint(0, 2 ** 31 - 1, size=len(blocks))
             drawn = dask.compute(*[dask.delayed(_oversample_chunk)(x, candidates, l, psi, int(seeds[i]), n_threads)
                                    for i, _, x, _ in blocks])
-            candidates = np.ascontiguousarray(np.concatenate([candidates, *drawn]).astype(dtype))
+            candidates = c_array(np.concatenate([candidates, *drawn]).astype(dtype))
         if len(candidates) < k:  # tiny or degenerate data: top up with rows drawn uniformly
             extra = _rows(Xc, rs.choice(Xc.shape[0], size=k - len(candidates), replace=False))
-            candidates = np.ascontiguousarray(np.concatenate([candidates, extra]).astype(dtype))
+            candidates = c_array(np.concatenate([candidates, extra]).astype(dtype))
         parts = [dask.delayed(_candidate_weights_chunk)(x, w, candidates, n_threads) for _, _, x, w in blocks]
         cw = dask.compute(_tree(parts, _add))[0][0].astype(dtype)
         if np.count_nonzero(cw) < k:
@@ -393,25 +397,27 @@ class KMeans(_kmeans.KMeans):
         return super().score(X, sample_weight=sample_weight)
 
 
-# The Lloyd update of kmix.KMeans (scikit-learn's averaging and its rule for clusters left
-# empty): (new centers, squared shift) from the summed statistics.
-_average_centers = _core.average_centers
+def _average_centers(sums, weights, centers):
+    """The Lloyd update of kmix.KMeans (scikit-learn's averaging and its rule for clusters left
+    empty): (new centers, squared shift) from the summed statistics."""
+    r = _core.average_centers(c_array(sums), c_array(weights), c_array(centers))
+    return r["centers"], r["shift"]
 
 
 # ---- GaussianMixture -------------------------------------------------------------------------
 def _gmm_chunk(block, w, dtype, ct, weights, means, prec_chol, shift, about, labels, k, n_threads):
     """A chunk's EM statistics; with labels (the chunk's k-means labels), the statistics of
     one-hot responsibilities instead of the model's."""
-    X = np.ascontiguousarray(block, dtype=dtype)  # values checked by the first pass (_moments)
-    w = None if w is None else np.ascontiguousarray(w, dtype=dtype)
+    X = c_array(block, dtype=dtype)  # values checked by the first pass (_moments)
+    w = None if w is None else c_array(w, dtype=dtype)
     resp = None
     if labels is not None:  # a label of -1 leaves the row out (random_from_data)
         labels = np.asarray(labels)
         rows = np.flatnonzero(labels >= 0)
         resp = np.zeros((X.shape[0], k))
         resp[rows, labels[rows]] = 1.0
-    return (_core.gmm_pass_stats(X, w, ct, weights, means, prec_chol, shift, about, resp,
-                                  effective_n_threads(n_threads)),)
+    return (_core.gmm_pass_stats(X, w, ct, c_array(weights), c_array(means), c_array(prec_chol), c_array(shift),
+                                 c_array(about), resp, effective_n_threads(n_threads)),)
 
 
 class GaussianMixture(_mixture.GaussianMixture):
@@ -461,7 +467,7 @@ class GaussianMixture(_mixture.GaussianMixture):
                                             weights_init, means_init, precisions_init)
                 bound0 = -np.inf
             else:
-                params = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in
+                params = tuple(c_array(a, dtype=np.float64) for a in
                                (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
                 bound0 = self.lower_bound_
             if self.max_iter == 0:
@@ -489,12 +495,13 @@ class GaussianMixture(_mixture.GaussianMixture):
         bound, bounds, converged, n_iter = bound0, [], False, 0
         for it in range(1, self.max_iter + 1):
             previous = bound
-            about = np.ascontiguousarray(params[1] - shift)
+            about = c_array(params[1] - shift)
             st = self._stats(blocks, dtype, ct, params, shift, about, n_threads=n_threads)
             bound = st[1] / st[0]
             bounds.append(bound)
             n_iter = it
-            params = _core.gmm_m_step(st, ct, k, d, about, shift, floor, float(self.reg_covar), False)
+            params = _mixture._params_of(_core.gmm_m_step(c_array(st), ct, k, d, about, c_array(shift), c_array(floor),
+                                                          float(self.reg_covar), False))
             if self.verbose:
                 print(f"  Iteration {it}\t lower bound {bound:.6f}")
             if abs(bound - previous) < self.tol:
@@ -518,10 +525,11 @@ class GaussianMixture(_mixture.GaussianMixture):
             zero = np.zeros((k, d))
             st = self._stats(blocks, X.dtype, code, dummy, shift, zero, labels, n_threads)
             about = st[2 + k: 2 + k + k * d].reshape(k, d) / (st[2:2 + k, None] + 10 * np.finfo(np.float64).eps)
-            about = np.ascontiguousarray(about)
+            about = c_array(about)
             st = self._stats(blocks, X.dtype, code, dummy, shift, about, labels, n_threads)
-            weights, means, covariances, prec_chol = _core.gmm_m_step(st, code, k, d, about, shift, floor,
-                                                                      float(self.reg_covar), True)
+            weights, means, covariances, prec_chol = _mixture._params_of(
+                _core.gmm_m_step(c_array(st), code, k, d, about, c_array(shift), c_array(floor), float(self.reg_covar),
+                                 True))
         return self._with_given_inits((weights, means, covariances, prec_chol), weights_init, means_init,
                                       precisions_init)
 

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from . import _core
+from . import _core, _scale
 from ._base import BaseEstimator
 from ._threads import effective_n_threads
 from ._validation import as_float_array, check_finite, check_int, check_option, check_real
@@ -85,22 +85,39 @@ def _linkage(X, method, metric, n_threads, sklearn_single=False):
                          f"could not convert it: {exc}") from None
     if ndim == 1:
         return _linkage_condensed(X, method)
-    X = as_float_array(X, "X", min_samples=2)
+    X, largest = as_float_array(X, "X", min_samples=2, with_abs_max=True)
     if method in _EUCLIDEAN_ONLY and metric != "euclidean":
         raise ValueError(f"method={method!r} needs metric='euclidean'; got metric={metric!r}")
+    # The trees are computed in float64 whatever X's dtype; data beyond that range of magnitudes
+    # is scaled by 2^-e (exact: the same tree), and the heights scaled back.
+    e = _scale.exponent(largest, np.float64)
+    X = _scale.scaled(X, -e)
     norms = None
     if metric == "cosine":
         norms = np.linalg.norm(X.astype(np.float64), axis=1)
         if not (norms > 0).all():
             raise ValueError("metric='cosine' is undefined for rows of X that are all zeros")
     if method == "ward":
-        return _core.linkage_ward(X, n_threads)
-    if method == "single":
+        Z = _core.linkage_ward(X, n_threads)
+    elif method == "single":
         smaller_first = not (sklearn_single and metric in ("euclidean", "cityblock"))
-        return _core.linkage_single(X, _METRIC_CODE[metric], norms, n_threads, smaller_first)
-    _check_matrix_memory(X.shape[0], method)
-    D = _core.pdist(X, _METRIC_CODE[metric], norms, n_threads)
-    return _core.linkage_condensed(D, X.shape[0], _METHOD_CODE[method])
+        Z = _core.linkage_single(X, _METRIC_CODE[metric], norms, n_threads, smaller_first)
+    else:
+        _check_matrix_memory(X.shape[0], method)
+        D = _core.pdist(X, _METRIC_CODE[metric], norms, n_threads)
+        Z = _core.linkage_condensed(D, X.shape[0], _METHOD_CODE[method])
+    return _heights_scaled_back(Z, {"cosine": 0, "sqeuclidean": 2 * e}.get(metric, e))
+
+
+def _heights_scaled_back(Z, e):
+    """Z with its heights times 2^e; ValueError if one leaves the float64 range."""
+    if e:
+        with np.errstate(over="ignore"):
+            Z[:, 2] = np.ldexp(Z[:, 2], e)
+    if not np.isfinite(Z[:, 2]).all():
+        raise ValueError("the merge heights of this tree exceed the float64 range (the data's distances are "
+                         "beyond ~1.8e308); divide X by a constant")
+    return Z
 
 
 def _linkage_condensed(y, method):
@@ -113,10 +130,15 @@ def _linkage_condensed(y, method):
                          f"n >= 2; got {arr.shape[0]}")
     _check_matrix_memory(n, method)
     D = np.array(arr, dtype=np.float64)  # the algorithms overwrite it
-    check_finite(D, "X")
+    largest = check_finite(D, "X")  # scipy refuses non-finite distances too
     if (D < 0).any():
         raise ValueError("X (a condensed distance matrix) has negative distances")
-    return _core.linkage_condensed(D, n, _METHOD_CODE[method])
+    # Distances beyond the range in which their squares (ward, centroid, median) are safe: the
+    # tree of D·2^-e, whose heights are those of D times 2^-e exactly.
+    e = _scale.exponent(largest, np.float64)
+    if e:
+        D = np.ldexp(D, -e)
+    return _heights_scaled_back(_core.linkage_condensed(D, n, _METHOD_CODE[method]), e)
 
 
 def _cut_tree_labels(children, n_clusters, n_leaves):

@@ -10,10 +10,10 @@ import warnings
 
 import numpy as np
 
-from . import _core
+from . import _core, _scale
 from ._base import BaseEstimator
 from ._threads import effective_n_threads
-from ._validation import (as_float_array, check_finite, check_int, check_option,
+from ._validation import (as_float_array, c_array, check_finite, check_int, check_option,
                           check_random_state, check_real, check_sample_weight)
 
 _INIT_NAMES = ("k-means++", "random")
@@ -27,16 +27,17 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, 
     random_state it picks the same rows as scikit-learn. x_squared_norms is accepted for
     compatibility and not needed.
     """
-    X = as_float_array(X, "X")
+    X, largest = as_float_array(X, "X", with_abs_max=True)
     k = check_int(n_clusters, "n_clusters", low=1)
     if k > X.shape[0]:
         raise ValueError(f"n_clusters={k} must be <= n_samples={X.shape[0]}")
-    sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    sw, _ = _scale.scale_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype))
     if sw is None:
         sw = np.ones(X.shape[0], dtype=X.dtype)
     trials = None if n_local_trials is None else check_int(n_local_trials, "n_local_trials", low=1)
-    idx = _seed_kmeans_plusplus(X, k, sw, check_random_state(random_state), effective_n_threads(n_threads),
-                                trials)
+    # Seeding is equivariant under scaling by a power of two: the same rows at any magnitude.
+    idx = _seed_kmeans_plusplus(_scale.scaled(X, -_scale.exponent(largest, X.dtype)), k, sw,
+                                check_random_state(random_state), effective_n_threads(n_threads), trials)
     return X[idx], idx
 
 
@@ -181,7 +182,7 @@ class KMeans(BaseEstimator):
     def fit(self, X, y=None, sample_weight=None):
         """Compute k-means clustering of X (n_samples, n_features)."""
         X_in = X
-        X = as_float_array(X, "X")
+        X, largest = as_float_array(X, "X", with_abs_max=True)
         # Work on our own centred copy, made by the subtraction itself (one pass), unless
         # copy_x=False and X is the caller's writeable array: then centre in place and restore.
         callers = np.may_share_memory(X, X_in)
@@ -194,13 +195,23 @@ class KMeans(BaseEstimator):
             raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
                              f"sample_weight; got {np.count_nonzero(sw)}")
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+        # Data (or init) beyond the kernels' range of magnitudes: the fit runs on X·2^-e, exactly
+        # the fit of X scaled (see _scale), on a copy; weights likewise.
+        if init_array is not None:
+            largest = max(largest, _scale.abs_max(init_array))
+        e = _scale.exponent(largest, X.dtype)
+        if e:
+            X, init_array = _scale.scaled(X, -e), _scale.scaled(init_array, -e)
+            callers, in_place = False, True
+        sw, ew = _scale.scale_weights(sw)
         # The tolerance is scaled on X before centring, as scikit-learn does.
         tol = _mean_variance(X, n_threads) * self.tol if self.tol else 0.0
 
         # Centring (as scikit-learn does) improves the accuracy of ‖c‖² − 2x·c when the data sit
         # far from the origin; near it, float64 X is used as it is (no copy), X_mean is zero.
-        # float32 is always centred (see the center binding).
-        X, X_mean, centred = _core.center(X, in_place, n_threads)
+        # float32 is always centred (see wants_centring in kmeans_driver.cpp).
+        prep = _core.center(X, in_place, n_threads)
+        X, X_mean, centred = prep["X"], prep["mean"], prep["centred"]
         true_mean = None if centred else X_mean.astype(np.float64)
         if not centred:
             X_mean = np.zeros_like(X_mean)
@@ -212,10 +223,10 @@ class KMeans(BaseEstimator):
                 centers0 = self._init_centroids(X, kind, init_array, sw, rs, n_threads)
                 if self.verbose:
                     print("Initialization complete")
-                centers, labels, inertia, n_iter, strict, it_inertia, it_shift = _core.lloyd(
-                    X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads, true_mean)
+                run = _core.lloyd(X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads, true_mean)
+                centers, labels, inertia, n_iter = run["centers"], run["labels"], run["inertia"], run["n_iter"]
                 if self.verbose:
-                    _report(it_inertia, it_shift, strict, tol, n_iter < self.max_iter)
+                    _report(run["iter_inertia"], run["iter_shift"], run["strict"], tol, n_iter < self.max_iter)
                 if best is None or (inertia < best[2] and not _same_clustering(labels, best[1], k)):
                     best = (centers, labels, inertia, n_iter)
         finally:
@@ -225,9 +236,9 @@ class KMeans(BaseEstimator):
         centers += X_mean
 
         _warn_if_fewer_clusters(np.count_nonzero(np.bincount(labels, minlength=k)), k)
-        self.cluster_centers_ = centers
+        self.cluster_centers_ = _scale.scaled(centers, e)
         self.labels_ = labels
-        self.inertia_ = float(inertia)
+        self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = X.shape[1]
         return self
@@ -246,41 +257,60 @@ class KMeans(BaseEstimator):
         return self._check_centers(self.init(X, k, random_state=rs), X, "init (the callable's result)")
 
     # ---- using a fitted model ----------------------------------------------------------------
-    def _check_test_data(self, X):
+    def _check_test_data(self, X, with_abs_max=False):
         self._check_fitted()
         centers = self.cluster_centers_
-        X = as_float_array(X, "X", dtype=centers.dtype)
+        X, largest = as_float_array(X, "X", dtype=centers.dtype, with_abs_max=True)
         if X.shape[1] != centers.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                              f"{centers.shape[1]} features as input")
-        return X
+        return (X, largest) if with_abs_max else X
+
+    def _with_centers(self, X, largest):
+        """(X, centers, e): X and the fitted centers as the kernels take them, both scaled by
+        2^-e when their magnitudes need it (see _scale), e = 0 otherwise."""
+        C = self.cluster_centers_
+        cached = self.__dict__.get("_centers_abs_max")
+        if cached is None or cached[0] is not C:  # new centers: measure them once
+            cached = (C, _scale.abs_max(C))
+            self.__dict__["_centers_abs_max"] = cached
+        if not (C.flags.c_contiguous and C.flags.aligned):
+            C = c_array(C)
+        e = _scale.exponent(max(largest, cached[1]), X.dtype)
+        if e:
+            return _scale.scaled(X, -e), _scale.scaled(C, -e), e
+        return X, C, 0
 
     def predict(self, X):
         """Index of the nearest cluster center for each row of X."""
         centers = getattr(self, "cluster_centers_", None)
         # Short path for the common case of an already-clean array (one-row serving latency).
         if (type(X) is np.ndarray and centers is not None and X.dtype == centers.dtype and X.ndim == 2
-                and X.shape[0] > 0 and X.shape[1] == centers.shape[1] and X.flags.c_contiguous):
-            check_finite(X, "X")
+                and X.shape[0] > 0 and X.shape[1] == centers.shape[1] and X.flags.c_contiguous
+                and X.flags.aligned):
+            largest = check_finite(X, "X")
         else:
-            X = self._check_test_data(X)
-        return _core.assign(X, centers, effective_n_threads(self.n_threads))
+            X, largest = self._check_test_data(X, with_abs_max=True)
+        X, C, _ = self._with_centers(X, largest)
+        return _core.assign(X, C, effective_n_threads(self.n_threads))
 
     def fit_predict(self, X, y=None, sample_weight=None):
         return self.fit(X, sample_weight=sample_weight).labels_
 
     def transform(self, X):
         """Euclidean distance of each row of X to each center, shape (n_samples, n_clusters)."""
-        X = self._check_test_data(X)
-        return np.sqrt(_core.sq_distances(X, self.cluster_centers_, effective_n_threads(self.n_threads)))
+        X, C, e = self._with_centers(*self._check_test_data(X, with_abs_max=True))
+        return _scale.scale_back(np.sqrt(_core.sq_distances(X, C, effective_n_threads(self.n_threads))), e,
+                                 "a distance")
 
     def fit_transform(self, X, y=None, sample_weight=None):
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
     def score(self, X, y=None, sample_weight=None):
         """Opposite of the (weighted) inertia of X on the fitted centers."""
-        X = self._check_test_data(X)
-        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        X, largest = self._check_test_data(X, with_abs_max=True)
+        sw, ew = _scale.scale_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype))
+        X, C, e = self._with_centers(X, largest)
         n_threads = effective_n_threads(self.n_threads)
-        labels = _core.assign(X, self.cluster_centers_, n_threads)
-        return -_core.inertia(X, sw, self.cluster_centers_, labels, n_threads)
+        labels = _core.assign(X, C, n_threads)
+        return -float(_scale.scale_back(_core.inertia(X, sw, C, labels, n_threads), 2 * e + ew, "the inertia"))

@@ -7,7 +7,7 @@ distance matrix never exists. The other two need only per-cluster means (O(n·d)
 """
 import numpy as np
 
-from . import _core
+from . import _core, _scale
 from ._threads import effective_n_threads
 from ._validation import as_float_array, check_int, check_random_state
 
@@ -48,6 +48,12 @@ def _check_metric(metric):
         raise ValueError(f"metric must be 'euclidean' (the only one kmix computes); got {metric!r}")
 
 
+def _in_range(X, largest):
+    """X, or X·2^-e if its magnitude is beyond the float64 range in which squared distances are
+    safe: the three scores are ratios of distances, the same at any scale (see _scale)."""
+    return _scale.scaled(X, -_scale.exponent(largest, np.float64))
+
+
 def _sorted_by_cluster(X, codes, k):
     """Rows of X sorted by cluster (stable), the order used, and each cluster's first row."""
     order = np.argsort(codes, kind="stable")
@@ -61,7 +67,7 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None):
     the other members of its cluster and b the mean distance to the nearest other cluster; 0 for
     a sample alone in its cluster. Returns float64, shape (n_samples,)."""
     _check_metric(metric)
-    X = as_float_array(X, "X")
+    X = _in_range(*as_float_array(X, "X", with_abs_max=True))
     codes, k = _check_labels(labels, X.shape[0])
     Xs, order, starts = _sorted_by_cluster(X, codes, k)
     s = _core.silhouette_sorted(Xs, starts, effective_n_threads(n_threads))
@@ -95,7 +101,7 @@ def calinski_harabasz_score(X, labels):
     """Ratio of between-cluster to within-cluster dispersion, each divided by its degrees of
     freedom: [Σ_k n_k‖c_k − c‖² / (k − 1)] / [Σ_k Σ_{x∈k} ‖x − c_k‖² / (n − k)]; 1.0 when every
     cluster is a single point repeated."""
-    X = as_float_array(X, "X")
+    X = _in_range(*as_float_array(X, "X", with_abs_max=True))
     codes, k = _check_labels(labels, X.shape[0])
     n = X.shape[0]
     X64, counts, means = _cluster_means(X, codes, k)
@@ -109,7 +115,7 @@ def calinski_harabasz_score(X, labels):
 def davies_bouldin_score(X, labels):
     """Mean over clusters of the largest (s_i + s_j) / ‖c_i − c_j‖, where s_i is the mean distance
     of cluster i's members to its centroid; 0.0 when every s_i or every centroid distance is ~0."""
-    X = as_float_array(X, "X")
+    X = _in_range(*as_float_array(X, "X", with_abs_max=True))
     codes, k = _check_labels(labels, X.shape[0])
     X64, counts, means = _cluster_means(X, codes, k)
     diff = X64 - means[codes]

@@ -11,9 +11,9 @@ import warnings
 
 import numpy as np
 
-from . import _core
+from . import _core, _scale
 from ._threads import effective_n_threads
-from ._validation import as_float_array, check_int, check_random_state, check_real, check_sample_weight
+from ._validation import as_float_array, c_array, check_int, check_random_state, check_real, check_sample_weight
 from .kmeans import KMeans, _mean_variance
 
 
@@ -108,7 +108,7 @@ class MiniBatchKMeans(KMeans):
     # ---- fitting -----------------------------------------------------------------------------
     def fit(self, X, y=None, sample_weight=None):
         """Compute the centers from mini-batches of X."""
-        X = as_float_array(X, "X")
+        X, largest = as_float_array(X, "X", with_abs_max=True)
         n, d = X.shape
         k, kind, n_init, batch, init_size = self._check_minibatch_params(X)
         n_threads = effective_n_threads(self.n_threads)
@@ -117,6 +117,13 @@ class MiniBatchKMeans(KMeans):
         if sw is None:
             sw = np.ones(n, dtype=X.dtype)
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+        # Data (or init, or weights) beyond the kernels' range of magnitudes: the fit runs on
+        # X·2^-e and weights·2^-ew, exactly the fit of the scaled data (see _scale).
+        if init_array is not None:
+            largest = max(largest, _scale.abs_max(init_array))
+        e = _scale.exponent(largest, X.dtype)
+        X, init_array = _scale.scaled(X, -e), _scale.scaled(init_array, -e)
+        sw, ew = _scale.scale_weights(sw)
         tol = _mean_variance(X, n_threads) * self.tol if self.tol else 0.0
 
         valid = rs.randint(0, n, init_size)
@@ -125,18 +132,18 @@ class MiniBatchKMeans(KMeans):
         for i in range(n_init):
             if self.verbose:
                 print(f"Init {i + 1}/{n_init} with method {kind}")
-            centers = self._seed(X, kind, init_array, sw, rs, init_size, n_threads)
+            centers = c_array(self._seed(X, kind, init_array, sw, rs, init_size, n_threads))
             labels = _core.assign(X_valid, centers, n_threads)
             inertia = _core.inertia(X_valid, sw_valid, centers, labels, n_threads)
             if self.verbose:
                 print(f"Inertia for init {i + 1}/{n_init}: {inertia}")
             if best is None or inertia < best[1]:
                 best = (centers, inertia)
-        centers = np.ascontiguousarray(best[0])
+        centers = c_array(best[0])
         centers_new = np.empty_like(centers)
-        self._counts = np.zeros(k, dtype=X.dtype)
-        self._n_since_last_reassign = 0
-        self._batch_size = batch
+        # The state the steps change, kept here until the fit ends (Ctrl-C leaves the estimator
+        # as it was).
+        counts, since_reassign = np.zeros(k, dtype=X.dtype), 0
         ewa, ewa_min, no_improvement = None, None, 0
 
         # Batches as scikit-learn draws them (RandomState.choice with p, replace=True): uniforms
@@ -148,11 +155,11 @@ class MiniBatchKMeans(KMeans):
         step = 0
         for step in range(n_steps):
             rows = _core.draw_rows(cdf, rs.random_sample(batch), n_threads)
-            reassign = self._reassign_due()
-            labels, batch_inertia = _core.minibatch_step(X, rows, batch, None, centers, centers_new,
-                                                         self._counts, n_threads)
+            reassign, since_reassign = self._reassign_due(counts, since_reassign, batch)
+            batch_inertia = _core.minibatch_step(X, rows, batch, None, centers, centers_new, counts,
+                                                 n_threads)["inertia"]
             if reassign:
-                self._reassign(X, rows, batch, centers_new, rs)
+                self._reassign(X, rows, batch, centers_new, counts, rs)
             shift = float(np.sum((centers_new - centers) ** 2)) if tol > 0 else 0.0
             centers, centers_new = centers_new, centers
             # Early stopping on the smoothed mean batch inertia, as scikit-learn.
@@ -179,32 +186,38 @@ class MiniBatchKMeans(KMeans):
                     print(f"Converged (lack of improvement in inertia) at step {step + 1}/{n_steps}")
                 break
 
-        self.cluster_centers_ = centers
+        if self.compute_labels:
+            labels = _core.assign(X, centers, n_threads)
+            inertia = _core.inertia(X, sw, centers, labels, n_threads)
+        else:
+            inertia = (ewa if ewa is not None else 0.0) * float(np.sum(sw))
+        self.cluster_centers_ = _scale.scaled(centers, e)
+        self._counts = _scale.scaled(counts, ew)  # the weight each center received, in sample_weight's units
+        self._n_since_last_reassign = since_reassign
+        self._batch_size = batch
         self.n_steps_ = step + 1
         self.n_iter_ = int(np.ceil((step + 1) * batch / n))
         self.n_features_in_ = d
         if self.compute_labels:
-            self.labels_ = _core.assign(X, centers, n_threads)
-            self.inertia_ = _core.inertia(X, sw, centers, self.labels_, n_threads)
-        else:
-            self.inertia_ = (ewa if ewa is not None else 0.0) * float(np.sum(sw))
+            self.labels_ = labels
+        self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         return self
 
-    def _reassign_due(self):
-        """Whether this step may reassign (decided before the step, as scikit-learn): every
-        10·n_clusters samples, or while some center has received nothing."""
-        self._n_since_last_reassign += self._batch_size
-        if (self._counts == 0).any() or self._n_since_last_reassign >= 10 * self.n_clusters:
-            self._n_since_last_reassign = 0
-            return True
-        return False
+    def _reassign_due(self, counts, since, batch_size):
+        """(whether this step may reassign, the samples seen since the last reassignment), decided
+        before the step as scikit-learn does: every 10·n_clusters samples, or while some center
+        has received nothing."""
+        since += batch_size
+        if (counts == 0).any() or since >= 10 * self.n_clusters:
+            return True, 0
+        return False, since
 
-    def _reassign(self, X, rows, m, centers, rs):
+    def _reassign(self, X, rows, m, centers, counts, rs):
         """scikit-learn's random reassignment: centers whose received weight is below
-        reassignment_ratio times the largest move to random points of the batch."""
+        reassignment_ratio times the largest move to random points of the batch (centers and
+        counts are updated in place)."""
         if self.reassignment_ratio <= 0:
             return
-        counts = self._counts
         to_reassign = counts < self.reassignment_ratio * counts.max()
         if to_reassign.sum() > 0.5 * m:
             to_reassign[np.argsort(counts)[int(0.5 * m):]] = False
@@ -215,39 +228,68 @@ class MiniBatchKMeans(KMeans):
                 print(f"[MiniBatchKMeans] Reassigning {n_reassigns} cluster centers.")
             batch_rows = picks if rows is None else rows[picks]
             centers[to_reassign] = X[batch_rows]
-        counts[to_reassign] = np.min(counts[~to_reassign])
+        # The moved centers count as much as the least of the others (all of them moved, with
+        # reassignment_ratio > 1: their counts stay).
+        if not to_reassign.all():
+            counts[to_reassign] = np.min(counts[~to_reassign])
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the centers with one mini-batch (the rows of X), as data arrive."""
         has_centers = hasattr(self, "cluster_centers_")
         if has_centers:
-            X = self._check_test_data(X)
+            X, largest = self._check_test_data(X, with_abs_max=True)
         else:
-            X = as_float_array(X, "X")
+            X, largest = as_float_array(X, "X", with_abs_max=True)
         n = X.shape[0]
-        if not hasattr(self, "_random_state") or self._random_state is None:
-            self._random_state = check_random_state(self.random_state)
-        rs = self._random_state
+        rs = getattr(self, "_random_state", None)
+        if rs is None:
+            rs = check_random_state(self.random_state)
+        rs_state = rs.get_state()  # put back if the step does not finish (Ctrl-C)
         sw = check_sample_weight(sample_weight, n, X.dtype)
         if sw is None:
             sw = np.ones(n, dtype=X.dtype)
         n_threads = effective_n_threads(self.n_threads)
-        if not has_centers:
-            k, kind, _, self._batch_size, init_size = self._check_minibatch_params(X)
-            init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
-            self.cluster_centers_ = np.ascontiguousarray(self._seed(X, kind, init_array, sw, rs, init_size, n_threads))
-            self._counts = np.zeros(k, dtype=X.dtype)
-            self._n_since_last_reassign = 0
-            self.n_features_in_ = X.shape[1]
-            self.n_steps_ = 0
-        centers = self.cluster_centers_
-        reassign = self._reassign_due()
-        _core.minibatch_step(X, None, n, sw, centers, centers, self._counts, n_threads)
-        if reassign:
-            self._reassign(X, None, n, centers, rs)
-        if self.compute_labels:
-            self.labels_ = _core.assign(X, centers, n_threads)
-            self.inertia_ = _core.inertia(X, sw, centers, self.labels_, n_threads)
-        self.n_steps_ += 1
+        try:
+            if has_centers:
+                k, batch, since = self.n_clusters, self._batch_size, self._n_since_last_reassign
+                centers, counts, n_steps = self.cluster_centers_, self._counts, self.n_steps_
+            else:
+                k, kind, _, batch, init_size = self._check_minibatch_params(X)
+                init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+                e = _scale.exponent(max(largest, 0.0 if init_array is None else _scale.abs_max(init_array)), X.dtype)
+                seed_sw, _ = _scale.scale_weights(sw)
+                centers = _scale.scaled(self._seed(_scale.scaled(X, -e), kind, _scale.scaled(init_array, -e), seed_sw,
+                                                   rs, init_size, n_threads), e)
+                counts, since, n_steps = np.zeros(k, dtype=X.dtype), 0, 0
+            # X and the centers share one scale, the weights and the counts another (see _scale);
+            # the step works on scaled copies, which are scaled back below.
+            e = _scale.exponent(max(largest, _scale.abs_max(centers)), X.dtype)
+            ew = _scale.exponent(max(_scale.abs_max(sw), _scale.abs_max(counts)), X.dtype, weights=True)
+            X, centers, sw, counts = (c_array(_scale.scaled(X, -e)), c_array(_scale.scaled(centers, -e), X.dtype),
+                                      _scale.scaled(sw, -ew), c_array(_scale.scaled(counts, -ew), X.dtype))
+            if centers is self.__dict__.get("cluster_centers_"):
+                centers = centers.copy()
+            if counts is self.__dict__.get("_counts"):
+                counts = counts.copy()
+            reassign, since = self._reassign_due(counts, since, batch)
+            _core.minibatch_step(X, None, n, sw, centers, centers, counts, n_threads)
+            if reassign:
+                self._reassign(X, None, n, centers, counts, rs)
+            if self.compute_labels:
+                labels = _core.assign(X, centers, n_threads)
+                inertia = _core.inertia(X, sw, centers, labels, n_threads)
+        except BaseException:
+            rs.set_state(rs_state)
+            raise
+        self.cluster_centers_ = _scale.scaled(centers, e)
+        self._counts = _scale.scaled(counts, ew)
+        self._n_since_last_reassign = since
+        self._batch_size = batch
+        self._random_state = rs
+        self.n_features_in_ = X.shape[1]
+        self.n_steps_ = n_steps + 1
         self.n_iter_ = getattr(self, "n_iter_", 0)
+        if self.compute_labels:
+            self.labels_ = labels
+            self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         return self

@@ -13,10 +13,10 @@ import warnings
 
 import numpy as np
 
-from . import _core
+from . import _core, _scale
 from ._base import BaseEstimator, ConvergenceWarning
 from ._threads import effective_n_threads
-from ._validation import (as_float_array, check_finite, check_int, check_option, check_random_state,
+from ._validation import (as_float_array, c_array, check_finite, check_int, check_option, check_random_state,
                           check_real, check_sample_weight)
 
 _COV_TYPES = {"full": 0, "tied": 1, "diag": 2, "spherical": 3}
@@ -35,9 +35,9 @@ def _flip_cholesky(precision):
 
 def _precisions_to_cholesky(precisions, cov_type):
     if cov_type == "full":
-        return np.ascontiguousarray(np.stack([_flip_cholesky(p) for p in precisions]))
+        return c_array(np.stack([_flip_cholesky(p) for p in precisions]))
     if cov_type == "tied":
-        return np.ascontiguousarray(_flip_cholesky(precisions))
+        return c_array(_flip_cholesky(precisions))
     return np.sqrt(precisions)
 
 
@@ -155,7 +155,7 @@ class GaussianMixture(BaseEstimator):
         if m.shape != (k, d):
             raise ValueError(f"means_init must have shape (n_components, n_features) = ({k}, {d}); "
                              f"got {m.shape}")
-        check_finite(m, "means_init")
+        _scale.check_gmm_magnitude(check_finite(m, "means_init"), "means_init")
         return m.astype(np.float64)
 
     def _check_precisions_init(self, k, d):
@@ -190,9 +190,12 @@ class GaussianMixture(BaseEstimator):
         return self._score(X, labels=True)[2]
 
     def _fit(self, X, sample_weight):
-        X = as_float_array(X, "X", min_samples=2)
+        X, largest = as_float_array(X, "X", min_samples=2, with_abs_max=True)
+        _scale.check_gmm_magnitude(largest)
         k, weights_init, means_init, precisions_init = self._check_params(X)
-        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        # Weights enter only as ratios: scaled to order one (exactly, so no result changes) they
+        # keep every weighted sum in range.
+        sw = _scale.normalized_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype))
         n_threads = effective_n_threads(self.n_threads)
         ct = self.covariance_type
         do_init = not (self.warm_start and hasattr(self, "converged_"))
@@ -210,15 +213,16 @@ class GaussianMixture(BaseEstimator):
                 params = self._initial_params(X, sw, rs, n_threads, weights_init, means_init, precisions_init)
                 bound0 = -np.inf
             else:
-                params = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in
+                params = tuple(c_array(a, dtype=np.float64) for a in
                                (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
                 bound0 = self.lower_bound_
             if self.max_iter == 0:  # as scikit-learn: no bound to choose by, the last init stays
                 best = (params, 0, False, bound0, [], [])
                 continue
             weights, means, _, prec_chol = params
-            run = _core.gmm_em(X, sw, _COV_TYPES[ct], weights, means, prec_chol, self.max_iter,
-                               float(self.tol), float(self.reg_covar), bound0, n_threads)
+            r = _core.gmm_em(X, sw, _COV_TYPES[ct], weights, means, prec_chol, self.max_iter,
+                             float(self.tol), float(self.reg_covar), bound0, n_threads)
+            run = (_params_of(r), r["n_iter"], r["converged"], r["lower_bound"], r["lower_bounds"], r["seconds"])
             if self.verbose:
                 self._report(run, bound0, time.perf_counter() - start)
             if run[3] > best_bound or best_bound == -np.inf:
@@ -249,8 +253,8 @@ class GaussianMixture(BaseEstimator):
         weights = means = covariances = prec_chol = None
         if weights_init is None or means_init is None or precisions_init is None:
             resp = self._initial_resp(X, sw, rs, n_threads)
-            weights, means, covariances, prec_chol = _core.gmm_estimate(
-                X, sw, resp, _COV_TYPES[ct], float(self.reg_covar), n_threads)
+            weights, means, covariances, prec_chol = _params_of(_core.gmm_estimate(
+                X, sw, resp, _COV_TYPES[ct], float(self.reg_covar), n_threads))
         return self._with_given_inits((weights, means, covariances, prec_chol), weights_init, means_init,
                                       precisions_init)
 
@@ -268,8 +272,8 @@ class GaussianMixture(BaseEstimator):
             except np.linalg.LinAlgError:
                 raise ValueError("precisions_init must be positive definite") from None
             covariances = _precisions_to_covariances(precisions_init, ct)
-        return (np.ascontiguousarray(weights, dtype=np.float64), np.ascontiguousarray(means, dtype=np.float64),
-                covariances, np.ascontiguousarray(prec_chol, dtype=np.float64))
+        return (c_array(weights, dtype=np.float64), c_array(means, dtype=np.float64),
+                covariances, c_array(prec_chol, dtype=np.float64))
 
     def _initial_resp(self, X, sw, rs, n_threads):
         n, k = X.shape[0], self.n_components
@@ -332,17 +336,19 @@ class GaussianMixture(BaseEstimator):
         means = self.means_
         # Short path for an already-clean array (one-row serving latency).
         if not (type(X) is np.ndarray and X.dtype == means.dtype and X.ndim == 2 and X.shape[0] > 0
-                and X.shape[1] == means.shape[1] and X.flags.c_contiguous):
-            X = as_float_array(X, "X", dtype=means.dtype)
+                and X.shape[1] == means.shape[1] and X.flags.c_contiguous and X.flags.aligned):
+            X, largest = as_float_array(X, "X", dtype=means.dtype, with_abs_max=True)
             if X.shape[1] != means.shape[1]:
                 raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                                  f"{means.shape[1]} features as input")
         else:
-            check_finite(X, "X")
+            largest = check_finite(X, "X")
+        _scale.check_gmm_magnitude(largest)
         f64 = np.float64
-        return _core.gmm_score(X, _COV_TYPES[self.covariance_type], np.asarray(self.weights_, dtype=f64),
-                               np.asarray(means, dtype=f64), np.asarray(self.precisions_cholesky_, dtype=f64),
-                               log_prob, resp, labels, effective_n_threads(self.n_threads))
+        r = _core.gmm_score(X, _COV_TYPES[self.covariance_type], c_array(self.weights_, dtype=f64),
+                            c_array(means, dtype=f64), c_array(self.precisions_cholesky_, dtype=f64),
+                            log_prob, resp, labels, effective_n_threads(self.n_threads))
+        return r["log_prob_norm"], r["resp"], r["labels"]
 
     def score_samples(self, X):
         """Log-likelihood of each row of X under the mixture, log p(x)."""
@@ -353,7 +359,7 @@ class GaussianMixture(BaseEstimator):
         lpn = self._score(X, log_prob=True)[0]
         if sample_weight is None:
             return float(lpn.mean())
-        sw = check_sample_weight(sample_weight, lpn.shape[0], np.float64)
+        sw = _scale.normalized_weights(check_sample_weight(sample_weight, lpn.shape[0], np.float64))
         return float(np.dot(sw, lpn) / sw.sum())
 
     def predict(self, X):
@@ -401,6 +407,11 @@ class GaussianMixture(BaseEstimator):
         X = X.astype(np.float64, copy=False)
         y = np.concatenate([np.full(int(s), j, dtype=np.int64) for j, s in enumerate(counts)])
         return X, y
+
+
+def _params_of(result):
+    """(weights, means, covariances, precisions_cholesky) from a kernel's named result."""
+    return result["weights"], result["means"], result["covariances"], result["precisions_cholesky"]
 
 
 def _precisions_from_cholesky(prec_chol, cov_type):

@@ -1,9 +1,9 @@
 """kmix.SoftKMeans: k-means with soft assignments, the iterations in C++."""
 import numpy as np
 
-from . import _core
+from . import _core, _scale
 from ._threads import effective_n_threads
-from ._validation import as_float_array, check_int, check_random_state, check_real, check_sample_weight
+from ._validation import as_float_array, c_array, check_int, check_random_state, check_real, check_sample_weight
 from .kmeans import KMeans
 
 
@@ -66,7 +66,7 @@ class SoftKMeans(KMeans):
 
     def fit(self, X, y=None, sample_weight=None):
         """Soft k-means on X (n_samples, n_features)."""
-        X = as_float_array(X, "X")
+        X, largest = as_float_array(X, "X", with_abs_max=True)
         k, beta, kind, n_init = self._check_soft_params(X)
         if kind == "callable":
             raise TypeError("SoftKMeans init must be 'k-means++', 'random' or an array")
@@ -74,47 +74,69 @@ class SoftKMeans(KMeans):
         rs = check_random_state(self.random_state)
         sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+        # Data beyond the kernels' range of magnitudes: the fit runs on X·2^-e with beta·4^e,
+        # the same responsibilities (see _scale).
+        if init_array is not None:
+            largest = max(largest, _scale.abs_max(init_array))
+        e = _scale.exponent(largest, X.dtype)
+        X, init_array = _scale.scaled(X, -e), _scale.scaled(init_array, -e)
+        sw, _ = _scale.scale_weights(sw)
+        beta_e, tol_e = _beta_at(beta, e), float(_scale.scaled(np.float64(self.tol), -2 * e))
         best = None
         for _ in range(1 if kind == "array" else n_init):
-            centers0 = self._init_centroids(X, kind, init_array, sw, rs, n_threads).astype(np.float64)
-            centers, n_iter, _ = _core.soft_kmeans(X, sw, centers0, beta, self.max_iter, float(self.tol),
-                                                   n_threads)
-            score = self._soft_score(X, sw, centers, beta, n_threads)
+            centers0 = c_array(self._init_centroids(X, kind, init_array, sw, rs, n_threads), np.float64)
+            run = _core.soft_kmeans(X, sw, centers0, beta_e, self.max_iter, tol_e, n_threads)
+            centers, n_iter = run["centers"], run["n_iter"]
+            score = self._soft_score(X, sw, centers, beta_e, n_threads)
             if best is None or score > best[2]:
                 best = (centers, n_iter, score)
         centers, n_iter, _ = best
-        self.cluster_centers_ = centers.astype(X.dtype)
+        labels = _core.soft_assign(X, centers, beta_e, False, False, True, n_threads)["labels"].astype(np.intp)
+        self.cluster_centers_ = _scale.scaled(centers, e).astype(X.dtype)
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = X.shape[1]
-        self.labels_ = _core.soft_assign(X, centers, beta, False, False, True, n_threads)[2].astype(np.intp)
+        self.labels_ = labels
         return self
 
     @staticmethod
     def _soft_score(X, sw, centers, beta, n_threads):
-        lpn = _core.soft_assign(X, centers, beta, True, False, False, n_threads)[0]
+        lpn = _core.soft_assign(X, centers, beta, True, False, False, n_threads)["log_prob_norm"]
         return float((lpn if sw is None else lpn * sw).sum() / beta)
 
-    def _centers64(self):
-        return np.asarray(self.cluster_centers_, dtype=np.float64)
+    def _scaled_model(self, X):
+        """(X, float64 centers, beta, e) as the kernels take them: X and the centers scaled by
+        2^-e when their magnitudes need it, beta by 4^e."""
+        X, C, e = self._with_centers(*self._check_test_data(X, with_abs_max=True))
+        return X, c_array(C, np.float64), _beta_at(float(self.beta), e), e
 
     def predict(self, X):
         """The most responsible cluster of each row of X (the nearest center)."""
-        X = self._check_test_data(X)
-        return _core.soft_assign(X, self._centers64(), float(self.beta), False, False, True,
-                                 effective_n_threads(self.n_threads))[2].astype(np.intp)
+        X, C, beta, _ = self._scaled_model(X)
+        return _core.soft_assign(X, C, beta, False, False, True, effective_n_threads(self.n_threads))["labels"].astype(np.intp)
 
     def predict_proba(self, X):
         """Responsibilities r(k, n) of each cluster for each row of X, shape (n_samples, n_clusters)."""
-        X = self._check_test_data(X)
-        return _core.soft_assign(X, self._centers64(), float(self.beta), False, True, False,
-                                 effective_n_threads(self.n_threads))[1]
+        X, C, beta, _ = self._scaled_model(X)
+        return _core.soft_assign(X, C, beta, False, True, False, effective_n_threads(self.n_threads))["resp"]
 
     def score(self, X, y=None, sample_weight=None):
         """Σ_n w_n · (1/beta) · log Σ_k exp(-beta·||x_n - c_k||²): minus the soft inertia, which
         tends to minus KMeans's inertia as beta grows (higher is better)."""
-        X = self._check_test_data(X)
-        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        return self._soft_score(X, sw, self._centers64(), float(self.beta), effective_n_threads(self.n_threads))
+        X, C, beta, e = self._scaled_model(X)
+        sw, ew = _scale.scale_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype))
+        # log Σ exp(−beta·d) is the same at any scale; the sum over rows is divided by the
+        # caller's beta and carries the weights' scale.
+        lpn = _core.soft_assign(X, C, beta, True, False, False, effective_n_threads(self.n_threads))["log_prob_norm"]
+        total = float((lpn if sw is None else lpn * sw).sum())
+        return float(_scale.scale_back(total / float(self.beta), ew, "the score"))
 
     def fit_transform(self, X, y=None, sample_weight=None):
         return self.fit(X, sample_weight=sample_weight).transform(X)
+
+
+def _beta_at(beta, e):
+    """beta for data scaled by 2^-e (beta·4^e: the same beta·‖x − c‖²), kept within float64's
+    normal range: beyond it the responsibilities are already hard (or uniform) to rounding."""
+    with np.errstate(over="ignore", under="ignore"):
+        b = float(np.ldexp(beta, 2 * e))
+    return min(max(b, np.finfo(np.float64).tiny), np.finfo(np.float64).max)

@@ -306,27 +306,31 @@ inline void panel_tile(const T* x, index_t d, const T* panel, const T* norms, in
       for (int v = 0; v < V; ++v) S::fma(acc[r][v], xb, c[v]);
     }
   }
-  const vec base = S::splat(T(p * W));
+  const vec base = S::splat(T(p * W)), inf = S::splat(std::numeric_limits<T>::infinity());
   for (int v = 0; v < V; ++v) {
     T idx[L];
     for (int l = 0; l < L; ++l) idx[l] = T(v * L + l);
     const vec nrm = S::load(norms + p * W + v * L), ids = S::add(base, S::load(idx));
     for (int r = 0; r < R; ++r) {
-      vec dist = S::dist(nrm, acc[r][v]), at = ids;
-      if (p > 0) {  // strict <: on equal distances the earlier panel keeps the lane
-        vec b = S::load(best + r * W + v * L), w = S::load(where + r * W + v * L);
-        S::keep_min(b, w, dist, ids);
-        dist = b;
-        at = w;
+      // Strict <: on equal distances the earlier panel keeps the lane; a NaN distance never
+      // replaces anything, and the first panel starts from +inf, so a lane whose distances are
+      // all +inf or NaN holds +inf at its first center.
+      vec b = inf, w = ids;
+      if (p > 0) {
+        b = S::load(best + r * W + v * L);
+        w = S::load(where + r * W + v * L);
       }
-      S::store(best + r * W + v * L, dist);
-      S::store(where + r * W + v * L, at);
+      S::keep_min(b, w, S::dist(nrm, acc[r][v]), ids);
+      S::store(best + r * W + v * L, b);
+      S::store(where + r * W + v * L, w);
     }
   }
 }
 
 // The W lanes of one row: the smallest distance, then the smallest center index among the lanes
-// that reach it. Branch-free: which lane wins is data-dependent and would mispredict.
+// that reach it. Branch-free: which lane wins is data-dependent and would mispredict. The lanes
+// hold no NaN (panel_tile), and if the smallest is +inf every lane is at its first center, so
+// the answer is center 0: the rule of all_panels_tile, and always a real center.
 template <class T>
 inline int lanes_argmin(const T* best, const T* where) {
   using S = Simd<T>;
@@ -364,17 +368,21 @@ inline void all_panels_tile(const T* x, index_t d, const T* packed, const T* nor
     }
   }
   static_assert(Q * L <= 64, "one bit per center in a 64-bit word");
+  const vec inf = S::splat(std::numeric_limits<T>::infinity());
   for (int r = 0; r < R; ++r) {
     vec dist[Q];
     for (int q = 0; q < Q; ++q) dist[q] = S::dist(S::load(norms + q * L), acc[r][q]);
-    vec m = dist[0];
-    for (int q = 1; q < Q; ++q) m = S::min(m, dist[q]);
+    // min(m, d) keeps m when d is NaN, and m starts at +inf: the minimum over the distances
+    // that are not NaN (padding centers have +inf), the same in every lane and at every ISA.
+    vec m = inf;
+    for (int q = 0; q < Q; ++q) m = S::min(m, dist[q]);
     const vec lov = S::hmin(m);
     // Bit c set where center c is at the minimum; the lowest is the first center (numpy's
-    // argmin). No bit at all only if every distance is NaN (overflow): center 0 then.
+    // argmin). A minimum of +inf means every real distance is +inf or NaN (overflow, NaN data):
+    // they rank last and tie, so center 0, never a padding center.
     std::uint64_t at = 0;
     for (int q = 0; q < Q; ++q) at |= std::uint64_t(S::eq_mask(dist[q], lov)) << (q * L);
-    label[r] = at ? lowest_bit(at) : 0;
+    label[r] = S::first(lov) < std::numeric_limits<T>::infinity() ? lowest_bit(at) : 0;
   }
 }
 
@@ -394,7 +402,8 @@ inline void nearest_rows_few(const T* X, index_t m, index_t d, const T* packed, 
   for (; i < m; ++i) all_panels_tile<T, 1, P>(X + i * d, d, packed, norms, label + i);
 }
 
-// Nearest center (the first one on ties, as numpy's argmin) of rows [0, m) of X, m ≤ kRowChunk.
+// Nearest center (the first one on ties, as numpy's argmin) of rows [0, m) of X, m ≤ kRowChunk;
+// NaN distances rank after +inf, so every label is in [0, k) whatever the values.
 // Panels are the outer loop so that one panel stays in L1 while the chunk's rows stream past
 // it (the rows, ≤ kRowChunk of them, stay in L2).
 template <class T>

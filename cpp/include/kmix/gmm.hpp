@@ -64,25 +64,25 @@ constexpr double kExpMin = -708.0;
 
 #if defined(__GNUC__)
 inline vec exp_nonpositive(vec x) {
-  typedef std::int64_t ivec __attribute__((vector_size(sizeof(vec))));
+  typedef std::uint64_t ivec __attribute__((vector_size(sizeof(vec))));
   const vec lo = V::splat(kExpMin);
   const vec xc = x < lo ? lo : x;
   const vec kd = xc * kLog2e + kExpShifter;
   const vec kf = kd - kExpShifter;
   const vec r = (xc - kf * kLn2Hi) - kf * kLn2Lo;
   const vec p = exp_poly(r);
-  const vec scale = (vec)(((ivec)kd + 1023) << 52);  // (n + 1023) << 52 is the double 2^n
+  const vec scale = (vec)(((ivec)kd + 1023) << 52);  // (n + 1023) << 52 is the double 2^n (unsigned: no overflow)
   return x < lo ? V::zero() : p * scale;
 }
 
 // log(s) for normal s > 0 to about one ulp, a vector at a time: s = 2^e·m with m in
 // [√½, √2), log m = 2·atanh(f) with f = (m − 1)/(m + 1), |f| <= 0.172, by its series to f^23.
 inline vec log_positive(vec s) {
-  typedef std::int64_t ivec __attribute__((vector_size(sizeof(vec))));
+  typedef std::uint64_t ivec __attribute__((vector_size(sizeof(vec))));
   const ivec bits = (ivec)s;
-  const ivec mant = (bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL;  // m in [1, 2)
+  const ivec mant = (bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;  // m in [1, 2)
   // The biased exponent as a double: its bits put below 2^52's, then 2^52 taken off.
-  vec e = (vec)(((bits >> 52) & 0x7ff) | 0x4330000000000000LL) - (0x1p52 + 1023.0);
+  vec e = (vec)(((bits >> 52) & 0x7ff) | 0x4330000000000000ULL) - (0x1p52 + 1023.0);
   vec m = (vec)mant;
   const auto big = m > 1.4142135623730951;
   m = big ? m * 0.5 : m;
@@ -358,6 +358,19 @@ void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model,
     for (index_t r = 0; r < mp; ++r) mx[r] = lp[r];
     for (index_t c = 1; c < k; ++c)
       for (index_t r = 0; r < mp; ++r) mx[r] = lp[c * C + r] > mx[r] ? lp[c * C + r] : mx[r];
+    // A row whose density underflows to 0 under every component (log −inf: a point so far out
+    // that its Mahalanobis distances overflow) has no order among them: its responsibilities
+    // are equal, its label 0 and log p(x) −inf, instead of the NaN of −inf − (−inf).
+    constexpr double kMinusInf = -std::numeric_limits<double>::infinity();
+    bool lost[kRowChunk];  // m <= C <= kRowChunk
+    bool any_lost = false;
+    for (index_t r = 0; r < m; ++r) any_lost |= (lost[r] = mx[r] == kMinusInf);
+    if (any_lost)
+      for (index_t r = 0; r < m; ++r)
+        if (lost[r]) {
+          for (index_t c = 0; c < k; ++c) lp[c * C + r] = 0.0;
+          mx[r] = 0.0;
+        }
     if (out.labels)
       for (index_t r = 0; r < m; ++r) {
         int best = 0;
@@ -375,6 +388,9 @@ void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model,
       }
     }
     for (index_t r = 0; r < mp; r += kL) V::store(lpn + r, V::add(V::load(mx + r), log_positive(V::load(sv + r))));
+    if (any_lost)
+      for (index_t r = 0; r < m; ++r)
+        if (lost[r]) lpn[r] = kMinusInf;
     for (index_t r = 0; r < mp; ++r) sv[r] = 1.0 / sv[r];
     for (index_t c = 0; c < k; ++c)
       for (index_t r = 0; r < mp; ++r) lp[c * C + r] *= sv[r];  // now responsibilities
@@ -460,11 +476,13 @@ void gmm_pass(const T* X, const T* w, index_t n, const GmmModel& model, const Gm
       chunk(X, w, i, m, model, P, C, B, out, st);
     }
   };
+  StopFlag stop;
   if (nth == 1) {  // no parallel region at all: a one-row predict pays nothing for OpenMP
-    for (index_t b = 0; b < blocks.count; ++b) run_block(b, 0);
+    for (index_t b = 0; b < blocks.count && !stop.stop(); ++b) run_block(b, 0);
   } else {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
     for (index_t b = 0; b < blocks.count; ++b) {
+      if (stop.stop()) continue;
 #ifdef _OPENMP
       run_block(b, omp_get_thread_num());
 #else
@@ -472,6 +490,7 @@ void gmm_pass(const T* X, const T* w, index_t n, const GmmModel& model, const Gm
 #endif
     }
   }
+  stop.rethrow();
   if (out.stats) {
     for (index_t s = 0; s < S; ++s) out.stats[s] = 0.0;
     for (index_t b = 0; b < blocks.count; ++b)

@@ -3,6 +3,7 @@
 // kernels.cpp files are compiled once per ISA level into kmix::<level>; each fills one of these
 // tables. isa_dispatch.cpp picks the best level the CPU supports (or the one KMIX_ISA asks for)
 // at import. Callers only ever see function pointers, never a header compiled with AVX flags.
+// Every kernel may throw kmix::Interrupted (Ctrl-C, runtime.hpp), after its parallel region.
 #pragma once
 #include <string>
 #include <type_traits>
@@ -46,6 +47,8 @@ struct KMeansKernels {
   // float64 over fixed blocks combined in order.
   void (*column_moments)(const T* X, index_t n, index_t d, const double* shift, double* moments,
                          int threads);
+  // max |x| over count values: NaN if any is NaN, +inf if any is infinite (and none is NaN).
+  double (*abs_max)(const T* x, index_t count, int threads);
 };
 
 // Rows per block of the k-means++ prefix sums.

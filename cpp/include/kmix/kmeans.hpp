@@ -127,9 +127,11 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
   const bool update = sums != nullptr;
   if (update) scratch = align_to_line(scratch);
   index_t changed = 0;
+  StopFlag stop;
 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : changed) if (blocks.count > 1 && worth_threads(n * k * d))
   for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
     double* bsum = update ? scratch + b * stride : nullptr;
     double* bweight = update ? bsum + k * d : nullptr;
     if (update)
@@ -158,6 +160,7 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
       if (update) add_rows(X + start * d, w ? w + start : nullptr, m, d, lab, bsum, bweight);
     }
   }
+  stop.rethrow();
   if (update) {
     // Each element is summed over the blocks in block order. Threads take slices of elements;
     // within a slice the blocks are read one after another, contiguously (a strided walk across
@@ -188,12 +191,15 @@ double block_sum(index_t n, int threads, F f) {
   constexpr index_t kMaxBlocks = 256;
   const Blocks blocks = fixed_blocks(n, kMaxBlocks);
   double part[kMaxBlocks];
+  StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1 && worth_threads(n * 8))
   for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
     double s = 0.0;
     for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i) s += f(i);
     part[b] = s;
   }
+  stop.rethrow();
   double total = 0.0;
   for (index_t b = 0; b < blocks.count; ++b) total += part[b];
   return total;
@@ -218,8 +224,10 @@ double assign_inertia(const T* X, const T* w, index_t n, index_t d, const T* C, 
   const Blocks blocks = fixed_blocks(n, kMaxBlocks);
   const index_t chunk = tile_chunk_rows<T>(d);
   double part[kMaxBlocks];
+  StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1 && worth_threads(n * k * d))
   for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
     double s = 0.0;
     const index_t end = blocks.end(b, n);
     for (index_t start = blocks.begin(b); start < end; start += chunk) {
@@ -232,6 +240,7 @@ double assign_inertia(const T* X, const T* w, index_t n, index_t d, const T* C, 
     }
     part[b] = s;
   }
+  stop.rethrow();
   double total = 0.0;
   for (index_t b = 0; b < blocks.count; ++b) total += part[b];
   return total;
@@ -258,14 +267,17 @@ template <class T>
 void column_moments(const T* X, index_t n, index_t d, const double* shift, double* moments, int threads) {
   const Blocks blocks = fixed_blocks(n, 64, 2 * d);
   HeapArray<double> part(blocks.count * 2 * d);  // zeroed
+  StopFlag stop;
 #pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(n * d))
   for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
     double* s = part.data() + b * 2 * d;
     with_row_width(d, [&](auto D) {
       if (shift) add_column_moments<T, D(), true>(X, blocks.begin(b), blocks.end(b, n), d, shift, s, s + d);
       else add_column_moments<T, D(), false>(X, blocks.begin(b), blocks.end(b, n), d, shift, s, s + d);
     });
   }
+  stop.rethrow();
   for (index_t e = 0; e < 2 * d; ++e) {
     double total = 0.0;
     for (index_t b = 0; b < blocks.count; ++b) total += part[b * 2 * d + e];
@@ -273,18 +285,60 @@ void column_moments(const T* X, index_t n, index_t d, const double* shift, doubl
   }
 }
 
+// f(i) for every row i < n, over blocks of whole row chunks that Ctrl-C can stop between (for
+// passes whose rows are independent, so any split gives the same bits). work: multiply-adds.
+template <class F>
+void for_rows(index_t n, index_t work, int threads, F f) {
+  const Blocks blocks = fixed_blocks(n, 1024);
+  StopFlag stop;
+#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(work))
+  for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
+    for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i) f(i);
+  }
+  stop.rethrow();
+}
+
 template <class T>
 void dist_to_assigned(const T* X, index_t n, index_t d, const T* C, const int* labels, double* out,
                       int threads) {
-#pragma omp parallel for schedule(static) num_threads(threads) if (n > kRowChunk && worth_threads(n * d))
-  for (index_t i = 0; i < n; ++i) out[i] = sq_dist(X + i * d, C + index_t(labels[i]) * d, d);
+  for_rows(n, n * d, threads, [&](index_t i) { out[i] = sq_dist(X + i * d, C + index_t(labels[i]) * d, d); });
 }
 
 template <class T>
 void sq_distances(const T* X, index_t n, index_t d, const T* C, index_t k, T* out, int threads) {
-#pragma omp parallel for schedule(static) num_threads(threads) if (worth_threads(n * k * d))
-  for (index_t i = 0; i < n; ++i)
+  for_rows(n, n * k * d, threads, [&](index_t i) {
     for (index_t c = 0; c < k; ++c) out[i * k + c] = T(sq_dist(X + i * d, C + c * d, d));
+  });
+}
+
+// max |x| over count values: NaN if any is NaN, +inf if any is infinite (and none NaN).
+template <class T>
+double abs_max(const T* x, index_t count, int threads) {
+  constexpr index_t kMaxBlocks = 256;
+  const Blocks blocks = fixed_blocks(count, kMaxBlocks);
+  double part[kMaxBlocks];
+  StopFlag stop;
+#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(count))
+  for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
+    T most = 0;  // a NaN never wins the comparison, so NaNs are counted apart
+    index_t nans = 0;
+    for (index_t i = blocks.begin(b); i < blocks.end(b, count); ++i) {
+      const T a = x[i] < 0 ? -x[i] : x[i];
+      most = a > most ? a : most;
+      nans += x[i] != x[i];
+    }
+    part[b] = nans ? std::numeric_limits<double>::quiet_NaN() : double(most);
+  }
+  stop.rethrow();
+  double total = 0.0;
+  for (index_t b = 0; b < blocks.count; ++b) {
+    const double v = part[b];
+    if (v != v) return v;
+    total = v > total ? v : total;
+  }
+  return total;
 }
 
 template <class T>
@@ -293,8 +347,10 @@ void seeding_pots(const T* X, const T* w, index_t n, index_t d, const double* cl
   constexpr index_t kMaxBlocks = 256, kMaxCand = 64;
   const Blocks blocks = fixed_blocks(n, kMaxBlocks);
   double part[kMaxBlocks][kMaxCand];
+  StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1 && worth_threads(n * m * d))
   for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
     for (index_t t = 0; t < m; ++t) part[b][t] = 0.0;
     for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i) {
       const double wi = double(w[i]);
@@ -305,6 +361,7 @@ void seeding_pots(const T* X, const T* w, index_t n, index_t d, const double* cl
       }
     }
   }
+  stop.rethrow();
   for (index_t t = 0; t < m; ++t) {
     double total = 0.0;
     for (index_t b = 0; b < blocks.count; ++b) total += part[b][t];
@@ -316,8 +373,10 @@ template <class T>
 void seeding_update(const T* X, const T* w, index_t n, index_t d, index_t c, double* closest,
                     double* block_sums, int threads) {
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  StopFlag stop;
 #pragma omp parallel for schedule(static) num_threads(threads) if (n_blocks > 1 && worth_threads(n * d))
   for (index_t b = 0; b < n_blocks; ++b) {
+    if (stop.stop()) continue;
     const index_t end = (b + 1) * kSeedingBlock < n ? (b + 1) * kSeedingBlock : n;
     double s = 0.0;
     for (index_t i = b * kSeedingBlock; i < end; ++i) {
@@ -327,13 +386,14 @@ void seeding_update(const T* X, const T* w, index_t n, index_t d, index_t c, dou
     }
     block_sums[b] = s;
   }
+  stop.rethrow();
 }
 
 template <class T>
 KMeansKernels<T> kmeans_table() {
   return KMeansKernels<T>{&lloyd_step<T>,     &inertia<T>,      &assign_inertia<T>,
                           &dist_to_assigned<T>, &sq_distances<T>, &seeding_pots<T>,
-                          &seeding_update<T>,   &column_moments<T>};
+                          &seeding_update<T>,   &column_moments<T>, &abs_max<T>};
 }
 
 }  // namespace KMIX_ISA_NS

@@ -66,6 +66,30 @@ double mean_variance(const T* X, index_t n, index_t d, int threads);
 template <class T>
 void subtract_columns(const T* X, index_t n, index_t d, const T* mean, T* out, int threads);
 
+// X's column means into mean (d); true if fit should centre X on them (float32 always; float64
+// only when the mean is far from the origin compared with X's spread).
+template <class T>
+bool wants_centring(const T* X, index_t n, index_t d, T* mean, int threads);
+
+// One assignment of X's rows to the centers C (k×d): each cluster's weighted sums (k×d) and
+// weights (k) in float64; returns the inertia. For summing over chunks of rows (kmix.dask).
+template <class T>
+double lloyd_chunk(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, double* sums,
+                   double* weights, int threads);
+
+// The nearest center of each row (the first on ties; labels in [0, k) whatever the values).
+template <class T>
+void assign(const T* X, index_t n, index_t d, const T* C, index_t k, int* labels, int threads);
+// Σ w_i ‖x_i − c_{labels_i}‖² (w may be null); labels must be in [0, k).
+template <class T>
+double inertia(const T* X, const T* w, index_t n, index_t d, const T* C, const int* labels, int threads);
+// out (n×k) = ‖x_i − c_j‖².
+template <class T>
+void sq_distances(const T* X, index_t n, index_t d, const T* C, index_t k, T* out, int threads);
+// max |x| over count values: NaN if any is NaN, +inf if any is infinite.
+template <class T>
+double abs_max(const T* x, index_t count, int threads);
+
 // X's column means as float64 (center_columns' means, without the centred copy).
 template <class T>
 std::vector<double> column_means(const T* X, index_t n, index_t d, int threads) {

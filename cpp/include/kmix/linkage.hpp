@@ -57,13 +57,16 @@ template <class T>
 void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out,
            int threads) {
   // Row i owns out[n·i − i(i+1)/2 ...]: rows are independent, any schedule gives the same bits.
+  StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads) if (n > 256)
   for (index_t i = 0; i < n - 1; ++i) {
+    if (stop.stop()) continue;
     double* row = out + n * i - i * (i + 1) / 2 - i - 1;
     const double ni = norms ? norms[i] : 0.0;
     for (index_t j = i + 1; j < n; ++j)
       row[j] = hier::distance(X + i * d, X + j * d, d, metric, ni, norms ? norms[j] : 0.0);
   }
+  stop.rethrow();
 }
 
 namespace hier {
@@ -71,6 +74,7 @@ namespace hier {
 // The smallest (value, rank) over positions [0, m) and the position that has it. cand(t, v, r)
 // fills v and r for the vector of positions t .. t+L−1; lanes past m are masked here, so the
 // columns only need padding to whole vectors and no scalar tail computes anything differently.
+// A NaN value counts as +inf, so some position in [0, m) is always found (m >= 1).
 // Fixed blocks over threads; the minimum of a total order does not depend on the split.
 template <class Cand>
 inline Best lexmin_search(index_t m, int threads, Cand cand) {
@@ -95,6 +99,7 @@ inline Best lexmin_search(index_t m, int threads, Cand cand) {
         vec v, r;
         cand(t, v, r);
         const vec pos = S::add(S::splat(double(t)), lanes);
+        v = S::select_eq(v, v, v, vinf);  // NaN -> +inf
         S::keep_lexmin(bv, br, bt, S::select_lt(pos, vend, v, vinf), S::select_lt(pos, vend, r, vhuge), pos);
       }
     }
@@ -114,7 +119,8 @@ inline Best lexmin_search(index_t m, int threads, Cand cand) {
 }  // namespace hier
 
 // Ward's search: the squared Ward distance to every active position, the chain's previous
-// element ranked −1 so that it wins ties, x itself out of the running.
+// element ranked −1 so that it wins ties, x itself out of the running (ranked after every other
+// position, at +inf, so that it is never found while m >= 2, whatever the distances).
 inline index_t ward_nearest(const double* cols, index_t stride, const double* sizes, const double* slots,
                             index_t m, index_t d, const double* cx, double sx, index_t x, index_t prev,
                             double* best_dist, int threads) {
@@ -122,7 +128,7 @@ inline index_t ward_nearest(const double* cols, index_t stride, const double* si
   typedef S::vec vec;
   const vec vx = S::splat(double(x)), vprev = S::splat(double(prev)), vsx = S::splat(sx);
   const vec two_sx = S::splat(2.0 * sx), vinf = S::splat(std::numeric_limits<double>::infinity());
-  const vec vneg = S::splat(-1.0);
+  const vec vneg = S::splat(-1.0), vlast = S::splat(9.0e18);
   const hier::Best best = hier::lexmin_search(m, threads, [&](index_t t, vec& v, vec& r) {
     vec acc = S::zero();
     for (index_t j = 0; j < d; ++j) {
@@ -131,7 +137,7 @@ inline index_t ward_nearest(const double* cols, index_t stride, const double* si
     }
     const vec st = S::load(sizes + t), slot = S::load(slots + t);
     v = S::select_eq(slot, vx, vinf, S::mul(S::div(S::mul(two_sx, st), S::add(vsx, st)), acc));
-    r = S::select_eq(slot, vprev, vneg, slot);
+    r = S::select_eq(slot, vx, vlast, S::select_eq(slot, vprev, vneg, slot));
   });
   *best_dist = best.dist;
   return best.rank < 0 ? prev : best.rank;

@@ -28,7 +28,11 @@ template <class T>
 void linkage_single(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* Z,
                     int threads, bool smaller_first = true);
 
-// D is the condensed matrix (n(n−1)/2 distances); it is overwritten.
+// The condensed distance matrix of the rows of X (n(n−1)/2 values, scipy's pdist order).
+template <class T>
+void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads);
+
+// D is the condensed matrix (n(n−1)/2 distances, finite and >= 0); it is overwritten.
 void linkage_condensed(double* D, index_t n, Method method, double* Z);
 
 }  // namespace kmix

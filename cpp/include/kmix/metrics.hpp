@@ -108,35 +108,42 @@ void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t
     }
   const int team = n_pairs > 1 && threads > 1 ? threads : 1;
   Buffer own_sum(n), nearest(index_t(team) * n);
+  // Each thread's buffers, allocated here: an allocation failing inside the region could not throw.
+  Buffer colsums(index_t(team) * widest), tiles(index_t(team) * R * d);
   for (index_t e = 0; e < index_t(team) * n; ++e) nearest[e] = INFINITY;
+  StopFlag stop;
 #pragma omp parallel num_threads(team) if (team > 1)
   {
 #ifdef _OPENMP
-    double* best = nearest.data() + index_t(omp_get_thread_num()) * n;
+    const index_t tid = omp_get_thread_num();
 #else
-    double* best = nearest.data();
+    const index_t tid = 0;
 #endif
-    Buffer colsum(widest), rows(R * d);
+    double* best = nearest.data() + tid * n;
+    double* colsum = colsums.data() + tid * widest;
+    double* rows = tiles.data() + tid * R * d;
     double row_weight[R], part[R];
 #pragma omp for schedule(dynamic, 1)
     for (index_t q = 0; q < n_pairs; ++q) {
+      if (stop.stop()) continue;
       const index_t p = order[q], c1 = pair_c1[p], c2 = pair_c2[p];
       const index_t lo = pstart[c2], hi = pstart[c2 + 1];
       const index_t first = starts[c1], last = starts[c1 + 1];
       const double n1 = double(last - first), n2 = double(starts[c2 + 1] - starts[c2]);
       for (index_t t = 0; t < hi - lo; ++t) colsum[t] = 0.0;
       for (index_t i0 = first; i0 < last; i0 += R) {
+        // One pair can be most of the work (two large clusters): poll within it too.
+        if ((i0 - first) % (64 * R) == 0 && stop.stop()) break;
         const index_t m = last - i0 < R ? last - i0 : R;
         for (index_t r = 0; r < R; ++r) {  // a short tile repeats its last row, with weight 0
           row_weight[r] = r < m ? 1.0 : 0.0;
           for (index_t j = 0; j < d; ++j) rows[r * d + j] = double(X[(i0 + (r < m ? r : m - 1)) * d + j]);
         }
         if (c1 == c2) {
-          block_sums<R, false>(rows.data(), d, cols.data(), stride, weights.data(), lo, hi, row_weight, part, nullptr);
+          block_sums<R, false>(rows, d, cols.data(), stride, weights.data(), lo, hi, row_weight, part, nullptr);
           for (index_t r = 0; r < m; ++r) own_sum[i0 + r] = part[r];
         } else {
-          block_sums<R, true>(rows.data(), d, cols.data(), stride, weights.data(), lo, hi, row_weight, part,
-                              colsum.data());
+          block_sums<R, true>(rows, d, cols.data(), stride, weights.data(), lo, hi, row_weight, part, colsum);
           for (index_t r = 0; r < m; ++r) best[i0 + r] = part[r] / n2 < best[i0 + r] ? part[r] / n2 : best[i0 + r];
         }
       }
@@ -147,6 +154,7 @@ void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t
         }
     }
   }
+  stop.rethrow();
   for (index_t c = 0; c < k; ++c) {
     const index_t size = starts[c + 1] - starts[c];
     for (index_t i = starts[c]; i < starts[c + 1]; ++i) {

@@ -12,6 +12,8 @@
 #include <omp.h>
 #endif
 
+#include "kmix/runtime.hpp"
+
 namespace kmix {
 
 using index_t = std::int64_t;
@@ -46,7 +48,9 @@ static inline Blocks fixed_blocks(index_t n, index_t max_blocks, index_t doubles
 // depends on it, never the blocks, so results do not change.
 static inline bool worth_threads(index_t work) { return work >= (index_t(1) << 15); }
 
+// Threads for a call: `requested` (0: OpenMP's maximum), and one in a child made by fork().
 static inline int resolve_threads(int requested) {
+  if (in_forked_child()) return 1;
 #ifdef _OPENMP
   return requested > 0 ? requested : omp_get_max_threads();
 #else

@@ -1,0 +1,103 @@
+"""Magnitudes: data too large or too small for the kernels' squared distances.
+
+k-means, mini-batch k-means, linkage and the silhouette are equivariant under scaling X by a power
+of two, which is exact in binary floating point: every product and sum of the scaled data is the
+scaled product or sum, bit for bit. So when the largest |x| lies outside the range in which
+‖c‖² − 2x·c can neither overflow nor lose the data's resolution to underflow, the estimators work
+on X·2^-e (largest |x| in [0.5, 1)) and scale the results back: labels and trees are those of the
+unscaled data, centers and heights exact. Data inside the range is used as it is (no copy), and
+since the scaling is exact both paths give the same bits. Sample weights are scaled the same way.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from . import _core
+
+# Exponents of the largest |x| the kernels take as they are: float64 squares stay far from both
+# ends of the range (2^±1022), float32 keeps d·max² below 2^128 for any d < 2^40 and the squares
+# of differences at its resolution (2^-24 of the largest value) above its smallest normal 2^-126.
+_SAFE_EXPONENTS = {np.dtype(np.float64): (-400, 400), np.dtype(np.float32): (-20, 40)}
+# Weights enter sums and ratios only; scaled when near the ends of the range (denormals, or sums
+# that could overflow).
+_SAFE_WEIGHT_EXPONENTS = {np.dtype(np.float64): (-300, 300), np.dtype(np.float32): (-100, 100)}
+# Arrays at least this large are scanned by the compiled kernel (one parallel pass); smaller ones
+# by numpy, whose call costs less than the kernel's.
+_KERNEL_MIN_SIZE = 4096
+
+
+def abs_max(a, n_threads=1):
+    """max |a| as a float: NaN if a holds NaN, inf if it holds an infinity, 0.0 if it is empty."""
+    a = np.asarray(a)
+    if a.size == 0:
+        return 0.0
+    if (a.size >= _KERNEL_MIN_SIZE and a.dtype in (np.float32, np.float64) and a.flags.c_contiguous
+            and a.flags.aligned):
+        return _core.abs_max(a.reshape(-1), n_threads)
+    with np.errstate(invalid="ignore"):
+        return float(np.max(np.abs(a)))
+
+
+def exponent(largest, dtype, weights=False):
+    """0 if values whose largest magnitude is `largest` (finite) are safe for the kernels as they
+    are; otherwise e such that largest·2^-e lies in [0.5, 1)."""
+    if largest == 0.0 or not math.isfinite(largest):
+        return 0
+    low, high = (_SAFE_WEIGHT_EXPONENTS if weights else _SAFE_EXPONENTS)[np.dtype(dtype)]
+    e = math.frexp(largest)[1]
+    return 0 if low <= e <= high else e
+
+
+def scaled(a, e):
+    """a·2^e in a's dtype (exact while the results stay normal): a itself for e == 0."""
+    if e == 0 or a is None:
+        return a
+    out = np.ldexp(a, e)
+    return out.astype(a.dtype, copy=False) if isinstance(a, np.ndarray) else out
+
+
+def scale_weights(sw):
+    """(weights·2^-e, e) for sample weights (None: (None, 0)) whose largest lies outside the safe
+    range: weights 1e-320 (denormal) or 1e300 (sums overflow) become weights of order 1."""
+    if sw is None:
+        return None, 0
+    e = exponent(abs_max(sw), sw.dtype, weights=True)
+    return scaled(sw, -e), e
+
+
+def normalized_weights(sw):
+    """Weights scaled by a power of two so the largest lies in [0.5, 1) (None stays None): for
+    estimators in which weights enter only as ratios (GaussianMixture), where the scaling never
+    changes a bit of the result and keeps every weighted sum of squares in range."""
+    if sw is None:
+        return None
+    largest = abs_max(sw)
+    return scaled(sw, -math.frexp(largest)[1]) if largest > 0 else sw
+
+
+# GaussianMixture's limit: its second moments are squares of the data's scale summed over the
+# rows, so float64 X must stay within 2^480 (~3.1e144): 16·(2^480)²·n stays finite for any n
+# below 2^50. float32 data is always within it.
+GMM_LIMIT = 2.0 ** 480
+
+
+def check_gmm_magnitude(largest, name="X"):
+    """ValueError when the largest |x| is beyond what a GaussianMixture can represent."""
+    if largest > GMM_LIMIT:
+        raise ValueError(f"{name} has values up to {largest:.3g}; GaussianMixture needs |{name}| <= 2^480 "
+                         f"(~{GMM_LIMIT:.2g}): its covariances are squares of the data's scale and would "
+                         f"overflow float64. Divide {name} by a constant (the model then describes the scaled data)")
+
+
+def scale_back(value, e, what):
+    """value·2^e for a result that may leave the float64 range (an inertia of data near 1e300):
+    +inf then, with a RuntimeWarning naming what overflowed, as numpy's own overflow."""
+    if e == 0:
+        return value
+    with np.errstate(over="ignore"):
+        out = np.ldexp(value, e)
+    if not np.all(np.isfinite(out)) and np.all(np.isfinite(value)):
+        warnings.warn(f"{what} exceeds the float64 range at this magnitude of the data; it is inf",
+                      RuntimeWarning, stacklevel=3)
+    return out
