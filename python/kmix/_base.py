@@ -2,12 +2,10 @@
 scikit-learn), the not-fitted error, and save/load to a versioned file of arrays and JSON that
 never executes code when read."""
 import inspect
-import os
 
 import numpy as np
 
-FORMAT_NAME = "kmix-model"
-FORMAT_VERSION = 1
+from ._model_files import FORMAT_NAME, FORMAT_VERSION, ModelFileError  # noqa: F401
 
 _REGISTRY = {}  # class name -> class, for load()
 
@@ -82,79 +80,25 @@ class BaseEstimator:
     # ---- persistence -------------------------------------------------------------------------
     def save(self, path):
         """Write the parameters and fitted attributes to ``path`` (an .npz file of plain arrays and
-        a JSON header; reading it back never runs code). Read it with :func:`kmix.load`."""
-        arrays, params = {}, {}
-        for name, value in self.get_params().items():
-            params[name] = _encode(value, f"param.{name}", arrays)
-        fitted = {}
-        for name in self._fitted_attributes:
-            if hasattr(self, name):
-                fitted[name] = _encode(getattr(self, name), f"attr.{name}", arrays)
-        header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "class": type(self)._save_name,
-                  "kmix_version": _kmix_version(), "params": params, "fitted": fitted}
-        import json  # here, not at import: it is a tenth of kmix's import time
+        a JSON header; reading it back never runs code). Read it with :func:`kmix.load`.
 
-        arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-        with open(os.fspath(path), "wb") as f:
-            np.savez(f, **arrays)
-        return path
+        The estimator is first checked against its class's model-file schema, as load will check
+        the file: one whose parameters no longer match its fitted attributes (n_clusters changed
+        after fit, say) raises ValueError instead of writing a file load would refuse."""
+        from . import _model_files
+
+        return _model_files.save(self, path)
 
 
 def load(path):
-    """Read an estimator written by ``save``. Only arrays and JSON are read (allow_pickle=False)."""
-    import json
+    """Read an estimator written by ``save``.
 
-    with np.load(os.fspath(path), allow_pickle=False) as z:
-        if "__header__" not in z.files:
-            raise ValueError(f"{path} is not a kmix model file (no header)")
-        header = json.loads(bytes(z["__header__"]).decode())
-        if header.get("format") != FORMAT_NAME:
-            raise ValueError(f"{path} is not a kmix model file")
-        if header.get("version", 0) > FORMAT_VERSION:
-            raise ValueError(f"{path} was written by a newer kmix (format {header['version']}); "
-                             f"this kmix reads format {FORMAT_VERSION} and older")
-        cls = _REGISTRY.get(header.get("class"))
-        if cls is None:
-            raise ValueError(f"{path} holds an unknown estimator class {header.get('class')!r}")
-        arrays = {name: z[name] for name in z.files}
-    est = cls(**{k: _decode(v, arrays) for k, v in header["params"].items()})
-    for name, value in header["fitted"].items():
-        setattr(est, name, _decode(value, arrays))
-    return est
+    The file is read as data and checked against its class's schema (every member, its dtype
+    and shape in terms of the parameters, the values) before the estimator is built; nothing in
+    it is executed (no pickle, no object arrays). Any corrupt, truncated, foreign or hostile
+    file raises :class:`kmix.ModelFileError` (a ValueError) naming the file and the member or
+    header field at fault; a path that cannot be opened raises what ``open`` raises
+    (FileNotFoundError, ...)."""
+    from . import _model_files
 
-
-def _encode(value, key, arrays):
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.random.RandomState):
-        kind, keys, pos, has_gauss, gauss = value.get_state()
-        arrays[key] = keys
-        return {"__random_state__": key, "kind": kind, "pos": int(pos), "has_gauss": int(has_gauss),
-                "gauss": float(gauss)}
-    if isinstance(value, (np.ndarray, list, tuple)):
-        arr = np.asarray(value)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{key.split('.', 1)[1]} holds a {arr.dtype} array, which save() cannot write")
-        arrays[key] = arr
-        return {"__array__": key}
-    raise TypeError(f"{key.split('.', 1)[1]}={value!r} cannot be saved (only numbers, strings, arrays "
-                    "and RandomState); set it to one of those with set_params before save()")
-
-
-def _decode(value, arrays):
-    if isinstance(value, dict) and "__array__" in value:
-        return arrays[value["__array__"]]
-    if isinstance(value, dict) and "__random_state__" in value:
-        rs = np.random.RandomState()
-        rs.set_state((value["kind"], arrays[value["__random_state__"]], value["pos"], value["has_gauss"],
-                      value["gauss"]))
-        return rs
-    return value
-
-
-def _kmix_version():
-    from . import __version__
-
-    return __version__
+    return _model_files.load(path)
