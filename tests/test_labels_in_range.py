@@ -210,9 +210,11 @@ class TestAssign:
     def test_some_centers_nan(self, at_isa, dtype, k):
         # The nearest of the finite centers, on well-separated data (clear cut) and on integer
         # data (ties); half the NaN centers have one NaN coordinate only.
-        if k == 1:
-            pytest.skip("one center: all or none are NaN")
         rng = np.random.default_rng(300 + k)
+        if k == 1:  # its one NaN coordinate makes every distance NaN: label 0
+            X, C, _ = separated(k, dtype, rng)
+            C[0, 1] = np.nan
+            return assign_all_rows(X, C, np.zeros(X.shape[0], dtype=np.int64))
         for X, C in (separated(k, dtype, rng)[:2], integer_ties(k, dtype, rng)):
             nan_rows = rng.choice(k, size=max(1, k // 3), replace=False)
             nan_rows[0] = 0 if k % 2 else nan_rows[0]  # center 0 NaN for odd k
@@ -320,8 +322,9 @@ def test_kmeans_functions_with_nan_and_inf(at_isa, dtype, k):
     np.testing.assert_array_equal(chunk["weights"], np.bincount(expected, minlength=k))
     assert chunk["sums"].shape == (k, D)
 
-    # lloyd, from the centers as they are (NaN ones too), with and without weights.
-    for weights in (None, w):
+    # lloyd, from the centers as they are (NaN ones too), with and without weights (NaN, inf,
+    # zero and negative ones too: the binding does not check values).
+    for weights in (None, w, np.zeros(n, dtype=dtype), -np.ones(n, dtype=dtype)):
         for max_iter in (1, 5):
             res = _core.lloyd(X, weights, C, max_iter, 0.0, False, 1)
             assert_labels(res["labels"], n, k)
@@ -340,8 +343,9 @@ def test_kmeans_functions_with_nan_and_inf(at_isa, dtype, k):
     n_trials = 3
     u = rng.uniform(size=(k - 1) * n_trials)
     u[::4] = np.nan
-    chosen = _core.kmeans_plusplus(X, w, k, 0, u, n_trials, 1)
-    assert chosen.shape == (k,) and np.all((chosen >= 0) & (chosen < n))
+    for weights in (w, np.zeros(n, dtype=dtype), -np.ones(n, dtype=dtype)):
+        chosen = _core.kmeans_plusplus(X, weights, k, 0, u, n_trials, 1)
+        assert chosen.shape == (k,) and np.all((chosen >= 0) & (chosen < n))
     cdf = np.cumsum(rng.uniform(size=n))
     cdf /= cdf[-1]
     cdf[::9] = np.nan
