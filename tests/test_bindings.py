@@ -829,20 +829,16 @@ def test_read_only_center_input_without_in_place():
         assert not np.shares_memory(r["X"], kw["X"])
 
 
-@pytest.mark.xfail(strict=True, raises=MemoryError,
-                   reason="bug: kmeans_plusplus checks len(uniforms) against (n_clusters - 1) * n_trials "
-                          "in int64 without an overflow check; 2^58 * 64 wraps to 0, so an empty uniforms "
-                          "passes and the call fails later allocating 2^58 chosen rows (MemoryError)")
 def test_kmeans_plusplus_uniforms_length_check_does_not_overflow():
+    # (n_clusters - 1) * n_trials = 2^58 * 64 would wrap to 0 in int64, so an empty uniforms
+    # would pass a length check made before n_clusters is bounded by the rows of X.
     X, _, w, _ = base(F64)
     with pytest.raises(ValueError, match="uniforms|n_clusters"):
         _core.kmeans_plusplus(X, w, 2 ** 58 + 1, 0, np.zeros(0), 64, 1)
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="bug: kmeans_plusplus accepts n_clusters > rows of X and returns repeated rows "
-                          "(lloyd refuses centers_init with more rows than X)")
 def test_kmeans_plusplus_refuses_more_clusters_than_rows():
+    # as lloyd refuses centers_init with more rows than X
     X, _, w, _ = base(F64)
     k = N + 3
     with pytest.raises(ValueError, match="n_clusters"):

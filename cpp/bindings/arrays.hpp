@@ -33,9 +33,12 @@ const char* dtype_name() {
 
 [[noreturn]] inline void type_error(const std::string& what) { throw py::type_error(what); }
 [[noreturn]] inline void value_error(const std::string& what) { throw py::value_error(what); }
-inline void require(bool ok, const std::string& what) {
-  if (!ok) value_error(what);
-}
+// ValueError with `message` unless `ok`; the message is built only when it is needed (checks
+// run on every call, some once per element).
+#define KMIX_REQUIRE(ok, message)                       \
+  do {                                                  \
+    if (!(ok)) ::kmix_bindings::value_error(message);   \
+  } while (0)
 
 inline std::string shape_str(const py::array& a) {
   std::string s = "(";
@@ -79,7 +82,7 @@ Optional<T> take_optional(py::handle a, const char* name, int ndim) {
 template <class T>
 carray<T> take_matrix(py::handle a, const char* name) {
   carray<T> m = take<T>(a, name, 2);
-  require(m.shape(0) >= 1 && m.shape(1) >= 1, std::string(name) + " must have at least one row and one column; got shape " +
+  KMIX_REQUIRE(m.shape(0) >= 1 && m.shape(1) >= 1, std::string(name) + " must have at least one row and one column; got shape " +
                                                  shape_str(m));
   return m;
 }
@@ -99,7 +102,7 @@ void expect_cols(const A& a, const char* name, index_t cols, const char* meaning
 
 // The thread count a kernel gets: n_threads must be >= 1; one in a child made by fork().
 inline int threads(int n_threads) {
-  require(n_threads >= 1, "n_threads must be >= 1; got " + std::to_string(n_threads));
+  KMIX_REQUIRE(n_threads >= 1, "n_threads must be >= 1; got " + std::to_string(n_threads));
   return kmix::resolve_threads(n_threads);
 }
 

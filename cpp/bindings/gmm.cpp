@@ -20,7 +20,7 @@ using namespace kmix_bindings;
 using darray = carray<double>;
 
 kmix::CovType take_cov_type(int code) {
-  require(code >= 0 && code <= 3, "cov_type must be 0 (full), 1 (tied), 2 (diag) or 3 (spherical); got " +
+  KMIX_REQUIRE(code >= 0 && code <= 3, "cov_type must be 0 (full), 1 (tied), 2 (diag) or 3 (spherical); got " +
                                        std::to_string(code));
   return static_cast<kmix::CovType>(code);
 }
@@ -60,7 +60,7 @@ kmix::GmmParams take_model(int cov_type, py::handle weights_h, py::handle means_
   const kmix::CovType type = take_cov_type(cov_type);
   const darray means = take<double>(means_h, "means", 2);
   const index_t k = means.shape(0);
-  require(k >= 1, "means must have at least one row (one component)");
+  KMIX_REQUIRE(k >= 1, "means must have at least one row (one component)");
   expect_cols(means, "means", d, "one per feature of X");
   const darray weights = take<double>(weights_h, "weights", 1);
   expect_rows(weights, "weights", k, "one per component");
@@ -86,7 +86,7 @@ Optional<T> take_weights(py::handle a, index_t n) {
 }
 
 void require_finite(double v, const char* name, double low) {
-  require(std::isfinite(v) && v >= low, std::string(name) + " must be finite and >= " + std::to_string(low));
+  KMIX_REQUIRE(std::isfinite(v) && v >= low, std::string(name) + " must be finite and >= " + std::to_string(low));
 }
 
 void register_gmm_bindings(py::module_& m) {
@@ -100,7 +100,7 @@ void register_gmm_bindings(py::module_& m) {
             const Optional<T> w = take_weights<T>(sample_weight, n);
             const darray resp = take<double>(resp_h, "resp", 2);
             expect_rows(resp, "resp", n, "one per row of X");
-            require(resp.shape(1) >= 1, "resp must have at least one column (one component)");
+            KMIX_REQUIRE(resp.shape(1) >= 1, "resp must have at least one column (one component)");
             require_finite(reg_covar, "reg_covar", 0.0);
             kmix::GmmParams p(take_cov_type(cov_type), resp.shape(1), d);
             const int nt = threads(n_threads);
@@ -124,10 +124,10 @@ void register_gmm_bindings(py::module_& m) {
             const index_t n = X.shape(0), d = X.shape(1);
             const Optional<T> w = take_weights<T>(sample_weight, n);
             kmix::GmmParams p = take_model(cov_type, weights, means, prec_chol, d);
-            require(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
+            KMIX_REQUIRE(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
             require_finite(tol, "tol", 0.0);
             require_finite(reg_covar, "reg_covar", 0.0);
-            require(!std::isnan(lower_bound), "lower_bound must not be NaN");
+            KMIX_REQUIRE(!std::isnan(lower_bound), "lower_bound must not be NaN");
             const int nt = threads(n_threads);
             kmix::EmResult r;
             {
@@ -209,7 +209,7 @@ void register_gmm_bindings(py::module_& m) {
         [](py::handle stats_h, int cov_type, index_t k, index_t d, py::handle about_h, py::handle shift_h,
            py::handle floor_h, double reg_covar, bool initial) {
           const kmix::CovType type = take_cov_type(cov_type);
-          require(k >= 1 && d >= 1, "n_components and n_features must be >= 1");
+          KMIX_REQUIRE(k >= 1 && d >= 1, "n_components and n_features must be >= 1");
           const darray stats = take<double>(stats_h, "stats", 1);
           expect_rows(stats, "stats", kmix::gmm_stats_size(type, k, d), "the statistics of this covariance type, k and d");
           const darray about = take<double>(about_h, "about", 2);

@@ -20,9 +20,9 @@ using namespace kmix_bindings;
 // k centers, numbered by int labels; float32 tiles hold center numbers as floats, exact to 2^24.
 template <class T>
 void check_clusters(index_t k, const char* name) {
-  require(k >= 1, std::string(name) + " must have at least one row (one center)");
+  KMIX_REQUIRE(k >= 1, std::string(name) + " must have at least one row (one center)");
   const index_t most = sizeof(T) == 4 ? index_t(1) << 24 : index_t(INT32_MAX);
-  require(k <= most, std::string(name) + " has " + std::to_string(k) + " rows; at most " + std::to_string(most) +
+  KMIX_REQUIRE(k <= most, std::string(name) + " has " + std::to_string(k) + " rows; at most " + std::to_string(most) +
                          " centers are supported for " + dtype_name<T>() + " data");
 }
 
@@ -53,12 +53,12 @@ void register_kmeans_bindings(py::module_& m) {
             const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
             const carray<T> C0 = take_centers<T>(centers_init, "centers_init", d);
             const index_t k = C0.shape(0);
-            require(k <= n, "centers_init has " + std::to_string(k) + " rows; at most one per row of X (" +
+            KMIX_REQUIRE(k <= n, "centers_init has " + std::to_string(k) + " rows; at most one per row of X (" +
                                 std::to_string(n) + ")");
             const Optional<double> mu = take_optional<double>(mean, "mean", 1);
             if (mu.given) expect_rows(mu.array, "mean", d, "one per feature of X");
-            require(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
-            require(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
+            KMIX_REQUIRE(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
+            KMIX_REQUIRE(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
             const int nt = threads(n_threads);
             carray<T> centers({k, d});
             std::copy(C0.data(), C0.data() + k * d, centers.mutable_data());
@@ -93,9 +93,10 @@ void register_kmeans_bindings(py::module_& m) {
             const index_t n = X.shape(0), d = X.shape(1);
             const carray<T> w = take<T>(sample_weight, "sample_weight", 1);
             expect_rows(w, "sample_weight", n, "one weight per row of X");
-            require(k >= 1, "n_clusters must be >= 1; got " + std::to_string(k));
-            require(first >= 0 && first < n, "first must be a row of X, in [0, " + std::to_string(n) + ")");
-            require(n_trials >= 1 && n_trials <= 64, "n_trials must be in [1, 64]; got " + std::to_string(n_trials));
+            KMIX_REQUIRE(k >= 1 && k <= n, "n_clusters must be in [1, " + std::to_string(n) + "] (one center per row "
+                                             "of X at most); got " + std::to_string(k));
+            KMIX_REQUIRE(first >= 0 && first < n, "first must be a row of X, in [0, " + std::to_string(n) + ")");
+            KMIX_REQUIRE(n_trials >= 1 && n_trials <= 64, "n_trials must be in [1, 64]; got " + std::to_string(n_trials));
             const carray<double> u = take<double>(uniforms_h, "uniforms", 1);
             expect_rows(u, "uniforms", (k - 1) * n_trials, "(n_clusters - 1) * n_trials draws");
             const int nt = threads(n_threads);
@@ -168,7 +169,7 @@ void register_kmeans_bindings(py::module_& m) {
           return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
             using T = decltype(zero);
             const carray<T> X = take<T>(Xh, "X", 2, in_place);
-            require(X.shape(0) >= 1, "X must have at least one row");
+            KMIX_REQUIRE(X.shape(0) >= 1, "X must have at least one row");
             const index_t n = X.shape(0), d = X.shape(1);
             const int nt = threads(n_threads);
             carray<T> mean(d);
@@ -263,7 +264,7 @@ void register_kmeans_bindings(py::module_& m) {
             const index_t k = C.shape(0);
             const int* lab = labels.data();
             for (index_t i = 0; i < n; ++i)
-              require(lab[i] >= 0 && lab[i] < k, "labels must be in [0, " + std::to_string(k) + "); labels[" +
+              KMIX_REQUIRE(lab[i] >= 0 && lab[i] < k, "labels must be in [0, " + std::to_string(k) + "); labels[" +
                                                      std::to_string(i) + "] = " + std::to_string(lab[i]));
             const int nt = threads(n_threads);
             double v;
@@ -289,12 +290,12 @@ void register_kmeans_bindings(py::module_& m) {
               expect_rows(rows.array, "rows", m, "the batch size m");
               const index_t* r = rows.data();
               for (index_t i = 0; i < m; ++i)
-                require(r[i] >= 0 && r[i] < n, "rows must be rows of X, in [0, " + std::to_string(n) + "); rows[" +
+                KMIX_REQUIRE(r[i] >= 0 && r[i] < n, "rows must be rows of X, in [0, " + std::to_string(n) + "); rows[" +
                                                    std::to_string(i) + "] = " + std::to_string(r[i]));
             } else {
-              require(m <= n, "m (the batch: X's first m rows) must be <= the rows of X");
+              KMIX_REQUIRE(m <= n, "m (the batch: X's first m rows) must be <= the rows of X");
             }
-            require(m >= 1, "m (the batch size) must be >= 1; got " + std::to_string(m));
+            KMIX_REQUIRE(m >= 1, "m (the batch size) must be >= 1; got " + std::to_string(m));
             const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", m, "one weight per batch row");
             const carray<T> C_old = take_centers<T>(old_h, "centers_old", d);
             const index_t k = C_old.shape(0);
@@ -342,7 +343,7 @@ void register_kmeans_bindings(py::module_& m) {
   m.def("draw_rows",
         [](py::handle cdf_h, py::handle u_h, int n_threads) {
           const carray<double> cdf = take<double>(cdf_h, "cdf", 1);
-          require(cdf.shape(0) >= 1, "cdf must not be empty");
+          KMIX_REQUIRE(cdf.shape(0) >= 1, "cdf must not be empty");
           const carray<double> u = take<double>(u_h, "u", 1);
           const index_t m = u.shape(0);
           const int nt = threads(n_threads);

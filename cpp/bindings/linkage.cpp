@@ -19,12 +19,12 @@ using namespace kmix_bindings;
 template <class T>
 carray<T> take_observations(py::handle a) {
   carray<T> X = take_matrix<T>(a, "X");
-  require(X.shape(0) >= 2, "X must have at least 2 rows (observations)");
+  KMIX_REQUIRE(X.shape(0) >= 2, "X must have at least 2 rows (observations)");
   return X;
 }
 
 kmix::Metric take_metric(int code) {
-  require(code >= 0 && code <= 3, "metric must be 0 (sqeuclidean), 1 (euclidean), 2 (cityblock) or 3 (cosine); got " +
+  KMIX_REQUIRE(code >= 0 && code <= 3, "metric must be 0 (sqeuclidean), 1 (euclidean), 2 (cityblock) or 3 (cosine); got " +
                                        std::to_string(code));
   return static_cast<kmix::Metric>(code);
 }
@@ -33,7 +33,7 @@ kmix::Metric take_metric(int code) {
 Optional<double> take_norms(py::handle a, kmix::Metric metric, index_t n) {
   Optional<double> norms = take_optional<double>(a, "norms", 1);
   if (norms.given) expect_rows(norms.array, "norms", n, "one per row of X");
-  require(norms.given || metric != kmix::Metric::cosine, "metric cosine needs the rows' norms");
+  KMIX_REQUIRE(norms.given || metric != kmix::Metric::cosine, "metric cosine needs the rows' norms");
   return norms;
 }
 
@@ -83,7 +83,7 @@ void register_linkage_bindings(py::module_& m) {
             using T = decltype(zero);
             const carray<T> X = take_observations<T>(Xh);
             const index_t n = X.shape(0);
-            require(n <= (index_t(1) << 31), "X has too many rows for a condensed distance matrix");
+            KMIX_REQUIRE(n <= (index_t(1) << 31), "X has too many rows for a condensed distance matrix");
             const kmix::Metric metric = take_metric(metric_code);
             const Optional<double> norms = take_norms(norms_h, metric, n);
             const int nt = threads(n_threads);
@@ -100,13 +100,13 @@ void register_linkage_bindings(py::module_& m) {
 
   m.def("linkage_condensed",
         [](py::handle D_h, index_t n, int method) {
-          require(n >= 2 && n <= (index_t(1) << 31), "n (observations) must be in [2, 2^31]; got " + std::to_string(n));
-          require(method >= 0 && method <= 6, "method must be a code in [0, 6]; got " + std::to_string(method));
+          KMIX_REQUIRE(n >= 2 && n <= (index_t(1) << 31), "n (observations) must be in [2, 2^31]; got " + std::to_string(n));
+          KMIX_REQUIRE(method >= 0 && method <= 6, "method must be a code in [0, 6]; got " + std::to_string(method));
           carray<double> D = take<double>(D_h, "D", 1, true);
           expect_rows(D, "D", n * (n - 1) / 2, "n(n − 1)/2 distances");
           const double* v = D.data();
           for (index_t i = 0; i < D.shape(0); ++i)
-            require(std::isfinite(v[i]) && v[i] >= 0, "D must hold finite distances >= 0; D[" + std::to_string(i) +
+            KMIX_REQUIRE(std::isfinite(v[i]) && v[i] >= 0, "D must hold finite distances >= 0; D[" + std::to_string(i) +
                                                            "] = " + std::to_string(v[i]));
           carray<double> Z = new_tree(n);
           {

@@ -21,11 +21,11 @@ void register_metrics_bindings(py::module_& m) {
             const index_t n = X.shape(0);
             const carray<index_t> starts = take<index_t>(starts_h, "starts", 1);
             const index_t k = starts.shape(0) - 1;
-            require(k >= 1, "starts must hold at least two values (one cluster)");
+            KMIX_REQUIRE(k >= 1, "starts must hold at least two values (one cluster)");
             const index_t* s = starts.data();
-            require(s[0] == 0 && s[k] == n, "starts must begin at 0 and end at the number of rows of X");
+            KMIX_REQUIRE(s[0] == 0 && s[k] == n, "starts must begin at 0 and end at the number of rows of X");
             for (index_t c = 0; c < k; ++c)
-              require(s[c] < s[c + 1], "starts must increase strictly (every cluster has a row); starts[" +
+              KMIX_REQUIRE(s[c] < s[c + 1], "starts must increase strictly (every cluster has a row); starts[" +
                                            std::to_string(c) + "] = " + std::to_string(s[c]) + ", starts[" +
                                            std::to_string(c + 1) + "] = " + std::to_string(s[c + 1]));
             const int nt = threads(n_threads);

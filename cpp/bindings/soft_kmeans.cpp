@@ -19,14 +19,14 @@ using namespace kmix_bindings;
 
 carray<double> take_centers(py::handle a, index_t d) {
   carray<double> C = take<double>(a, "centers", 2);
-  require(C.shape(0) >= 1, "centers must have at least one row");
-  require(C.shape(0) <= INT32_MAX, "too many centers");
+  KMIX_REQUIRE(C.shape(0) >= 1, "centers must have at least one row");
+  KMIX_REQUIRE(C.shape(0) <= INT32_MAX, "too many centers");
   expect_cols(C, "centers", d, "one per feature of X");
   return C;
 }
 
 void require_beta(double beta) {
-  require(std::isfinite(beta) && beta > 0, "beta must be finite and > 0; got " + std::to_string(beta));
+  KMIX_REQUIRE(std::isfinite(beta) && beta > 0, "beta must be finite and > 0; got " + std::to_string(beta));
 }
 
 void register_soft_bindings(py::module_& m) {
@@ -42,8 +42,8 @@ void register_soft_bindings(py::module_& m) {
             const carray<double> C0 = take_centers(centers_h, d);
             const index_t k = C0.shape(0);
             require_beta(beta);
-            require(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
-            require(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
+            KMIX_REQUIRE(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
+            KMIX_REQUIRE(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
             const int nt = threads(n_threads);
             carray<double> centers({k, d});
             std::copy(C0.data(), C0.data() + k * d, centers.mutable_data());

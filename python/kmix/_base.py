@@ -52,6 +52,11 @@ class BaseEstimator:
             setattr(self, name, value)
         return self
 
+    def __getstate__(self):
+        # Caches ("_cache_*": values derived from fitted attributes, such as the centers'
+        # magnitude) are not part of the model: a pickle holds the model only.
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_cache_")}
+
     def __repr__(self):
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
         changed = []

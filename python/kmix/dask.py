@@ -11,6 +11,7 @@ Needs ``pip install kmix[dask]`` (dask[array], distributed). Runs on whatever sc
 a ``distributed.Client`` if one exists, else dask's local threads.
 """
 import functools
+import math
 
 import numpy as np
 
@@ -20,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - the message is the point
     raise ImportError("kmix.dask needs dask: pip install kmix[dask]") from None
 
-from . import _core
+from . import _core, _scale
 from . import kmeans as _kmeans
 from . import mixture as _mixture
 from ._threads import effective_n_threads
@@ -102,31 +103,43 @@ def _checked(block, index, first, dtype):
 
 
 def _moments_chunk(block, w, index, first, dtype):
-    """Count, mean and Σ(x − mean)² of the block (for combining by Chan's formula), max |x|."""
+    """Count, mean and Σ(x − mean)² of the block (for combining by Chan's formula), max |x|,
+    then Σw and max w. (Data near 1e300 overflows the moments: fit scales it and asks again.)"""
     block = _checked(block, index, first, dtype).astype(np.float64)
     if w is not None and not np.isfinite(w).all():
         raise ValueError(f"sample_weight chunk {index} contains NaN or infinity")
     if w is not None and (w < 0).any():
         raise ValueError(f"sample_weight chunk {index} has negative values")
-    mean = block.mean(axis=0)
-    return (np.array([float(block.shape[0])]), mean, ((block - mean) ** 2).sum(axis=0),
-            np.abs(block).max(axis=0), np.array([0.0 if w is None else float(np.sum(w, dtype=np.float64))]))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = block.mean(axis=0)
+        m2 = ((block - mean) ** 2).sum(axis=0)
+    wsum, wmax = (0.0, 0.0) if w is None else (float(np.sum(w, dtype=np.float64)), float(np.max(w, initial=0.0)))
+    return (np.array([float(block.shape[0])]), mean, m2, np.abs(block).max(axis=0), np.array([wsum, wmax]))
 
 
 def _combine_moments(a, b):
     (na, ma, sa, xa, wa), (nb, mb, sb, xb, wb) = a, b
     n = na + nb
     delta = mb - ma
-    return (n, ma + delta * (nb / n), sa + sb + delta ** 2 * (na * nb / n), np.maximum(xa, xb), wa + wb)
+    with np.errstate(over="ignore", invalid="ignore"):
+        moments = (n, ma + delta * (nb / n), sa + sb + delta ** 2 * (na * nb / n))
+    return (*moments, np.maximum(xa, xb), np.array([wa[0] + wb[0], max(wa[1], wb[1])]))
 
 
 def _moments(X, sw):
-    """One pass: n, column means and variances (float64), max |x| per column, Σw; checks values."""
+    """One pass: column means and variances (float64), max |x| per column, max w; checks values."""
     parts = [dask.delayed(_moments_chunk)(x, w, i, first, X.dtype) for i, first, x, w in _blocks(X, sw)]
-    n, mean, m2, maxabs, wsum = dask.compute(_tree(parts, _combine_moments))[0]
-    if sw is not None and not wsum[0] > 0:
+    n, mean, m2, maxabs, wstats = dask.compute(_tree(parts, _combine_moments))[0]
+    if sw is not None and not wstats[0] > 0:
         raise ValueError("sample_weight must have a positive sum; all weights are zero")
-    return mean, m2 / n[0], maxabs
+    return mean, m2 / n[0], maxabs, wstats[1]
+
+
+def _scaled(X, e):
+    """The dask array X·2^e, lazily, in X's dtype (X itself for e == 0 or None)."""
+    if X is None or e == 0:
+        return X
+    return X.map_blocks(lambda b: _scale.scaled(b, e), dtype=X.dtype)
 
 
 def _rows(X, indices):
@@ -242,7 +255,14 @@ class KMeans(_kmeans.KMeans):
         n_threads = self.n_threads
         rs = check_random_state(self.random_state)
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
-        mean64, var, _ = _moments(X, sw)  # also checks every value
+        mean64, var, maxabs, wmax = _moments(X, sw)  # also checks every value
+        # Data (or init, or weights) beyond the kernels' range of magnitudes: the fit of X·2^-e
+        # with weights·2^-ew, exactly the fit of the scaled data (see _scale).
+        largest = max(float(maxabs.max()), 0.0 if init_array is None else _scale.abs_max(init_array))
+        e, ew = _scale.exponent(largest, X.dtype), _scale.exponent(wmax, X.dtype, weights=True)
+        if e or ew:
+            X, sw, init_array = _scaled(X, -e), _scaled(sw, -ew), _scale.scaled(init_array, -e)
+            mean64, var, _, _ = _moments(X, sw)
         mean = mean64.astype(X.dtype)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
         # Centred once (as kmix.KMeans does in memory) and held by the workers for every pass.
@@ -259,8 +279,8 @@ class KMeans(_kmeans.KMeans):
                 best = run
         centers, inertia, n_iter, weights = best
         _kmeans._warn_if_fewer_clusters(int(np.count_nonzero(weights)), k)
-        self.cluster_centers_ = (centers + mean).astype(X.dtype)
-        self.inertia_ = float(inertia)
+        self.cluster_centers_ = _scale.scaled((centers + mean).astype(X.dtype), e)
+        self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = X.shape[1]
         # Labels from the centred rows, as the in-memory estimator's (kept on the workers, so
@@ -378,9 +398,10 @@ class KMeans(_kmeans.KMeans):
 
     def save(self, path):
         """As kmix.KMeans.save, with labels_ brought to the client (n integers) to be written."""
-        labels = self.labels_
-        if isinstance(labels, da.Array):
-            self.labels_ = np.asarray(labels.compute())
+        labels = getattr(self, "labels_", None)
+        if not isinstance(labels, da.Array):
+            return super().save(path)
+        self.labels_ = np.asarray(labels.compute())
         try:
             return super().save(path)
         finally:
@@ -390,11 +411,15 @@ class KMeans(_kmeans.KMeans):
         if isinstance(X, da.Array):
             X = _as_dask(X)
             sw = _weights_for(sample_weight, X)
-            self._in_memory(X)  # checks
-            parts = [dask.delayed(_lloyd_chunk)(x, w, self.cluster_centers_, self.n_threads)
-                     for _, _, x, w in _blocks(X, sw)]
-            return -float(dask.compute(_tree(parts, _add))[0][2][0])
+            model = self._in_memory(X)  # checks
+            parts = [dask.delayed(_score_chunk)(x, w, model) for _, _, x, w in _blocks(X, sw)]
+            return float(dask.compute(_tree(parts, _add))[0][0])
         return super().score(X, sample_weight=sample_weight)
+
+
+def _score_chunk(Xc, w, model):
+    """A chunk's part of KMeans.score (minus its inertia), by the in-memory estimator."""
+    return (model.score(Xc, sample_weight=None if w is None else np.asarray(w)),)
 
 
 def _average_centers(sums, weights, centers):
@@ -456,7 +481,10 @@ class GaussianMixture(_mixture.GaussianMixture):
                              "use 'kmeans' or 'random_from_data', or give weights_init, means_init and precisions_init")
         X, sw = _persisted(X, sw)
         n_threads = self.n_threads  # resolved where each chunk runs
-        shift, _, maxabs = _moments(X, sw)
+        shift, _, maxabs, wmax = _moments(X, sw)
+        _scale.check_gmm_magnitude(float(maxabs.max()))
+        if wmax > 0:  # weights enter only as ratios: scaled to order one, exactly (see _scale)
+            sw = _scaled(sw, -math.frexp(wmax)[1]).persist()
         floor = (64 * np.finfo(np.float64).eps * maxabs) ** 2
         blocks = _blocks(X, sw)
         rs = check_random_state(self.random_state)

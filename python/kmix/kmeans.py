@@ -270,10 +270,10 @@ class KMeans(BaseEstimator):
         """(X, centers, e): X and the fitted centers as the kernels take them, both scaled by
         2^-e when their magnitudes need it (see _scale), e = 0 otherwise."""
         C = self.cluster_centers_
-        cached = self.__dict__.get("_centers_abs_max")
+        cached = self.__dict__.get("_cache_centers_abs_max")
         if cached is None or cached[0] is not C:  # new centers: measure them once
             cached = (C, _scale.abs_max(C))
-            self.__dict__["_centers_abs_max"] = cached
+            self.__dict__["_cache_centers_abs_max"] = cached
         if not (C.flags.c_contiguous and C.flags.aligned):
             C = c_array(C)
         e = _scale.exponent(max(largest, cached[1]), X.dtype)

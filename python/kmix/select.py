@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from . import _scale
 from ._validation import as_float_array, check_int, check_option, check_random_state
 
 METHODS = ("silhouette", "elbow", "bic", "aic", "gap")
@@ -124,7 +125,7 @@ def select_k(X, k_range=range(2, 11), method="silhouette", estimator=None, rando
     estimators and the gap's reference draws.
     """
     method = check_option(method, "method", METHODS)
-    X = as_float_array(X, "X")
+    X, largest = as_float_array(X, "X", with_abs_max=True)
     n = X.shape[0]
     ks = _check_k_range(k_range, n)
     n_refs = check_int(n_refs, "n_refs", low=1)
@@ -142,6 +143,11 @@ def select_k(X, k_range=range(2, 11), method="silhouette", estimator=None, rando
         raise TypeError(f"method={method!r} needs an estimator with bic() and aic() (a GaussianMixture); "
                         f"got {type(estimator).__name__}")
 
+    # k-means and agglomerative clustering give the same clusters for X·2^-e, exactly (see
+    # _scale): data near 1e300 is clustered scaled, and the inertias and log W_k are reported in
+    # X's units (an inertia beyond float64 is inf, with a warning).
+    e = _scale.exponent(largest, np.float64) if _scale_free(estimator) and method != "bic" and method != "aic" else 0
+    X = _scale.scaled(X, -e)
     scores = {}
     fits = []
     for k in ks:
@@ -172,7 +178,20 @@ def select_k(X, k_range=range(2, 11), method="silhouette", estimator=None, rando
         best = ks[int(np.argmin(scores[method]))]
     else:
         best = _gap(X, ks, fits, estimator, random_state, n_refs, scores)
+        for name in ("log_wk", "log_wk_ref"):
+            scores[name] = [float(v + 2 * e * np.log(2.0)) for v in scores[name]]
+    if e and "inertia" in scores:
+        scores["inertia"] = [float(_scale.scale_back(v, 2 * e, "an inertia")) for v in scores["inertia"]]
     return SelectKResult(method, ks, scores, best)
+
+
+def _scale_free(estimator):
+    """Whether the estimator's clusters are the same for X scaled by a power of two (kmix's
+    k-means and agglomerative clustering; not soft k-means or mixtures, whose beta and
+    reg_covar have units)."""
+    from . import AgglomerativeClustering, KMeans, MiniBatchKMeans
+
+    return type(estimator) in (KMeans, MiniBatchKMeans, AgglomerativeClustering)
 
 
 def _gap(X, ks, fits, estimator, random_state, n_refs, scores):
