@@ -18,35 +18,35 @@ from . import _core
 # Exponents of the largest |x| the kernels take as they are: float64 squares stay far from both
 # ends of the range (2^±1022), float32 keeps d·max² below 2^128 for any d < 2^40 and the squares
 # of differences at its resolution (2^-24 of the largest value) above its smallest normal 2^-126.
-_SAFE_EXPONENTS = {np.dtype(np.float64): (-400, 400), np.dtype(np.float32): (-20, 40)}
+_SAFE_EXPONENTS = {"d": (-400, 400), "f": (-20, 40)}
 # Weights enter sums and ratios only; scaled when near the ends of the range (denormals, or sums
 # that could overflow).
-_SAFE_WEIGHT_EXPONENTS = {np.dtype(np.float64): (-300, 300), np.dtype(np.float32): (-100, 100)}
-# Arrays at least this large are scanned by the compiled kernel (one parallel pass); smaller ones
-# by numpy, whose call costs less than the kernel's.
-_KERNEL_MIN_SIZE = 4096
+_SAFE_WEIGHT_EXPONENTS = {"d": (-300, 300), "f": (-100, 100)}
+# The same as ranges of the largest |x| itself (frexp's exponent e means 2^(e−1) <= x < 2^e), so
+# that the common case costs two comparisons.
+_SAFE = {c: (2.0 ** (lo - 1), 2.0 ** hi) for c, (lo, hi) in _SAFE_EXPONENTS.items()}
+_SAFE_WEIGHTS = {c: (2.0 ** (lo - 1), 2.0 ** hi) for c, (lo, hi) in _SAFE_WEIGHT_EXPONENTS.items()}
 
 
-def abs_max(a, n_threads=1):
-    """max |a| as a float: NaN if a holds NaN, inf if it holds an infinity, 0.0 if it is empty."""
+def abs_max(a):
+    """max |a| as a float: NaN if a holds NaN, inf if it holds an infinity, 0.0 if it is empty.
+    One pass; float arrays as the kernels take them are scanned by the compiled kernel (in
+    parallel when large), which also costs less than numpy's two calls on one row."""
+    if (type(a) is np.ndarray and a.dtype.char in "fd" and a.flags.c_contiguous and a.flags.aligned
+            and a.size):
+        return _core.abs_max(a.reshape(-1), _core.max_threads())
     a = np.asarray(a)
-    if a.size == 0:
-        return 0.0
-    if (a.size >= _KERNEL_MIN_SIZE and a.dtype in (np.float32, np.float64) and a.flags.c_contiguous
-            and a.flags.aligned):
-        return _core.abs_max(a.reshape(-1), n_threads)
-    with np.errstate(invalid="ignore"):
-        return float(np.max(np.abs(a)))
+    return float(np.max(np.abs(a))) if a.size else 0.0
 
 
 def exponent(largest, dtype, weights=False):
     """0 if values whose largest magnitude is `largest` (finite) are safe for the kernels as they
     are; otherwise e such that largest·2^-e lies in [0.5, 1)."""
-    if largest == 0.0 or not math.isfinite(largest):
+    char = dtype.char if isinstance(dtype, np.dtype) else np.dtype(dtype).char
+    low, high = (_SAFE_WEIGHTS if weights else _SAFE)[char]
+    if low <= largest < high or largest == 0.0 or not math.isfinite(largest):
         return 0
-    low, high = (_SAFE_WEIGHT_EXPONENTS if weights else _SAFE_EXPONENTS)[np.dtype(dtype)]
-    e = math.frexp(largest)[1]
-    return 0 if low <= e <= high else e
+    return math.frexp(largest)[1]
 
 
 def scaled(a, e):

@@ -56,6 +56,9 @@ def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1, with_a
 def c_array(a, dtype=None):
     """a as a C-contiguous, aligned array of dtype, copied only if it is not one already: what the
     compiled kernels take (they never convert, see cpp/bindings/arrays.hpp)."""
+    if (type(a) is np.ndarray and (dtype is None or a.dtype == dtype) and a.flags.c_contiguous
+            and a.flags.aligned):
+        return a  # the common case, without np.require's overhead (one-row predict)
     return np.require(a, dtype=dtype, requirements=("C_CONTIGUOUS", "ALIGNED"))
 
 

@@ -312,9 +312,15 @@ void sq_distances(const T* X, index_t n, index_t d, const T* C, index_t k, T* ou
   });
 }
 
-// max |x| over count values: NaN if any is NaN, +inf if any is infinite (and none NaN).
+// max |x| over count values: NaN if any is NaN, +inf if any is infinite (and none NaN). One
+// memory-bound pass, vectorized: each lane keeps its largest |x| (a NaN never wins the
+// comparison) and a sum of x − x, which stays 0 unless some x is infinite or NaN; only then is
+// the block looked at again, to tell NaN from infinity.
 template <class T>
 double abs_max(const T* x, index_t count, int threads) {
+  using S = Simd<T>;
+  typedef typename S::vec vec;
+  constexpr index_t L = S::lanes, U = 4;
   constexpr index_t kMaxBlocks = 256;
   const Blocks blocks = fixed_blocks(count, kMaxBlocks);
   double part[kMaxBlocks];
@@ -322,14 +328,39 @@ double abs_max(const T* x, index_t count, int threads) {
 #pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(count))
   for (index_t b = 0; b < blocks.count; ++b) {
     if (stop.stop()) continue;
-    T most = 0;  // a NaN never wins the comparison, so NaNs are counted apart
-    index_t nans = 0;
-    for (index_t i = blocks.begin(b); i < blocks.end(b, count); ++i) {
-      const T a = x[i] < 0 ? -x[i] : x[i];
-      most = a > most ? a : most;
-      nans += x[i] != x[i];
+    const index_t lo = blocks.begin(b), hi = blocks.end(b, count);
+    const vec zero = S::zero();
+    vec most[U], bad[U];
+    for (index_t u = 0; u < U; ++u) most[u] = bad[u] = zero;
+    index_t i = lo;
+    for (; i + U * L <= hi; i += U * L)
+      for (index_t u = 0; u < U; ++u) {
+        const vec v = S::load(x + i + u * L), a = S::select_lt(v, zero, S::sub(zero, v), v);
+        most[u] = S::select_lt(most[u], a, a, most[u]);
+        bad[u] = S::add(bad[u], S::sub(v, v));
+      }
+    T m = 0, z = 0;
+    for (index_t u = 0; u < U; ++u) {
+      T lanes_most[L], lanes_bad[L];
+      S::store(lanes_most, most[u]);
+      S::store(lanes_bad, bad[u]);
+      for (index_t l = 0; l < L; ++l) {
+        m = lanes_most[l] > m ? lanes_most[l] : m;
+        z += lanes_bad[l];
+      }
     }
-    part[b] = nans ? std::numeric_limits<double>::quiet_NaN() : double(most);
+    for (; i < hi; ++i) {
+      const T a = x[i] < 0 ? -x[i] : x[i];
+      m = a > m ? a : m;
+      z += x[i] - x[i];
+    }
+    if (z == 0) {
+      part[b] = double(m);
+      continue;
+    }
+    bool nan = false;  // some value is infinite or NaN: which?
+    for (index_t j = lo; j < hi; ++j) nan |= x[j] != x[j];
+    part[b] = nan ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
   }
   stop.rethrow();
   double total = 0.0;
