@@ -22,7 +22,9 @@ MATRIX_METHODS = ("complete", "average", "weighted", "centroid", "median")  # ne
 OBS_METRICS = ("sqeuclidean", "cityblock", "cosine")
 
 # Functions of kmix._core that are not kernels (configuration and thread queries).
-CORE_UTILITIES = {"max_threads", "isa", "available_isas", "select_isa", "build_info"}
+# Not algorithms: facts about the build, and abs_max, the read-only scan of the finite check
+# (it is how validation learns the data's magnitude).
+CORE_UTILITIES = {"max_threads", "isa", "available_isas", "select_isa", "build_info", "in_forked_child", "abs_max"}
 
 
 # ---- helpers ---------------------------------------------------------------------------------

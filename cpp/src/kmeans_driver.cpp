@@ -59,8 +59,12 @@ double average_centers(const double* sums, const double* weights, const T* old_c
   const index_t heaviest = std::max_element(weights, weights + k) - weights;
   for (index_t c = 0; c < k; ++c) {
     if (weights[c] > 0.0) {
-      const double alpha = 1.0 / weights[c];
-      for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = T(sums[c * d + j] * alpha);
+      const double alpha = 1.0 / weights[c];  // scikit-learn's product by the reciprocal, the same bits
+      if (alpha <= std::numeric_limits<double>::max()) {
+        for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = T(sums[c * d + j] * alpha);
+      } else {  // a denormal weight, whose reciprocal overflows: divide
+        for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = T(sums[c * d + j] / weights[c]);
+      }
     } else if (heaviest < c) {
       for (index_t j = 0; j < d; ++j) new_centers[c * d + j] = new_centers[heaviest * d + j];
     } else if (mean) {

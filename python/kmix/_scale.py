@@ -39,6 +39,13 @@ def abs_max(a):
     return float(np.max(np.abs(a))) if a.size else 0.0
 
 
+def safe_exponent(e, dtype, weights=False):
+    """Whether values whose largest has frexp exponent e are taken by the kernels as they are."""
+    char = dtype.char if isinstance(dtype, np.dtype) else np.dtype(dtype).char
+    low, high = (_SAFE_WEIGHT_EXPONENTS if weights else _SAFE_EXPONENTS)[char]
+    return low <= e <= high
+
+
 def exponent(largest, dtype, weights=False):
     """0 if values whose largest magnitude is `largest` (finite) are safe for the kernels as they
     are; otherwise e such that largest·2^-e lies in [0.5, 1)."""
@@ -57,13 +64,16 @@ def scaled(a, e):
     return out.astype(a.dtype, copy=False) if isinstance(a, np.ndarray) else out
 
 
-def scale_weights(sw):
-    """(weights·2^-e, e) for sample weights (None: (None, 0)) whose largest lies outside the safe
-    range: weights 1e-320 (denormal) or 1e300 (sums overflow) become weights of order 1."""
-    if sw is None:
-        return None, 0
-    e = exponent(abs_max(sw), sw.dtype, weights=True)
-    return scaled(sw, -e), e
+def centers_back(C, e):
+    """Centers computed on X·2^-e, in X's units. A center is a mean of rows, so it lies within
+    their range; one that the scaling back takes past the dtype's largest value (a point at
+    1.797e308 whose center rounded up by an ulp) is that largest value."""
+    if e == 0:
+        return C
+    with np.errstate(over="ignore"):
+        out = scaled(C, e)
+    top = np.finfo(out.dtype).max
+    return np.clip(out, -top, top, out=out)
 
 
 def normalized_weights(sw):
@@ -76,18 +86,21 @@ def normalized_weights(sw):
     return scaled(sw, -math.frexp(largest)[1]) if largest > 0 else sw
 
 
-# GaussianMixture's limit: its second moments are squares of the data's scale summed over the
+# GaussianMixture's limits: its second moments are squares of the data's scale summed over the
 # rows, so float64 X must stay within 2^480 (~3.1e144): 16·(2^480)²·n stays finite for any n
-# below 2^50. float32 data is always within it.
-GMM_LIMIT = 2.0 ** 480
+# below 2^50. A float32 model stores its covariances in float32: X within 2^60 (~1.2e18) keeps
+# them (up to 4·2^120) and the precisions (down to 2^-122) inside float32's normal range.
+GMM_LIMIT_EXPONENT = {"d": 480, "f": 60}
 
 
-def check_gmm_magnitude(largest, name="X"):
-    """ValueError when the largest |x| is beyond what a GaussianMixture can represent."""
-    if largest > GMM_LIMIT:
-        raise ValueError(f"{name} has values up to {largest:.3g}; GaussianMixture needs |{name}| <= 2^480 "
-                         f"(~{GMM_LIMIT:.2g}): its covariances are squares of the data's scale and would "
-                         f"overflow float64. Divide {name} by a constant (the model then describes the scaled data)")
+def check_gmm_magnitude(largest, dtype=np.float64, name="X"):
+    """ValueError when the largest |x| is beyond what a GaussianMixture of this dtype represents."""
+    limit = GMM_LIMIT_EXPONENT[np.dtype(dtype).char]
+    if largest > 2.0 ** limit:
+        raise ValueError(f"{name} has values up to {largest:.3g}; a {np.dtype(dtype).name} GaussianMixture needs "
+                         f"|{name}| <= 2^{limit} (~{2.0 ** limit:.2g}): its covariances are squares of the data's "
+                         f"scale and would overflow. Divide {name} by a constant (the model then describes the "
+                         "scaled data)")
 
 
 def scale_back(value, e, what):

@@ -74,12 +74,17 @@ def check_finite(arr, name):
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):
-    """sample_weight as a 1-D array of n_samples non-negative finite weights with positive sum,
-    or None when it is None (all weights one)."""
+    """(weights, e): sample_weight as a 1-D array of n_samples non-negative finite weights with
+    a positive sum, in dtype, times 2^-e; (None, 0) when it is None (all weights one).
+
+    The weights are checked in float64 and, when their largest lies outside the range the
+    kernels take as it is (or dtype cannot hold them: 1e-320, or 1e300 for float32), scaled by
+    2^-e before the cast, which is exact: every estimator gives the same clusters for weights
+    scaled by a power of two, and multiplies what carries their units (inertia) by 2^e."""
     if sample_weight is None:
-        return None
+        return None, 0
     if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
-        sw = np.full(n_samples, sample_weight, dtype=dtype)
+        w = np.full(n_samples, sample_weight, dtype=np.float64)
     else:
         if isinstance(sample_weight, (str, bytes)):
             raise TypeError("sample_weight must be numeric; got a string")
@@ -90,13 +95,14 @@ def check_sample_weight(sample_weight, n_samples, dtype):
             raise ValueError(f"sample_weight must be 1-D; got {arr.ndim}-D")
         if arr.shape[0] != n_samples:
             raise ValueError(f"sample_weight has {arr.shape[0]} values; X has {n_samples} samples")
-        sw = c_array(arr, dtype)
-    check_finite(sw, "sample_weight")
-    if (sw < 0).any():
+        w = c_array(arr, np.float64)
+    largest = check_finite(w, "sample_weight")
+    if (w < 0).any():
         raise ValueError("sample_weight must be non-negative; it has negative values")
-    if not sw.sum() > 0:
+    if not largest > 0:
         raise ValueError("sample_weight must have a positive sum; all weights are zero")
-    return sw
+    e = _scale.exponent(largest, dtype, weights=True)
+    return c_array(_scale.scaled(w, -e), dtype), e
 
 
 def check_int(value, name, *, low=None, allow_none=False):

@@ -53,15 +53,17 @@ def _as_dask(X, name="X"):
 
 
 def _weights_for(sample_weight, X):
-    """sample_weight as a dask array chunked like X's rows (None stays None)."""
+    """(weights, e): sample_weight as a dask array chunked like X's rows, times 2^-e (None stays
+    None). In-memory weights are checked and scaled as the in-memory estimators do; a dask
+    array's are checked by the first pass (_moments) and scaled there if need be."""
     if sample_weight is None:
-        return None
+        return None, 0
     if isinstance(sample_weight, da.Array):
         if sample_weight.ndim != 1 or sample_weight.shape[0] != X.shape[0]:
             raise ValueError(f"sample_weight must be 1-D with {X.shape[0]} values; got shape {sample_weight.shape}")
-        return sample_weight.astype(X.dtype).rechunk((X.chunks[0],))
-    sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    return da.from_array(sw, chunks=(X.chunks[0],))
+        return sample_weight.astype(np.float64).rechunk((X.chunks[0],)), 0
+    sw, e = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    return da.from_array(sw, chunks=(X.chunks[0],)), e
 
 
 def _persisted(X, sw):
@@ -243,7 +245,7 @@ class KMeans(_kmeans.KMeans):
 
     def fit(self, X, y=None, sample_weight=None):
         X = _as_dask(X)
-        sw = _weights_for(sample_weight, X)
+        sw, ew0 = _weights_for(sample_weight, X)
         k, kind, n_init = self._check_params(X)
         check_real(self.oversampling_factor, "oversampling_factor", low=0)
         if not self.oversampling_factor > 0:
@@ -263,6 +265,9 @@ class KMeans(_kmeans.KMeans):
         if e or ew:
             X, sw, init_array = _scaled(X, -e), _scaled(sw, -ew), _scale.scaled(init_array, -e)
             mean64, var, _, _ = _moments(X, sw)
+        if sw is not None:
+            sw = sw.astype(X.dtype)
+        ew += ew0  # the weights are now sw·2^ew
         mean = mean64.astype(X.dtype)
         tol = float(np.mean(var) * self.tol) if self.tol else 0.0
         # Centred once (as kmix.KMeans does in memory) and held by the workers for every pass.
@@ -279,7 +284,7 @@ class KMeans(_kmeans.KMeans):
                 best = run
         centers, inertia, n_iter, weights = best
         _kmeans._warn_if_fewer_clusters(int(np.count_nonzero(weights)), k)
-        self.cluster_centers_ = _scale.scaled((centers + mean).astype(X.dtype), e)
+        self.cluster_centers_ = _scale.centers_back((centers + mean).astype(X.dtype), e)
         self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = X.shape[1]
@@ -410,10 +415,10 @@ class KMeans(_kmeans.KMeans):
     def score(self, X, y=None, sample_weight=None):
         if isinstance(X, da.Array):
             X = _as_dask(X)
-            sw = _weights_for(sample_weight, X)
+            sw, ew = _weights_for(sample_weight, X)
             model = self._in_memory(X)  # checks
             parts = [dask.delayed(_score_chunk)(x, w, model) for _, _, x, w in _blocks(X, sw)]
-            return float(dask.compute(_tree(parts, _add))[0][0])
+            return float(_scale.scale_back(dask.compute(_tree(parts, _add))[0][0], ew, "the score"))
         return super().score(X, sample_weight=sample_weight)
 
 
@@ -471,7 +476,7 @@ class GaussianMixture(_mixture.GaussianMixture):
         if X.shape[0] < 2:
             raise ValueError(f"X has {X.shape[0]} sample(s); at least 2 are needed")
         k, weights_init, means_init, precisions_init = self._check_params(X)
-        sw = _weights_for(sample_weight, X)
+        sw, _ = _weights_for(sample_weight, X)  # weights are ratios here
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         if not do_init and self.means_.shape[1] != X.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but the warm start model has {self.means_.shape[1]}")
@@ -482,7 +487,7 @@ class GaussianMixture(_mixture.GaussianMixture):
         X, sw = _persisted(X, sw)
         n_threads = self.n_threads  # resolved where each chunk runs
         shift, _, maxabs, wmax = _moments(X, sw)
-        _scale.check_gmm_magnitude(float(maxabs.max()))
+        _scale.check_gmm_magnitude(float(maxabs.max()), X.dtype)
         if wmax > 0:  # weights enter only as ratios: scaled to order one, exactly (see _scale)
             sw = _scaled(sw, -math.frexp(wmax)[1]).persist()
         floor = (64 * np.finfo(np.float64).eps * maxabs) ** 2
@@ -600,7 +605,7 @@ class GaussianMixture(_mixture.GaussianMixture):
             lpn = self.score_samples(X).astype(np.float64)
             if sample_weight is None:
                 return float(lpn.mean().compute())
-            sw = _weights_for(sample_weight, _as_dask(X)).astype(np.float64)
+            sw = _weights_for(sample_weight, _as_dask(X))[0].astype(np.float64)
             return float((da.dot(sw, lpn) / sw.sum()).compute())
         return super().score(X, sample_weight=sample_weight)
 

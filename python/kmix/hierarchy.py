@@ -94,7 +94,7 @@ def _linkage(X, method, metric, n_threads, sklearn_single=False):
     X = _scale.scaled(X, -e)
     norms = None
     if metric == "cosine":
-        norms = np.linalg.norm(X.astype(np.float64), axis=1)
+        norms = _row_norms(X)
         if not (norms > 0).all():
             raise ValueError("metric='cosine' is undefined for rows of X that are all zeros")
     if method == "ward":
@@ -107,6 +107,21 @@ def _linkage(X, method, metric, n_threads, sklearn_single=False):
         D = _core.pdist(X, _METRIC_CODE[metric], norms, n_threads)
         Z = _core.linkage_condensed(D, X.shape[0], _METHOD_CODE[method])
     return _heights_scaled_back(Z, {"cosine": 0, "sqeuclidean": 2 * e}.get(metric, e))
+
+
+def _row_norms(X):
+    """The Euclidean norm of each row in float64 (numpy's); rows whose squares under- or overflow
+    (a row of 1e-170 next to rows of order one, which would pass for a zero row) are scaled by
+    their largest |x| first."""
+    X64 = X.astype(np.float64)
+    norms = np.linalg.norm(X64, axis=1)
+    odd = ~((norms > 1e-150) & (norms < 1e150))
+    if odd.any():
+        rows = X64[odd]
+        largest = np.abs(rows).max(axis=1)
+        unit = np.where(largest > 0, largest, 1.0)
+        norms[odd] = largest * np.linalg.norm(rows / unit[:, None], axis=1)
+    return norms
 
 
 def _heights_scaled_back(Z, e):

@@ -6,6 +6,7 @@ variance, iterations stop when no label changes or the squared center shift is <
 final assignment makes labels_ equal predict(X). Seeding draws from the numpy RandomState the
 way scikit-learn does, so the same random_state seeds the same centers.
 """
+import math
 import warnings
 
 import numpy as np
@@ -31,7 +32,7 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, 
     k = check_int(n_clusters, "n_clusters", low=1)
     if k > X.shape[0]:
         raise ValueError(f"n_clusters={k} must be <= n_samples={X.shape[0]}")
-    sw, _ = _scale.scale_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype))
+    sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     if sw is None:
         sw = np.ones(X.shape[0], dtype=X.dtype)
     trials = None if n_local_trials is None else check_int(n_local_trials, "n_local_trials", low=1)
@@ -49,6 +50,19 @@ def _seed_kmeans_plusplus(X, k, sw, rs, n_threads, n_local_trials=None):
     first = rs.choice(X.shape[0], p=sw / sw.sum())
     uniforms = rs.uniform(size=(k - 1) * trials)
     return _core.kmeans_plusplus(X, sw, k, int(first), uniforms, trials, n_threads)
+
+
+def _far_mean(C):
+    """The centers' mean (in C's dtype) if it is far from the origin compared with their spread
+    (‖mean‖² > 4·spread, fit's rule for centring X), else None. Measured on C scaled to order
+    one, so that centers near 1e300 do not overflow the squares."""
+    e = math.frexp(_scale.abs_max(C))[1]
+    unit = np.ldexp(C.astype(np.float64), -e)
+    mean = unit.mean(axis=0)
+    spread = float(((unit - mean) ** 2).sum(axis=1).mean())
+    if not float(mean @ mean) > 4.0 * spread:
+        return None
+    return np.ldexp(mean, e).astype(C.dtype)
 
 
 def _same_clustering(labels1, labels2, k):
@@ -190,20 +204,19 @@ class KMeans(BaseEstimator):
         k, kind, n_init = self._check_params(X)
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
-        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)  # times 2^ew: see its docstring
         if kind == "random" and sw is not None and np.count_nonzero(sw) < k:
             raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
                              f"sample_weight; got {np.count_nonzero(sw)}")
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
         # Data (or init) beyond the kernels' range of magnitudes: the fit runs on X·2^-e, exactly
-        # the fit of X scaled (see _scale), on a copy; weights likewise.
+        # the fit of X scaled (see _scale), on a copy.
         if init_array is not None:
             largest = max(largest, _scale.abs_max(init_array))
         e = _scale.exponent(largest, X.dtype)
         if e:
             X, init_array = _scale.scaled(X, -e), _scale.scaled(init_array, -e)
             callers, in_place = False, True
-        sw, ew = _scale.scale_weights(sw)
         # The tolerance is scaled on X before centring, as scikit-learn does.
         tol = _mean_variance(X, n_threads) * self.tol if self.tol else 0.0
 
@@ -236,7 +249,7 @@ class KMeans(BaseEstimator):
         centers += X_mean
 
         _warn_if_fewer_clusters(np.count_nonzero(np.bincount(labels, minlength=k)), k)
-        self.cluster_centers_ = _scale.scaled(centers, e)
+        self.cluster_centers_ = _scale.centers_back(centers, e)
         self.labels_ = labels
         self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         self.n_iter_ = int(n_iter)
@@ -267,19 +280,25 @@ class KMeans(BaseEstimator):
         return (X, largest) if with_abs_max else X
 
     def _with_centers(self, X, largest):
-        """(X, centers, e): X and the fitted centers as the kernels take them, both scaled by
-        2^-e when their magnitudes need it (see _scale), e = 0 otherwise."""
+        """(X, centers, e): X and the fitted centers as the kernels take them: both scaled by 2^-e
+        when their magnitudes need it (see _scale; e = 0 otherwise), and both shifted by the
+        centers' mean when that is far from the origin compared with their spread, as fit
+        centres X: ‖c‖² − 2x·c would otherwise cancel on data far from the origin."""
         C = self.cluster_centers_
-        cached = self.__dict__.get("_cache_centers_abs_max")
+        cached = self.__dict__.get("_cache_centers")
         if cached is None or cached[0] is not C:  # new centers: measure them once
-            cached = (C, _scale.abs_max(C))
-            self.__dict__["_cache_centers_abs_max"] = cached
+            cached = (C, _scale.abs_max(C), _far_mean(C))
+            self.__dict__["_cache_centers"] = cached
+        _, c_largest, shift = cached
         if not (C.flags.c_contiguous and C.flags.aligned):
             C = c_array(C)
-        e = _scale.exponent(max(largest, cached[1]), X.dtype)
+        e = _scale.exponent(max(largest, c_largest), X.dtype)
         if e:
-            return _scale.scaled(X, -e), _scale.scaled(C, -e), e
-        return X, C, 0
+            X, C = _scale.scaled(X, -e), _scale.scaled(C, -e)
+        if shift is not None:
+            shift = _scale.scaled(shift, -e)
+            X, C = X - shift, C - shift
+        return X, C, e
 
     def predict(self, X):
         """Index of the nearest cluster center for each row of X."""
@@ -309,7 +328,7 @@ class KMeans(BaseEstimator):
     def score(self, X, y=None, sample_weight=None):
         """Opposite of the (weighted) inertia of X on the fitted centers."""
         X, largest = self._check_test_data(X, with_abs_max=True)
-        sw, ew = _scale.scale_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype))
+        sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         X, C, e = self._with_centers(X, largest)
         n_threads = effective_n_threads(self.n_threads)
         labels = _core.assign(X, C, n_threads)

@@ -7,6 +7,7 @@ it has received, random reassignment of the centers that receive too little, and
 on the exponentially weighted average of the batch inertia. The numpy RandomState is drawn from
 as scikit-learn does. X is never copied to float64.
 """
+import math
 import warnings
 
 import numpy as np
@@ -103,6 +104,8 @@ class MiniBatchKMeans(KMeans):
         if init_size < X.shape[0]:
             idx = rs.randint(0, X.shape[0], init_size)
             X, sw = X[idx], sw[idx]
+            if not sw.any():  # only zero weights drawn: seed as if unweighted (scikit-learn fails here)
+                sw = np.ones_like(sw)
         return self._init_centroids(X, kind, init_array, sw, rs, n_threads)
 
     # ---- fitting -----------------------------------------------------------------------------
@@ -113,17 +116,16 @@ class MiniBatchKMeans(KMeans):
         k, kind, n_init, batch, init_size = self._check_minibatch_params(X)
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
-        sw = check_sample_weight(sample_weight, n, X.dtype)
+        sw, ew = check_sample_weight(sample_weight, n, X.dtype)  # times 2^ew: see its docstring
         if sw is None:
             sw = np.ones(n, dtype=X.dtype)
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
-        # Data (or init, or weights) beyond the kernels' range of magnitudes: the fit runs on
-        # X·2^-e and weights·2^-ew, exactly the fit of the scaled data (see _scale).
+        # Data (or init) beyond the kernels' range of magnitudes: the fit runs on X·2^-e, exactly
+        # the fit of the scaled data (see _scale).
         if init_array is not None:
             largest = max(largest, _scale.abs_max(init_array))
         e = _scale.exponent(largest, X.dtype)
         X, init_array = _scale.scaled(X, -e), _scale.scaled(init_array, -e)
-        sw, ew = _scale.scale_weights(sw)
         tol = _mean_variance(X, n_threads) * self.tol if self.tol else 0.0
 
         valid = rs.randint(0, n, init_size)
@@ -191,8 +193,8 @@ class MiniBatchKMeans(KMeans):
             inertia = _core.inertia(X, sw, centers, labels, n_threads)
         else:
             inertia = (ewa if ewa is not None else 0.0) * float(np.sum(sw))
-        self.cluster_centers_ = _scale.scaled(centers, e)
-        self._counts = _scale.scaled(counts, ew)  # the weight each center received, in sample_weight's units
+        self.cluster_centers_ = _scale.centers_back(centers, e)
+        self._counts = _counts_back(counts, ew)  # the weight each center received, in sample_weight's units
         self._n_since_last_reassign = since_reassign
         self._batch_size = batch
         self.n_steps_ = step + 1
@@ -245,7 +247,7 @@ class MiniBatchKMeans(KMeans):
         if rs is None:
             rs = check_random_state(self.random_state)
         rs_state = rs.get_state()  # put back if the step does not finish (Ctrl-C)
-        sw = check_sample_weight(sample_weight, n, X.dtype)
+        sw, ew = check_sample_weight(sample_weight, n, X.dtype)  # the weights are sw·2^ew
         if sw is None:
             sw = np.ones(n, dtype=X.dtype)
         n_threads = effective_n_threads(self.n_threads)
@@ -257,16 +259,16 @@ class MiniBatchKMeans(KMeans):
                 k, kind, _, batch, init_size = self._check_minibatch_params(X)
                 init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
                 e = _scale.exponent(max(largest, 0.0 if init_array is None else _scale.abs_max(init_array)), X.dtype)
-                seed_sw, _ = _scale.scale_weights(sw)
-                centers = _scale.scaled(self._seed(_scale.scaled(X, -e), kind, _scale.scaled(init_array, -e), seed_sw,
-                                                   rs, init_size, n_threads), e)
+                centers = _scale.centers_back(self._seed(_scale.scaled(X, -e), kind, _scale.scaled(init_array, -e),
+                                                         sw, rs, init_size, n_threads), e)
                 counts, since, n_steps = np.zeros(k, dtype=X.dtype), 0, 0
-            # X and the centers share one scale, the weights and the counts another (see _scale);
-            # the step works on scaled copies, which are scaled back below.
+            # X and the centers share one scale (see _scale); the batch's weights and the counts
+            # (the weight each center has received, in sample_weight's units) another: the step
+            # works on scaled copies, scaled back below.
             e = _scale.exponent(max(largest, _scale.abs_max(centers)), X.dtype)
-            ew = _scale.exponent(max(_scale.abs_max(sw), _scale.abs_max(counts)), X.dtype, weights=True)
-            X, centers, sw, counts = (c_array(_scale.scaled(X, -e)), c_array(_scale.scaled(centers, -e), X.dtype),
-                                      _scale.scaled(sw, -ew), c_array(_scale.scaled(counts, -ew), X.dtype))
+            ec = _counts_exponent(sw, ew, counts, X.dtype)
+            X, centers = c_array(_scale.scaled(X, -e)), c_array(_scale.scaled(centers, -e), X.dtype)
+            sw, counts = _scale.scaled(sw, ew - ec), c_array(_scale.scaled(counts, -ec), X.dtype)
             if centers is self.__dict__.get("cluster_centers_"):
                 centers = centers.copy()
             if counts is self.__dict__.get("_counts"):
@@ -278,11 +280,12 @@ class MiniBatchKMeans(KMeans):
             if self.compute_labels:
                 labels = _core.assign(X, centers, n_threads)
                 inertia = _core.inertia(X, sw, centers, labels, n_threads)
+            counts = _counts_back(counts, ec)
         except BaseException:
             rs.set_state(rs_state)
             raise
-        self.cluster_centers_ = _scale.scaled(centers, e)
-        self._counts = _scale.scaled(counts, ew)
+        self.cluster_centers_ = _scale.centers_back(centers, e)
+        self._counts = counts
         self._n_since_last_reassign = since
         self._batch_size = batch
         self._random_state = rs
@@ -291,5 +294,26 @@ class MiniBatchKMeans(KMeans):
         self.n_iter_ = getattr(self, "n_iter_", 0)
         if self.compute_labels:
             self.labels_ = labels
-            self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
+            self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ec, "inertia_"))
         return self
+
+
+def _counts_exponent(sw, ew, counts, dtype):
+    """The exponent of the scale shared by a batch's weights (sw·2^ew) and the counts (in
+    sample_weight's units) during a step: 0 when both are within the safe range as they are."""
+    parts = [math.frexp(_scale.abs_max(sw))[1] + ew]
+    if counts.any():
+        parts.append(math.frexp(_scale.abs_max(counts))[1])
+    top = max(parts)
+    return top if (ew or not _scale.safe_exponent(top, dtype, weights=True)) else 0
+
+
+def _counts_back(counts, e):
+    """Counts in scaled units back to sample_weight's units; ValueError if they leave the dtype
+    (a total weight beyond ~1.8e308, or 3.4e38 for float32, is not representable)."""
+    with np.errstate(over="ignore"):
+        out = _scale.scaled(counts, e)
+    if not np.isfinite(out).all():
+        raise ValueError(f"the total sample_weight received by a cluster exceeds {out.dtype}'s range; "
+                         "use smaller weights (a common factor changes no center)")
+    return out

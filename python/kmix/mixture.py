@@ -155,7 +155,7 @@ class GaussianMixture(BaseEstimator):
         if m.shape != (k, d):
             raise ValueError(f"means_init must have shape (n_components, n_features) = ({k}, {d}); "
                              f"got {m.shape}")
-        _scale.check_gmm_magnitude(check_finite(m, "means_init"), "means_init")
+        _scale.check_gmm_magnitude(check_finite(m, "means_init"), name="means_init")
         return m.astype(np.float64)
 
     def _check_precisions_init(self, k, d):
@@ -191,11 +191,11 @@ class GaussianMixture(BaseEstimator):
 
     def _fit(self, X, sample_weight):
         X, largest = as_float_array(X, "X", min_samples=2, with_abs_max=True)
-        _scale.check_gmm_magnitude(largest)
+        _scale.check_gmm_magnitude(largest, X.dtype)
         k, weights_init, means_init, precisions_init = self._check_params(X)
         # Weights enter only as ratios: scaled to order one (exactly, so no result changes) they
         # keep every weighted sum in range.
-        sw = _scale.normalized_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype))
+        sw = _scale.normalized_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype)[0])
         n_threads = effective_n_threads(self.n_threads)
         ct = self.covariance_type
         do_init = not (self.warm_start and hasattr(self, "converged_"))
@@ -343,7 +343,7 @@ class GaussianMixture(BaseEstimator):
                                  f"{means.shape[1]} features as input")
         else:
             largest = check_finite(X, "X")
-        _scale.check_gmm_magnitude(largest)
+        _scale.check_gmm_magnitude(largest, X.dtype)
         f64 = np.float64
         r = _core.gmm_score(X, _COV_TYPES[self.covariance_type], c_array(self.weights_, dtype=f64),
                             c_array(means, dtype=f64), c_array(self.precisions_cholesky_, dtype=f64),
@@ -359,7 +359,7 @@ class GaussianMixture(BaseEstimator):
         lpn = self._score(X, log_prob=True)[0]
         if sample_weight is None:
             return float(lpn.mean())
-        sw = _scale.normalized_weights(check_sample_weight(sample_weight, lpn.shape[0], np.float64))
+        sw = _scale.normalized_weights(check_sample_weight(sample_weight, lpn.shape[0], np.float64)[0])
         return float(np.dot(sw, lpn) / sw.sum())
 
     def predict(self, X):

@@ -1,4 +1,6 @@
 """kmix.SoftKMeans: k-means with soft assignments, the iterations in C++."""
+import math
+
 import numpy as np
 
 from . import _core, _scale
@@ -72,16 +74,18 @@ class SoftKMeans(KMeans):
             raise TypeError("SoftKMeans init must be 'k-means++', 'random' or an array")
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
-        sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)  # weights are ratios here
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
         # Data beyond the kernels' range of magnitudes: the fit runs on X·2^-e with beta·4^e,
         # the same responsibilities (see _scale).
         if init_array is not None:
             largest = max(largest, _scale.abs_max(init_array))
+        _check_beta(beta, largest, X.shape[1])
         e = _scale.exponent(largest, X.dtype)
         X, init_array = _scale.scaled(X, -e), _scale.scaled(init_array, -e)
-        sw, _ = _scale.scale_weights(sw)
-        beta_e, tol_e = _beta_at(beta, e), float(_scale.scaled(np.float64(self.tol), -2 * e))
+        beta_e = _beta_at(beta, e)
+        with np.errstate(over="ignore"):  # tol is a squared shift: scaled by 4^-e, within float64
+            tol_e = min(float(np.ldexp(float(self.tol), -2 * e)), np.finfo(np.float64).max)
         best = None
         for _ in range(1 if kind == "array" else n_init):
             centers0 = c_array(self._init_centroids(X, kind, init_array, sw, rs, n_threads), np.float64)
@@ -91,8 +95,11 @@ class SoftKMeans(KMeans):
             if best is None or score > best[2]:
                 best = (centers, n_iter, score)
         centers, n_iter, _ = best
-        labels = _core.soft_assign(X, centers, beta_e, False, False, True, n_threads)["labels"].astype(np.intp)
-        self.cluster_centers_ = _scale.scaled(centers, e).astype(X.dtype)
+        centers = _scale.centers_back(centers.astype(X.dtype), e)  # cluster_centers_
+        # labels_ from the centers as stored (float32 for float32 X), so that they are predict(X)'s.
+        kernel_centers = c_array(_scale.scaled(centers, -e), np.float64)
+        labels = _core.soft_assign(X, kernel_centers, beta_e, False, False, True, n_threads)["labels"].astype(np.intp)
+        self.cluster_centers_ = centers
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = X.shape[1]
         self.labels_ = labels
@@ -106,7 +113,9 @@ class SoftKMeans(KMeans):
     def _scaled_model(self, X):
         """(X, float64 centers, beta, e) as the kernels take them: X and the centers scaled by
         2^-e when their magnitudes need it, beta by 4^e."""
-        X, C, e = self._with_centers(*self._check_test_data(X, with_abs_max=True))
+        X, largest = self._check_test_data(X, with_abs_max=True)
+        _check_beta(float(self.beta), max(largest, _scale.abs_max(self.cluster_centers_)), X.shape[1])
+        X, C, e = self._with_centers(X, largest)
         return X, c_array(C, np.float64), _beta_at(float(self.beta), e), e
 
     def predict(self, X):
@@ -123,7 +132,7 @@ class SoftKMeans(KMeans):
         """Σ_n w_n · (1/beta) · log Σ_k exp(-beta·||x_n - c_k||²): minus the soft inertia, which
         tends to minus KMeans's inertia as beta grows (higher is better)."""
         X, C, beta, e = self._scaled_model(X)
-        sw, ew = _scale.scale_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype))
+        sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         # log Σ exp(−beta·d) is the same at any scale; the sum over rows is divided by the
         # caller's beta and carries the weights' scale.
         lpn = _core.soft_assign(X, C, beta, True, False, False, effective_n_threads(self.n_threads))["log_prob_norm"]
@@ -134,9 +143,17 @@ class SoftKMeans(KMeans):
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
 
+def _check_beta(beta, largest, n_features):
+    """ValueError when beta·‖x − c‖² can exceed float64 for data whose largest |x| is `largest`
+    (distances up to n_features·(2·largest)²): the responsibilities would be NaN."""
+    if largest > 0 and math.log2(beta) + math.log2(n_features) + 2 * (math.log2(largest) + 1) > 1020:
+        raise ValueError(f"beta={beta:g} is too large for data of magnitude {largest:.3g}: beta·‖x − c‖² would "
+                         "exceed float64 (~1.8e308). Lower beta (or scale X down); for hard assignments use KMeans")
+
+
 def _beta_at(beta, e):
     """beta for data scaled by 2^-e (beta·4^e: the same beta·‖x − c‖²), kept within float64's
     normal range: beyond it the responsibilities are already hard (or uniform) to rounding."""
     with np.errstate(over="ignore", under="ignore"):
         b = float(np.ldexp(beta, 2 * e))
-    return min(max(b, np.finfo(np.float64).tiny), np.finfo(np.float64).max)
+    return min(max(b, np.finfo(np.float64).tiny), np.finfo(np.float64).max / 4)  # 2·beta stays finite
