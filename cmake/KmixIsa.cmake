@@ -24,6 +24,12 @@ function(kmix_add_isa_variant target level ns source)
   target_sources(${target} PRIVATE $<TARGET_OBJECTS:${obj}>)
 endfunction()
 
+# For testing on a CPU without AVX-512 (never for a wheel): the avx512 kernels compiled with
+# 64-byte vectors on AVX2 instructions, and offered wherever AVX2 runs, so that the AVX-512 level's
+# lane counts, tile rows, panel widths and masks (everything but its intrinsics) run here
+# (.ci/avx512-lanes).
+option(KMIX_EMULATE_AVX512 "avx512 kernels as 64-byte vectors on AVX2 (testing only)" OFF)
+
 function(kmix_add_isa_kernels target source)
   get_filename_component(ns ${source} NAME_WE)
   kmix_add_isa_variant(${target} baseline ${ns} ${source})
@@ -33,8 +39,13 @@ function(kmix_add_isa_kernels target source)
       kmix_add_isa_variant(${target} avx512 ${ns} ${source} /arch:AVX512)
     else()
       kmix_add_isa_variant(${target} avx2 ${ns} ${source} -mavx2 -mfma)
-      kmix_add_isa_variant(${target} avx512 ${ns} ${source}
-        -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma -mprefer-vector-width=512)
+      if(KMIX_EMULATE_AVX512)
+        kmix_add_isa_variant(${target} avx512 ${ns} ${source} -mavx2 -mfma -DKMIX_VBYTES=64)
+        target_compile_definitions(${target} PRIVATE KMIX_AVX512_EMULATED=1)
+      else()
+        kmix_add_isa_variant(${target} avx512 ${ns} ${source}
+          -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma -mprefer-vector-width=512)
+      endif()
     endif()
     target_compile_definitions(${target} PRIVATE KMIX_HAVE_AVX2=1 KMIX_HAVE_AVX512=1)
   endif()

@@ -56,6 +56,9 @@ PYBIND11_MODULE(_core, m) {
 #ifdef _OPENMP
     info["openmp_spec"] = int(_OPENMP);
 #endif
+#ifdef KMIX_AVX512_EMULATED
+    info["avx512"] = "emulated: 64-byte vectors on AVX2 (a test build)";
+#endif
     info["pybind11"] = std::to_string(PYBIND11_VERSION_MAJOR) + "." + std::to_string(PYBIND11_VERSION_MINOR) +
                        "." + std::to_string(PYBIND11_VERSION_PATCH);
     return info;

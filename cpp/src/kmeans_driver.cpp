@@ -27,10 +27,14 @@ void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n
   // A total order (a NaN distance, from NaN data, counts as −inf) keeps partial_sort within bounds.
   for (double& v : dist)
     if (v != v) v = -std::numeric_limits<double>::infinity();
-  if (*std::max_element(dist.begin(), dist.end()) == 0.0) return;  // fewer distinct points than k
+  // Only a point away from its center can start a new cluster: one on its center (a duplicate
+  // of it) would leave its own cluster as it is or empty it. (scikit-learn's argpartition takes
+  // such points in an unspecified order; none at all: fewer distinct points than k.)
+  const index_t movable = std::count_if(dist.begin(), dist.end(), [](double v) { return v > 0.0; });
+  const index_t m = std::min(static_cast<index_t>(empty.size()), movable);
+  if (m == 0) return;
   std::vector<index_t> order(n);
   for (index_t i = 0; i < n; ++i) order[i] = i;
-  const index_t m = std::min(static_cast<index_t>(empty.size()), n);
   std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](index_t a, index_t b) {
     return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
   });

@@ -27,12 +27,17 @@
 #define KMIX_ISA_NS baseline
 #endif
 
+// Bytes per SIMD register. A build may set it (KMIX_EMULATE_AVX512 in cmake/KmixIsa.cmake
+// compiles the avx512 kernels with 64-byte vectors on AVX2 instructions, to run the AVX-512
+// level's lane counts, tile shapes and masks on a CPU without AVX-512).
+#ifndef KMIX_VBYTES
 #if defined(__AVX512F__)
 #define KMIX_VBYTES 64
 #elif defined(__AVX__)
 #define KMIX_VBYTES 32
 #else
 #define KMIX_VBYTES 16  // SSE2 on x86-64, NEON on arm64
+#endif
 #endif
 
 namespace kmix {
@@ -95,13 +100,13 @@ struct Simd {
   // Bit l set where a[l] == b[l]: one compare and one move to an integer register, where the
   // blends of a vector select would compete with the FMAs for their two ports.
   static inline unsigned eq_mask(vec a, vec b) {
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && KMIX_VBYTES == 64
     if constexpr (sizeof(T) == 8) return _mm512_cmp_pd_mask((__m512d)a, (__m512d)b, _CMP_EQ_OQ);
     else return _mm512_cmp_ps_mask((__m512)a, (__m512)b, _CMP_EQ_OQ);
-#elif defined(__AVX__)
+#elif defined(__AVX__) && KMIX_VBYTES == 32
     if constexpr (sizeof(T) == 8) return unsigned(_mm256_movemask_pd(_mm256_cmp_pd((__m256d)a, (__m256d)b, _CMP_EQ_OQ)));
     else return unsigned(_mm256_movemask_ps(_mm256_cmp_ps((__m256)a, (__m256)b, _CMP_EQ_OQ)));
-#elif defined(__SSE2__)
+#elif defined(__SSE2__) && KMIX_VBYTES == 16
     if constexpr (sizeof(T) == 8) return unsigned(_mm_movemask_pd(_mm_cmpeq_pd((__m128d)a, (__m128d)b)));
     else return unsigned(_mm_movemask_ps(_mm_cmpeq_ps((__m128)a, (__m128)b)));
 #else
@@ -116,7 +121,7 @@ struct Simd {
 #if defined(__clang__) || __GNUC__ >= 12  // __builtin_shufflevector
   template <std::size_t S, std::size_t... I>
   static inline vec swap_(vec a, std::index_sequence<I...>) {
-#if defined(__AVX__) && !defined(__AVX512F__)
+#if defined(__AVX__) && KMIX_VBYTES == 32
     // The 128-bit halves of a 256-bit register: vperm2f128, about half the cost of the
     // vpermpd the compiler picks for this pattern (measured on AMD Zen 3).
     if constexpr (S == std::size_t(lanes / 2)) {
