@@ -760,3 +760,86 @@ def test_issue_example_silhouette_at_1e300(scale):
     np.testing.assert_allclose(s, metrics.silhouette_score(X, labels), rtol=1e-13)
     np.testing.assert_allclose(metrics.calinski_harabasz_score(X * scale, labels),
                                metrics.calinski_harabasz_score(X, labels), rtol=1e-12)
+
+
+# ---- bugs found by tests/test_fuzz.py (minimal reproductions) --------------------------------
+@pytest.mark.xfail(strict=True, reason="bug: KMeans.predict does not centre: on data far from the origin "
+                                       "(offset >= ~1e10, unit spread) ‖x‖² − 2x·c + ‖c‖² cancels and "
+                                       "predict(X) != labels_ (scikit-learn's predict does the same)")
+@pytest.mark.parametrize("offset", [1e10, 1e20, 1e100])
+def test_kmeans_predict_matches_labels_at_large_offset(offset):
+    X = np.array([[offset, 0.0], [offset, 1.0], [offset, 10.0], [offset, 11.0]])
+    m = kmix.KMeans(2, random_state=0).fit(X)
+    assert same_partition(m.labels_, [0, 0, 1, 1])
+    np.testing.assert_array_equal(m.predict(X), m.labels_)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a denormal sample weight (1e-310) makes 1/(cluster weight) "
+                                       "overflow: KMeans returns a -inf center and a wrong label")
+def test_kmeans_denormal_weight_gives_finite_centers():
+    X = np.array([[0.1], [-0.1], [0.6]])
+    m = kmix.KMeans(3, random_state=0).fit(X, sample_weight=[1.0, 1e-310, 1.0])
+    assert np.isfinite(m.cluster_centers_).all()
+    assert len(np.unique(m.labels_)) == 3 and m.inertia_ == 0.0
+
+
+@pytest.mark.xfail(strict=True, reason="bug: init='random' with weights spanning more than float64's range: "
+                                       "the smallest underflow to 0 when scaled, after the count of positive "
+                                       "weights was checked; numpy's 'Fewer non-zero entries in p' leaks out")
+def test_kmeans_random_init_with_weights_spanning_the_range():
+    X = np.arange(4.0).reshape(-1, 1)
+    m = kmix.KMeans(2, init="random", random_state=0).fit(X, sample_weight=[1e300, 1e-300, 0.0, 0.0])
+    assert np.isfinite(m.cluster_centers_).all()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: MiniBatchKMeans keeps the counts in sample_weight's units; a "
+                                       "total weight beyond float64 (float32) makes them inf and the next "
+                                       "partial_fit returns NaN centers and a NaN inertia")
+@pytest.mark.parametrize("dtype,w", [(F64, 1e308), (F32, 3e38)], ids=["float64", "float32"])
+def test_minibatch_partial_fit_huge_total_weight(dtype, w):
+    X = np.array([[0.1], [0.2], [5.0], [5.1]], dtype=dtype)
+    m = kmix.MiniBatchKMeans(2, random_state=0).partial_fit(X, sample_weight=np.full(4, w, dtype=dtype))
+    m.partial_fit(X)
+    assert np.isfinite(m.cluster_centers_).all() and math.isfinite(m.inertia_)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: MiniBatchKMeans seeds on a subsample of init_size rows; when "
+                                       "it holds only zero weights numpy raises 'probabilities contain NaN' "
+                                       "(scikit-learn does the same)")
+def test_minibatch_zero_weights_in_seeding_subsample():
+    X = np.arange(4.0).reshape(-1, 1)
+    m = kmix.MiniBatchKMeans(1, batch_size=1, random_state=0).fit(X, sample_weight=[0.0, 1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(m.cluster_centers_, [[1.0]])
+
+
+@pytest.mark.xfail(strict=True, reason="bug: the tied covariance is computed as Σx² − N·μ² (cancellation): "
+                                       "duplicated rows at 3e4 give 8e-10 instead of reg_covar (1e-6), at "
+                                       ">= 5e4 'not positive definite' (full/diag are exact)")
+@pytest.mark.parametrize("value", [3e4, 1e5, 1e7])
+def test_gmm_tied_covariance_of_duplicated_rows(value):
+    X = np.full((2, 1), value)
+    g = kmix.GaussianMixture(1, covariance_type="tied").fit(X)
+    np.testing.assert_allclose(g.covariances_, [[1e-6]], rtol=1e-6)
+
+
+def test_gmm_full_covariance_of_duplicated_rows():
+    """The same data as above, full covariance: exactly reg_covar (the reference for the xfail)."""
+    for value in (3e4, 1e5, 1e7):
+        g = kmix.GaussianMixture(1, covariance_type="full").fit(np.full((2, 1), value))
+        np.testing.assert_allclose(g.covariances_, [[[1e-6]]], rtol=1e-6)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: metric='cosine' computes row norms with np.linalg.norm, whose "
+                                       "squares underflow for rows below ~1e-154 next to rows of order one: "
+                                       "'rows of X that are all zeros' for a nonzero row")
+@pytest.mark.parametrize("est", ["linkage", "agglomerative"])
+def test_cosine_tiny_row_next_to_large_rows(est):
+    X = np.array([[1.0, 0.0], [1e-170, 1e-170], [0.0, 1.0]])
+    same_direction = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    if est == "linkage":
+        np.testing.assert_allclose(kmix.linkage(X, "average", "cosine"),
+                                   kmix.linkage(same_direction, "average", "cosine"), rtol=1e-12)
+    else:
+        a = kmix.AgglomerativeClustering(2, linkage="average", metric="cosine").fit(X)
+        b = kmix.AgglomerativeClustering(2, linkage="average", metric="cosine").fit(same_direction)
+        np.testing.assert_array_equal(a.labels_, b.labels_)
