@@ -843,3 +843,39 @@ def test_cosine_tiny_row_next_to_large_rows(est):
         a = kmix.AgglomerativeClustering(2, linkage="average", metric="cosine").fit(X)
         b = kmix.AgglomerativeClustering(2, linkage="average", metric="cosine").fit(same_direction)
         np.testing.assert_array_equal(a.labels_, b.labels_)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a point at the dtype's largest value alone in its cluster: its "
+                                       "center, computed on the scaled data (and un-centred), rounds up by one "
+                                       "ulp to 1.0 and is scaled back to inf")
+@pytest.mark.parametrize("X", [[1.7976931348623157e308, -1.7629009880771705e307, 2.8509950298368075e307,
+                                2.844584675437254e307],
+                               np.array([3.4028234663852886e38, -9.871026879977512e37, 6.396019838993547e37,
+                                         8.427206312293405e37], dtype=np.float32)], ids=["float64", "float32"])
+def test_kmeans_center_of_a_point_at_the_dtype_max(X):
+    X = np.asarray(X).reshape(-1, 1)
+    m = kmix.KMeans(2, random_state=0).fit(X)
+    assert np.isfinite(m.cluster_centers_).all()
+    assert X[0, 0] in m.cluster_centers_
+
+
+@pytest.mark.xfail(strict=True, reason="bug (scikit-learn #34074, reproduced faithfully): strict convergence "
+                                       "is declared after an empty-cluster relocation moved centers, the final "
+                                       "E-step is skipped: labels_ and inertia_ do not match cluster_centers_")
+def test_kmeans_labels_match_centers_after_empty_cluster_relocation():
+    X = np.array([3.0, 3.0, 1.0, 3.0, 0.0, 0.0, 1.0]).reshape(-1, 1)
+    m = kmix.KMeans(6, init="random", n_init=1, random_state=470).fit(X)
+    np.testing.assert_array_equal(m.labels_, m.predict(X))
+    assert m.inertia_ == -m.score(X)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: an empty cluster relocated onto a zero-weight point gets a center "
+                                       "that is not normalised by the weights (-1.4 here with unit weights, "
+                                       "-6e19 with weights 1e20, inf in float32 near its range); scikit-learn "
+                                       "returns [2, -1, -1, -1] for this case")
+@pytest.mark.parametrize("c", [1.0, 2.0 ** 66])
+def test_kmeans_relocation_onto_zero_weight_point(c):
+    X = np.array([2.0, -1.0, -1.0, -3.0, -1.0]).reshape(-1, 1)
+    w = np.array([c, c, c, 0.0, c])
+    m = kmix.KMeans(4, init="random", n_init=1, random_state=47).fit(X, sample_weight=w)
+    np.testing.assert_allclose(np.sort(m.cluster_centers_.ravel()), [-1.0, -1.0, -1.0, 2.0], rtol=1e-12)
