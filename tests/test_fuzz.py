@@ -234,11 +234,17 @@ def in_hull(C, X):
     return bool(((C64 >= X64.min(axis=0) - slack) & (C64 <= X64.max(axis=0) + slack)).all())
 
 
-def weights_comparable(w, w2):
+def weights_comparable(w, w2, X):
     """Whether a fit with weights w2 = w·2^j must equal the fit with w bit for bit: w2 exact and
-    normal, and either kmix rescales both to the same working weights, or neither and all
-    nonzero weights lie within 2^±60 (no product of a weight underflows differently)."""
+    normal, and either kmix rescales both to the same working weights, or neither, all nonzero
+    weights lie within 2^±60 and no product of a weight and a value of the data kmix works on
+    (X, or X·2^-E when it rescales X) leaves the normal range."""
     info = np.finfo(w.dtype)
+    E = exponent_of(X)
+    Xw = np.ldexp(X.astype(np.float64), -E) if not SAFE[X.dtype][0] <= E <= SAFE[X.dtype][1] else X.astype(np.float64)
+    xnz = np.abs(Xw[Xw != 0])
+    if xnz.size and xnz.min() < 2.0 ** 60 * float(info.tiny):
+        return False
     nz = w2[w != 0]
     if not (np.isfinite(w2).all() and (np.abs(nz) >= info.tiny).all() and (w2[w == 0] == 0).all()):
         return False
@@ -247,7 +253,8 @@ def weights_comparable(w, w2):
         return True
     if ww is w and ww2 is w2:
         both = np.concatenate([w[w > 0], w2[w2 > 0]]).astype(np.float64)
-        return bool(both.min() >= 2.0 ** -60 and both.max() <= 2.0 ** 60)
+        ok = both.min() >= 2.0 ** -60 and both.max() <= 2.0 ** 60
+        return bool(ok and (not xnz.size or both.min() * xnz.min() >= 2.0 ** 60 * float(info.tiny)))
     return False
 
 
@@ -396,8 +403,13 @@ def test_fuzz_kmeans(data, X):
             return tally("KMeans", "known_bug", reason="point at the dtype's max, infinite center")
         if zero_weights:  # an empty cluster relocated onto a zero-weight point: sum·w not normalised
             return tally("KMeans", "known_bug", reason="relocation onto a zero-weight point")
-        assert denormal_weights(w, X.dtype), m.cluster_centers_
-        return tally("KMeans", "known_bug", reason="denormal weight, infinite center")
+        if denormal_weights(w, X.dtype):
+            return tally("KMeans", "known_bug", reason="denormal weight, infinite center")
+        # scikit-learn's quirk, reproduced: an empty cluster keeps what the relocation arithmetic
+        # left, which may lie outside the data; only clusters without members may be affected
+        bad = ~np.array([in_hull(m.cluster_centers_[i:i + 1], X) for i in range(k)])
+        assert not np.isin(np.flatnonzero(bad), m.labels_).any(), (m.cluster_centers_, m.labels_)
+        return tally("KMeans", "known_bug", reason="empty cluster's center outside the data (as scikit-learn)")
     assert_inertia(m.inertia_, caught)
     assert m.n_iter_ >= 1
     predicted = m.predict(X)
@@ -435,7 +447,7 @@ def test_fuzz_kmeans(data, X):
     if w is not None:
         jw = data.draw(st.integers(-200, 200), "weight scale")
         w2 = np.ldexp(w, jw).astype(w.dtype)
-        if weights_comparable(w, w2):
+        if weights_comparable(w, w2, X):
             m2 = est().fit(X, sample_weight=w2)
             same = (np.array_equal(m2.labels_, m.labels_) and np.array_equal(m2.cluster_centers_, m.cluster_centers_)
                     and m2.n_iter_ == m.n_iter_)
@@ -824,6 +836,13 @@ def test_fuzz_scores(data, X):
             continue
         assert not allowed, "expected a refusal"
         s = np.asarray(s)
+        if name == "calinski_harabasz_score" and not np.isfinite(s).all():
+            # known bug: a constant column's cluster means round apart from its overall mean, the
+            # rounding counts as between-cluster dispersion (inf next to tiny within-cluster one)
+            constant = (np.ptp(X, axis=0) == 0) & (X[0] != 0)
+            assert constant.any(), s
+            tally(name, "known_bug", reason="constant column's rounded means")
+            continue
         assert np.isfinite(s).all()
         if name.startswith("silhouette"):
             assert (np.abs(s) <= 1).all()
