@@ -224,12 +224,13 @@ def denormal_weights(w, dtype):
 
 
 def in_hull(C, X):
-    """Every center within the per-column range of X (means of rows are), up to rounding: the
-    centred means' (~n·eps·max|x_j|) and the bits lost when kmix scales X down."""
+    """Every center within the per-column range of X (means of rows are), up to rounding at the
+    data's scale (~n·eps·max|x|: a coordinate far smaller than the others may be lost, as weights
+    times values underflow) and the bits lost when kmix scales X down."""
     X64, C64 = X.astype(np.float64), C.astype(np.float64)
     info = np.finfo(X.dtype)
     tiny_exp = -1074 if X.dtype == F64 else -149
-    slack = (4 * X.shape[0] * float(info.eps) * np.abs(X64).max(axis=0)
+    slack = (4 * X.shape[0] * float(info.eps) * largest(X)
              + math.ldexp(1.0, exponent_of(X) + tiny_exp + 1) + float(info.smallest_subnormal))
     return bool(((C64 >= X64.min(axis=0) - slack) & (C64 <= X64.max(axis=0) + slack)).all())
 
