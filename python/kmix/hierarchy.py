@@ -91,10 +91,10 @@ def _linkage(X, method, metric, n_threads, sklearn_single=False):
     # The trees are computed in float64 whatever X's dtype; data beyond that range of magnitudes
     # is scaled by 2^-e (exact: the same tree), and the heights scaled back.
     e = _scale.exponent(largest, np.float64)
-    X = _scale.scaled(X, -e)
+    X, X_in = _scale.scaled(X, -e), X
     norms = None
     if metric == "cosine":
-        norms = _row_norms(X)
+        X, norms = _cosine_rows(X, X_in)
         if not (norms > 0).all():
             raise ValueError("metric='cosine' is undefined for rows of X that are all zeros")
     if method == "ward":
@@ -109,19 +109,24 @@ def _linkage(X, method, metric, n_threads, sklearn_single=False):
     return _heights_scaled_back(Z, {"cosine": 0, "sqeuclidean": 2 * e}.get(metric, e))
 
 
-def _row_norms(X):
-    """The Euclidean norm of each row in float64 (numpy's); rows whose squares under- or overflow
-    (a row of 1e-170 next to rows of order one, which would pass for a zero row) are scaled by
-    their largest |x| first."""
-    X64 = X.astype(np.float64)
-    norms = np.linalg.norm(X64, axis=1)
+def _cosine_rows(X, X_in):
+    """(X, norms) for the cosine metric, which only sees the rows' directions: the Euclidean norm
+    of each row of X (X_in scaled by a power of two) in float64, numpy's; and a row whose squares
+    under- or overflow (a row of 1e-170 next to rows of order one, which would pass for a zero
+    row, or whose dot products with another small row underflow) replaced by its direction, of
+    norm 1, computed from X_in's row (the same at any scale of X_in)."""
+    norms = np.linalg.norm(X.astype(np.float64), axis=1)
     odd = ~((norms > 1e-150) & (norms < 1e150))
     if odd.any():
-        rows = X64[odd]
+        rows = X_in[odd].astype(np.float64)
         largest = np.abs(rows).max(axis=1)
-        unit = np.where(largest > 0, largest, 1.0)
-        norms[odd] = largest * np.linalg.norm(rows / unit[:, None], axis=1)
-    return norms
+        rows /= np.where(largest > 0, largest, 1.0)[:, None]
+        length = np.linalg.norm(rows, axis=1)
+        rows /= np.where(length > 0, length, 1.0)[:, None]
+        X = X.copy()
+        X[odd] = rows
+        norms[odd] = np.where(length > 0, np.linalg.norm(X[odd].astype(np.float64), axis=1), 0.0)
+    return X, norms
 
 
 def _heights_scaled_back(Z, e):

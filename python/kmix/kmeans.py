@@ -6,7 +6,6 @@ variance, iterations stop when no label changes or the squared center shift is <
 final assignment makes labels_ equal predict(X). Seeding draws from the numpy RandomState the
 way scikit-learn does, so the same random_state seeds the same centers.
 """
-import math
 import warnings
 
 import numpy as np
@@ -50,19 +49,6 @@ def _seed_kmeans_plusplus(X, k, sw, rs, n_threads, n_local_trials=None):
     first = rs.choice(X.shape[0], p=sw / sw.sum())
     uniforms = rs.uniform(size=(k - 1) * trials)
     return _core.kmeans_plusplus(X, sw, k, int(first), uniforms, trials, n_threads)
-
-
-def _far_mean(C):
-    """The centers' mean (in C's dtype) if it is far from the origin compared with their spread
-    (‖mean‖² > 4·spread, fit's rule for centring X), else None. Measured on C scaled to order
-    one, so that centers near 1e300 do not overflow the squares."""
-    e = math.frexp(_scale.abs_max(C))[1]
-    unit = np.ldexp(C.astype(np.float64), -e)
-    mean = unit.mean(axis=0)
-    spread = float(((unit - mean) ** 2).sum(axis=1).mean())
-    if not float(mean @ mean) > 4.0 * spread:
-        return None
-    return np.ldexp(mean, e).astype(C.dtype)
 
 
 def _same_clustering(labels1, labels2, k):
@@ -205,9 +191,13 @@ class KMeans(BaseEstimator):
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)  # times 2^ew: see its docstring
-        if kind == "random" and sw is not None and np.count_nonzero(sw) < k:
-            raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
-                             f"sample_weight; got {np.count_nonzero(sw)}")
+        if kind == "random" and sw is not None:
+            with np.errstate(under="ignore"):  # the draw's probabilities, in X's dtype
+                drawable = np.count_nonzero(sw / sw.sum())
+            if drawable < k:
+                raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
+                                 f"sample_weight; got {drawable} (a weight so much smaller than the total that "
+                                 f"its probability is 0 in {X.dtype} counts as zero, as in scikit-learn's draw)")
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
         # Data (or init) beyond the kernels' range of magnitudes: the fit runs on X·2^-e, exactly
         # the fit of X scaled (see _scale), on a copy.
@@ -280,25 +270,19 @@ class KMeans(BaseEstimator):
         return (X, largest) if with_abs_max else X
 
     def _with_centers(self, X, largest):
-        """(X, centers, e): X and the fitted centers as the kernels take them: both scaled by 2^-e
-        when their magnitudes need it (see _scale; e = 0 otherwise), and both shifted by the
-        centers' mean when that is far from the origin compared with their spread, as fit
-        centres X: ‖c‖² − 2x·c would otherwise cancel on data far from the origin."""
+        """(X, centers, e): X and the fitted centers as the kernels take them, both scaled by
+        2^-e when their magnitudes need it (see _scale), e = 0 otherwise."""
         C = self.cluster_centers_
-        cached = self.__dict__.get("_cache_centers")
+        cached = self.__dict__.get("_cache_centers_abs_max")
         if cached is None or cached[0] is not C:  # new centers: measure them once
-            cached = (C, _scale.abs_max(C), _far_mean(C))
-            self.__dict__["_cache_centers"] = cached
-        _, c_largest, shift = cached
+            cached = (C, _scale.abs_max(C))
+            self.__dict__["_cache_centers_abs_max"] = cached
         if not (C.flags.c_contiguous and C.flags.aligned):
             C = c_array(C)
-        e = _scale.exponent(max(largest, c_largest), X.dtype)
+        e = _scale.exponent(max(largest, cached[1]), X.dtype)
         if e:
-            X, C = _scale.scaled(X, -e), _scale.scaled(C, -e)
-        if shift is not None:
-            shift = _scale.scaled(shift, -e)
-            X, C = X - shift, C - shift
-        return X, C, e
+            return _scale.scaled(X, -e), _scale.scaled(C, -e), e
+        return X, C, 0
 
     def predict(self, X):
         """Index of the nearest cluster center for each row of X."""

@@ -309,11 +309,15 @@ def _counts_exponent(sw, ew, counts, dtype):
 
 
 def _counts_back(counts, e):
-    """Counts in scaled units back to sample_weight's units; ValueError if they leave the dtype
-    (a total weight beyond ~1.8e308, or 3.4e38 for float32, is not representable)."""
+    """Counts in scaled units back to sample_weight's units. A total weight beyond the dtype's
+    range (weights near 1e308, or 3e38 for float32) is kept at its largest value, with a
+    RuntimeWarning: the centers are right, and later batches then move them as little as
+    their weight allows next to so much."""
     with np.errstate(over="ignore"):
         out = _scale.scaled(counts, e)
     if not np.isfinite(out).all():
-        raise ValueError(f"the total sample_weight received by a cluster exceeds {out.dtype}'s range; "
-                         "use smaller weights (a common factor changes no center)")
+        warnings.warn(f"the total sample_weight received by a cluster exceeds {out.dtype}'s range; _counts "
+                      "keeps its largest value", RuntimeWarning, stacklevel=3)
+        top = np.finfo(out.dtype).max
+        out = np.minimum(out, top, out=out)
     return out

@@ -107,8 +107,10 @@ class SoftKMeans(KMeans):
 
     @staticmethod
     def _soft_score(X, sw, centers, beta, n_threads):
+        """Σ w·log Σ_k exp(−beta·‖x − c_k‖²): score() times beta, to compare runs of one fit
+        (not divided by the beta of scaled data, which may be tiny)."""
         lpn = _core.soft_assign(X, centers, beta, True, False, False, n_threads)["log_prob_norm"]
-        return float((lpn if sw is None else lpn * sw).sum() / beta)
+        return float((lpn if sw is None else lpn * sw).sum())
 
     def _scaled_model(self, X):
         """(X, float64 centers, beta, e) as the kernels take them: X and the centers scaled by
