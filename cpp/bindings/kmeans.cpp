@@ -42,17 +42,36 @@ Optional<T> take_weights(py::handle a, const char* name, index_t n, const char* 
   return w;
 }
 
+// The arrays of most k-means calls: X (n×d), its optional weights (n) and k centers (k×d).
+template <class T>
+struct Problem {
+  carray<T> X;
+  Optional<T> w;
+  carray<T> C;
+  index_t n, d, k;
+};
+template <class T>
+Problem<T> take_problem(py::handle X, py::handle sample_weight, py::handle centers, const char* centers_name) {
+  Problem<T> p{take_matrix<T>(X, "X"), {}, {}, 0, 0, 0};
+  p.n = p.X.shape(0);
+  p.d = p.X.shape(1);
+  p.w = take_weights<T>(sample_weight, "sample_weight", p.n, "one weight per row of X");
+  p.C = take_centers<T>(centers, centers_name, p.d);
+  p.k = p.C.shape(0);
+  return p;
+}
+
 void register_kmeans_bindings(py::module_& m) {
   m.def("lloyd",
         [](py::handle Xh, py::handle sample_weight, py::handle centers_init, index_t max_iter, double tol, bool verbose,
            int n_threads, py::handle mean) -> py::object {
           return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
             using T = decltype(zero);
-            const carray<T> X = take_matrix<T>(Xh, "X");
-            const index_t n = X.shape(0), d = X.shape(1);
-            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
-            const carray<T> C0 = take_centers<T>(centers_init, "centers_init", d);
-            const index_t k = C0.shape(0);
+            const Problem<T> a = take_problem<T>(Xh, sample_weight, centers_init, "centers_init");
+            const carray<T>& X = a.X;
+            const carray<T>& C0 = a.C;
+            const Optional<T>& w = a.w;
+            const index_t n = a.n, d = a.d, k = a.k;
             KMIX_REQUIRE(k <= n, "centers_init has " + std::to_string(k) + " rows; at most one per row of X (" +
                                 std::to_string(n) + ")");
             const Optional<double> mu = take_optional<double>(mean, "mean", 1);
@@ -115,17 +134,14 @@ void register_kmeans_bindings(py::module_& m) {
         [](py::handle Xh, py::handle sample_weight, py::handle centers_h, int n_threads) -> py::object {
           return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
             using T = decltype(zero);
-            const carray<T> X = take_matrix<T>(Xh, "X");
-            const index_t n = X.shape(0), d = X.shape(1);
-            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
-            const carray<T> C = take_centers<T>(centers_h, "centers", d);
-            const index_t k = C.shape(0);
+            const Problem<T> a = take_problem<T>(Xh, sample_weight, centers_h, "centers");
+            const index_t n = a.n, d = a.d, k = a.k;
             const int nt = threads(n_threads);
             carray<double> sums({k, d}), weights(k);
             double inertia;
             {
               Compute run;
-              inertia = kmix::lloyd_chunk<T>(X.data(), w.data(), n, d, C.data(), k, sums.mutable_data(),
+              inertia = kmix::lloyd_chunk<T>(a.X.data(), a.w.data(), n, d, a.C.data(), k, sums.mutable_data(),
                                              weights.mutable_data(), nt);
             }
             py::dict out;
@@ -255,13 +271,10 @@ void register_kmeans_bindings(py::module_& m) {
         [](py::handle Xh, py::handle sample_weight, py::handle centers_h, py::handle labels_h, int n_threads) -> py::object {
           return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
             using T = decltype(zero);
-            const carray<T> X = take_matrix<T>(Xh, "X");
-            const index_t n = X.shape(0), d = X.shape(1);
-            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
-            const carray<T> C = take_centers<T>(centers_h, "centers", d);
+            const Problem<T> a = take_problem<T>(Xh, sample_weight, centers_h, "centers");
+            const index_t n = a.n, d = a.d, k = a.k;
             const carray<int> labels = take<int>(labels_h, "labels", 1);
             expect_rows(labels, "labels", n, "one per row of X");
-            const index_t k = C.shape(0);
             const int* lab = labels.data();
             for (index_t i = 0; i < n; ++i)
               KMIX_REQUIRE(lab[i] >= 0 && lab[i] < k, "labels must be in [0, " + std::to_string(k) + "); labels[" +
@@ -270,7 +283,7 @@ void register_kmeans_bindings(py::module_& m) {
             double v;
             {
               Compute run;
-              v = kmix::inertia<T>(X.data(), w.data(), n, d, C.data(), lab, nt);
+              v = kmix::inertia<T>(a.X.data(), a.w.data(), n, d, a.C.data(), lab, nt);
             }
             return py::float_(v);
           });

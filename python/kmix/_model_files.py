@@ -780,12 +780,17 @@ def check_encoded(header, arrays):
 def check_estimator(est):
     """Check an estimator against its class's model-file schema, as load checks a file: raises
     ValueError naming the attribute or parameter at fault. (What save runs before writing.)"""
+    _checked_encoding(est, "does not fit its model-file schema")
+
+
+def _checked_encoding(est, what):
+    """(header, arrays) of est, checked against its schema; ValueError saying `what` otherwise."""
     header, arrays = encode(est)
     try:
         check_encoded(header, arrays)
     except _Bad as bad:
-        raise ValueError(f"{type(est).__name__} does not fit its model-file schema: {bad.where}: "
-                         f"{bad.message}") from None
+        raise ValueError(f"{type(est).__name__} {what}: {bad.where}: {bad.message}") from None
+    return header, arrays
 
 
 def _encode(value, key, arrays):
@@ -813,12 +818,8 @@ def save(est, path):
     against its schema as load will."""
     import json
 
-    header, arrays = encode(est)
-    try:
-        check_encoded(header, arrays)
-    except _Bad as bad:
-        raise ValueError(f"{type(est).__name__} cannot be saved: it does not fit its model-file schema "
-                         f"({bad.where}: {bad.message}), so kmix.load would refuse the file") from None
+    header, arrays = _checked_encoding(est, "cannot be saved (kmix.load would refuse the file): it does not fit "
+                                            "its model-file schema")
     arrays[_HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     with open(os.fspath(path), "wb") as f:
         np.savez(f, **arrays)
