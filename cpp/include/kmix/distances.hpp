@@ -373,18 +373,35 @@ inline void all_panels_tile(const T* x, index_t d, const T* packed, const T* nor
     }
   }
   static_assert(Q * L <= 64, "one bit per center in a 64-bit word");
+  // The rule: the lowest center at the smallest distance; a NaN distance ranks after +inf, and a
+  // row whose real distances are all +inf or NaN gets center 0 (never a padding center).
+  // Fast path, exact whenever no distance to the first vector of centers is NaN: the running
+  // minimum starts from that vector, and min(m, d) keeps m when d is NaN, so later NaNs drop out;
+  // center 0 is then not NaN, so the minimum is at most its distance and a padding center (+inf)
+  // can only tie with real ones (the lowest wins). `poison` sums those first distances over the
+  // tile: NaN if one was NaN (or +inf met −inf: overflow), and then the tile is done again by
+  // the slow path, whose minimum starts from +inf.
+  vec poison = S::zero();
+  for (int r = 0; r < R; ++r) {
+    vec dist[Q];
+    for (int q = 0; q < Q; ++q) dist[q] = S::dist(S::load(norms + q * L), acc[r][q]);
+    poison = S::add(poison, dist[0]);
+    vec m = dist[0];
+    for (int q = 1; q < Q; ++q) m = S::min(m, dist[q]);
+    const vec lov = S::hmin(m);
+    // Bit c set where center c is at the minimum; the lowest is the first center (numpy's argmin).
+    std::uint64_t at = 0;
+    for (int q = 0; q < Q; ++q) at |= std::uint64_t(S::eq_mask(dist[q], lov)) << (q * L);
+    label[r] = lowest_bit(at | (std::uint64_t(1) << 63));  // the guard bit: no bit at all can only be NaN
+  }
+  if (S::eq_mask(poison, poison) == (1u << L) - 1u) return;
   const vec inf = S::splat(std::numeric_limits<T>::infinity());
   for (int r = 0; r < R; ++r) {
     vec dist[Q];
     for (int q = 0; q < Q; ++q) dist[q] = S::dist(S::load(norms + q * L), acc[r][q]);
-    // min(m, d) keeps m when d is NaN, and m starts at +inf: the minimum over the distances
-    // that are not NaN (padding centers have +inf), the same in every lane and at every ISA.
-    vec m = inf;
+    vec m = inf;  // the minimum over the distances that are not NaN
     for (int q = 0; q < Q; ++q) m = S::min(m, dist[q]);
     const vec lov = S::hmin(m);
-    // Bit c set where center c is at the minimum; the lowest is the first center (numpy's
-    // argmin). A minimum of +inf means every real distance is +inf or NaN (overflow, NaN data):
-    // they rank last and tie, so center 0, never a padding center.
     std::uint64_t at = 0;
     for (int q = 0; q < Q; ++q) at |= std::uint64_t(S::eq_mask(dist[q], lov)) << (q * L);
     label[r] = S::first(lov) < std::numeric_limits<T>::infinity() ? lowest_bit(at) : 0;
