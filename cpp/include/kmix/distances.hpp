@@ -13,6 +13,7 @@
 #include <cstring>
 #include <new>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #if defined(__SSE2__) || defined(_M_X64)
 #include <immintrin.h>
@@ -110,9 +111,15 @@ struct Simd {
     if constexpr (sizeof(T) == 8) return unsigned(_mm_movemask_pd(_mm_cmpeq_pd((__m128d)a, (__m128d)b)));
     else return unsigned(_mm_movemask_ps(_mm_cmpeq_ps((__m128)a, (__m128)b)));
 #else
+    // The lanes of the comparison are read from a copy in memory, not by subscript: GCC 12's
+    // -fsanitize=bounds miscompiles a subscript of a vector comparison's result (every lane read
+    // as 0), which broke the labels of sanitizer builds at the emulated avx512 level (NEON too).
+    using Lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
     const auto eq = a == b;
+    Lane lane[lanes];
+    std::memcpy(lane, &eq, sizeof lane);
     unsigned bits = 0;
-    for (int l = 0; l < lanes; ++l) bits |= (eq[l] ? 1u : 0u) << l;
+    for (int l = 0; l < lanes; ++l) bits |= (lane[l] ? 1u : 0u) << l;
     return bits;
 #endif
   }
