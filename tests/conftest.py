@@ -169,3 +169,55 @@ def run(cmd, env_update=None, cwd=None, timeout=120, check=True):
         raise AssertionError(f"{cmd} exited with {proc.returncode}\nstdout:\n{proc.stdout}\n"
                              f"stderr:\n{proc.stderr}")
     return proc
+
+
+# ---- scikit-learn's and scipy's own tests (tests/upstream.py) --------------------------------
+# The fixtures their test files expect from their own conftest.py files.
+@pytest.fixture
+def global_random_seed():
+    """scikit-learn's fixture: its default seed (42) when SKLEARN_TESTS_GLOBAL_RANDOM_SEED is unset."""
+    return int(os.environ.get("SKLEARN_TESTS_GLOBAL_RANDOM_SEED", "42"))
+
+
+@pytest.fixture(params=[np.float32, np.float64])
+def global_dtype(request):
+    """scikit-learn's fixture; kmix runs its float32 cases too (scikit-learn needs an opt-in)."""
+    return request.param
+
+
+@pytest.fixture
+def xp():
+    """scipy's array-namespace fixture: kmix takes numpy arrays."""
+    return np
+
+
+def pytest_collection_modifyitems(config, items):
+    """Apply the UPSTREAM_SKIP / UPSTREAM_XFAIL patterns of test_upstream_*.py files (see
+    tests/upstream.py) and fail on a pattern that matches no test."""
+    import fnmatch
+
+    used, declared = set(), {}
+    for item in items:
+        module = getattr(item, "module", None)
+        skips = getattr(module, "UPSTREAM_SKIP", None)
+        xfails = getattr(module, "UPSTREAM_XFAIL", None)
+        if skips is None and xfails is None:
+            continue
+        name = item.name if item.cls is None else f"{item.cls.__name__}::{item.name}"
+        for kind, table in (("skip", skips or {}), ("xfail", xfails or {})):
+            for pattern, reason in table.items():
+                declared[(module.__name__, kind, pattern)] = True
+                if fnmatch.fnmatchcase(name, pattern):
+                    used.add((module.__name__, kind, pattern))
+                    mark = pytest.mark.skip(reason=reason) if kind == "skip" else pytest.mark.xfail(reason=reason, strict=True)
+                    item.add_marker(mark)
+                    break
+            else:
+                continue
+            break
+    stale = sorted(set(declared) - used)
+    # Only when whole files were collected (a -k selection leaves patterns unmatched on purpose).
+    selected = config.getoption("keyword") or config.getoption("markexpr") or any("::" in a for a in config.args)
+    if stale and not selected:
+        raise pytest.UsageError("upstream patterns that match no test (remove them): " +
+                                "; ".join(f"{m} {k} {p!r}" for m, k, p in stale))
