@@ -10,7 +10,7 @@ import warnings as _warnings
 import numpy as _np
 
 from . import _core
-from ._base import ConvergenceWarning, ModelFileError, NotFittedError, load
+from ._base import ClusterWarning, ConvergenceWarning, ModelFileError, NotFittedError, load
 from .kmeans import KMeans, kmeans_plusplus
 from .hierarchy import AgglomerativeClustering, linkage
 from .minibatch import MiniBatchKMeans
@@ -21,7 +21,7 @@ from .select import SelectKResult, select_k
 
 __version__ = "0.1.0"
 __all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "GaussianMixture", "linkage", "AgglomerativeClustering",
-           "ConvergenceWarning", "NotFittedError", "ModelFileError", "load", "show_config", "metrics", "select_k", "SelectKResult"]
+           "ConvergenceWarning", "ClusterWarning", "NotFittedError", "ModelFileError", "load", "show_config", "metrics", "select_k", "SelectKResult"]
 
 
 def _apply_isa_env():

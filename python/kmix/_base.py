@@ -2,6 +2,7 @@
 scikit-learn), the not-fitted error, and save/load to a versioned file of arrays and JSON that
 never executes code when read."""
 import inspect
+import sys
 
 import numpy as np
 
@@ -12,11 +13,53 @@ _REGISTRY = {}  # class name -> class, for load()
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when a method needs a fitted estimator; both a ValueError and an AttributeError,
-    as scikit-learn's NotFittedError."""
+    as scikit-learn's NotFittedError (and an instance of it when scikit-learn is imported: see
+    peer_class)."""
 
 
 class ConvergenceWarning(UserWarning):
-    """Issued when a fit stops at max_iter without converging (as scikit-learn's)."""
+    """Issued when a fit stops at max_iter without converging, or finds fewer distinct clusters
+    than asked for (as scikit-learn's; a subclass of it when scikit-learn is imported)."""
+
+
+class ClusterWarning(UserWarning):
+    """scipy's warning for a linkage input that looks like a mistake (a subclass of
+    scipy.cluster.hierarchy.ClusterWarning when scipy's module is imported)."""
+
+
+# The peers' classes each kmix class also becomes when the peer is already imported.
+_PEERS = {NotFittedError: ("sklearn.exceptions", "NotFittedError"),
+          ConvergenceWarning: ("sklearn.exceptions", "ConvergenceWarning"),
+          ClusterWarning: ("scipy.cluster.hierarchy", "ClusterWarning")}
+_peer_classes = {}
+
+
+def peer_class(cls):
+    """The class to raise or warn with for kmix's ``cls``: ``cls`` itself, or, when the peer's
+    module is already imported, a subclass of both ``cls`` and the peer's class, so that
+    ``except sklearn.exceptions.NotFittedError`` and a warnings filter on scikit-learn's
+    ConvergenceWarning see kmix's. kmix never imports the peer for this: code that names the
+    peer's class has imported it already (and `import kmix` stays light)."""
+    module, name = _PEERS[cls]
+    peer_module = sys.modules.get(module)
+    peer = getattr(peer_module, name, None) if peer_module is not None else None
+    if peer is None:
+        return cls
+    both = _peer_classes.get(cls)
+    if both is None or not issubclass(both, peer):
+        # A module-level name, so that the exception pickles (see __getattr__ below).
+        both = type(cls.__name__, (cls, peer), {"__module__": __name__, "__qualname__": f"_peer_{cls.__name__}",
+                                                "__doc__": cls.__doc__})
+        _peer_classes[cls] = both
+    return both
+
+
+def __getattr__(name):
+    # Unpickling a peer subclass (module kmix._base, name _peer_<class>) rebuilds it.
+    for cls in _PEERS:
+        if name == f"_peer_{cls.__name__}":
+            return peer_class(cls)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class BaseEstimator:
@@ -79,7 +122,7 @@ class BaseEstimator:
 
     def _check_fitted(self):
         if not self._fitted_attributes or not hasattr(self, self._fitted_attributes[0]):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; "
+            raise peer_class(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet; "
                                  "call fit with appropriate arguments first.")
 
     # ---- persistence -------------------------------------------------------------------------

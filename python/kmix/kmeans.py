@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from . import _core, _scale
-from ._base import BaseEstimator
+from ._base import BaseEstimator, ConvergenceWarning, peer_class
 from ._threads import effective_n_threads
 from ._validation import (as_float_array, c_array, check_finite, check_int, check_option,
                           check_random_state, check_real, check_sample_weight)
@@ -83,7 +83,7 @@ def _warn_if_fewer_clusters(distinct, k):
     """scikit-learn's warning when the fit ends with clusters that hold no point."""
     if distinct < k:
         warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
-                      "Possibly due to duplicate points in X.", RuntimeWarning, stacklevel=3)
+                      "Possibly due to duplicate points in X.", peer_class(ConvergenceWarning), stacklevel=3)
 
 
 class KMeans(BaseEstimator):

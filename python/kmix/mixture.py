@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from . import _core, _scale
-from ._base import BaseEstimator, ConvergenceWarning
+from ._base import BaseEstimator, ConvergenceWarning, peer_class
 from ._threads import effective_n_threads
 from ._validation import (as_float_array, c_array, check_finite, check_int, check_option, check_random_state,
                           check_real, check_sample_weight)
@@ -237,7 +237,7 @@ class GaussianMixture(BaseEstimator):
         converge)."""
         if not converged and self.max_iter > 0:
             warnings.warn("Best performing initialization did not converge. Try different init parameters, "
-                          "or increase max_iter, tol, or check for degenerate data.", ConvergenceWarning,
+                          "or increase max_iter, tol, or check for degenerate data.", peer_class(ConvergenceWarning),
                           stacklevel=4)
         self._set_params(params, X.dtype)
         self.converged_ = bool(converged)
