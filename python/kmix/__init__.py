@@ -16,7 +16,7 @@ from .hierarchy import AgglomerativeClustering, linkage
 from .minibatch import MiniBatchKMeans
 from .mixture import GaussianMixture
 from .soft import SoftKMeans
-from . import metrics
+from . import cluster, metrics, mixture
 from .select import SelectKResult, select_k
 
 __version__ = "0.1.0"

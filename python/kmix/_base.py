@@ -3,6 +3,7 @@ scikit-learn), the not-fitted error, and save/load to a versioned file of arrays
 never executes code when read."""
 import inspect
 import sys
+import warnings
 
 import numpy as np
 
@@ -60,6 +61,40 @@ def __getattr__(name):
         if name == f"_peer_{cls.__name__}":
             return peer_class(cls)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def feature_names_of(X):
+    """The column names of a data frame X (any object with ``columns``: pandas, polars, ...) as
+    an object array, when they are all strings, as scikit-learn keeps them; None otherwise.
+    Never imports a data-frame library."""
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(X, np.ndarray):
+        return None
+    names = list(columns)
+    kinds = sorted({type(n).__name__ for n in names})
+    if len(kinds) > 1 and "str" in kinds:
+        raise TypeError(f"Feature names are only supported if all input features have string names, but X has "
+                        f"{kinds} as feature name / column name types; convert them all to strings "
+                        "(X.columns = X.columns.astype(str)) or all to another type")
+    if kinds == ["str"]:
+        return np.asarray(names, dtype=object)
+    return None
+
+
+def _names_differ_message(fitted, given):
+    """scikit-learn's explanation of a mismatch between the fitted and the given column names."""
+    unseen = [n for n in given if n not in set(fitted)]
+    missing = [n for n in fitted if n not in set(given)]
+    if not unseen and not missing:
+        return ("The feature names should match those that were passed during fit.\n"
+                "Feature names must be in the same order as they were in fit.\n")
+    msg = "The feature names should match those that were passed during fit.\n"
+    for title, names in (("Feature names unseen at fit time:", unseen),
+                         ("Feature names seen at fit time, yet now missing:", missing)):
+        if names:
+            shown = [f"- {n}" for n in names[:5]] + (["- ..."] if len(names) > 5 else [])
+            msg += title + "\n" + "\n".join(shown) + "\n"
+    return msg
 
 
 class BaseEstimator:
@@ -120,6 +155,32 @@ class BaseEstimator:
             tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
         return tags
 
+    # ---- feature names (as scikit-learn: set by fit, checked by every method that takes X) ----
+    def _set_feature_names(self, names):
+        """Store feature_names_of(X) for the X fit saw (at the end of fit, with the other fitted
+        attributes: an interrupted fit leaves the estimator as it was)."""
+        if names is not None:
+            self.feature_names_in_ = names
+        elif "feature_names_in_" in self.__dict__:
+            del self.feature_names_in_
+
+    def _check_feature_names(self, X):
+        """ValueError if X's column names differ from (or are reordered against) those seen by
+        fit; scikit-learn's UserWarning if only one of fit and X had names."""
+        fitted = self.__dict__.get("feature_names_in_")
+        given = feature_names_of(X)
+        if fitted is None and given is None:
+            return
+        cls = type(self).__name__
+        if given is None:
+            warnings.warn(f"X does not have valid feature names, but {cls} was fitted with feature names",
+                          UserWarning, stacklevel=3)
+        elif fitted is None:
+            warnings.warn(f"X has feature names, but {cls} was fitted without feature names",
+                          UserWarning, stacklevel=3)
+        elif len(fitted) != len(given) or (fitted != given).any():
+            raise ValueError(_names_differ_message(list(fitted), list(given)))
+
     def _check_fitted(self):
         if not self._fitted_attributes or not hasattr(self, self._fitted_attributes[0]):
             raise peer_class(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet; "
@@ -136,6 +197,62 @@ class BaseEstimator:
         from . import _model_files
 
         return _model_files.save(self, path)
+
+
+_OUTPUTS = ("default", "pandas", "polars")
+
+
+class TransformerOutput:
+    """set_output and get_feature_names_out of scikit-learn's transformers, for the k-means
+    estimators, whose transform gives one column per cluster named ``<classname><i>``."""
+
+    def set_output(self, *, transform=None):
+        """Make transform and fit_transform return "pandas" or "polars" data frames (or arrays:
+        "default"); None leaves the setting as it is. scikit-learn's Pipeline and
+        ColumnTransformer call it from their own set_output."""
+        if transform is None:
+            return self
+        if transform not in _OUTPUTS:
+            raise ValueError(f"set_output: transform must be one of {', '.join(map(repr, _OUTPUTS))} or None; "
+                             f"got {transform!r}")
+        self._sklearn_output_config = {"transform": transform}
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of transform's columns: the lowercase class name and the cluster index
+        ("kmeans0", "kmeans1", ...). input_features, if given, must match the fitted input."""
+        self._check_fitted()
+        if input_features is not None:
+            given = np.asarray(input_features, dtype=object)
+            fitted = self.__dict__.get("feature_names_in_")
+            if fitted is not None and (len(given) != len(fitted) or (given != fitted).any()):
+                raise ValueError("input_features is not equal to feature_names_in_")
+            if len(given) != self.n_features_in_:
+                raise ValueError(f"input_features should have length equal to number of features "
+                                 f"({self.n_features_in_}), got {len(given)}")
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self.cluster_centers_.shape[0])], dtype=object)
+
+    def _output_kind(self):
+        kind = self.__dict__.get("_sklearn_output_config", {}).get("transform")
+        if kind is None and "sklearn" in sys.modules:  # scikit-learn's global set_config, if it is in use
+            kind = sys.modules["sklearn"].get_config().get("transform_output", "default")
+        return kind or "default"
+
+    def _wrap_output(self, out, X):
+        """transform's array as the configured container (pandas keeps X's index)."""
+        kind = self._output_kind()
+        if kind == "default":
+            return out
+        columns = list(self.get_feature_names_out())
+        if kind == "pandas":
+            import pandas as pd
+
+            index = X.index if isinstance(X, pd.DataFrame) else None
+            return pd.DataFrame(out, index=index, columns=columns, copy=False)
+        import polars as pl
+
+        return pl.DataFrame(out, schema=columns, orient="row")
 
 
 def load(path):

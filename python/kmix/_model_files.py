@@ -286,6 +286,11 @@ def _parse_header(header):
         if not isinstance(values, dict):
             raise _Bad(f"header.{section}", "must be a JSON object")
         for key, value in values.items():
+            if section == "fitted" and key == "feature_names_in_":  # a list of strings (see _check)
+                if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                    raise _Bad("header.fitted.feature_names_in_", "must be a list of strings")
+                entries["attr.feature_names_in_"] = (None, "names", value)
+                continue
             if key not in names:
                 raise _Bad(f"header.{section}.{str(key)[:80]}", f"not a {'parameter' if section == 'params' else 'fitted attribute'} of {name}")
             entries[f"{prefix}.{key}"] = _entry(f"{prefix}.{key}", f"header.{section}.{key}", value)
@@ -491,6 +496,8 @@ class _Model:
             section, name = key.split(".", 1)
             if kind == "array":
                 value = self.arrays[key]
+            elif kind == "names":
+                continue  # set by _check, once the schema knows n_features_in_
             elif kind == "rs":
                 value = np.random.RandomState()
                 value.set_state((self.entries[key][2]["kind"], self.arrays[key], self.entries[key][2]["pos"],
@@ -505,11 +512,12 @@ class _Model:
         """Run the estimator's own parameter validation (what fit would check); its ValueError or
         TypeError is the file's fault."""
         from ._threads import effective_n_threads
-        from ._validation import check_random_state
+        from ._validation import check_random_state, validate_params
 
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                validate_params(est)  # the parameter table, then what fit checks besides
                 check(est)
                 effective_n_threads(est.n_threads)
                 seed = getattr(est, "random_state", None)
@@ -529,7 +537,7 @@ def _dummy_X(n, d, dtype=np.float64):
 
 
 # ---- per class -------------------------------------------------------------------------------
-def _check_centroid_model(m, *, attrs, optional=(), minibatch=False, soft=False, dask=False):
+def _check_centroid_model(m, *, attrs, optional=(), minibatch=False, soft=False):
     """KMeans, kmix.dask.KMeans, MiniBatchKMeans, SoftKMeans."""
     k = m.int_param("n_clusters", 1)
     m.dims["n_clusters"] = k
@@ -571,13 +579,6 @@ def _check_centroid_model(m, *, attrs, optional=(), minibatch=False, soft=False,
             _, kind, _ = est._check_params(X)
         if kind == "array":
             est._check_centers(est.init, X, "init")
-        if dask:  # what kmix.dask.KMeans.fit checks besides
-            from ._validation import check_int, check_real
-
-            if not check_real(est.oversampling_factor, "oversampling_factor", low=0) > 0:
-                raise ValueError(f"oversampling_factor must be > 0; got {est.oversampling_factor}")
-            check_int(est.init_max_iter, "init_max_iter", low=1)
-            check_int(est.init_sample_size, "init_sample_size", low=1)
 
     m.own_checks(est, check)
     return est
@@ -591,7 +592,7 @@ def _check_kmeans(m):
 
 
 def _check_dask_kmeans(m):
-    return _check_centroid_model(m, attrs=_KMEANS_ATTRS, dask=True)
+    return _check_centroid_model(m, attrs=_KMEANS_ATTRS)  # its extra parameters: its table
 
 
 def _check_minibatch(m):
@@ -736,6 +737,13 @@ def _check(cls, entries, arrays, values):
     and the estimator's own checks). Returns the estimator when values=True."""
     model = _Model(cls, entries, arrays, values)
     est = _SCHEMAS[cls._save_name](model)
+    if "attr.feature_names_in_" in entries:  # the column names of a data frame fit saw
+        names = entries["attr.feature_names_in_"][2]
+        d = model.dims.get("n_features_in_")
+        if d is None or len(names) != d:
+            raise _Bad("header.fitted.feature_names_in_", f"{len(names)} names for n_features_in_={d}")
+        if est is not None:
+            est.feature_names_in_ = np.asarray(names, dtype=object)
     for key, (_, kind, _) in entries.items():  # an array nothing in the schema asked for
         if kind in ("array", "rs") and key not in model.seen:
             raise _Bad(model._where(key, "scalar"), "must not be an array")
@@ -754,6 +762,8 @@ def encode(est):
     for name in est._fitted_attributes:
         if hasattr(est, name):
             fitted[name] = _encode(getattr(est, name), f"attr.{name}", arrays)
+    if "feature_names_in_" in est.__dict__:
+        fitted["feature_names_in_"] = [str(n) for n in est.feature_names_in_]
     header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "class": type(est)._save_name,
               "kmix_version": __version__, "params": params, "fitted": fitted}
     return header, arrays
@@ -820,7 +830,11 @@ def save(est, path):
 
     header, arrays = _checked_encoding(est, "cannot be saved (kmix.load would refuse the file): it does not fit "
                                             "its model-file schema")
-    arrays[_HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    text = json.dumps(header).encode()
+    if len(text) > _MAX_HEADER_JSON:
+        raise ValueError(f"{type(est).__name__} cannot be saved: its header (parameters, feature names) takes "
+                         f"{len(text)} bytes of JSON; a model file holds at most {_MAX_HEADER_JSON}")
+    arrays[_HEADER] = np.frombuffer(text, dtype=np.uint8)
     with open(os.fspath(path), "wb") as f:
         np.savez(f, **arrays)
     return path

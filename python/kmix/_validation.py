@@ -29,24 +29,24 @@ def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1, with_a
     kind = arr.dtype.kind
     if kind in "USV" or kind == "M" or kind == "m":
         raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
-    if kind == "c":
-        raise TypeError(f"{name} must be real-valued; got complex dtype {arr.dtype}")
+    if kind == "c":  # ValueError and these words: scikit-learn's
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}; kmix needs real values")
     if kind == "O":
         try:
             arr = arr.astype(np.float64)
-        except (ValueError, TypeError):
-            raise TypeError(f"{name} must be numeric; it holds non-numeric objects") from None
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"{name} must be numeric; it holds non-numeric objects ({exc})") from None
     if arr.ndim != 2:
         hint = ""
-        if arr.ndim == 1:
-            hint = f" (reshape a single feature with {name}.reshape(-1, 1), a single sample with {name}.reshape(1, -1))"
+        if arr.ndim == 1:  # scikit-learn's advice, in its words
+            hint = (f". Reshape your data either using {name}.reshape(-1, 1) if it has a single feature or "
+                    f"{name}.reshape(1, -1) if it contains a single sample")
         raise ValueError(f"{name} must be a 2-D array of shape (n_samples, n_features); got {arr.ndim}-D{hint}")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: it has 0 samples, at least {min_samples} needed")
     if arr.shape[0] < min_samples:
-        raise ValueError(f"{name} has {arr.shape[0]} sample(s); at least {min_samples} are needed")
+        raise ValueError(f"{name} has {arr.shape[0]} sample(s) (shape={arr.shape}) while a minimum of "
+                         f"{min_samples} is required.")
     if arr.shape[1] == 0:
-        raise ValueError(f"{name} has 0 features; at least 1 is needed")
+        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
     target = np.dtype(dtype) if dtype is not None else (arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64)
     out = np.array(arr, dtype=target, order="C", copy=True) if copy else c_array(arr, target)
     largest = check_finite(out, name)
@@ -142,3 +142,73 @@ def check_random_state(seed):
     if isinstance(seed, np.random.RandomState):
         return seed
     raise TypeError(f"random_state must be None, an int or a numpy RandomState; got {type(seed).__name__}")
+
+
+# ---- parameters: one declarative table per estimator -----------------------------------------
+class InvalidParameterError(ValueError, TypeError):
+    """A constructor parameter with a value outside what its table allows: both a ValueError and
+    a TypeError (as scikit-learn's), whether its type or its range is wrong."""
+
+
+class Allowed:
+    """One kind of value a parameter may take: a test and the words for it in error messages."""
+
+    def __init__(self, words, accepts):
+        self.words, self.accepts = words, accepts
+
+    def __repr__(self):
+        return self.words
+
+
+def _is_int(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_real(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def Int(low=None, high=None):
+    """An int in [low, high] (None: unbounded)."""
+    lo, hi = ("-inf" if low is None else low), ("inf" if high is None else high)
+    words = f"an int in the range {'(' if low is None else '['}{lo}, {hi}{')' if high is None else ']'}"
+    return Allowed(words, lambda v: _is_int(v) and (low is None or v >= low) and (high is None or v <= high))
+
+
+def Real(low=None, high=None, *, low_open=False):
+    """A finite real number in [low, high] ((low, high] with low_open)."""
+    words = (f"a float in the range {'(' if low is None or low_open else '['}{'-inf' if low is None else low}, "
+             f"{'inf' if high is None else high}{')' if high is None else ']'}")
+    return Allowed(words, lambda v: (_is_real(v) and math.isfinite(v) and (low is None or v > low or (v == low and not low_open))
+                                     and (high is None or v <= high)))
+
+
+def Options(*values):
+    """One of the given strings."""
+    return Allowed("a str among {" + ", ".join(repr(v) for v in values) + "}",
+                   lambda v: isinstance(v, str) and v in values)
+
+
+NONE = Allowed("None", lambda v: v is None)
+BOOL = Allowed("an instance of 'bool'", lambda v: isinstance(v, (bool, np.bool_)))
+CALLABLE = Allowed("a callable", callable)
+ARRAY = Allowed("an array-like", lambda v: isinstance(v, (np.ndarray, list, tuple)) or hasattr(v, "__array__"))
+RANDOM_STATE = Allowed("an int in the range [0, 4294967295], an instance of 'numpy.random.RandomState' or None",
+                       lambda v: v is None or v is np.random or isinstance(v, np.random.RandomState)
+                       or (_is_int(v) and 0 <= v < 2**32))
+VERBOSE = Allowed("an int in the range [0, inf) or a bool", lambda v: isinstance(v, (bool, np.bool_)) or (_is_int(v) and v >= 0))
+N_THREADS = Allowed("a nonzero int (-1: all CPUs, as joblib) or None (OMP_NUM_THREADS / threadpoolctl)",
+                    lambda v: v is None or (_is_int(v) and v != 0))
+
+
+def validate_params(estimator):
+    """Check every constructor parameter of ``estimator`` against its class's
+    ``_parameter_constraints`` ({name: [Allowed, ...]}): InvalidParameterError naming the
+    parameter, the value and what is allowed, for the first one that matches none."""
+    cls = type(estimator).__name__
+    for name, allowed in type(estimator)._parameter_constraints.items():
+        value = getattr(estimator, name)
+        if not any(a.accepts(value) for a in allowed):
+            words = ", ".join(a.words for a in allowed[:-1]) + (" or " if len(allowed) > 1 else "") + allowed[-1].words
+            shown = f"array of shape {np.shape(value)}" if isinstance(value, np.ndarray) else repr(value)
+            raise InvalidParameterError(f"The {name!r} parameter of {cls} must be {words}. Got {shown} instead.")

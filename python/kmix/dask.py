@@ -25,8 +25,8 @@ from . import _core, _scale
 from . import kmeans as _kmeans
 from . import mixture as _mixture
 from ._threads import effective_n_threads
-from ._validation import (FLOAT_DTYPES, as_float_array, c_array, check_int, check_option, check_random_state, check_real,
-                          check_sample_weight)
+from ._validation import (ARRAY, FLOAT_DTYPES, Int, Options, Real, as_float_array, c_array, check_random_state,
+                          check_sample_weight, validate_params)
 
 __all__ = ["KMeans", "GaussianMixture"]
 
@@ -221,6 +221,14 @@ class KMeans(_kmeans.KMeans):
     """
 
     _save_name = "dask.KMeans"
+    _parameter_constraints = {
+        **_kmeans.KMeans._parameter_constraints,
+        # a callable init would need the whole data set in memory
+        "init": [Options("k-means||", "k-means++", "random"), ARRAY],
+        "oversampling_factor": [Real(0, low_open=True)],
+        "init_max_iter": [Int(1)],
+        "init_sample_size": [Int(1)],
+    }
 
     def __init__(self, n_clusters=8, *, init="k-means||", n_init="auto", max_iter=300, tol=1e-4, verbose=0,
                  random_state=None, copy_x=True, algorithm="lloyd", n_threads=None, oversampling_factor=2.0,
@@ -231,27 +239,15 @@ class KMeans(_kmeans.KMeans):
         self.init_max_iter = init_max_iter
         self.init_sample_size = init_sample_size
 
-    def _init_kind(self):
-        if isinstance(self.init, str):
-            return check_option(self.init, "init", ("k-means||", "k-means++", "random"))
-        if callable(self.init):
-            raise TypeError("kmix.dask.KMeans: init must be 'k-means||', 'k-means++', 'random' or an array; "
-                            "a callable would need the whole data set in memory")
-        return super()._init_kind()
-
     def _resolve_n_init(self, kind, auto_runs):
         # "auto": one run for k-means|| as for k-means++ (both already spread the seeds)
         return super()._resolve_n_init("k-means++" if kind == "k-means||" else kind, auto_runs)
 
     def fit(self, X, y=None, sample_weight=None):
+        validate_params(self)
         X = _as_dask(X)
         sw, ew0 = _weights_for(sample_weight, X)
         k, kind, n_init = self._check_params(X)
-        check_real(self.oversampling_factor, "oversampling_factor", low=0)
-        if not self.oversampling_factor > 0:
-            raise ValueError(f"oversampling_factor must be > 0; got {self.oversampling_factor}")
-        check_int(self.init_max_iter, "init_max_iter", low=1)
-        check_int(self.init_sample_size, "init_sample_size", low=1)
         # Resolved where each chunk runs (None: that worker's OpenMP default, which Dask's
         # workers set to their own thread count), not on the client.
         n_threads = self.n_threads
@@ -472,6 +468,7 @@ class GaussianMixture(_mixture.GaussianMixture):
         return labels if isinstance(X, da.Array) else labels.compute()
 
     def _fit(self, X, sample_weight):
+        validate_params(self)
         X = _as_dask(X)
         if X.shape[0] < 2:
             raise ValueError(f"X has {X.shape[0]} sample(s); at least 2 are needed")

@@ -13,9 +13,10 @@ import os
 import numpy as np
 
 from . import _core, _scale
-from ._base import BaseEstimator
+from ._base import BaseEstimator, feature_names_of
 from ._threads import effective_n_threads
-from ._validation import as_float_array, check_finite, check_int, check_option, check_real
+from ._validation import (BOOL, N_THREADS, NONE, Int, Options, Real, as_float_array, check_finite, check_option,
+                          validate_params)
 
 METHODS = ("single", "complete", "average", "weighted", "ward", "centroid", "median")
 METRICS = ("euclidean", "sqeuclidean", "cityblock", "cosine")
@@ -214,6 +215,15 @@ class AgglomerativeClustering(BaseEstimator):
 
     _estimator_type = "clusterer"
     _fitted_attributes = ("labels_", "n_clusters_", "n_leaves_", "children_", "n_features_in_", "distances_")
+    _parameter_constraints = {
+        "n_clusters": [Int(1), NONE],
+        "metric": [Options(*_AGGLO_METRICS)],
+        "linkage": [Options("ward", "complete", "average", "single")],
+        "distance_threshold": [Real(0), NONE],
+        "compute_full_tree": [Options("auto"), BOOL],
+        "compute_distances": [BOOL],
+        "n_threads": [N_THREADS],
+    }
 
     def __init__(self, n_clusters=2, *, metric="euclidean", linkage="ward", distance_threshold=None,
                  compute_full_tree="auto", compute_distances=False, n_threads=None):
@@ -226,27 +236,20 @@ class AgglomerativeClustering(BaseEstimator):
         self.n_threads = n_threads
 
     def _check_params(self):
+        validate_params(self)
         if (self.n_clusters is None) == (self.distance_threshold is None):
-            raise ValueError("exactly one of n_clusters and distance_threshold must be set, the other None; "
-                             f"got n_clusters={self.n_clusters!r}, distance_threshold={self.distance_threshold!r}")
-        if self.n_clusters is not None:
-            check_int(self.n_clusters, "n_clusters", low=1)
-        else:
-            check_real(self.distance_threshold, "distance_threshold", low=0)
-            if self.compute_full_tree is False:
-                raise ValueError("compute_full_tree must be True or 'auto' when distance_threshold is set")
-        if not (self.compute_full_tree == "auto" or isinstance(self.compute_full_tree, (bool, np.bool_))):
-            raise ValueError(f"compute_full_tree must be 'auto', True or False; got {self.compute_full_tree!r}")
-        if not isinstance(self.compute_distances, (bool, np.bool_)):
-            raise TypeError(f"compute_distances must be a bool; got {self.compute_distances!r}")
-        check_option(self.linkage, "linkage", ("ward", "complete", "average", "single"))
-        check_option(self.metric, "metric", tuple(_AGGLO_METRICS))
+            raise ValueError("Exactly one of n_clusters and distance_threshold has to be set, and the other needs "
+                             f"to be None; got n_clusters={self.n_clusters!r}, "
+                             f"distance_threshold={self.distance_threshold!r}")
+        if self.distance_threshold is not None and self.compute_full_tree is False:
+            raise ValueError("compute_full_tree must be True if distance_threshold is set.")
         if self.linkage == "ward" and self.metric not in ("euclidean", "l2"):
             raise ValueError(f"linkage='ward' needs metric='euclidean' (or 'l2'); got metric={self.metric!r}")
 
     def fit(self, X, y=None):
         """Build the merge tree of X and cut it into n_clusters (or at distance_threshold)."""
         self._check_params()
+        names = feature_names_of(X)
         X = as_float_array(X, "X", min_samples=2)
         n = X.shape[0]
         if self.n_clusters is not None and self.n_clusters > n:
@@ -276,6 +279,7 @@ class AgglomerativeClustering(BaseEstimator):
         self.n_clusters_ = n_clusters
         self.n_features_in_ = X.shape[1]
         self.labels_ = _cut_tree_labels(children, n_clusters, n)
+        self._set_feature_names(names)
         return self
 
     def fit_predict(self, X, y=None):

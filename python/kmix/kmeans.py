@@ -11,10 +11,11 @@ import warnings
 import numpy as np
 
 from . import _core, _scale
-from ._base import BaseEstimator, ConvergenceWarning, peer_class
+from ._base import BaseEstimator, ConvergenceWarning, TransformerOutput, feature_names_of, peer_class
 from ._threads import effective_n_threads
-from ._validation import (as_float_array, c_array, check_finite, check_int, check_option,
-                          check_random_state, check_real, check_sample_weight)
+from ._validation import (ARRAY, CALLABLE, N_THREADS, RANDOM_STATE, VERBOSE, BOOL, Int, Options, Real,
+                          as_float_array, c_array, check_finite, check_int, check_random_state,
+                          check_sample_weight, validate_params)
 
 _INIT_NAMES = ("k-means++", "random")
 
@@ -86,7 +87,7 @@ def _warn_if_fewer_clusters(distinct, k):
                       "Possibly due to duplicate points in X.", peer_class(ConvergenceWarning), stacklevel=3)
 
 
-class KMeans(BaseEstimator):
+class KMeans(TransformerOutput, BaseEstimator):
     """K-means clustering (Lloyd's algorithm), scikit-learn compatible.
 
     Parameters
@@ -118,6 +119,18 @@ class KMeans(BaseEstimator):
 
     _estimator_type = "clusterer"
     _fitted_attributes = ("cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_")
+    _parameter_constraints = {
+        "n_clusters": [Int(1)],
+        "init": [Options(*_INIT_NAMES), CALLABLE, ARRAY],
+        "n_init": [Options("auto"), Int(1)],
+        "max_iter": [Int(1)],
+        "tol": [Real(0)],
+        "verbose": [VERBOSE],
+        "random_state": [RANDOM_STATE],
+        "copy_x": [BOOL],
+        "algorithm": [Options("lloyd")],
+        "n_threads": [N_THREADS],
+    }
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4,
                  verbose=0, random_state=None, copy_x=True, algorithm="lloyd", n_threads=None):
@@ -134,26 +147,16 @@ class KMeans(BaseEstimator):
 
     # ---- parameters --------------------------------------------------------------------------
     def _init_kind(self):
+        """init's kind, from a checked parameter (see _parameter_constraints)."""
         init = self.init
         if isinstance(init, str):
-            return check_option(init, "init", _INIT_NAMES)
-        if callable(init):
-            return "callable"
-        if isinstance(init, (bytes, bool)) or np.ndim(init) == 0:
-            raise TypeError(f"init must be 'k-means++', 'random', a callable or an array of shape "
-                            f"(n_clusters, n_features); got {init!r}")
-        return "array"
+            return init
+        return "callable" if callable(init) else "array"
 
     def _check_params(self, X):
-        k = check_int(self.n_clusters, "n_clusters", low=1)
+        k = self.n_clusters
         if k > X.shape[0]:
-            raise ValueError(f"n_clusters={k} must be <= n_samples={X.shape[0]}")
-        check_int(self.max_iter, "max_iter", low=1)
-        check_real(self.tol, "tol", low=0)
-        check_int(int(self.verbose) if isinstance(self.verbose, bool) else self.verbose, "verbose", low=0)
-        check_option(self.algorithm, "algorithm", ("lloyd",))
-        if not isinstance(self.copy_x, (bool, np.bool_)):
-            raise TypeError(f"copy_x must be a bool; got {self.copy_x!r}")
+            raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={k}.")
         kind = self._init_kind()
         return k, kind, self._resolve_n_init(kind, auto_runs=10)
 
@@ -161,10 +164,9 @@ class KMeans(BaseEstimator):
         """n_init as a number: "auto" is 1 for k-means++ and arrays, auto_runs otherwise; an init
         array always runs once (with a warning if more were asked for), as scikit-learn."""
         if isinstance(self.n_init, str):
-            check_option(self.n_init, "n_init", ("auto",))
             n_init = 1 if kind in ("k-means++", "array") else auto_runs
         else:
-            n_init = check_int(self.n_init, "n_init", low=1)
+            n_init = int(self.n_init)
         if kind == "array" and n_init != 1:
             warnings.warn(f"Explicit initial center position passed: performing only one init in "
                           f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=4)
@@ -181,7 +183,9 @@ class KMeans(BaseEstimator):
     # ---- fitting -----------------------------------------------------------------------------
     def fit(self, X, y=None, sample_weight=None):
         """Compute k-means clustering of X (n_samples, n_features)."""
+        validate_params(self)
         X_in = X
+        names = feature_names_of(X)
         X, largest = as_float_array(X, "X", with_abs_max=True)
         # Work on our own centred copy, made by the subtraction itself (one pass), unless
         # copy_x=False and X is the caller's writeable array: then centre in place and restore.
@@ -240,10 +244,12 @@ class KMeans(BaseEstimator):
 
         _warn_if_fewer_clusters(np.count_nonzero(np.bincount(labels, minlength=k)), k)
         self.cluster_centers_ = _scale.centers_back(centers, e)
+        self._remember_centers_magnitude()
         self.labels_ = labels
         self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = X.shape[1]
+        self._set_feature_names(names)
         return self
 
     def _init_centroids(self, X, kind, init_array, sw, rs, n_threads):
@@ -262,6 +268,7 @@ class KMeans(BaseEstimator):
     # ---- using a fitted model ----------------------------------------------------------------
     def _check_test_data(self, X, with_abs_max=False):
         self._check_fitted()
+        self._check_feature_names(X)
         centers = self.cluster_centers_
         X, largest = as_float_array(X, "X", dtype=centers.dtype, with_abs_max=True)
         if X.shape[1] != centers.shape[1]:
@@ -269,14 +276,19 @@ class KMeans(BaseEstimator):
                              f"{centers.shape[1]} features as input")
         return (X, largest) if with_abs_max else X
 
+    def _remember_centers_magnitude(self):
+        """Cache max |cluster_centers_| for predict (one-row latency); fit and partial_fit call it."""
+        self.__dict__["_cache_centers_abs_max"] = (self.cluster_centers_, _scale.abs_max(self.cluster_centers_))
+
     def _with_centers(self, X, largest):
         """(X, centers, e): X and the fitted centers as the kernels take them, both scaled by
         2^-e when their magnitudes need it (see _scale), e = 0 otherwise."""
         C = self.cluster_centers_
         cached = self.__dict__.get("_cache_centers_abs_max")
-        if cached is None or cached[0] is not C:  # new centers: measure them once
+        if cached is None or cached[0] is not C:
+            # Centers fit did not measure (set or loaded since): measured here, not stored, since
+            # predict leaves the estimator's __dict__ as it was (scikit-learn checks it).
             cached = (C, _scale.abs_max(C))
-            self.__dict__["_cache_centers_abs_max"] = cached
         if not (C.flags.c_contiguous and C.flags.aligned):
             C = c_array(C)
         e = _scale.exponent(max(largest, cached[1]), X.dtype)
@@ -288,7 +300,8 @@ class KMeans(BaseEstimator):
         """Index of the nearest cluster center for each row of X."""
         centers = getattr(self, "cluster_centers_", None)
         # Short path for the common case of an already-clean array (one-row serving latency).
-        if (type(X) is np.ndarray and centers is not None and X.dtype == centers.dtype and X.ndim == 2
+        if (type(X) is np.ndarray and centers is not None and "feature_names_in_" not in self.__dict__
+                and X.dtype == centers.dtype and X.ndim == 2
                 and X.shape[0] > 0 and X.shape[1] == centers.shape[1] and X.flags.c_contiguous
                 and X.flags.aligned):
             largest = check_finite(X, "X")
@@ -302,9 +315,11 @@ class KMeans(BaseEstimator):
 
     def transform(self, X):
         """Euclidean distance of each row of X to each center, shape (n_samples, n_clusters)."""
+        X_in = X
         X, C, e = self._with_centers(*self._check_test_data(X, with_abs_max=True))
-        return _scale.scale_back(np.sqrt(_core.sq_distances(X, C, effective_n_threads(self.n_threads))), e,
-                                 "a distance")
+        out = _scale.scale_back(np.sqrt(_core.sq_distances(X, C, effective_n_threads(self.n_threads))), e,
+                                "a distance")
+        return self._wrap_output(out, X_in)
 
     def fit_transform(self, X, y=None, sample_weight=None):
         return self.fit(X, sample_weight=sample_weight).transform(X)

@@ -14,7 +14,9 @@ import numpy as np
 
 from . import _core, _scale
 from ._threads import effective_n_threads
-from ._validation import as_float_array, c_array, check_int, check_random_state, check_real, check_sample_weight
+from ._validation import (BOOL, NONE, Int, Real, as_float_array, c_array, check_random_state,
+                          check_sample_weight, validate_params)
+from ._base import feature_names_of
 from .kmeans import KMeans, _mean_variance
 
 
@@ -54,6 +56,16 @@ class MiniBatchKMeans(KMeans):
 
     _fitted_attributes = ("cluster_centers_", "n_iter_", "n_steps_", "n_features_in_", "labels_", "inertia_",
                           "_counts", "_n_since_last_reassign", "_batch_size", "_random_state")
+    _parameter_constraints = {
+        **{name: KMeans._parameter_constraints[name]
+           for name in ("n_clusters", "init", "n_init", "max_iter", "verbose", "random_state", "n_threads")},
+        "batch_size": [Int(1)],
+        "compute_labels": [BOOL],
+        "tol": [Real(0)],
+        "max_no_improvement": [Int(0), NONE],
+        "init_size": [Int(1), NONE],
+        "reassignment_ratio": [Real(0)],
+    }
 
     def __init__(self, n_clusters=8, *, init="k-means++", max_iter=100, batch_size=1024, verbose=0,
                  compute_labels=True, random_state=None, tol=0.0, max_no_improvement=10, init_size=None,
@@ -75,18 +87,10 @@ class MiniBatchKMeans(KMeans):
     # ---- parameters --------------------------------------------------------------------------
     def _check_minibatch_params(self, X):
         n = X.shape[0]
-        k = check_int(self.n_clusters, "n_clusters", low=1)
+        k = self.n_clusters
         if k > n:
-            raise ValueError(f"n_clusters={k} must be <= n_samples={n}")
-        check_int(self.max_iter, "max_iter", low=1)
-        batch = check_int(self.batch_size, "batch_size", low=1)
-        check_int(int(self.verbose) if isinstance(self.verbose, bool) else self.verbose, "verbose", low=0)
-        if not isinstance(self.compute_labels, (bool, np.bool_)):
-            raise TypeError(f"compute_labels must be a bool; got {self.compute_labels!r}")
-        check_real(self.tol, "tol", low=0)
-        check_int(self.max_no_improvement, "max_no_improvement", low=0, allow_none=True)
-        check_int(self.init_size, "init_size", low=1, allow_none=True)
-        check_real(self.reassignment_ratio, "reassignment_ratio", low=0)
+            raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
+        batch = int(self.batch_size)
         kind = self._init_kind()
         n_init = self._resolve_n_init(kind, auto_runs=3)
         batch = min(batch, n)
@@ -111,6 +115,8 @@ class MiniBatchKMeans(KMeans):
     # ---- fitting -----------------------------------------------------------------------------
     def fit(self, X, y=None, sample_weight=None):
         """Compute the centers from mini-batches of X."""
+        validate_params(self)
+        names = feature_names_of(X)
         X, largest = as_float_array(X, "X", with_abs_max=True)
         n, d = X.shape
         k, kind, n_init, batch, init_size = self._check_minibatch_params(X)
@@ -194,12 +200,14 @@ class MiniBatchKMeans(KMeans):
         else:
             inertia = (ewa if ewa is not None else 0.0) * float(np.sum(sw))
         self.cluster_centers_ = _scale.centers_back(centers, e)
+        self._remember_centers_magnitude()
         self._counts = _counts_back(counts, ew)  # the weight each center received, in sample_weight's units
         self._n_since_last_reassign = since_reassign
         self._batch_size = batch
         self.n_steps_ = step + 1
         self.n_iter_ = int(np.ceil((step + 1) * batch / n))
         self.n_features_in_ = d
+        self._set_feature_names(names)
         if self.compute_labels:
             self.labels_ = labels
         self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
@@ -237,10 +245,12 @@ class MiniBatchKMeans(KMeans):
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the centers with one mini-batch (the rows of X), as data arrive."""
+        validate_params(self)
         has_centers = hasattr(self, "cluster_centers_")
         if has_centers:
             X, largest = self._check_test_data(X, with_abs_max=True)
         else:
+            names = feature_names_of(X)
             X, largest = as_float_array(X, "X", with_abs_max=True)
         n = X.shape[0]
         rs = getattr(self, "_random_state", None)
@@ -285,6 +295,7 @@ class MiniBatchKMeans(KMeans):
             rs.set_state(rs_state)
             raise
         self.cluster_centers_ = _scale.centers_back(centers, e)
+        self._remember_centers_magnitude()
         self._counts = counts
         self._n_since_last_reassign = since
         self._batch_size = batch
@@ -292,6 +303,8 @@ class MiniBatchKMeans(KMeans):
         self.n_features_in_ = X.shape[1]
         self.n_steps_ = n_steps + 1
         self.n_iter_ = getattr(self, "n_iter_", 0)
+        if not has_centers:
+            self._set_feature_names(names)
         if self.compute_labels:
             self.labels_ = labels
             self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ec, "inertia_"))

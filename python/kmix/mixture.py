@@ -16,8 +16,9 @@ import numpy as np
 from . import _core, _scale
 from ._base import BaseEstimator, ConvergenceWarning, peer_class
 from ._threads import effective_n_threads
-from ._validation import (as_float_array, c_array, check_finite, check_int, check_option, check_random_state,
-                          check_real, check_sample_weight)
+from ._base import feature_names_of
+from ._validation import (ARRAY, BOOL, N_THREADS, NONE, RANDOM_STATE, VERBOSE, Int, Options, Real, as_float_array,
+                          c_array, check_finite, check_int, check_random_state, check_sample_weight, validate_params)
 
 _COV_TYPES = {"full": 0, "tied": 1, "diag": 2, "spherical": 3}
 _INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
@@ -87,6 +88,23 @@ class GaussianMixture(BaseEstimator):
     _estimator_type = "density_estimator"
     _fitted_attributes = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_",
                           "converged_", "n_iter_", "lower_bound_", "lower_bounds_", "n_features_in_")
+    _parameter_constraints = {
+        "n_components": [Int(1)],
+        "covariance_type": [Options(*_COV_TYPES)],
+        "tol": [Real(0)],
+        "reg_covar": [Real(0)],
+        "max_iter": [Int(0)],
+        "n_init": [Int(1)],
+        "init_params": [Options(*_INIT_PARAMS)],
+        "weights_init": [ARRAY, NONE],
+        "means_init": [ARRAY, NONE],
+        "precisions_init": [ARRAY, NONE],
+        "random_state": [RANDOM_STATE],
+        "warm_start": [BOOL],
+        "verbose": [VERBOSE],
+        "verbose_interval": [Int(1)],
+        "n_threads": [N_THREADS],
+    }
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
                  n_init=1, init_params="kmeans", weights_init=None, means_init=None, precisions_init=None,
@@ -110,19 +128,9 @@ class GaussianMixture(BaseEstimator):
     # ---- parameters --------------------------------------------------------------------------
     def _check_params(self, X):
         n, d = X.shape
-        k = check_int(self.n_components, "n_components", low=1)
+        k = self.n_components
         if k > n:
-            raise ValueError(f"n_components={k} must be <= n_samples={n}")
-        check_option(self.covariance_type, "covariance_type", tuple(_COV_TYPES))
-        check_option(self.init_params, "init_params", _INIT_PARAMS)
-        check_real(self.tol, "tol", low=0)
-        check_real(self.reg_covar, "reg_covar", low=0)
-        check_int(self.max_iter, "max_iter", low=0)
-        check_int(self.n_init, "n_init", low=1)
-        check_int(int(self.verbose) if isinstance(self.verbose, bool) else self.verbose, "verbose", low=0)
-        check_int(self.verbose_interval, "verbose_interval", low=1)
-        if not isinstance(self.warm_start, (bool, np.bool_)):
-            raise TypeError(f"warm_start must be a bool; got {self.warm_start!r}")
+            raise ValueError(f"Expected n_samples >= n_components but got n_components = {k}, n_samples = {n}")
         return k, self._check_weights_init(k), self._check_means_init(k, d), self._check_precisions_init(k, d)
 
     def _check_weights_init(self, k):
@@ -190,6 +198,8 @@ class GaussianMixture(BaseEstimator):
         return self._score(X, labels=True)[2]
 
     def _fit(self, X, sample_weight):
+        validate_params(self)
+        names = feature_names_of(X)
         X, largest = as_float_array(X, "X", min_samples=2, with_abs_max=True)
         _scale.check_gmm_magnitude(largest, X.dtype)
         k, weights_init, means_init, precisions_init = self._check_params(X)
@@ -229,10 +239,10 @@ class GaussianMixture(BaseEstimator):
                 best, best_bound = run, run[3]
 
         params, n_iter, converged, _, bounds, _ = best
-        self._store_fit(params, n_iter, converged, best_bound, bounds, X)
+        self._store_fit(params, n_iter, converged, best_bound, bounds, X, names)
         return X
 
-    def _store_fit(self, params, n_iter, converged, bound, bounds, X):
+    def _store_fit(self, params, n_iter, converged, bound, bounds, X, names=None):
         """The fitted attributes from the best run (and scikit-learn's warning if it did not
         converge)."""
         if not converged and self.max_iter > 0:
@@ -245,6 +255,7 @@ class GaussianMixture(BaseEstimator):
         self.lower_bound_ = float(bound)
         self.lower_bounds_ = [float(b) for b in bounds]
         self.n_features_in_ = X.shape[1]
+        self._set_feature_names(names)
 
     def _initial_params(self, X, sw, rs, n_threads, weights_init, means_init, precisions_init):
         """(weights, means, covariances or None, precisions_cholesky) in float64, as scikit-learn
@@ -335,6 +346,8 @@ class GaussianMixture(BaseEstimator):
         self._check_fitted()
         means = self.means_
         # Short path for an already-clean array (one-row serving latency).
+        if "feature_names_in_" in self.__dict__ or type(X) is not np.ndarray:
+            self._check_feature_names(X)
         if not (type(X) is np.ndarray and X.dtype == means.dtype and X.ndim == 2 and X.shape[0] > 0
                 and X.shape[1] == means.shape[1] and X.flags.c_contiguous and X.flags.aligned):
             X, largest = as_float_array(X, "X", dtype=means.dtype, with_abs_max=True)

@@ -5,7 +5,9 @@ import numpy as np
 
 from . import _core, _scale
 from ._threads import effective_n_threads
-from ._validation import as_float_array, c_array, check_int, check_random_state, check_real, check_sample_weight
+from ._base import feature_names_of
+from ._validation import (ARRAY, Int, Options, Real, as_float_array, c_array, check_random_state, check_sample_weight,
+                          validate_params)
 from .kmeans import KMeans
 
 
@@ -42,6 +44,16 @@ class SoftKMeans(KMeans):
     """
 
     _fitted_attributes = ("cluster_centers_", "labels_", "n_iter_", "n_features_in_")
+    _parameter_constraints = {
+        "n_clusters": [Int(1)],
+        "beta": [Real(0, low_open=True)],
+        "init": [Options("k-means++", "random"), ARRAY],
+        "n_init": [Int(1)],
+        "max_iter": [Int(1)],
+        "tol": [Real(0)],
+        "random_state": KMeans._parameter_constraints["random_state"],
+        "n_threads": KMeans._parameter_constraints["n_threads"],
+    }
 
     def __init__(self, n_clusters=8, *, beta=1.0, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
                  random_state=None, n_threads=None):
@@ -55,23 +67,17 @@ class SoftKMeans(KMeans):
         self.n_threads = n_threads
 
     def _check_soft_params(self, X):
-        k = check_int(self.n_clusters, "n_clusters", low=1)
+        k = self.n_clusters
         if k > X.shape[0]:
-            raise ValueError(f"n_clusters={k} must be <= n_samples={X.shape[0]}")
-        beta = check_real(self.beta, "beta")
-        if not beta > 0:
-            raise ValueError(f"beta must be > 0; got {beta}")
-        check_int(self.max_iter, "max_iter", low=1)
-        check_real(self.tol, "tol", low=0)
-        n_init = check_int(self.n_init, "n_init", low=1)
-        return k, beta, self._init_kind(), n_init
+            raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={k}.")
+        return k, float(self.beta), self._init_kind(), int(self.n_init)
 
     def fit(self, X, y=None, sample_weight=None):
         """Soft k-means on X (n_samples, n_features)."""
+        validate_params(self)
+        names = feature_names_of(X)
         X, largest = as_float_array(X, "X", with_abs_max=True)
         k, beta, kind, n_init = self._check_soft_params(X)
-        if kind == "callable":
-            raise TypeError("SoftKMeans init must be 'k-means++', 'random' or an array")
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
         sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)  # weights are ratios here
@@ -100,8 +106,10 @@ class SoftKMeans(KMeans):
         kernel_centers = c_array(_scale.scaled(centers, -e), np.float64)
         labels = _core.soft_assign(X, kernel_centers, beta_e, False, False, True, n_threads)["labels"].astype(np.intp)
         self.cluster_centers_ = centers
+        self._remember_centers_magnitude()
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = X.shape[1]
+        self._set_feature_names(names)
         self.labels_ = labels
         return self
 

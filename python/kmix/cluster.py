@@ -1,0 +1,9 @@
+"""kmix's clustering estimators under scikit-learn's import path: ``from kmix.cluster import
+KMeans`` where code said ``from sklearn.cluster import KMeans`` (GaussianMixture lives in
+kmix.mixture, as in scikit-learn)."""
+from .hierarchy import AgglomerativeClustering
+from .kmeans import KMeans, kmeans_plusplus
+from .minibatch import MiniBatchKMeans
+from .soft import SoftKMeans
+
+__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "AgglomerativeClustering", "kmeans_plusplus"]
