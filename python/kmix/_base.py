@@ -151,6 +151,7 @@ class BaseEstimator:
         from sklearn.utils import Tags, TargetTags, TransformerTags
 
         tags = Tags(estimator_type=self._estimator_type, target_tags=TargetTags(required=False))
+        tags.input_tags.pairwise = getattr(self, "metric", None) == "precomputed"  # X is a distance matrix
         if hasattr(self, "transform"):
             tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
         return tags
