@@ -392,6 +392,10 @@ def _cosine(U, starts, counts, working_memory, undefined=None):
         r1 = min(n, r0 + chunk)
         sums = counts - U[r0:r1] @ totals.T
         sums[np.arange(r1 - r0), own[r0:r1]] -= self_dist[r0:r1]
+        # m − û·S carries an absolute error of a few ulps per member: a sum below that is 0
+        # (a sum of distances is never negative, and a cluster of copies of x is at distance 0,
+        # so a row alone or among its copies scores as scikit-learn's, not by rounding noise).
+        sums[sums < (4 * np.finfo(np.float64).eps) * counts] = 0.0
         if nan_clusters is not None:
             sums[:, nan_clusters] = np.nan
             sums[undefined[r0:r1]] = np.nan
@@ -737,7 +741,9 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
         VI = _mahalanobis_VI(params, Y)
         # VI's symmetric part S = Q·diag(λ)·Qᵀ: with λ >= 0, (x − y)·S·(x − y) = ‖(x − y)·Q·√λ‖²,
         # Euclidean after a map of the rows (eigenvalues within rounding of 0 taken as 0).
-        lam, Q = np.linalg.eigh(0.5 * (VI + VI.T))
+        # (S scaled by a power of two first: eigh rescales matrices far from 1 by other factors,
+        # which would make the answer depend on the data's magnitude.)
+        lam, Q = np.linalg.eigh(_unit(0.5 * (VI + VI.T)))
         if lam.min() >= -1e-12 * max(abs(lam.max()), 1e-300):
             return _euclidean_silhouette(Y @ _unit(Q * np.sqrt(np.maximum(lam, 0.0))), codes, k, threads)
         params = {"VI": VI}
@@ -745,6 +751,14 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
     Y = X.astype(np.float64)
     if metric not in ("haversine",) + _BOOLEAN + ("hamming", "matching", "nan_euclidean"):
         Y = _in_range(Y, largest)  # homogeneous metrics: the same silhouette at any scale
+    if metric == "minkowski" and params["p"] != math.inf:
+        # |x − y|^p leaves the float64 range long before x does (p=3: differences beyond ~1e100
+        # or below ~1e-100): then the differences are scaled to at most 1 (exact, and the
+        # silhouette does not change).
+        spread = float(np.max(Y.max(axis=0) - Y.min(axis=0)))
+        e = math.frexp(spread)[1] if 0 < spread < math.inf else 0
+        if not -900 < params["p"] * e + math.log2(d) < 900:
+            Y = np.ldexp(Y, -e)
     Ys, order, starts = _sorted_by_cluster(Y, codes, k)
     counts = np.diff(starts).astype(np.float64)
     if metric in ("manhattan", "cityblock", "l1"):
