@@ -350,8 +350,8 @@ def test_callable_metric_calls():
     np.testing.assert_allclose(s, skm.silhouette_samples(X, labels, metric=metric), rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("metric", ["cosine", "chebyshev", "jaccard", lambda a, b: np.abs(a - b).max()],
-                         ids=["cosine", "chebyshev", "jaccard", "callable"])
+@pytest.mark.parametrize("metric", ["cosine", "manhattan", "chebyshev", "jaccard", lambda a, b: np.abs(a - b).max()],
+                         ids=["cosine", "manhattan", "chebyshev", "jaccard", "callable"])
 def test_chunking_does_not_change_the_answer(metric, monkeypatch):
     # working_memory (MiB, as scikit-learn's) down to one row per chunk; and the path for many
     # clusters, which reads each chunk of rows against all rows instead of keeping the sums.

@@ -82,7 +82,7 @@ def _check_metric(metric, func):
 
 
 def _split_kwds(metric, kwds, func):
-    """(options for the metric, chunk rows from working_memory or None); TypeError for a keyword
+    """(the metric's keyword arguments, working_memory in MiB or None); TypeError for a keyword
     the metric does not take."""
     allowed = _METRIC_KWDS.get(metric) if isinstance(metric, str) else None  # None: a callable takes any
     params, working_memory = {}, None
@@ -331,28 +331,50 @@ def _manhattan(Xs, starts, counts):
     = Σ_f Σ_{j∈c} |x_f − x_jf|, and for one feature and cluster, with the members' values sorted
     (s_1 <= ... <= s_m) and r of them below x, the sum is x·(2r − m) + Σ s − 2·Σ_{t<=r} s_t. The
     values are taken relative to the cluster's median so that no term exceeds about the sum
-    itself (no cancellation). O(k·d·n·log n)."""
+    itself (no cancellation). The rows are visited in the order of each feature's values, which
+    makes numpy's searchsorted cheap (each search starts where the last ended). O(k·d·n·log n)
+    time, O(k·n) memory (the caller keeps k·n small)."""
     n, d = Xs.shape
     k = len(counts)
     XT = np.ascontiguousarray(Xs.T)
-    intra, inter = np.empty(n), np.full(n, np.inf)
-    col = np.empty(n)
+    members = []  # per cluster: values sorted per feature (d × m), their medians, prefix sums
     for c in range(k):
-        lo, hi = starts[c], starts[c + 1]
-        m = hi - lo
-        S = np.sort(XT[:, lo:hi], axis=1)  # d × m
-        mid = S[:, m // 2].copy()
-        P = np.zeros((d, m + 1))
+        S = np.sort(XT[:, starts[c]:starts[c + 1]], axis=1)
+        mid = S[:, S.shape[1] // 2].copy()
+        P = np.zeros((d, S.shape[1] + 1))
         np.cumsum(S - mid[:, None], axis=1, out=P[:, 1:])
-        col[:] = 0.0
-        for f in range(d):
-            r = np.searchsorted(S[f], XT[f])
-            col += (XT[f] - mid[f]) * (2 * r - m) + (P[f, m] - 2.0 * P[f, r])
-        intra[lo:hi] = col[lo:hi]
-        col /= counts[c]
-        col[lo:hi] = np.inf
-        np.minimum(inter, col, out=inter)
-    return intra, inter
+        members.append((S, mid, P))
+    sums = np.zeros((k, n))  # sums[c, i]: Σ_{j∈c} d(i, j)
+    for f in range(d):
+        order = np.argsort(XT[f], kind="stable")
+        q = XT[f][order]
+        back = np.empty(n, dtype=np.intp)
+        back[order] = np.arange(n)
+        for c, (S, mid, P) in enumerate(members):
+            m = S.shape[1]
+            r = np.searchsorted(S[f], q)
+            sums[c] += ((q - mid[f]) * (2 * r - m) + (P[f, m] - 2.0 * P[f, r]))[back]
+    own = np.repeat(np.arange(k), np.diff(starts))
+    rows = np.arange(n)
+    intra = sums[own, rows]
+    sums[own, rows] = np.inf
+    sums /= counts[:, None]
+    return intra, sums.min(axis=0)
+
+
+def _manhattan_block(Xs):
+    """Manhattan distance blocks (the many-clusters case), feature by feature."""
+    XT = np.ascontiguousarray(Xs.T)
+
+    def block(r0, r1, c0, c1):
+        out = np.zeros((r1 - r0, c1 - c0))
+        tmp = np.empty_like(out)
+        for f in range(XT.shape[0]):
+            np.subtract(XT[f, r0:r1, None], XT[f, None, c0:c1], out=tmp)
+            np.abs(tmp, out=tmp)
+            out += tmp
+        return out
+    return block
 
 
 def _sqeuclidean(Ys, starts, counts, working_memory):
@@ -762,7 +784,14 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
     Ys, order, starts = _sorted_by_cluster(Y, codes, k)
     counts = np.diff(starts).astype(np.float64)
     if metric in ("manhattan", "cityblock", "l1"):
-        intra, inter = _manhattan(Ys * _unit(w) if w is not None else Ys, starts, counts)
+        Ys = Ys * _unit(w) if w is not None else Ys
+        # Sorted sums cost ~20 ns per cluster, feature and row, blocks ~0.75 ns per pair and
+        # feature (each pair once): the blocks from about n/25 clusters on.
+        if k * 32 <= n and n * k <= _ACC_ELEMENTS:
+            intra, inter = _manhattan(Ys, starts, counts)
+        else:
+            intra, inter = _by_blocks(_manhattan_block(Ys), n, starts, counts,
+                                      _chunk_rows(n, working_memory, per_element=2), zero_self=True, symmetric=True)
     elif metric == "sqeuclidean":
         intra, inter = _sqeuclidean(Ys * np.sqrt(_unit(w)) if w is not None else Ys, starts, counts,
                                     working_memory)
