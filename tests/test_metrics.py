@@ -428,6 +428,7 @@ def test_boolean_metric_warns_on_conversion():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         metrics.silhouette_samples(X.astype(bool), labels, metric="jaccard")
+        metrics.silhouette_samples(X.astype(bool).tolist(), labels, metric="jaccard")
 
 
 @pytest.mark.parametrize("metric", ["manhattan", "cosine", "sqeuclidean", "chebyshev", "canberra", "braycurtis",

@@ -652,9 +652,8 @@ def _check_precomputed(X):
     if D.shape[0] != D.shape[1]:
         raise ValueError(f"X must be a square distance matrix with metric='precomputed': Precomputed metric requires "
                          f"shape (n_queries, n_indexed). Got {D.shape} for {D.shape[0]} indexed")
-    # Diagonal: scikit-learn allows 100 ulps of the input's float type, nothing for integers (a
-    # list is converted again for its dtype: as_float_array converted it once, so this can't fail).
-    given = X.dtype if isinstance(X, np.ndarray) else np.asarray(X).dtype
+    # Diagonal: scikit-learn allows 100 ulps of the input's float type, nothing for integers.
+    given = _given_array(X).dtype
     diagonal = np.diagonal(D)
     if given.kind in "biu":
         bad = np.any(diagonal != 0)
@@ -674,7 +673,8 @@ def _precomputed(D, codes, counts, largest, working_memory):
     starts = np.zeros(len(counts), dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
     e = _scale.exponent(largest, np.float64)  # sums of n distances near 1e308 would overflow
-    chunk = _chunk_rows(n, working_memory)
+    # Small chunks (512 KiB): the gathered rows stay in cache for the sign check and the sums.
+    chunk = _chunk_rows(n, working_memory, per_element=16)
     intra, inter = np.empty(n), np.empty(n)
     for r0 in range(0, n, chunk):
         r1 = min(n, r0 + chunk)
@@ -690,6 +690,12 @@ def _precomputed(D, codes, counts, largest, working_memory):
 
 
 # ---- the silhouette --------------------------------------------------------------------------
+def _given_array(X):
+    """X as the caller gave it, as an array (as_float_array has converted it once, so this cannot
+    fail): its dtype decides what scikit-learn would have done with it."""
+    return X if isinstance(X, np.ndarray) else np.asarray(X)
+
+
 def _euclidean_silhouette(X, codes, k, threads, largest=None):
     """The C++ path: float32/float64 rows, scaled into range, sorted by cluster."""
     X = _in_range(X, _scale.abs_max(X) if largest is None else largest)
@@ -717,15 +723,15 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
         codes, k = _check_labels(labels, D.shape[0])
         counts = np.bincount(codes, minlength=k).astype(np.float64)
         return _silhouette_values(*_precomputed(D, codes, counts, largest, working_memory), codes, counts)
-    raw = X if isinstance(X, np.ndarray) else (np.asarray(X) if callable(metric) else None)
-    raw_kind = raw.dtype.kind if raw is not None else None
+    given = X
     X, largest = as_float_array(X, "X", with_abs_max=True)
     codes, k = _check_labels(labels, X.shape[0])
     n, d = X.shape
 
     if callable(metric):
         # Rows as scikit-learn passes them: its check keeps integer and bool dtypes.
-        Xc = raw if raw is not None and raw.dtype.kind in "biuf" else X
+        raw = _given_array(given)
+        Xc = raw if raw.dtype.kind in "biuf" else X
         Xs, order, starts = _sorted_by_cluster(Xc, codes, k)
         counts = np.diff(starts).astype(np.float64)
         intra, inter = _by_blocks(_callable_block(Xs, metric, params), n, starts, counts,
@@ -808,7 +814,7 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
         U, undefined = _normalized_rows(C)
         intra, inter = _cosine(U, starts, counts, working_memory, undefined)
     else:
-        if metric in _BOOLEAN and raw_kind != "b":
+        if metric in _BOOLEAN and _given_array(given).dtype.kind != "b":
             warnings.warn(f"Data was converted to boolean for metric {metric}", UserWarning, stacklevel=2)
         if metric == "haversine" and d != 2:
             raise ValueError(f"X must have 2 features (latitude, longitude in radians) for metric='haversine': "
