@@ -792,7 +792,7 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
     if metric in ("manhattan", "cityblock", "l1"):
         Ys = Ys * _unit(w) if w is not None else Ys
         # Sorted sums cost ~20 ns per cluster, feature and row, blocks ~0.75 ns per pair and
-        # feature (each pair once): the blocks from about n/25 clusters on.
+        # feature (each pair once): the blocks from n/32 clusters on.
         if k * 32 <= n and n * k <= _ACC_ELEMENTS:
             intra, inter = _manhattan(Ys, starts, counts)
         else:
