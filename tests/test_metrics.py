@@ -960,6 +960,35 @@ def test_omp_num_threads_subprocesses_bit_identical(tmp_path):
         assert results[1][dt] == hashlib.sha256(here.tobytes()).hexdigest()
 
 
+OTHER_METRICS_THREAD_SCRIPT = """
+import hashlib, json
+import numpy as np
+from kmix import metrics
+rng = np.random.default_rng(14)
+labels = rng.integers(0, 5, size=1200)
+X = rng.standard_normal((1200, 4)) + labels[:, None]
+D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+out = {}
+for metric in ("manhattan", "cosine", "correlation", "sqeuclidean", "chebyshev", "seuclidean", "mahalanobis",
+               "precomputed"):
+    s = metrics.silhouette_samples(D if metric == "precomputed" else X, labels, metric=metric)
+    out[metric] = hashlib.sha256(s.tobytes()).hexdigest()
+print(json.dumps(out))
+"""
+
+
+def test_other_metrics_bits_do_not_depend_on_threads(tmp_path):
+    # OpenMP and BLAS thread counts (the mapped metrics use the C++ kernel, the others numpy).
+    script = tmp_path / "sil_metrics.py"
+    script.write_text(OTHER_METRICS_THREAD_SCRIPT)
+    results = []
+    for threads in (1, 2):
+        env = {"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        proc = run([sys.executable, str(script)], env_update=env, cwd=str(tmp_path))
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert results[0] == results[1]
+
+
 # ---- memory ----------------------------------------------------------------------------------
 MEMORY_SCRIPT = """
 import json, resource, sys, time

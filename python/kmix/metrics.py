@@ -412,7 +412,8 @@ def _cosine(U, starts, counts, working_memory, undefined=None):
     intra, inter = np.empty(n), np.empty(n)
     for r0 in range(0, n, chunk):
         r1 = min(n, r0 + chunk)
-        sums = counts - U[r0:r1] @ totals.T
+        # einsum, not BLAS: n·k·d is small, and the bits then do not depend on BLAS's threads.
+        sums = counts - np.einsum("id,kd->ik", U[r0:r1], totals)
         sums[np.arange(r1 - r0), own[r0:r1]] -= self_dist[r0:r1]
         # m − û·S carries an absolute error of a few ulps per member: a sum below that is 0
         # (a sum of distances is never negative, and a cluster of copies of x is at distance 0,
@@ -807,7 +808,7 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
         centered = _flag(params, "centered", True)
         if w is not None:
             wn = w / w.sum()
-            C = Ys - (Ys @ wn)[:, None] if centered else Ys
+            C = Ys - np.einsum("id,d->i", Ys, wn)[:, None] if centered else Ys
             C = C * np.sqrt(wn)
         else:
             C = Ys - Ys.mean(axis=1, keepdims=True) if centered else Ys
@@ -832,7 +833,9 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None, random_
                      **kwds):
     """Mean silhouette coefficient over the samples (or over `sample_size` of them drawn without
     replacement with `random_state`, drawing the same rows as scikit-learn: with
-    metric="precomputed" the rows and the columns of those samples)."""
+    metric="precomputed" the rows and the columns of those samples). metric and **kwds as in
+    silhouette_samples; data-derived parameters (seuclidean's V, mahalanobis' VI) come from the
+    sample, as in scikit-learn."""
     metric = _check_metric(metric, "silhouette_score")
     _split_kwds(metric, kwds, "silhouette_score")
     if sample_size is not None:
