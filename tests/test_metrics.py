@@ -258,7 +258,7 @@ def metric_data(metric, dtype=np.float64, n=150, k=4, seed=31):
     X, labels = data(k, np.float64, n=n, d=4, seed=seed)
     rng = np.random.default_rng(seed)
     if metric in BOOLEAN_METRICS or metric in ("hamming", "matching"):
-        X = (rng.random((n, 7)) < 0.2 + 0.15 * labels[:, None] % 0.6).astype(np.float64)
+        X = (rng.random((n, 7)) < 0.2 + 0.15 * labels[:, None]).astype(np.float64)  # cluster c: P(true) = 0.2 + 0.15c
     elif metric == "haversine":
         X = np.column_stack([X[:, 0] / 12, X[:, 1] / 4])  # |lat| < pi/2, |lon| < pi
     return X.astype(dtype), labels
