@@ -1,8 +1,10 @@
 """kmix.metrics (silhouette, Calinski-Harabasz, Davies-Bouldin) against scikit-learn's metrics and
-the silhouette formula written in numpy, on generated data."""
+the silhouette formula written in numpy, on generated data: every metric scikit-learn's silhouette
+takes for dense X (with its keyword arguments), callables and precomputed distances."""
 import hashlib
 import json
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -243,6 +245,443 @@ def test_sampled_silhouette_score_differs_from_full():
     assert metrics.silhouette_score(X, labels, sample_size=None, random_state=0) == full
 
 
+# ---- every metric scikit-learn takes for dense X ---------------------------------------------
+# Each name's data: blobs, 0/1 features for the boolean metrics (and hamming), latitude/longitude
+# in radians for haversine.
+BOOLEAN_METRICS = ["dice", "jaccard", "rogerstanimoto", "russellrao", "sokalsneath", "yule"]
+NAMED_METRICS = ["euclidean", "l2", "l1", "manhattan", "cityblock", "cosine", "sqeuclidean", "braycurtis",
+                 "canberra", "chebyshev", "correlation", "mahalanobis", "seuclidean", "minkowski", "nan_euclidean",
+                 "hamming", "matching", "haversine"] + BOOLEAN_METRICS
+
+
+def metric_data(metric, dtype=np.float64, n=150, k=4, seed=31):
+    X, labels = data(k, np.float64, n=n, d=4, seed=seed)
+    rng = np.random.default_rng(seed)
+    if metric in BOOLEAN_METRICS or metric in ("hamming", "matching"):
+        X = (rng.random((n, 7)) < 0.2 + 0.15 * labels[:, None]).astype(np.float64)  # cluster c: P(true) = 0.2 + 0.15c
+    elif metric == "haversine":
+        X = np.column_stack([X[:, 0] / 12, X[:, 1] / 4])  # |lat| < pi/2, |lon| < pi
+    return X.astype(dtype), labels
+
+
+def test_metrics_list_is_sklearns():
+    # Every dense name scikit-learn's silhouette accepts, except what scipy no longer has.
+    from sklearn.metrics.pairwise import _VALID_METRICS
+    from scipy.spatial.distance import _METRICS_NAMES
+    sk_dense = {m for m in _VALID_METRICS if m in _METRICS_NAMES or m in skm.pairwise.PAIRWISE_DISTANCE_FUNCTIONS}
+    sk_dense |= {"matching"} if "matching" in _VALID_METRICS else set()  # scipy's alias of hamming
+    assert sk_dense | {"precomputed"} == set(metrics.METRICS)
+    assert set(NAMED_METRICS) | {"precomputed"} == set(metrics.METRICS)
+
+
+@pytest.mark.filterwarnings("ignore:Data was converted to boolean")
+@pytest.mark.parametrize("metric", NAMED_METRICS)
+def test_every_metric_matches_sklearn(metric, dtype):
+    X, labels = metric_data(metric, dtype)
+    s = metrics.silhouette_samples(X, labels, metric=metric)
+    assert s.dtype == np.float64 and s.shape == (X.shape[0],)
+    assert_sil_close(s, skm.silhouette_samples(X, labels, metric=metric), dtype)
+    np.testing.assert_allclose(metrics.silhouette_score(X, labels, metric=metric),
+                               skm.silhouette_score(X, labels, metric=metric), rtol=rtol_of(dtype), atol=1e-12)
+    assert np.all(np.abs(s) <= 1)
+
+
+W4 = np.array([0.5, 2.0, 1.25, 0.1])
+KWDS_CASES = [
+    ("minkowski", {"p": 3}), ("minkowski", {"p": 1}), ("minkowski", {"p": 0.5}), ("minkowski", {"p": np.inf}),
+    ("minkowski", {"p": 2, "w": W4}), ("minkowski", {"p": 1, "w": W4}), ("minkowski", {"p": 3, "w": W4}),
+    ("minkowski", {"p": np.inf, "w": np.array([1.0, 0.0, 2.0, 0.0])}),
+    ("sqeuclidean", {"w": W4}), ("chebyshev", {"w": W4}), ("canberra", {"w": W4}), ("braycurtis", {"w": W4}),
+    ("correlation", {"w": W4}), ("correlation", {"w": W4, "centered": False}),
+    ("seuclidean", {"V": W4}), ("mahalanobis", {"VI": np.diag(W4)}),
+    ("mahalanobis", {"VI": np.array([[2.0, 0.5, 0, 0], [0.5, 1.0, 0.2, 0], [0, 0.2, 1.0, 0], [0, 0, 0, 0.5]])}),
+    ("mahalanobis", {"VI": np.diag([1.0, -0.05, 1.0, 1.0])}),  # indefinite: NaN distances, as scipy
+    ("euclidean", {"squared": True}), ("l2", {"squared": True}), ("nan_euclidean", {"squared": True}),
+    ("nan_euclidean", {"missing_values": 0}), ("nan_euclidean", {"missing_values": 0, "squared": True}),
+    ("hamming", {"w": np.linspace(0.1, 2, 7)}), ("jaccard", {"w": np.linspace(0.1, 2, 7)}),
+    ("yule", {"w": np.linspace(2, 0.1, 7)}), ("sokalsneath", {"w": np.linspace(2, 0.1, 7)}),
+    ("euclidean", {"n_jobs": 2, "working_memory": 0.01}), ("cosine", {"working_memory": 0.0001}),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Data was converted to boolean")
+@pytest.mark.filterwarnings("ignore:Could not adhere to working_memory")  # scikit-learn's, at 0.0001 MiB
+@pytest.mark.parametrize("metric,kwds", KWDS_CASES, ids=lambda v: v if isinstance(v, str) else "-".join(v))
+def test_metric_kwds_match_sklearn(metric, kwds, dtype):
+    X, labels = metric_data(metric, dtype)
+    if kwds.get("missing_values") == 0:
+        X = np.round(X / 4)  # zeros: the missing coordinates
+        assert (X == 0).mean() > 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's sqrt of a negative quadratic form
+        expected = skm.silhouette_samples(X, labels, metric=metric, **kwds)
+    s = metrics.silhouette_samples(X, labels, metric=metric, **kwds)
+    assert_sil_close(s, expected, dtype)
+    assert np.all(np.abs(s) <= 1)
+
+
+def test_callable_metric_matches_sklearn(dtype):
+    X, labels = metric_data("euclidean", dtype, n=60)
+
+    def lp(a, b, q=2.0):
+        assert a.ndim == b.ndim == 1 and a.dtype == X.dtype  # rows, as scikit-learn passes them
+        return float(np.sum(np.abs(a - b) ** q) ** (1 / q))
+    for kwds in ({}, {"q": 3.0}):
+        assert_sil_close(metrics.silhouette_samples(X, labels, metric=lp, **kwds),
+                         skm.silhouette_samples(X, labels, metric=lp, **kwds), dtype)
+    np.testing.assert_allclose(metrics.silhouette_score(X, labels, metric=lp, sample_size=40, random_state=2),
+                               skm.silhouette_score(X, labels, metric=lp, sample_size=40, random_state=2),
+                               rtol=rtol_of(dtype))
+
+
+def test_callable_metric_calls():
+    # Integer rows stay integers; each pair is computed once (the chunk's own square mirrored,
+    # as scikit-learn's single chunk does), and a row's distance to itself is the metric's.
+    X = np.arange(24).reshape(12, 2) % 7
+    labels = np.arange(12) % 3
+    seen = []
+
+    def metric(a, b):
+        seen.append((a.dtype, tuple(a), tuple(b)))
+        return float(np.abs(a - b).sum()) + 0.5 * (tuple(a) == tuple(b))
+    s = metrics.silhouette_samples(X, labels, metric=metric)
+    assert {dt for dt, _, _ in seen} == {X.dtype}
+    assert len(seen) == 12 * 13 // 2
+    np.testing.assert_allclose(s, skm.silhouette_samples(X, labels, metric=metric), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "manhattan", "chebyshev", "jaccard", lambda a, b: np.abs(a - b).max()],
+                         ids=["cosine", "manhattan", "chebyshev", "jaccard", "callable"])
+def test_chunking_does_not_change_the_answer(metric, monkeypatch):
+    # working_memory (MiB, as scikit-learn's) down to one row per chunk; and the path for many
+    # clusters, which reads each chunk of rows against all rows instead of keeping the sums.
+    X, labels = metric_data("euclidean", n=90)
+    X = X > 0 if metric == "jaccard" else X
+    ref = metrics.silhouette_samples(X, labels, metric=metric)
+    np.testing.assert_allclose(ref, skm.silhouette_samples(X, labels, metric=metric), rtol=1e-9, atol=1e-12)
+    for wm in (0.0, 0.002, 0.01):
+        np.testing.assert_allclose(metrics.silhouette_samples(X, labels, metric=metric, working_memory=wm), ref,
+                                   rtol=1e-12, atol=1e-14)
+    monkeypatch.setattr(metrics, "_ACC_ELEMENTS", 0)
+    for wm in (None, 0.002):
+        np.testing.assert_allclose(metrics.silhouette_samples(X, labels, metric=metric, working_memory=wm), ref,
+                                   rtol=1e-12, atol=1e-14)
+
+
+EDGE_CASES = {
+    # integer grid: ties and duplicate points
+    "grid": lambda rng: (rng.integers(0, 4, size=(150, 3)).astype(float), rng.integers(0, 4, 150)),
+    # n - 1 labels: every cluster but one a single point
+    "n_minus_1_labels": lambda rng: (rng.standard_normal((12, 3)), np.r_[np.arange(11), 0]),
+    # two singletons among three clusters
+    "singletons": lambda rng: (rng.standard_normal((30, 3)), np.r_[np.arange(28) % 3, 7, 9]),
+    # clusters of copies of one point
+    "copies": lambda rng: (np.repeat(np.array([[1.0, 0, 2], [3, 4, 1], [3, 4, 1], [0, 2, 5]]) * [[1], [2], [1], [3]],
+                                     4, axis=0), np.repeat([0, 1, 2, 3], 4)),
+    "integer_X": lambda rng: (rng.integers(-3, 4, size=(60, 4)), rng.integers(0, 3, 60)),
+    "bool_X": lambda rng: (rng.random((60, 6)) < 0.5, rng.integers(0, 3, 60)),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Data was converted to boolean")
+@pytest.mark.parametrize("case", sorted(EDGE_CASES))
+@pytest.mark.parametrize("metric", [m for m in NAMED_METRICS if m not in ("l2", "l1", "cityblock", "matching")])
+def test_metrics_on_edge_data_match_sklearn(metric, case):
+    X, labels = EDGE_CASES[case](np.random.default_rng(7))
+    if metric == "haversine":
+        X = X[:, :2] / 8
+    if metric == "mahalanobis" and case in ("n_minus_1_labels", "copies"):
+        pytest.skip("too few distinct rows for the covariance")
+    if metric == "seuclidean" and case == "copies":
+        pytest.skip("a constant feature (tested in test_seuclidean_constant_feature)")
+    expected = skm.silhouette_samples(X, labels, metric=metric)
+    s = metrics.silhouette_samples(X, labels, metric=metric)
+    np.testing.assert_allclose(s, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_degenerate_rows_as_sklearn():
+    # cosine: a zero row is at distance 1 from every other row (scikit-learn's own cosine);
+    # correlation: a constant row has no correlation (scipy: NaN distances, silhouettes 0);
+    # dice / sokalsneath: two all-false rows (NaN); jaccard: 0 for them.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 3))
+    labels = rng.integers(0, 3, 40)
+    Xz = X.copy()
+    Xz[[2, 9]] = 0.0
+    Xc = X.copy()
+    Xc[5] = 7.0
+    Xb = (rng.random((40, 5)) < 0.3).astype(float)
+    Xb[[1, 4]] = 0.0
+    for metric, Z in (("cosine", Xz), ("correlation", Xc), ("dice", Xb), ("sokalsneath", Xb), ("jaccard", Xb),
+                      ("yule", Xb)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = skm.silhouette_samples(Z, labels, metric=metric)
+            s = metrics.silhouette_samples(Z, labels, metric=metric)
+        np.testing.assert_allclose(s, expected, rtol=1e-9, atol=1e-12, err_msg=metric)
+
+
+def test_boolean_metric_warns_on_conversion():
+    X, labels = metric_data("jaccard")
+    with pytest.warns(UserWarning, match="Data was converted to boolean for metric jaccard"):
+        metrics.silhouette_samples(X, labels, metric="jaccard")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        metrics.silhouette_samples(X.astype(bool), labels, metric="jaccard")
+        metrics.silhouette_samples(X.astype(bool).tolist(), labels, metric="jaccard")
+
+
+@pytest.mark.parametrize("metric", ["manhattan", "cosine", "sqeuclidean", "chebyshev", "canberra", "braycurtis",
+                                    "correlation", "seuclidean", "mahalanobis", ("minkowski", 3)], ids=str)
+@pytest.mark.parametrize("shift", [-700, -401, -300, 300, 401, 700])
+def test_metrics_scale_free(metric, shift):
+    # Homogeneous metrics: X·2^j gives the same silhouettes (scaled into range), bit for bit
+    # except minkowski with p=3, whose root of a sum scaled by 2^3j rounds differently.
+    metric, kwds = (metric[0], {"p": metric[1]}) if isinstance(metric, tuple) else (metric, {})
+    X, labels = metric_data("euclidean")
+    s0 = metrics.silhouette_samples(X, labels, metric=metric, **kwds)
+    s1 = metrics.silhouette_samples(np.ldexp(X, shift), labels, metric=metric, **kwds)
+    if kwds:
+        np.testing.assert_allclose(s1, s0, rtol=1e-14, atol=1e-15)
+    else:
+        np.testing.assert_array_equal(s1, s0)
+
+
+def test_manhattan_far_from_the_origin():
+    # Prefix sums relative to each cluster's median: no cancellation at an offset of 1e6.
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 3, 300)
+    X = 1e6 + labels[:, None] * 1e-3 + rng.standard_normal((300, 3)) * 1e-3
+    np.testing.assert_allclose(metrics.silhouette_samples(X, labels, metric="manhattan"),
+                               skm.silhouette_samples(X, labels, metric="manhattan"), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:Data was converted to boolean")
+@pytest.mark.parametrize("metric", ["manhattan", "cosine", "jaccard", "seuclidean", "mahalanobis"])
+@pytest.mark.parametrize("seed", [0, 5])
+def test_sampled_score_other_metrics(metric, seed, dtype):
+    # The drawn rows' silhouette, with data-derived parameters (V, VI) from the sample, as scikit-learn.
+    X, labels = metric_data(metric, dtype, n=200)
+    np.testing.assert_allclose(
+        metrics.silhouette_score(X, labels, metric=metric, sample_size=80, random_state=seed),
+        skm.silhouette_score(X, labels, metric=metric, sample_size=80, random_state=seed),
+        rtol=rtol_of(dtype), atol=1e-12)
+
+
+# ---- precomputed distances -------------------------------------------------------------------
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "cosine"])
+def test_precomputed_matches_sklearn(metric, dtype):
+    X, labels = data(4, np.float64, n=200, d=3)
+    D = skm.pairwise_distances(X, metric=metric).astype(dtype)
+    s = metrics.silhouette_samples(D, labels, metric="precomputed")
+    assert_sil_close(s, skm.silhouette_samples(D, labels, metric="precomputed"), dtype)
+    assert_sil_close(s, metrics.silhouette_samples(X, labels, metric=metric), dtype)
+    np.testing.assert_allclose(metrics.silhouette_score(D, labels, metric="precomputed"),
+                               skm.silhouette_score(D, labels, metric="precomputed"), rtol=rtol_of(dtype))
+    for wm in (0.001, 0.05):  # chunks of 1 and 32 rows
+        np.testing.assert_allclose(metrics.silhouette_samples(D, labels, metric="precomputed", working_memory=wm),
+                                   s, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("sample_size", [10, 57, 150, 500])
+@pytest.mark.parametrize("seed", [0, 3])
+def test_precomputed_sampled_rows_and_columns(sample_size, seed, dtype):
+    X, labels = data(3, np.float64, n=200, d=2, seed=4)
+    D = skm.pairwise_distances(X).astype(dtype)
+    got = metrics.silhouette_score(D, labels, metric="precomputed", sample_size=sample_size, random_state=seed)
+    np.testing.assert_allclose(got, skm.silhouette_score(D, labels, metric="precomputed", sample_size=sample_size,
+                                                         random_state=seed), rtol=rtol_of(dtype), atol=1e-12)
+    # the same rows as the features' sampled score: the sample's rows and columns were taken
+    np.testing.assert_allclose(got, metrics.silhouette_score(X, labels, sample_size=sample_size, random_state=seed),
+                               rtol=rtol_of(dtype), atol=1e-12)
+
+
+def test_precomputed_integer_and_list_matrices():
+    D = [[0, 1, 2, 4], [1, 0, 1, 3], [2, 1, 0, 2], [4, 3, 2, 0]]
+    labels = [0, 0, 1, 1]
+    for M in (D, np.array(D), np.array(D, dtype=np.int8), np.array(D, dtype=np.float32), np.array(D, dtype=object)):
+        np.testing.assert_allclose(metrics.silhouette_samples(M, labels, metric="precomputed"),
+                                   skm.silhouette_samples(np.array(D, dtype=float), labels, metric="precomputed"),
+                                   rtol=1e-6)
+
+
+def test_precomputed_not_symmetric_reads_rows():
+    # Each row's own distances, as scikit-learn reads them (no symmetrisation).
+    rng = np.random.default_rng(9)
+    D = rng.random((30, 30))
+    np.fill_diagonal(D, 0)
+    labels = np.arange(30) % 4
+    np.testing.assert_allclose(metrics.silhouette_samples(D, labels, metric="precomputed"),
+                               skm.silhouette_samples(D, labels, metric="precomputed"), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("scale", [2.0**700, 2.0**-700])
+def test_precomputed_scale_free(scale):
+    X, labels = data(3, n=60, d=2)
+    D = skm.pairwise_distances(X)
+    np.testing.assert_allclose(metrics.silhouette_samples(D * scale, labels, metric="precomputed"),
+                               metrics.silhouette_samples(D, labels, metric="precomputed"), rtol=1e-14, atol=1e-15)
+
+
+def test_precomputed_nonzero_diagonal(dtype):
+    # scikit-learn's rule: 100 ulps of the matrix's float type on the diagonal, 0 for integers.
+    X, labels = data(2, np.float64, n=20, d=2)
+    D = skm.pairwise_distances(X).astype(dtype)
+    eps = np.finfo(dtype).eps
+    D[3, 3] = eps * 10
+    metrics.silhouette_samples(D, labels, metric="precomputed")
+    D[3, 3] = eps * 1000
+    for call in (lambda: metrics.silhouette_samples(D, labels, metric="precomputed"),
+                 lambda: metrics.silhouette_score(D, labels, metric="precomputed")):
+        with pytest.raises(ValueError, match="X: the precomputed distance matrix contains non-zero elements on the "
+                                             "diagonal"):
+            call()
+    Di = np.round(skm.pairwise_distances(X) * 10).astype(np.int64)
+    Di[2, 2] = 1
+    with pytest.raises(ValueError, match="contains non-zero"):
+        metrics.silhouette_samples(Di, labels, metric="precomputed")
+
+
+def test_precomputed_negative_values():
+    X, labels = data(2, n=20, d=2)
+    D = skm.pairwise_distances(X)
+    D[2, 5] = -1e-3
+    for call in (lambda: metrics.silhouette_samples(D, labels, metric="precomputed"),
+                 lambda: metrics.silhouette_score(D, labels, metric="precomputed", working_memory=0.0001)):
+        with pytest.raises(ValueError, match="X: Negative values in data.*non-negative"):
+            call()
+    with pytest.raises(ValueError, match="Negative values"):
+        skm.silhouette_samples(D, labels, metric="precomputed")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_precomputed_non_finite(bad):
+    X, labels = data(2, n=20, d=2)
+    D = skm.pairwise_distances(X)
+    D[2, 5] = bad
+    for call in (lambda: metrics.silhouette_samples(D, labels, metric="precomputed"),
+                 lambda: metrics.silhouette_score(D, labels, metric="precomputed", sample_size=5, random_state=0)):
+        with pytest.raises(ValueError, match="X contains"):
+            call()
+
+
+def test_precomputed_not_square():
+    X, labels = data(2, n=20, d=2)
+    D = skm.pairwise_distances(X)
+    for M in (D[:, :15], D[:15], D[:, :19]):
+        for call in (lambda: metrics.silhouette_samples(M, labels[:M.shape[0]], metric="precomputed"),
+                     lambda: metrics.silhouette_score(M, labels[:M.shape[0]], metric="precomputed", sample_size=5,
+                                                      random_state=0)):
+            with pytest.raises(ValueError, match="X must be a square distance matrix.*Precomputed metric requires "
+                                                 "shape"):
+                call()
+
+
+def test_precomputed_labels_checked():
+    X, _ = data(2, n=20, d=2)
+    D = skm.pairwise_distances(X)
+    with pytest.raises(ValueError, match="Number of labels is 1"):
+        metrics.silhouette_samples(D, np.zeros(20), metric="precomputed")
+    with pytest.raises(ValueError, match="Number of labels is 20"):
+        metrics.silhouette_samples(D, np.arange(20), metric="precomputed")
+    with pytest.raises(ValueError, match="labels has 19 values"):
+        metrics.silhouette_samples(D, np.arange(19) % 2, metric="precomputed")
+
+
+def test_sampled_label_count_is_the_samples():
+    # As scikit-learn: the number of labels is checked on the drawn sample.
+    X, _ = data(2, n=30, d=2)
+    for metric, M in (("euclidean", X), ("precomputed", skm.pairwise_distances(X))):
+        for labels in (np.arange(30), np.zeros(30)):
+            for sample_size in (5, 12):
+                with pytest.raises(ValueError) as ours:
+                    metrics.silhouette_score(M, labels, metric=metric, sample_size=sample_size, random_state=1)
+                with pytest.raises(ValueError) as theirs:
+                    skm.silhouette_score(M, labels, metric=metric, sample_size=sample_size, random_state=1)
+                assert str(ours.value) == str(theirs.value)
+
+
+# ---- bad metric parameters -------------------------------------------------------------------
+BAD_KWDS = [
+    ("manhattan", {"w": W4}, TypeError, "unexpected keyword argument 'w'"),
+    ("cosine", {"p": 2}, TypeError, "unexpected keyword argument 'p'"),
+    ("precomputed", {"p": 2}, TypeError, "unexpected keyword argument 'p'"),
+    ("euclidean", {"X_norm_squared": np.ones(4)}, TypeError, "X_norm_squared"),
+    ("chebyshev", {"out": None}, TypeError, "'out'"),
+    ("minkowski", {"p": 0}, ValueError, "p must be greater than 0"),
+    ("minkowski", {"p": -1.5}, ValueError, "p must be greater than 0"),
+    ("minkowski", {"p": "2"}, TypeError, "p must be"),
+    ("minkowski", {"p": True}, TypeError, "p must be"),
+    ("minkowski", {"p": np.nan}, TypeError, "p must be"),
+    ("minkowski", {"w": W4[:3]}, ValueError, "w must be.*n_features = 4"),
+    ("minkowski", {"p": 3, "w": -W4}, ValueError, "w must be non-negative"),
+    ("sqeuclidean", {"w": [1, np.nan, 1, 1]}, ValueError, "w must be finite"),
+    ("chebyshev", {"w": "abcd"}, TypeError, "w must be"),
+    ("canberra", {"w": W4.reshape(2, 2)}, ValueError, "w must be"),
+    ("seuclidean", {"V": W4[:3]}, ValueError, "V must be"),
+    ("seuclidean", {"V": np.r_[W4[:3], 0]}, ValueError, "V must be positive"),
+    ("seuclidean", {"V": -W4}, ValueError, "V must be positive"),
+    ("mahalanobis", {"VI": np.eye(3)}, ValueError, "VI must have shape"),
+    ("mahalanobis", {"VI": np.full((4, 4), np.nan)}, ValueError, "VI must be finite"),
+    ("mahalanobis", {"VI": "eye"}, TypeError, "VI must be"),
+    ("euclidean", {"squared": "yes"}, TypeError, "squared must be"),
+    ("correlation", {"centered": 1}, TypeError, "centered must be"),
+    ("nan_euclidean", {"missing_values": "NaN"}, TypeError, "missing_values"),
+    ("nan_euclidean", {"missing_values": None}, TypeError, "missing_values"),
+    ("euclidean", {"working_memory": -1}, ValueError, "working_memory"),
+    ("cosine", {"working_memory": "1"}, ValueError, "working_memory"),
+    ("euclidean", {"n_jobs": 1.5}, TypeError, "n_jobs"),
+]
+
+
+@pytest.mark.parametrize("metric,kwds,exc,match", BAD_KWDS, ids=lambda v: v if isinstance(v, str) else None)
+def test_bad_metric_kwds(metric, kwds, exc, match):
+    X, labels = small()
+    X = np.column_stack([X, X[:, ::-1] * 0.5 + 1])  # 4 features
+    if metric == "precomputed":
+        X = skm.pairwise_distances(X)
+    for call in (lambda: metrics.silhouette_samples(X, labels, metric=metric, **kwds),
+                 lambda: metrics.silhouette_score(X, labels, metric=metric, **kwds),
+                 lambda: metrics.silhouette_score(X, labels, metric=metric, sample_size=20, random_state=0, **kwds)):
+        with pytest.raises(exc, match=match):
+            call()
+
+
+def test_metric_checked_before_X():
+    # As scikit-learn's parameter validation: the metric's name first, whatever X is.
+    with pytest.raises(ValueError, match="'metric' parameter of silhouette_samples must be a str among"):
+        metrics.silhouette_samples("not an array", [0, 1], metric="foo")
+    with pytest.raises(ValueError, match="'metric' parameter of silhouette_score must be a str among"):
+        metrics.silhouette_score(np.zeros(3), [0, 1], metric="foo")
+
+
+def test_haversine_needs_two_features():
+    X, labels = small()
+    with pytest.raises(ValueError, match="Haversine distance only valid in 2 dimensions"):
+        metrics.silhouette_samples(np.column_stack([X, X[:, 0]]), labels, metric="haversine")
+
+
+def test_mahalanobis_needs_more_samples_than_features():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5, 6))
+    with pytest.raises(ValueError, match="pass VI"):
+        metrics.silhouette_samples(X, [0, 0, 1, 1, 1], metric="mahalanobis")
+    # with VI given, it runs (and agrees with scikit-learn)
+    VI = np.eye(6) * 2
+    np.testing.assert_allclose(metrics.silhouette_samples(X, [0, 0, 1, 1, 1], metric="mahalanobis", VI=VI),
+                               skm.silhouette_samples(X, [0, 0, 1, 1, 1], metric="mahalanobis", VI=VI), rtol=1e-9)
+
+
+def test_seuclidean_constant_feature():
+    # A deliberate difference: scipy divides by the zero variance (NaN and inf distances, every
+    # silhouette 0 in scikit-learn); kmix says which feature is constant.
+    X, labels = small()
+    X = np.column_stack([X, np.full(len(X), 3.0)])
+    with pytest.raises(ValueError, match=r"seuclidean: feature\(s\) \[2\] of X are constant"):
+        metrics.silhouette_samples(X, labels, metric="seuclidean")
+    metrics.silhouette_samples(X, labels, metric="seuclidean", V=[1.0, 2.0, 3.0])
+
+
 # ---- Calinski-Harabasz and Davies-Bouldin ----------------------------------------------------
 def ch_formula(X, labels):
     X = np.asarray(X, dtype=np.float64)
@@ -281,6 +720,22 @@ def test_davies_bouldin_matches_sklearn(k, dtype):
     assert isinstance(got, float)
     np.testing.assert_allclose(got, skm.davies_bouldin_score(X, labels), rtol=rtol_of(dtype))
     np.testing.assert_allclose(got, db_formula(X, labels), rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["bool", "int8", "uint64", "float16", "object", "list", "dataframe"])
+def test_ch_db_accept_what_sklearn_accepts(kind):
+    # Dense inputs scikit-learn's scores take; kmix computes in float64 (scikit-learn keeps some
+    # float16 arithmetic in Davies-Bouldin: compared on the float16 values in float64).
+    X, labels = data(3, n=60, d=3, seed=2)
+    Xk = {"bool": lambda: X > 0, "int8": lambda: (X * 3).astype(np.int8),
+          "uint64": lambda: np.abs(X * 3).astype(np.uint64), "float16": lambda: X.astype(np.float16),
+          "object": lambda: X.astype(object), "list": lambda: X.tolist(),
+          "dataframe": lambda: pytest.importorskip("pandas").DataFrame(X)}[kind]()
+    ref = np.asarray(Xk, dtype=np.float64) if kind == "float16" else Xk
+    for ours, theirs in ((metrics.calinski_harabasz_score, skm.calinski_harabasz_score),
+                         (metrics.davies_bouldin_score, skm.davies_bouldin_score),
+                         (metrics.silhouette_score, skm.silhouette_score)):
+        np.testing.assert_allclose(ours(Xk, labels), theirs(ref, labels), rtol=1e-12)
 
 
 def test_ch_db_with_singletons(dtype):
@@ -390,15 +845,16 @@ def test_two_samples_two_labels_rejected():
         metrics.silhouette_samples(X, [0, 1])
 
 
-@pytest.mark.parametrize("metric", ["cosine", "manhattan", "precomputed", "Euclidean", None])
-def test_metric_other_than_euclidean(metric):
+@pytest.mark.parametrize("metric", ["Euclidean", "foo", "cblock", None, 3, "wminkowski", "sokalmichener"])
+def test_unknown_metric(metric):
+    # Names scikit-learn does not take (scipy's aliases included), what scipy removed, non-strings.
     X, labels = small()
-    with pytest.raises(ValueError, match="metric"):
-        metrics.silhouette_samples(X, labels, metric=metric)
-    with pytest.raises(ValueError, match="metric"):
-        metrics.silhouette_score(X, labels, metric=metric)
-    with pytest.raises(ValueError, match="metric"):
-        metrics.silhouette_score(X, labels, metric=metric, sample_size=10, random_state=0)
+    exc = TypeError if not isinstance(metric, str) else ValueError
+    for call in (lambda: metrics.silhouette_samples(X, labels, metric=metric),
+                 lambda: metrics.silhouette_score(X, labels, metric=metric),
+                 lambda: metrics.silhouette_score(X, labels, metric=metric, sample_size=10, random_state=0)):
+        with pytest.raises(exc, match="metric"):
+            call()
 
 
 def test_metric_euclidean_explicit():
@@ -504,6 +960,35 @@ def test_omp_num_threads_subprocesses_bit_identical(tmp_path):
         assert results[1][dt] == hashlib.sha256(here.tobytes()).hexdigest()
 
 
+OTHER_METRICS_THREAD_SCRIPT = """
+import hashlib, json
+import numpy as np
+from kmix import metrics
+rng = np.random.default_rng(14)
+labels = rng.integers(0, 5, size=1200)
+X = rng.standard_normal((1200, 4)) + labels[:, None]
+D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+out = {}
+for metric in ("manhattan", "cosine", "correlation", "sqeuclidean", "chebyshev", "seuclidean", "mahalanobis",
+               "precomputed"):
+    s = metrics.silhouette_samples(D if metric == "precomputed" else X, labels, metric=metric)
+    out[metric] = hashlib.sha256(s.tobytes()).hexdigest()
+print(json.dumps(out))
+"""
+
+
+def test_other_metrics_bits_do_not_depend_on_threads(tmp_path):
+    # OpenMP and BLAS thread counts (the mapped metrics use the C++ kernel, the others numpy).
+    script = tmp_path / "sil_metrics.py"
+    script.write_text(OTHER_METRICS_THREAD_SCRIPT)
+    results = []
+    for threads in (1, 2):
+        env = {"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        proc = run([sys.executable, str(script)], env_update=env, cwd=str(tmp_path))
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert results[0] == results[1]
+
+
 # ---- memory ----------------------------------------------------------------------------------
 MEMORY_SCRIPT = """
 import json, resource, sys, time
@@ -542,3 +1027,40 @@ def test_silhouette_memory_is_not_quadratic(tmp_path):
     rows = np.random.default_rng(0).choice(n, size=15, replace=False)
     np.testing.assert_allclose(s[rows], silhouette_formula(X, labels, rows), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(info["score"], s.mean(), rtol=1e-12)
+
+
+OTHER_METRICS_MEMORY_SCRIPT = """
+import json, sys
+import numpy as np
+from kmix import metrics
+rng = np.random.default_rng(22)
+n = {n}
+labels = rng.integers(0, 5, size=n)
+X = rng.standard_normal((n, 3)) + labels[:, None] * 2.0
+out = {{}}
+for metric in ("manhattan", "cosine", "sqeuclidean", "correlation", "chebyshev"):
+    out[metric] = metrics.silhouette_score(X, labels, metric=metric)
+with open("/proc/self/status") as f:
+    out["rss_mb"] = next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 2**10
+np.save("X.npy", X); np.save("labels.npy", labels)
+print(json.dumps(out))
+"""
+
+
+def test_other_metrics_memory_is_not_quadratic(tmp_path):
+    # Closed forms and chunked blocks: no n x n matrix (3.2 GB here) for any of these metrics.
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc/self/status")
+    n = 20_000
+    script = tmp_path / "mem.py"
+    script.write_text(OTHER_METRICS_MEMORY_SCRIPT.format(n=n))
+    proc = run([sys.executable, str(script)], cwd=str(tmp_path), timeout=120)
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info.pop("rss_mb") < 400, info
+    X, labels = np.load(tmp_path / "X.npy"), np.load(tmp_path / "labels.npy")
+    rows = np.random.default_rng(0).choice(n, size=3000, replace=False)  # the references at a size they take
+    for metric, score in info.items():
+        assert -1 <= score <= 1
+        sub = metrics.silhouette_score(X[rows], labels[rows], metric=metric)
+        np.testing.assert_allclose(sub, skm.silhouette_score(X[rows], labels[rows], metric=metric), rtol=1e-9)
+        np.testing.assert_allclose(score, sub, atol=0.05)  # the full score near the subsample's

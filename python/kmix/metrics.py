@@ -1,10 +1,28 @@
-"""Cluster-quality scores, as scikit-learn's (euclidean): silhouette, Calinski-Harabasz,
-Davies-Bouldin.
+"""Cluster-quality scores, as scikit-learn's: silhouette, Calinski-Harabasz, Davies-Bouldin.
 
-The silhouette runs in C++ (``_core.silhouette_sorted``): rows sorted by cluster, distances
-computed a tile of rows at a time and summed per cluster, so memory is O(n·d + k) and the n×n
-distance matrix never exists. The other two need only per-cluster means (O(n·d) with numpy).
+The silhouette takes every metric scikit-learn's takes for dense data (``metric`` a name that
+``sklearn.metrics.pairwise_distances`` accepts, "precomputed" or a callable, ``**kwds`` passed to
+the metric as there), without scikit-learn or scipy:
+
+- Euclidean distances run in C++ (``_core.silhouette_sorted``): rows sorted by cluster, distances
+  computed a tile of rows at a time and summed per cluster, so memory is O(n·d + k) and the n×n
+  matrix never exists. The metrics that are Euclidean distances after a linear map of the rows
+  (seuclidean, mahalanobis, minkowski with p=2, nan_euclidean without missing values) map the
+  rows and take the same path.
+- Some sums over a cluster have a closed form that avoids the n² distances: squared Euclidean
+  (Σ_j ‖x − x_j‖² = m‖x − μ‖² + Σ_j ‖x_j − μ‖²), cosine and correlation (Σ_j (1 − x̂·x̂_j) =
+  m − x̂·Σ_j x̂_j), and Manhattan, a sum over features of Σ_j |x_f − x_jf|, which sorted values and
+  their prefix sums give for every row at once.
+- The other metrics (and a callable) compute distances in numpy, a chunk of rows against all
+  rows at a time (O(chunk·n) memory), each pair once when the per-cluster sums fit in memory.
+- A precomputed matrix is read a chunk of rows at a time.
+
+Calinski-Harabasz and Davies-Bouldin need only per-cluster means (O(n·d) with numpy).
 """
+import math
+import numbers
+import warnings
+
 import numpy as np
 
 from . import _core, _scale
@@ -13,8 +31,90 @@ from ._validation import as_float_array, check_int, check_random_state
 
 __all__ = ["silhouette_score", "silhouette_samples", "calinski_harabasz_score", "davies_bouldin_score"]
 
+# ---- metric names and their keyword arguments ------------------------------------------------
+# The names scikit-learn 1.9 accepts for dense data (its own functions and scipy's), and for each
+# the keyword arguments its distance function takes.
+_W = ("w",)
+_METRIC_KWDS = {
+    # scikit-learn's own distance functions
+    "euclidean": ("squared",), "l2": ("squared",), "nan_euclidean": ("squared", "missing_values", "copy"),
+    "manhattan": (), "cityblock": (), "l1": (), "cosine": (), "haversine": (),
+    # scipy.spatial.distance's ("matching" is scipy's alias of "hamming")
+    "braycurtis": _W, "canberra": _W, "chebyshev": _W, "correlation": ("w", "centered"), "dice": _W,
+    "hamming": _W, "matching": _W, "jaccard": _W, "mahalanobis": ("VI",), "minkowski": ("p", "w"),
+    "rogerstanimoto": _W, "russellrao": _W, "seuclidean": ("V",), "sokalsneath": _W, "sqeuclidean": _W,
+    "yule": _W,
+    "precomputed": (),
+}
+METRICS = tuple(sorted(_METRIC_KWDS))
+# Metrics scipy computes on X converted to bool (scikit-learn warns about the conversion).
+_BOOLEAN = ("dice", "jaccard", "rogerstanimoto", "russellrao", "sokalsneath", "yule")
+# Names scikit-learn's parameter check lets through but scipy no longer has.
+_REMOVED = {"wminkowski": "scipy removed 'wminkowski' (1.8); use metric='minkowski' with w=weights**p",
+            "sokalmichener": "scipy removed 'sokalmichener' (1.17); 'rogerstanimoto' is the same distance",
+            "kulsinski": "scipy removed 'kulsinski' (1.11)"}
+# Keyword arguments of scikit-learn's pairwise_distances_chunked / pairwise_distances that a
+# silhouette call may carry: working_memory sizes the chunks; n_jobs and ensure_all_finite change
+# nothing here (X must be finite, as in scikit-learn's silhouette).
+_CHUNK_KWDS = ("working_memory", "n_jobs", "ensure_all_finite")
 
-def _check_labels(labels, n_samples):
+# Elements of one chunk of distances (8 MiB of float64): large enough that numpy's per-call
+# overhead is small, small enough for the cache-friendly passes over it.
+_CHUNK_ELEMENTS = 1 << 20
+# Largest n·k for which per-cluster sums of every row are kept (each pair's distance then
+# computed once and added to both rows): 64 MiB.
+_ACC_ELEMENTS = 1 << 23
+
+
+def _check_metric(metric, func):
+    """metric as a known name or a callable; TypeError/ValueError naming the parameter otherwise."""
+    if callable(metric):
+        return metric
+    if not isinstance(metric, str):
+        raise TypeError(f"The 'metric' parameter of {func} must be a str among {list(METRICS)} or a callable. "
+                        f"Got {metric!r} instead.")
+    if metric in _REMOVED:
+        raise ValueError(f"metric={metric!r} is not available: {_REMOVED[metric]}")
+    if metric not in _METRIC_KWDS:
+        raise ValueError(f"The 'metric' parameter of {func} must be a str among {list(METRICS)} or a callable. "
+                         f"Got {metric!r} instead.")
+    return metric
+
+
+def _split_kwds(metric, kwds, func):
+    """(the metric's keyword arguments, working_memory in MiB or None); TypeError for a keyword
+    the metric does not take."""
+    allowed = _METRIC_KWDS.get(metric) if isinstance(metric, str) else None  # None: a callable takes any
+    params, working_memory = {}, None
+    for key, value in kwds.items():
+        if key in _CHUNK_KWDS:
+            if key == "working_memory" and value is not None:
+                if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0 \
+                        or not math.isfinite(value):
+                    raise ValueError(f"working_memory must be a non-negative number of MiB; got {value!r}")
+                working_memory = float(value)
+            elif key == "n_jobs" and value is not None and (isinstance(value, bool)
+                                                             or not isinstance(value, numbers.Integral)):
+                raise TypeError(f"n_jobs must be None or an int; got {value!r}")
+            continue
+        if allowed is not None and key not in allowed:
+            takes = ", ".join(allowed) if allowed else "no keyword arguments"
+            raise TypeError(f"{func}() got an unexpected keyword argument {key!r}: metric={metric!r} takes "
+                            f"{takes} (and {', '.join(_CHUNK_KWDS)})")
+        params[key] = value
+    return params, working_memory
+
+
+def _chunk_rows(n_cols, working_memory, per_element=1):
+    """Rows per chunk against n_cols columns: scikit-learn's rule when working_memory (MiB) is
+    given, else _CHUNK_ELEMENTS elements (per_element of them per distance)."""
+    if working_memory is not None:
+        return max(1, int(working_memory * 2**20 // (8 * n_cols)))
+    return max(1, _CHUNK_ELEMENTS // (n_cols * per_element))
+
+
+# ---- labels ----------------------------------------------------------------------------------
+def _encode_labels(labels, n_samples):
     """labels as consecutive codes 0..k-1 (in the order of the sorted distinct labels), and k."""
     if isinstance(labels, (str, bytes)):
         raise TypeError("labels must be a 1-D array of cluster labels; got a string")
@@ -37,21 +137,32 @@ def _check_labels(labels, n_samples):
     except TypeError:
         raise TypeError("labels must be comparable values (all numbers or all strings)") from None
     codes = codes.ravel().astype(np.intp)
-    k = int(codes.max()) + 1 if codes.size else 0
+    return codes, (int(codes.max()) + 1 if codes.size else 0)
+
+
+def _check_number_of_labels(k, n_samples):
     if not 1 < k < n_samples:
         raise ValueError(f"Number of labels is {k}. Valid values are 2 to n_samples - 1 (inclusive)")
+
+
+def _check_labels(labels, n_samples):
+    codes, k = _encode_labels(labels, n_samples)
+    _check_number_of_labels(k, n_samples)
     return codes, k
-
-
-def _check_metric(metric):
-    if metric != "euclidean":
-        raise ValueError(f"metric must be 'euclidean' (the only one kmix computes); got {metric!r}")
 
 
 def _in_range(X, largest):
     """X, or X·2^-e if its magnitude is beyond the float64 range in which squared distances are
     safe: the three scores are ratios of distances, the same at any scale (see _scale)."""
     return _scale.scaled(X, -_scale.exponent(largest, np.float64))
+
+
+def _unit(v):
+    """v·2^-e with its largest |value| in [0.5, 1) (v itself if all zero): scaling a linear map
+    of the rows by a power of two scales every distance alike, so the silhouette is unchanged,
+    and the mapped rows cannot overflow."""
+    largest = float(np.max(np.abs(v))) if v.size else 0.0
+    return np.ldexp(v, -math.frexp(largest)[1]) if largest > 0 and math.isfinite(largest) else v
 
 
 def _sorted_by_cluster(X, codes, k):
@@ -62,31 +173,684 @@ def _sorted_by_cluster(X, codes, k):
     return X[order], order, starts
 
 
-def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None):
-    """Silhouette coefficient of every sample: (b − a) / max(a, b), where a is the mean distance to
-    the other members of its cluster and b the mean distance to the nearest other cluster; 0 for
-    a sample alone in its cluster. Returns float64, shape (n_samples,)."""
-    _check_metric(metric)
-    X = _in_range(*as_float_array(X, "X", with_abs_max=True))
-    codes, k = _check_labels(labels, X.shape[0])
+# ---- metric parameters ----------------------------------------------------------------------
+def _vector(value, name, d, what):
+    """value as a finite float64 vector of d values."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be {what}; got a string")
+    try:
+        v = np.asarray(value, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise TypeError(f"{name} must be {what}; got {type(value).__name__}") from None
+    if v.ndim != 1 or v.shape[0] != d:
+        raise ValueError(f"{name} must be {what}: a 1-D array of n_features = {d} values; got shape {v.shape} "
+                         f"(Weights must have same size as input vector)")
+    if not np.isfinite(v).all():
+        raise ValueError(f"{name} must be finite; it contains NaN or infinity")
+    return v
+
+
+def _weights(params, d):
+    """The metric's w (non-negative, one per feature) or None."""
+    w = params.get("w")
+    if w is None:
+        return None
+    w = _vector(w, "w", d, "the feature weights")
+    if (w < 0).any():
+        raise ValueError("w must be non-negative (Input weights should be all non-negative)")
+    return w
+
+
+def _flag(params, name, default):
+    value = params.get(name, default)
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def _minkowski_p(params):
+    p = params.get("p", 2.0)
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or math.isnan(p):
+        raise TypeError(f"p must be a real number > 0; got {p!r}")
+    if not p > 0:
+        raise ValueError(f"p must be greater than 0; got {p!r}")
+    return float(p)
+
+
+def _seuclidean_scale(params, X):
+    """1/sqrt(V) per feature: V given, or the features' variances (ddof=1), as scipy."""
+    d = X.shape[1]
+    if params.get("V") is None:
+        if X.shape[0] < 2:
+            raise ValueError("seuclidean needs at least 2 samples to estimate V (the variances); pass V")
+        V = np.var(X, axis=0, ddof=1, dtype=np.float64)
+        if not (V > 0).all():
+            raise ValueError(f"seuclidean: feature(s) {np.flatnonzero(~(V > 0)).tolist()} of X are constant, their "
+                             "variance V is 0 and the distance divides by it; drop them or pass V")
+    else:
+        V = _vector(params["V"], "V", d, "the variances (Variance vector V)")
+        if not (V > 0).all():
+            raise ValueError("V must be positive: seuclidean divides each squared difference by it")
+    return 1.0 / np.sqrt(V)
+
+
+def _mahalanobis_VI(params, X):
+    """The inverse covariance VI: given (d×d), or inv(cov(X.T)).T as scikit-learn computes it."""
+    n, d = X.shape
+    VI = params.get("VI")
+    if VI is None:
+        if n <= d:
+            raise ValueError(f"mahalanobis: the number of samples ({n}) is too small to estimate VI (the "
+                             f"inverse covariance): with {d} features at least {d + 1} are needed; pass VI")
+        cov = np.atleast_2d(np.cov(X.T.astype(np.float64)))
+        try:
+            return np.linalg.inv(cov).T
+        except np.linalg.LinAlgError:
+            raise ValueError("mahalanobis: the covariance of X is singular (a feature is constant or a linear "
+                             "combination of others), VI = inv(cov) does not exist; pass VI") from None
+    try:
+        VI = np.asarray(VI, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise TypeError(f"VI must be a ({d}, {d}) array of numbers; got {type(params['VI']).__name__}") from None
+    if VI.shape != (d, d):
+        raise ValueError(f"VI must have shape (n_features, n_features) = ({d}, {d}); got {VI.shape}")
+    if not np.isfinite(VI).all():
+        raise ValueError("VI must be finite; it contains NaN or infinity")
+    return VI
+
+
+def _missing_value(params):
+    mv = params.get("missing_values", np.nan)
+    if mv is None or isinstance(mv, (bool, np.bool_)) or not isinstance(mv, numbers.Real):
+        raise TypeError(f"missing_values must be a number or np.nan; got {mv!r}")
+    return float(mv)
+
+
+# ---- from per-cluster sums to silhouettes ----------------------------------------------------
+# Rows are sorted by cluster throughout: cluster c is rows starts[c]..starts[c+1]-1, of counts[c].
+def _reduce_sums(sums, own, counts):
+    """(sum of distances to the own cluster, smallest mean distance to another cluster) of rows
+    whose per-cluster sums are `sums` (m×k, overwritten) and whose clusters are `own`."""
+    rows = np.arange(sums.shape[0])
+    intra = sums[rows, own]
+    sums[rows, own] = np.inf
+    sums /= counts
+    return intra, sums.min(axis=1)
+
+
+def _silhouette_values(intra, inter, own, counts):
+    """(b − a) / max(a, b) with a = intra / (size − 1), as scikit-learn: a row alone in its
+    cluster (0/0) or with a = b = 0 scores 0 (NaN made 0)."""
+    denom = (counts - 1.0)[own]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = intra / denom
+        s = (inter - a) / np.maximum(a, inter)
+    return np.nan_to_num(s)
+
+
+def _by_blocks(block, n, starts, counts, chunk, zero_self, symmetric):
+    """intra, inter of every row from distance blocks: block(r0, r1, c0, c1) gives the distances
+    of rows r0..r1-1 to rows c0..c1-1 as float64. zero_self: a row's distance to itself is 0
+    whatever the block says (scikit-learn's diagonal). symmetric: d(i, j) = d(j, i), so when the
+    per-cluster sums of all rows fit in memory each pair is computed once: a chunk of rows meets
+    only the rows from its first on, and the columns after the chunk get their sums by the chunk
+    rows' clusters."""
+    k = len(counts)
+    own = np.repeat(np.arange(k), np.diff(starts))
+    if symmetric and n * k <= _ACC_ELEMENTS:
+        acc = np.zeros((n, k))
+        for r0 in range(0, n, chunk):
+            r1 = min(n, r0 + chunk)
+            B = block(r0, r1, r0, n)
+            if zero_self:
+                B[np.arange(r1 - r0), np.arange(r1 - r0)] = 0.0
+            # Rows: every column from r0 on (the pairs inside the chunk are in B both ways); the
+            # clusters that end before r0 were added when their rows were the chunk.
+            first = own[r0]
+            acc[r0:r1, first:] += np.add.reduceat(B, np.maximum(starts[first:k] - r0, 0), axis=1)
+            if r1 < n:
+                cuts = np.flatnonzero(np.diff(own[r0:r1], prepend=-1))
+                acc[r1:, own[r0:r1][cuts]] += np.add.reduceat(B[:, r1 - r0:], cuts, axis=0).T
+        intra, inter = np.empty(n), np.empty(n)
+        for r0 in range(0, n, max(1, _CHUNK_ELEMENTS // k)):
+            r1 = min(n, r0 + max(1, _CHUNK_ELEMENTS // k))
+            intra[r0:r1], inter[r0:r1] = _reduce_sums(acc[r0:r1], own[r0:r1], counts)
+        return intra, inter
+    intra, inter = np.empty(n), np.empty(n)
+    for r0 in range(0, n, chunk):
+        r1 = min(n, r0 + chunk)
+        B = block(r0, r1, 0, n)
+        if zero_self:
+            B[np.arange(r1 - r0), np.arange(r0, r1)] = 0.0
+        intra[r0:r1], inter[r0:r1] = _reduce_sums(np.add.reduceat(B, starts[:k], axis=1), own[r0:r1], counts)
+    return intra, inter
+
+
+def _manhattan(Xs, starts, counts):
+    """intra, inter for the Manhattan distance without the n² distances: Σ_{j∈c} Σ_f |x_f − x_jf|
+    = Σ_f Σ_{j∈c} |x_f − x_jf|, and for one feature and cluster, with the members' values sorted
+    (s_1 <= ... <= s_m) and r of them below x, the sum is x·(2r − m) + Σ s − 2·Σ_{t<=r} s_t. The
+    values are taken relative to the cluster's median so that no term exceeds about the sum
+    itself (no cancellation). The rows are visited in the order of each feature's values, which
+    makes numpy's searchsorted cheap (each search starts where the last ended). O(k·d·n·log n)
+    time, O(k·n) memory (the caller keeps k·n small)."""
+    n, d = Xs.shape
+    k = len(counts)
+    XT = np.ascontiguousarray(Xs.T)
+    members = []  # per cluster: values sorted per feature (d × m), their medians, prefix sums
+    for c in range(k):
+        S = np.sort(XT[:, starts[c]:starts[c + 1]], axis=1)
+        mid = S[:, S.shape[1] // 2].copy()
+        P = np.zeros((d, S.shape[1] + 1))
+        np.cumsum(S - mid[:, None], axis=1, out=P[:, 1:])
+        members.append((S, mid, P))
+    sums = np.zeros((k, n))  # sums[c, i]: Σ_{j∈c} d(i, j)
+    for f in range(d):
+        order = np.argsort(XT[f], kind="stable")
+        q = XT[f][order]
+        back = np.empty(n, dtype=np.intp)
+        back[order] = np.arange(n)
+        for c, (S, mid, P) in enumerate(members):
+            m = S.shape[1]
+            r = np.searchsorted(S[f], q)
+            sums[c] += ((q - mid[f]) * (2 * r - m) + (P[f, m] - 2.0 * P[f, r]))[back]
+    own = np.repeat(np.arange(k), np.diff(starts))
+    rows = np.arange(n)
+    intra = sums[own, rows]
+    sums[own, rows] = np.inf
+    sums /= counts[:, None]
+    return intra, sums.min(axis=0)
+
+
+def _manhattan_block(Xs):
+    """Manhattan distance blocks (the many-clusters case), feature by feature."""
+    XT = np.ascontiguousarray(Xs.T)
+
+    def block(r0, r1, c0, c1):
+        out = np.zeros((r1 - r0, c1 - c0))
+        tmp = np.empty_like(out)
+        for f in range(XT.shape[0]):
+            np.subtract(XT[f, r0:r1, None], XT[f, None, c0:c1], out=tmp)
+            np.abs(tmp, out=tmp)
+            out += tmp
+        return out
+    return block
+
+
+def _sqeuclidean(Ys, starts, counts, working_memory):
+    """intra, inter for the squared Euclidean distance: Σ_{j∈c} ‖x − x_j‖² = m_c‖x − μ_c‖² + W_c
+    (W_c the cluster's sum of squared deviations), both terms non-negative. O(n·k·d)."""
+    n, d = Ys.shape
+    k = len(counts)
+    own = np.repeat(np.arange(k), np.diff(starts))
+    means = np.add.reduceat(Ys, starts[:k], axis=0) / counts[:, None]
+    dev = Ys - means[own]
+    W = np.add.reduceat(np.einsum("ij,ij->i", dev, dev), starts[:k])
+    chunk = _chunk_rows(k * d, working_memory)
+    intra, inter = np.empty(n), np.empty(n)
+    for r0 in range(0, n, chunk):
+        r1 = min(n, r0 + chunk)
+        diff = Ys[r0:r1, None, :] - means[None, :, :]
+        sums = np.einsum("ijk,ijk->ij", diff, diff) * counts + W
+        intra[r0:r1], inter[r0:r1] = _reduce_sums(sums, own[r0:r1], counts)
+    return intra, inter
+
+
+def _cosine(U, starts, counts, working_memory, undefined=None):
+    """intra, inter for 1 − û·v̂ on rows U already normalised (a zero row stays zero: distance 1
+    to every other row, as scikit-learn's cosine_distances): Σ_{j∈c} (1 − û·û_j) = m_c − û·Σ_{j∈c} û_j,
+    less the row's distance to itself in its own cluster (scikit-learn's zero diagonal).
+    undefined: rows whose distances are NaN (scipy's correlation of a constant row); their
+    sums, and every row's sum to their clusters, are NaN."""
+    n, d = U.shape
+    k = len(counts)
+    own = np.repeat(np.arange(k), np.diff(starts))
+    totals = np.add.reduceat(U, starts[:k], axis=0)  # k × d
+    self_dist = 1.0 - np.einsum("ij,ij->i", U, U)
+    nan_clusters = np.unique(own[undefined]) if undefined is not None and undefined.any() else None
+    chunk = _chunk_rows(max(k, d), working_memory)
+    intra, inter = np.empty(n), np.empty(n)
+    for r0 in range(0, n, chunk):
+        r1 = min(n, r0 + chunk)
+        # einsum, not BLAS: n·k·d is small, and the bits then do not depend on BLAS's threads.
+        sums = counts - np.einsum("id,kd->ik", U[r0:r1], totals)
+        sums[np.arange(r1 - r0), own[r0:r1]] -= self_dist[r0:r1]
+        # m − û·S carries an absolute error of a few ulps per member: a sum below that is 0
+        # (a sum of distances is never negative, and a cluster of copies of x is at distance 0,
+        # so a row alone or among its copies scores as scikit-learn's, not by rounding noise).
+        sums[sums < (4 * np.finfo(np.float64).eps) * counts] = 0.0
+        if nan_clusters is not None:
+            sums[:, nan_clusters] = np.nan
+            sums[undefined[r0:r1]] = np.nan
+        intra[r0:r1], inter[r0:r1] = _reduce_sums(sums, own[r0:r1], counts)
+    return intra, inter
+
+
+def _normalized_rows(Y):
+    norms = np.sqrt(np.einsum("ij,ij->i", Y, Y))
+    zero = norms == 0
+    return Y / np.where(zero, 1.0, norms)[:, None], zero
+
+
+# ---- distance blocks of the other metrics (numpy, O(block) memory) --------------------------
+def _block_for(metric, Xs, params, w):
+    """The distance block function of a metric without a faster path (rows Xs, float64):
+    block(r0, r1, c0, c1) -> distances of rows r0..r1-1 to rows c0..c1-1. Most work a feature at
+    a time on (r1-r0)×(c1-c0) arrays, as scipy's loops do per pair."""
+    n, d = Xs.shape
+    XT = np.ascontiguousarray(Xs.T)
+    if metric == "chebyshev" or (metric == "minkowski" and params["p"] == math.inf):
+        feats = np.flatnonzero(w > 0) if w is not None else np.arange(d)  # scipy: weights only select
+
+        def block(r0, r1, c0, c1):
+            out = np.zeros((r1 - r0, c1 - c0))
+            tmp = np.empty_like(out)
+            for f in feats:
+                np.subtract(XT[f, r0:r1, None], XT[f, None, c0:c1], out=tmp)
+                np.abs(tmp, out=tmp)
+                np.maximum(out, tmp, out=out)
+            return out
+        return block
+    if metric == "minkowski":
+        p = params["p"]
+
+        def block(r0, r1, c0, c1):
+            out = np.zeros((r1 - r0, c1 - c0))
+            tmp = np.empty_like(out)
+            for f in range(d):
+                np.subtract(XT[f, r0:r1, None], XT[f, None, c0:c1], out=tmp)
+                np.abs(tmp, out=tmp)
+                np.power(tmp, p, out=tmp)
+                if w is not None:
+                    tmp *= w[f]
+                out += tmp
+            return np.power(out, 1.0 / p, out=out)
+        return block
+    if metric == "canberra":
+        AT = np.abs(XT)
+
+        def block(r0, r1, c0, c1):
+            out = np.zeros((r1 - r0, c1 - c0))
+            num, den = np.empty_like(out), np.empty_like(out)
+            for f in range(d):
+                np.subtract(XT[f, r0:r1, None], XT[f, None, c0:c1], out=num)
+                np.abs(num, out=num)
+                np.add(AT[f, r0:r1, None], AT[f, None, c0:c1], out=den)
+                den += den == 0  # |a − b| / (|a| + |b|), 0 where both are 0 (scipy's convention)
+                num /= den
+                if w is not None:
+                    num *= w[f]
+                out += num
+            return out
+        return block
+    if metric == "braycurtis":
+        def block(r0, r1, c0, c1):
+            num, den = np.zeros((r1 - r0, c1 - c0)), np.zeros((r1 - r0, c1 - c0))
+            tmp = np.empty_like(num)
+            for f in range(d):
+                a, b = XT[f, r0:r1, None], XT[f, None, c0:c1]
+                np.subtract(a, b, out=tmp)
+                np.abs(tmp, out=tmp)
+                if w is not None:
+                    tmp *= w[f]
+                num += tmp
+                np.add(a, b, out=tmp)
+                np.abs(tmp, out=tmp)
+                if w is not None:
+                    tmp *= w[f]
+                den += tmp
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return num / den
+        return block
+    if metric in ("hamming", "matching"):
+        total = float(w.sum()) if w is not None else float(d)
+
+        def block(r0, r1, c0, c1):
+            out = np.zeros((r1 - r0, c1 - c0))
+            ne = np.empty(out.shape, dtype=bool)
+            for f in range(d):
+                np.not_equal(XT[f, r0:r1, None], XT[f, None, c0:c1], out=ne)
+                if w is None:
+                    out += ne
+                else:
+                    out += ne * w[f]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return out / total
+        return block
+    if metric in _BOOLEAN:
+        counts = _boolean_counts(Xs != 0, w)
+        total = float(w.sum()) if w is not None else float(d)
+
+        def block(r0, r1, c0, c1):
+            ntt, ndiff, ntf, nft = counts(r0, r1, c0, c1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if metric == "dice":
+                    return ndiff / (2.0 * ntt + ndiff)
+                if metric == "jaccard":  # 0 for two all-false rows
+                    den = ntt + ndiff
+                    return np.where(den != 0, ndiff / np.where(den == 0, 1.0, den), 0.0)
+                if metric == "rogerstanimoto":
+                    return 2.0 * ndiff / (total + ndiff)
+                if metric == "russellrao":
+                    return (total - ntt) / total
+                if metric == "sokalsneath":
+                    return 2.0 * ndiff / (ntt + 2.0 * ndiff)
+                half_r = ntf * nft  # yule
+                nff = total - ntt - ndiff
+                return np.where(half_r == 0, 0.0, 2.0 * half_r / (ntt * nff + half_r))
+        return block
+    if metric == "haversine":
+        lat, lon, coslat = Xs[:, 0], Xs[:, 1], np.cos(Xs[:, 0])
+
+        def block(r0, r1, c0, c1):
+            s0 = np.sin(0.5 * (lat[r0:r1, None] - lat[None, c0:c1]))
+            s1 = np.sin(0.5 * (lon[r0:r1, None] - lon[None, c0:c1]))
+            s0 *= s0
+            s1 *= s1
+            s1 *= coslat[r0:r1, None]
+            s1 *= coslat[None, c0:c1]
+            s0 += s1
+            with np.errstate(invalid="ignore"):
+                return 2.0 * np.arcsin(np.sqrt(s0))
+        return block
+    if metric == "nan_euclidean":
+        # scikit-learn's definition: sqrt(d / present · Σ over coordinates present in both (x − y)²),
+        # NaN for a pair with no coordinate present in both.
+        mv, squared = params["missing_values"], params["squared"]
+        present = XT != mv
+
+        def block(r0, r1, c0, c1):
+            acc, cnt = np.zeros((r1 - r0, c1 - c0)), np.zeros((r1 - r0, c1 - c0))
+            tmp = np.empty_like(acc)
+            both = np.empty(acc.shape, dtype=bool)
+            for f in range(d):
+                np.logical_and(present[f, r0:r1, None], present[f, None, c0:c1], out=both)
+                np.subtract(XT[f, r0:r1, None], XT[f, None, c0:c1], out=tmp)
+                tmp *= tmp
+                tmp *= both
+                acc += tmp
+                cnt += both
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = np.where(cnt == 0, np.nan, acc * (d / np.maximum(cnt, 1)))
+            return out if squared else np.sqrt(out)
+        return block
+    if metric == "mahalanobis":  # VI indefinite: the quadratic form as scipy, NaN where negative
+        S = 0.5 * (params["VI"] + params["VI"].T)
+        XS = Xs @ S
+        q = np.einsum("ij,ij->i", XS, Xs)
+
+        def block(r0, r1, c0, c1):
+            d2 = q[r0:r1, None] + q[None, c0:c1] - 2.0 * (XS[r0:r1] @ Xs[c0:c1].T)
+            with np.errstate(invalid="ignore"):
+                return np.sqrt(d2)
+        return block
+    raise AssertionError(metric)  # every name has a path
+
+
+def _boolean_counts(T, w):
+    """counts(r0, r1, c0, c1) -> (n_tt, n_diff, n_tf, n_ft) per pair of boolean rows (w-weighted
+    sums over the features where both are true, where they differ, ...). Unweighted, the rows are
+    packed into 64-bit words and counted with popcounts (a few passes whatever the number of
+    features); weighted, or with numpy < 2, feature by feature."""
+    n, d = T.shape
+    if w is None and hasattr(np, "bitwise_count"):
+        words = -(-d // 64)
+        packed = np.packbits(np.pad(T, ((0, 0), (0, 64 * words - d))), axis=1)
+        P = np.ascontiguousarray(packed).view(">u8").astype(np.uint64)  # n × words
+        ones = np.bitwise_count(P).sum(axis=1, dtype=np.int64)  # true features per row
+
+        def counts(r0, r1, c0, c1):
+            ntt = np.zeros((r1 - r0, c1 - c0))
+            tmp = np.empty((r1 - r0, c1 - c0), dtype=np.uint64)
+            for t in range(words):
+                np.bitwise_and(P[r0:r1, t, None], P[None, c0:c1, t], out=tmp)
+                ntt += np.bitwise_count(tmp)
+            ntf = ones[r0:r1, None] - ntt
+            nft = ones[None, c0:c1] - ntt
+            return ntt, ntf + nft, ntf, nft
+        return counts
+    TT = np.ascontiguousarray(T.T)
+    wt = w if w is not None else np.ones(d)
+    true_w = (T * wt).sum(axis=1) if w is not None else T.sum(axis=1, dtype=np.float64)
+
+    def counts(r0, r1, c0, c1):
+        ntt = np.zeros((r1 - r0, c1 - c0))
+        both = np.empty((r1 - r0, c1 - c0), dtype=bool)
+        for f in range(d):
+            np.logical_and(TT[f, r0:r1, None], TT[f, None, c0:c1], out=both)
+            if w is None:
+                ntt += both
+            elif wt[f] != 0:
+                ntt += both * wt[f]
+        ntf = true_w[r0:r1, None] - ntt
+        nft = true_w[None, c0:c1] - ntt
+        return ntt, ntf + nft, ntf, nft
+    return counts
+
+
+def _callable_block(Xc, metric, params):
+    """The block function of a callable metric, called on pairs of rows (1-D, X's dtype) as
+    scikit-learn calls it: d(i, j) for j >= i inside the chunk's own square, mirrored, and every
+    pair outside it; a row's distance to itself is metric(x, x)."""
+    def block(r0, r1, c0, c1):
+        out = np.empty((r1 - r0, c1 - c0))
+        for i in range(r0, r1):
+            xi = Xc[i]
+            for j in range(c0, c1):
+                if r0 <= j < i:  # inside the chunk's own square: mirrored
+                    out[i - r0, j - c0] = out[j - r0, i - c0]
+                else:
+                    out[i - r0, j - c0] = metric(xi, Xc[j], **params)
+        return out
+    return block
+
+
+# ---- precomputed distances -------------------------------------------------------------------
+def _check_precomputed(X):
+    """X as a finite, square float array with a zero diagonal (float32 kept), and its largest
+    value; scikit-learn's checks and messages."""
+    D, largest = as_float_array(X, "X", with_abs_max=True)
+    if D.shape[0] != D.shape[1]:
+        raise ValueError(f"X must be a square distance matrix with metric='precomputed': Precomputed metric requires "
+                         f"shape (n_queries, n_indexed). Got {D.shape} for {D.shape[0]} indexed")
+    # Diagonal: scikit-learn allows 100 ulps of the input's float type, nothing for integers.
+    given = _given_array(X).dtype
+    diagonal = np.diagonal(D)
+    if given.kind in "biu":
+        bad = np.any(diagonal != 0)
+    else:
+        bad = np.any(np.abs(diagonal) > np.finfo(given if given.kind == "f" else np.float64).eps * 100)
+    if bad:
+        raise ValueError("X: the precomputed distance matrix contains non-zero elements on the diagonal. "
+                         "Use np.fill_diagonal(X, 0).")
+    return D, largest
+
+
+def _precomputed(D, codes, counts, largest, working_memory):
+    """intra, inter of every row (in X's order) from the given matrix, a chunk of rows at a time:
+    its columns gathered in cluster order and summed per cluster in float64."""
+    n = D.shape[0]
+    order = np.argsort(codes, kind="stable")
+    starts = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    e = _scale.exponent(largest, np.float64)  # sums of n distances near 1e308 would overflow
+    # Small chunks (512 KiB): the gathered rows stay in cache for the sign check and the sums.
+    chunk = _chunk_rows(n, working_memory, per_element=16)
+    intra, inter = np.empty(n), np.empty(n)
+    for r0 in range(0, n, chunk):
+        r1 = min(n, r0 + chunk)
+        B = np.take(D[r0:r1], order, axis=1)
+        if B.min() < 0:
+            raise ValueError("X: Negative values in data passed to silhouette with metric='precomputed'. "
+                             "Precomputed distance need to have non-negative values.")
+        if e:
+            B = np.ldexp(B.astype(np.float64), -e)
+        sums = np.add.reduceat(B, starts, axis=1, dtype=np.float64)
+        intra[r0:r1], inter[r0:r1] = _reduce_sums(sums, codes[r0:r1], counts)
+    return intra, inter
+
+
+# ---- the silhouette --------------------------------------------------------------------------
+def _given_array(X):
+    """X as the caller gave it, as an array (as_float_array has converted it once, so this cannot
+    fail): its dtype decides what scikit-learn would have done with it."""
+    return X if isinstance(X, np.ndarray) else np.asarray(X)
+
+
+def _euclidean_silhouette(X, codes, k, threads, largest=None):
+    """The C++ path: float32/float64 rows, scaled into range, sorted by cluster."""
+    X = _in_range(X, _scale.abs_max(X) if largest is None else largest)
     Xs, order, starts = _sorted_by_cluster(X, codes, k)
-    s = _core.silhouette_sorted(Xs, starts, effective_n_threads(n_threads))
+    s = _core.silhouette_sorted(Xs, starts, threads)
     out = np.empty_like(s)
     out[order] = s
     return out
 
 
-def silhouette_score(X, labels, *, metric="euclidean", sample_size=None, random_state=None, n_threads=None):
+def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds):
+    """Silhouette coefficient of every sample: (b − a) / max(a, b), where a is the mean distance to
+    the other members of its cluster and b the mean distance to the nearest other cluster; 0 for
+    a sample alone in its cluster. Returns float64, shape (n_samples,).
+
+    metric: any name scikit-learn's silhouette_samples takes for dense X (see METRICS), a callable
+    called on two rows, or "precomputed" (X the n×n distance matrix, zero diagonal). **kwds go to
+    the metric as in scikit-learn (w, p, V, VI, ...; working_memory sizes the chunks).
+    """
+    metric = _check_metric(metric, "silhouette_samples")
+    params, working_memory = _split_kwds(metric, kwds, "silhouette_samples")
+    threads = effective_n_threads(n_threads)
+    if isinstance(metric, str) and metric == "precomputed":
+        D, largest = _check_precomputed(X)
+        codes, k = _check_labels(labels, D.shape[0])
+        counts = np.bincount(codes, minlength=k).astype(np.float64)
+        return _silhouette_values(*_precomputed(D, codes, counts, largest, working_memory), codes, counts)
+    given = X
+    X, largest = as_float_array(X, "X", with_abs_max=True)
+    codes, k = _check_labels(labels, X.shape[0])
+    n, d = X.shape
+
+    if callable(metric):
+        # Rows as scikit-learn passes them: its check keeps integer and bool dtypes.
+        raw = _given_array(given)
+        Xc = raw if raw.dtype.kind in "biuf" else X
+        Xs, order, starts = _sorted_by_cluster(Xc, codes, k)
+        counts = np.diff(starts).astype(np.float64)
+        intra, inter = _by_blocks(_callable_block(Xs, metric, params), n, starts, counts,
+                                  _chunk_rows(n, working_memory), zero_self=False, symmetric=True)
+        out = np.empty(n)
+        out[order] = _silhouette_values(intra, inter, np.repeat(np.arange(k), np.diff(starts)), counts)
+        return out
+    w = _weights(params, d) if "w" in _METRIC_KWDS[metric] else None
+
+    # Euclidean distances, possibly after a linear map of the rows: the C++ kernel.
+    if metric in ("euclidean", "l2", "nan_euclidean"):
+        squared = _flag(params, "squared", False)
+        missing = _missing_value(params) if metric == "nan_euclidean" else math.nan
+        _flag(params, "copy", True)
+        # X is finite: with NaN (or a value X does not hold) missing, the plain distance.
+        if math.isnan(missing) or not (X == missing).any():
+            if not squared:
+                return _euclidean_silhouette(X, codes, k, threads, largest)
+            metric, w = "sqeuclidean", None
+        else:
+            metric = "nan_euclidean"
+            params = {"missing_values": missing, "squared": squared}
+    if metric == "minkowski":
+        params = {"p": _minkowski_p(params)}
+        if params["p"] == 2.0:
+            Y = _in_range(X, largest).astype(np.float64)
+            return _euclidean_silhouette(Y * np.sqrt(_unit(w)) if w is not None else Y, codes, k, threads)
+        if params["p"] == 1.0:
+            metric = "cityblock"
+    if metric == "seuclidean":  # V estimated from X in range (the same distances up to a scale)
+        Y = _in_range(X, largest).astype(np.float64)
+        return _euclidean_silhouette(Y * _unit(_seuclidean_scale(params, Y)), codes, k, threads)
+    if metric == "mahalanobis":
+        Y = _in_range(X, largest).astype(np.float64)
+        VI = _mahalanobis_VI(params, Y)
+        # VI's symmetric part S = Q·diag(λ)·Qᵀ: with λ >= 0, (x − y)·S·(x − y) = ‖(x − y)·Q·√λ‖²,
+        # Euclidean after a map of the rows (eigenvalues within rounding of 0 taken as 0).
+        # (S scaled by a power of two first: eigh rescales matrices far from 1 by other factors,
+        # which would make the answer depend on the data's magnitude.)
+        lam, Q = np.linalg.eigh(_unit(0.5 * (VI + VI.T)))
+        if lam.min() >= -1e-12 * max(abs(lam.max()), 1e-300):
+            return _euclidean_silhouette(Y @ _unit(Q * np.sqrt(np.maximum(lam, 0.0))), codes, k, threads)
+        params = {"VI": VI}
+
+    Y = X.astype(np.float64)
+    if metric not in ("haversine",) + _BOOLEAN + ("hamming", "matching", "nan_euclidean"):
+        Y = _in_range(Y, largest)  # homogeneous metrics: the same silhouette at any scale
+    if metric == "minkowski" and params["p"] != math.inf:
+        # |x − y|^p leaves the float64 range long before x does (p=3: differences beyond ~1e100
+        # or below ~1e-100): then the differences are scaled to at most 1 (exact, and the
+        # silhouette does not change).
+        spread = float(np.max(Y.max(axis=0) - Y.min(axis=0)))
+        e = math.frexp(spread)[1] if 0 < spread < math.inf else 0
+        if not -900 < params["p"] * e + math.log2(d) < 900:
+            Y = np.ldexp(Y, -e)
+    Ys, order, starts = _sorted_by_cluster(Y, codes, k)
+    counts = np.diff(starts).astype(np.float64)
+    if metric in ("manhattan", "cityblock", "l1"):
+        Ys = Ys * _unit(w) if w is not None else Ys
+        # Sorted sums cost ~20 ns per cluster, feature and row, blocks ~0.75 ns per pair and
+        # feature (each pair once): the blocks from n/32 clusters on.
+        if k * 32 <= n and n * k <= _ACC_ELEMENTS:
+            intra, inter = _manhattan(Ys, starts, counts)
+        else:
+            intra, inter = _by_blocks(_manhattan_block(Ys), n, starts, counts,
+                                      _chunk_rows(n, working_memory, per_element=2), zero_self=True, symmetric=True)
+    elif metric == "sqeuclidean":
+        intra, inter = _sqeuclidean(Ys * np.sqrt(_unit(w)) if w is not None else Ys, starts, counts,
+                                    working_memory)
+    elif metric == "cosine":
+        intra, inter = _cosine(_normalized_rows(Ys)[0], starts, counts, working_memory)
+    elif metric == "correlation":
+        centered = _flag(params, "centered", True)
+        if w is not None:
+            wn = w / w.sum()
+            C = Ys - np.einsum("id,d->i", Ys, wn)[:, None] if centered else Ys
+            C = C * np.sqrt(wn)
+        else:
+            C = Ys - Ys.mean(axis=1, keepdims=True) if centered else Ys
+        U, undefined = _normalized_rows(C)
+        intra, inter = _cosine(U, starts, counts, working_memory, undefined)
+    else:
+        if metric in _BOOLEAN and _given_array(given).dtype.kind != "b":
+            warnings.warn(f"Data was converted to boolean for metric {metric}", UserWarning, stacklevel=2)
+        if metric == "haversine" and d != 2:
+            raise ValueError(f"X must have 2 features (latitude, longitude in radians) for metric='haversine': "
+                             f"Haversine distance only valid in 2 dimensions; got {d}")
+        block = _block_for(metric, Ys, params, w)
+        intra, inter = _by_blocks(block, n, starts, counts, _chunk_rows(n, working_memory, per_element=3),
+                                  zero_self=True, symmetric=True)
+    own = np.repeat(np.arange(k), np.diff(starts))
+    out = np.empty(n)
+    out[order] = _silhouette_values(intra, inter, own, counts)
+    return out
+
+
+def silhouette_score(X, labels, *, metric="euclidean", sample_size=None, random_state=None, n_threads=None,
+                     **kwds):
     """Mean silhouette coefficient over the samples (or over `sample_size` of them drawn without
-    replacement with `random_state`, drawing the same rows as scikit-learn)."""
-    _check_metric(metric)
-    X = as_float_array(X, "X")
+    replacement with `random_state`, drawing the same rows as scikit-learn: with
+    metric="precomputed" the rows and the columns of those samples). metric and **kwds as in
+    silhouette_samples; data-derived parameters (seuclidean's V, mahalanobis' VI) come from the
+    sample, as in scikit-learn."""
+    metric = _check_metric(metric, "silhouette_score")
+    _split_kwds(metric, kwds, "silhouette_score")
     if sample_size is not None:
         sample_size = check_int(sample_size, "sample_size", low=1)
-        codes, _ = _check_labels(labels, X.shape[0])  # every label checked, drawn or not
-        idx = check_random_state(random_state).permutation(X.shape[0])[:sample_size]
-        X, labels = X[idx], codes[idx]
-    return float(np.mean(silhouette_samples(X, labels, n_threads=n_threads)))
+        precomputed = isinstance(metric, str) and metric == "precomputed"
+        checked = as_float_array(X, "X")
+        if precomputed and checked.shape[0] != checked.shape[1]:
+            _check_precomputed(checked)  # scikit-learn's message
+        codes, _ = _encode_labels(labels, checked.shape[0])  # every label checked, drawn or not
+        idx = check_random_state(random_state).permutation(checked.shape[0])[:sample_size]
+        # The caller's dtype kept where it matters (the diagonal's tolerance, a callable's rows).
+        source = X if isinstance(X, np.ndarray) and X.dtype.kind in "biuf" else checked
+        X = source[np.ix_(idx, idx)] if precomputed else source[idx]
+        labels = codes[idx]
+    return float(np.mean(silhouette_samples(X, labels, metric=metric, n_threads=n_threads, **kwds)))
 
 
 def _cluster_means(X, codes, k):
