@@ -191,11 +191,17 @@ def xp():
     return np
 
 
+def _upstream_match(name, pattern):
+    """fnmatch's * and ? only: brackets are literal, as in a parametrized test's name."""
+    import re
+
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, name, flags=re.DOTALL) is not None
+
+
 def pytest_collection_modifyitems(config, items):
     """Apply the UPSTREAM_SKIP / UPSTREAM_XFAIL patterns of test_upstream_*.py files (see
     tests/upstream.py) and fail on a pattern that matches no test."""
-    import fnmatch
-
     used, declared = set(), {}
     for item in items:
         module = getattr(item, "module", None)
@@ -207,7 +213,7 @@ def pytest_collection_modifyitems(config, items):
         for kind, table in (("skip", skips or {}), ("xfail", xfails or {})):
             for pattern, reason in table.items():
                 declared[(module.__name__, kind, pattern)] = True
-                if fnmatch.fnmatchcase(name, pattern):
+                if _upstream_match(name, pattern):
                     used.add((module.__name__, kind, pattern))
                     mark = pytest.mark.skip(reason=reason) if kind == "skip" else pytest.mark.xfail(reason=reason, strict=True)
                     item.add_marker(mark)

@@ -6,7 +6,8 @@ names it imported from the peer (``KMeans``, ``linkage``, ...) to kmix's, so tha
 body runs kmix where it ran the peer, and follows the installed peer's version.
 
 A test_upstream_*.py file calls ``globals().update(load(...))`` and declares two dicts of
-fnmatch patterns on the test's name, parametrization included (``test_kmeans_results[*elkan*]``,
+patterns on the test's name, parametrization included (``*`` any text, ``?`` one character,
+everything else literal, brackets too) (``test_kmeans_results[*elkan*]``,
 ``TestLinkage::test_*``) -> reason:
 
     UPSTREAM_SKIP   tests of what kmix does not have, or of the peer's private helpers
