@@ -11,7 +11,7 @@ import numpy as _np
 
 from . import _core
 from ._base import ClusterWarning, ConvergenceWarning, ModelFileError, NotFittedError, load
-from .kmeans import KMeans, kmeans_plusplus
+from .kmeans import KMeans, k_means, kmeans_plusplus
 from .hierarchy import AgglomerativeClustering, linkage
 from .minibatch import MiniBatchKMeans
 from .mixture import GaussianMixture
@@ -20,7 +20,7 @@ from . import cluster, metrics, mixture
 from .select import SelectKResult, select_k
 
 __version__ = "0.1.0"
-__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "GaussianMixture", "linkage", "AgglomerativeClustering",
+__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "k_means", "GaussianMixture", "linkage", "AgglomerativeClustering",
            "ConvergenceWarning", "ClusterWarning", "NotFittedError", "ModelFileError", "load", "show_config", "metrics", "select_k", "SelectKResult"]
 
 

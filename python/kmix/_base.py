@@ -184,8 +184,8 @@ class BaseEstimator:
 
     def _check_fitted(self):
         if not self._fitted_attributes or not hasattr(self, self._fitted_attributes[0]):
-            raise peer_class(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet; "
-                                 "call fit with appropriate arguments first.")
+            raise peer_class(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+                                             "with appropriate arguments before using this estimator.")
 
     # ---- persistence -------------------------------------------------------------------------
     def save(self, path):

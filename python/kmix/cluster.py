@@ -2,8 +2,8 @@
 KMeans`` where code said ``from sklearn.cluster import KMeans`` (GaussianMixture lives in
 kmix.mixture, as in scikit-learn)."""
 from .hierarchy import AgglomerativeClustering
-from .kmeans import KMeans, kmeans_plusplus
+from .kmeans import KMeans, k_means, kmeans_plusplus
 from .minibatch import MiniBatchKMeans
 from .soft import SoftKMeans
 
-__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "AgglomerativeClustering", "kmeans_plusplus"]
+__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "AgglomerativeClustering", "kmeans_plusplus", "k_means"]

@@ -13,8 +13,8 @@ import numpy as np
 from . import _core, _scale
 from ._base import BaseEstimator, ConvergenceWarning, TransformerOutput, feature_names_of, peer_class
 from ._threads import effective_n_threads
-from ._validation import (ARRAY, CALLABLE, N_THREADS, RANDOM_STATE, VERBOSE, BOOL, Int, Options, Real,
-                          as_float_array, c_array, check_finite, check_int, check_random_state,
+from ._validation import (ARRAY, CALLABLE, N_THREADS, RANDOM_STATE, VERBOSE, BOOL, Int, InvalidParameterError,
+                          Options, Real, as_float_array, c_array, check_finite, check_int, check_random_state,
                           check_sample_weight, validate_params)
 
 _INIT_NAMES = ("k-means++", "random")
@@ -31,7 +31,11 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, 
     X, largest = as_float_array(X, "X", with_abs_max=True)
     k = check_int(n_clusters, "n_clusters", low=1)
     if k > X.shape[0]:
-        raise ValueError(f"n_clusters={k} must be <= n_samples={X.shape[0]}")
+        raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={k}.")
+    if x_squared_norms is not None and np.shape(x_squared_norms)[:1] != X.shape[:1]:
+        n_norms = np.shape(x_squared_norms)[0] if np.ndim(x_squared_norms) else "of a scalar"
+        raise ValueError(f"The length of x_squared_norms {n_norms} should be equal to the length of "
+                         f"n_samples {X.shape[0]}.")
     sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     if sw is None:
         sw = np.ones(X.shape[0], dtype=X.dtype)
@@ -175,9 +179,13 @@ class KMeans(TransformerOutput, BaseEstimator):
 
     def _check_centers(self, centers, X, name):
         centers = as_float_array(centers, name, dtype=X.dtype, copy=True)
-        if centers.shape != (self.n_clusters, X.shape[1]):
-            raise ValueError(f"{name} must have shape (n_clusters, n_features) = "
-                             f"({self.n_clusters}, {X.shape[1]}); got {centers.shape}")
+        # scikit-learn's words, naming the parameter.
+        if centers.shape[0] != self.n_clusters:
+            raise ValueError(f"The shape of the initial centers {centers.shape} ({name}) does not match the number "
+                             f"of clusters {self.n_clusters}.")
+        if centers.shape[1] != X.shape[1]:
+            raise ValueError(f"The shape of the initial centers {centers.shape} ({name}) does not match the number "
+                             f"of features of the data {X.shape[1]}.")
         return centers
 
     # ---- fitting -----------------------------------------------------------------------------
@@ -249,6 +257,7 @@ class KMeans(TransformerOutput, BaseEstimator):
         self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = X.shape[1]
+        self._n_init = n_init  # the runs made (n_init="auto" resolved), as scikit-learn's _n_init
         self._set_feature_names(names)
         return self
 
@@ -263,7 +272,7 @@ class KMeans(TransformerOutput, BaseEstimator):
             return X[_seed_kmeans_plusplus(X, k, weights, rs, n_threads)]
         if kind == "random":
             return X[rs.choice(X.shape[0], size=k, replace=False, p=weights / weights.sum())]
-        return self._check_centers(self.init(X, k, random_state=rs), X, "init (the callable's result)")
+        return self._check_centers(self.init(X, k, random_state=rs), X, "the init callable's result")
 
     # ---- using a fitted model ----------------------------------------------------------------
     def _check_test_data(self, X, with_abs_max=False):
@@ -332,3 +341,19 @@ class KMeans(TransformerOutput, BaseEstimator):
         n_threads = effective_n_threads(self.n_threads)
         labels = _core.assign(X, C, n_threads)
         return -float(_scale.scale_back(_core.inertia(X, sw, C, labels, n_threads), 2 * e + ew, "the inertia"))
+
+
+def k_means(X, n_clusters, *, sample_weight=None, init="k-means++", n_init="auto", max_iter=300, verbose=False,
+            tol=1e-4, random_state=None, copy_x=True, algorithm="lloyd", return_n_iter=False, n_threads=None):
+    """K-means clustering as a function, as ``sklearn.cluster.k_means``: fits
+    ``KMeans(n_clusters, ...)`` on X and returns (cluster_centers_, labels_, inertia_), and
+    n_iter_ too with return_n_iter=True. The parameters are KMeans's."""
+    if not BOOL.accepts(return_n_iter):
+        raise InvalidParameterError(f"The 'return_n_iter' parameter of k_means must be {BOOL.words}. "
+                                    f"Got {return_n_iter!r} instead.")
+    est = KMeans(n_clusters=n_clusters, init=init, n_init=n_init, max_iter=max_iter, verbose=verbose, tol=tol,
+                 random_state=random_state, copy_x=copy_x, algorithm=algorithm, n_threads=n_threads)
+    est.fit(X, sample_weight=sample_weight)
+    if return_n_iter:
+        return est.cluster_centers_, est.labels_, est.inertia_, est.n_iter_
+    return est.cluster_centers_, est.labels_, est.inertia_

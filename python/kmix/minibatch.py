@@ -207,6 +207,7 @@ class MiniBatchKMeans(KMeans):
         self.n_steps_ = step + 1
         self.n_iter_ = int(np.ceil((step + 1) * batch / n))
         self.n_features_in_ = d
+        self._n_init, self._init_size = n_init, init_size  # resolved, as scikit-learn's
         self._set_feature_names(names)
         if self.compute_labels:
             self.labels_ = labels

@@ -7,6 +7,7 @@ from; iterations stop when it changes by less than tol), the same regularization
 choice among n_init runs. Additions: ``sample_weight`` in fit (integer weights act as repeated
 rows), float32 kept as float32, ``n_threads``.
 """
+import contextlib
 import math
 import time
 import warnings
@@ -138,13 +139,17 @@ class GaussianMixture(BaseEstimator):
             return None
         w = self._numeric(self.weights_init, "weights_init")
         if w.shape != (k,):
-            raise ValueError(f"weights_init must have shape (n_components,) = ({k},); got {w.shape}")
+            raise ValueError(f"The parameter 'weights' should have the shape of {(k,)}, but got {w.shape} "
+                             "(weights_init: shape (n_components,))")
         check_finite(w, "weights_init")
         if (w < 0).any() or (w > 1).any():
-            raise ValueError(f"weights_init must be in [0, 1]; got min {w.min():.5g}, max {w.max():.5g}")
+            # scikit-learn's words, with min and max the right way round (its message swaps them)
+            raise ValueError(f"The parameter 'weights' should be in the range [0, 1], but got min value "
+                             f"{w.min():.5f}, max value {w.max():.5f} (weights_init)")
         atol = 1e-6 if w.dtype == np.float32 else 1e-8
         if abs(1.0 - float(w.sum(dtype=np.float64))) > atol:
-            raise ValueError(f"weights_init must sum to 1; got sum {float(w.sum(dtype=np.float64)):.10g}")
+            raise ValueError(f"The parameter 'weights' should be normalized, but got sum(weights) = "
+                             f"{float(w.sum(dtype=np.float64)):.5f} (weights_init must sum to 1)")
         return w.astype(np.float64)
 
     @staticmethod
@@ -161,8 +166,8 @@ class GaussianMixture(BaseEstimator):
             return None
         m = self._numeric(self.means_init, "means_init")
         if m.shape != (k, d):
-            raise ValueError(f"means_init must have shape (n_components, n_features) = ({k}, {d}); "
-                             f"got {m.shape}")
+            raise ValueError(f"The parameter 'means' should have the shape of {(k, d)}, but got {m.shape} "
+                             "(means_init: shape (n_components, n_features))")
         _scale.check_gmm_magnitude(check_finite(m, "means_init"), name="means_init")
         return m.astype(np.float64)
 
@@ -173,17 +178,17 @@ class GaussianMixture(BaseEstimator):
         p = self._numeric(self.precisions_init, "precisions_init").astype(np.float64)
         want = _cov_shape(ct, k, d)
         if p.shape != want:
-            raise ValueError(f"precisions_init for covariance_type={ct!r} must have shape {want}; got {p.shape}")
+            raise ValueError(f"The parameter '{ct} precision' should have the shape of {want}, but got {p.shape} "
+                             f"(precisions_init for covariance_type={ct!r})")
         check_finite(p, "precisions_init")
         if ct in ("full", "tied"):
             for i, mat in enumerate(p.reshape(-1, d, d)):
-                which = f" (component {i})" if ct == "full" else ""
-                if not np.allclose(mat, mat.T):
-                    raise ValueError(f"precisions_init{which} must be symmetric")
-                if not (np.linalg.eigvalsh(mat) > 0).all():
-                    raise ValueError(f"precisions_init{which} must be positive definite")
+                which = f", component {i}" if ct == "full" else ""
+                if not (np.allclose(mat, mat.T) and (np.linalg.eigvalsh(mat) > 0).all()):
+                    raise ValueError(f"'{ct} precision' should be symmetric, positive-definite "
+                                     f"(precisions_init{which})")
         elif not (p > 0).all():
-            raise ValueError(f"precisions_init for covariance_type={ct!r} must be positive")
+            raise ValueError(f"'{ct} precision' should be positive (precisions_init)")
         return p
 
     # ---- fitting -----------------------------------------------------------------------------
@@ -207,13 +212,22 @@ class GaussianMixture(BaseEstimator):
         # keep every weighted sum in range.
         sw = _scale.normalized_weights(check_sample_weight(sample_weight, X.shape[0], X.dtype)[0])
         n_threads = effective_n_threads(self.n_threads)
-        ct = self.covariance_type
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         if not do_init and self.means_.shape[1] != X.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but the warm start model has {self.means_.shape[1]}")
         n_init = self.n_init if do_init else 1
         rs = check_random_state(self.random_state)
 
+        with _ill_defined_covariance():
+            best, best_bound = self._runs(X, sw, rs, n_threads, n_init, do_init, weights_init, means_init,
+                                          precisions_init)
+        params, n_iter, converged, _, bounds, _ = best
+        self._store_fit(params, n_iter, converged, best_bound, bounds, X, names)
+        return X
+
+    def _runs(self, X, sw, rs, n_threads, n_init, do_init, weights_init, means_init, precisions_init):
+        """The n_init EM runs (one from the fitted model with warm_start): the best run and its bound."""
+        ct = self.covariance_type
         best, best_bound = None, -np.inf
         for init in range(n_init):
             if self.verbose:
@@ -237,10 +251,7 @@ class GaussianMixture(BaseEstimator):
                 self._report(run, bound0, time.perf_counter() - start)
             if run[3] > best_bound or best_bound == -np.inf:
                 best, best_bound = run, run[3]
-
-        params, n_iter, converged, _, bounds, _ = best
-        self._store_fit(params, n_iter, converged, best_bound, bounds, X, names)
-        return X
+        return best, best_bound
 
     def _store_fit(self, params, n_iter, converged, bound, bounds, X, names=None):
         """The fitted attributes from the best run (and scikit-learn's warning if it did not
@@ -281,7 +292,8 @@ class GaussianMixture(BaseEstimator):
             try:
                 prec_chol = _precisions_to_cholesky(precisions_init, ct)
             except np.linalg.LinAlgError:
-                raise ValueError("precisions_init must be positive definite") from None
+                raise ValueError(f"'{ct} precision' should be symmetric, positive-definite "
+                                 "(precisions_init)") from None
             covariances = _precisions_to_covariances(precisions_init, ct)
         return (c_array(weights, dtype=np.float64), c_array(means, dtype=np.float64),
                 covariances, c_array(prec_chol, dtype=np.float64))
@@ -405,7 +417,8 @@ class GaussianMixture(BaseEstimator):
         self._check_fitted()
         n_samples = check_int(n_samples, "n_samples")
         if n_samples < 1:
-            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+            raise ValueError(f"Invalid value for 'n_samples': {n_samples}. The sampling requires at least one "
+                             "sample (n_samples >= 1).")
         d = self.means_.shape[1]
         rng = check_random_state(self.random_state)
         counts = rng.multinomial(n_samples, self.weights_)
@@ -420,6 +433,23 @@ class GaussianMixture(BaseEstimator):
         X = X.astype(np.float64, copy=False)
         y = np.concatenate([np.full(int(s), j, dtype=np.int64) for j, s in enumerate(counts)])
         return X, y
+
+
+_ILL_DEFINED = ("Fitting the mixture model failed because some components have ill-defined empirical covariance "
+                "(for instance caused by singleton or collapsed samples). Try to decrease the number of components, "
+                "increase reg_covar, or scale the input data.")
+
+
+@contextlib.contextmanager
+def _ill_defined_covariance():
+    """scikit-learn's words (and its ValueError) for a covariance the kernels find not positive
+    definite, followed by the kernel's own message (which component, the reg_covar in use)."""
+    try:
+        yield
+    except ValueError as exc:
+        if "not positive definite" not in str(exc):
+            raise
+        raise ValueError(f"{_ILL_DEFINED} ({exc})") from None
 
 
 def _params_of(result):
