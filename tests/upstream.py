@@ -1,9 +1,10 @@
 """Run scikit-learn's and scipy's own test files against kmix.
 
 The test files are not copied into kmix: `load` reads the one installed with the peer
-(sklearn/cluster/tests/test_k_means.py, ...), executes it in a fresh namespace and rebinds the
-names it imported from the peer (``KMeans``, ``linkage``, ...) to kmix's, so that every test
-body runs kmix where it ran the peer, and follows the installed peer's version.
+(sklearn/cluster/tests/test_k_means.py, ...), executes it in a fresh namespace in which the
+names it imports from the peer (``KMeans``, ``linkage``, ...) are kmix's, so that every test
+(its body and its parametrizations) runs kmix where it ran the peer, and follows the installed
+peer's version.
 
 A test_upstream_*.py file calls ``globals().update(load(...))`` and declares two dicts of
 patterns on the test's name, parametrization included (``*`` any text, ``?`` one character,
@@ -16,6 +17,7 @@ everything else literal, brackets too) (``test_kmeans_results[*elkan*]``,
 tests/conftest.py applies them at collection, and reports a pattern that matched nothing (so a
 stale entry cannot hide).
 """
+import builtins
 import importlib.util
 import types
 
@@ -36,8 +38,25 @@ def load(module, replace):
     namespace = types.ModuleType(f"upstream.{module}").__dict__
     # The module's own package, so that its relative imports (scipy's hierarchy_test_data) work.
     namespace.update(__file__=spec.origin, __package__=module.rpartition(".")[0])
+    # The names are rebound as the module imports them ("from sklearn.cluster import KMeans" gets
+    # kmix's), so that what its decorators capture at definition time (the classes listed in a
+    # @pytest.mark.parametrize) is kmix's too, not only what the test bodies look up later.
+    rebound = set()
+
+    def rebinding_import(name, globals=None, locals=None, fromlist=(), level=0):
+        found = builtins.__import__(name, globals, locals, fromlist, level)
+        wanted = [n for n in (fromlist or ()) if n in replace]
+        if not wanted:
+            return found
+        rebound.update(wanted)
+        view = types.ModuleType(found.__name__)
+        view.__dict__.update(found.__dict__)
+        view.__dict__.update({n: replace[n] for n in wanted})
+        return view
+
+    namespace["__builtins__"] = dict(builtins.__dict__, __import__=rebinding_import)
     exec(compile(source, spec.origin, "exec"), namespace)
-    missing = sorted(set(replace) - set(namespace))
+    missing = sorted(set(replace) - rebound - set(namespace))
     if missing:
         raise NameError(f"{module} has no global(s) {', '.join(missing)} to replace")
     namespace.update(replace)
