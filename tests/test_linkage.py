@@ -879,13 +879,7 @@ def random_tree(n, shape, rng):
     size = {i: 1 for i in range(n)}
     Z = []
     while len(clusters) > 1:
-        if shape == "random":
-            i, j = sorted(rng.choice(len(clusters), 2, replace=False))
-        elif shape == "chain":
-            i, j = 0, 1
-        else:
-            i, j = 0, 1
-            clusters.append(clusters.pop(0)) if False else None
+        i, j = sorted(rng.choice(len(clusters), 2, replace=False)) if shape == "random" else (0, 1)
         a, b = clusters[i], clusters[j]
         if rng.random() < 0.5:
             a, b = b, a
@@ -893,7 +887,10 @@ def random_tree(n, shape, rng):
         size[new] = size[a] + size[b]
         Z.append([a, b, len(Z) + 1.0, size[new]])
         del clusters[j], clusters[i]
-        clusters.insert(0, new) if shape == "chain" else clusters.append(new)
+        if shape == "chain":  # the growing cluster stays first
+            clusters.insert(0, new)
+        else:  # "balanced": a queue, so clusters pair up level by level
+            clusters.append(new)
     return np.array(Z, dtype=np.float64)
 
 
