@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -293,10 +294,22 @@ void generic_condensed(double* D, index_t n, Method method, double* Z) {
 // does). Q costs |W|·|M|·|K| per part; scipy's search (the paper's early termination, which
 // needs only the global least D) tries far more pairs on balanced trees.
 
-struct Ranked {  // a leaf position and its M value, in the sorted scans
+// A leaf position and its M value in one integer that sorts as (value, position): M is never
+// negative, and the bits of non-negative floats order as they do (so std::sort needs no
+// comparator call).
+using Ranked = std::uint64_t;
+inline Ranked rank_of(float value, index_t pos) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return (Ranked(bits) << 32) | Ranked(std::uint32_t(pos));
+}
+inline float ranked_value(Ranked r) {
+  const std::uint32_t bits = std::uint32_t(r >> 32);
   float value;
-  std::int32_t pos;
-};
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+inline index_t ranked_pos(Ranked r) { return index_t(r & 0xffffffffu); }
 
 inline int thread_id() {
 #ifdef _OPENMP
@@ -304,10 +317,6 @@ inline int thread_id() {
 #else
   return 0;
 #endif
-}
-
-inline bool ranked_before(const Ranked& a, const Ranked& b) {
-  return a.value < b.value || (a.value == b.value && a.pos < b.pos);
 }
 
 // Index in a condensed matrix of row p's entries: S[row_start(n, p) + q] is entry (p, q), q > p.
@@ -334,6 +343,10 @@ class LeafOrdering {
     const index_t n_u = a.end1 - a.end0, n_m = a.join1 - a.join0;
     const index_t n_w = b.end1 - b.end0, n_k = b.join1 - b.join0;
     const bool parallel = threads_ > 1 && n_w * n_m * n_k + n_u * n_w * n_m >= (index_t(1) << 20);
+    // Sorting each w's k pays when several u search them (a chain of single leaves has one u
+    // and long k lists: those are scanned whole instead).
+    sorted_k_ = n_u >= 4;
+    const bool sorted_k = sorted_k_;
     // Per thread: one side's M as doubles, allocated here (nothing may throw in a parallel region).
     row_.resize(std::size_t(threads_) * std::size_t(n_k));
     ad_.resize(std::size_t(threads_) * std::size_t(n_m));
@@ -351,7 +364,7 @@ class LeafOrdering {
     for (index_t j = 0; j < n_w; ++j) {
       if (stop.stop()) continue;
       const index_t w = b.end0 + j;
-      ranked(w, b.join0, b.join1, by_w_.data() + j * n_k);
+      ranked(w, b.join0, b.join1, by_w_.data() + j * n_k, sorted_k);
       double* bw = row_.data() + std::size_t(thread_id()) * std::size_t(n_k);
       const float* mw = M_.data() + std::size_t(w) * n_ + b.join0;
       for (index_t k = 0; k < n_k; ++k) bw[k] = mw[k];
@@ -366,14 +379,17 @@ class LeafOrdering {
       const float* au = M_.data() + std::size_t(u) * n_ + a.join0;  // M[u][m], m from join0
       double* ad = ad_.data() + std::size_t(thread_id()) * std::size_t(n_m);
       for (index_t t = 0; t < n_m; ++t) ad[t] = au[t];
-      for (index_t j = 0; j < n_w; ++j) {
-        const index_t w = b.end0 + j;
-        const float v = least_join(au, ad, n_m, Q_.data() + j * n_m, by_w_.data() + j * n_k, n_k, a.join0, S);
-        M_[std::size_t(u) * n_ + w] = v;
-        M_[std::size_t(w) * n_ + u] = v;
-      }
+      float* mu = M_.data() + std::size_t(u) * n_ + b.end0;  // M[u][w], w from end0: this thread's row
+      for (index_t j = 0; j < n_w; ++j)
+        mu[j] = least_join(au, ad, n_m, Q_.data() + j * n_m, by_w_.data() + j * n_k, n_k, a.join0, S);
     }
     stop.rethrow();
+    // M is symmetric: M[w][u] after the loop, so that no two threads write one cache line.
+    for (index_t j = 0; j < n_w; ++j) {
+      float* mw = M_.data() + std::size_t(b.end0 + j) * n_ + a.end0;
+      const float* mu = M_.data() + std::size_t(a.end0) * n_ + b.end0 + j;
+      for (index_t i = 0; i < n_u; ++i) mw[i] = mu[std::size_t(i) * n_];
+    }
   }
 
   // The first least M[u][w] (by u, then w) over u in [u0, u1), w in [w0, w1).
@@ -393,11 +409,11 @@ class LeafOrdering {
   }
 
  private:
-  // (M[x][p], p) for p in [p0, p1), sorted into out.
-  void ranked(index_t x, index_t p0, index_t p1, Ranked* out) const {
+  // (M[x][p], p) for p in [p0, p1) into out, sorted if asked.
+  void ranked(index_t x, index_t p0, index_t p1, Ranked* out, bool sorted) const {
     const float* row = M_.data() + std::size_t(x) * n_;
-    for (index_t p = p0; p < p1; ++p) out[p - p0] = Ranked{row[p], std::int32_t(p)};
-    std::sort(out, out + (p1 - p0), ranked_before);
+    for (index_t p = p0; p < p1; ++p) out[p - p0] = rank_of(row[p], p);
+    if (sorted) std::sort(out, out + (p1 - p0));
   }
 
   // min over t of b[t] + d[t] (four running minima: the adds of one do not wait on the others).
@@ -415,15 +431,19 @@ class LeafOrdering {
     return std::min(std::min(m0, m1), std::min(m2, m3));
   }
 
-  // The least candidate of m (at index i of its side, a = M[u][m]) over the k of w (by_w, sorted),
-  // or `best` if none is below it: stops at the first k that cannot win even at m's least D.
+  // The least candidate of m (at index i of its side, a = M[u][m]) over the k of w (by_w), or
+  // `best` if none is below it: with by_w sorted, stops at the first k that cannot win even at
+  // m's least D.
   float join_at(index_t i, float a, const Ranked* by_w, index_t n_k, index_t m0, const double* S, float best) const {
     const double low = near_[std::size_t(i)];
     const index_t start = row_start(n_, m0 + i);  // D[m][k] = S[start + k]
     for (index_t j = 0; j < n_k; ++j) {
-      const double x = static_cast<double>(a + by_w[j].value);  // the float32 sum, as scipy's
-      if (static_cast<float>(x + low) >= best) break;
-      const float c = static_cast<float>(x + S[start + by_w[j].pos]);
+      const double x = static_cast<double>(a + ranked_value(by_w[j]));  // the float32 sum, as scipy's
+      if (static_cast<float>(x + low) >= best) {
+        if (sorted_k_) break;
+        continue;
+      }
+      const float c = static_cast<float>(x + S[start + ranked_pos(by_w[j])]);
       if (c < best) best = c;
     }
     return best;
@@ -454,7 +474,8 @@ class LeafOrdering {
   index_t n_;
   int threads_;
   std::vector<float> M_;      // n×n, M[u][w] for u, w on either side of their lowest common cluster
-  std::vector<Ranked> by_w_;  // for each w of the part being filled, its k sorted by M[w][k]
+  std::vector<Ranked> by_w_;  // for each w of the part being filled, its k (sorted by M[w][k]: sorted_k_)
+  bool sorted_k_ = true;
   std::vector<double> Q_;     // for each w, Q[w][m] over the m side
   std::vector<double> near_;  // for each m, its least D to the k side
   std::vector<double> row_;   // per thread: M[w][k] over the k side, as doubles
@@ -590,13 +611,16 @@ void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double
   int e = 0;
   if (largest > 0.0) std::frexp(largest, &e);
   std::vector<double> S(std::size_t(count > 0 ? count : 0));
+  const double factor = std::ldexp(1.0, -e);  // exact; ldexp itself where 2^-e is not a normal double
+  const bool by_factor = e > -1000 && e < 1000;
+  auto scale_by = [&](double v) { return by_factor ? v * factor : std::ldexp(v, -e); };
   {
     StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads) if (n > 512)
     for (index_t p = 0; p < n - 1; ++p) {
       if (stop.stop()) continue;
       const index_t start = row_start(n, p), lp = leaf_at[p];
-      for (index_t q = p + 1; q < n; ++q) S[start + q] = std::ldexp(D[condensed_index(n, lp, leaf_at[q])], -e);
+      for (index_t q = p + 1; q < n; ++q) S[start + q] = scale_by(D[condensed_index(n, lp, leaf_at[q])]);
     }
     stop.rethrow();
   }
