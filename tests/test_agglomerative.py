@@ -391,3 +391,16 @@ def test_sklearn_rejects_the_same_inputs(case_id):
     with pytest.raises((ValueError, TypeError)), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         SkAgglomerative(**params).fit(X)
+
+
+def test_messages_carry_sklearns():
+    # The wording scikit-learn's own tests match (tests/test_upstream_hierarchical.py runs them).
+    for params in ({"n_clusters": None}, {"n_clusters": 2, "distance_threshold": 1.0}):
+        with pytest.raises(ValueError, match="Exactly one of n_clusters and distance_threshold has to be set"):
+            kmix.AgglomerativeClustering(**params).fit(X_GOOD)
+    with pytest.raises(ValueError, match="compute_full_tree must be True if distance_threshold is set"):
+        kmix.AgglomerativeClustering(None, distance_threshold=1.0, compute_full_tree=False).fit(X_GOOD)
+    with pytest.raises(ValueError, match=r"Distance matrix should be square, got matrix of shape \(30, 3\)"):
+        kmix.AgglomerativeClustering(metric="precomputed", linkage="complete").fit(X_GOOD)
+    with pytest.raises(ValueError, match="manhattan was provided as metric. Ward can only work with euclidean"):
+        kmix.AgglomerativeClustering(metric="manhattan").fit(X_GOOD)

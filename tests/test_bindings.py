@@ -180,6 +180,12 @@ def mk_linkage_condensed(dt):
     return dict(D=D_, n=N, method=2)
 
 
+def mk_optimal_leaf_ordering(dt):
+    D_ = _core.pdist(base(F64)[0], 1, None, 1)
+    Z = _core.linkage_condensed(D_.copy(), N, 2)
+    return dict(children=Z[:, :2].astype(np.int64), D=D_, n_threads=1)
+
+
 def mk_silhouette_sorted(dt):
     return dict(X=base(dt)[0], starts=np.array([0, N // K, N], dtype=np.int64), n_threads=1)
 
@@ -448,6 +454,16 @@ SPECS = [
          bad=lengths("D") + [(f"D={v}", set_item("D", 5, v), "D") for v in (np.inf, -np.inf, np.nan, -1.0)]
          + [(f"n={v}", put("n", v), r"n \(observations\)") for v in (1, 0, -1, 2 ** 31 + 1)]
          + [("n=n+1", put("n", N + 1), "D")] + codes("method", [-1, 7])),
+    Spec("optimal_leaf_ordering", "optimal_leaf_ordering", mk_optimal_leaf_ordering,
+         {"children": ("i8", ""), "D": ("f8", "")}, returns((N - 1,), np.uint8), dtypes=(F64,), decider=None,
+         bad=lengths("children", (0, 1)) + lengths("D") + x_empty(cols=False, name="children")
+         + [(f"D={v}", set_item("D", 5, v), "D") for v in (np.inf, -np.inf, np.nan, -1.0)]
+         + [("children=-1", set_item("children", (2, 0), -1), "children"),
+            ("children=n+row", set_item("children", (0, 1), N), "children"),
+            ("children=2n-1", set_item("children", (N - 2, 1), 2 * N - 1), "children"),
+            ("children=2^40", set_item("children", (3, 0), 2 ** 40), "children"),
+            ("children-twice", lambda kw: set_item("children", (N - 2, 0), kw["children"][N - 3, 0])(kw),
+             "children")]),
     Spec("silhouette_sorted", "silhouette_sorted", mk_silhouette_sorted, {"X": ("T", ""), "starts": ("i8", "")},
          returns((N,), F64),
          bad=x_empty() + [("starts-not-from-0", put("starts", np.array([1, 6, N], dtype=np.int64)), "starts"),

@@ -2,10 +2,15 @@
 ties, the same heights and flat clusters on data full of ties, scipy's tools usable on Z as is,
 bit-identical results for any thread count, and bad inputs (and too little memory) refused."""
 import hashlib
+import inspect
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
+import time
+import warnings
 
 import numpy as np
 import pytest
@@ -237,11 +242,21 @@ def test_heights_are_the_linkage_formula(method):
     replay_merges(Z, squareform(pdist(X)), method)
 
 
-def test_default_method_is_ward_and_positional_arguments():
+def test_signature_defaults_and_positional_arguments_are_scipys():
+    # scipy's signature, parameter for parameter (kmix adds the keyword-only n_threads): the
+    # default method is scipy's "single".
+    for ours, theirs in ((kmix.linkage, sch.linkage), (kmix.optimal_leaf_ordering, sch.optimal_leaf_ordering)):
+        sig, ref = inspect.signature(ours), inspect.signature(theirs)
+        params = list(sig.parameters.values())
+        assert [(p.name, p.default, p.kind) for p in params[:-1]] == \
+            [(p.name, p.default, p.kind) for p in ref.parameters.values()]
+        assert params[-1].name == "n_threads" and params[-1].kind == params[-1].KEYWORD_ONLY
     X = make_data("blobs", 80, 3, k=3, seed=1)
-    assert_same_Z(kmix.linkage(X), scipy_linkage(X, "ward"))
+    assert_same_Z(kmix.linkage(X), sch.linkage(X))
+    assert_same_Z(kmix.linkage(pdist(X)), sch.linkage(pdist(X)))
     assert_same_Z(kmix.linkage(X, "average"), scipy_linkage(X, "average"))
     assert_same_Z(kmix.linkage(X, "complete", "cityblock"), scipy_linkage(X, "complete", "cityblock"))
+    assert_same_Z(kmix.linkage(X, "average", "cityblock", True), sch.linkage(X, "average", "cityblock", True))
 
 
 @pytest.mark.parametrize("method", ANY_METRIC)
@@ -661,33 +676,37 @@ def _with(arr, index, value):
 
 # (id, X, kwargs, parameter the message must name)
 BAD_LINKAGE = [
-    ("nan", _with(X_GOOD, (4, 1), np.nan), {}, "X"),
-    ("nan-f32", _with(X_GOOD, (4, 1), np.nan).astype(np.float32), {}, "X"),
-    ("inf", _with(X_GOOD, (7, 2), np.inf), {}, "X"),
-    ("-inf", _with(X_GOOD, (7, 2), -np.inf), {"method": "single"}, "X"),
-    ("nan-condensed", _with(Y_GOOD, 10, np.nan), {"method": "average"}, "X"),
-    ("inf-condensed", _with(Y_GOOD, 10, np.inf), {"method": "complete"}, "X"),
-    ("negative-condensed", _with(Y_GOOD, 3, -0.5), {"method": "single"}, "X"),
-    ("negative-condensed-ward", _with(Y_GOOD, 3, -1e-3), {}, "X"),
-    ("one-observation", X_GOOD[:1], {}, "X"),
-    ("one-observation-single", X_GOOD[:1], {"method": "single"}, "X"),
-    ("no-observations", np.empty((0, 3)), {}, "X"),
-    ("condensed-empty", np.empty(0), {"method": "single"}, "X"),
-    ("condensed-len-2", np.ones(2), {"method": "single"}, "X"),
-    ("condensed-len-4", np.ones(4), {"method": "complete"}, "X"),
-    ("condensed-len-434", Y_GOOD[:-1], {"method": "average"}, "X"),
-    ("condensed-len-436", np.r_[Y_GOOD, 1.0], {}, "X"),
-    ("3d", X_GOOD.reshape(30, 3, 1), {}, "X"),
-    ("0d", np.float64(2.0), {}, "X"),
-    ("strings", np.array([["a", "b"], ["c", "d"], ["e", "f"]]), {}, "X"),
-    ("complex", X_GOOD.astype(np.complex128), {}, "X"),
-    ("ragged", [[1.0, 2.0], [3.0]], {}, "X"),
+    ("nan", _with(X_GOOD, (4, 1), np.nan), {}, "y"),
+    ("nan-f32", _with(X_GOOD, (4, 1), np.nan).astype(np.float32), {}, "y"),
+    ("inf", _with(X_GOOD, (7, 2), np.inf), {}, "y"),
+    ("-inf", _with(X_GOOD, (7, 2), -np.inf), {"method": "single"}, "y"),
+    ("nan-condensed", _with(Y_GOOD, 10, np.nan), {"method": "average"}, "y"),
+    ("inf-condensed", _with(Y_GOOD, 10, np.inf), {"method": "complete"}, "y"),
+    ("negative-condensed", _with(Y_GOOD, 3, -0.5), {"method": "single"}, "y"),
+    ("negative-condensed-ward", _with(Y_GOOD, 3, -1e-3), {"method": "ward"}, "y"),
+    ("one-observation", X_GOOD[:1], {}, "y"),
+    ("one-observation-single", X_GOOD[:1], {"method": "single"}, "y"),
+    ("no-observations", np.empty((0, 3)), {}, "y"),
+    ("condensed-empty", np.empty(0), {"method": "single"}, "y"),
+    ("condensed-len-2", np.ones(2), {"method": "single"}, "y"),
+    ("condensed-len-4", np.ones(4), {"method": "complete"}, "y"),
+    ("condensed-len-434", Y_GOOD[:-1], {"method": "average"}, "y"),
+    ("condensed-len-436", np.r_[Y_GOOD, 1.0], {}, "y"),
+    ("3d", X_GOOD.reshape(30, 3, 1), {}, "y"),
+    ("0d", np.float64(2.0), {}, "y"),
+    ("strings", np.array([["a", "b"], ["c", "d"], ["e", "f"]]), {}, "y"),
+    ("complex", X_GOOD.astype(np.complex128), {}, "y"),
+    ("ragged", [[1.0, 2.0], [3.0]], {}, "y"),
     ("method-unknown", X_GOOD, {"method": "centroids"}, "method"),
     ("method-upper", X_GOOD, {"method": "Ward"}, "method"),
     ("method-none", X_GOOD, {"method": None}, "method"),
     ("metric-unknown", X_GOOD, {"method": "single", "metric": "euclidian"}, "metric"),
     ("metric-none", X_GOOD, {"method": "average", "metric": None}, "metric"),
-    ("metric-unsupported", X_GOOD, {"method": "complete", "metric": "mahalanobis"}, "metric"),
+    ("metric-removed", X_GOOD, {"method": "complete", "metric": "wminkowski"}, "metric"),
+    ("metric-number", X_GOOD, {"method": "complete", "metric": 2}, "metric"),
+    ("ward-callable", X_GOOD, {"method": "ward", "metric": lambda u, v: 1.0}, "metric"),
+    ("ward-euclidean-alias", X_GOOD, {"method": "ward", "metric": "euclid"}, "metric"),
+    ("optimal_ordering-str", X_GOOD, {"optimal_ordering": "yes"}, "optimal_ordering"),
     ("ward-cityblock", X_GOOD, {"method": "ward", "metric": "cityblock"}, "metric"),
     ("ward-sqeuclidean", X_GOOD, {"method": "ward", "metric": "sqeuclidean"}, "metric"),
     ("ward-cosine", X_GOOD, {"method": "ward", "metric": "cosine"}, "metric"),
@@ -727,3 +746,342 @@ def test_euclidean_methods_refuse_other_metrics_like_scipy(method, metric):
         kmix.linkage(X_GOOD, method=method, metric=metric)
     with pytest.raises(ValueError):
         sch.linkage(X_GOOD, method=method, metric=metric)
+
+
+# ---- scipy's metrics, warnings and messages --------------------------------------------------
+def metric_data(metric, n, seed):
+    """Data each metric is defined on: boolean-like for the boolean metrics, small integers for
+    the counting ones, positive values for jensenshannon; continuous otherwise."""
+    rng = np.random.default_rng(seed)
+    if metric in ("dice", "rogerstanimoto", "russellrao", "sokalsneath", "yule"):
+        return (rng.random((n, 12)) < 0.4) * rng.uniform(0.2, 1.0, (n, 12))  # dice: "fuzzy" on [0, 1]
+    if metric in ("hamming", "jaccard"):
+        return rng.integers(0, 3, size=(n, 10)).astype(np.float64)
+    if metric == "jensenshannon":
+        return rng.uniform(0.0, 1.0, (n, 6))
+    return make_data("uniform", n, 5, k=1, seed=seed)
+
+
+COUNTING = ("dice", "rogerstanimoto", "russellrao", "sokalsneath", "yule", "hamming", "jaccard")
+
+
+@pytest.mark.parametrize("metric", kmix.hierarchy.METRICS)
+@pytest.mark.parametrize("method", ANY_METRIC)
+def test_every_pdist_metric_as_scipy(metric, method):
+    X = metric_data(metric, 90, seed=len(metric))
+    Z = kmix.linkage(X, method, metric)
+    Zs = sch.linkage(X, method, metric)
+    if metric in COUNTING:  # few distinct distances: ties
+        check_against_scipy_with_ties(Z, Zs, squareform(pdist(X, metric)), method)
+    else:
+        assert_same_Z(Z, Zs)
+
+
+@pytest.mark.parametrize("metric", [m for m in kmix.hierarchy.METRICS if m not in ("euclidean", "sqeuclidean",
+                                                                                    "cityblock", "cosine")])
+def test_numpy_metrics_equal_scipys_pdist_with_special_cases(metric):
+    # The distances themselves, with the rows each metric treats specially: all zeros, repeated,
+    # a negative entry (jensenshannon: +inf), constant.
+    X = metric_data(metric, 40, seed=1)
+    X[3] = 0.0
+    X[5] = X[4]
+    X[7] = 1.0
+    if metric == "jensenshannon":
+        X[9, 2] = -0.5
+    with np.errstate(all="ignore"):
+        ref = pdist(X, metric)
+    if metric in ("minkowski", "correlation"):  # by the kernels: through linkage
+        if metric == "correlation":
+            X = np.delete(X, [3, 7], axis=0)  # constant rows have no correlation distance
+            with np.errstate(all="ignore"):
+                ref = pdist(X, metric)
+        np.testing.assert_allclose(np.sort(kmix.linkage(X, "single", metric)[:, 2]),
+                                   np.sort(sch.linkage(X, "single", metric)[:, 2]), rtol=1e-12, atol=1e-15)
+        return
+    ours = kmix.hierarchy._other_distances(X, metric)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    np.testing.assert_array_equal(np.isinf(ours), np.isinf(ref))
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-15, equal_nan=True)
+
+
+def test_metric_aliases_and_callables():
+    X = make_data("uniform", 70, 4, k=1, seed=3)
+    for alias, name in (("cb", "cityblock"), ("cos", "cosine"), ("sqe", "sqeuclidean"), ("cheb", "chebyshev"),
+                        ("e", "euclidean"), ("pnorm", "minkowski"), ("co", "correlation")):
+        assert_same_Z(kmix.linkage(X, "average", alias), sch.linkage(X, "average", name))
+    seen = []
+
+    def chebyshev(u, v):
+        seen.append((u.dtype, u.shape, v.shape))
+        return float(np.abs(u - v).max())
+
+    Z = kmix.linkage(X.astype(np.float32), "complete", chebyshev)
+    assert_same_Z(Z, sch.linkage(X.astype(np.float32), "complete", chebyshev))
+    assert len(seen) == 2 * 70 * 69 // 2 and set(seen) == {(np.dtype(np.float64), (4,), (4,))}
+    assert_same_Z(kmix.linkage(X, "single", lambda u, v: np.sqrt(((u - v) ** 2).sum())), sch.linkage(X, "single"))
+
+
+def test_unknown_metric_lists_the_supported_ones():
+    with pytest.raises(ValueError, match="Unknown Distance Metric") as info:
+        kmix.linkage(X_GOOD, "average", "euclidian")
+    for name in ("euclidean", "cityblock", "cosine", "chebyshev", "jaccard", "mahalanobis", "callable"):
+        assert name in str(info.value)
+
+
+def test_metric_is_ignored_for_a_condensed_matrix_as_scipy():
+    assert_same_Z(kmix.linkage(Y_GOOD, "average", "nonsense"), sch.linkage(Y_GOOD, "average", "nonsense"))
+    assert_same_Z(kmix.linkage(Y_GOOD, "ward", "cityblock"), sch.linkage(Y_GOOD, "ward", "cityblock"))
+
+
+def test_square_distance_matrix_warns_as_scipy():
+    D = squareform(pdist(X_GOOD))
+    Z = sch.linkage(Y_GOOD)
+    for call in (lambda: kmix.linkage(D, "average"), lambda: kmix.optimal_leaf_ordering(Z, D)):
+        with pytest.warns(sch.ClusterWarning, match="^The symmetric non-negative hollow observation matrix looks "
+                                                    "suspiciously like an uncondensed distance matrix$") as record:
+            call()
+        assert len(record) == 1 and isinstance(record[0].message, kmix.ClusterWarning)
+        assert record[0].filename == __file__  # points at the caller, as scipy's
+    with pytest.warns(sch.ClusterWarning):
+        Zs = sch.linkage(D, "average")
+    with pytest.warns(kmix.ClusterWarning):
+        Z = kmix.linkage(D, "average")
+    assert_same_Z(Z, Zs)  # D is taken as observations, as scipy does
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for other in (D + np.eye(30), D - 1.0, np.triu(D), D[:, :29]):
+            kmix.linkage(other, "average")
+        kmix.AgglomerativeClustering(3, metric="precomputed", linkage="average").fit(D)
+
+
+def test_messages_carry_scipys():
+    y = Y_GOOD.copy()
+    y[4] = np.nan
+    for bad in (y, _with(X_GOOD, (1, 1), np.inf)):
+        with pytest.raises(ValueError, match=r"The condensed distance matrix must contain only finite values\."):
+            kmix.linkage(bad)
+    with pytest.raises(ValueError, match="Invalid method"):
+        kmix.linkage(X_GOOD, "wards")
+    with pytest.raises(ValueError, match="requires the distance metric to be Euclidean"):
+        kmix.linkage(X_GOOD, "median", "cityblock")
+    with pytest.raises(ValueError, match="must be a binomial coefficient"):
+        kmix.linkage(Y_GOOD[:-1])
+    with pytest.raises(ValueError, match="too small; the covariance matrix is singular"):
+        kmix.linkage(X_GOOD[:3], "average", "mahalanobis")
+
+
+# ---- optimal leaf ordering -------------------------------------------------------------------
+def random_tree(n, shape, rng):
+    """A valid Z of n leaves: random pairs of clusters merged ("random"), one leaf at a time onto
+    a growing cluster ("chain", either side), or neighbours pairwise ("balanced"); heights
+    increasing."""
+    clusters = list(rng.permutation(n))
+    size = {i: 1 for i in range(n)}
+    Z = []
+    while len(clusters) > 1:
+        i, j = sorted(rng.choice(len(clusters), 2, replace=False)) if shape == "random" else (0, 1)
+        a, b = clusters[i], clusters[j]
+        if rng.random() < 0.5:
+            a, b = b, a
+        new = n + len(Z)
+        size[new] = size[a] + size[b]
+        Z.append([a, b, len(Z) + 1.0, size[new]])
+        del clusters[j], clusters[i]
+        if shape == "chain":  # the growing cluster stays first
+            clusters.insert(0, new)
+        else:  # "balanced": a queue, so clusters pair up level by level
+            clusters.append(new)
+    return np.array(Z, dtype=np.float64)
+
+
+OLO_DATA = ["blobs", "uniform", "grid2d", "grid1d", "identical", "duplicates", "integers"]
+
+
+def olo_data(kind, n, seed):
+    rng = np.random.default_rng(seed)
+    if kind in ("blobs", "uniform"):
+        return pdist(make_data(kind, n, 3, k=4, seed=seed))
+    if kind == "integers":  # a condensed matrix of small integers: ties everywhere
+        return rng.integers(1, 5, size=n * (n - 1) // 2).astype(np.float64)
+    X = grid_data(kind, seed=seed)
+    return pdist(X[:n])
+
+
+@pytest.mark.parametrize("kind", OLO_DATA)
+@pytest.mark.parametrize("method", METHODS)
+def test_optimal_leaf_ordering_of_scipys_trees_equals_scipys(kind, method):
+    # Exactly scipy's Z, ties included: on scipy's own trees (kmix's may differ on ties).
+    for seed, n in enumerate((2, 3, 5, 12, 40, 90)):
+        y = olo_data(kind, n, seed)
+        if y.size == 0:
+            continue
+        Zs = sch.linkage(y, method)
+        np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Zs, y), sch.optimal_leaf_ordering(Zs, y))
+
+
+@pytest.mark.parametrize("shape", ["random", "chain", "balanced"])
+def test_optimal_leaf_ordering_of_any_tree_equals_scipys(shape):
+    rng = np.random.default_rng(len(shape))
+    for trial in range(20):
+        n = int(rng.integers(2, 70))
+        Z = random_tree(n, shape, rng)
+        assert sch.is_valid_linkage(Z)
+        kind = ("blobs", "integers", "duplicates")[trial % 3]
+        y = olo_data(kind, n, trial) if kind != "duplicates" else pdist(grid_data("duplicates", trial)[:n])
+        np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Z, y), sch.optimal_leaf_ordering(Z, y))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_linkage_optimal_ordering_same_Z_as_scipy(method):
+    for kind, n, d in (("blobs", 60, 3), ("uniform", 150, 5), ("aniso", 300, 2)):
+        X = make_data(kind, n, d, k=4, seed=n)
+        Z = kmix.linkage(X, method, optimal_ordering=True)
+        Zs = sch.linkage(X, method, optimal_ordering=True)
+        assert_same_Z(Z, Zs)
+        assert_same_Z(kmix.linkage(pdist(X), method, optimal_ordering=True), Zs)
+        # The same tree as without the ordering, its rows' children exchanged.
+        plain = kmix.linkage(X, method)
+        np.testing.assert_array_equal(np.sort(Z[:, :2], axis=1), np.sort(plain[:, :2], axis=1))
+        np.testing.assert_array_equal(Z[:, 2:], plain[:, 2:])
+
+
+@pytest.mark.parametrize("method", ANY_METRIC)
+def test_optimal_ordering_other_metrics_and_ties(method):
+    X = make_data("uniform", 120, 4, k=1, seed=5)
+    for metric in ("cityblock", "cosine", "chebyshev", "correlation"):
+        assert_same_Z(kmix.linkage(X, method, metric, optimal_ordering=True),
+                      sch.linkage(X, method, metric, optimal_ordering=True))
+        Z = sch.linkage(X, method, metric)
+        np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Z, X, metric), sch.optimal_leaf_ordering(Z, X, metric))
+    # With ties kmix's tree may be another valid one; its ordering is the one scipy gives it.
+    G = grid_data("grid2d", seed=4)
+    Z = kmix.linkage(G, method, optimal_ordering=True)
+    np.testing.assert_array_equal(Z, sch.optimal_leaf_ordering(kmix.linkage(G, method), pdist(G)))
+
+
+@pytest.mark.parametrize("method,n", [("single", 1000), ("average", 800), ("ward", 600)])
+def test_optimal_leaf_ordering_larger_trees_and_threads(method, n):
+    X = make_data("blobs", n, 4, k=8, seed=n)
+    y = pdist(X)
+    Zs = sch.linkage(y, method)
+    ref = sch.optimal_leaf_ordering(Zs, y)
+    for threads in (1, 2):
+        np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Zs, y, n_threads=threads), ref)
+
+
+def test_optimal_leaf_ordering_at_any_scale():
+    # Scaling the distances by a power of two changes nothing (kmix works at one scale whatever
+    # the data's; scipy's float32 sums are capped at 2^30, so scipy is compared where it is valid).
+    y = olo_data("blobs", 80, 1)
+    Zs = sch.linkage(y, "average")
+    ref = sch.optimal_leaf_ordering(Zs, y)
+    for e in (-1060, -600, -60, 0, 20, 60, 600, 1000):
+        np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Zs, np.ldexp(y, e)), ref)
+    tiny = np.full(Zs.shape[0] * (Zs.shape[0] + 1) // 2, 5e-324)  # all the smallest denormal: ties
+    np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Zs, tiny), sch.optimal_leaf_ordering(Zs, np.ones_like(tiny)))
+
+
+def test_optimal_leaf_ordering_bad_inputs(no_compiled):
+    Z = sch.linkage(Y_GOOD, "average")
+    bad_Z = {
+        "ints": (Z.astype(np.int64), TypeError),
+        "1-D": (Z[:, 0], ValueError),
+        "3 columns": (Z[:, :3], ValueError),
+        "empty": (np.empty((0, 4)), ValueError),
+        "negative id": (_with(Z, (3, 0), -1.0), ValueError),
+        "future id": (_with(Z, (3, 1), 30 + 3), ValueError),
+        "id twice": (_with(Z, (5, 0), Z[4, 0]), ValueError),
+        "fractional id": (_with(Z, (0, 0), Z[0, 0] + 0.5), ValueError),
+        "nan": (_with(Z, (2, 2), np.nan), ValueError),
+        "negative distance": (_with(Z, (2, 2), -1.0), ValueError),
+    }
+    for label, (bad, exc) in bad_Z.items():
+        with pytest.raises(exc, match="Z|Linkage"):
+            kmix.optimal_leaf_ordering(bad, Y_GOOD)
+        if label not in ("fractional id", "nan"):  # scipy's is_valid_linkage: the same errors
+            with pytest.raises(exc):
+                sch.optimal_leaf_ordering(bad, Y_GOOD)
+    for bad_y in (Y_GOOD[:-1], Y_GOOD[:-29], np.r_[Y_GOOD, Y_GOOD[:30]], _with(Y_GOOD, 3, np.inf),
+                  _with(Y_GOOD, 3, -1.0), X_GOOD[:10], np.ones((30, 3, 1))):
+        with pytest.raises(ValueError, match="y"):
+            kmix.optimal_leaf_ordering(Z, bad_y)
+    with pytest.raises(TypeError, match="optimal_ordering"):
+        kmix.linkage(X_GOOD, optimal_ordering=None)
+
+
+def test_optimal_leaf_ordering_binding_is_strict():
+    # Called directly, the kernel's binding checks every input against the others: no bad tree,
+    # matrix or dtype reaches the kernel.
+    from kmix import _core
+
+    Z = sch.linkage(Y_GOOD, "average")
+    children = Z[:, :2].astype(np.int64)
+    good = _core.optimal_leaf_ordering(children, Y_GOOD, 1)
+    assert good.dtype == np.uint8 and good.shape == (29,)
+    cases = [
+        (children.astype(np.int32), Y_GOOD, TypeError),
+        (children.astype(np.float64), Y_GOOD, TypeError),
+        (np.asfortranarray(children), Y_GOOD, TypeError),
+        (children[:, :1].copy(), Y_GOOD, ValueError),
+        (children.ravel(), Y_GOOD, ValueError),
+        (children[:0], Y_GOOD[:0], ValueError),
+        (_with(children, (2, 0), -1).astype(np.int64), Y_GOOD, ValueError),
+        (_with(children, (0, 1), 30).astype(np.int64), Y_GOOD, ValueError),
+        (_with(children, (28, 1), 59).astype(np.int64), Y_GOOD, ValueError),
+        (_with(children, (5, 0), children[4, 0]).astype(np.int64), Y_GOOD, ValueError),
+        (children, Y_GOOD[:-1], ValueError),
+        (children, Y_GOOD.astype(np.float32), TypeError),
+        (children, _with(Y_GOOD, 0, np.nan), ValueError),
+        (children, _with(Y_GOOD, 0, -1.0), ValueError),
+        (children, Y_GOOD.reshape(1, -1), ValueError),
+    ]
+    for ch, y, exc in cases:
+        with pytest.raises(exc):
+            _core.optimal_leaf_ordering(ch, y, 1)
+    with pytest.raises(ValueError, match="n_threads"):
+        _core.optimal_leaf_ordering(children, Y_GOOD, 0)
+
+
+def test_optimal_ordering_memory_error_before_compiled_code(monkeypatch, no_compiled):
+    X = make_data("blobs", 400, 3, 3, seed=1)
+    _patch_available_memory(monkeypatch, 400 * 399 // 2 * 8 // 4)
+    for call in (lambda: kmix.linkage(X, "ward", optimal_ordering=True),
+                 lambda: kmix.linkage(X, "single", optimal_ordering=True),
+                 lambda: kmix.optimal_leaf_ordering(sch.linkage(X), X)):
+        with pytest.raises(MemoryError, match="memory"):
+            call()
+
+
+OLO_INTERRUPT_SCRIPT = """
+import time
+import numpy as np
+import kmix
+X = np.random.default_rng(0).standard_normal((4000, 4))
+Z = kmix.linkage(X, "ward")
+print("ready", flush=True)
+start = time.perf_counter()
+try:
+    kmix.optimal_leaf_ordering(Z, X)
+    print("finished", time.perf_counter() - start, flush=True)
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter() - start, flush=True)
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX-only")
+def test_optimal_leaf_ordering_stops_on_ctrl_c(tmp_path):
+    script = tmp_path / "olo_interrupt.py"
+    script.write_text(OLO_INTERRUPT_SCRIPT)
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=dict(os.environ, OMP_NUM_THREADS="2"), cwd=str(tmp_path))
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(1.0)
+        sent = time.perf_counter()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+        waited = time.perf_counter() - sent
+    finally:
+        child.kill()
+    assert out.startswith("interrupted"), (out, err[-2000:])
+    assert waited < 2.0, waited

@@ -4,6 +4,8 @@
 #include <pybind11/pybind11.h>
 
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "arrays.hpp"
 #include "kmix/linkage_driver.hpp"
@@ -117,6 +119,43 @@ void register_linkage_bindings(py::module_& m) {
         },
         py::arg("D"), py::arg("n"), py::arg("method"),
         "Linkage from a condensed distance matrix (finite, >= 0), which is overwritten: scipy's Z.");
+
+  m.def("optimal_leaf_ordering",
+        [](py::handle children_h, py::handle D_h, int n_threads) {
+          const carray<std::int64_t> children = take<std::int64_t>(children_h, "children", 2);
+          expect_cols(children, "children", 2, "the two clusters each row merges");
+          const index_t rows = children.shape(0);
+          KMIX_REQUIRE(rows >= 1 && rows < (index_t(1) << 31) - 1,
+                       "children must have between 1 and 2^31 − 2 rows; got " + std::to_string(rows));
+          const index_t n = rows + 1;
+          // A tree: row r merges two ids below n + r, and no id is merged twice (so, with 2(n − 1)
+          // ids below 2n − 1, each cluster but the root exactly once).
+          const std::int64_t* c = children.data();
+          std::vector<char> used(std::size_t(2 * n - 1), 0);
+          for (index_t r = 0; r < rows; ++r)
+            for (int side = 0; side < 2; ++side) {
+              const std::int64_t id = c[2 * r + side];
+              KMIX_REQUIRE(id >= 0 && id < n + r, "children[" + std::to_string(r) + "] = " + std::to_string(id) +
+                                                      ": row r must merge clusters with ids in [0, n + r)");
+              KMIX_REQUIRE(!used[std::size_t(id)], "children: cluster " + std::to_string(id) + " is merged twice");
+              used[std::size_t(id)] = 1;
+            }
+          const carray<double> D = take<double>(D_h, "D", 1);
+          expect_rows(D, "D", n * (n - 1) / 2, "n(n − 1)/2 distances");
+          const double* v = D.data();
+          for (index_t i = 0; i < D.shape(0); ++i)
+            KMIX_REQUIRE(std::isfinite(v[i]) && v[i] >= 0, "D must hold finite distances >= 0; D[" + std::to_string(i) +
+                                                           "] = " + std::to_string(v[i]));
+          const int nt = threads(n_threads);
+          carray<std::uint8_t> flips(rows);
+          {
+            Compute run;
+            kmix::optimal_leaf_ordering(c, n, v, flips.mutable_data(), nt);
+          }
+          return flips;
+        },
+        py::arg("children"), py::arg("D"), py::arg("n_threads"),
+        "Optimal leaf ordering (scipy's): 1 for each row of the tree whose two children must be exchanged.");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -269,6 +271,217 @@ void generic_condensed(double* D, index_t n, Method method, double* Z) {
   }
 }
 
+
+// ---- optimal leaf ordering -------------------------------------------------------------------
+// Bar-Joseph, Gifford & Jaakkola (2001), "Fast optimal leaf ordering for hierarchical
+// clustering". Positions 0..n−1 are the leaves in the tree's current order (left child first, as
+// scipy's leaves_list), so every cluster is a range of them and a cluster (A, B) has A's range
+// just before B's. For leaves u of A and w of B, M[u][w] is the least sum of distances between
+// neighbouring leaves over the orderings of A ∪ B that start at u and end at w:
+//   M[u][w] = min over m, k of M[u][m] + D[m][k] + M[k][w],
+// m in the child of A that u is not in (A itself when A is a leaf), k likewise in B.
+//
+// The result must be scipy's optimal_leaf_ordering, so its rules are kept:
+//  * M holds float32; a candidate is float32(double(float32(M[u][m] + M[w][k])) + D[m][k]);
+//  * a child's orientation comes from its parent's own best (u, w) (the first least M[u][w], by u
+//    then w): a row is flipped when an odd number of the decisions on it and its ancestors say so.
+// M[u][w] is the least candidate, found exactly (whatever order equal values come in, whatever
+// the thread count) but without trying every (m, k): Q[w][m] = min over k of M[w][k] + D[m][k]
+// (real sums, in double) bounds all of m's candidates from below, M[u][m] + Q[w][m]; only the m
+// whose bound, allowing for the few float32 roundings a candidate takes, is below the best so far
+// are tried, starting from the m of least bound; and each tries its k by increasing M[w][k], up to
+// the first whose candidate cannot win even at m's least D (that test rounds as a candidate
+// does). Q costs |W|·|M|·|K| per part; scipy's search (the paper's early termination, which
+// needs only the global least D) tries far more pairs on balanced trees.
+
+// A leaf position and its M value in one integer that sorts as (value, position): M is never
+// negative, and the bits of non-negative floats order as they do (so std::sort needs no
+// comparator call).
+using Ranked = std::uint64_t;
+inline Ranked rank_of(float value, index_t pos) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return (Ranked(bits) << 32) | Ranked(std::uint32_t(pos));
+}
+inline float ranked_value(Ranked r) {
+  const std::uint32_t bits = std::uint32_t(r >> 32);
+  float value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+inline index_t ranked_pos(Ranked r) { return index_t(r & 0xffffffffu); }
+
+inline int thread_id() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+// Index in a condensed matrix of row p's entries: S[row_start(n, p) + q] is entry (p, q), q > p.
+inline index_t row_start(index_t n, index_t p) { return n * p - p * (p + 1) / 2 - p - 1; }
+
+// A candidate's real sum s = M[u][m] + M[w][k] + D[m][k] and its float32 value c satisfy
+// c >= float32(s·(1 − 2^-24 − 2^-53)) (the float32 sum loses at most 2^-24·s, the double sum
+// 2^-53·s). So an m whose bound (computed in double, a few 2^-53 off) is at least
+// best·(1 + 2^-22) has no candidate below the float32 best.
+constexpr double kSkipFactor = 1.0 + 1.0 / double(1 << 22);
+
+// Positions [end0, end1) (the ends on one side: u in A, or w in B) and [join0, join1) (that
+// side's leaves at the join between A and B: m, or k).
+struct Part {
+  index_t end0, end1, join0, join1;
+};
+
+class LeafOrdering {
+ public:
+  LeafOrdering(index_t n, int threads) : n_(n), threads_(threads), M_(std::size_t(n) * std::size_t(n), 0.0f) {}
+
+  // M[u][w] for u, w at the ends of parts a (in A) and b (in B); S: distances between positions.
+  void fill(const Part& a, const Part& b, const double* S) {
+    const index_t n_u = a.end1 - a.end0, n_m = a.join1 - a.join0;
+    const index_t n_w = b.end1 - b.end0, n_k = b.join1 - b.join0;
+    const bool parallel = threads_ > 1 && n_w * n_m * n_k + n_u * n_w * n_m >= (index_t(1) << 20);
+    // Sorting each w's k pays when several u search them (a chain of single leaves has one u
+    // and long k lists: those are scanned whole instead).
+    sorted_k_ = n_u >= 4;
+    const bool sorted_k = sorted_k_;
+    // Per thread: one side's M as doubles, allocated here (nothing may throw in a parallel region).
+    row_.resize(std::size_t(threads_) * std::size_t(n_k));
+    ad_.resize(std::size_t(threads_) * std::size_t(n_m));
+    near_.resize(std::size_t(n_m));
+    by_w_.resize(std::size_t(n_w * n_k));
+    Q_.resize(std::size_t(n_w * n_m));
+    StopFlag stop;
+    for (index_t i = 0; i < n_m; ++i) {  // each m's least distance to the k side
+      const double* row = S + (row_start(n_, a.join0 + i) + b.join0);  // D[m][k], k from join0
+      double v = std::numeric_limits<double>::infinity();
+      for (index_t k = 0; k < n_k; ++k) v = std::min(v, row[k]);
+      near_[std::size_t(i)] = v;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (parallel)
+    for (index_t j = 0; j < n_w; ++j) {
+      if (stop.stop()) continue;
+      const index_t w = b.end0 + j;
+      ranked(w, b.join0, b.join1, by_w_.data() + j * n_k, sorted_k);
+      double* bw = row_.data() + std::size_t(thread_id()) * std::size_t(n_k);
+      const float* mw = M_.data() + std::size_t(w) * n_ + b.join0;
+      for (index_t k = 0; k < n_k; ++k) bw[k] = mw[k];
+      for (index_t i = 0; i < n_m; ++i)
+        Q_[std::size_t(j * n_m + i)] = min_plus(bw, S + (row_start(n_, a.join0 + i) + b.join0), n_k);
+    }
+    stop.rethrow();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (parallel)
+    for (index_t i = 0; i < n_u; ++i) {
+      if (stop.stop()) continue;
+      const index_t u = a.end0 + i;
+      const float* au = M_.data() + std::size_t(u) * n_ + a.join0;  // M[u][m], m from join0
+      double* ad = ad_.data() + std::size_t(thread_id()) * std::size_t(n_m);
+      for (index_t t = 0; t < n_m; ++t) ad[t] = au[t];
+      float* mu = M_.data() + std::size_t(u) * n_ + b.end0;  // M[u][w], w from end0: this thread's row
+      for (index_t j = 0; j < n_w; ++j)
+        mu[j] = least_join(au, ad, n_m, Q_.data() + j * n_m, by_w_.data() + j * n_k, n_k, a.join0, S);
+    }
+    stop.rethrow();
+    // M is symmetric: M[w][u] after the loop, so that no two threads write one cache line.
+    for (index_t j = 0; j < n_w; ++j) {
+      float* mw = M_.data() + std::size_t(b.end0 + j) * n_ + a.end0;
+      const float* mu = M_.data() + std::size_t(a.end0) * n_ + b.end0 + j;
+      for (index_t i = 0; i < n_u; ++i) mw[i] = mu[std::size_t(i) * n_];
+    }
+  }
+
+  // The first least M[u][w] (by u, then w) over u in [u0, u1), w in [w0, w1).
+  void best_ends(index_t u0, index_t u1, index_t w0, index_t w1, index_t* best_u, index_t* best_w) const {
+    float best = std::numeric_limits<float>::infinity();
+    *best_u = u0;
+    *best_w = w0;
+    for (index_t u = u0; u < u1; ++u) {
+      const float* row = M_.data() + std::size_t(u) * n_;
+      for (index_t w = w0; w < w1; ++w)
+        if (row[w] < best) {
+          best = row[w];
+          *best_u = u;
+          *best_w = w;
+        }
+    }
+  }
+
+ private:
+  // (M[x][p], p) for p in [p0, p1) into out, sorted if asked.
+  void ranked(index_t x, index_t p0, index_t p1, Ranked* out, bool sorted) const {
+    const float* row = M_.data() + std::size_t(x) * n_;
+    for (index_t p = p0; p < p1; ++p) out[p - p0] = rank_of(row[p], p);
+    if (sorted) std::sort(out, out + (p1 - p0));
+  }
+
+  // min over t of b[t] + d[t] (four running minima: the adds of one do not wait on the others).
+  static double min_plus(const double* b, const double* d, index_t count) {
+    const double inf = std::numeric_limits<double>::infinity();
+    double m0 = inf, m1 = inf, m2 = inf, m3 = inf;
+    index_t t = 0;
+    for (; t + 4 <= count; t += 4) {
+      m0 = std::min(m0, b[t] + d[t]);
+      m1 = std::min(m1, b[t + 1] + d[t + 1]);
+      m2 = std::min(m2, b[t + 2] + d[t + 2]);
+      m3 = std::min(m3, b[t + 3] + d[t + 3]);
+    }
+    for (; t < count; ++t) m0 = std::min(m0, b[t] + d[t]);
+    return std::min(std::min(m0, m1), std::min(m2, m3));
+  }
+
+  // The least candidate of m (at index i of its side, a = M[u][m]) over the k of w (by_w), or
+  // `best` if none is below it: with by_w sorted, stops at the first k that cannot win even at
+  // m's least D.
+  float join_at(index_t i, float a, const Ranked* by_w, index_t n_k, index_t m0, const double* S, float best) const {
+    const double low = near_[std::size_t(i)];
+    const index_t start = row_start(n_, m0 + i);  // D[m][k] = S[start + k]
+    for (index_t j = 0; j < n_k; ++j) {
+      const double x = static_cast<double>(a + ranked_value(by_w[j]));  // the float32 sum, as scipy's
+      if (static_cast<float>(x + low) >= best) {
+        if (sorted_k_) break;
+        continue;
+      }
+      const float c = static_cast<float>(x + S[start + ranked_pos(by_w[j])]);
+      if (c < best) best = c;
+    }
+    return best;
+  }
+
+  // M[u][w]: au = M[u][m] over the m side (ad: the same as doubles), q = Q[w][m], by_w = w's k sorted.
+  float least_join(const float* au, const double* ad, index_t n_m, const double* q, const Ranked* by_w, index_t n_k,
+                   index_t m0, const double* S) const {
+    // The m of least bound first (the best so far is then close to the answer), then the others
+    // whose bound is below the best (a double test that only skips an m all of whose candidates
+    // are >= the best: see kSkipFactor).
+    const double lowest = min_plus(ad, q, n_m);
+    index_t first = 0;
+    while (first < n_m - 1 && !(ad[first] + q[first] == lowest)) ++first;
+    float best = join_at(first, au[first], by_w, n_k, m0, S, std::numeric_limits<float>::infinity());
+    double cut = static_cast<double>(best) * kSkipFactor;
+    for (index_t i = 0; i < n_m; ++i) {
+      if (ad[i] + q[i] >= cut || i == first) continue;
+      const float v = join_at(i, au[i], by_w, n_k, m0, S, best);
+      if (v < best) {
+        best = v;
+        cut = static_cast<double>(best) * kSkipFactor;
+      }
+    }
+    return best;
+  }
+
+  index_t n_;
+  int threads_;
+  std::vector<float> M_;      // n×n, M[u][w] for u, w on either side of their lowest common cluster
+  std::vector<Ranked> by_w_;  // for each w of the part being filled, its k (sorted by M[w][k]: sorted_k_)
+  bool sorted_k_ = true;
+  std::vector<double> Q_;     // for each w, Q[w][m] over the m side
+  std::vector<double> near_;  // for each m, its least D to the k side
+  std::vector<double> row_;   // per thread: M[w][k] over the k side, as doubles
+  std::vector<double> ad_;    // per thread: M[u][m] over the m side, as doubles
+};
+
 }  // namespace
 
 template <class T>
@@ -373,6 +586,88 @@ void linkage_condensed(double* D, index_t n, Method method, double* Z) {
     case Method::median: generic_condensed(D, n, method, Z); break;
     default: chain_condensed(D, n, method, Z);
   }
+}
+
+void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double* D, std::uint8_t* flips,
+                           int threads) {
+  const index_t rows = n - 1, nodes = 2 * n - 1;
+  auto child = [&](index_t row, int side) { return index_t(children[2 * row + side]); };
+  // Each cluster's size and first position in the current leaf order, top-down from the root.
+  std::vector<index_t> size(nodes, 1), first(nodes, 0), leaf_at(n);
+  for (index_t r = 0; r < rows; ++r) size[n + r] = size[child(r, 0)] + size[child(r, 1)];
+  for (index_t r = rows - 1; r >= 0; --r) {
+    first[child(r, 0)] = first[n + r];
+    first[child(r, 1)] = first[n + r] + size[child(r, 0)];
+  }
+  for (index_t i = 0; i < n; ++i) leaf_at[first[i]] = i;
+
+  // S: D between positions, condensed, scaled by 2^-e so that the largest is in [0.5, 1). Exact,
+  // and the same float32 roundings as unscaled (scipy's) wherever those stay in float32's normal
+  // range; it keeps every M far below scipy's starting bound of 2^30, beyond which scipy's own
+  // result is undefined.
+  const index_t count = n * (n - 1) / 2;
+  double largest = 0.0;
+  for (index_t i = 0; i < count; ++i) largest = std::max(largest, D[i]);
+  int e = 0;
+  if (largest > 0.0) std::frexp(largest, &e);
+  std::vector<double> S(std::size_t(count > 0 ? count : 0));
+  const double factor = std::ldexp(1.0, -e);  // exact; ldexp itself where 2^-e is not a normal double
+  const bool by_factor = e > -1000 && e < 1000;
+  auto scale_by = [&](double v) { return by_factor ? v * factor : std::ldexp(v, -e); };
+  {
+    StopFlag stop;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(threads) if (n > 512)
+    for (index_t p = 0; p < n - 1; ++p) {
+      if (stop.stop()) continue;
+      const index_t start = row_start(n, p), lp = leaf_at[p];
+      for (index_t q = p + 1; q < n; ++q) S[start + q] = scale_by(D[condensed_index(n, lp, leaf_at[q])]);
+    }
+    stop.rethrow();
+  }
+
+  LeafOrdering olo(n, threads);
+  std::vector<std::uint8_t> turn(rows, 0);  // reverse this row's cluster (its parent's decision)
+  for (index_t r = 0; r < rows; ++r) {
+    check_interrupt();
+    const index_t A = child(r, 0), B = child(r, 1);
+    const index_t a0 = first[A], a1 = a0 + size[A], b0 = first[B], b1 = b0 + size[B];
+    // The ways an ordering of A ∪ B can start in A: at a leaf of A's first child, joining B from
+    // its second child (A as it is), or the other way round (A reversed); A alone when a leaf.
+    // Likewise it ends in B's second child (B as it is) or its first (B reversed).
+    Part left[2], right[2];
+    int n_left = 1, n_right = 1;
+    if (A < n) {
+      left[0] = {a0, a1, a0, a1};
+    } else {
+      const index_t mid = first[child(A - n, 1)];
+      left[0] = {a0, mid, mid, a1};
+      left[1] = {mid, a1, a0, mid};
+      n_left = 2;
+    }
+    if (B < n) {
+      right[0] = {b0, b1, b0, b1};
+    } else {
+      const index_t mid = first[child(B - n, 1)];
+      right[0] = {mid, b1, b0, mid};
+      right[1] = {b0, mid, mid, b1};
+      n_right = 2;
+    }
+    for (int i = 0; i < n_left; ++i)
+      for (int j = 0; j < n_right; ++j) olo.fill(left[i], right[j], S.data());
+    index_t best_u, best_w;
+    olo.best_ends(a0, a1, b0, b1, &best_u, &best_w);
+    if (A >= n) turn[A - n] = best_u >= first[child(A - n, 1)];
+    if (B >= n) turn[B - n] = best_w < first[child(B - n, 1)];
+  }
+  // A row is flipped when its own decision and its ancestors' are odd in number.
+  std::vector<std::uint8_t> flip(rows, 0);
+  flip[rows - 1] = turn[rows - 1];
+  for (index_t r = rows - 1; r >= 0; --r)
+    for (int side = 0; side < 2; ++side) {
+      const index_t c = child(r, side);
+      if (c >= n) flip[c - n] = turn[c - n] ^ flip[r];
+    }
+  std::copy(flip.begin(), flip.end(), flips);
 }
 
 #define KMIX_INSTANTIATE(T)                                                                   \

@@ -12,7 +12,7 @@ import numpy as _np
 from . import _core
 from ._base import ClusterWarning, ConvergenceWarning, ModelFileError, NotFittedError, load
 from .kmeans import KMeans, k_means, kmeans_plusplus
-from .hierarchy import AgglomerativeClustering, linkage
+from .hierarchy import AgglomerativeClustering, linkage, optimal_leaf_ordering
 from .minibatch import MiniBatchKMeans
 from .mixture import GaussianMixture
 from .soft import SoftKMeans
@@ -20,7 +20,8 @@ from . import cluster, metrics, mixture
 from .select import SelectKResult, select_k
 
 __version__ = "0.1.0"
-__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "k_means", "GaussianMixture", "linkage", "AgglomerativeClustering",
+__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "k_means", "GaussianMixture", "linkage",
+           "optimal_leaf_ordering", "AgglomerativeClustering",
            "ConvergenceWarning", "ClusterWarning", "NotFittedError", "ModelFileError", "load", "show_config", "metrics", "select_k", "SelectKResult"]
 
 

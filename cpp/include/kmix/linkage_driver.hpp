@@ -12,7 +12,12 @@
 //
 // Each follows scipy's loop and tie rules (scipy.cluster.hierarchy), so that on data without
 // ties the rows of Z come out the same.
+//
+// optimal_leaf_ordering: the flips of a tree's rows that order its leaves as scipy's
+// optimal_leaf_ordering does (Bar-Joseph, Gifford & Jaakkola 2001).
 #pragma once
+#include <cstdint>
+
 #include "kmix/isa.hpp"
 
 namespace kmix {
@@ -34,5 +39,13 @@ void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms,
 
 // D is the condensed matrix (n(n−1)/2 distances, finite and >= 0); it is overwritten.
 void linkage_condensed(double* D, index_t n, Method method, double* Z);
+
+// Optimal leaf ordering of a tree of n leaves: children is its (n−1)×2 cluster ids in Z's
+// numbering, a valid tree (every id below n + row, each used once: the caller checks); D its
+// condensed distance matrix (n(n−1)/2, finite, >= 0; read only). flips[row] = 1 where that
+// row's two children must be exchanged to give scipy's optimal_leaf_ordering(Z, D).
+// Memory: n² floats plus n(n−1)/2 doubles.
+void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double* D, std::uint8_t* flips,
+                           int threads);
 
 }  // namespace kmix
