@@ -107,7 +107,9 @@ class KMeans(BaseEstimator):
     copy_x : bool, default=True
         False lets fit centre X in place and restore it afterwards (when X is already a
         C-contiguous float array).
-    algorithm : {"lloyd"}, default="lloyd"
+    algorithm : {"lloyd", "elkan"}, default="lloyd"
+        "elkan" keeps Elkan's triangle-inequality bounds (n_samples x n_clusters of them, float32)
+        to skip distances: the same answers, faster with many well-separated clusters.
     n_threads : int or None, default=None
         OpenMP threads; None follows OMP_NUM_THREADS / threadpoolctl. Results do not depend on it.
 
@@ -151,7 +153,7 @@ class KMeans(BaseEstimator):
         check_int(self.max_iter, "max_iter", low=1)
         check_real(self.tol, "tol", low=0)
         check_int(int(self.verbose) if isinstance(self.verbose, bool) else self.verbose, "verbose", low=0)
-        check_option(self.algorithm, "algorithm", ("lloyd",))
+        check_option(self.algorithm, "algorithm", ("lloyd", "elkan"))
         if not isinstance(self.copy_x, (bool, np.bool_)):
             raise TypeError(f"copy_x must be a bool; got {self.copy_x!r}")
         kind = self._init_kind()
@@ -226,7 +228,8 @@ class KMeans(BaseEstimator):
                 centers0 = self._init_centroids(X, kind, init_array, sw, rs, n_threads)
                 if self.verbose:
                     print("Initialization complete")
-                run = _core.lloyd(X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads, true_mean)
+                run = (_core.elkan if self.algorithm == "elkan" else _core.lloyd)(
+                    X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads, true_mean)
                 centers, labels, inertia, n_iter = run["centers"], run["labels"], run["inertia"], run["n_iter"]
                 if self.verbose:
                     _report(run["iter_inertia"], run["iter_shift"], run["strict"], tol, n_iter < self.max_iter)
