@@ -134,7 +134,7 @@ def patch_core(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("compiled code was called before the input was rejected")
 
-    for name in ("lloyd", "kmeans_plusplus", "assign", "inertia", "sq_distances"):
+    for name in ("lloyd", "elkan", "kmeans_plusplus", "assign", "inertia", "sq_distances"):
         monkeypatch.setattr(kmeans_mod._core, name, boom)
 
 

@@ -370,6 +370,14 @@ SPECS = [
          + x_empty() + [("centers_init-k>n", put("centers_init", lambda kw: np.ascontiguousarray(
              np.concatenate([kw["X"], kw["X"][:1]]))), "centers_init")]
          + codes("max_iter", [0, -1]) + bad_floats("tol")),
+    # elkan takes exactly lloyd's arguments and returns lloyd's dict (KMeans only picks which to call).
+    Spec("elkan", "elkan", mk_lloyd,
+         {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers_init": ("T", ""), "mean": ("f8", "opt")},
+         check_lloyd,
+         bad=lengths("sample_weight") + lengths("centers_init", (1,)) + no_centers("centers_init") + lengths("mean")
+         + x_empty() + [("centers_init-k>n", put("centers_init", lambda kw: np.ascontiguousarray(
+             np.concatenate([kw["X"], kw["X"][:1]]))), "centers_init")]
+         + codes("max_iter", [0, -1]) + bad_floats("tol")),
     Spec("kmeans_plusplus", "kmeans_plusplus", mk_kmeans_plusplus,
          {"X": ("T", ""), "sample_weight": ("T", ""), "uniforms": ("f8", "")}, returns((K,), np.int64),
          bad=lengths("sample_weight") + lengths("uniforms") + x_empty() + codes("n_clusters", [0, -1])
@@ -793,7 +801,7 @@ def test_float32_weights_for_float64_X_are_a_type_error():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("TypeError:") and "sample_weight" in proc.stdout, proc.stdout
     # And the same for every function with weights, in this process.
-    for name in ("lloyd", "lloyd_chunk", "inertia", "kmeans_plusplus", "minibatch_step", "gmm_estimate", "gmm_em",
+    for name in ("lloyd", "elkan", "lloyd_chunk", "inertia", "kmeans_plusplus", "minibatch_step", "gmm_estimate", "gmm_em",
                  "gmm_pass_stats", "soft_kmeans"):
         spec = SPEC_BY_NAME[name]
         for dt in BOTH:

@@ -28,6 +28,13 @@ CASES = {
         big = rng.standard_normal((1_000_000, 16))
         long = lambda: model.fit(big)
     """,
+    "KMeans-elkan": """
+        model = kmix.KMeans(8, n_init=1, random_state=0, algorithm="elkan").fit(small_X)
+        kmix._core._elkan_every_step(True)  # bounded steps throughout, not Lloyd steps by cost
+        params = dict(n_clusters=64, max_iter=1_000_000, tol=0, init="random")
+        big = rng.standard_normal((1_000_000, 16))
+        long = lambda: model.fit(big)
+    """,
     "MiniBatchKMeans": """
         model = kmix.MiniBatchKMeans(8, random_state=0, n_init=1).fit(small_X)
         params = dict(n_clusters=64, max_iter=100_000, max_no_improvement=None, batch_size=4096)

@@ -70,7 +70,7 @@ BAD_FITS = [
     ("tol<0", {"tol": -1e-3}, X_GOOD, {}, "tol"),
     ("tol-str", {"tol": "small"}, X_GOOD, {}, "tol"),
     ("tol-nan", {"tol": float("nan")}, X_GOOD, {}, "tol"),
-    ("elkan", {"algorithm": "elkan"}, X_GOOD, {}, "algorithm"),
+    ("algo-case", {"algorithm": "Elkan"}, X_GOOD, {}, "algorithm"),
     ("algo-unknown", {"algorithm": "full"}, X_GOOD, {}, "algorithm"),
     ("algo-none", {"algorithm": None}, X_GOOD, {}, "algorithm"),
     ("threads=0", {"n_threads": 0}, X_GOOD, {}, "n_threads"),

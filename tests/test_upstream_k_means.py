@@ -25,7 +25,6 @@ UPSTREAM_SKIP = {
     "test_kmeans_plusplus_output[*-input_data2]": _SPARSE,
 }
 UPSTREAM_XFAIL = {
-    "*elkan*": "algorithm='elkan': being added in this issue",
 }
 
 REPLACE = {"KMeans": kmix.KMeans, "MiniBatchKMeans": kmix.MiniBatchKMeans, "k_means": kmix.k_means,

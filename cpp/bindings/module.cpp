@@ -10,6 +10,7 @@
 namespace py = pybind11;
 
 void register_kmeans(py::module_& m);
+void register_elkan(py::module_& m);
 void register_gmm(py::module_& m);
 void register_linkage(py::module_& m);
 void register_soft_kmeans(py::module_& m);
@@ -64,6 +65,7 @@ PYBIND11_MODULE(_core, m) {
     return info;
   });
   register_kmeans(m);
+  register_elkan(m);
   register_gmm(m);
   register_linkage(m);
   register_soft_kmeans(m);

@@ -48,7 +48,7 @@ bool cpu_has(bool want512) {
 // run it.
 #define KMIX_ISA_ENTRY(ns) \
   IsaKernels{#ns, &ns::kmeans_kernels(), &ns::gmm_kernels(), &ns::linkage_kernels(), &ns::tree_kernels(), \
-             &ns::metrics_kernels()}
+             &ns::metrics_kernels(), &ns::elkan_kernels()}
 
 std::vector<const IsaKernels*> supported() {
   static const IsaKernels base = KMIX_ISA_ENTRY(baseline);

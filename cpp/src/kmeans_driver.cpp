@@ -8,7 +8,6 @@
 #include <stdexcept>
 
 namespace kmix {
-namespace {
 
 // scikit-learn's relocation: each empty cluster takes one of the points farthest from their
 // center, the farthest first, and that point's weight moves from its old cluster's sums.
@@ -49,8 +48,6 @@ void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n
     weights[from] -= wf;
   }
 }
-
-}  // namespace
 
 // New centers = sums / weights. A cluster still empty takes the row of the heaviest cluster as it
 // stands at that point of the loop, as scikit-learn's _average_centers does: the heaviest
@@ -355,6 +352,8 @@ double abs_max(const T* x, index_t count, int threads) {
 }
 
 #define KMIX_INSTANTIATE(T)                                                                     \
+  template void relocate_empty<T>(const KMeansKernels<T>&, const T*, const T*, index_t, index_t, \
+                                  const T*, index_t, const int*, double*, double*, int);        \
   template LloydResult lloyd<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t,    \
                                 double, bool, int, int*, const double*);                        \
   template void kmeans_plusplus<T>(const T*, const T*, index_t, index_t, index_t, index_t,     \

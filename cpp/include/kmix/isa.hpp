@@ -54,6 +54,59 @@ struct KMeansKernels {
 // Rows per block of the k-means++ prefix sums.
 static constexpr index_t kSeedingBlock = 2048;
 
+// Elkan's bounds for one k-means run (elkan.hpp), owned by the driver (elkan_driver.cpp) and
+// updated by the step kernel. Distances are Euclidean (not squared). Lower bounds are float32
+// whatever X's dtype (half the memory and bandwidth of float64; rounded down, so still bounds) and
+// scaled by 2^-e so that float32's range covers float64 data. O(n·k) memory: k lower bounds per
+// row is what Elkan's algorithm is (scikit-learn's lower_bounds array is as large, in X's dtype).
+struct ElkanState {
+  index_t stride;        // floats per row of lower and half: ElkanKernels::stride(k)
+  float* lower;          // n×stride: lower[i·stride + j] <= scale·(‖x_i − c_j‖ + cum[j]), rounded down
+  double* upper;         // n: >= ‖x_i − c_{label_i}‖ (before this step's shift is added)
+  double scale;          // 2^-e, exact
+  const double* shift;   // k: ‖c_j − c_j before‖, how far each center moved into this step's centers
+  const double* cum;     // k: the sum of every shift so far (lower bounds are kept relative to it)
+  const float* half;     // k×stride: scale·‖c_a − c_j‖/2 rounded down; +inf on the diagonal
+  const double* next;    // k: min over j != a of ‖c_a − c_j‖/2, rounded down (+inf when k = 1)
+  // Hamerly's bound as a first filter: one float per row, <= scale·(min over j != label_i of
+  // ‖x_i − c_j‖ + cum_max), rounded down (0: none), so that a row whose every other center is
+  // farther than its own skips the scan of its k lower bounds.
+  float* second;         // n
+  double cum_max;        // the sum over the steps so far of the largest shift of each step
+  index_t* work;         // out (may be null), 4 counts of the step's work: rows whose k bounds were
+                         // scanned, rows through the tile, rows and distances computed one by one
+};
+
+// Elkan's cost model at one ISA level, in processor cycles (estimated from measurements at
+// (100k, 16, 8), (100k, 16, 100) and (50k, 128, 256) with AVX2; scaled by the lanes of each
+// level). The step picks the tile or one-by-one distances for a row by it, the driver picks
+// Lloyd or Elkan steps. Only counts enter it, never times: every choice is the same whatever the
+// machine's load or the thread count.
+struct ElkanCosts {
+  double lloyd_row;  // a row of a Lloyd step: k·d multiply-adds in the tile, the nearest of k
+  double visit;      // a row's upper bound moved and tested against its center's gap
+  double scan;       // a row's k lower bounds scanned
+  double tile_row;   // a row through the tile, its k bounds written
+  double one;        // one distance computed alone, and its bound
+};
+
+template <class T>
+struct ElkanKernels {
+  // One Elkan step from centers C (k×d): each row's label and bounds are brought up to date,
+  // computing only the distances the bounds cannot rule out; then the sums as lloyd_step (same
+  // blocks, same order; sums null: labels only). first: no bounds yet (labels are ignored), every
+  // distance is computed. Returns how many labels changed.
+  index_t (*step)(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
+                  const ElkanState& state, bool first, double* sums, double* weights, double* scratch,
+                  bool changes_only, int threads);
+  // half (k×k) and next (k) of state for centers C, scaled by `scale`.
+  void (*center_gaps)(const T* C, index_t k, index_t d, double scale, float* half, double* next, int threads);
+  // Floats per row of the bounds (lower and half) for k centers: k rounded up to whole tile panels.
+  index_t (*stride)(index_t k);
+  // The cost model for d features and k centers.
+  ElkanCosts (*costs)(index_t d, index_t k);
+};
+
 // Covariance types of a Gaussian mixture, as scikit-learn names them.
 enum class CovType : int { full = 0, tied = 1, diag = 2, spherical = 3 };
 
@@ -154,6 +207,7 @@ struct IsaKernels {
   const Table<LinkageKernels>* linkage;
   const TreeKernels* tree;
   const Table<MetricKernels>* metrics;
+  const Table<ElkanKernels>* elkan;
 };
 
 #define KMIX_DECLARE_ISA(ns)                      \
@@ -163,6 +217,7 @@ struct IsaKernels {
   const Table<LinkageKernels>& linkage_kernels(); \
   const TreeKernels& tree_kernels();              \
   const Table<MetricKernels>& metrics_kernels();  \
+  const Table<ElkanKernels>& elkan_kernels();     \
   }
 KMIX_DECLARE_ISA(baseline)
 KMIX_DECLARE_ISA(avx2)
@@ -175,6 +230,7 @@ template <class T> const KMeansKernels<T>& kmeans_kernels_for() { return kernels
 template <class T> const GmmKernels<T>& gmm_kernels_for() { return kernels().gmm->get<T>(); }
 template <class T> const LinkageKernels<T>& linkage_kernels_for() { return kernels().linkage->get<T>(); }
 template <class T> const MetricKernels<T>& metric_kernels_for() { return kernels().metrics->get<T>(); }
+template <class T> const ElkanKernels<T>& elkan_kernels_for() { return kernels().elkan->get<T>(); }
 // ISA levels this build has and this CPU runs, lowest first.
 std::vector<std::string> available_isas();
 // Use `name` (must be in available_isas()); returns false otherwise.

@@ -117,19 +117,23 @@ inline index_t tile_chunk_rows(index_t d) {
   return rows > kRowChunk ? kRowChunk : rows;
 }
 
-template <class T>
-index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
-                   double* sums, double* weights, double* scratch, bool changes_only, int threads) {
-  const PackedCenters<T> packed(C, k, d);
+// The skeleton of an assignment step over the fixed blocks of a Lloyd step (lloyd_step below, and
+// Elkan's step in elkan.hpp): for each chunk of at most `chunk` (<= kRowChunk) rows,
+// assign(start, m, lab) puts the new labels of rows [start, start + m) in lab (it may read their
+// old labels, still in labels); then labels are updated and, if sums is not null, the weighted
+// cluster sums as lloyd_step documents. work: multiply-adds, to decide whether threads pay.
+template <class T, class Assign>
+index_t assign_and_sum(const T* X, const T* w, index_t n, index_t d, index_t k, index_t chunk, int* labels,
+                       double* sums, double* weights, double* scratch, bool changes_only, index_t work,
+                       int threads, const Assign& assign) {
   const Blocks blocks = lloyd_blocks(n, k, d, sizeof(T));
-  const index_t chunk = tile_chunk_rows<T>(d);
   const index_t stride = lloyd_stride(k, d);
   const bool update = sums != nullptr;
   if (update) scratch = align_to_line(scratch);
   index_t changed = 0;
   StopFlag stop;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : changed) if (blocks.count > 1 && worth_threads(n * k * d))
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : changed) if (blocks.count > 1 && worth_threads(work))
   for (index_t b = 0; b < blocks.count; ++b) {
     if (stop.stop()) continue;
     double* bsum = update ? scratch + b * stride : nullptr;
@@ -140,11 +144,7 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
     const index_t end = blocks.end(b, n);
     for (index_t start = blocks.begin(b); start < end; start += chunk) {
       const index_t m = end - start < chunk ? end - start : chunk;
-      if (!C) {  // the sums of the labels as they are
-        add_rows(X + start * d, w ? w + start : nullptr, m, d, labels + start, bsum, bweight);
-        continue;
-      }
-      nearest_rows<T>(X + start * d, m, d, packed.data, k, lab);
+      assign(start, m, lab);
       if (update && changes_only) {
         const index_t n_moved = changed_rows(labels + start, lab, m, moved);
         changed += n_moved;
@@ -183,6 +183,21 @@ index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
     }
   }
   return changed;
+}
+
+template <class T>
+index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
+                   double* sums, double* weights, double* scratch, bool changes_only, int threads) {
+  if (!C)  // the sums of the labels as they are
+    return assign_and_sum(X, w, n, d, k, kRowChunk, labels, sums, weights, scratch, false, n * d, threads,
+                          [&](index_t start, index_t m, int* lab) {
+                            for (index_t i = 0; i < m; ++i) lab[i] = labels[start + i];
+                          });
+  const PackedCenters<T> packed(C, k, d);
+  return assign_and_sum(X, w, n, d, k, tile_chunk_rows<T>(d), labels, sums, weights, scratch, changes_only, n * k * d,
+                        threads, [&](index_t start, index_t m, int* lab) {
+                          nearest_rows<T>(X + start * d, m, d, packed.data, k, lab);
+                        });
 }
 
 // Σ over fixed blocks of f(i), blocks combined in order.

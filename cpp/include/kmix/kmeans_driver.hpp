@@ -30,6 +30,14 @@ template <class T>
 double average_centers(const double* sums, const double* weights, const T* old_centers, index_t k,
                        index_t d, const double* mean, T* new_centers);
 
+// Clusters of weight 0 after a step (weights[c] == 0) each take one of the rows farthest from
+// their center (at centers_old), as scikit-learn's _relocate_empty_clusters: that row's weighted
+// values become the cluster's sums and leave its own cluster's sums; labels are not changed.
+template <class T>
+void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n, index_t d,
+                    const T* centers_old, index_t k, const int* labels, double* sums, double* weights,
+                    int threads);
+
 // One mini-batch step (scikit-learn's _mini_batch_step without the reassignment): the batch is
 // rows[0..m) of X (or X's first m rows if rows is null), with weights w (or ones). Labels the
 // batch with centers_old, then moves each center that got weight to the weighted mean of its

@@ -1,0 +1,22 @@
+// Elkan's k-means (scikit-learn's algorithm="elkan"): the iterations around the bounded step of
+// elkan.hpp, with the Lloyd loop's convergence rules, sums and empty-cluster relocation.
+#pragma once
+#include "kmix/kmeans_driver.hpp"
+
+namespace kmix {
+
+// Elkan's algorithm from `centers` (k×d, overwritten with the result); labels (n) out. The same
+// arguments and results as lloyd() (kmeans_driver.hpp), and in exact arithmetic the same
+// labels, centers and iterations: the bounds only skip distances that cannot change a label.
+// Memory: n·k float32 lower bounds on top of what lloyd() uses.
+template <class T>
+LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
+                  index_t max_iter, double tol, bool verbose, int threads, int* labels,
+                  const double* mean = nullptr);
+
+// For tests: true makes every step after the first a bounded one (scikit-learn's schedule: the
+// first step computes every distance, every later one keeps the bounds), instead of choosing
+// Lloyd or bounded steps by their predicted cost. Process-wide; returns the previous setting.
+bool elkan_every_step(bool on);
+
+}  // namespace kmix
