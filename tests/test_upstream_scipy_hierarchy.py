@@ -8,7 +8,8 @@ import kmix
 from upstream import load
 
 globals().update(load("scipy.cluster.tests.test_hierarchy",
-                      {"linkage": kmix.linkage, "optimal_leaf_ordering": kmix.optimal_leaf_ordering}))
+                      {"linkage": kmix.linkage, "optimal_leaf_ordering": kmix.optimal_leaf_ordering},
+                      at_import=False))  # its decorators look linkage up in scipy's own tables
 
 UPSTREAM_SKIP = {
     "test_Heap": "scipy private helper (scipy.cluster._hierarchy.Heap), not kmix's",

@@ -24,12 +24,14 @@ import types
 import pytest
 
 
-def load(module, replace):
+def load(module, replace, *, at_import=True):
     """The test functions and classes of the installed module ``module`` (a dotted name such as
     "sklearn.cluster.tests.test_k_means"), with the names in ``replace`` rebound.
 
     Every name of ``replace`` must be a global of the module (a typo would silently test the
-    peer against itself)."""
+    peer against itself). at_import=False rebinds them only after the module has run, for a
+    module whose decorators look its functions up in the peer's own tables (scipy's
+    make_xp_test_case(linkage)) and that parametrizes over no function or class."""
     spec = importlib.util.find_spec(module)
     if spec is None or spec.origin is None:
         pytest.skip(f"{module} is not installed (its package ships without tests?)", allow_module_level=True)
@@ -45,7 +47,7 @@ def load(module, replace):
 
     def rebinding_import(name, globals=None, locals=None, fromlist=(), level=0):
         found = builtins.__import__(name, globals, locals, fromlist, level)
-        wanted = [n for n in (fromlist or ()) if n in replace]
+        wanted = [n for n in (fromlist or ()) if n in replace] if at_import else []
         if not wanted:
             return found
         rebound.update(wanted)
