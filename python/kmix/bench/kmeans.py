@@ -105,6 +105,40 @@ def fit(ctx, n, d, k, dtype="float64", max_iter=20):
             "flops": 2 * n * k * d + n * d, "bytes": n * d * X.itemsize}
 
 
+def elkan(ctx, n, d, k, dtype="float64", max_iter=20, box=1.0):
+    """KMeans(algorithm="elkan"): time per iteration of a fit with the same init, n_init=1, tol=0,
+    against kmix's Lloyd ("kmix-lloyd") and scikit-learn's elkan; all three must give the same
+    answer. box: the blobs' centers are uniform in [-box, box]^d (1: overlapping, as kmeans.fit's
+    data; 10: well separated, where the bounds skip most distances). flops: a Lloyd iteration's."""
+    X, init = make_blobs(n, d, k, dtype, box=box)
+    common = dict(n_clusters=k, init=init, n_init=1, tol=0.0, max_iter=max_iter)
+    makers = {"kmix": lambda: kmix.KMeans(**common, algorithm="elkan", n_threads=ctx.threads),
+              "kmix-lloyd": lambda: kmix.KMeans(**common, algorithm="lloyd", n_threads=ctx.threads)}
+    if "sklearn" in ctx.peers:
+        from sklearn.cluster import KMeans
+
+        makers["sklearn"] = lambda: KMeans(**common, algorithm="elkan")
+
+    def run(name, iters=None):
+        est = makers[name]()
+        if iters is not None:
+            est.max_iter = iters
+        return timed(lambda: est.fit(X), ctx.threads)
+
+    for name in makers:  # warm-up
+        run(name, 2)
+    results = alternate({name: (lambda name=name: run(name)) for name in makers}, ctx.repeat)
+    times = summarize(results, lambda s, est: s / est.n_iter_)
+    ours = times["kmix"]["result"]
+    agreement = {}
+    for name in makers:
+        if name != "kmix":
+            ag = agreement[name] = fit_agreement(ours, times[name]["result"], X)
+            ag["ok"] = ag["ari"] == 1.0 and ag["centers_rel_diff"] <= AGREE_TOL[np.dtype(dtype).name]
+    return {"per": "iteration", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
+            "flops": 2 * n * k * d + n * d, "bytes": n * d * X.itemsize}
+
+
 def plusplus(ctx, n, d, k, dtype="float64"):
     """Greedy k-means++ seeding (2 + log k local trials), same random_state; time per call."""
     X, _ = make_blobs(n, d, k, dtype)

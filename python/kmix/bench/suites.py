@@ -38,6 +38,8 @@ class Workload:
         for key in ("dtype", "covariance_type", "method"):
             if key in p:
                 parts.append(str(p[key]))
+        if "box" in p:
+            parts.append(f"box={p['box']:g}")
         if self.peers is not None:
             parts.append(f"(peers: {', '.join(self.peers) or 'none'})")
         return " ".join(parts)
@@ -61,9 +63,16 @@ SMOKE = [
     Workload("silhouette", metrics.silhouette, n=5_000, d=8, k=8),
 ]
 
+# KMeans(algorithm="elkan") against kmix's Lloyd and scikit-learn's elkan: the kmeans.fit shape,
+# many well-separated clusters, and many overlapping ones in float32.
+ELKAN = [Workload("kmeans.elkan", kmeans.elkan, n=100_000, d=16, k=8),
+         Workload("kmeans.elkan", kmeans.elkan, n=100_000, d=16, k=100, box=10.0),
+         Workload("kmeans.elkan", kmeans.elkan, n=50_000, d=128, k=256, dtype="float32")]
+
 STANDARD = [
     *_kmeans_fits([(100_000, 16, 8, "float64"), (1_000_000, 8, 16, "float64"),
                    (50_000, 128, 256, "float32"), (60_000, 784, 10, "float32")]),
+    *ELKAN,
     Workload("kmeans.plusplus", kmeans.plusplus, n=100_000, d=16, k=8),
     Workload("kmeans.plusplus", kmeans.plusplus, n=50_000, d=128, k=256, dtype="float32"),
     Workload("kmeans.predict", kmeans.predict_latency, n=10_000, d=16, k=8),
