@@ -969,6 +969,31 @@ def test_optimal_leaf_ordering_larger_trees_and_threads(method, n):
         np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Zs, y, n_threads=threads), ref)
 
 
+OLO_ISA_SCRIPT = """
+import sys
+import numpy as np
+import kmix
+from scipy.cluster import hierarchy as sch
+from scipy.spatial.distance import pdist
+assert kmix._core.isa() == sys.argv[2], kmix._core.isa()
+X = np.random.default_rng(3).standard_normal((700, 3))
+Z = sch.linkage(X, "ward")
+np.save(sys.argv[1], kmix.optimal_leaf_ordering(Z, pdist(X)))
+"""
+
+
+def test_optimal_leaf_ordering_same_at_every_isa(tmp_path):
+    # The min-plus rows are an ISA kernel; their sums and minima are exact at every level.
+    script = tmp_path / "olo_isa.py"
+    script.write_text(OLO_ISA_SCRIPT)
+    X = np.random.default_rng(3).standard_normal((700, 3))
+    ref = sch.optimal_leaf_ordering(sch.linkage(X, "ward"), pdist(X))
+    for isa in kmix._core.available_isas():
+        out = tmp_path / f"{isa}.npy"
+        run([sys.executable, str(script), str(out), isa], env_update={"KMIX_ISA": isa}, cwd=str(tmp_path))
+        np.testing.assert_array_equal(np.load(out), ref)
+
+
 def test_optimal_leaf_ordering_at_any_scale():
     # Scaling the distances by a power of two changes nothing (kmix works at one scale whatever
     # the data's; scipy's float32 sums are capped at 2^30, so scipy is compared where it is valid).

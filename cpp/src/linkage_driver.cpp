@@ -287,12 +287,13 @@ void generic_condensed(double* D, index_t n, Method method, double* Z) {
 //    then w): a row is flipped when an odd number of the decisions on it and its ancestors say so.
 // M[u][w] is the least candidate, found exactly (whatever order equal values come in, whatever
 // the thread count) but without trying every (m, k): Q[w][m] = min over k of M[w][k] + D[m][k]
-// (real sums, in double) bounds all of m's candidates from below, M[u][m] + Q[w][m]; only the m
-// whose bound, allowing for the few float32 roundings a candidate takes, is below the best so far
-// are tried, starting from the m of least bound; and each tries its k by increasing M[w][k], up to
-// the first whose candidate cannot win even at m's least D (that test rounds as a candidate
-// does). Q costs |W|·|M|·|K| per part; scipy's search (the paper's early termination, which
-// needs only the global least D) tries far more pairs on balanced trees.
+// (real sums, in double; a min-plus kernel at the CPU's ISA level) bounds all of m's candidates
+// from below by M[u][m] + Q[w][m]. The m of least bound is tried first, then only the m whose
+// bound, allowing for the few float32 roundings a candidate takes, is below the best so far
+// (rarely any); an m tries its k by increasing M[w][k] up to the first whose candidate cannot win
+// even at m's least D (that test rounds as a candidate does). So the cost is |W|·|M|·(|K| + |U|)
+// per part, about n³/6 on a balanced tree and n² on a chain; scipy's search (the paper's early
+// termination, bounded by the least D of the whole part) tries far more (m, k) on balanced trees.
 
 // A leaf position and its M value in one integer that sorts as (value, position): M is never
 // negative, and the bits of non-negative floats order as they do (so std::sort needs no
@@ -336,7 +337,8 @@ struct Part {
 
 class LeafOrdering {
  public:
-  LeafOrdering(index_t n, int threads) : n_(n), threads_(threads), M_(std::size_t(n) * std::size_t(n), 0.0f) {}
+  LeafOrdering(index_t n, int threads)
+      : K_(*kernels().tree), n_(n), threads_(threads), M_(std::size_t(n) * std::size_t(n), 0.0f) {}
 
   // M[u][w] for u, w at the ends of parts a (in A) and b (in B); S: distances between positions.
   void fill(const Part& a, const Part& b, const double* S) {
@@ -369,7 +371,7 @@ class LeafOrdering {
       const float* mw = M_.data() + std::size_t(w) * n_ + b.join0;
       for (index_t k = 0; k < n_k; ++k) bw[k] = mw[k];
       for (index_t i = 0; i < n_m; ++i)
-        Q_[std::size_t(j * n_m + i)] = min_plus(bw, S + (row_start(n_, a.join0 + i) + b.join0), n_k);
+        Q_[std::size_t(j * n_m + i)] = K_.min_plus(bw, S + (row_start(n_, a.join0 + i) + b.join0), n_k);
     }
     stop.rethrow();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (parallel)
@@ -416,21 +418,6 @@ class LeafOrdering {
     if (sorted) std::sort(out, out + (p1 - p0));
   }
 
-  // min over t of b[t] + d[t] (four running minima: the adds of one do not wait on the others).
-  static double min_plus(const double* b, const double* d, index_t count) {
-    const double inf = std::numeric_limits<double>::infinity();
-    double m0 = inf, m1 = inf, m2 = inf, m3 = inf;
-    index_t t = 0;
-    for (; t + 4 <= count; t += 4) {
-      m0 = std::min(m0, b[t] + d[t]);
-      m1 = std::min(m1, b[t + 1] + d[t + 1]);
-      m2 = std::min(m2, b[t + 2] + d[t + 2]);
-      m3 = std::min(m3, b[t + 3] + d[t + 3]);
-    }
-    for (; t < count; ++t) m0 = std::min(m0, b[t] + d[t]);
-    return std::min(std::min(m0, m1), std::min(m2, m3));
-  }
-
   // The least candidate of m (at index i of its side, a = M[u][m]) over the k of w (by_w), or
   // `best` if none is below it: with by_w sorted, stops at the first k that cannot win even at
   // m's least D.
@@ -449,17 +436,29 @@ class LeafOrdering {
     return best;
   }
 
-  // M[u][w]: au = M[u][m] over the m side (ad: the same as doubles), q = Q[w][m], by_w = w's k sorted.
+  // M[u][w]: au = M[u][m] over the m side (ad: the same as doubles), q = Q[w][m], by_w = w's k.
   float least_join(const float* au, const double* ad, index_t n_m, const double* q, const Ranked* by_w, index_t n_k,
                    index_t m0, const double* S) const {
-    // The m of least bound first (the best so far is then close to the answer), then the others
+    // The m of least bound first (the best so far is then close to the answer), then any other
     // whose bound is below the best (a double test that only skips an m all of whose candidates
-    // are >= the best: see kSkipFactor).
-    const double lowest = min_plus(ad, q, n_m);
+    // are >= the best: see kSkipFactor). One pass finds the least bound and the next: there is
+    // rarely another m to try.
+    const double inf = std::numeric_limits<double>::infinity();
+    double lowest = inf, second = inf;
     index_t first = 0;
-    while (first < n_m - 1 && !(ad[first] + q[first] == lowest)) ++first;
+    for (index_t i = 0; i < n_m; ++i) {
+      const double bound = ad[i] + q[i];
+      if (bound < lowest) {
+        second = lowest;
+        lowest = bound;
+        first = i;
+      } else if (bound < second) {
+        second = bound;
+      }
+    }
     float best = join_at(first, au[first], by_w, n_k, m0, S, std::numeric_limits<float>::infinity());
     double cut = static_cast<double>(best) * kSkipFactor;
+    if (!(second < cut)) return best;
     for (index_t i = 0; i < n_m; ++i) {
       if (ad[i] + q[i] >= cut || i == first) continue;
       const float v = join_at(i, au[i], by_w, n_k, m0, S, best);
@@ -471,6 +470,7 @@ class LeafOrdering {
     return best;
   }
 
+  const TreeKernels& K_;  // min_plus, at the CPU's ISA level
   index_t n_;
   int threads_;
   std::vector<float> M_;      // n×n, M[u][w] for u, w on either side of their lowest common cluster

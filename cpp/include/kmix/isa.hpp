@@ -179,6 +179,9 @@ struct TreeKernels {
   index_t (*prim_step)(const double* cols, index_t stride, const double* rows, const double* norms,
                        index_t m, index_t d, const double* cx, double nx, Metric metric, double* dist,
                        int threads);
+  // Optimal leaf ordering: min over t < count of b[t] + d[t] (count >= 0; +inf for none). Every
+  // sum is one rounding and the minimum of them exact, so all levels give the same value.
+  double (*min_plus)(const double* b, const double* d, index_t count);
 };
 
 template <class T>

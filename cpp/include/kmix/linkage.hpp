@@ -1,6 +1,6 @@
 // Hierarchical-clustering kernels: the O(n·d) scans inside the O(n) steps of the linkage
-// algorithms (linkage_driver.cpp): condensed distance matrices, Prim's update on raw vectors, and
-// Ward's nearest-neighbour search on centroids.
+// algorithms (linkage_driver.cpp): condensed distance matrices, Prim's update on raw vectors,
+// Ward's nearest-neighbour search on centroids, and the min-plus rows of optimal leaf ordering.
 //
 // Compiled once per ISA level into kmix::KMIX_ISA_NS (linkage_kernels.cpp). Searches return the
 // minimum of a total order (distance, then index), which does not depend on the order rows are
@@ -175,12 +175,32 @@ inline index_t prim_step(const double* cols, index_t stride, const double* rows,
   }).slot;
 }
 
+// min over t of b[t] + d[t]: two vectors of running minima, the tail lanes padded with +inf.
+inline double min_plus(const double* b, const double* d, index_t count) {
+  using S = Simd<double>;
+  typedef S::vec vec;
+  constexpr index_t L = S::lanes;
+  const double inf = std::numeric_limits<double>::infinity();
+  vec m0 = S::splat(inf), m1 = m0;
+  index_t t = 0;
+  for (; t + 2 * L <= count; t += 2 * L) {
+    m0 = S::min(m0, S::add(S::load(b + t), S::load(d + t)));
+    m1 = S::min(m1, S::add(S::load(b + t + L), S::load(d + t + L)));
+  }
+  double lane[L];
+  S::store(lane, S::min(m0, m1));
+  double m = inf;
+  for (index_t l = 0; l < L; ++l) m = lane[l] < m ? lane[l] : m;
+  for (; t < count; ++t) m = b[t] + d[t] < m ? b[t] + d[t] : m;
+  return m;
+}
+
 template <class T>
 LinkageKernels<T> linkage_table() {
   return LinkageKernels<T>{&pdist<T>};
 }
 
-inline TreeKernels tree_table() { return TreeKernels{&ward_nearest, &prim_step}; }
+inline TreeKernels tree_table() { return TreeKernels{&ward_nearest, &prim_step, &min_plus}; }
 
 }  // namespace KMIX_ISA_NS
 }  // namespace kmix
