@@ -191,6 +191,12 @@ def xp():
     return np
 
 
+def pytest_configure(config):
+    # Marks the peers' test files use (their own conftest.py registers them).
+    config.addinivalue_line("markers", "skip_xp_backends: scipy's array-backend skips (numpy only here)")
+    config.addinivalue_line("markers", "no_check_spmatrix: scikit-learn's sparse-matrix opt-out")
+
+
 def _upstream_match(name, pattern):
     """fnmatch's * and ? only: brackets are literal, as in a parametrized test's name."""
     import re
