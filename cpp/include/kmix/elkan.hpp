@@ -516,7 +516,11 @@ index_t elkan_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
 template <class T>
 void center_gaps(const T* C, index_t k, index_t d, double scale, float* half, double* next, int threads) {
   const index_t ks = bounds_stride<T>(k);
-  for_rows(k, k * k * d, threads, [&](index_t a) {
+  StopFlag stop;
+  // A few rows at a time (for_rows' blocks of whole row chunks would leave k <= 256 to one thread).
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads) if (worth_threads(k * k * d))
+  for (index_t a = 0; a < k; ++a) {
+    if (stop.stop()) continue;
     double nearest = std::numeric_limits<double>::infinity();
     for (index_t j = 0; j < ks; ++j) {
       if (j == a || j >= k) {
@@ -529,7 +533,8 @@ void center_gaps(const T* C, index_t k, index_t d, double scale, float* half, do
       nearest = h < nearest ? h : nearest;
     }
     next[a] = nearest * (1.0 - 0x1p-40);
-  });
+  }
+  stop.rethrow();
 }
 
 template <class T>
