@@ -216,15 +216,19 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
     return changed;
   };
   // The centers moved from cur to next: each one's distance moved and the gaps between them.
+  // How far center c moved from cur to next.
+  auto center_move = [&](index_t c) {
+    double s = 0.0;
+    for (index_t j = 0; j < d; ++j) {
+      const double t = double(next[c * d + j]) - double(cur[c * d + j]);
+      s += t * t;
+    }
+    return std::sqrt(s);
+  };
   auto moved = [&]() {
     double most = 0.0;
     for (index_t c = 0; c < k; ++c) {
-      double s = 0.0;
-      for (index_t j = 0; j < d; ++j) {
-        const double t = double(next[c * d + j]) - double(cur[c * d + j]);
-        s += t * t;
-      }
-      shift[c] = std::sqrt(s);
+      shift[c] = center_move(c);
       cum[c] += shift[c];
       most = std::max(most, shift[c]);  // NaN: left out (a NaN shift makes that center's bounds 0)
     }
@@ -257,14 +261,7 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
       if (always) {
         then = Step::full;
       } else if (!never && i > 0 && changed != 0 && 8 * changed <= n && i + 3 < max_iter && !rest) {
-        for (index_t c = 0; c < k; ++c) {
-          double s2 = 0.0;
-          for (index_t j = 0; j < d; ++j) {
-            const double t = double(next[c * d + j]) - double(cur[c * d + j]);
-            s2 += t * t;
-          }
-          proxy[c] = kAging * std::sqrt(s2);
-        }
+        for (index_t c = 0; c < k; ++c) proxy[c] = kAging * center_move(c);
         const double p = predict(next, proxy.data()) / trust;
         const double wanted = std::min(0.85, 1.0 - (full_extra + (lower ? 0.0 : alloc_extra)) / kHorizon);
         if (p < wanted) then = Step::full;

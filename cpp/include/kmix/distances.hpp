@@ -298,6 +298,25 @@ void pack_centers(const T* C, index_t k, index_t d, T* out) {
   }
 }
 
+// The dot products x·c of R consecutive rows of x with the W centers of one panel (stored
+// column-major, W per coordinate), accumulated over the d coordinates in order.
+template <class T, int R>
+inline void panel_dots(const T* x, index_t d, const T* panel, typename Simd<T>::vec (&acc)[R][kVecsPerPanel]) {
+  using S = Simd<T>;
+  constexpr int L = S::lanes, V = kVecsPerPanel;
+  constexpr index_t W = V * L;
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) acc[r][v] = S::zero();
+  for (index_t j = 0; j < d; ++j) {
+    typename S::vec c[V];
+    for (int v = 0; v < V; ++v) c[v] = S::load(panel + j * W + v * L);
+    for (int r = 0; r < R; ++r) {
+      const typename S::vec xb = S::splat(x[r * d + j]);
+      for (int v = 0; v < V; ++v) S::fma(acc[r][v], xb, c[v]);
+    }
+  }
+}
+
 // One panel against R consecutive rows of X: distances ‖c‖² − 2·x·c for the panel's W centers,
 // folded into the rows' running minimum. best/where (R×W, row-major) hold, per row and lane w,
 // the smallest distance so far among centers {q·W + w : q ≤ p} and which center it was (as a T).
@@ -308,16 +327,7 @@ inline void panel_tile(const T* x, index_t d, const T* panel, const T* norms, in
   constexpr int L = S::lanes, V = kVecsPerPanel;
   constexpr index_t W = V * L;
   vec acc[R][V];
-  for (int r = 0; r < R; ++r)
-    for (int v = 0; v < V; ++v) acc[r][v] = S::zero();
-  for (index_t j = 0; j < d; ++j) {
-    vec c[V];
-    for (int v = 0; v < V; ++v) c[v] = S::load(panel + j * W + v * L);
-    for (int r = 0; r < R; ++r) {
-      const vec xb = S::splat(x[r * d + j]);
-      for (int v = 0; v < V; ++v) S::fma(acc[r][v], xb, c[v]);
-    }
-  }
+  panel_dots<T, R>(x, d, panel, acc);
   const vec base = S::splat(T(p * W)), inf = S::splat(std::numeric_limits<T>::infinity());
   for (int v = 0; v < V; ++v) {
     T idx[L];

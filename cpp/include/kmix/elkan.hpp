@@ -78,16 +78,7 @@ inline void panel_values(const T* x, index_t d, const T* panel, const T* norms, 
   constexpr int L = S::lanes, V = kVecsPerPanel;
   constexpr index_t W = V * L;
   vec acc[R][V];
-  for (int r = 0; r < R; ++r)
-    for (int v = 0; v < V; ++v) acc[r][v] = S::zero();
-  for (index_t j = 0; j < d; ++j) {
-    vec c[V];
-    for (int v = 0; v < V; ++v) c[v] = S::load(panel + j * W + v * L);
-    for (int r = 0; r < R; ++r) {
-      const vec xb = S::splat(x[r * d + j]);
-      for (int v = 0; v < V; ++v) S::fma(acc[r][v], xb, c[v]);
-    }
-  }
+  panel_dots<T, R>(x, d, panel, acc);
   for (int v = 0; v < V; ++v) {
     const vec nrm = S::load(norms + v * L);
     for (int r = 0; r < R; ++r) S::store(out + r * ld + v * L, S::dist(nrm, acc[r][v]));
