@@ -1037,18 +1037,23 @@ rng = np.random.default_rng(22)
 n = {n}
 labels = rng.integers(0, 5, size=n)
 X = rng.standard_normal((n, 3)) + labels[:, None] * 2.0
+def peak_mb():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 2**10
+before = peak_mb()
 out = {{}}
 for metric in ("manhattan", "cosine", "sqeuclidean", "correlation", "chebyshev"):
     out[metric] = metrics.silhouette_score(X, labels, metric=metric)
-with open("/proc/self/status") as f:
-    out["rss_mb"] = next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 2**10
+out["growth_mb"] = peak_mb() - before
 np.save("X.npy", X); np.save("labels.npy", labels)
 print(json.dumps(out))
 """
 
 
 def test_other_metrics_memory_is_not_quadratic(tmp_path):
-    # Closed forms and chunked blocks: no n x n matrix (3.2 GB here) for any of these metrics.
+    # Closed forms and chunked blocks: no n x n matrix (3.2 GB here) for any of these metrics. The
+    # peak's growth over the process's peak before the scores, with room for a sanitizer's
+    # allocator (its quarantine alone keeps up to 256 MB of freed blocks).
     if not sys.platform.startswith("linux"):
         pytest.skip("reads /proc/self/status")
     n = 20_000
@@ -1056,7 +1061,7 @@ def test_other_metrics_memory_is_not_quadratic(tmp_path):
     script.write_text(OTHER_METRICS_MEMORY_SCRIPT.format(n=n))
     proc = run([sys.executable, str(script)], cwd=str(tmp_path), timeout=120)
     info = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert info.pop("rss_mb") < 400, info
+    assert info.pop("growth_mb") < 800, info
     X, labels = np.load(tmp_path / "X.npy"), np.load(tmp_path / "labels.npy")
     rows = np.random.default_rng(0).choice(n, size=3000, replace=False)  # the references at a size they take
     for metric, score in info.items():

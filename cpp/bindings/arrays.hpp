@@ -50,7 +50,7 @@ inline std::string shape_str(const py::array& a) {
 template <class T>
 carray<T> take(py::handle a, const char* name, int ndim, bool writes = false) {
   if (!py::isinstance<py::array>(a))
-    type_error(std::string(name) + " must be a numpy array; got " + std::string(py::str(a.get_type().attr("__name__"))));
+    type_error(std::string(name) + " must be a numpy array; got " + std::string(py::str(py::type::handle_of(a).attr("__name__"))));
   const auto arr = py::reinterpret_borrow<py::array>(a);
   if (!py::isinstance<py::array_t<T>>(arr))
     type_error(std::string(name) + " must have dtype " + dtype_name<T>() + "; got " + std::string(py::str(arr.dtype())));
@@ -118,7 +118,7 @@ auto by_float_dtype(py::handle X, const char* name, F&& f) {
   if (py::isinstance<py::array_t<float>>(X)) return f(float{});
   if (py::isinstance<py::array_t<double>>(X)) return f(double{});
   if (!py::isinstance<py::array>(X))
-    type_error(std::string(name) + " must be a numpy array; got " + std::string(py::str(X.get_type().attr("__name__"))));
+    type_error(std::string(name) + " must be a numpy array; got " + std::string(py::str(py::type::handle_of(X).attr("__name__"))));
   type_error(std::string(name) + " must have dtype float32 or float64; got " +
              std::string(py::str(py::reinterpret_borrow<py::array>(X).dtype())));
 }

@@ -2,31 +2,53 @@
 // through select_isa (the Python package calls it for KMIX_ISA).
 #include <atomic>
 
+#include "kmix/compiler.hpp"
 #include "kmix/isa.hpp"
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
 #define KMIX_X86 1
-#if defined(_MSC_VER) && !defined(__clang__)
-#include <immintrin.h>
-#include <intrin.h>
 #endif
+
+#if defined(KMIX_X86) && !KMIX_GNU_EXTENSIONS && !defined(_MSC_VER) && !defined(__MINGW32__)
+#include <cpuid.h>  // the MSVC branch built by GCC/Clang on Linux (KMIX_MSVC_BRANCHES)
 #endif
 
 namespace kmix {
 namespace {
 
 #if defined(KMIX_X86)
-#if defined(_MSC_VER) && !defined(__clang__)
-// cpuid feature bits plus the OS's saved register state (xgetbv), as GCC's __builtin_cpu_supports.
+#if !KMIX_GNU_EXTENSIONS
+// cpuid leaf/subleaf into r (eax, ebx, ecx, edx), and the OS's saved register state (xcr0). Built
+// by GCC/Clang (KMIX_MSVC_BRANCHES), the same from <cpuid.h> or <intrin.h> (MinGW) and the xgetbv
+// instruction (GCC's _xgetbv needs -mxsave), so that the bit tests below run off Windows too.
+#if defined(_MSC_VER) || defined(__MINGW32__)
+void cpuid(int r[4], int leaf, int sub) { __cpuidex(r, leaf, sub); }
+#else
+void cpuid(int r[4], int leaf, int sub) {
+  unsigned a, b, c, d;
+  __cpuid_count(unsigned(leaf), unsigned(sub), a, b, c, d);
+  r[0] = int(a), r[1] = int(b), r[2] = int(c), r[3] = int(d);
+}
+#endif
+#if defined(_MSC_VER)
+unsigned long long xcr0_bits() { return _xgetbv(0); }
+#else
+unsigned long long xcr0_bits() {
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0u));
+  return (static_cast<unsigned long long>(hi) << 32) | lo;
+}
+#endif
+// cpuid feature bits plus the OS's saved register state, as GCC's __builtin_cpu_supports.
 bool cpu_has(bool want512) {
   int r[4];
-  __cpuid(r, 0);
+  cpuid(r, 0, 0);
   if (r[0] < 7) return false;
-  __cpuidex(r, 1, 0);
+  cpuid(r, 1, 0);
   const bool osxsave = r[2] & (1 << 27), fma = r[2] & (1 << 12);
   if (!osxsave || !fma) return false;
-  const unsigned long long xcr0 = _xgetbv(0);
-  __cpuidex(r, 7, 0);
+  const unsigned long long xcr0 = xcr0_bits();
+  cpuid(r, 7, 0);
   const bool avx2 = (r[1] & (1 << 5)) && (xcr0 & 0x6) == 0x6;
   if (!want512) return avx2;
   const unsigned b = unsigned(r[1]);

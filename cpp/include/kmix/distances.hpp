@@ -18,10 +18,8 @@
 #if defined(__SSE2__) || defined(_M_X64)
 #include <immintrin.h>
 #endif
-#if defined(_MSC_VER)
-#include <intrin.h>
-#endif
 
+#include "kmix/compiler.hpp"
 #include "kmix/parallel.hpp"
 
 #ifndef KMIX_ISA_NS
@@ -46,12 +44,16 @@ namespace KMIX_ISA_NS {
 
 // Index of the lowest set bit of a non-zero word.
 static inline int lowest_bit(std::uint64_t bits) {
-#if defined(_MSC_VER) && !defined(__clang__)
+#if KMIX_GNU_EXTENSIONS
+  return __builtin_ctzll(bits);
+#elif defined(_MSC_VER) || defined(__MINGW32__)
   unsigned long at;
   _BitScanForward64(&at, bits);
   return int(at);
 #else
-  return __builtin_ctzll(bits);
+  int at = 0;  // the MSVC branch built by GCC on Linux (KMIX_MSVC_BRANCHES), which has no <intrin.h>
+  for (; !(bits & 1u); bits >>= 1) ++at;
+  return at;
 #endif
 }
 
@@ -61,9 +63,9 @@ static inline int lowest_bit(std::uint64_t bits) {
 template <class T>
 static inline void prefetch_line(const T* p, index_t offset) {
   const void* at = reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + std::uintptr_t(offset) * sizeof(T));
-#if defined(__GNUC__) || defined(__clang__)
+#if KMIX_GNU_EXTENSIONS
   __builtin_prefetch(at);
-#elif defined(_M_X64) || defined(_M_IX86)
+#elif defined(_M_X64) || defined(_M_IX86) || defined(__SSE2__)
   _mm_prefetch(static_cast<const char*>(at), _MM_HINT_T0);
 #elif defined(_M_ARM64)
   __prefetch(at);
@@ -76,7 +78,7 @@ static inline void prefetch_line(const T* p, index_t offset) {
 template <class T>
 struct Simd {
   static constexpr int lanes = KMIX_VBYTES / int(sizeof(T));
-#if defined(__GNUC__)
+#if KMIX_GNU_EXTENSIONS
   typedef T vec __attribute__((vector_size(KMIX_VBYTES)));
   static inline vec load(const T* p) { vec v; std::memcpy(&v, p, sizeof v); return v; }
   static inline void store(T* p, vec v) { std::memcpy(p, &v, sizeof v); }
@@ -191,7 +193,8 @@ struct Simd {
   static inline vec mul(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] *= b.a[i]; return a; }
   static inline vec div(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] /= b.a[i]; return a; }
   static inline vec select_lt(vec a, vec b, vec x, vec y) {
-    for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] < b.a[i] ? x.a[i] : y.a[i]; return x;
+    for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] < b.a[i] ? x.a[i] : y.a[i];
+    return x;
   }
   static inline void keep_lexmin(vec& best, vec& rank, vec& at, vec v, vec r, vec p) {
     for (int i = 0; i < lanes; ++i)
@@ -221,11 +224,14 @@ struct Simd {
     return a;
   }
   static inline vec select_eq(vec a, vec b, vec x, vec y) {
-    for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] == b.a[i] ? x.a[i] : y.a[i]; return x;
+    for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] == b.a[i] ? x.a[i] : y.a[i];
+    return x;
   }
   static inline void fma(vec& acc, vec a, vec b) { for (int i = 0; i < lanes; ++i) acc.a[i] += a.a[i] * b.a[i]; }
   static inline vec dist(vec norm, vec dot) {
-    vec r; for (int i = 0; i < lanes; ++i) r.a[i] = norm.a[i] + dot.a[i]; return r;
+    vec r;
+    for (int i = 0; i < lanes; ++i) r.a[i] = norm.a[i] + dot.a[i];
+    return r;
   }
   static inline void keep_min(vec& best, vec& idx, vec d, vec p) {
     for (int i = 0; i < lanes; ++i) if (d.a[i] < best.a[i]) { best.a[i] = d.a[i]; idx.a[i] = p.a[i]; }

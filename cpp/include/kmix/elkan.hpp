@@ -45,14 +45,14 @@ static inline float bound_up(double x) {
 // Square roots as instructions (-fno-math-errno): no libm or inline std:: symbol shared across
 // ISA levels.
 static inline double root(double x) {
-#if defined(__GNUC__)
+#if KMIX_GNU_EXTENSIONS
   return __builtin_sqrt(x);
 #else
   return std::sqrt(x);
 #endif
 }
 static inline float rootf(float x) {
-#if defined(__GNUC__)
+#if KMIX_GNU_EXTENSIONS
   return __builtin_sqrtf(x);
 #else
   return std::sqrt(x);
@@ -60,7 +60,7 @@ static inline float rootf(float x) {
 }
 
 static inline int popcount64(std::uint64_t m) {
-#if defined(__GNUC__)
+#if KMIX_GNU_EXTENSIONS
   return __builtin_popcountll(m);
 #else
   int c = 0;
@@ -76,7 +76,6 @@ inline void panel_values(const T* x, index_t d, const T* panel, const T* norms, 
   using S = Simd<T>;
   typedef typename S::vec vec;
   constexpr int L = S::lanes, V = kVecsPerPanel;
-  constexpr index_t W = V * L;
   vec acc[R][V];
   panel_dots<T, R>(x, d, panel, acc);
   for (int v = 0; v < V; ++v) {

@@ -62,7 +62,7 @@ constexpr double kLn2Hi = 0x1.62e42fefa3800p-1;  // ln 2 in two parts; the first
 constexpr double kLn2Lo = 0x1.ef35793c76730p-45;  // zero bits so n·kLn2Hi is exact
 constexpr double kExpMin = -708.0;
 
-#if defined(__GNUC__)
+#if KMIX_GNU_EXTENSIONS
 inline vec exp_nonpositive(vec x) {
   typedef std::uint64_t ivec __attribute__((vector_size(sizeof(vec))));
   const vec lo = V::splat(kExpMin);

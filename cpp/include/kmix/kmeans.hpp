@@ -41,7 +41,7 @@ inline void add_rows(const T* __restrict X, const T* __restrict w, index_t m, in
     const T* __restrict x = X + i * d;
     double* __restrict s = sums + index_t(lab[i]) * d;
     const double wi = w ? double(w[i]) : 1.0;
-#pragma omp simd
+KMIX_OMP_SIMD
     for (index_t j = 0; j < d; ++j) s[j] += double(x[j]) * wi;
     weights[lab[i]] += wi;
   }
@@ -79,12 +79,12 @@ inline void move_rows(const T* __restrict X, const T* __restrict w, index_t d, c
     const T* __restrict x = X + i * d;
     const double wi = w ? double(w[i]) : 1.0;
     double* __restrict to = sums + index_t(lab[i]) * d;
-#pragma omp simd
+KMIX_OMP_SIMD
     for (index_t j = 0; j < d; ++j) to[j] += double(x[j]) * wi;
     weights[lab[i]] += wi;
     if (from >= 0) {
       double* __restrict out = sums + index_t(from) * d;
-#pragma omp simd
+KMIX_OMP_SIMD
       for (index_t j = 0; j < d; ++j) out[j] -= double(x[j]) * wi;
       weights[from] -= wi;
     }
@@ -246,9 +246,9 @@ double assign_inertia(const T* X, const T* w, index_t n, index_t d, const T* C, 
     double s = 0.0;
     const index_t end = blocks.end(b, n);
     for (index_t start = blocks.begin(b); start < end; start += chunk) {
-      const index_t stop = end - start < chunk ? end : start + chunk;
-      nearest_rows<T>(X + start * d, stop - start, d, packed.data, k, labels + start);
-      for (index_t i = start; i < stop; ++i) {
+      const index_t last = end - start < chunk ? end : start + chunk;
+      nearest_rows<T>(X + start * d, last - start, d, packed.data, k, labels + start);
+      for (index_t i = start; i < last; ++i) {
         const double t = sq_dist(X + i * d, C + index_t(labels[i]) * d, d);
         s += w ? t * double(w[i]) : t;
       }
@@ -269,7 +269,7 @@ inline void add_column_moments(const T* __restrict X, index_t lo, index_t hi, in
   if (D > 0) d = D;
   for (index_t i = lo; i < hi; ++i) {
     const T* __restrict x = X + i * d;
-#pragma omp simd
+KMIX_OMP_SIMD
     for (index_t j = 0; j < d; ++j) {
       const double v = Shifted ? double(x[j]) - shift[j] : double(x[j]);
       s[j] += v;
