@@ -275,7 +275,7 @@ def _parse_header(header):
         try:
             from . import dask  # noqa: F401  (registers kmix.dask's classes)
         except ImportError:
-            raise _Bad("header.class", f"{name} needs kmix.dask: pip install kmix[dask]") from None
+            raise _Bad("header.class", f"{name} needs kmix.dask: pip install 'dask[array]' distributed") from None
     cls = _REGISTRY.get(name)
     if cls is None or cls._save_name != name:
         raise _Bad("header.class", f"unknown estimator class {name!r}")

@@ -102,7 +102,7 @@ def _plot(X, km, path, seed=0):
     """Three panels: the clusters, the silhouette and the elbow (inertia) against k."""
     plt = _agg_pyplot()
     if plt is None:
-        raise SystemExit("kmix demo --plot needs matplotlib: pip install kmix[plot]")
+        raise SystemExit("kmix demo --plot needs matplotlib (pip install matplotlib)")
     from .select import select_k
 
     fig, (ax, ax_sil, ax_elbow) = plt.subplots(1, 3, figsize=(15, 4.8))
@@ -140,7 +140,7 @@ def select_k_command(args, out=None):
 
     plt = _agg_pyplot() if args.plot else None
     if args.plot and plt is None:
-        print("kmix select-k --plot needs matplotlib: pip install kmix[plot]", file=sys.stderr)
+        print("kmix select-k --plot needs matplotlib (pip install matplotlib)", file=sys.stderr)
         return 2
     try:
         ks = parse_k(args.k)

@@ -7,7 +7,7 @@ adds them up in a fixed binary tree and brings back only the total: the data nev
 the client. Partial sums are float64 and combined in chunk order, so with the same init the
 result equals the in-memory estimator's to rounding, whatever the chunking or the workers.
 
-Needs ``pip install kmix[dask]`` (dask[array], distributed). Runs on whatever scheduler is active:
+Needs dask[array] and distributed (the ``kmix[dask]`` extra). Runs on whatever scheduler is active:
 a ``distributed.Client`` if one exists, else dask's local threads.
 """
 import functools
@@ -19,7 +19,7 @@ try:
     import dask
     import dask.array as da
 except ImportError:  # pragma: no cover - the message is the point
-    raise ImportError("kmix.dask needs dask: pip install kmix[dask]") from None
+    raise ImportError("kmix.dask needs dask: pip install \"dask[array]\" distributed (or the kmix[dask] extra)") from None
 
 from . import _core, _scale
 from . import kmeans as _kmeans

@@ -36,7 +36,7 @@ class SelectKResult:
         try:
             import matplotlib.pyplot as plt
         except ImportError:
-            raise ImportError("SelectKResult.plot needs matplotlib: pip install kmix[plot]") from None
+            raise ImportError("SelectKResult.plot needs matplotlib (pip install matplotlib)") from None
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3.5))
         name, values = self.curve()

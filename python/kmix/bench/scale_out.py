@@ -18,7 +18,7 @@ def dask_kmeans(ctx, n, d, k, chunk_rows, max_iter=20):
 
         import kmix.dask
     except ImportError:
-        raise Skip("needs dask: pip install kmix[dask]") from None
+        raise Skip("needs dask: pip install \"dask[array]\" distributed") from None
     X, init = make_blobs(n, d, k)
     warnings.filterwarnings("ignore", message="Sending large graph")  # the data, sent once to persist it
     with LocalCluster(n_workers=2, threads_per_worker=ctx.threads or 1, processes=True, dashboard_address=None,
