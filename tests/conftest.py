@@ -155,8 +155,10 @@ def kmix_script():
     return found
 
 
-def run(cmd, env_update=None, cwd=None, timeout=120, check=True):
-    """Run cmd (a list) with the environment plus env_update (a value of None removes a key)."""
+def run(cmd, env_update=None, cwd=None, timeout=300, check=True):
+    """Run cmd (a list) with the environment plus env_update (a value of None removes a key).
+
+    The timeout only catches a hang: a sanitizer build on a busy machine takes minutes."""
     env = dict(os.environ)
     env.setdefault("MPLBACKEND", "Agg")
     for key, value in (env_update or {}).items():
