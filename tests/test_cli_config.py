@@ -21,6 +21,8 @@ TRUE_CENTERS = np.array([[0.0, 0.0], [4.0, 4.0], [0.0, 4.0]])
 CENTER_LINE = re.compile(r"center \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+"
                          r"distance (\d+\.\d+)")
 CONFIG_KEYS = ("kmix", "isa", "isa_available", "threads", "compiler", "openmp")
+# The lowest ISA level's name, from the machine (not from kmix): NEON on arm64, baseline elsewhere.
+LOWEST_ISA = "neon" if platform.machine().lower() in ("aarch64", "arm64") else "baseline"
 
 
 def parse_demo(stdout):
@@ -186,7 +188,7 @@ def test_show_config_in_process():
         assert key in info
     assert info["kmix"] == importlib.metadata.version("kmix")
     assert info["isa"] == kmix._core.isa() and info["isa"] in info["isa_available"]
-    assert "baseline" in info["isa_available"]
+    assert info["isa_available"][0] == LOWEST_ISA
     assert isinstance(info["threads"], int) and info["threads"] >= 1
     assert isinstance(info["compiler"], str) and info["compiler"]
     from threadpoolctl import threadpool_limits
@@ -212,7 +214,7 @@ def _cpu_flags():
 
 def test_available_isas_agree_with_cpu():
     available = list(kmix._core.available_isas())
-    assert available[0] == "baseline"
+    assert available[0] == LOWEST_ISA
     flags = _cpu_flags()
     if flags is None or platform.machine().lower() not in ("x86_64", "amd64"):
         pytest.skip("needs /proc/cpuinfo on x86-64")
@@ -246,14 +248,17 @@ print(json.dumps(out))
 """
 
 
-@pytest.mark.parametrize("wanted", ["baseline", "avx2", "avx512", "sse9"])
+@pytest.mark.parametrize("wanted", ["baseline", "neon", "avx2", "avx512", "sse9"])
 def test_kmix_isa_env(tmp_path, wanted):
+    # "baseline" names the lowest level on every machine ("neon" on arm64), without a warning.
     script = tmp_path / "isa.py"
     script.write_text(ISA_SCRIPT)
     out_file = tmp_path / "res.npz"
     proc = run([sys.executable, str(script), str(out_file)], env_update={"KMIX_ISA": wanted})
     info = json.loads(proc.stdout.strip().splitlines()[-1])
-    if wanted in info["available"]:
+    if wanted == "baseline":
+        assert info["isa"] == info["available"][0] == LOWEST_ISA and info["warnings"] == []
+    elif wanted in info["available"]:
         assert info["isa"] == wanted and info["warnings"] == []
     else:
         assert info["isa"] == info["available"][-1]

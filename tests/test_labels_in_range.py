@@ -31,7 +31,7 @@ from kmix import _core
 ISAS = tuple(_core.available_isas())
 DTYPES = (np.float64, np.float32)
 # SIMD register width of each ISA level (distances.hpp, KMIX_VBYTES): SSE2 / NEON, AVX2, AVX-512.
-VECTOR_BYTES = {"baseline": 16, "avx2": 32, "avx512": 64}
+VECTOR_BYTES = {"baseline": 16, "neon": 16, "avx2": 32, "avx512": 64}
 ROWS = (1, 3, 5, 257, 1000)
 D = 3
 # Far from any data: overflows ‖c‖² (and x·c) in the dtype.

@@ -66,18 +66,26 @@ bool cpu_has(bool want512) {
 #endif
 #endif
 
+// The lowest level's name: its kernels are 16-byte vectors, NEON on arm64 (part of every arm64
+// CPU), SSE2 on x86-64, whatever the compiler makes of them elsewhere.
+#if defined(__aarch64__) && defined(__ARM_NEON)
+constexpr const char* kLowest = "neon";
+#else
+constexpr const char* kLowest = "baseline";
+#endif
+
 // A level's tables are built (by code compiled for that level) only once the CPU is known to
 // run it.
-#define KMIX_ISA_ENTRY(ns) \
-  IsaKernels{#ns, &ns::kmeans_kernels(), &ns::gmm_kernels(), &ns::linkage_kernels(), &ns::tree_kernels(), \
+#define KMIX_ISA_ENTRY(ns, name) \
+  IsaKernels{name, &ns::kmeans_kernels(), &ns::gmm_kernels(), &ns::linkage_kernels(), &ns::tree_kernels(), \
              &ns::metrics_kernels(), &ns::elkan_kernels()}
 
 std::vector<const IsaKernels*> supported() {
-  static const IsaKernels base = KMIX_ISA_ENTRY(baseline);
+  static const IsaKernels base = KMIX_ISA_ENTRY(baseline, kLowest);
   std::vector<const IsaKernels*> out{&base};
 #if defined(KMIX_X86) && defined(KMIX_HAVE_AVX2)
   if (cpu_has(false)) {
-    static const IsaKernels v2 = KMIX_ISA_ENTRY(avx2);
+    static const IsaKernels v2 = KMIX_ISA_ENTRY(avx2, "avx2");
     out.push_back(&v2);
   }
 #endif
@@ -87,7 +95,7 @@ std::vector<const IsaKernels*> supported() {
 #else
   if (cpu_has(true)) {
 #endif
-    static const IsaKernels v512 = KMIX_ISA_ENTRY(avx512);
+    static const IsaKernels v512 = KMIX_ISA_ENTRY(avx512, "avx512");
     out.push_back(&v512);
   }
 #endif
@@ -110,8 +118,9 @@ std::vector<std::string> available_isas() {
 }
 
 bool select_isa(const std::string& name) {
-  for (const IsaKernels* k : supported())
-    if (name == k->name) {
+  const std::vector<const IsaKernels*> levels = supported();
+  for (const IsaKernels* k : levels)
+    if (name == k->name || (name == "baseline" && k == levels.front())) {
       active().store(k, std::memory_order_release);
       return true;
     }

@@ -26,8 +26,8 @@ __all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "k_mean
 
 
 def _apply_isa_env():
-    # KMIX_ISA=baseline|avx2|avx512 lowers the kernels' instruction set (never raises it past
-    # what the CPU runs).
+    # KMIX_ISA=baseline|avx2|avx512 (x86-64) or neon (arm64) lowers the kernels' instruction set
+    # (never raises it past what the CPU runs); baseline is the lowest level on every machine.
     wanted = _os.environ.get("KMIX_ISA", "").strip().lower()
     if wanted and not _core.select_isa(wanted):
         _warnings.warn(f"KMIX_ISA={wanted!r} is not available here (available: "

@@ -236,7 +236,8 @@ template <class T> const MetricKernels<T>& metric_kernels_for() { return kernels
 template <class T> const ElkanKernels<T>& elkan_kernels_for() { return kernels().elkan->get<T>(); }
 // ISA levels this build has and this CPU runs, lowest first.
 std::vector<std::string> available_isas();
-// Use `name` (must be in available_isas()); returns false otherwise.
+// Use `name` (must be in available_isas(), or "baseline": the lowest level, whatever its name
+// here, e.g. "neon" on arm64); returns false otherwise.
 bool select_isa(const std::string& name);
 
 }  // namespace kmix
