@@ -3,6 +3,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
+
 #include "kmix/isa.hpp"
 #include "kmix/runtime.hpp"
 #include "kmix_build_info.hpp"
@@ -19,22 +21,22 @@ void register_metrics(py::module_& m);
 namespace {
 
 // Python runs signal handlers only in the main thread; elsewhere there is nothing to check.
-unsigned long g_main_thread = 0;
+// Written once at import, read by every thread that runs a kernel (atomic: no GIL orders them
+// on a free-threaded build).
+std::atomic<unsigned long> g_main_thread{0};
 
 // The interrupt check of kmix::interrupt_requested: called on the thread that called into kmix,
 // with the GIL released. It takes the GIL and runs Python's pending signal handlers; if one
 // raised (KeyboardInterrupt for Ctrl-C), the exception stays set for the binding to re-raise.
 bool python_signal_raised() {
-  if (PyThread_get_thread_ident() != g_main_thread) return false;
+  if (PyThread_get_thread_ident() != g_main_thread.load(std::memory_order_relaxed)) return false;
   py::gil_scoped_acquire gil;
   return PyErr_CheckSignals() != 0;
 }
 
-}  // namespace
-
-PYBIND11_MODULE(_core, m) {
+void define_core(py::module_& m) {
   m.doc() = "kmix compiled kernels (C++17, OpenMP)";
-  g_main_thread = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+  g_main_thread.store(py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>());
   kmix::set_interrupt_check(&python_signal_raised);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -71,3 +73,21 @@ PYBIND11_MODULE(_core, m) {
   register_soft_kmeans(m);
   register_metrics(m);
 }
+
+}  // namespace
+
+// Free-threaded CPython (3.13t, 3.14t): the module declares that it does not need the GIL, so
+// importing it leaves the GIL disabled. What makes that true: every kernel already runs with the
+// GIL released, on the arrays it was handed; the module's state is set once at import
+// (g_main_thread, the interrupt check, the exception translator) or is atomic (the ISA in use,
+// the fork flag: isa_dispatch.cpp, runtime.cpp) or thread_local (the interrupt clock); the
+// interrupt check takes the GIL (attaches a thread state) before it calls into Python. The
+// Python package's shared state is guarded too (_base.peer_class, _model_files' checks);
+// tests/test_free_threading.py runs it all from many threads. pybind11 >= 2.13 has
+// mod_gil_not_used; an older one builds the module without it (CPython then enables the GIL
+// when it is imported on a free-threaded build, with a RuntimeWarning).
+#if PYBIND11_VERSION_HEX >= 0x020D0000
+PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) { define_core(m); }
+#else
+PYBIND11_MODULE(_core, m) { define_core(m); }
+#endif

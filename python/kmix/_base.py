@@ -3,6 +3,7 @@ scikit-learn), the not-fitted error, and save/load to a versioned file of arrays
 never executes code when read."""
 import inspect
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -33,6 +34,10 @@ _PEERS = {NotFittedError: ("sklearn.exceptions", "NotFittedError"),
           ConvergenceWarning: ("sklearn.exceptions", "ConvergenceWarning"),
           ClusterWarning: ("scipy.cluster.hierarchy", "ClusterWarning")}
 _peer_classes = {}
+# One class per kmix class and peer, even when threads raise or warn at once (without a GIL, or
+# with one switching threads mid-way): two threads could each make one, and an exception of the
+# class that lost the race would not pickle (pickle requires `kmix._base._peer_X is` its class).
+_peer_lock = threading.Lock()
 
 
 def peer_class(cls):
@@ -47,12 +52,16 @@ def peer_class(cls):
     if peer is None:
         return cls
     both = _peer_classes.get(cls)
-    if both is None or not issubclass(both, peer):
-        # A module-level name, so that the exception pickles (see __getattr__ below).
-        both = type(cls.__name__, (cls, peer), {"__module__": __name__, "__qualname__": f"_peer_{cls.__name__}",
-                                                "__doc__": cls.__doc__})
-        _peer_classes[cls] = both
-    return both
+    if both is not None and issubclass(both, peer):
+        return both
+    with _peer_lock:
+        both = _peer_classes.get(cls)
+        if both is None or not issubclass(both, peer):
+            # A module-level name, so that the exception pickles (see __getattr__ below).
+            both = type(cls.__name__, (cls, peer), {"__module__": __name__, "__qualname__": f"_peer_{cls.__name__}",
+                                                    "__doc__": cls.__doc__})
+            _peer_classes[cls] = both
+        return both
 
 
 def __getattr__(name):

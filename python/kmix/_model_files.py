@@ -24,6 +24,7 @@ on what it is about to write, so a file it writes is one ``load`` accepts.
 """
 import inspect
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -40,6 +41,7 @@ _HEADER = "__header__"
 _NUMPY_MAGIC = b"\x93NUMPY"
 _RS_KEYS = {"__random_state__", "kind", "pos", "has_gauss", "gauss"}
 _FLOATS = ("float32", "float64")
+_WARNINGS_LOCK = threading.Lock()  # see _Model.own_checks
 
 
 class ModelFileError(ValueError):
@@ -515,7 +517,13 @@ class _Model:
         from ._validation import check_random_state, validate_params
 
         try:
-            with warnings.catch_warnings():
+            # catch_warnings swaps the process-wide filter list (except on 3.14t, whose warnings
+            # context is per thread): two loads or saves overlapping here could each restore the
+            # list the other saved, leaving "ignore" in it for good (seen on 3.13t, and possible
+            # under a GIL that switches threads). The lock keeps kmix's own checks from
+            # overlapping; as with any catch_warnings, other threads' warnings can be hidden
+            # while one runs, and their own catch_warnings can still interleave with it.
+            with _WARNINGS_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 validate_params(est)  # the parameter table, then what fit checks besides
                 check(est)
