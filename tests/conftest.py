@@ -155,10 +155,16 @@ def kmix_script():
     return found
 
 
+# Wall-clock bounds (subprocess timeouts, how soon Ctrl-C is answered) are multiplied by this:
+# .ci/arm64 sets it for the suite under qemu-user, where everything runs 10-30 times slower.
+TIME_SCALE = float(os.environ.get("KMIX_TEST_TIME_SCALE") or 1)
+
+
 def run(cmd, env_update=None, cwd=None, timeout=300, check=True):
     """Run cmd (a list) with the environment plus env_update (a value of None removes a key).
 
-    The timeout only catches a hang: a sanitizer build on a busy machine takes minutes."""
+    The timeout (seconds at native speed, times TIME_SCALE) only catches a hang: a sanitizer build
+    on a busy machine takes minutes."""
     env = dict(os.environ)
     env.setdefault("MPLBACKEND", "Agg")
     for key, value in (env_update or {}).items():
@@ -166,7 +172,7 @@ def run(cmd, env_update=None, cwd=None, timeout=300, check=True):
             env.pop(key, None)
         else:
             env[key] = str(value)
-    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout * TIME_SCALE)
     if check and proc.returncode != 0:
         raise AssertionError(f"{cmd} exited with {proc.returncode}\nstdout:\n{proc.stdout}\n"
                              f"stderr:\n{proc.stderr}")
