@@ -402,7 +402,27 @@ def test_seeded_init_same_fit(init_params, n_init, covariance_type):
     X = make_data("blobs", 400, 3, 4, seed=seed)
     ours, theirs = fit_both(X, 4, covariance_type, init_params=init_params, n_init=n_init,
                             random_state=seed, max_iter=300)
-    assert_same_gmm(ours, theirs, X)
+    if n_init == 1:
+        assert_same_gmm(ours, theirs, X)
+        return
+    # scikit-learn's n_init runs, one at a time from one RandomState, as its fit draws them. Runs
+    # that reach the same optimum (the components in another order) have bounds equal to the last
+    # bits, and the best is then whichever rounds highest: on arm64, where kmix's kernels fuse
+    # multiply-adds, another of the tied runs than on x86-64. kmix's fit must be one of them.
+    rs = np.random.RandomState(seed)
+    runs = [quiet_fit(SkGMM(4, covariance_type=covariance_type, init_params=init_params, n_init=1,
+                            random_state=rs, max_iter=300), X) for _ in range(n_init)]
+    assert theirs.lower_bound_ == max(r.lower_bound_ for r in runs)
+    best = theirs.lower_bound_
+    tied = [r for r in runs if r.lower_bound_ >= best - 1e-12 * abs(best)]
+    failures = []
+    for run in tied:
+        try:
+            assert_same_gmm(ours, run, X)
+            return
+        except AssertionError as e:
+            failures.append(e)
+    raise failures[0]
 
 
 @pytest.mark.parametrize("init_params", INIT_PARAMS)
