@@ -747,6 +747,9 @@ def test_fuzz_agglomerative(data, X):
     Z[:, 3] = sizes[n:]
     assert sch.is_valid_linkage(Z)
     compared = comparable(X, F64)
+    if compared and metric == "cosine":
+        # A row far below the largest one underflows to zeros in W, where cosine is undefined.
+        compared = bool((reference_data(X)[0] != 0).any(axis=1).all())
     if compared:
         W, E = reference_data(X)
         r = est().fit(W)
