@@ -390,7 +390,13 @@ def test_fuzz_kmeans(data, X):
         # scikit-learn's quirk, reproduced: an empty cluster keeps what the relocation arithmetic
         # left, which may lie outside the data; only clusters without members may be affected
         bad = ~np.array([in_hull(m.cluster_centers_[i:i + 1], X) for i in range(k)])
-        assert not np.isin(np.flatnonzero(bad), m.labels_).any(), (m.cluster_centers_, m.labels_)
+        if np.isin(np.flatnonzero(bad), m.labels_).any():
+            # both quirks at once (test_kmeans_vs_sklearn's ..._stale_labels_and_undivided_center): the
+            # relocation that left the center outside the data came in the last iteration, and labels_
+            # are stale; predict gives the nearest centers
+            assert nearest_quality(X, m.cluster_centers_, m.labels_) != "exact", (m.cluster_centers_, m.labels_)
+            assert nearest_quality(X, m.cluster_centers_, m.predict(X)) in ("exact", "uncentred")
+            return tally("KMeans", "known_bug", reason="stale labels_ and an empty cluster's center outside the data")
         return tally("KMeans", "known_bug", reason="empty cluster's center outside the data (as scikit-learn)")
     assert_inertia(m.inertia_, caught)
     assert m.n_iter_ >= 1
@@ -578,8 +584,14 @@ def test_fuzz_soft_kmeans(data, X):
             tol = min(float(np.ldexp(1e-4, -2 * E)), MAX64)  # kmix keeps tol·4^-E within float64
         r = kmix.SoftKMeans(k, beta=soft_beta_at(beta, E), tol=tol, max_iter=30, random_state=0).fit(
             W, sample_weight=w)
-        np.testing.assert_array_equal(m.labels_, r.labels_)
         assert_centers_scaled(m.cluster_centers_, r.cluster_centers_, E)
+        with np.errstate(under="ignore"):
+            in_units = np.ldexp(r.cluster_centers_, E).astype(X.dtype)
+            stored_exactly = np.array_equal(np.ldexp(in_units, -E).astype(X.dtype), r.cluster_centers_)
+        # labels_ come from the centers as stored (they are predict(X)'s): in X's units centers
+        # may round to denormals (data near 5e-324), and with them the near-ties between rows
+        if stored_exactly:
+            np.testing.assert_array_equal(m.labels_, r.labels_)
         assert m.n_iter_ == r.n_iter_
     tally("SoftKMeans", "passed", compared)
 
