@@ -123,6 +123,51 @@ auto by_float_dtype(py::handle X, const char* name, F&& f) {
              std::string(py::str(py::reinterpret_borrow<py::array>(X).dtype())));
 }
 
+// f(I{}) with I the integer type of a CSR matrix's indices (int32 or int64); TypeError otherwise.
+template <class F>
+auto by_index_dtype(py::handle indices, const char* name, F&& f) {
+  if (py::isinstance<py::array_t<std::int32_t>>(indices)) return f(std::int32_t{});
+  if (py::isinstance<py::array_t<std::int64_t>>(indices)) return f(std::int64_t{});
+  if (!py::isinstance<py::array>(indices))
+    type_error(std::string(name) + " must be a numpy array; got " +
+               std::string(py::str(py::type::handle_of(indices).attr("__name__"))));
+  type_error(std::string(name) + " must have dtype int32 or int64; got " +
+             std::string(py::str(py::reinterpret_borrow<py::array>(indices).dtype())));
+}
+
+// The arrays of a CSR matrix of n_features columns (data: nnz values; indices: their columns;
+// indptr: n + 1 offsets), checked so that a kernel walking it stays in bounds whatever the values:
+// lengths agree, offsets run from 0 to nnz without decreasing, columns lie in [0, n_features).
+template <class T, class I>
+struct Csr {
+  carray<T> data;
+  carray<I> indices, indptr;
+  index_t n, d;
+};
+template <class T, class I>
+Csr<T, I> take_csr(py::handle data_h, py::handle indices_h, py::handle indptr_h, index_t n_features) {
+  Csr<T, I> m{take<T>(data_h, "data", 1), take<I>(indices_h, "indices", 1), take<I>(indptr_h, "indptr", 1), 0,
+              n_features};
+  KMIX_REQUIRE(n_features >= 1, "n_features must be >= 1; got " + std::to_string(n_features));
+  KMIX_REQUIRE(m.indptr.shape(0) >= 1, "indptr must hold n_samples + 1 >= 1 offsets");
+  m.n = m.indptr.shape(0) - 1;
+  const index_t nnz = m.data.shape(0);
+  KMIX_REQUIRE(m.indices.shape(0) == nnz, "indices must have as many values as data (" + std::to_string(nnz) +
+                                             "); got shape " + shape_str(m.indices));
+  const I* p = m.indptr.data();
+  KMIX_REQUIRE(p[0] == 0 && index_t(p[m.n]) == nnz,
+               "indptr must begin at 0 and end at the length of data (" + std::to_string(nnz) + ")");
+  for (index_t i = 0; i < m.n; ++i)
+    KMIX_REQUIRE(p[i] <= p[i + 1], "indptr must be non-decreasing; indptr[" + std::to_string(i + 1) + "] < indptr[" +
+                                       std::to_string(i) + "]");
+  const I* col = m.indices.data();
+  for (index_t q = 0; q < nnz; ++q)
+    KMIX_REQUIRE(col[q] >= 0 && index_t(col[q]) < n_features,
+                 "indices must lie in [0, n_features = " + std::to_string(n_features) + "); indices[" +
+                     std::to_string(q) + "] = " + std::to_string(col[q]));
+  return m;
+}
+
 // Arrays for the parts of a mixture pass that are asked for (log p(x): n, responsibilities:
 // n×k, labels: n), wired into `out`, named in the dict; None for the others.
 template <class T>

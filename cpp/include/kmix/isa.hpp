@@ -190,6 +190,13 @@ struct MetricKernels {
   // [starts[c], starts[c+1]) form cluster c, every cluster non-empty; Euclidean distances in
   // float64. out[i] = (b − a)/max(a, b), 0 for a row alone in its cluster.
   void (*silhouette)(const T* X, index_t n, index_t d, const index_t* starts, index_t k, double* out, int threads);
+  // The same for a CSR matrix of n rows and d columns (indptr: n + 1 offsets from 0 to nnz,
+  // non-decreasing; indices in [0, d), at most once per row), with metric euclidean,
+  // sqeuclidean or cityblock; 32- and 64-bit indices.
+  void (*silhouette_csr32)(const T* data, const std::int32_t* indices, const std::int32_t* indptr, index_t n,
+                           index_t d, const index_t* starts, index_t k, Metric metric, double* out, int threads);
+  void (*silhouette_csr64)(const T* data, const std::int64_t* indices, const std::int64_t* indptr, index_t n,
+                           index_t d, const index_t* starts, index_t k, Metric metric, double* out, int threads);
 };
 
 // One ISA level's kernels.

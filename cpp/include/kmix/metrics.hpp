@@ -165,9 +165,125 @@ void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t
   }
 }
 
+// ---- sparse rows ------------------------------------------------------------------------------
+// The silhouette of the n rows of a CSR matrix sorted by cluster, for the Euclidean (plain or
+// squared) and Manhattan distances as scikit-learn computes them on sparse data: ‖x‖² + ‖y‖² − 2x·y
+// (at least 0, then the root), ‖x‖₁ + ‖y‖₁ − Σ_f (|x_f| + |y_f| − |x_f − y_f|), zero from a row to
+// itself. Each row meets all n rows; its per-cluster sums are its own, so rows are independent and
+// the result does not depend on how they are spread over threads.
+//
+// A row's dot products (Manhattan: overlaps) with all n rows come from an inverted index, a CSC copy:
+// for each of its nonzeros, the column's nonzeros are added into an accumulator indexed by row
+// (Gustavson's sparse product). That touches only the pairs that share a feature, n·d·p² work per
+// row at density p, where walking every other row against the row scattered into a d-vector costs
+// n·d·p (20 against 0.2 multiply-adds per pair at 1% of 2000 columns). The accumulator then turns
+// into distances and per-cluster sums in one pass in row order, which vectorises. Memory: the CSC
+// copy (nnz values and rows, d + 1 offsets) and n + k doubles per thread; never n×n nor n×d.
+template <class T, class I>
+void silhouette_csr(const T* data, const I* indices, const I* indptr, index_t n, index_t d, const index_t* starts,
+                    index_t k, Metric metric, double* out, int threads) {
+  const index_t nnz = indptr[n];
+  const bool manhattan = metric == Metric::cityblock;
+  // norm[i]: ‖x_i‖₁ (Manhattan) or ‖x_i‖²; cluster[i]: the cluster of row i.
+  Buffer norm(n), cval(nnz);
+  Indices cluster(n), colptr(d + 1), crow(nnz);
+  for (index_t c = 0; c < k; ++c)
+    for (index_t i = starts[c]; i < starts[c + 1]; ++i) cluster[i] = c;
+  for (index_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (index_t p = indptr[i]; p < indptr[i + 1]; ++p) {
+      const double v = double(data[p]);
+      s += manhattan ? std::fabs(v) : v * v;
+    }
+    norm[i] = s;
+  }
+  // CSC by counting sort: rows ascending within each column.
+  for (index_t p = 0; p < nnz; ++p) ++colptr[index_t(indices[p]) + 1];
+  for (index_t f = 0; f < d; ++f) colptr[f + 1] += colptr[f];
+  {
+    Indices next(d);
+    for (index_t f = 0; f < d; ++f) next[f] = colptr[f];
+    for (index_t i = 0; i < n; ++i)
+      for (index_t p = indptr[i]; p < indptr[i + 1]; ++p) {
+        const index_t q = next[index_t(indices[p])]++;
+        crow[q] = i;
+        cval[q] = double(data[p]);
+      }
+  }
+  constexpr index_t kBlock = 16;  // rows per scheduling unit: n·16 pair terms, ~0.1 ms at n = 5000
+  const index_t n_blocks = (n + kBlock - 1) / kBlock;
+  const int team = threads > 1 && n_blocks > 1 && worth_threads(n * n) ? threads : 1;
+  // Each thread's buffers, allocated here: an allocation failing inside the region could not throw.
+  Buffer accs(index_t(team) * n), sums_all(index_t(team) * k);
+  StopFlag stop;
+#pragma omp parallel num_threads(team) if (team > 1)
+  {
+#ifdef _OPENMP
+    const index_t tid = omp_get_thread_num();
+#else
+    const index_t tid = 0;
+#endif
+    double* acc = accs.data() + tid * n;
+    double* sums = sums_all.data() + tid * k;
+#pragma omp for schedule(dynamic, 1)
+    for (index_t b = 0; b < n_blocks; ++b) {
+      if (stop.stop()) continue;
+      const index_t last = (b + 1) * kBlock < n ? (b + 1) * kBlock : n;
+      for (index_t i = b * kBlock; i < last; ++i) {
+        for (index_t j = 0; j < n; ++j) acc[j] = 0.0;
+        for (index_t p = indptr[i]; p < indptr[i + 1]; ++p) {
+          const index_t f = index_t(indices[p]);
+          const double a = double(data[p]);
+          if (manhattan) {
+            // |a| + |b| − |a − b| is 2·min(|a|, |b|) for a and b of one sign, else 0 (exact).
+            const double fa = std::fabs(a);
+            for (index_t q = colptr[f]; q < colptr[f + 1]; ++q) {
+              const double v = cval[q], fb = std::fabs(v);
+              acc[crow[q]] += (a > 0) == (v > 0) ? 2.0 * (fa < fb ? fa : fb) : 0.0;
+            }
+          } else {
+            for (index_t q = colptr[f]; q < colptr[f + 1]; ++q) acc[crow[q]] += a * cval[q];
+          }
+        }
+        const double ni = norm[i];
+        if (manhattan) {
+          for (index_t j = 0; j < n; ++j) {
+            const double v = (ni + norm[j]) - acc[j];
+            acc[j] = v > 0 ? v : 0.0;
+          }
+        } else if (metric == Metric::sqeuclidean) {
+          for (index_t j = 0; j < n; ++j) {
+            const double v = (ni + norm[j]) - 2.0 * acc[j];
+            acc[j] = v > 0 ? v : 0.0;
+          }
+        } else {
+          for (index_t j = 0; j < n; ++j) {
+            const double v = (ni + norm[j]) - 2.0 * acc[j];
+            acc[j] = std::sqrt(v > 0 ? v : 0.0);
+          }
+        }
+        acc[i] = 0.0;  // scikit-learn's zero diagonal (the formula leaves rounding there)
+        for (index_t c = 0; c < k; ++c) {
+          double s = 0;
+          for (index_t j = starts[c]; j < starts[c + 1]; ++j) s += acc[j];
+          sums[c] = s;
+        }
+        const index_t own = cluster[i], size = starts[own + 1] - starts[own];
+        double nearest = INFINITY;
+        for (index_t c = 0; c < k; ++c) {
+          const double mean = sums[c] / double(starts[c + 1] - starts[c]);
+          if (c != own && mean < nearest) nearest = mean;
+        }
+        out[i] = silhouette_of(size > 1 ? sums[own] / double(size - 1) : 0.0, nearest, size);
+      }
+    }
+  }
+  stop.rethrow();
+}
+
 template <class T>
 MetricKernels<T> metrics_table() {
-  return MetricKernels<T>{&silhouette<T>};
+  return MetricKernels<T>{&silhouette<T>, &silhouette_csr<T, std::int32_t>, &silhouette_csr<T, std::int64_t>};
 }
 
 }  // namespace KMIX_ISA_NS
