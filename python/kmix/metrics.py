@@ -17,6 +17,14 @@ the metric as there), without scikit-learn or scipy:
   rows at a time (O(chunk·n) memory), each pair once when the per-cluster sums fit in memory.
 - A precomputed matrix is read a chunk of rows at a time.
 
+Sparse X (scipy.sparse, any format, read as CSR by kmix._sparse) takes what scikit-learn's
+silhouette takes sparse: euclidean/l2 (squared or not) and manhattan/cityblock/l1 in C++
+(``_core.silhouette_csr``: an inverted index of O(nnz + d) gives each row its products with all
+rows, O(n + k) memory per thread), cosine by the closed form above over the nonzeros, haversine (two columns) on
+the dense copy, a callable on 1×d sparse rows, and a sparse precomputed matrix (absent entries are
+0). scipy's metrics and nan_euclidean refuse sparse X with a TypeError, as there; so do
+Calinski-Harabasz and Davies-Bouldin (scikit-learn takes only dense X for them).
+
 Calinski-Harabasz and Davies-Bouldin need only per-cluster means (O(n·d) with numpy).
 """
 import math
@@ -26,6 +34,7 @@ import warnings
 import numpy as np
 
 from . import _core, _scale
+from ._sparse import as_csr, is_sparse
 from ._threads import effective_n_threads
 from ._validation import as_float_array, check_int, check_random_state
 
@@ -165,11 +174,17 @@ def _unit(v):
     return np.ldexp(v, -math.frexp(largest)[1]) if largest > 0 and math.isfinite(largest) else v
 
 
-def _sorted_by_cluster(X, codes, k):
-    """Rows of X sorted by cluster (stable), the order used, and each cluster's first row."""
+def _cluster_order(codes, k):
+    """The rows in cluster order (stable) and each cluster's first position in it (k + 1 values)."""
     order = np.argsort(codes, kind="stable")
     starts = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes, minlength=k), out=starts[1:])
+    return order, starts
+
+
+def _sorted_by_cluster(X, codes, k):
+    """Rows of X sorted by cluster (stable), the order used, and each cluster's first row."""
+    order, starts = _cluster_order(codes, k)
     return X[order], order, starts
 
 
@@ -404,16 +419,23 @@ def _cosine(U, starts, counts, working_memory, undefined=None):
     sums, and every row's sum to their clusters, are NaN."""
     n, d = U.shape
     k = len(counts)
-    own = np.repeat(np.arange(k), np.diff(starts))
     totals = np.add.reduceat(U, starts[:k], axis=0)  # k × d
-    self_dist = 1.0 - np.einsum("ij,ij->i", U, U)
+    # einsum, not BLAS: n·k·d is small, and the bits then do not depend on BLAS's threads.
+    return _cosine_sums(lambda r0, r1: np.einsum("id,kd->ik", U[r0:r1], totals),
+                        1.0 - np.einsum("ij,ij->i", U, U), starts, counts,
+                        _chunk_rows(max(k, d), working_memory), undefined)
+
+
+def _cosine_sums(dots, self_dist, starts, counts, chunk, undefined=None):
+    """intra, inter for the cosine distance from dots(r0, r1): the (r1 − r0)×k products û·Σ_{j∈c} û_j
+    of rows r0..r1-1, and self_dist: each row's 1 − û·û (see _cosine)."""
+    n, k = len(self_dist), len(counts)
+    own = np.repeat(np.arange(k), np.diff(starts))
     nan_clusters = np.unique(own[undefined]) if undefined is not None and undefined.any() else None
-    chunk = _chunk_rows(max(k, d), working_memory)
     intra, inter = np.empty(n), np.empty(n)
     for r0 in range(0, n, chunk):
         r1 = min(n, r0 + chunk)
-        # einsum, not BLAS: n·k·d is small, and the bits then do not depend on BLAS's threads.
-        sums = counts - np.einsum("id,kd->ik", U[r0:r1], totals)
+        sums = counts - dots(r0, r1)
         sums[np.arange(r1 - r0), own[r0:r1]] -= self_dist[r0:r1]
         # m − û·S carries an absolute error of a few ulps per member: a sum below that is 0
         # (a sum of distances is never negative, and a cluster of copies of x is at distance 0,
@@ -650,12 +672,20 @@ def _check_precomputed(X):
     """X as a finite, square float array with a zero diagonal (float32 kept), and its largest
     value; scikit-learn's checks and messages."""
     D, largest = as_float_array(X, "X", with_abs_max=True)
-    if D.shape[0] != D.shape[1]:
+    _check_square(D.shape)
+    _check_diagonal(np.diagonal(D), _given_array(X).dtype)
+    return D, largest
+
+
+def _check_square(shape):
+    if shape[0] != shape[1]:
         raise ValueError(f"X must be a square distance matrix with metric='precomputed': Precomputed metric requires "
-                         f"shape (n_queries, n_indexed). Got {D.shape} for {D.shape[0]} indexed")
-    # Diagonal: scikit-learn allows 100 ulps of the input's float type, nothing for integers.
-    given = _given_array(X).dtype
-    diagonal = np.diagonal(D)
+                         f"shape (n_queries, n_indexed). Got {shape} for {shape[0]} indexed")
+
+
+def _check_diagonal(diagonal, given):
+    """scikit-learn allows 100 ulps of the input's float type (`given`) on the diagonal, nothing
+    for integers."""
     if given.kind in "biu":
         bad = np.any(diagonal != 0)
     else:
@@ -663,7 +693,10 @@ def _check_precomputed(X):
     if bad:
         raise ValueError("X: the precomputed distance matrix contains non-zero elements on the diagonal. "
                          "Use np.fill_diagonal(X, 0).")
-    return D, largest
+
+
+_NEGATIVE = ("X: Negative values in data passed to silhouette with metric='precomputed'. "
+             "Precomputed distance need to have non-negative values.")
 
 
 def _precomputed(D, codes, counts, largest, working_memory):
@@ -681,8 +714,7 @@ def _precomputed(D, codes, counts, largest, working_memory):
         r1 = min(n, r0 + chunk)
         B = np.take(D[r0:r1], order, axis=1)
         if B.min() < 0:
-            raise ValueError("X: Negative values in data passed to silhouette with metric='precomputed'. "
-                             "Precomputed distance need to have non-negative values.")
+            raise ValueError(_NEGATIVE)
         if e:
             B = np.ldexp(B.astype(np.float64), -e)
         sums = np.add.reduceat(B, starts, axis=1, dtype=np.float64)
@@ -690,11 +722,128 @@ def _precomputed(D, codes, counts, largest, working_memory):
     return intra, inter
 
 
+# ---- sparse X --------------------------------------------------------------------------------
+# scikit-learn computes its own distances on sparse X (scipy's metrics and nan_euclidean refuse
+# it): Euclidean and Manhattan run in C++ (_core.silhouette_csr) on the rows sorted by cluster.
+_SPARSE_KERNEL = {"euclidean": "euclidean", "l2": "euclidean",
+                  "manhattan": "cityblock", "cityblock": "cityblock", "l1": "cityblock"}
+_SPARSE_METRICS = tuple(_SPARSE_KERNEL) + ("cosine", "haversine")
+
+
+class _SparseRows:
+    """A scipy CSR matrix whose row i is X[[i], :], a 1×d matrix: what scikit-learn hands a callable
+    metric for sparse X. Indexing with an array of rows gives such rows again."""
+
+    def __init__(self, X):
+        self.X = X
+
+    def __getitem__(self, i):
+        return _SparseRows(self.X[i]) if isinstance(i, np.ndarray) else self.X[[i], :]
+
+
+def _kernel_columns(csr):
+    """(column indices, n_features) for the kernels, which keep O(n_features) per column index:
+    the columns renumbered over those in use when there are more columns than stored values
+    (a column no row uses adds nothing to any distance)."""
+    if csr.shape[1] <= csr.nnz:
+        return csr.indices, csr.shape[1]
+    used, inverse = np.unique(csr.indices, return_inverse=True)
+    return inverse.astype(csr.indices.dtype), max(len(used), 1)
+
+
+def _sparse_cosine(Xs, starts, counts):
+    """intra, inter for the cosine distance on CSR rows sorted by cluster (see _cosine): per
+    cluster, the sum of its normalised rows as a dense vector and every row's product with it
+    over the row's nonzeros. O(k·(nnz + d)) time, O(nnz + d + n·k) memory."""
+    n, k = Xs.shape[0], len(counts)
+    cols, d = _kernel_columns(Xs)
+    rows = np.repeat(np.arange(n), np.diff(Xs.indptr))
+    x = Xs.data.astype(np.float64)
+    norms = np.sqrt(np.bincount(rows, weights=x * x, minlength=n))
+    u = x / np.where(norms == 0, 1.0, norms)[rows]  # a zero row stays zero
+    dots = np.empty((n, k))
+    bounds = Xs.indptr[starts]
+    for c in range(k):
+        total = np.bincount(cols[bounds[c]:bounds[c + 1]], weights=u[bounds[c]:bounds[c + 1]], minlength=d)
+        dots[:, c] = np.bincount(rows, weights=u * total[cols], minlength=n)
+    self_dist = 1.0 - np.bincount(rows, weights=u * u, minlength=n)
+    return _cosine_sums(lambda r0, r1: dots[r0:r1], self_dist, starts, counts, chunk=max(n, 1))
+
+
+def _sparse_precomputed(X, labels):
+    """The silhouette from a sparse distance matrix (absent entries are distances of 0, as
+    scikit-learn reads them): each row's stored values summed per cluster of their columns."""
+    D, largest = as_csr(X, "X", with_abs_max=True)
+    _check_square(D.shape)
+    n = D.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(D.indptr))
+    _check_diagonal(D.data[D.indices == rows], X.dtype)
+    codes, k = _check_labels(labels, n)
+    if D.nnz and D.data.min() < 0:
+        raise ValueError(_NEGATIVE)
+    counts = np.bincount(codes, minlength=k).astype(np.float64)
+    values = np.ldexp(D.data.astype(np.float64), -_scale.exponent(largest, np.float64))  # see _precomputed
+    sums = np.bincount(rows * k + codes[D.indices], weights=values, minlength=n * k).reshape(n, k)
+    return _silhouette_values(*_reduce_sums(sums, codes, counts), codes, counts)
+
+
+def _sparse_silhouette(X, labels, metric, params, working_memory, threads):
+    """silhouette_samples for a scipy.sparse X: what scikit-learn computes on it (CSR, any other
+    format converted), without a dense copy of X or the n×n distances."""
+    if isinstance(metric, str) and metric == "precomputed":
+        return _sparse_precomputed(X, labels)
+    csr, largest = as_csr(X, "X", with_abs_max=True)
+    n, d = csr.shape
+    codes, k = _check_labels(labels, n)
+    if callable(metric):
+        return _callable_silhouette(_SparseRows(X if X.format == "csr" else X.tocsr()), codes, k, metric, params,
+                                    working_memory)
+    if metric not in _SPARSE_METRICS:
+        raise TypeError(f"X is sparse and metric={metric!r} does not take sparse X (scikit-learn's neither): use "
+                        f"X.toarray(), or one of {list(_SPARSE_METRICS)}, 'precomputed' or a callable")
+    if metric == "haversine":
+        _check_haversine(d)  # two columns: the dense copy is as small as the labels
+        return silhouette_samples(csr.toarray(), codes, metric=metric, n_threads=threads,
+                                  working_memory=working_memory)
+    order, starts = _cluster_order(codes, k)
+    counts = np.diff(starts).astype(np.float64)
+    Xs = csr.scaled(-_scale.exponent(largest, np.float64)).take_rows(order)
+    if metric == "cosine":
+        s = _silhouette_values(*_sparse_cosine(Xs, starts, counts), np.repeat(np.arange(k), np.diff(starts)), counts)
+    else:
+        kernel = _SPARSE_KERNEL[metric]
+        if kernel == "euclidean" and _flag(params, "squared", False):
+            kernel = "sqeuclidean"
+        cols, n_cols = _kernel_columns(Xs)
+        s = _core.silhouette_csr(Xs.data, cols, Xs.indptr, n_cols, starts, kernel, threads)
+    out = np.empty(n)
+    out[order] = s
+    return out
+
+
 # ---- the silhouette --------------------------------------------------------------------------
+def _check_haversine(d):
+    if d != 2:
+        raise ValueError(f"X must have 2 features (latitude, longitude in radians) for metric='haversine': "
+                         f"Haversine distance only valid in 2 dimensions; got {d}")
+
+
 def _given_array(X):
     """X as the caller gave it, as an array (as_float_array has converted it once, so this cannot
     fail): its dtype decides what scikit-learn would have done with it."""
     return X if isinstance(X, np.ndarray) else np.asarray(X)
+
+
+def _callable_silhouette(Xc, codes, k, metric, params, working_memory):
+    """The silhouette with a callable metric, called on rows Xc[i] (see _callable_block)."""
+    n = len(codes)
+    Xs, order, starts = _sorted_by_cluster(Xc, codes, k)
+    counts = np.diff(starts).astype(np.float64)
+    intra, inter = _by_blocks(_callable_block(Xs, metric, params), n, starts, counts,
+                              _chunk_rows(n, working_memory), zero_self=False, symmetric=True)
+    out = np.empty(n)
+    out[order] = _silhouette_values(intra, inter, np.repeat(np.arange(k), np.diff(starts)), counts)
+    return out
 
 
 def _euclidean_silhouette(X, codes, k, threads, largest=None):
@@ -719,6 +868,8 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
     metric = _check_metric(metric, "silhouette_samples")
     params, working_memory = _split_kwds(metric, kwds, "silhouette_samples")
     threads = effective_n_threads(n_threads)
+    if is_sparse(X):
+        return _sparse_silhouette(X, labels, metric, params, working_memory, threads)
     if isinstance(metric, str) and metric == "precomputed":
         D, largest = _check_precomputed(X)
         codes, k = _check_labels(labels, D.shape[0])
@@ -732,14 +883,8 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
     if callable(metric):
         # Rows as scikit-learn passes them: its check keeps integer and bool dtypes.
         raw = _given_array(given)
-        Xc = raw if raw.dtype.kind in "biuf" else X
-        Xs, order, starts = _sorted_by_cluster(Xc, codes, k)
-        counts = np.diff(starts).astype(np.float64)
-        intra, inter = _by_blocks(_callable_block(Xs, metric, params), n, starts, counts,
-                                  _chunk_rows(n, working_memory), zero_self=False, symmetric=True)
-        out = np.empty(n)
-        out[order] = _silhouette_values(intra, inter, np.repeat(np.arange(k), np.diff(starts)), counts)
-        return out
+        return _callable_silhouette(raw if raw.dtype.kind in "biuf" else X, codes, k, metric, params,
+                                    working_memory)
     w = _weights(params, d) if "w" in _METRIC_KWDS[metric] else None
 
     # Euclidean distances, possibly after a linear map of the rows: the C++ kernel.
@@ -817,9 +962,8 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
     else:
         if metric in _BOOLEAN and _given_array(given).dtype.kind != "b":
             warnings.warn(f"Data was converted to boolean for metric {metric}", UserWarning, stacklevel=2)
-        if metric == "haversine" and d != 2:
-            raise ValueError(f"X must have 2 features (latitude, longitude in radians) for metric='haversine': "
-                             f"Haversine distance only valid in 2 dimensions; got {d}")
+        if metric == "haversine":
+            _check_haversine(d)
         block = _block_for(metric, Ys, params, w)
         intra, inter = _by_blocks(block, n, starts, counts, _chunk_rows(n, working_memory, per_element=3),
                                   zero_self=True, symmetric=True)
@@ -841,14 +985,19 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None, random_
     if sample_size is not None:
         sample_size = check_int(sample_size, "sample_size", low=1)
         precomputed = isinstance(metric, str) and metric == "precomputed"
-        checked = as_float_array(X, "X")
-        if precomputed and checked.shape[0] != checked.shape[1]:
-            _check_precomputed(checked)  # scikit-learn's message
+        sparse = is_sparse(X)
+        checked = as_csr(X, "X") if sparse else as_float_array(X, "X")
+        if precomputed:
+            _check_square(checked.shape)
         codes, _ = _encode_labels(labels, checked.shape[0])  # every label checked, drawn or not
         idx = check_random_state(random_state).permutation(checked.shape[0])[:sample_size]
-        # The caller's dtype kept where it matters (the diagonal's tolerance, a callable's rows).
-        source = X if isinstance(X, np.ndarray) and X.dtype.kind in "biuf" else checked
-        X = source[np.ix_(idx, idx)] if precomputed else source[idx]
+        if sparse:  # scipy's own indexing, checked above: the caller's class and dtype kept
+            rows = X.tocsr()[idx]
+            X = rows[:, idx] if precomputed else rows
+        else:
+            # The caller's dtype kept where it matters (the diagonal's tolerance, a callable's rows).
+            source = X if isinstance(X, np.ndarray) and X.dtype.kind in "biuf" else checked
+            X = source[np.ix_(idx, idx)] if precomputed else source[idx]
         labels = codes[idx]
     return float(np.mean(silhouette_samples(X, labels, metric=metric, n_threads=n_threads, **kwds)))
 
