@@ -12,12 +12,7 @@ globals().update(load("sklearn.metrics.cluster.tests.test_unsupervised", {
     "davies_bouldin_score": kmix.metrics.davies_bouldin_score,
 }))
 
-SPARSE = "sparse input: issue 21"
 UPSTREAM_SKIP = {
     "test_silhouette_reduce*": "scikit-learn's private helper _silhouette_reduce",
-    "test_silhouette[*-*_matrix]": SPARSE,
-    "test_silhouette[*-*_array]": SPARSE,
-    "test_silhouette_samples_precomputed_sparse*": SPARSE,
-    "test_silhouette_samples_euclidean_sparse*": SPARSE,
 }
 UPSTREAM_XFAIL = {}
