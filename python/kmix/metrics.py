@@ -802,7 +802,9 @@ def _sparse_silhouette(X, labels, metric, params, working_memory, threads):
         raise TypeError(f"X is sparse and metric={metric!r} does not take sparse X (scikit-learn's neither): use "
                         f"X.toarray(), or one of {list(_SPARSE_METRICS)}, 'precomputed' or a callable")
     if metric == "haversine":
-        _check_haversine(d)  # two columns: the dense copy is as small as the labels
+        # Two columns: the dense copy is as small as the labels. (The distances of the rows, as
+        # scikit-learn's on X.toarray(); its own sparse haversine in 1.9 misreads the CSR rows.)
+        _check_haversine(d)
         return silhouette_samples(csr.toarray(), codes, metric=metric, n_threads=threads,
                                   working_memory=working_memory)
     order, starts = _cluster_order(codes, k)
