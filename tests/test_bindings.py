@@ -190,6 +190,19 @@ def mk_silhouette_sorted(dt):
     return dict(X=base(dt)[0], starts=np.array([0, N // K, N], dtype=np.int64), n_threads=1)
 
 
+def mk_silhouette_csr(index_dtype):
+    """base()'s rows as CSR arrays (about half the values zero), sorted by cluster."""
+    def make(dt):
+        X = base(dt)[0]
+        X[np.abs(X) < 6.0] = 0.0
+        rows, cols = np.nonzero(X)
+        indptr = np.zeros(N + 1, dtype=index_dtype)
+        np.cumsum(np.bincount(rows, minlength=N), out=indptr[1:])
+        return dict(data=X[rows, cols], indices=cols.astype(index_dtype), indptr=indptr, n_features=D,
+                    starts=np.array([0, N // K, N], dtype=np.int64), metric="euclidean", n_threads=1)
+    return make
+
+
 def mk_soft_kmeans(dt):
     X, C, w, _ = base(dt)
     return dict(X=X, sample_weight=w, centers=C.astype(np.float64), beta=0.5, max_iter=3, tol=0.0, n_threads=1)
@@ -481,6 +494,18 @@ SPECS = [
                           ("starts-decreasing", put("starts", np.array([0, 8, 4, N], dtype=np.int64)), "starts"),
                           ("starts-one-value", put("starts", np.array([0], dtype=np.int64)), "starts"),
                           ("starts-empty", put("starts", np.zeros(0, dtype=np.int64)), "starts")]),
+    *[Spec(f"silhouette_csr-{kind}", "silhouette_csr", mk_silhouette_csr(np.dtype(kind)),
+           {"data": ("T", ""), "indices": (kind, ""), "indptr": (kind, ""), "starts": ("i8", "")},
+           returns((N,), F64), decider="data",
+           bad=lengths("data") + lengths("indices") + lengths("indptr") + lengths("starts")
+           + [("indices=d", set_item("indices", 1, D), "indices"), ("indices=-1", set_item("indices", 2, -1), "indices"),
+              ("indptr-not-from-0", set_item("indptr", 0, 1), "indptr"),
+              ("indptr-decreasing", lambda kw: set_item("indptr", 3, kw["indptr"][4] + 1)(kw), "indptr"),
+              ("indptr-past-nnz", set_item("indptr", N, 10 ** 6), "indptr"),
+              ("starts-repeated", put("starts", np.array([0, 6, 6, N], dtype=np.int64)), "starts"),
+              ("starts-not-to-n", put("starts", np.array([0, 6, N - 1], dtype=np.int64)), "starts")]
+           + codes("n_features", [0, -1]) + codes("metric", ["chebyshev", "cosine"]))
+      for kind in ("i4", "i8")],
     Spec("soft_kmeans", "soft_kmeans", mk_soft_kmeans,
          {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers": ("f8", "")}, check_soft_kmeans,
          bad=lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers") + x_empty()

@@ -123,16 +123,20 @@ auto by_float_dtype(py::handle X, const char* name, F&& f) {
              std::string(py::str(py::reinterpret_borrow<py::array>(X).dtype())));
 }
 
-// f(I{}) with I the integer type of a CSR matrix's indices (int32 or int64); TypeError otherwise.
+// f(I{}) with I the integer type of a CSR matrix's indices and indptr, which must share it (int32 or
+// int64); TypeError naming both otherwise.
 template <class F>
-auto by_index_dtype(py::handle indices, const char* name, F&& f) {
-  if (py::isinstance<py::array_t<std::int32_t>>(indices)) return f(std::int32_t{});
-  if (py::isinstance<py::array_t<std::int64_t>>(indices)) return f(std::int64_t{});
-  if (!py::isinstance<py::array>(indices))
-    type_error(std::string(name) + " must be a numpy array; got " +
-               std::string(py::str(py::type::handle_of(indices).attr("__name__"))));
-  type_error(std::string(name) + " must have dtype int32 or int64; got " +
-             std::string(py::str(py::reinterpret_borrow<py::array>(indices).dtype())));
+auto by_index_dtype(py::handle indices, py::handle indptr, F&& f) {
+  if (py::isinstance<py::array_t<std::int32_t>>(indices) && py::isinstance<py::array_t<std::int32_t>>(indptr))
+    return f(std::int32_t{});
+  if (py::isinstance<py::array_t<std::int64_t>>(indices) && py::isinstance<py::array_t<std::int64_t>>(indptr))
+    return f(std::int64_t{});
+  const auto describe = [](py::handle a) {
+    return py::isinstance<py::array>(a) ? std::string(py::str(py::reinterpret_borrow<py::array>(a).dtype()))
+                                        : std::string(py::str(py::type::handle_of(a).attr("__name__")));
+  };
+  type_error("indices and indptr must be numpy arrays of one dtype, int32 or int64; got " + describe(indices) +
+             " and " + describe(indptr));
 }
 
 // The arrays of a CSR matrix of n_features columns (data: nnz values; indices: their columns;

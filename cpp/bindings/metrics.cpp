@@ -15,13 +15,16 @@ namespace {
 
 using namespace kmix_bindings;
 
-// starts (k + 1 values) must cut n rows into k non-empty clusters: 0 = starts[0] < ... < starts[k] = n.
-carray<index_t> take_starts(py::handle starts_h, index_t n) {
+// starts (k + 1 values) must cut n rows into k non-empty clusters: 0 = starts[0] < ... < starts[k] = n;
+// `rows` says where n comes from.
+carray<index_t> take_starts(py::handle starts_h, index_t n, const char* rows) {
   carray<index_t> starts = take<index_t>(starts_h, "starts", 1);
   const index_t k = starts.shape(0) - 1;
   KMIX_REQUIRE(k >= 1, "starts must hold at least two values (one cluster)");
   const index_t* s = starts.data();
-  KMIX_REQUIRE(s[0] == 0 && s[k] == n, "starts must begin at 0 and end at the number of rows of X");
+  KMIX_REQUIRE(s[0] == 0 && s[k] == n, std::string("starts must begin at 0 and end at the number of rows (") + rows +
+                                           " = " + std::to_string(n) + "); got " + std::to_string(s[0]) + " and " +
+                                           std::to_string(s[k]));
   for (index_t c = 0; c < k; ++c)
     KMIX_REQUIRE(s[c] < s[c + 1], "starts must increase strictly (every cluster has a row); starts[" +
                                  std::to_string(c) + "] = " + std::to_string(s[c]) + ", starts[" +
@@ -43,7 +46,7 @@ void register_metrics_bindings(py::module_& m) {
             using T = decltype(zero);
             const carray<T> X = take_matrix<T>(Xh, "X");
             const index_t n = X.shape(0);
-            const carray<index_t> starts = take_starts(starts_h, n);
+            const carray<index_t> starts = take_starts(starts_h, n, "of X");
             const int nt = threads(n_threads);
             carray<double> out(n);
             {
@@ -62,10 +65,10 @@ void register_metrics_bindings(py::module_& m) {
            const std::string& metric, int n_threads) -> py::object {
           return by_float_dtype(data_h, "data", [&](auto zero) -> py::object {
             using T = decltype(zero);
-            return by_index_dtype(indices_h, "indices", [&](auto izero) -> py::object {
+            return by_index_dtype(indices_h, indptr_h, [&](auto izero) -> py::object {
               using I = decltype(izero);
               const Csr<T, I> X = take_csr<T, I>(data_h, indices_h, indptr_h, n_features);
-              const carray<index_t> starts = take_starts(starts_h, X.n);
+              const carray<index_t> starts = take_starts(starts_h, X.n, "len(indptr) - 1");
               const kmix::Metric met = sparse_metric(metric);
               const int nt = threads(n_threads);
               carray<double> out(X.n);
