@@ -8,6 +8,7 @@
 // the columns' sums. Memory: the copy (n·d plus padding) and O(n) per thread, never n×n.
 #pragma once
 #include <cmath>
+#include <type_traits>
 
 #include "kmix/distances.hpp"
 #include "kmix/isa.hpp"
@@ -179,11 +180,49 @@ void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t
 // n·d·p (20 against 0.2 multiply-adds per pair at 1% of 2000 columns). The accumulator then turns
 // into distances and per-cluster sums in one pass in row order, which vectorises. Memory: the CSC
 // copy (nnz values and rows, d + 1 offsets) and n + k doubles per thread; never n×n nor n×d.
-template <class T, class I>
-void silhouette_csr(const T* data, const I* indices, const I* indptr, index_t n, index_t d, const index_t* starts,
-                    index_t k, Metric metric, double* out, int threads) {
+// The distance of rows i and j from their norms (‖·‖₁ for Manhattan, ‖·‖² else) and a = x_i·x_j
+// (Manhattan: Σ_f (|x_if| + |x_jf| − |x_if − x_jf|)), at least 0; for a scalar or a vector of lanes.
+template <Metric M, class V>
+inline V sparse_dist(V ni, V nj, V a) {
+  using S = Simd<double>;
+  V v;
+  if constexpr (std::is_same_v<V, double>) {
+    v = M == Metric::cityblock ? (ni + nj) - a : (ni + nj) - (a + a);
+    v = v < 0.0 ? 0.0 : v;
+    return M == Metric::euclidean ? std::sqrt(v) : v;
+  } else {
+    v = M == Metric::cityblock ? S::sub(S::add(ni, nj), a) : S::sub(S::add(ni, nj), S::add(a, a));
+    v = S::select_lt(v, S::zero(), S::zero(), v);
+    return M == Metric::euclidean ? S::sqrt(v) : v;
+  }
+}
+
+// Σ_{j in [lo, hi)} of row i's distances to rows j, from the accumulator acc, which it zeroes for
+// the next row. Lanes summed apart, then folded in order: the sum depends only on the values.
+template <Metric M>
+inline double cluster_sum(double* acc, const double* norm, double ni, index_t lo, index_t hi) {
+  using S = Simd<double>;
+  constexpr index_t L = S::lanes;
+  const typename S::vec vni = S::splat(ni);
+  typename S::vec total = S::zero();
+  index_t j = lo;
+  for (; j + L <= hi; j += L) {
+    total = S::add(total, sparse_dist<M>(vni, S::load(norm + j), S::load(acc + j)));
+    S::store(acc + j, S::zero());
+  }
+  double s = S::hsum(total);
+  for (; j < hi; ++j) {
+    s += sparse_dist<M>(ni, norm[j], acc[j]);
+    acc[j] = 0.0;
+  }
+  return s;
+}
+
+template <class T, class I, Metric M>
+void silhouette_csr_metric(const T* data, const I* indices, const I* indptr, index_t n, index_t d,
+                           const index_t* starts, index_t k, double* out, int threads) {
   const index_t nnz = indptr[n];
-  const bool manhattan = metric == Metric::cityblock;
+  constexpr bool manhattan = M == Metric::cityblock;
   // norm[i]: ‖x_i‖₁ (Manhattan) or ‖x_i‖²; cluster[i]: the cluster of row i.
   Buffer norm(n), cval(nnz);
   Indices cluster(n), colptr(d + 1), crow(nnz);
@@ -213,7 +252,7 @@ void silhouette_csr(const T* data, const I* indices, const I* indptr, index_t n,
   constexpr index_t kBlock = 16;  // rows per scheduling unit: n·16 pair terms, ~0.1 ms at n = 5000
   const index_t n_blocks = (n + kBlock - 1) / kBlock;
   const int team = threads > 1 && n_blocks > 1 && worth_threads(n * n) ? threads : 1;
-  // Each thread's buffers, allocated here: an allocation failing inside the region could not throw.
+  // Each thread's buffers (zeroed), allocated here: an allocation failing inside the region could not throw.
   Buffer accs(index_t(team) * n), sums_all(index_t(team) * k);
   StopFlag stop;
 #pragma omp parallel num_threads(team) if (team > 1)
@@ -230,7 +269,6 @@ void silhouette_csr(const T* data, const I* indices, const I* indptr, index_t n,
       if (stop.stop()) continue;
       const index_t last = (b + 1) * kBlock < n ? (b + 1) * kBlock : n;
       for (index_t i = b * kBlock; i < last; ++i) {
-        for (index_t j = 0; j < n; ++j) acc[j] = 0.0;
         for (index_t p = indptr[i]; p < indptr[i + 1]; ++p) {
           const index_t f = index_t(indices[p]);
           const double a = double(data[p]);
@@ -246,28 +284,10 @@ void silhouette_csr(const T* data, const I* indices, const I* indptr, index_t n,
           }
         }
         const double ni = norm[i];
-        if (manhattan) {
-          for (index_t j = 0; j < n; ++j) {
-            const double v = (ni + norm[j]) - acc[j];
-            acc[j] = v > 0 ? v : 0.0;
-          }
-        } else if (metric == Metric::sqeuclidean) {
-          for (index_t j = 0; j < n; ++j) {
-            const double v = (ni + norm[j]) - 2.0 * acc[j];
-            acc[j] = v > 0 ? v : 0.0;
-          }
-        } else {
-          for (index_t j = 0; j < n; ++j) {
-            const double v = (ni + norm[j]) - 2.0 * acc[j];
-            acc[j] = std::sqrt(v > 0 ? v : 0.0);
-          }
-        }
-        acc[i] = 0.0;  // scikit-learn's zero diagonal (the formula leaves rounding there)
-        for (index_t c = 0; c < k; ++c) {
-          double s = 0;
-          for (index_t j = starts[c]; j < starts[c + 1]; ++j) s += acc[j];
-          sums[c] = s;
-        }
+        // scikit-learn's zero diagonal (the formula leaves rounding there): the value of acc[i]
+        // for which it gives exactly 0.
+        acc[i] = manhattan ? ni + ni : ni;
+        for (index_t c = 0; c < k; ++c) sums[c] = cluster_sum<M>(acc, norm.data(), ni, starts[c], starts[c + 1]);
         const index_t own = cluster[i], size = starts[own + 1] - starts[own];
         double nearest = INFINITY;
         for (index_t c = 0; c < k; ++c) {
@@ -279,6 +299,17 @@ void silhouette_csr(const T* data, const I* indices, const I* indptr, index_t n,
     }
   }
   stop.rethrow();
+}
+
+template <class T, class I>
+void silhouette_csr(const T* data, const I* indices, const I* indptr, index_t n, index_t d, const index_t* starts,
+                    index_t k, Metric metric, double* out, int threads) {
+  if (metric == Metric::cityblock)
+    silhouette_csr_metric<T, I, Metric::cityblock>(data, indices, indptr, n, d, starts, k, out, threads);
+  else if (metric == Metric::sqeuclidean)
+    silhouette_csr_metric<T, I, Metric::sqeuclidean>(data, indices, indptr, n, d, starts, k, out, threads);
+  else
+    silhouette_csr_metric<T, I, Metric::euclidean>(data, indices, indptr, n, d, starts, k, out, threads);
 }
 
 template <class T>
