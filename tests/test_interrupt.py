@@ -89,6 +89,14 @@ CASES = {
         big = rng.standard_normal((80_000, 16))
         long = lambda: kmix.metrics.silhouette_score(big, rng.integers(0, 2, len(big)))
     """,
+    "silhouette_score-sparse": """
+        import scipy.sparse as sp
+        model, params = None, {}
+        n = 300_000  # 10 values a row in 1000 columns
+        big = sp.csr_matrix((rng.standard_normal(10 * n), rng.integers(0, 1000, 10 * n), np.arange(0, 10 * n + 1, 10)),
+                            shape=(n, 1000))
+        long = lambda: kmix.metrics.silhouette_score(big, rng.integers(0, 2, n))
+    """,
 }
 
 CHILD = """
