@@ -227,6 +227,15 @@ def test_bit_identical_for_any_thread_count(metric, kwds):
     np.testing.assert_array_equal(one, silhouette_samples(X, labels, metric=metric, n_threads=3, **kwds))
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "cosine", "precomputed"])
+def test_nothing_stored(metric):
+    """All distances 0: every silhouette 0, as in scikit-learn."""
+    X = sp.csr_matrix((10, 10 if metric == "precomputed" else 4))
+    labels = np.arange(10) % 3
+    np.testing.assert_array_equal(silhouette_samples(X, labels, metric=metric),
+                                  sk_metrics.silhouette_samples(X, labels, metric=metric))
+
+
 @pytest.mark.parametrize("e", [600, -600])
 @pytest.mark.parametrize("metric", ["euclidean", "manhattan", "cosine"])
 def test_any_finite_magnitude(e, metric):

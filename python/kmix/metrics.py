@@ -784,6 +784,7 @@ def _sparse_precomputed(X, labels):
     counts = np.bincount(codes, minlength=k).astype(np.float64)
     values = np.ldexp(D.data.astype(np.float64), -_scale.exponent(largest, np.float64))  # see _precomputed
     sums = np.bincount(rows * k + codes[D.indices], weights=values, minlength=n * k).reshape(n, k)
+    sums = sums.astype(np.float64, copy=False)  # (bincount gives integers when nothing is stored)
     return _silhouette_values(*_reduce_sums(sums, codes, counts), codes, counts)
 
 
