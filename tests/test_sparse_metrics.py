@@ -168,9 +168,9 @@ def test_callable_gets_sparse_rows_as_sklearn():
 
 def test_haversine():
     """The haversine distances of the rows, as scikit-learn computes them on X.toarray(). (Not as
-    scikit-learn 1.9 computes them on sparse X: its HaversineDistance.rdist_csr takes a value's
-    coordinate as `column % row_start` and stops at the end of the shorter row, so a row whose
-    latitude is 0 (not stored) meets the other row's latitude as its longitude.)"""
+    scikit-learn 1.9 computes them on sparse X: its HaversineDistance.rdist_csr walks the two
+    rows' stored values in lockstep, so the longer row's last value is dropped, and takes a
+    value's column as `column % row_start`, column 0 for a row that starts at offset 1.)"""
     X, labels = make(n=40, d=2, density=0.7, seed=12)
     ours = silhouette_samples(X, labels, metric="haversine")
     np.testing.assert_allclose(ours, sk_metrics.silhouette_samples(X.toarray(), labels, metric="haversine"),

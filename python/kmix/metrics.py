@@ -804,7 +804,7 @@ def _sparse_silhouette(X, labels, metric, params, working_memory, threads):
                         f"X.toarray(), or one of {list(_SPARSE_METRICS)}, 'precomputed' or a callable")
     if metric == "haversine":
         # Two columns: the dense copy is as small as the labels. (The distances of the rows, as
-        # scikit-learn's on X.toarray(); its own sparse haversine in 1.9 misreads the CSR rows.)
+        # scikit-learn's on X.toarray(); its own sparse haversine in 1.9 misreads CSR rows: see README.)
         _check_haversine(d)
         return silhouette_samples(csr.toarray(), codes, metric=metric, n_threads=threads,
                                   working_memory=working_memory)
