@@ -20,10 +20,10 @@ the metric as there), without scikit-learn or scipy:
 Sparse X (scipy.sparse, any format, read as CSR by kmix._sparse) takes what scikit-learn's
 silhouette takes sparse: euclidean/l2 (squared or not) and manhattan/cityblock/l1 in C++
 (``_core.silhouette_csr``: an inverted index of O(nnz + d) gives each row its products with all
-rows, O(n + k) memory per thread), cosine by the closed form above over the nonzeros, haversine (two columns) on
-the dense copy, a callable on 1×d sparse rows, and a sparse precomputed matrix (absent entries are
-0). scipy's metrics and nan_euclidean refuse sparse X with a TypeError, as there; so do
-Calinski-Harabasz and Davies-Bouldin (scikit-learn takes only dense X for them).
+rows, O(n + k) memory per thread), cosine by the closed form above over the nonzeros, haversine
+(two columns) on the dense copy, a callable on 1×d sparse rows, and a sparse precomputed matrix
+(absent entries are 0). scipy's metrics and nan_euclidean refuse sparse X with a TypeError, as
+there; so do Calinski-Harabasz and Davies-Bouldin (scikit-learn takes only dense X for them).
 
 Calinski-Harabasz and Davies-Bouldin need only per-cluster means (O(n·d) with numpy).
 """
@@ -742,9 +742,9 @@ class _SparseRows:
 
 
 def _kernel_columns(csr):
-    """(column indices, n_features) for the kernels, which keep O(n_features) per column index:
-    the columns renumbered over those in use when there are more columns than stored values
-    (a column no row uses adds nothing to any distance)."""
+    """(column indices, n_features) for the kernels, whose index of the columns takes O(n_features)
+    memory: the columns renumbered over those in use when there are more columns than stored
+    values (a column no row uses adds nothing to any distance)."""
     if csr.shape[1] <= csr.nnz:
         return csr.indices, csr.shape[1]
     used, inverse = np.unique(csr.indices, return_inverse=True)

@@ -180,6 +180,7 @@ void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t
 // n·d·p (20 against 0.2 multiply-adds per pair at 1% of 2000 columns). The accumulator then turns
 // into distances and per-cluster sums in one pass in row order, which vectorises. Memory: the CSC
 // copy (nnz values and rows, d + 1 offsets) and n + k doubles per thread; never n×n nor n×d.
+
 // The distance of rows i and j from their norms (‖·‖₁ for Manhattan, ‖·‖² else) and a = x_i·x_j
 // (Manhattan: Σ_f (|x_if| + |x_jf| − |x_if − x_jf|)), at least 0; for a scalar or a vector of lanes.
 template <Metric M, class V>
