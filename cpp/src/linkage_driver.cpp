@@ -312,14 +312,6 @@ inline float ranked_value(Ranked r) {
 }
 inline index_t ranked_pos(Ranked r) { return index_t(r & 0xffffffffu); }
 
-inline int thread_id() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
-
 // Index in a condensed matrix of row p's entries: S[row_start(n, p) + q] is entry (p, q), q > p.
 inline index_t row_start(index_t n, index_t p) { return n * p - p * (p + 1) / 2 - p - 1; }
 
@@ -367,7 +359,7 @@ class LeafOrdering {
       if (stop.stop()) continue;
       const index_t w = b.end0 + j;
       ranked(w, b.join0, b.join1, by_w_.data() + j * n_k, sorted_k);
-      double* bw = row_.data() + std::size_t(thread_id()) * std::size_t(n_k);
+      double* bw = row_.data() + std::size_t(thread_index()) * std::size_t(n_k);
       const float* mw = M_.data() + std::size_t(w) * n_ + b.join0;
       for (index_t k = 0; k < n_k; ++k) bw[k] = mw[k];
       for (index_t i = 0; i < n_m; ++i)
@@ -379,7 +371,7 @@ class LeafOrdering {
       if (stop.stop()) continue;
       const index_t u = a.end0 + i;
       const float* au = M_.data() + std::size_t(u) * n_ + a.join0;  // M[u][m], m from join0
-      double* ad = ad_.data() + std::size_t(thread_id()) * std::size_t(n_m);
+      double* ad = ad_.data() + std::size_t(thread_index()) * std::size_t(n_m);
       for (index_t t = 0; t < n_m; ++t) ad[t] = au[t];
       float* mu = M_.data() + std::size_t(u) * n_ + b.end0;  // M[u][w], w from end0: this thread's row
       for (index_t j = 0; j < n_w; ++j)

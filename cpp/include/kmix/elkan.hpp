@@ -219,11 +219,7 @@ struct ElkanPass {
   }
 
   Buffers buffers() const {
-#ifdef _OPENMP
-    const index_t t = omp_get_thread_num();
-#else
-    const index_t t = 0;
-#endif
+    const index_t t = thread_index();
     int* lists = list_buf.data() + t * 3 * chunk;
     return Buffers{rows_buf.data() + t * chunk * d, values_buf.data() + t * chunk * ks, lists, lists + chunk,
                    lists + 2 * chunk, bits_buf.data() + t * chunk * words, own_buf.data() + t * chunk,

@@ -483,11 +483,7 @@ void gmm_pass(const T* X, const T* w, index_t n, const GmmModel& model, const Gm
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
     for (index_t b = 0; b < blocks.count; ++b) {
       if (stop.stop()) continue;
-#ifdef _OPENMP
-      run_block(b, omp_get_thread_num());
-#else
-      run_block(b, 0);
-#endif
+      run_block(b, thread_index());
     }
   }
   stop.rethrow();

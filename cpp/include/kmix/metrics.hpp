@@ -115,11 +115,7 @@ void silhouette(const T* X, index_t n, index_t d, const index_t* starts, index_t
   StopFlag stop;
 #pragma omp parallel num_threads(team) if (team > 1)
   {
-#ifdef _OPENMP
-    const index_t tid = omp_get_thread_num();
-#else
-    const index_t tid = 0;
-#endif
+    const index_t tid = thread_index();
     double* best = nearest.data() + tid * n;
     double* colsum = colsums.data() + tid * widest;
     double* rows = tiles.data() + tid * R * d;
@@ -258,11 +254,7 @@ void silhouette_csr_metric(const T* data, const I* indices, const I* indptr, ind
   StopFlag stop;
 #pragma omp parallel num_threads(team) if (team > 1)
   {
-#ifdef _OPENMP
-    const index_t tid = omp_get_thread_num();
-#else
-    const index_t tid = 0;
-#endif
+    const index_t tid = thread_index();
     double* acc = accs.data() + tid * n;
     double* sums = sums_all.data() + tid * k;
 #pragma omp for schedule(dynamic, 1)

@@ -48,6 +48,15 @@ static inline Blocks fixed_blocks(index_t n, index_t max_blocks, index_t doubles
 // depends on it, never the blocks, so results do not change.
 static inline bool worth_threads(index_t work) { return work >= (index_t(1) << 15); }
 
+// The calling thread's number in its OpenMP team (0 outside a parallel region or without OpenMP).
+static inline int thread_index() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
 // Threads for a call: `requested` (0: OpenMP's maximum), and one in a child made by fork().
 static inline int resolve_threads(int requested) {
   if (in_forked_child()) return 1;
