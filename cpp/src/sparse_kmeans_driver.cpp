@@ -12,19 +12,47 @@
 namespace kmix {
 namespace {
 
-// The centers as the kernels take them: transposed (Ct: d×k, float64) and their squared norms.
+// ‖c‖² of a dense center in T, summed as scikit-learn's row_norms (numpy's einsum "ij,ij->i") sums
+// on x86-64: 16-byte vectors (2 doubles or 4 floats), four per step taken last to first, a
+// product then a sum (no FMA), the lanes added at the end. Why so exact: TF-IDF rows are
+// normalised, so centers seeded from rows have norms equal up to an ulp, and a row sharing no
+// term with any center (x·c = 0 for all) goes to the smallest norm: scikit-learn's rounding
+// decides, so kmix rounds the same way. (numpy's other platforms may differ by an ulp here.)
+// A: the arithmetic's type (X's dtype, or double for scikit-learn's float64 upcast of float32).
+template <class A, class T>
+double einsum_sq_norm(const T* x, index_t d) {
+  constexpr index_t L = 16 / sizeof(A);
+  A acc[L] = {};
+  index_t i = 0;
+  for (; d - i >= 4 * L; i += 4 * L)
+    for (index_t l = 0; l < L; ++l) {
+      A a = acc[l];
+      for (index_t b = 3; b >= 0; --b) {
+        const A v = A(x[i + b * L + l]);
+        a = v * v + a;
+      }
+      acc[l] = a;
+    }
+  for (; i < d; i += L)
+    for (index_t l = 0; l < L && i + l < d; ++l) acc[l] = A(x[i + l]) * A(x[i + l]) + acc[l];
+  if constexpr (L == 2) {
+    return double(acc[0] + acc[1]);
+  } else {
+    return double((acc[0] + acc[1]) + (acc[2] + acc[3]));
+  }
+}
+
+// The centers as the kernels take them: transposed (Ct: d×k, float64) and their squared norms,
+// in X's dtype as scikit-learn's Lloyd loop takes them, or in float64 (upcast: as its
+// euclidean_distances computes float32 distances, for transform).
 template <class T>
-void prepare_centers(const T* C, index_t k, index_t d, std::vector<double>& Ct, std::vector<double>& cnorm) {
+void prepare_centers(const T* C, index_t k, index_t d, std::vector<double>& Ct, std::vector<double>& cnorm,
+                     bool upcast = false) {
   Ct.resize(d * k);
   cnorm.resize(k);
   for (index_t c = 0; c < k; ++c) {
-    double s = 0.0;
-    for (index_t j = 0; j < d; ++j) {
-      const double v = double(C[c * d + j]);
-      Ct[j * k + c] = v;
-      s += v * v;
-    }
-    cnorm[c] = s;
+    for (index_t j = 0; j < d; ++j) Ct[j * k + c] = double(C[c * d + j]);
+    cnorm[c] = upcast ? einsum_sq_norm<double>(C + c * d, d) : einsum_sq_norm<T>(C + c * d, d);
   }
 }
 
@@ -143,9 +171,17 @@ void sparse_kmeans_plusplus(const CsrView<T, I>& X, const T* w, index_t k, index
     for (index_t p = index_t(X.indptr[r]); p < index_t(X.indptr[r + 1]); ++p)
       out[index_t(X.indices[p]) * m + t] = clear ? 0.0 : double(X.data[p]);
   };
-  auto update = [&](index_t c) {
+  // The first center's norm as scikit-learn takes it (row_norms of the dense row, in X's dtype),
+  // the candidates' from the sparse rows (as its csr_row_norms).
+  std::vector<T> row(d, T(0));
+  auto update = [&](index_t c, bool first_center) {
     scatter(c, dense.data(), 1, 0, false);
-    K.seeding_update(X, w, dense.data(), xnorm[c], xnorm.data(), closest.data(), block_sums.data(), threads);
+    double cn = xnorm[c];
+    if (first_center) {
+      for (index_t p = index_t(X.indptr[c]); p < index_t(X.indptr[c + 1]); ++p) row[X.indices[p]] = X.data[p];
+      cn = einsum_sq_norm<T>(row.data(), d);
+    }
+    K.seeding_update(X, w, dense.data(), cn, xnorm.data(), closest.data(), block_sums.data(), threads);
     scatter(c, dense.data(), 1, 0, true);
   };
   // First i whose running sum of w·closest reaches r (numpy's searchsorted, side="left").
@@ -166,7 +202,7 @@ void sparse_kmeans_plusplus(const CsrView<T, I>& X, const T* w, index_t k, index
   };
 
   chosen[0] = first;
-  update(first);
+  update(first, true);
   double pot = 0.0;
   for (double s : block_sums) pot += s;
   for (index_t c = 1; c < k; ++c) {
@@ -181,7 +217,7 @@ void sparse_kmeans_plusplus(const CsrView<T, I>& X, const T* w, index_t k, index
     const index_t best = std::min_element(pots.begin(), pots.end()) - pots.begin();
     chosen[c] = cand[best];
     pot = pots[best];
-    update(cand[best]);
+    update(cand[best], false);
   }
 }
 
@@ -204,7 +240,7 @@ template <class T, class I>
 void sparse_sq_distances(const CsrView<T, I>& X, const T* C, index_t k, T* out, int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
   std::vector<double> Ct, cnorm, xnorm(X.n);
-  prepare_centers(C, k, X.d, Ct, cnorm);
+  prepare_centers(C, k, X.d, Ct, cnorm, true);
   K.row_norms(X, xnorm.data(), threads);
   K.sq_distances(X, Ct.data(), cnorm.data(), k, xnorm.data(), out, threads);
 }
