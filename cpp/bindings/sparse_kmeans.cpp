@@ -57,12 +57,18 @@ Csr<T, I> take_csr(py::handle data_h, py::handle indices_h, py::handle indptr_h,
 
 // f(T{}, I{}) for data of float32/float64 and indices (and indptr) of int32/int64.
 template <class F>
-py::object by_csr_dtypes(py::handle data, py::handle indices, F&& f) {
+py::object by_csr_dtypes(py::handle data, py::handle indices, py::handle indptr, F&& f) {
   return by_float_dtype(data, "data", [&](auto zero) -> py::object {
     using T = decltype(zero);
-    if (py::isinstance<py::array_t<std::int32_t>>(indices)) return f(T{}, std::int32_t{});
-    if (py::isinstance<py::array_t<std::int64_t>>(indices)) return f(T{}, std::int64_t{});
-    type_error("indices must be a numpy array of dtype int32 or int64 (and indptr the same)");
+    const bool i32 = py::isinstance<py::array_t<std::int32_t>>(indices);
+    if (!i32 && !py::isinstance<py::array_t<std::int64_t>>(indices))
+      type_error("indices must be a numpy array of dtype int32 or int64 (and indptr the same)");
+    const bool p32 = py::isinstance<py::array_t<std::int32_t>>(indptr), p64 = py::isinstance<py::array_t<std::int64_t>>(indptr);
+    if ((p32 || p64) && p32 != i32)  // both index arrays share one dtype (take() names indptr otherwise)
+      type_error(std::string("indices and indptr must have the same dtype (int32 or int64); got indices ") +
+                 (i32 ? "int32" : "int64") + ", indptr " + (p32 ? "int32" : "int64"));
+    if (i32) return f(T{}, std::int32_t{});
+    return f(T{}, std::int64_t{});
   });
 }
 
@@ -72,7 +78,7 @@ void register_sparse(py::module_& m) {
   m.def("sparse_lloyd",
         [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
            py::handle centers_init, index_t max_iter, double tol, bool verbose, int n_threads) {
-          return by_csr_dtypes(data, indices, [&](auto zero, auto izero) -> py::object {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
@@ -113,7 +119,7 @@ void register_sparse(py::module_& m) {
   m.def("sparse_kmeans_plusplus",
         [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
            index_t k, index_t first, py::handle uniforms_h, index_t n_trials, int n_threads) {
-          return by_csr_dtypes(data, indices, [&](auto zero, auto izero) -> py::object {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
@@ -142,7 +148,7 @@ void register_sparse(py::module_& m) {
   m.def("sparse_assign",
         [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
            int n_threads) {
-          return by_csr_dtypes(data, indices, [&](auto zero, auto izero) -> py::object {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
@@ -162,7 +168,7 @@ void register_sparse(py::module_& m) {
   m.def("sparse_inertia",
         [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
            py::handle centers_h, py::handle labels_h, int n_threads) {
-          return by_csr_dtypes(data, indices, [&](auto zero, auto izero) -> py::object {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
@@ -191,7 +197,7 @@ void register_sparse(py::module_& m) {
   m.def("sparse_sq_distances",
         [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
            int n_threads) {
-          return by_csr_dtypes(data, indices, [&](auto zero, auto izero) -> py::object {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
@@ -211,7 +217,7 @@ void register_sparse(py::module_& m) {
   m.def("sparse_minibatch_step",
         [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
            py::handle old_h, py::handle new_h, py::handle sums_h, int n_threads) {
-          return by_csr_dtypes(data, indices, [&](auto zero, auto izero) -> py::object {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
