@@ -396,3 +396,15 @@ def test_kernels_never_return_a_label_out_of_range(bad):
     assert labels.min() >= 0 and labels.max() < 4
     run = _core.sparse_lloyd(data, X.indices, X.indptr, 8, None, X[:4].toarray(), 5, 0.0, False, 2)
     assert run["labels"].min() >= 0 and run["labels"].max() < 4
+
+
+def test_warnings_point_at_the_callers_line():
+    X = np.zeros((10, 2))
+    X[:5] = 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kmix.KMeans(3, n_init=1, random_state=0).fit(sp.csr_matrix(X))  # fewer distinct clusters
+        kmix.KMeans(2, n_init=3, init=X[:2]).fit(sp.csr_matrix(X))  # an init array runs once
+        kmix.KMeans(1, algorithm="elkan").fit(sp.csr_matrix(X))
+    assert len(caught) == 3
+    assert all(w.filename == __file__ for w in caught), [(w.filename, str(w.message)) for w in caught]

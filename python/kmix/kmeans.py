@@ -175,14 +175,14 @@ class KMeans(TransformerOutput, BaseEstimator):
             return init
         return "callable" if callable(init) else "array"
 
-    def _check_params(self, X):
+    def _check_params(self, X, stacklevel=4):
         k = self.n_clusters
         if k > X.shape[0]:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={k}.")
         kind = self._init_kind()
-        return k, kind, self._resolve_n_init(kind, auto_runs=10)
+        return k, kind, self._resolve_n_init(kind, auto_runs=10, stacklevel=stacklevel)
 
-    def _resolve_n_init(self, kind, auto_runs):
+    def _resolve_n_init(self, kind, auto_runs, stacklevel=4):
         """n_init as a number: "auto" is 1 for k-means++ and arrays, auto_runs otherwise; an init
         array always runs once (with a warning if more were asked for), as scikit-learn."""
         if isinstance(self.n_init, str):
@@ -191,7 +191,7 @@ class KMeans(TransformerOutput, BaseEstimator):
             n_init = int(self.n_init)
         if kind == "array" and n_init != 1:
             warnings.warn(f"Explicit initial center position passed: performing only one init in "
-                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=4)
+                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=stacklevel)
             n_init = 1
         return n_init
 
@@ -263,13 +263,13 @@ class KMeans(TransformerOutput, BaseEstimator):
             if in_place and callers and centred:
                 X += X_mean
         centers += X_mean
-        return self._set_fitted(centers, labels, inertia, n_iter, e, ew, X.shape[1], n_init, names, stacklevel=5)
+        return self._set_fitted(centers, labels, inertia, n_iter, e, ew, X.shape[1], n_init, names, stacklevel=4)
 
     def _fit_sparse(self, X, sample_weight):
         """fit for a scipy.sparse X, as scikit-learn's: CSR, not centred, the tolerance from the
         sparse column variances; algorithm="elkan" runs Lloyd's iterations (same answers)."""
         X, largest = _sparse.as_csr(X, "X", with_abs_max=True)
-        k, kind, n_init = self._check_params(X)
+        k, kind, n_init = self._check_params(X, stacklevel=5)
         if self.algorithm == "elkan" and k == 1:  # scikit-learn's warning
             warnings.warn("algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' instead.",
                           RuntimeWarning, stacklevel=3)
@@ -288,7 +288,7 @@ class KMeans(TransformerOutput, BaseEstimator):
             X, kind, init_array, sw, rs, n_threads, n_init, tol,
             lambda centers0: _core.sparse_lloyd(*_csr_args(X), sw, centers0, self.max_iter, tol,
                                                 bool(self.verbose), n_threads))
-        return self._set_fitted(centers, labels, inertia, n_iter, e, ew, X.shape[1], n_init, None, stacklevel=6)
+        return self._set_fitted(centers, labels, inertia, n_iter, e, ew, X.shape[1], n_init, None, stacklevel=5)
 
     def _check_random_draw(self, sw, k, dtype):
         """init="random" with weights: enough rows that the weighted draw can pick."""
