@@ -5,6 +5,10 @@ X is centred on its mean before clustering, the tolerance is relative to the mea
 variance, iterations stop when no label changes or the squared center shift is <= tol, and a
 final assignment makes labels_ equal predict(X). Seeding draws from the numpy RandomState the
 way scikit-learn does, so the same random_state seeds the same centers.
+
+A scipy.sparse X (any format, converted once to CSR by kmix._sparse) is clustered as scikit-learn
+clusters it: not centred, never densified (memory O(nnz + k·d)), ‖c‖² − 2·x·c over each row's
+nonzeros, the tolerance from the sparse column variances; the centers are dense arrays.
 """
 import warnings
 
