@@ -134,7 +134,9 @@ def patch_core(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("compiled code was called before the input was rejected")
 
-    for name in ("lloyd", "elkan", "kmeans_plusplus", "assign", "inertia", "sq_distances"):
+    for name in ("lloyd", "elkan", "kmeans_plusplus", "assign", "inertia", "sq_distances", "minibatch_step",
+                 "sparse_lloyd", "sparse_kmeans_plusplus", "sparse_assign", "sparse_inertia", "sparse_sq_distances",
+                 "sparse_minibatch_step"):
         monkeypatch.setattr(kmeans_mod._core, name, boom)
 
 

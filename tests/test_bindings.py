@@ -127,6 +127,52 @@ def mk_sq_distances(dt):
     return mk_assign(dt)
 
 
+def csr_parts(X, index=np.int32):
+    """X's nonzeros as CSR arrays (numpy only): data, indices, indptr."""
+    mask = X != 0
+    indptr = np.concatenate([[0], np.cumsum(mask.sum(1))]).astype(index)
+    return X[mask], np.nonzero(mask)[1].astype(index), indptr
+
+
+def sparse_base(dt, index=np.int32):
+    X, C, w, truth = base(dt)
+    X[::3, 1] = 0  # some zeros, and an empty row
+    X[5] = 0
+    data, indices, indptr = csr_parts(X, index)
+    return dict(data=data, indices=indices, indptr=indptr, n_features=D), C, w, truth
+
+
+def mk_sparse_lloyd(dt, index=np.int32):
+    csr, C, w, _ = sparse_base(dt, index)
+    return dict(csr, sample_weight=w, centers_init=C, max_iter=5, tol=0.0, verbose=False, n_threads=1)
+
+
+def mk_sparse_kmeans_plusplus(dt, index=np.int32):
+    csr, _, w, _ = sparse_base(dt, index)
+    return dict(csr, sample_weight=w, n_clusters=K, first=3, uniforms=np.linspace(0.1, 0.9, (K - 1) * N_TRIALS),
+                n_trials=N_TRIALS, n_threads=1)
+
+
+def mk_sparse_assign(dt, index=np.int32):
+    csr, C, _, _ = sparse_base(dt, index)
+    return dict(csr, centers=C, n_threads=1)
+
+
+def mk_sparse_inertia(dt, index=np.int32):
+    csr, C, w, truth = sparse_base(dt, index)
+    return dict(csr, sample_weight=w, centers=C, labels=truth.astype(np.int32), n_threads=1)
+
+
+def mk_sparse_minibatch_step(dt, index=np.int32):
+    csr, C, w, _ = sparse_base(dt, index)
+    return dict(csr, sample_weight=w, centers_old=C, centers_new=C.copy(), weight_sums=np.ones(K, dtype=dt),
+                n_threads=1)
+
+
+def int64_indices(make):
+    return lambda dt: make(dt, np.int64)
+
+
 def mk_draw_rows(dt):
     cdf = np.cumsum(np.ones(N)) / N
     return dict(cdf=cdf, u=np.array([0.0, 0.2, 0.5, 0.99, 1.0]), n_threads=1)
@@ -270,6 +316,11 @@ def check_minibatch(r, kw, dt):
     is_array(r["labels"], (kw["m"],), np.int32)
 
 
+def check_sparse_minibatch(r, kw, dt):
+    named({"labels", "inertia"})(r, kw, dt)
+    is_array(r["labels"], (N,), np.int32)
+
+
 def check_gmm_em(r, kw, dt):
     named({"weights", "means", "covariances", "precisions_cholesky", "n_iter", "converged", "lower_bound",
            "lower_bounds", "seconds"})(r, kw, dt)
@@ -373,6 +424,57 @@ def codes(name, values):
 
 def bad_floats(name, values=(-1.0, np.nan, np.inf)):
     return [(f"{name}={v}", put(name, v), name) for v in values]
+
+
+def bad_csr():
+    """A CSR structure that would let a kernel read outside X or the centers: ValueError."""
+    return [("indices-axis0+1", resize("indices", 0, 1), "indices"),
+            ("indices-axis0-1", resize("indices", 0, -1), "indices"),
+            ("data-axis0+1", resize("data", 0, 1), "data"),
+            ("indices=-1", set_item("indices", 4, -1), "indices"),
+            ("indices=d", set_item("indices", 4, D), "indices"),
+            ("indices=2^31-1", set_item("indices", 0, 2 ** 31 - 1), "indices"),
+            ("indptr-from-1", set_item("indptr", 0, 1), "indptr"),
+            ("indptr-decreasing", set_item("indptr", 2, 0), "indptr"),
+            ("indptr-short-of-nnz", lambda kw: set_item("indptr", -1, kw["indptr"][-1] - 1)(kw), "indptr"),
+            ("indptr-past-nnz", lambda kw: set_item("indptr", -1, kw["indptr"][-1] + 1)(kw), "indptr"),
+            ("indptr-no-rows", put("indptr", lambda kw: kw["indptr"][:1].copy()), "indptr"),
+            ("n_features=0", put("n_features", 0), "n_features"),
+            ("n_features<max-index", put("n_features", D - 1), "indices")]
+
+
+def sparse_specs(index):
+    """The sparse k-means functions, with int32 or int64 indices ("i4", "i8")."""
+    kind, tag = ("i4", "") if index == np.int32 else ("i8", "(int64)")
+    csr = {"data": ("T", ""), "indices": (kind, ""), "indptr": (kind, "")}
+    make = (lambda f: f) if index == np.int32 else int64_indices
+    return [
+        Spec("sparse_lloyd" + tag, "sparse_lloyd", make(mk_sparse_lloyd),
+             {**csr, "sample_weight": ("T", "opt"), "centers_init": ("T", "")}, check_lloyd, decider="data",
+             bad=bad_csr() + lengths("sample_weight") + lengths("centers_init", (1,)) + no_centers("centers_init")
+             + codes("max_iter", [0, -1]) + bad_floats("tol")),
+        Spec("sparse_kmeans_plusplus" + tag, "sparse_kmeans_plusplus", make(mk_sparse_kmeans_plusplus),
+             {**csr, "sample_weight": ("T", ""), "uniforms": ("f8", "")}, returns((K,), np.int64), decider="data",
+             bad=bad_csr() + lengths("sample_weight") + lengths("uniforms") + codes("n_clusters", [0, -1])
+             + codes("first", [-1, N, 2 ** 40]) + codes("n_trials", [0, 65])),
+        Spec("sparse_assign" + tag, "sparse_assign", make(mk_sparse_assign), {**csr, "centers": ("T", "")},
+             returns((N,), np.int32), decider="data",
+             bad=bad_csr() + lengths("centers", (1,)) + no_centers("centers")),
+        Spec("sparse_inertia" + tag, "sparse_inertia", make(mk_sparse_inertia),
+             {**csr, "sample_weight": ("T", "opt"), "centers": ("T", ""), "labels": ("i4", "")}, returns_float,
+             decider="data",
+             bad=bad_csr() + lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers")
+             + lengths("labels") + [("labels=-1", set_item("labels", 4, -1), "labels"),
+                                    ("labels=k", set_item("labels", 4, K), "labels")]),
+        Spec("sparse_sq_distances" + tag, "sparse_sq_distances", make(mk_sparse_assign),
+             {**csr, "centers": ("T", "")}, returns((N, K)), decider="data",
+             bad=bad_csr() + lengths("centers", (1,)) + no_centers("centers")),
+        Spec("sparse_minibatch_step" + tag, "sparse_minibatch_step", make(mk_sparse_minibatch_step),
+             {**csr, "sample_weight": ("T", "opt"), "centers_old": ("T", ""), "centers_new": ("T", "out"),
+              "weight_sums": ("T", "out")}, check_sparse_minibatch, decider="data",
+             bad=bad_csr() + lengths("sample_weight") + lengths("centers_old", (1,)) + lengths("centers_new", (0, 1))
+             + lengths("weight_sums") + no_centers("centers_old")),
+    ]
 
 
 SPECS = [
@@ -513,6 +615,8 @@ SPECS = [
     Spec("soft_assign", "soft_assign", mk_soft_assign, {"X": ("T", ""), "centers": ("f8", "")}, check_pass,
          bad=lengths("centers", (1,)) + no_centers("centers") + x_empty()
          + bad_floats("beta", (0.0, -1.0, np.nan, np.inf))),
+    *sparse_specs(np.int32),
+    *sparse_specs(np.int64),
 ]
 SPEC_BY_NAME = {s.name: s for s in SPECS}
 

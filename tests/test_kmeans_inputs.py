@@ -45,7 +45,14 @@ BAD_FITS = [
     ("ragged", {}, [[1.0, 2.0], [3.0]], {}, "X"),
     ("complex", {}, X_GOOD.astype(np.complex128), {}, "X"),
     ("objects", {}, np.array([[1.0, "x"], [2.0, "y"], [3.0, "z"]], dtype=object), {}, "X"),
-    ("sparse", {}, sp.csr_matrix(X_GOOD), {}, "X"),
+    # Sparse X is accepted (tests/test_sparse_kmeans.py); bad sparse X is refused as dense X is.
+    ("sparse-nan", {}, sp.csr_matrix(_nan()), {}, "X"),
+    ("sparse-inf", {}, sp.csr_matrix(_inf()), {}, "X"),
+    ("sparse-complex", {}, sp.csr_matrix(X_GOOD.astype(np.complex128)), {}, "X"),
+    ("sparse-no-rows", {"n_clusters": 1}, sp.csr_matrix((0, 3)), {}, "X"),
+    ("sparse-k>n", {"n_clusters": 31}, sp.csr_matrix(X_GOOD), {}, "n_clusters"),
+    ("sparse-init-cols", {"n_clusters": 3, "init": X_GOOD[:3, :2]}, sp.csr_matrix(X_GOOD), {}, "init"),
+    ("sparse-sw-short", {}, sp.csr_matrix(X_GOOD), {"sample_weight": np.ones(29)}, "sample_weight"),
     ("k=0", {"n_clusters": 0}, X_GOOD, {}, "n_clusters"),
     ("k<0", {"n_clusters": -2}, X_GOOD, {}, "n_clusters"),
     ("k>n", {"n_clusters": 31}, X_GOOD, {}, "n_clusters"),
@@ -109,7 +116,9 @@ def test_bad_fit_inputs_rejected_before_compiled_code(params, X, fit_kwargs, nam
 
 @pytest.mark.parametrize("case_id", ["nan", "inf", "empty", "1d", "3d", "strings", "complex", "k=0", "k>n",
                                      "k-float", "init-shape-rows", "init-shape-cols", "init-unknown",
-                                     "n_init=0", "max_iter=0", "tol<0", "rs-str", "sw-short", "sw-2d"])
+                                     "n_init=0", "max_iter=0", "tol<0", "rs-str", "sw-short", "sw-2d",
+                                     "sparse-nan", "sparse-inf", "sparse-complex", "sparse-no-rows", "sparse-k>n",
+                                     "sparse-init-cols", "sparse-sw-short"])
 def test_sklearn_rejects_the_same_inputs(case_id):
     # The reference: scikit-learn also refuses these (kmix's error types may be ValueError or TypeError).
     _, params, X, fit_kwargs, _ = next(c for c in BAD_FITS if c[0] == case_id)
@@ -136,7 +145,8 @@ BAD_PREDICT = [
     ("1d", X_GOOD[0].copy()),
     ("3d", X_GOOD.reshape(30, 3, 1)),
     ("strings", np.array([["a", "b", "c"]])),
-    ("sparse", sp.csr_matrix(X_GOOD)),
+    ("sparse-features", sp.csr_matrix(X_GOOD[:, :2])),
+    ("sparse-nan", sp.csr_matrix(_nan())),
 ]
 
 

@@ -39,7 +39,10 @@ def expected_failed_checks(estimator):
     (SoftKMeans seeds as KMeans does, so the same reason applies; kmix's GaussianMixture, which
     takes sample_weight where scikit-learn's does not, passes the check)."""
     if isinstance(estimator, kmix.KMeans):
-        return {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON}
+        failed = {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON}
+        if estimator._sparse_input:
+            failed["check_sample_weight_equivalence_on_sparse_data"] = _WEIGHTS_REASON
+        return failed
     return {}
 
 
@@ -92,7 +95,6 @@ def test_clustering_checks_are_the_ones_sklearn_skips_for_kmix():
             return {getattr(c, "func", c).__name__ for c in estimator_checks._yield_all_checks(est, legacy=True)}
 
     missing = names(SkKMeans()) - names(kmix.KMeans())
-    missing.discard("check_sample_weight_equivalence_on_sparse_data")  # sparse input: issue 21
     assert missing <= set(CLUSTERING_CHECKS), missing
 
 

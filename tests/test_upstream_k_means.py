@@ -7,7 +7,6 @@ from upstream import load
 pytest.importorskip("sklearn.cluster")
 
 _PRIVATE = "scikit-learn private helper"
-_SPARSE = "sparse input: issue 21"
 UPSTREAM_SKIP = {
     "test_relocate_empty_clusters*": f"{_PRIVATE} (_relocate_empty_clusters_dense/_sparse)",
     "test_minibatch_update_consistency*": f"{_PRIVATE} (_mini_batch_step, _labels_inertia)",
@@ -17,12 +16,6 @@ UPSTREAM_SKIP = {
     "test_is_same_clustering": f"{_PRIVATE} (_is_same_clustering)",
     "test_sample_weight_init*": f"{_PRIVATE} (KMeans._init_centroids)",
     "test_sample_weight_zero*": f"{_PRIVATE} (KMeans._init_centroids)",
-    "*sparse_matrix*": _SPARSE,
-    "*sparse_array*": _SPARSE,
-    "*X_csr*": _SPARSE,
-    "test_predict_does_not_change_cluster_centers[csr_*": _SPARSE,
-    "test_kmeans_plusplus_output[*-input_data1]": _SPARSE,
-    "test_kmeans_plusplus_output[*-input_data2]": _SPARSE,
 }
 UPSTREAM_XFAIL = {
 }

@@ -17,6 +17,7 @@ void register_gmm(py::module_& m);
 void register_linkage(py::module_& m);
 void register_soft_kmeans(py::module_& m);
 void register_metrics(py::module_& m);
+void register_sparse_kmeans(py::module_& m);
 
 namespace {
 
@@ -72,6 +73,7 @@ void define_core(py::module_& m) {
   register_linkage(m);
   register_soft_kmeans(m);
   register_metrics(m);
+  register_sparse_kmeans(m);
 }
 
 }  // namespace

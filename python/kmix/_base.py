@@ -161,6 +161,7 @@ class BaseEstimator:
 
         tags = Tags(estimator_type=self._estimator_type, target_tags=TargetTags(required=False))
         tags.input_tags.pairwise = getattr(self, "metric", None) == "precomputed"  # X is a distance matrix
+        tags.input_tags.sparse = bool(getattr(self, "_sparse_input", False))  # scipy.sparse X taken
         if hasattr(self, "transform"):
             tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
         return tags

@@ -8,6 +8,7 @@ a kernel read outside a buffer. Duplicate entries of one row and column mean the
 own reading); they are summed on a copy. Unsorted column indices are kept as they are.
 """
 import math
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -157,3 +158,29 @@ def _sum_duplicates(csr):
     indptr = np.zeros(csr.shape[0] + 1, dtype=csr.indptr.dtype)
     np.cumsum(np.bincount(rows, minlength=csr.shape[0]), out=indptr[1:])
     return Csr(sums.astype(csr.dtype), (unique % csr.shape[1]).astype(csr.indices.dtype), indptr, csr.shape)
+
+
+def to_scipy(csr):
+    """A Csr as a scipy.sparse.csr_matrix sharing its arrays (scipy is imported already: the
+    user passed a scipy.sparse X), for an init callable, which scikit-learn hands CSR."""
+    return sys.modules["scipy.sparse"].csr_matrix((csr.data, csr.indices, csr.indptr), shape=csr.shape, copy=False)
+
+
+def mean_variance(csr):
+    """The mean over columns of each column's variance, as scikit-learn's _tolerance computes it for
+    sparse X (mean_variance_axis: float64 sums in row order, the corrected two-pass variance with
+    the implicit zeros, cast to X's dtype before the mean). O(nnz + d) memory."""
+    n, d = csr.shape
+    cols = csr.indices
+    x = csr.data.astype(np.float64)
+    means = np.bincount(cols, weights=x, minlength=d) / float(n)
+    diff = x - means[cols]
+    correction = np.bincount(cols, weights=diff, minlength=d)
+    variances = np.bincount(cols, weights=diff * diff, minlength=d)
+    zeros = n - np.bincount(cols, minlength=d)  # implicit zeros per column
+    has_zeros = zeros != 0
+    correction[has_zeros] -= zeros[has_zeros] * means[has_zeros]
+    correction = correction ** 2 / float(n)
+    variances[has_zeros] += zeros[has_zeros] * means[has_zeros] ** 2
+    variances = (variances - correction) / float(n)
+    return float(np.mean(variances.astype(csr.dtype, copy=False)))

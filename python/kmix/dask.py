@@ -239,9 +239,9 @@ class KMeans(_kmeans.KMeans):
         self.init_max_iter = init_max_iter
         self.init_sample_size = init_sample_size
 
-    def _resolve_n_init(self, kind, auto_runs):
+    def _resolve_n_init(self, kind, auto_runs, stacklevel=4):
         # "auto": one run for k-means|| as for k-means++ (both already spread the seeds)
-        return super()._resolve_n_init("k-means++" if kind == "k-means||" else kind, auto_runs)
+        return super()._resolve_n_init("k-means++" if kind == "k-means||" else kind, auto_runs, stacklevel=stacklevel)
 
     def fit(self, X, y=None, sample_weight=None):
         validate_params(self)

@@ -5,12 +5,16 @@ X is centred on its mean before clustering, the tolerance is relative to the mea
 variance, iterations stop when no label changes or the squared center shift is <= tol, and a
 final assignment makes labels_ equal predict(X). Seeding draws from the numpy RandomState the
 way scikit-learn does, so the same random_state seeds the same centers.
+
+A scipy.sparse X (any format, converted once to CSR by kmix._sparse) is clustered as scikit-learn
+clusters it: not centred, never densified (memory O(nnz + k·d)), ‖c‖² − 2·x·c over each row's
+nonzeros, the tolerance from the sparse column variances; the centers are dense arrays.
 """
 import warnings
 
 import numpy as np
 
-from . import _core, _scale
+from . import _core, _scale, _sparse
 from ._base import BaseEstimator, ConvergenceWarning, TransformerOutput, feature_names_of, peer_class
 from ._threads import effective_n_threads
 from ._validation import (ARRAY, CALLABLE, N_THREADS, RANDOM_STATE, VERBOSE, BOOL, Int, InvalidParameterError,
@@ -28,7 +32,8 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, 
     random_state it picks the same rows as scikit-learn. x_squared_norms is accepted for
     compatibility and not needed.
     """
-    X, largest = as_float_array(X, "X", with_abs_max=True)
+    sparse = _sparse.is_sparse(X)
+    X, largest = (_sparse.as_csr if sparse else as_float_array)(X, "X", with_abs_max=True)
     k = check_int(n_clusters, "n_clusters", low=1)
     if k > X.shape[0]:
         raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={k}.")
@@ -41,9 +46,20 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, 
         sw = np.ones(X.shape[0], dtype=X.dtype)
     trials = None if n_local_trials is None else check_int(n_local_trials, "n_local_trials", low=1)
     # Seeding is equivariant under scaling by a power of two: the same rows at any magnitude.
-    idx = _seed_kmeans_plusplus(_scale.scaled(X, -_scale.exponent(largest, X.dtype)), k, sw,
+    e = _scale.exponent(largest, X.dtype)
+    idx = _seed_kmeans_plusplus(X.scaled(-e) if sparse else _scale.scaled(X, -e), k, sw,
                                 check_random_state(random_state), effective_n_threads(n_threads), trials)
-    return X[idx], idx
+    return _rows(X, idx), idx
+
+
+def _rows(X, idx):
+    """Rows idx of X (an array or a Csr) as a dense array: centers are dense, as in scikit-learn."""
+    return X.take_rows(idx).toarray() if isinstance(X, _sparse.Csr) else X[idx]
+
+
+def _csr_args(X):
+    """A Csr as the sparse kernels take it: data, indices, indptr, n_features."""
+    return X.data, X.indices, X.indptr, X.shape[1]
 
 
 def _seed_kmeans_plusplus(X, k, sw, rs, n_threads, n_local_trials=None):
@@ -53,6 +69,8 @@ def _seed_kmeans_plusplus(X, k, sw, rs, n_threads, n_local_trials=None):
     # The random stream is consumed exactly as scikit-learn's _kmeans_plusplus consumes it.
     first = rs.choice(X.shape[0], p=sw / sw.sum())
     uniforms = rs.uniform(size=(k - 1) * trials)
+    if isinstance(X, _sparse.Csr):
+        return _core.sparse_kmeans_plusplus(*_csr_args(X), sw, k, int(first), uniforms, trials, n_threads)
     return _core.kmeans_plusplus(X, sw, k, int(first), uniforms, trials, n_threads)
 
 
@@ -84,11 +102,11 @@ def _report(it_inertia, it_shift, strict, tol, stopped_early):
         print(f"Converged at iteration {last}: center shift {it_shift[last]:.6g} within tolerance {tol:.6g}.")
 
 
-def _warn_if_fewer_clusters(distinct, k):
+def _warn_if_fewer_clusters(distinct, k, stacklevel=3):
     """scikit-learn's warning when the fit ends with clusters that hold no point."""
     if distinct < k:
         warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
-                      "Possibly due to duplicate points in X.", peer_class(ConvergenceWarning), stacklevel=3)
+                      "Possibly due to duplicate points in X.", peer_class(ConvergenceWarning), stacklevel=stacklevel)
 
 
 class KMeans(TransformerOutput, BaseEstimator):
@@ -114,7 +132,8 @@ class KMeans(TransformerOutput, BaseEstimator):
         C-contiguous float array).
     algorithm : {"lloyd", "elkan"}, default="lloyd"
         "elkan" keeps Elkan's triangle-inequality bounds (n_samples x n_clusters of them, float32)
-        to skip distances: the same answers, faster with many well-separated clusters.
+        to skip distances: the same answers, faster with many well-separated clusters. On sparse
+        X, "elkan" runs the sparse Lloyd iterations, which give the same (exact) answers.
     n_threads : int or None, default=None
         OpenMP threads; None follows OMP_NUM_THREADS / threadpoolctl. Results do not depend on it.
 
@@ -124,6 +143,7 @@ class KMeans(TransformerOutput, BaseEstimator):
     """
 
     _estimator_type = "clusterer"
+    _sparse_input = True  # predict, transform and score take scipy.sparse X (SoftKMeans does not)
     _fitted_attributes = ("cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_")
     _parameter_constraints = {
         "n_clusters": [Int(1)],
@@ -159,14 +179,14 @@ class KMeans(TransformerOutput, BaseEstimator):
             return init
         return "callable" if callable(init) else "array"
 
-    def _check_params(self, X):
+    def _check_params(self, X, stacklevel=4):
         k = self.n_clusters
         if k > X.shape[0]:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={k}.")
         kind = self._init_kind()
-        return k, kind, self._resolve_n_init(kind, auto_runs=10)
+        return k, kind, self._resolve_n_init(kind, auto_runs=10, stacklevel=stacklevel)
 
-    def _resolve_n_init(self, kind, auto_runs):
+    def _resolve_n_init(self, kind, auto_runs, stacklevel=4):
         """n_init as a number: "auto" is 1 for k-means++ and arrays, auto_runs otherwise; an init
         array always runs once (with a warning if more were asked for), as scikit-learn."""
         if isinstance(self.n_init, str):
@@ -175,7 +195,7 @@ class KMeans(TransformerOutput, BaseEstimator):
             n_init = int(self.n_init)
         if kind == "array" and n_init != 1:
             warnings.warn(f"Explicit initial center position passed: performing only one init in "
-                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=4)
+                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=stacklevel)
             n_init = 1
         return n_init
 
@@ -192,8 +212,11 @@ class KMeans(TransformerOutput, BaseEstimator):
 
     # ---- fitting -----------------------------------------------------------------------------
     def fit(self, X, y=None, sample_weight=None):
-        """Compute k-means clustering of X (n_samples, n_features)."""
+        """Compute k-means clustering of X (n_samples, n_features): an array, or a scipy.sparse
+        matrix or array (converted once to CSR, never centred nor densified, as in scikit-learn)."""
         validate_params(self)
+        if _sparse.is_sparse(X):
+            return self._fit_sparse(X, sample_weight)
         X_in = X
         names = feature_names_of(X)
         X, largest = as_float_array(X, "X", with_abs_max=True)
@@ -210,13 +233,8 @@ class KMeans(TransformerOutput, BaseEstimator):
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)  # times 2^ew: see its docstring
-        if kind == "random" and sw is not None:
-            with np.errstate(under="ignore"):  # the draw's probabilities, in X's dtype
-                drawable = np.count_nonzero(sw / sw.sum())
-            if drawable < k:
-                raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
-                                 f"sample_weight; got {drawable} (a weight so much smaller than the total that "
-                                 f"its probability is 0 in {X.dtype} counts as zero, as in scikit-learn's draw)")
+        if kind == "random":
+            self._check_random_draw(sw, k, X.dtype)
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
         # Data (or init) beyond the kernels' range of magnitudes: the fit runs on X·2^-e, exactly
         # the fit of X scaled (see _scale), on a copy.
@@ -239,32 +257,81 @@ class KMeans(TransformerOutput, BaseEstimator):
             X_mean = np.zeros_like(X_mean)
         if init_array is not None:
             init_array -= X_mean
+        fit_one = _core.elkan if algorithm == "elkan" else _core.lloyd
         try:
-            best = None
-            for _ in range(n_init):
-                centers0 = self._init_centroids(X, kind, init_array, sw, rs, n_threads)
-                if self.verbose:
-                    print("Initialization complete")
-                run = (_core.elkan if algorithm == "elkan" else _core.lloyd)(
-                    X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads, true_mean)
-                centers, labels, inertia, n_iter = run["centers"], run["labels"], run["inertia"], run["n_iter"]
-                if self.verbose:
-                    _report(run["iter_inertia"], run["iter_shift"], run["strict"], tol, n_iter < self.max_iter)
-                if best is None or (inertia < best[2] and not _same_clustering(labels, best[1], k)):
-                    best = (centers, labels, inertia, n_iter)
+            centers, labels, inertia, n_iter = self._best_of_runs(
+                X, kind, init_array, sw, rs, n_threads, n_init, tol,
+                lambda centers0: fit_one(X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads,
+                                         true_mean))
         finally:
             if in_place and callers and centred:
                 X += X_mean
-        centers, labels, inertia, n_iter = best
         centers += X_mean
+        return self._set_fitted(centers, labels, inertia, n_iter, e, ew, X.shape[1], n_init, names, stacklevel=4)
 
-        _warn_if_fewer_clusters(np.count_nonzero(np.bincount(labels, minlength=k)), k)
+    def _fit_sparse(self, X, sample_weight):
+        """fit for a scipy.sparse X, as scikit-learn's: CSR, not centred, the tolerance from the
+        sparse column variances; algorithm="elkan" runs Lloyd's iterations (same answers)."""
+        X, largest = _sparse.as_csr(X, "X", with_abs_max=True)
+        k, kind, n_init = self._check_params(X, stacklevel=5)
+        if self.algorithm == "elkan" and k == 1:  # scikit-learn's warning
+            warnings.warn("algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' instead.",
+                          RuntimeWarning, stacklevel=3)
+        n_threads = effective_n_threads(self.n_threads)
+        rs = check_random_state(self.random_state)
+        sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        if kind == "random":
+            self._check_random_draw(sw, k, X.dtype)
+        init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+        if init_array is not None:
+            largest = max(largest, _scale.abs_max(init_array))
+        e = _scale.exponent(largest, X.dtype)  # extreme magnitudes: fit X·2^-e (only data scales)
+        X, init_array = X.scaled(-e), _scale.scaled(init_array, -e)
+        tol = _sparse.mean_variance(X) * self.tol if self.tol else 0.0
+        centers, labels, inertia, n_iter = self._best_of_runs(
+            X, kind, init_array, sw, rs, n_threads, n_init, tol,
+            lambda centers0: _core.sparse_lloyd(*_csr_args(X), sw, centers0, self.max_iter, tol,
+                                                bool(self.verbose), n_threads))
+        return self._set_fitted(centers, labels, inertia, n_iter, e, ew, X.shape[1], n_init, None, stacklevel=5)
+
+    def _check_random_draw(self, sw, k, dtype):
+        """init="random" with weights: enough rows that the weighted draw can pick."""
+        if sw is None:
+            return
+        with np.errstate(under="ignore"):  # the draw's probabilities, in X's dtype
+            drawable = np.count_nonzero(sw / sw.sum())
+        if drawable < k:
+            raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
+                             f"sample_weight; got {drawable} (a weight so much smaller than the total that "
+                             f"its probability is 0 in {dtype} counts as zero, as in scikit-learn's draw)")
+
+    def _best_of_runs(self, X, kind, init_array, sw, rs, n_threads, n_init, tol, fit_one):
+        """(centers, labels, inertia, n_iter) of the best of n_init runs of fit_one(centers0), as
+        scikit-learn picks it: a lower inertia that is not the same clustering."""
+        k = self.n_clusters
+        best = None
+        for _ in range(n_init):
+            centers0 = self._init_centroids(X, kind, init_array, sw, rs, n_threads)
+            if self.verbose:
+                print("Initialization complete")
+            run = fit_one(centers0)
+            centers, labels, inertia, n_iter = run["centers"], run["labels"], run["inertia"], run["n_iter"]
+            if self.verbose:
+                _report(run["iter_inertia"], run["iter_shift"], run["strict"], tol, n_iter < self.max_iter)
+            if best is None or (inertia < best[2] and not _same_clustering(labels, best[1], k)):
+                best = (centers, labels, inertia, n_iter)
+        return best
+
+    def _set_fitted(self, centers, labels, inertia, n_iter, e, ew, n_features, n_init, names, stacklevel):
+        """Store a fit's results (in X's units); stacklevel: of the warning, the user's call."""
+        k = self.n_clusters
+        _warn_if_fewer_clusters(np.count_nonzero(np.bincount(labels, minlength=k)), k, stacklevel=stacklevel)
         self.cluster_centers_ = _scale.centers_back(centers, e)
         self._remember_centers_magnitude()
         self.labels_ = labels
         self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         self.n_iter_ = int(n_iter)
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = n_features
         self._n_init = n_init  # the runs made (n_init="auto" resolved), as scikit-learn's _n_init
         self._set_feature_names(names)
         return self
@@ -277,17 +344,19 @@ class KMeans(TransformerOutput, BaseEstimator):
         # that the same random_state draws the same points.
         weights = sw if sw is not None else np.ones(X.shape[0], dtype=X.dtype)
         if kind == "k-means++":
-            return X[_seed_kmeans_plusplus(X, k, weights, rs, n_threads)]
+            return _rows(X, _seed_kmeans_plusplus(X, k, weights, rs, n_threads))
         if kind == "random":
-            return X[rs.choice(X.shape[0], size=k, replace=False, p=weights / weights.sum())]
-        return self._check_centers(self.init(X, k, random_state=rs), X, "the init callable's result")
+            return _rows(X, rs.choice(X.shape[0], size=k, replace=False, p=weights / weights.sum()))
+        given = _sparse.to_scipy(X) if isinstance(X, _sparse.Csr) else X  # the callable sees CSR, as in scikit-learn
+        return self._check_centers(self.init(given, k, random_state=rs), X, "the init callable's result")
 
     # ---- using a fitted model ----------------------------------------------------------------
     def _check_test_data(self, X, with_abs_max=False):
         self._check_fitted()
         self._check_feature_names(X)
         centers = self.cluster_centers_
-        X, largest = as_float_array(X, "X", dtype=centers.dtype, with_abs_max=True)
+        convert = _sparse.as_csr if self._sparse_input and _sparse.is_sparse(X) else as_float_array
+        X, largest = convert(X, "X", dtype=centers.dtype, with_abs_max=True)
         if X.shape[1] != centers.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                              f"{centers.shape[1]} features as input")
@@ -310,7 +379,8 @@ class KMeans(TransformerOutput, BaseEstimator):
             C = c_array(C)
         e = _scale.exponent(max(largest, cached[1]), X.dtype)
         if e:
-            return _scale.scaled(X, -e), _scale.scaled(C, -e), e
+            X = X.scaled(-e) if isinstance(X, _sparse.Csr) else _scale.scaled(X, -e)
+            return X, _scale.scaled(C, -e), e
         return X, C, 0
 
     def predict(self, X):
@@ -325,7 +395,7 @@ class KMeans(TransformerOutput, BaseEstimator):
         else:
             X, largest = self._check_test_data(X, with_abs_max=True)
         X, C, _ = self._with_centers(X, largest)
-        return _core.assign(X, C, effective_n_threads(self.n_threads))
+        return _assign(X, C, effective_n_threads(self.n_threads))
 
     def fit_predict(self, X, y=None, sample_weight=None):
         return self.fit(X, sample_weight=sample_weight).labels_
@@ -334,8 +404,10 @@ class KMeans(TransformerOutput, BaseEstimator):
         """Euclidean distance of each row of X to each center, shape (n_samples, n_clusters)."""
         X_in = X
         X, C, e = self._with_centers(*self._check_test_data(X, with_abs_max=True))
-        out = _scale.scale_back(np.sqrt(_core.sq_distances(X, C, effective_n_threads(self.n_threads))), e,
-                                "a distance")
+        n_threads = effective_n_threads(self.n_threads)
+        sq = (_core.sparse_sq_distances(*_csr_args(X), C, n_threads) if isinstance(X, _sparse.Csr)
+              else _core.sq_distances(X, C, n_threads))
+        out = _scale.scale_back(np.sqrt(sq), e, "a distance")
         return self._wrap_output(out, X_in)
 
     def fit_transform(self, X, y=None, sample_weight=None):
@@ -347,8 +419,17 @@ class KMeans(TransformerOutput, BaseEstimator):
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         X, C, e = self._with_centers(X, largest)
         n_threads = effective_n_threads(self.n_threads)
-        labels = _core.assign(X, C, n_threads)
-        return -float(_scale.scale_back(_core.inertia(X, sw, C, labels, n_threads), 2 * e + ew, "the inertia"))
+        labels = _assign(X, C, n_threads)
+        inertia = (_core.sparse_inertia(*_csr_args(X), sw, C, labels, n_threads) if isinstance(X, _sparse.Csr)
+                   else _core.inertia(X, sw, C, labels, n_threads))
+        return -float(_scale.scale_back(inertia, 2 * e + ew, "the inertia"))
+
+
+def _assign(X, C, n_threads):
+    """The nearest center of each row of X (an array or a Csr)."""
+    if isinstance(X, _sparse.Csr):
+        return _core.sparse_assign(*_csr_args(X), C, n_threads)
+    return _core.assign(X, C, n_threads)
 
 
 def k_means(X, n_clusters, *, sample_weight=None, init="k-means++", n_init="auto", max_iter=300, verbose=False,

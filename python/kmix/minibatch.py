@@ -5,19 +5,20 @@ n_init seedings on a random subset (judged on a validation subset), batches draw
 replacement in proportion to sample_weight, each center moved to the running mean of the points
 it has received, random reassignment of the centers that receive too little, and early stopping
 on the exponentially weighted average of the batch inertia. The numpy RandomState is drawn from
-as scikit-learn does. X is never copied to float64.
+as scikit-learn does. X is never copied to float64. A scipy.sparse X is taken as CSR (never
+densified), as scikit-learn does.
 """
 import math
 import warnings
 
 import numpy as np
 
-from . import _core, _scale
+from . import _core, _scale, _sparse
 from ._threads import effective_n_threads
 from ._validation import (BOOL, NONE, Int, Real, as_float_array, c_array, check_random_state,
                           check_sample_weight, validate_params)
 from ._base import feature_names_of
-from .kmeans import KMeans, _mean_variance
+from .kmeans import KMeans, _assign, _csr_args, _mean_variance, _rows
 
 
 class MiniBatchKMeans(KMeans):
@@ -107,17 +108,17 @@ class MiniBatchKMeans(KMeans):
         """Centers from a random subset of init_size rows (scikit-learn's _init_centroids)."""
         if init_size < X.shape[0]:
             idx = rs.randint(0, X.shape[0], init_size)
-            X, sw = X[idx], sw[idx]
+            X, sw = _take(X, idx), sw[idx]
             if not sw.any():  # only zero weights drawn: seed as if unweighted (scikit-learn fails here)
                 sw = np.ones_like(sw)
         return self._init_centroids(X, kind, init_array, sw, rs, n_threads)
 
     # ---- fitting -----------------------------------------------------------------------------
     def fit(self, X, y=None, sample_weight=None):
-        """Compute the centers from mini-batches of X."""
+        """Compute the centers from mini-batches of X (an array or a scipy.sparse matrix)."""
         validate_params(self)
         names = feature_names_of(X)
-        X, largest = as_float_array(X, "X", with_abs_max=True)
+        X, largest = _as_input(X)
         n, d = X.shape
         k, kind, n_init, batch, init_size = self._check_minibatch_params(X)
         n_threads = effective_n_threads(self.n_threads)
@@ -131,18 +132,19 @@ class MiniBatchKMeans(KMeans):
         if init_array is not None:
             largest = max(largest, _scale.abs_max(init_array))
         e = _scale.exponent(largest, X.dtype)
-        X, init_array = _scale.scaled(X, -e), _scale.scaled(init_array, -e)
-        tol = _mean_variance(X, n_threads) * self.tol if self.tol else 0.0
+        X, init_array = _scaled(X, -e), _scale.scaled(init_array, -e)
+        sparse = isinstance(X, _sparse.Csr)
+        tol = ((_sparse.mean_variance(X) if sparse else _mean_variance(X, n_threads)) * self.tol
+               if self.tol else 0.0)
 
         valid = rs.randint(0, n, init_size)
-        X_valid, sw_valid = X[valid], sw[valid]
+        X_valid, sw_valid = _take(X, valid), sw[valid]
         best = None
         for i in range(n_init):
             if self.verbose:
                 print(f"Init {i + 1}/{n_init} with method {kind}")
             centers = c_array(self._seed(X, kind, init_array, sw, rs, init_size, n_threads))
-            labels = _core.assign(X_valid, centers, n_threads)
-            inertia = _core.inertia(X_valid, sw_valid, centers, labels, n_threads)
+            inertia = _labels_inertia(X_valid, sw_valid, centers, n_threads)[1]
             if self.verbose:
                 print(f"Inertia for init {i + 1}/{n_init}: {inertia}")
             if best is None or inertia < best[1]:
@@ -164,8 +166,12 @@ class MiniBatchKMeans(KMeans):
         for step in range(n_steps):
             rows = _core.draw_rows(cdf, rs.random_sample(batch), n_threads)
             reassign, since_reassign = self._reassign_due(counts, since_reassign, batch)
-            batch_inertia = _core.minibatch_step(X, rows, batch, None, centers, centers_new, counts,
-                                                 n_threads)["inertia"]
+            if sparse:  # the batch's rows gathered (O(nnz of the batch)), as scikit-learn's X[rows]
+                batch_inertia = _core.sparse_minibatch_step(*_csr_args(X.take_rows(rows)), None, centers,
+                                                            centers_new, counts, n_threads)["inertia"]
+            else:
+                batch_inertia = _core.minibatch_step(X, rows, batch, None, centers, centers_new, counts,
+                                                     n_threads)["inertia"]
             if reassign:
                 self._reassign(X, rows, batch, centers_new, counts, rs)
             shift = float(np.sum((centers_new - centers) ** 2)) if tol > 0 else 0.0
@@ -195,8 +201,7 @@ class MiniBatchKMeans(KMeans):
                 break
 
         if self.compute_labels:
-            labels = _core.assign(X, centers, n_threads)
-            inertia = _core.inertia(X, sw, centers, labels, n_threads)
+            labels, inertia = _labels_inertia(X, sw, centers, n_threads)
         else:
             inertia = (ewa if ewa is not None else 0.0) * float(np.sum(sw))
         self.cluster_centers_ = _scale.centers_back(centers, e)
@@ -238,21 +243,22 @@ class MiniBatchKMeans(KMeans):
             if self.verbose:
                 print(f"[MiniBatchKMeans] Reassigning {n_reassigns} cluster centers.")
             batch_rows = picks if rows is None else rows[picks]
-            centers[to_reassign] = X[batch_rows]
+            centers[to_reassign] = _rows(X, batch_rows)
         # The moved centers count as much as the least of the others (all of them moved, with
         # reassignment_ratio > 1: their counts stay).
         if not to_reassign.all():
             counts[to_reassign] = np.min(counts[~to_reassign])
 
     def partial_fit(self, X, y=None, sample_weight=None):
-        """Update the centers with one mini-batch (the rows of X), as data arrive."""
+        """Update the centers with one mini-batch (the rows of X: an array or a scipy.sparse
+        matrix), as data arrive."""
         validate_params(self)
         has_centers = hasattr(self, "cluster_centers_")
         if has_centers:
             X, largest = self._check_test_data(X, with_abs_max=True)
         else:
             names = feature_names_of(X)
-            X, largest = as_float_array(X, "X", with_abs_max=True)
+            X, largest = _as_input(X)
         n = X.shape[0]
         rs = getattr(self, "_random_state", None)
         if rs is None:
@@ -270,7 +276,7 @@ class MiniBatchKMeans(KMeans):
                 k, kind, _, batch, init_size = self._check_minibatch_params(X)
                 init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
                 e = _scale.exponent(max(largest, 0.0 if init_array is None else _scale.abs_max(init_array)), X.dtype)
-                centers = _scale.centers_back(self._seed(_scale.scaled(X, -e), kind, _scale.scaled(init_array, -e),
+                centers = _scale.centers_back(self._seed(_scaled(X, -e), kind, _scale.scaled(init_array, -e),
                                                          sw, rs, init_size, n_threads), e)
                 counts, since, n_steps = np.zeros(k, dtype=X.dtype), 0, 0
             # X and the centers share one scale (see _scale); the batch's weights and the counts
@@ -278,19 +284,21 @@ class MiniBatchKMeans(KMeans):
             # works on scaled copies, scaled back below.
             e = _scale.exponent(max(largest, _scale.abs_max(centers)), X.dtype)
             ec = _counts_exponent(sw, ew, counts, X.dtype)
-            X, centers = c_array(_scale.scaled(X, -e)), c_array(_scale.scaled(centers, -e), X.dtype)
+            X, centers = _scaled(X, -e), c_array(_scale.scaled(centers, -e), X.dtype)
             sw, counts = _scale.scaled(sw, ew - ec), c_array(_scale.scaled(counts, -ec), X.dtype)
             if centers is self.__dict__.get("cluster_centers_"):
                 centers = centers.copy()
             if counts is self.__dict__.get("_counts"):
                 counts = counts.copy()
             reassign, since = self._reassign_due(counts, since, batch)
-            _core.minibatch_step(X, None, n, sw, centers, centers, counts, n_threads)
+            if isinstance(X, _sparse.Csr):
+                _core.sparse_minibatch_step(*_csr_args(X), sw, centers, centers, counts, n_threads)
+            else:
+                _core.minibatch_step(X, None, n, sw, centers, centers, counts, n_threads)
             if reassign:
                 self._reassign(X, None, n, centers, counts, rs)
             if self.compute_labels:
-                labels = _core.assign(X, centers, n_threads)
-                inertia = _core.inertia(X, sw, centers, labels, n_threads)
+                labels, inertia = _labels_inertia(X, sw, centers, n_threads)
             counts = _counts_back(counts, ec)
         except BaseException:
             rs.set_state(rs_state)
@@ -310,6 +318,31 @@ class MiniBatchKMeans(KMeans):
             self.labels_ = labels
             self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ec, "inertia_"))
         return self
+
+
+def _as_input(X):
+    """(X, max |x|): a scipy.sparse X as a checked Csr, anything else as a float array."""
+    if _sparse.is_sparse(X):
+        return _sparse.as_csr(X, "X", with_abs_max=True)
+    return as_float_array(X, "X", with_abs_max=True)
+
+
+def _scaled(X, e):
+    """X·2^e (an array, C-contiguous, or a Csr: its data only)."""
+    return X.scaled(e) if isinstance(X, _sparse.Csr) else c_array(_scale.scaled(X, e))
+
+
+def _take(X, rows):
+    """Rows of X (an array or a Csr), in X's form."""
+    return X.take_rows(rows) if isinstance(X, _sparse.Csr) else X[rows]
+
+
+def _labels_inertia(X, sw, C, n_threads):
+    """(labels, Σ w ‖x − c_label‖²) of X (an array or a Csr) on the centers C."""
+    labels = _assign(X, C, n_threads)
+    if isinstance(X, _sparse.Csr):
+        return labels, _core.sparse_inertia(*_csr_args(X), sw, C, labels, n_threads)
+    return labels, _core.inertia(X, sw, C, labels, n_threads)
 
 
 def _counts_exponent(sw, ew, counts, dtype):

@@ -44,6 +44,7 @@ class SoftKMeans(KMeans):
     """
 
     _fitted_attributes = ("cluster_centers_", "labels_", "n_iter_", "n_features_in_")
+    _sparse_input = False  # dense X only (issue 21 covers KMeans and MiniBatchKMeans)
     _parameter_constraints = {
         "n_clusters": [Int(1)],
         "beta": [Real(0, low_open=True)],

@@ -5,6 +5,7 @@
 // at import. Callers only ever see function pointers, never a header compiled with AVX flags.
 // Every kernel may throw kmix::Interrupted (Ctrl-C, runtime.hpp), after its parallel region.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -105,6 +106,62 @@ struct ElkanKernels {
   index_t (*stride)(index_t k);
   // The cost model for d features and k centers.
   ElkanCosts (*costs)(index_t d, index_t k);
+};
+
+// A CSR matrix of n rows and d columns: row i holds data[indptr[i] .. indptr[i+1]) at columns
+// indices[...]. I is int32 or int64 (64-bit offsets: nnz beyond 2^31). The bindings have checked
+// indptr (from 0, non-decreasing, ending at the data's length) and every index (in [0, d)).
+template <class T, class I>
+struct CsrView {
+  const T* data;
+  const I* indices;
+  const I* indptr;
+  index_t n, d;
+};
+
+// The sparse k-means kernels (sparse_kmeans.hpp) for one index type: CSR rows against dense
+// centers, never a dense copy of X. Products x·c are float64, summed over a row's nonzeros in
+// their stored order, as scikit-learn's sparse loops do.
+template <class T, class I>
+struct SparseKMeansFns {
+  // labels[i] = argmin_j cnorm[j] − 2·x_i·c_j (the first on ties; 0 when no value is below +inf, so
+  // NaN never gives a label outside [0, k)). Ct: the centers transposed (d×k, float64), cnorm (k).
+  // Returns how many labels changed.
+  index_t (*assign)(const CsrView<T, I>& X, const double* Ct, const double* cnorm, index_t k, int* labels,
+                    int threads);
+  // Σ w_i·dist_i (w may be null: ones), dist_i = ‖x_i − c_{labels_i}‖² as scikit-learn's
+  // _euclidean_sparse_dense computes it (‖c‖² + Σ_nz (x − c)² − c², at least 0); out (n, may be
+  // null) gets dist_i. C: k×d, cnorm: k.
+  double (*dist_to_assigned)(const CsrView<T, I>& X, const T* w, const T* C, const double* cnorm,
+                             const int* labels, double* out, int threads);
+  // Weighted sums (k×d) and weights (k) of each cluster in float64 (w may be null: ones). The rows of
+  // cluster c are order[starts[c] .. starts[c+1]), increasing: one thread sums a cluster, in row
+  // order, so the result does not depend on the thread count.
+  void (*cluster_sums)(const CsrView<T, I>& X, const T* w, const index_t* order, const index_t* starts,
+                       index_t k, double* sums, double* weights, int threads);
+  // out (n×k) = max(0, (−2·x_i·c_j + xnorm_i) + cnorm_j): scikit-learn's euclidean_distances, squared.
+  void (*sq_distances)(const CsrView<T, I>& X, const double* Ct, const double* cnorm, index_t k,
+                       const double* xnorm, T* out, int threads);
+  // xnorm (n) = Σ x² over each row's nonzeros.
+  void (*row_norms)(const CsrView<T, I>& X, double* xnorm, int threads);
+  // k-means++, m candidates (Ct: d×m, cnorm: m): with dist = max(0, (−2·x_i·c_t + cnorm_t) + xnorm_i),
+  // pots[t] = Σ_i w_i·min(closest_i, dist(i, t)), over fixed blocks combined in order.
+  void (*seeding_pots)(const CsrView<T, I>& X, const T* w, const double* Ct, const double* cnorm, index_t m,
+                       const double* xnorm, const double* closest, double* pots, int threads);
+  // k-means++: closest_i = min(closest_i, dist(i, c)) for one center c (d values, cn its squared
+  // norm) and block_sums[b] = Σ w_i·closest_i over blocks of kSeedingBlock rows.
+  void (*seeding_update)(const CsrView<T, I>& X, const T* w, const double* c, double cn, const double* xnorm,
+                         double* closest, double* block_sums, int threads);
+};
+
+template <class T>
+struct SparseKMeansKernels {
+  SparseKMeansFns<T, std::int32_t> i32;
+  SparseKMeansFns<T, std::int64_t> i64;
+  template <class I>
+  const SparseKMeansFns<T, I>& get() const {
+    if constexpr (std::is_same_v<I, std::int32_t>) return i32; else return i64;
+  }
 };
 
 // Covariance types of a Gaussian mixture, as scikit-learn names them.
@@ -218,6 +275,7 @@ struct IsaKernels {
   const TreeKernels* tree;
   const Table<MetricKernels>* metrics;
   const Table<ElkanKernels>* elkan;
+  const Table<SparseKMeansKernels>* sparse_kmeans;
 };
 
 #define KMIX_DECLARE_ISA(ns)                      \
@@ -228,6 +286,7 @@ struct IsaKernels {
   const TreeKernels& tree_kernels();              \
   const Table<MetricKernels>& metrics_kernels();  \
   const Table<ElkanKernels>& elkan_kernels();     \
+  const Table<SparseKMeansKernels>& sparse_kmeans_kernels(); \
   }
 KMIX_DECLARE_ISA(baseline)
 KMIX_DECLARE_ISA(avx2)
@@ -241,6 +300,9 @@ template <class T> const GmmKernels<T>& gmm_kernels_for() { return kernels().gmm
 template <class T> const LinkageKernels<T>& linkage_kernels_for() { return kernels().linkage->get<T>(); }
 template <class T> const MetricKernels<T>& metric_kernels_for() { return kernels().metrics->get<T>(); }
 template <class T> const ElkanKernels<T>& elkan_kernels_for() { return kernels().elkan->get<T>(); }
+template <class T, class I> const SparseKMeansFns<T, I>& sparse_kmeans_kernels_for() {
+  return kernels().sparse_kmeans->get<T>().template get<I>();
+}
 // ISA levels this build has and this CPU runs, lowest first.
 std::vector<std::string> available_isas();
 // Use `name` (must be in available_isas(), or "baseline": the lowest level, whatever its name

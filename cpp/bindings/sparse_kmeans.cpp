@@ -1,0 +1,253 @@
+// Sparse k-means bindings: a CSR matrix arrives as its three arrays (data, indices, indptr) and its
+// number of columns; everything is checked against everything else here (dtypes, lengths, and the
+// structure itself: indptr from 0, non-decreasing, ending at len(data); every index in
+// [0, n_features)), so that no call can make a kernel read outside X or the centers. The GIL is
+// released around every kernel.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "arrays.hpp"
+#include "kmeans_args.hpp"
+#include "kmix/sparse_kmeans_driver.hpp"
+
+namespace py = pybind11;
+using kmix::index_t;
+
+namespace {
+
+using namespace kmix_bindings;
+
+template <class T, class I>
+struct Csr {
+  carray<T> data;
+  carray<I> indices, indptr;
+  kmix::CsrView<T, I> view;
+};
+
+template <class T, class I>
+Csr<T, I> take_csr(py::handle data_h, py::handle indices_h, py::handle indptr_h, index_t n_features) {
+  Csr<T, I> a{take<T>(data_h, "data", 1), take<I>(indices_h, "indices", 1), take<I>(indptr_h, "indptr", 1), {}};
+  const index_t nnz = a.data.shape(0);
+  KMIX_REQUIRE(a.indices.shape(0) == nnz, "indices must have one entry per value of data (" + std::to_string(nnz) +
+                                              "); got shape " + shape_str(a.indices));
+  KMIX_REQUIRE(a.indptr.shape(0) >= 2, "indptr must have n_samples + 1 >= 2 entries; got shape " + shape_str(a.indptr));
+  KMIX_REQUIRE(n_features >= 1, "n_features must be >= 1; got " + std::to_string(n_features));
+  const index_t n = a.indptr.shape(0) - 1;
+  const I* ptr = a.indptr.data();
+  const I* idx = a.indices.data();
+  KMIX_REQUIRE(ptr[0] == 0, "indptr must start at 0");
+  for (index_t i = 0; i < n; ++i)
+    KMIX_REQUIRE(ptr[i + 1] >= ptr[i], "indptr must be non-decreasing; indptr[" + std::to_string(i + 1) + "] < indptr[" +
+                                          std::to_string(i) + "]");
+  KMIX_REQUIRE(index_t(ptr[n]) == nnz, "indptr must end at len(data) = " + std::to_string(nnz) + "; got " +
+                                         std::to_string(index_t(ptr[n])));
+  for (index_t p = 0; p < nnz; ++p)
+    KMIX_REQUIRE(idx[p] >= 0 && index_t(idx[p]) < n_features, "indices must be in [0, n_features = " +
+                                                                 std::to_string(n_features) + "); indices[" +
+                                                                 std::to_string(p) + "] = " + std::to_string(index_t(idx[p])));
+  a.view = kmix::CsrView<T, I>{a.data.data(), idx, ptr, n, n_features};
+  return a;
+}
+
+// f(T{}, I{}) for data of float32/float64 and indices (and indptr) of int32/int64.
+template <class F>
+py::object by_csr_dtypes(py::handle data, py::handle indices, py::handle indptr, F&& f) {
+  return by_float_dtype(data, "data", [&](auto zero) -> py::object {
+    using T = decltype(zero);
+    const bool i32 = py::isinstance<py::array_t<std::int32_t>>(indices);
+    if (!i32 && !py::isinstance<py::array_t<std::int64_t>>(indices))
+      type_error("indices must be a numpy array of dtype int32 or int64 (and indptr the same)");
+    const bool p32 = py::isinstance<py::array_t<std::int32_t>>(indptr), p64 = py::isinstance<py::array_t<std::int64_t>>(indptr);
+    if ((p32 || p64) && p32 != i32)  // both index arrays share one dtype (take() names indptr otherwise)
+      type_error(std::string("indices and indptr must have the same dtype (int32 or int64); got indices ") +
+                 (i32 ? "int32" : "int64") + ", indptr " + (p32 ? "int32" : "int64"));
+    if (i32) return f(T{}, std::int32_t{});
+    return f(T{}, std::int64_t{});
+  });
+}
+
+#define KMIX_CSR_ARGS py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features")
+
+void register_sparse(py::module_& m) {
+  m.def("sparse_lloyd",
+        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+           py::handle centers_init, index_t max_iter, double tol, bool verbose, int n_threads) {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+            using T = decltype(zero);
+            using I = decltype(izero);
+            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const index_t n = X.view.n, d = X.view.d;
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
+            const carray<T> C0 = take_centers<T>(centers_init, "centers_init", d);
+            const index_t k = C0.shape(0);
+            KMIX_REQUIRE(k <= n, "centers_init has " + std::to_string(k) + " rows; at most one per row of X (" +
+                                    std::to_string(n) + ")");
+            KMIX_REQUIRE(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
+            KMIX_REQUIRE(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
+            const int nt = threads(n_threads);
+            carray<T> centers({k, d});
+            std::copy(C0.data(), C0.data() + k * d, centers.mutable_data());
+            carray<int> labels(n);
+            kmix::LloydResult r;
+            {
+              Compute run;
+              r = kmix::sparse_lloyd<T, I>(X.view, w.data(), centers.mutable_data(), k, max_iter, tol, verbose, nt,
+                                           labels.mutable_data());
+            }
+            py::dict out;
+            out["centers"] = centers;
+            out["labels"] = labels;
+            out["inertia"] = r.inertia;
+            out["n_iter"] = r.n_iter;
+            out["strict"] = r.strict;
+            out["iter_inertia"] = r.iter_inertia;
+            out["iter_shift"] = r.iter_shift;
+            return std::move(out);
+          });
+        },
+        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"), py::arg("tol"),
+        py::arg("verbose"), py::arg("n_threads"),
+        "Lloyd iterations on a CSR matrix from centers_init: {centers, labels, inertia, n_iter, strict, "
+        "iter_inertia, iter_shift}.");
+
+  m.def("sparse_kmeans_plusplus",
+        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+           index_t k, index_t first, py::handle uniforms_h, index_t n_trials, int n_threads) {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+            using T = decltype(zero);
+            using I = decltype(izero);
+            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const index_t n = X.view.n;
+            const carray<T> w = take<T>(sample_weight, "sample_weight", 1);
+            expect_rows(w, "sample_weight", n, "one weight per row of X");
+            KMIX_REQUIRE(k >= 1 && k <= n, "n_clusters must be in [1, " + std::to_string(n) + "] (one center per row "
+                                             "of X at most); got " + std::to_string(k));
+            KMIX_REQUIRE(first >= 0 && first < n, "first must be a row of X, in [0, " + std::to_string(n) + ")");
+            KMIX_REQUIRE(n_trials >= 1 && n_trials <= 64, "n_trials must be in [1, 64]; got " + std::to_string(n_trials));
+            const carray<double> u = take<double>(uniforms_h, "uniforms", 1);
+            expect_rows(u, "uniforms", (k - 1) * n_trials, "(n_clusters - 1) * n_trials draws");
+            const int nt = threads(n_threads);
+            carray<index_t> chosen(k);
+            {
+              Compute run;
+              kmix::sparse_kmeans_plusplus<T, I>(X.view, w.data(), k, first, u.data(), n_trials, nt,
+                                                 chosen.mutable_data());
+            }
+            return std::move(chosen);
+          });
+        },
+        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"),
+        py::arg("n_trials"), py::arg("n_threads"), "Greedy k-means++ on a CSR matrix: the indices of the chosen rows.");
+
+  m.def("sparse_assign",
+        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
+           int n_threads) {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+            using T = decltype(zero);
+            using I = decltype(izero);
+            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const carray<T> C = take_centers<T>(centers_h, "centers", X.view.d);
+            const int nt = threads(n_threads);
+            carray<int> labels(X.view.n);
+            {
+              Compute run;
+              kmix::sparse_assign<T, I>(X.view, C.data(), C.shape(0), labels.mutable_data(), nt);
+            }
+            return std::move(labels);
+          });
+        },
+        KMIX_CSR_ARGS, py::arg("centers"), py::arg("n_threads"),
+        "The nearest center of each row of a CSR matrix (the lowest index on ties), int32.");
+
+  m.def("sparse_inertia",
+        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+           py::handle centers_h, py::handle labels_h, int n_threads) {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+            using T = decltype(zero);
+            using I = decltype(izero);
+            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const index_t n = X.view.n;
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
+            const carray<T> C = take_centers<T>(centers_h, "centers", X.view.d);
+            const index_t k = C.shape(0);
+            const carray<int> labels = take<int>(labels_h, "labels", 1);
+            expect_rows(labels, "labels", n, "one per row of X");
+            const int* lab = labels.data();
+            for (index_t i = 0; i < n; ++i)
+              KMIX_REQUIRE(lab[i] >= 0 && lab[i] < k, "labels must be in [0, " + std::to_string(k) + "); labels[" +
+                                                     std::to_string(i) + "] = " + std::to_string(lab[i]));
+            const int nt = threads(n_threads);
+            double v;
+            {
+              Compute run;
+              v = kmix::sparse_inertia<T, I>(X.view, w.data(), C.data(), k, lab, nt);
+            }
+            return py::float_(v);
+          });
+        },
+        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"),
+        "Σ w_i ‖x_i − c_{labels_i}‖² for a CSR matrix.");
+
+  m.def("sparse_sq_distances",
+        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
+           int n_threads) {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+            using T = decltype(zero);
+            using I = decltype(izero);
+            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const carray<T> C = take_centers<T>(centers_h, "centers", X.view.d);
+            const index_t k = C.shape(0);
+            const int nt = threads(n_threads);
+            carray<T> out({X.view.n, k});
+            {
+              Compute run;
+              kmix::sparse_sq_distances<T, I>(X.view, C.data(), k, out.mutable_data(), nt);
+            }
+            return std::move(out);
+          });
+        },
+        KMIX_CSR_ARGS, py::arg("centers"), py::arg("n_threads"), "‖x_i − c_j‖² for every row of a CSR matrix and center.");
+
+  m.def("sparse_minibatch_step",
+        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+           py::handle old_h, py::handle new_h, py::handle sums_h, int n_threads) {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+            using T = decltype(zero);
+            using I = decltype(izero);
+            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const index_t n = X.view.n, d = X.view.d;
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per batch row");
+            const carray<T> C_old = take_centers<T>(old_h, "centers_old", d);
+            const index_t k = C_old.shape(0);
+            carray<T> C_new = take_centers<T>(new_h, "centers_new", d, true);
+            expect_rows(C_new, "centers_new", k, "as centers_old");
+            carray<T> sums = take<T>(sums_h, "weight_sums", 1, true);
+            expect_rows(sums, "weight_sums", k, "one per center");
+            const int nt = threads(n_threads);
+            carray<int> labels(n);
+            double inertia;
+            {
+              Compute run;
+              inertia = kmix::sparse_minibatch_step<T, I>(X.view, w.data(), C_old.data(), C_new.mutable_data(),
+                                                          sums.mutable_data(), k, labels.mutable_data(), nt);
+            }
+            py::dict out;
+            out["labels"] = labels;
+            out["inertia"] = inertia;
+            return std::move(out);
+          });
+        },
+        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers_old"), py::arg("centers_new"),
+        py::arg("weight_sums"), py::arg("n_threads"),
+        "One mini-batch step on the rows of a CSR matrix (the batch): {labels, inertia}.");
+}
+
+}  // namespace
+
+void register_sparse_kmeans(py::module_& m) { register_sparse(m); }

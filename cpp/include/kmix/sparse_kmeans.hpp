@@ -1,0 +1,252 @@
+// Sparse k-means kernels: CSR rows (CsrView, isa.hpp) against dense centers, for scikit-learn's
+// sparse Lloyd loop (_k_means_lloyd.pyx, _k_means_common.pyx), which never centres X and ranks
+// centers by ‖c‖² − 2·x·c over the row's nonzeros.
+//
+// The centers are transposed once per call (Ct: d×k, float64), so that one nonzero x_ij meets all
+// k centers in a contiguous, vectorized multiply-add: each x·c_j still sums its products in the
+// row's stored order, as scikit-learn's per-center loop does. Memory: O(k·d) besides X, never a
+// dense copy of X. Compiled once per ISA level into kmix::KMIX_ISA_NS, without FMA contraction
+// (CMakeLists.txt), so that each sum rounds as scikit-learn's does.
+#pragma once
+#include <cstdint>
+#include <limits>
+
+#include "kmix/distances.hpp"
+#include "kmix/isa.hpp"
+
+namespace kmix {
+namespace KMIX_ISA_NS {
+
+// Blocks of rows for the sparse passes: at most 1024 of whole row chunks, independent of threads.
+static inline Blocks sparse_blocks(index_t n) { return fixed_blocks(n, 1024); }
+
+// acc[j] = x_i·c_j for the k columns of Ct (d×k), over row i's nonzeros in stored order.
+template <class T, class I>
+inline void row_dots(const CsrView<T, I>& X, index_t i, const double* __restrict Ct, index_t k,
+                     double* __restrict acc) {
+  for (index_t j = 0; j < k; ++j) acc[j] = 0.0;
+  for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) {
+    const double v = double(X.data[p]);
+    const double* __restrict c = Ct + index_t(X.indices[p]) * k;
+KMIX_OMP_SIMD
+    for (index_t j = 0; j < k; ++j) acc[j] += v * c[j];
+  }
+}
+
+// Per-thread scratch of `width` doubles, allocated before a parallel region (an allocation
+// failing inside one could not throw).
+struct ThreadScratch {
+  Buffer buf;
+  index_t width;
+  ThreadScratch(int threads, index_t width_) : buf(index_t(threads > 0 ? threads : 1) * width_), width(width_) {}
+  double* mine() const {
+#ifdef _OPENMP
+    return buf.data() + index_t(omp_get_thread_num()) * width;
+#else
+    return buf.data();
+#endif
+  }
+};
+
+template <class T, class I>
+index_t sparse_assign(const CsrView<T, I>& X, const double* Ct, const double* cnorm, index_t k, int* labels,
+                      int threads) {
+  const Blocks blocks = sparse_blocks(X.n);
+  const index_t nnz = index_t(X.indptr[X.n]);
+  const int team = blocks.count > 1 && worth_threads((nnz + X.n) * k) ? threads : 1;
+  const ThreadScratch scratch(team, k);
+  index_t changed = 0;
+  StopFlag stop;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) reduction(+ : changed) if (team > 1)
+  for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
+    double* acc = scratch.mine();
+    for (index_t i = blocks.begin(b); i < blocks.end(b, X.n); ++i) {
+      row_dots(X, i, Ct, k, acc);
+      // scikit-learn's loop: the first strictly smaller value wins; NaN never does.
+      int best = 0;
+      double low = std::numeric_limits<double>::infinity();
+      for (index_t j = 0; j < k; ++j) {
+        const double v = cnorm[j] - 2.0 * acc[j];
+        if (v < low) {
+          low = v;
+          best = int(j);
+        }
+      }
+      changed += labels[i] != best;
+      labels[i] = best;
+    }
+  }
+  stop.rethrow();
+  return changed;
+}
+
+// scikit-learn's _euclidean_sparse_dense (squared): ‖c‖² + Σ_nz ((x − c)² − c²), at least 0.
+template <class T, class I>
+inline double sparse_dense_sq(const CsrView<T, I>& X, index_t i, const T* c, double cn) {
+  double r = 0.0;
+  for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) {
+    const double ci = double(c[X.indices[p]]), t = double(X.data[p]) - ci;
+    r += t * t - ci * ci;
+  }
+  r += cn;
+  return r < 0.0 ? 0.0 : r;
+}
+
+template <class T, class I>
+double sparse_dist_to_assigned(const CsrView<T, I>& X, const T* w, const T* C, const double* cnorm,
+                               const int* labels, double* out, int threads) {
+  constexpr index_t kMaxBlocks = 1024;
+  const Blocks blocks = sparse_blocks(X.n);
+  double part[kMaxBlocks];
+  StopFlag stop;
+#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(index_t(X.indptr[X.n])))
+  for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
+    double s = 0.0;
+    for (index_t i = blocks.begin(b); i < blocks.end(b, X.n); ++i) {
+      const index_t c = labels[i];
+      const double dist = sparse_dense_sq(X, i, C + c * X.d, cnorm[c]);
+      if (out) out[i] = dist;
+      s += w ? dist * double(w[i]) : dist;
+    }
+    part[b] = s;
+  }
+  stop.rethrow();
+  double total = 0.0;
+  for (index_t b = 0; b < blocks.count; ++b) total += part[b];
+  return total;
+}
+
+template <class T, class I>
+void sparse_cluster_sums(const CsrView<T, I>& X, const T* w, const index_t* order, const index_t* starts,
+                         index_t k, double* sums, double* weights, int threads) {
+  StopFlag stop;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (k > 1 && worth_threads(index_t(X.indptr[X.n])))
+  for (index_t c = 0; c < k; ++c) {
+    if (stop.stop()) continue;
+    double* __restrict s = sums + c * X.d;
+    for (index_t j = 0; j < X.d; ++j) s[j] = 0.0;
+    double total = 0.0;
+    for (index_t t = starts[c]; t < starts[c + 1]; ++t) {
+      const index_t i = order[t];
+      const double wi = w ? double(w[i]) : 1.0;
+      for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p)
+        s[X.indices[p]] += double(X.data[p]) * wi;
+      total += wi;
+    }
+    weights[c] = total;
+  }
+  stop.rethrow();
+}
+
+template <class T, class I>
+void sparse_sq_distances(const CsrView<T, I>& X, const double* Ct, const double* cnorm, index_t k,
+                         const double* xnorm, T* out, int threads) {
+  const Blocks blocks = sparse_blocks(X.n);
+  const int team = blocks.count > 1 && worth_threads((index_t(X.indptr[X.n]) + X.n) * k) ? threads : 1;
+  const ThreadScratch scratch(team, k);
+  StopFlag stop;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
+  for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
+    double* acc = scratch.mine();
+    for (index_t i = blocks.begin(b); i < blocks.end(b, X.n); ++i) {
+      row_dots(X, i, Ct, k, acc);
+      for (index_t j = 0; j < k; ++j) {
+        const double v = (-2.0 * acc[j] + xnorm[i]) + cnorm[j];
+        out[i * k + j] = T(v > 0.0 ? v : 0.0);
+      }
+    }
+  }
+  stop.rethrow();
+}
+
+template <class T, class I>
+void sparse_row_norms(const CsrView<T, I>& X, double* xnorm, int threads) {
+  const Blocks blocks = sparse_blocks(X.n);
+#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(index_t(X.indptr[X.n])))
+  for (index_t b = 0; b < blocks.count; ++b)
+    for (index_t i = blocks.begin(b); i < blocks.end(b, X.n); ++i) {
+      double s = 0.0;
+      for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p)
+        s += double(X.data[p]) * double(X.data[p]);
+      xnorm[i] = s;
+    }
+}
+
+// k-means++ distance of row i to a candidate, in scikit-learn's order of operations
+// (_euclidean_distances(candidates, X): −2·dot, plus the candidate's norm, plus the row's).
+static inline double seeding_dist(double dot, double cn, double xn) {
+  const double v = (-2.0 * dot + cn) + xn;
+  return v > 0.0 ? v : 0.0;
+}
+
+template <class T, class I>
+void sparse_seeding_pots(const CsrView<T, I>& X, const T* w, const double* Ct, const double* cnorm, index_t m,
+                         const double* xnorm, const double* closest, double* pots, int threads) {
+  constexpr index_t kMaxCand = 64;
+  const Blocks blocks = sparse_blocks(X.n);
+  HeapArray<double> part(blocks.count * kMaxCand);
+  const int team = blocks.count > 1 && worth_threads((index_t(X.indptr[X.n]) + X.n) * m) ? threads : 1;
+  const ThreadScratch scratch(team, m);
+  StopFlag stop;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
+  for (index_t b = 0; b < blocks.count; ++b) {
+    if (stop.stop()) continue;
+    double* acc = scratch.mine();
+    double* pb = part.data() + b * kMaxCand;
+    for (index_t i = blocks.begin(b); i < blocks.end(b, X.n); ++i) {
+      row_dots(X, i, Ct, m, acc);
+      const double wi = double(w[i]);
+      for (index_t t = 0; t < m; ++t) {
+        double s = seeding_dist(acc[t], cnorm[t], xnorm[i]);
+        if (closest[i] < s) s = closest[i];
+        pb[t] += wi * s;
+      }
+    }
+  }
+  stop.rethrow();
+  for (index_t t = 0; t < m; ++t) {
+    double total = 0.0;
+    for (index_t b = 0; b < blocks.count; ++b) total += part[b * kMaxCand + t];
+    pots[t] = total;
+  }
+}
+
+template <class T, class I>
+void sparse_seeding_update(const CsrView<T, I>& X, const T* w, const double* c, double cn, const double* xnorm,
+                           double* closest, double* block_sums, int threads) {
+  const index_t n = X.n, n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  StopFlag stop;
+#pragma omp parallel for schedule(static) num_threads(threads) if (n_blocks > 1 && worth_threads(index_t(X.indptr[n])))
+  for (index_t b = 0; b < n_blocks; ++b) {
+    if (stop.stop()) continue;
+    const index_t end = (b + 1) * kSeedingBlock < n ? (b + 1) * kSeedingBlock : n;
+    double s = 0.0;
+    for (index_t i = b * kSeedingBlock; i < end; ++i) {
+      double dot;
+      row_dots(X, i, c, 1, &dot);
+      const double dist = seeding_dist(dot, cn, xnorm[i]);
+      if (dist < closest[i]) closest[i] = dist;
+      s += double(w[i]) * closest[i];
+    }
+    block_sums[b] = s;
+  }
+  stop.rethrow();
+}
+
+template <class T, class I>
+SparseKMeansFns<T, I> sparse_fns() {
+  return SparseKMeansFns<T, I>{&sparse_assign<T, I>,       &sparse_dist_to_assigned<T, I>, &sparse_cluster_sums<T, I>,
+                               &sparse_sq_distances<T, I>, &sparse_row_norms<T, I>,        &sparse_seeding_pots<T, I>,
+                               &sparse_seeding_update<T, I>};
+}
+
+template <class T>
+SparseKMeansKernels<T> sparse_kmeans_table() {
+  return SparseKMeansKernels<T>{sparse_fns<T, std::int32_t>(), sparse_fns<T, std::int64_t>()};
+}
+
+}  // namespace KMIX_ISA_NS
+}  // namespace kmix

@@ -1,0 +1,289 @@
+// Lloyd iterations, k-means++ and the E-step on CSR data; the O(nnz·k) work is in the ISA kernels
+// (sparse_kmeans.hpp). This file is compiled once, for the baseline ISA.
+#include "kmix/sparse_kmeans_driver.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+namespace kmix {
+namespace {
+
+// ‖c‖² of a dense center in T, summed as scikit-learn's row_norms (numpy's einsum "ij,ij->i") sums
+// on x86-64: 16-byte vectors (2 doubles or 4 floats), four per step taken last to first, a
+// product then a sum (no FMA), the lanes added at the end. Why so exact: TF-IDF rows are
+// normalised, so centers seeded from rows have norms equal up to an ulp, and a row sharing no
+// term with any center (x·c = 0 for all) goes to the smallest norm: scikit-learn's rounding
+// decides, so kmix rounds the same way. (numpy's other platforms may differ by an ulp here.)
+// A: the arithmetic's type (X's dtype, or double for scikit-learn's float64 upcast of float32).
+template <class A, class T>
+double einsum_sq_norm(const T* x, index_t d) {
+  constexpr index_t L = 16 / sizeof(A);
+  A acc[L] = {};
+  index_t i = 0;
+  for (; d - i >= 4 * L; i += 4 * L)
+    for (index_t l = 0; l < L; ++l) {
+      A a = acc[l];
+      for (index_t b = 3; b >= 0; --b) {
+        const A v = A(x[i + b * L + l]);
+        a = v * v + a;
+      }
+      acc[l] = a;
+    }
+  for (; i < d; i += L)
+    for (index_t l = 0; l < L && i + l < d; ++l) acc[l] = A(x[i + l]) * A(x[i + l]) + acc[l];
+  if constexpr (L == 2) {
+    return double(acc[0] + acc[1]);
+  } else {
+    return double((acc[0] + acc[1]) + (acc[2] + acc[3]));
+  }
+}
+
+// The centers as the kernels take them: transposed (Ct: d×k, float64) and their squared norms,
+// in X's dtype as scikit-learn's Lloyd loop takes them, or in float64 (upcast: as its
+// euclidean_distances computes float32 distances, for transform).
+template <class T>
+void prepare_centers(const T* C, index_t k, index_t d, std::vector<double>& Ct, std::vector<double>& cnorm,
+                     bool upcast = false) {
+  Ct.resize(d * k);
+  cnorm.resize(k);
+  for (index_t c = 0; c < k; ++c) {
+    for (index_t j = 0; j < d; ++j) Ct[j * k + c] = double(C[c * d + j]);
+    cnorm[c] = upcast ? einsum_sq_norm<double>(C + c * d, d) : einsum_sq_norm<T>(C + c * d, d);
+  }
+}
+
+// Rows grouped by label (a counting sort, increasing within each cluster): cluster c's rows are
+// order[starts[c] .. starts[c+1]).
+void group_by_label(const int* labels, index_t n, index_t k, std::vector<index_t>& order, std::vector<index_t>& starts) {
+  order.resize(n);
+  starts.assign(k + 1, 0);
+  for (index_t i = 0; i < n; ++i) ++starts[labels[i] + 1];
+  for (index_t c = 0; c < k; ++c) starts[c + 1] += starts[c];
+  std::vector<index_t> at(starts.begin(), starts.end() - 1);
+  for (index_t i = 0; i < n; ++i) order[at[labels[i]]++] = i;
+}
+
+// scikit-learn's _relocate_empty_clusters_sparse: each cluster of weight 0 takes one of the rows
+// farthest from their center (at centers_old), the farthest first (lower index on ties, where
+// scikit-learn's argpartition is unspecified); that row's weighted values become the cluster's
+// sums at its nonzeros and leave its own cluster's sums. Labels are not changed. As the dense
+// relocate_empty: only rows away from their center move.
+template <class T, class I>
+void relocate_empty_sparse(const SparseKMeansFns<T, I>& K, const CsrView<T, I>& X, const T* w, const T* centers_old,
+                           const double* cnorm, index_t k, const int* labels, double* sums, double* weights,
+                           int threads) {
+  std::vector<index_t> empty;
+  for (index_t c = 0; c < k; ++c)
+    if (weights[c] == 0.0) empty.push_back(c);
+  if (empty.empty()) return;
+  const index_t n = X.n, d = X.d;
+  std::vector<double> dist(n);
+  K.dist_to_assigned(X, nullptr, centers_old, cnorm, labels, dist.data(), threads);
+  for (double& v : dist)  // a total order for partial_sort, whatever the values
+    if (v != v) v = -std::numeric_limits<double>::infinity();
+  const index_t movable = std::count_if(dist.begin(), dist.end(), [](double v) { return v > 0.0; });
+  const index_t m = std::min(static_cast<index_t>(empty.size()), movable);
+  if (m == 0) return;
+  std::vector<index_t> order(n);
+  for (index_t i = 0; i < n; ++i) order[i] = i;
+  std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](index_t a, index_t b) {
+    return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
+  });
+  for (index_t e = 0; e < m; ++e) {
+    const index_t far = order[e], to = empty[e], from = labels[far];
+    const double wf = w ? double(w[far]) : 1.0;
+    for (index_t p = index_t(X.indptr[far]); p < index_t(X.indptr[far + 1]); ++p) {
+      const index_t j = index_t(X.indices[p]);
+      sums[from * d + j] -= double(X.data[p]) * wf;
+      sums[to * d + j] = double(X.data[p]) * wf;
+    }
+    weights[to] = wf;
+    weights[from] -= wf;
+  }
+}
+
+}  // namespace
+
+template <class T, class I>
+LloydResult sparse_lloyd(const CsrView<T, I>& X, const T* w, T* centers, index_t k, index_t max_iter, double tol,
+                         bool verbose, int threads, int* labels) {
+  const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
+  const index_t n = X.n, d = X.d;
+  LloydResult r;
+  std::vector<double> Ct, cnorm, sums(k * d), weights(k);
+  std::vector<index_t> order, starts;
+  std::vector<T> spare(k * d);
+  T* cur = centers;        // centers of this iteration
+  T* next = spare.data();  // centers being computed
+  std::fill(labels, labels + n, -1);
+  // Weights that are all 1 change no value: the unweighted path gives the same bits.
+  if (w && std::all_of(w, w + n, [](T v) { return v == T(1); })) w = nullptr;
+
+  index_t i = 0;
+  for (; i < max_iter; ++i) {
+    check_interrupt();
+    prepare_centers(cur, k, d, Ct, cnorm);
+    const index_t changed = K.assign(X, Ct.data(), cnorm.data(), k, labels, threads);
+    group_by_label(labels, n, k, order, starts);
+    K.cluster_sums(X, w, order.data(), starts.data(), k, sums.data(), weights.data(), threads);
+    relocate_empty_sparse(K, X, w, cur, cnorm.data(), k, labels, sums.data(), weights.data(), threads);
+    const double shift = average_centers<T>(sums.data(), weights.data(), cur, k, d, nullptr, next);
+    if (verbose) {
+      r.iter_inertia.push_back(K.dist_to_assigned(X, w, cur, cnorm.data(), labels, nullptr, threads));
+      r.iter_shift.push_back(shift);
+    }
+    std::swap(cur, next);
+    if (changed == 0) {
+      r.strict = true;
+      break;
+    }
+    if (shift <= tol) break;
+  }
+  r.n_iter = i < max_iter ? i + 1 : max_iter;
+  prepare_centers(cur, k, d, Ct, cnorm);
+  if (!r.strict)  // one more assignment so that labels match the returned centers
+    K.assign(X, Ct.data(), cnorm.data(), k, labels, threads);
+  r.inertia = K.dist_to_assigned(X, w, cur, cnorm.data(), labels, nullptr, threads);
+  if (cur != centers) std::copy(cur, cur + k * d, centers);
+  return r;
+}
+
+template <class T, class I>
+void sparse_kmeans_plusplus(const CsrView<T, I>& X, const T* w, index_t k, index_t first, const double* uniforms,
+                            index_t n_trials, int threads, index_t* chosen) {
+  if (n_trials < 1 || n_trials > 64) throw std::invalid_argument("n_local_trials must be in [1, 64]");
+  const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
+  const index_t n = X.n, d = X.d;
+  const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  std::vector<double> xnorm(n), closest(n, std::numeric_limits<double>::infinity()), block_sums(n_blocks);
+  std::vector<index_t> cand(n_trials);
+  std::vector<double> pots(n_trials), cand_norm(n_trials);
+  // Candidates densified, transposed (d×n_trials), and one center (d); zero except while in use.
+  std::vector<double> Ct(d * n_trials, 0.0), dense(d, 0.0);
+  K.row_norms(X, xnorm.data(), threads);
+
+  // Row r's values into column t of a d×m matrix (value 0.0 clears them).
+  auto scatter = [&](index_t r, double* out, index_t m, index_t t, bool clear) {
+    for (index_t p = index_t(X.indptr[r]); p < index_t(X.indptr[r + 1]); ++p)
+      out[index_t(X.indices[p]) * m + t] = clear ? 0.0 : double(X.data[p]);
+  };
+  // The first center's norm as scikit-learn takes it (row_norms of the dense row, in X's dtype),
+  // the candidates' from the sparse rows (as its csr_row_norms).
+  std::vector<T> row(d, T(0));
+  auto update = [&](index_t c, bool first_center) {
+    scatter(c, dense.data(), 1, 0, false);
+    double cn = xnorm[c];
+    if (first_center) {
+      for (index_t p = index_t(X.indptr[c]); p < index_t(X.indptr[c + 1]); ++p) row[X.indices[p]] = X.data[p];
+      cn = einsum_sq_norm<T>(row.data(), d);
+    }
+    K.seeding_update(X, w, dense.data(), cn, xnorm.data(), closest.data(), block_sums.data(), threads);
+    scatter(c, dense.data(), 1, 0, true);
+  };
+  // First i whose running sum of w·closest reaches r (numpy's searchsorted, side="left").
+  auto search = [&](double r) {
+    double acc = 0.0;
+    for (index_t b = 0; b < n_blocks; ++b) {
+      if (acc + block_sums[b] >= r) {
+        const index_t end = std::min(n, (b + 1) * kSeedingBlock);
+        double run = acc;
+        for (index_t i = b * kSeedingBlock; i < end; ++i) {
+          run += double(w[i]) * closest[i];
+          if (run >= r) return i;
+        }
+      }
+      acc += block_sums[b];
+    }
+    return n - 1;
+  };
+
+  chosen[0] = first;
+  update(first, true);
+  double pot = 0.0;
+  for (double s : block_sums) pot += s;
+  for (index_t c = 1; c < k; ++c) {
+    check_interrupt();
+    for (index_t t = 0; t < n_trials; ++t) {
+      cand[t] = search(uniforms[(c - 1) * n_trials + t] * pot);
+      scatter(cand[t], Ct.data(), n_trials, t, false);
+      cand_norm[t] = xnorm[cand[t]];
+    }
+    K.seeding_pots(X, w, Ct.data(), cand_norm.data(), n_trials, xnorm.data(), closest.data(), pots.data(), threads);
+    for (index_t t = 0; t < n_trials; ++t) scatter(cand[t], Ct.data(), n_trials, t, true);
+    const index_t best = std::min_element(pots.begin(), pots.end()) - pots.begin();
+    chosen[c] = cand[best];
+    pot = pots[best];
+    update(cand[best], false);
+  }
+}
+
+template <class T, class I>
+void sparse_assign(const CsrView<T, I>& X, const T* C, index_t k, int* labels, int threads) {
+  std::vector<double> Ct, cnorm;
+  prepare_centers(C, k, X.d, Ct, cnorm);
+  std::fill(labels, labels + X.n, -1);
+  sparse_kmeans_kernels_for<T, I>().assign(X, Ct.data(), cnorm.data(), k, labels, threads);
+}
+
+template <class T, class I>
+double sparse_inertia(const CsrView<T, I>& X, const T* w, const T* C, index_t k, const int* labels, int threads) {
+  std::vector<double> Ct, cnorm;
+  prepare_centers(C, k, X.d, Ct, cnorm);
+  return sparse_kmeans_kernels_for<T, I>().dist_to_assigned(X, w, C, cnorm.data(), labels, nullptr, threads);
+}
+
+template <class T, class I>
+void sparse_sq_distances(const CsrView<T, I>& X, const T* C, index_t k, T* out, int threads) {
+  const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
+  std::vector<double> Ct, cnorm, xnorm(X.n);
+  prepare_centers(C, k, X.d, Ct, cnorm, true);
+  K.row_norms(X, xnorm.data(), threads);
+  K.sq_distances(X, Ct.data(), cnorm.data(), k, xnorm.data(), out, threads);
+}
+
+template <class T, class I>
+double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* centers_old, T* centers_new,
+                             T* weight_sums, index_t k, int* labels, int threads) {
+  const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
+  const index_t d = X.d;
+  std::vector<double> Ct, cnorm, sums(k * d), weights(k);
+  std::vector<index_t> order, starts;
+  prepare_centers(centers_old, k, d, Ct, cnorm);
+  std::fill(labels, labels + X.n, -1);
+  K.assign(X, Ct.data(), cnorm.data(), k, labels, threads);
+  const double inertia = K.dist_to_assigned(X, w, centers_old, cnorm.data(), labels, nullptr, threads);
+  group_by_label(labels, X.n, k, order, starts);
+  K.cluster_sums(X, w, order.data(), starts.data(), k, sums.data(), weights.data(), threads);
+  for (index_t c = 0; c < k; ++c) {
+    if (weights[c] > 0.0) {
+      const double before = double(weight_sums[c]), after = before + weights[c];
+      for (index_t j = 0; j < d; ++j)
+        centers_new[c * d + j] = T((double(centers_old[c * d + j]) * before + sums[c * d + j]) / after);
+      weight_sums[c] = T(after);
+    } else if (centers_new != centers_old) {
+      std::copy(centers_old + c * d, centers_old + c * d + d, centers_new + c * d);
+    }
+  }
+  return inertia;
+}
+
+#define KMIX_INSTANTIATE(T, I)                                                                                      \
+  template LloydResult sparse_lloyd<T, I>(const CsrView<T, I>&, const T*, T*, index_t, index_t, double, bool, int, \
+                                          int*);                                                                    \
+  template void sparse_kmeans_plusplus<T, I>(const CsrView<T, I>&, const T*, index_t, index_t, const double*,     \
+                                             index_t, int, index_t*);                                               \
+  template void sparse_assign<T, I>(const CsrView<T, I>&, const T*, index_t, int*, int);                          \
+  template double sparse_inertia<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, const int*, int);       \
+  template void sparse_sq_distances<T, I>(const CsrView<T, I>&, const T*, index_t, T*, int);                      \
+  template double sparse_minibatch_step<T, I>(const CsrView<T, I>&, const T*, const T*, T*, T*, index_t, int*, int);
+KMIX_INSTANTIATE(float, std::int32_t)
+KMIX_INSTANTIATE(float, std::int64_t)
+KMIX_INSTANTIATE(double, std::int32_t)
+KMIX_INSTANTIATE(double, std::int64_t)
+#undef KMIX_INSTANTIATE
+
+}  // namespace kmix
