@@ -147,6 +147,7 @@ struct Csr {
   carray<T> data;
   carray<I> indices, indptr;
   index_t n, d;
+  kmix::CsrView<T, I> view() const { return {data.data(), indices.data(), indptr.data(), n, d}; }
 };
 template <class T, class I>
 Csr<T, I> take_csr(py::handle data_h, py::handle indices_h, py::handle indptr_h, index_t n_features) {
@@ -170,6 +171,14 @@ Csr<T, I> take_csr(py::handle data_h, py::handle indices_h, py::handle indptr_h,
                  "indices must lie in [0, n_features = " + std::to_string(n_features) + "); indices[" +
                      std::to_string(q) + "] = " + std::to_string(col[q]));
   return m;
+}
+
+// f(T{}, I{}) for a CSR matrix's data (float32/float64) and its indices and indptr (int32/int64).
+template <class F>
+py::object by_csr_dtypes(py::handle data, py::handle indices, py::handle indptr, F&& f) {
+  return by_float_dtype(data, "data", [&](auto zero) -> py::object {
+    return by_index_dtype(indices, indptr, [&](auto izero) -> py::object { return f(zero, izero); });
+  });
 }
 
 // Arrays for the parts of a mixture pass that are asked for (log p(x): n, responsibilities:

@@ -31,12 +31,7 @@ void register_kmeans_bindings(py::module_& m) {
             const index_t n = X.shape(0), d = X.shape(1);
             const carray<T> w = take<T>(sample_weight, "sample_weight", 1);
             expect_rows(w, "sample_weight", n, "one weight per row of X");
-            KMIX_REQUIRE(k >= 1 && k <= n, "n_clusters must be in [1, " + std::to_string(n) + "] (one center per row "
-                                             "of X at most); got " + std::to_string(k));
-            KMIX_REQUIRE(first >= 0 && first < n, "first must be a row of X, in [0, " + std::to_string(n) + ")");
-            KMIX_REQUIRE(n_trials >= 1 && n_trials <= 64, "n_trials must be in [1, 64]; got " + std::to_string(n_trials));
-            const carray<double> u = take<double>(uniforms_h, "uniforms", 1);
-            expect_rows(u, "uniforms", (k - 1) * n_trials, "(n_clusters - 1) * n_trials draws");
+            const carray<double> u = take_seeding(n, k, first, n_trials, uniforms_h);
             const int nt = threads(n_threads);
             carray<index_t> chosen(k);
             {

@@ -60,6 +60,32 @@ Problem<T> take_problem(py::handle X, py::handle sample_weight, py::handle cente
   return p;
 }
 
+// The checks of a k-means++ call on n rows: n_clusters, the first row, the number of trials and
+// the uniforms (k − 1)·n_trials draws, as the drivers read them.
+inline carray<double> take_seeding(index_t n, index_t k, index_t first, index_t n_trials, py::handle uniforms) {
+  KMIX_REQUIRE(k >= 1 && k <= n, "n_clusters must be in [1, " + std::to_string(n) + "] (one center per row "
+                                   "of X at most); got " + std::to_string(k));
+  KMIX_REQUIRE(first >= 0 && first < n, "first must be a row of X, in [0, " + std::to_string(n) + ")");
+  KMIX_REQUIRE(n_trials >= 1 && n_trials <= 64, "n_trials must be in [1, 64]; got " + std::to_string(n_trials));
+  carray<double> u = take<double>(uniforms, "uniforms", 1);
+  expect_rows(u, "uniforms", (k - 1) * n_trials, "(n_clusters - 1) * n_trials draws");
+  return u;
+}
+
+// The dict of a whole k-means run: its centers and labels, and the driver's LloydResult.
+template <class T>
+py::dict run_result(carray<T>& centers, carray<int>& labels, const kmix::LloydResult& r) {
+  py::dict out;
+  out["centers"] = centers;
+  out["labels"] = labels;
+  out["inertia"] = r.inertia;
+  out["n_iter"] = r.n_iter;
+  out["strict"] = r.strict;
+  out["iter_inertia"] = r.iter_inertia;
+  out["iter_shift"] = r.iter_shift;
+  return out;
+}
+
 // m.def(name): a whole k-means run from centers_init by `run`, called as kmix::lloyd is
 // (kmeans_driver.hpp) and returning its LloydResult.
 template <class Run>
@@ -90,15 +116,7 @@ void def_fit(py::module_& m, const char* name, Run run, const char* doc) {
               r = run(X.data(), w.data(), n, d, centers.mutable_data(), k, max_iter, tol, verbose, nt,
                       labels.mutable_data(), mu.data());
             }
-            py::dict out;
-            out["centers"] = centers;
-            out["labels"] = labels;
-            out["inertia"] = r.inertia;
-            out["n_iter"] = r.n_iter;
-            out["strict"] = r.strict;
-            out["iter_inertia"] = r.iter_inertia;
-            out["iter_shift"] = r.iter_shift;
-            return std::move(out);
+            return run_result(centers, labels, r);
           });
         },
         py::arg("X"), py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"), py::arg("tol"),

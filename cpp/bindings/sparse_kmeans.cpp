@@ -23,55 +23,6 @@ namespace {
 
 using namespace kmix_bindings;
 
-template <class T, class I>
-struct Csr {
-  carray<T> data;
-  carray<I> indices, indptr;
-  kmix::CsrView<T, I> view;
-};
-
-template <class T, class I>
-Csr<T, I> take_csr(py::handle data_h, py::handle indices_h, py::handle indptr_h, index_t n_features) {
-  Csr<T, I> a{take<T>(data_h, "data", 1), take<I>(indices_h, "indices", 1), take<I>(indptr_h, "indptr", 1), {}};
-  const index_t nnz = a.data.shape(0);
-  KMIX_REQUIRE(a.indices.shape(0) == nnz, "indices must have one entry per value of data (" + std::to_string(nnz) +
-                                              "); got shape " + shape_str(a.indices));
-  KMIX_REQUIRE(a.indptr.shape(0) >= 2, "indptr must have n_samples + 1 >= 2 entries; got shape " + shape_str(a.indptr));
-  KMIX_REQUIRE(n_features >= 1, "n_features must be >= 1; got " + std::to_string(n_features));
-  const index_t n = a.indptr.shape(0) - 1;
-  const I* ptr = a.indptr.data();
-  const I* idx = a.indices.data();
-  KMIX_REQUIRE(ptr[0] == 0, "indptr must start at 0");
-  for (index_t i = 0; i < n; ++i)
-    KMIX_REQUIRE(ptr[i + 1] >= ptr[i], "indptr must be non-decreasing; indptr[" + std::to_string(i + 1) + "] < indptr[" +
-                                          std::to_string(i) + "]");
-  KMIX_REQUIRE(index_t(ptr[n]) == nnz, "indptr must end at len(data) = " + std::to_string(nnz) + "; got " +
-                                         std::to_string(index_t(ptr[n])));
-  for (index_t p = 0; p < nnz; ++p)
-    KMIX_REQUIRE(idx[p] >= 0 && index_t(idx[p]) < n_features, "indices must be in [0, n_features = " +
-                                                                 std::to_string(n_features) + "); indices[" +
-                                                                 std::to_string(p) + "] = " + std::to_string(index_t(idx[p])));
-  a.view = kmix::CsrView<T, I>{a.data.data(), idx, ptr, n, n_features};
-  return a;
-}
-
-// f(T{}, I{}) for data of float32/float64 and indices (and indptr) of int32/int64.
-template <class F>
-py::object by_csr_dtypes(py::handle data, py::handle indices, py::handle indptr, F&& f) {
-  return by_float_dtype(data, "data", [&](auto zero) -> py::object {
-    using T = decltype(zero);
-    const bool i32 = py::isinstance<py::array_t<std::int32_t>>(indices);
-    if (!i32 && !py::isinstance<py::array_t<std::int64_t>>(indices))
-      type_error("indices must be a numpy array of dtype int32 or int64 (and indptr the same)");
-    const bool p32 = py::isinstance<py::array_t<std::int32_t>>(indptr), p64 = py::isinstance<py::array_t<std::int64_t>>(indptr);
-    if ((p32 || p64) && p32 != i32)  // both index arrays share one dtype (take() names indptr otherwise)
-      type_error(std::string("indices and indptr must have the same dtype (int32 or int64); got indices ") +
-                 (i32 ? "int32" : "int64") + ", indptr " + (p32 ? "int32" : "int64"));
-    if (i32) return f(T{}, std::int32_t{});
-    return f(T{}, std::int64_t{});
-  });
-}
-
 #define KMIX_CSR_ARGS py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features")
 
 void register_sparse(py::module_& m) {
@@ -82,7 +33,7 @@ void register_sparse(py::module_& m) {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const index_t n = X.view.n, d = X.view.d;
+            const index_t n = X.n, d = X.d;
             const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
             const carray<T> C0 = take_centers<T>(centers_init, "centers_init", d);
             const index_t k = C0.shape(0);
@@ -97,18 +48,10 @@ void register_sparse(py::module_& m) {
             kmix::LloydResult r;
             {
               Compute run;
-              r = kmix::sparse_lloyd<T, I>(X.view, w.data(), centers.mutable_data(), k, max_iter, tol, verbose, nt,
+              r = kmix::sparse_lloyd<T, I>(X.view(), w.data(), centers.mutable_data(), k, max_iter, tol, verbose, nt,
                                            labels.mutable_data());
             }
-            py::dict out;
-            out["centers"] = centers;
-            out["labels"] = labels;
-            out["inertia"] = r.inertia;
-            out["n_iter"] = r.n_iter;
-            out["strict"] = r.strict;
-            out["iter_inertia"] = r.iter_inertia;
-            out["iter_shift"] = r.iter_shift;
-            return std::move(out);
+            return run_result(centers, labels, r);
           });
         },
         KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"), py::arg("tol"),
@@ -123,20 +66,15 @@ void register_sparse(py::module_& m) {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const index_t n = X.view.n;
+            const index_t n = X.n;
             const carray<T> w = take<T>(sample_weight, "sample_weight", 1);
             expect_rows(w, "sample_weight", n, "one weight per row of X");
-            KMIX_REQUIRE(k >= 1 && k <= n, "n_clusters must be in [1, " + std::to_string(n) + "] (one center per row "
-                                             "of X at most); got " + std::to_string(k));
-            KMIX_REQUIRE(first >= 0 && first < n, "first must be a row of X, in [0, " + std::to_string(n) + ")");
-            KMIX_REQUIRE(n_trials >= 1 && n_trials <= 64, "n_trials must be in [1, 64]; got " + std::to_string(n_trials));
-            const carray<double> u = take<double>(uniforms_h, "uniforms", 1);
-            expect_rows(u, "uniforms", (k - 1) * n_trials, "(n_clusters - 1) * n_trials draws");
+            const carray<double> u = take_seeding(n, k, first, n_trials, uniforms_h);
             const int nt = threads(n_threads);
             carray<index_t> chosen(k);
             {
               Compute run;
-              kmix::sparse_kmeans_plusplus<T, I>(X.view, w.data(), k, first, u.data(), n_trials, nt,
+              kmix::sparse_kmeans_plusplus<T, I>(X.view(), w.data(), k, first, u.data(), n_trials, nt,
                                                  chosen.mutable_data());
             }
             return std::move(chosen);
@@ -152,12 +90,12 @@ void register_sparse(py::module_& m) {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const carray<T> C = take_centers<T>(centers_h, "centers", X.view.d);
+            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
             const int nt = threads(n_threads);
-            carray<int> labels(X.view.n);
+            carray<int> labels(X.n);
             {
               Compute run;
-              kmix::sparse_assign<T, I>(X.view, C.data(), C.shape(0), labels.mutable_data(), nt);
+              kmix::sparse_assign<T, I>(X.view(), C.data(), C.shape(0), labels.mutable_data(), nt);
             }
             return std::move(labels);
           });
@@ -172,9 +110,9 @@ void register_sparse(py::module_& m) {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const index_t n = X.view.n;
+            const index_t n = X.n;
             const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
-            const carray<T> C = take_centers<T>(centers_h, "centers", X.view.d);
+            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
             const index_t k = C.shape(0);
             const carray<int> labels = take<int>(labels_h, "labels", 1);
             expect_rows(labels, "labels", n, "one per row of X");
@@ -186,7 +124,7 @@ void register_sparse(py::module_& m) {
             double v;
             {
               Compute run;
-              v = kmix::sparse_inertia<T, I>(X.view, w.data(), C.data(), k, lab, nt);
+              v = kmix::sparse_inertia<T, I>(X.view(), w.data(), C.data(), k, lab, nt);
             }
             return py::float_(v);
           });
@@ -201,13 +139,13 @@ void register_sparse(py::module_& m) {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const carray<T> C = take_centers<T>(centers_h, "centers", X.view.d);
+            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
             const index_t k = C.shape(0);
             const int nt = threads(n_threads);
-            carray<T> out({X.view.n, k});
+            carray<T> out({X.n, k});
             {
               Compute run;
-              kmix::sparse_sq_distances<T, I>(X.view, C.data(), k, out.mutable_data(), nt);
+              kmix::sparse_sq_distances<T, I>(X.view(), C.data(), k, out.mutable_data(), nt);
             }
             return std::move(out);
           });
@@ -221,7 +159,7 @@ void register_sparse(py::module_& m) {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const index_t n = X.view.n, d = X.view.d;
+            const index_t n = X.n, d = X.d;
             const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per batch row");
             const carray<T> C_old = take_centers<T>(old_h, "centers_old", d);
             const index_t k = C_old.shape(0);
@@ -234,7 +172,7 @@ void register_sparse(py::module_& m) {
             double inertia;
             {
               Compute run;
-              inertia = kmix::sparse_minibatch_step<T, I>(X.view, w.data(), C_old.data(), C_new.mutable_data(),
+              inertia = kmix::sparse_minibatch_step<T, I>(X.view(), w.data(), C_old.data(), C_new.mutable_data(),
                                                           sums.mutable_data(), k, labels.mutable_data(), nt);
             }
             py::dict out;

@@ -229,6 +229,24 @@ void draw_rows(const double* cdf, index_t n, const double* u, index_t m, index_t
 }
 
 template <class T>
+index_t first_reaching(double r, const T* w, const double* closest, const double* block_sums, index_t n) {
+  const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  double acc = 0.0;
+  for (index_t b = 0; b < n_blocks; ++b) {
+    if (acc + block_sums[b] >= r) {
+      const index_t end = std::min(n, (b + 1) * kSeedingBlock);
+      double run = acc;
+      for (index_t i = b * kSeedingBlock; i < end; ++i) {
+        run += double(w[i]) * closest[i];
+        if (run >= r) return i;
+      }
+    }
+    acc += block_sums[b];
+  }
+  return n - 1;
+}
+
+template <class T>
 void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, index_t first,
                      const double* uniforms, index_t n_trials, int threads, index_t* chosen) {
   if (n_trials < 1 || n_trials > 64) throw std::invalid_argument("n_local_trials must be in [1, 64]");
@@ -238,22 +256,7 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   std::vector<index_t> cand(n_trials);
   std::vector<double> pots(n_trials);
 
-  // First i whose running sum of w·closest reaches r (numpy's searchsorted, side="left").
-  auto search = [&](double r) {
-    double acc = 0.0;
-    for (index_t b = 0; b < n_blocks; ++b) {
-      if (acc + block_sums[b] >= r) {
-        const index_t end = std::min(n, (b + 1) * kSeedingBlock);
-        double run = acc;
-        for (index_t i = b * kSeedingBlock; i < end; ++i) {
-          run += double(w[i]) * closest[i];
-          if (run >= r) return i;
-        }
-      }
-      acc += block_sums[b];
-    }
-    return n - 1;
-  };
+  auto search = [&](double r) { return first_reaching(r, w, closest.data(), block_sums.data(), n); };
 
   chosen[0] = first;
   K.seeding_update(X, w, n, d, first, closest.data(), block_sums.data(), threads);
@@ -352,6 +355,7 @@ double abs_max(const T* x, index_t count, int threads) {
 }
 
 #define KMIX_INSTANTIATE(T)                                                                     \
+  template index_t first_reaching<T>(double, const T*, const double*, const double*, index_t);    \
   template void relocate_empty<T>(const KMeansKernels<T>&, const T*, const T*, index_t, index_t, \
                                   const T*, index_t, const int*, double*, double*, int);        \
   template LloydResult lloyd<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t,    \

@@ -184,22 +184,7 @@ void sparse_kmeans_plusplus(const CsrView<T, I>& X, const T* w, index_t k, index
     K.seeding_update(X, w, dense.data(), cn, xnorm.data(), closest.data(), block_sums.data(), threads);
     scatter(c, dense.data(), 1, 0, true);
   };
-  // First i whose running sum of w·closest reaches r (numpy's searchsorted, side="left").
-  auto search = [&](double r) {
-    double acc = 0.0;
-    for (index_t b = 0; b < n_blocks; ++b) {
-      if (acc + block_sums[b] >= r) {
-        const index_t end = std::min(n, (b + 1) * kSeedingBlock);
-        double run = acc;
-        for (index_t i = b * kSeedingBlock; i < end; ++i) {
-          run += double(w[i]) * closest[i];
-          if (run >= r) return i;
-        }
-      }
-      acc += block_sums[b];
-    }
-    return n - 1;
-  };
+  auto search = [&](double r) { return first_reaching(r, w, closest.data(), block_sums.data(), n); };
 
   chosen[0] = first;
   update(first, true);

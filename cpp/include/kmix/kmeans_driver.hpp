@@ -54,6 +54,11 @@ double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, con
 // gallops from there, so a batch costs about one cache miss per row instead of log2(n).
 void draw_rows(const double* cdf, index_t n, const double* u, index_t m, index_t* rows, int threads);
 
+// The first row i whose running sum of w_i·closest_i reaches r (numpy's searchsorted, side="left"),
+// skipping whole blocks of kSeedingBlock rows by their sums block_sums; n − 1 if none does.
+template <class T>
+index_t first_reaching(double r, const T* w, const double* closest, const double* block_sums, index_t n);
+
 // Greedy k-means++ (Arthur & Vassilvitskii; n_trials candidates per step), drawing with the given
 // uniforms so that the same random stream picks the same points as scikit-learn: `first` is the
 // first center, uniforms holds (k−1)·n_trials values in [0, 1). chosen (k) out.
