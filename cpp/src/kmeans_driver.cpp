@@ -9,6 +9,32 @@
 
 namespace kmix {
 
+std::vector<index_t> empty_clusters(const double* weights, index_t k) {
+  std::vector<index_t> empty;
+  for (index_t c = 0; c < k; ++c)
+    if (weights[c] == 0.0) empty.push_back(c);
+  return empty;
+}
+
+std::vector<index_t> farthest_rows(std::vector<double>& dist, index_t m) {
+  // A total order (a NaN distance, from NaN data, counts as −inf) keeps partial_sort within bounds.
+  for (double& v : dist)
+    if (v != v) v = -std::numeric_limits<double>::infinity();
+  // Only a point away from its center can start a new cluster: one on its center (a duplicate
+  // of it) would leave its own cluster as it is or empty it. (scikit-learn's argpartition takes
+  // such points in an unspecified order; none at all: fewer distinct points than k.)
+  const index_t n = index_t(dist.size());
+  const index_t movable = std::count_if(dist.begin(), dist.end(), [](double v) { return v > 0.0; });
+  m = std::min(m, movable);
+  std::vector<index_t> order(n);
+  for (index_t i = 0; i < n; ++i) order[i] = i;
+  std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](index_t a, index_t b) {
+    return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
+  });
+  order.resize(m);
+  return order;
+}
+
 // scikit-learn's relocation: each empty cluster takes one of the points farthest from their
 // center, the farthest first, and that point's weight moves from its old cluster's sums.
 // (scikit-learn orders several far points by np.argpartition, which is unspecified; kmix
@@ -17,28 +43,13 @@ template <class T>
 void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n, index_t d,
                     const T* centers_old, index_t k, const int* labels, double* sums,
                     double* weights, int threads) {
-  std::vector<index_t> empty;
-  for (index_t c = 0; c < k; ++c)
-    if (weights[c] == 0.0) empty.push_back(c);
+  const std::vector<index_t> empty = empty_clusters(weights, k);
   if (empty.empty()) return;
   std::vector<double> dist(n);
   K.dist_to_assigned(X, n, d, centers_old, labels, dist.data(), threads);
-  // A total order (a NaN distance, from NaN data, counts as −inf) keeps partial_sort within bounds.
-  for (double& v : dist)
-    if (v != v) v = -std::numeric_limits<double>::infinity();
-  // Only a point away from its center can start a new cluster: one on its center (a duplicate
-  // of it) would leave its own cluster as it is or empty it. (scikit-learn's argpartition takes
-  // such points in an unspecified order; none at all: fewer distinct points than k.)
-  const index_t movable = std::count_if(dist.begin(), dist.end(), [](double v) { return v > 0.0; });
-  const index_t m = std::min(static_cast<index_t>(empty.size()), movable);
-  if (m == 0) return;
-  std::vector<index_t> order(n);
-  for (index_t i = 0; i < n; ++i) order[i] = i;
-  std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](index_t a, index_t b) {
-    return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
-  });
-  for (index_t e = 0; e < m; ++e) {
-    const index_t far = order[e], to = empty[e], from = labels[far];
+  const std::vector<index_t> far_rows = farthest_rows(dist, index_t(empty.size()));
+  for (std::size_t e = 0; e < far_rows.size(); ++e) {
+    const index_t far = far_rows[e], to = empty[e], from = labels[far];
     const double wf = w ? double(w[far]) : 1.0;
     for (index_t j = 0; j < d; ++j) {
       sums[from * d + j] -= double(X[far * d + j]) * wf;

@@ -76,25 +76,14 @@ template <class T, class I>
 void relocate_empty_sparse(const SparseKMeansFns<T, I>& K, const CsrView<T, I>& X, const T* w, const T* centers_old,
                            const double* cnorm, index_t k, const int* labels, double* sums, double* weights,
                            int threads) {
-  std::vector<index_t> empty;
-  for (index_t c = 0; c < k; ++c)
-    if (weights[c] == 0.0) empty.push_back(c);
+  const std::vector<index_t> empty = empty_clusters(weights, k);
   if (empty.empty()) return;
-  const index_t n = X.n, d = X.d;
-  std::vector<double> dist(n);
+  const index_t d = X.d;
+  std::vector<double> dist(X.n);
   K.dist_to_assigned(X, nullptr, centers_old, cnorm, labels, dist.data(), threads);
-  for (double& v : dist)  // a total order for partial_sort, whatever the values
-    if (v != v) v = -std::numeric_limits<double>::infinity();
-  const index_t movable = std::count_if(dist.begin(), dist.end(), [](double v) { return v > 0.0; });
-  const index_t m = std::min(static_cast<index_t>(empty.size()), movable);
-  if (m == 0) return;
-  std::vector<index_t> order(n);
-  for (index_t i = 0; i < n; ++i) order[i] = i;
-  std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](index_t a, index_t b) {
-    return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
-  });
-  for (index_t e = 0; e < m; ++e) {
-    const index_t far = order[e], to = empty[e], from = labels[far];
+  const std::vector<index_t> far_rows = farthest_rows(dist, index_t(empty.size()));
+  for (std::size_t e = 0; e < far_rows.size(); ++e) {
+    const index_t far = far_rows[e], to = empty[e], from = labels[far];
     const double wf = w ? double(w[far]) : 1.0;
     for (index_t p = index_t(X.indptr[far]); p < index_t(X.indptr[far + 1]); ++p) {
       const index_t j = index_t(X.indices[p]);

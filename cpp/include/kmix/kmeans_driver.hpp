@@ -30,6 +30,13 @@ template <class T>
 double average_centers(const double* sums, const double* weights, const T* old_centers, index_t k,
                        index_t d, const double* mean, T* new_centers);
 
+// The clusters of weight 0 after a step, in order.
+std::vector<index_t> empty_clusters(const double* weights, index_t k);
+// The rows scikit-learn's relocation moves to m empty clusters: the farthest from their centers
+// (dist: each row's squared distance to its own center), farthest first, the lower index on ties,
+// only rows away from their center (so fewer than m when fewer are); dist's NaNs become −inf.
+std::vector<index_t> farthest_rows(std::vector<double>& dist, index_t m);
+
 // Clusters of weight 0 after a step (weights[c] == 0) each take one of the rows farthest from
 // their center (at centers_old), as scikit-learn's _relocate_empty_clusters: that row's weighted
 // values become the cluster's sums and leave its own cluster's sums; labels are not changed.
