@@ -39,13 +39,7 @@ struct ThreadScratch {
   Buffer buf;
   index_t width;
   ThreadScratch(int threads, index_t width_) : buf(index_t(threads > 0 ? threads : 1) * width_), width(width_) {}
-  double* mine() const {
-#ifdef _OPENMP
-    return buf.data() + index_t(omp_get_thread_num()) * width;
-#else
-    return buf.data();
-#endif
-  }
+  double* mine() const { return buf.data() + index_t(thread_index()) * width; }
 };
 
 template <class T, class I>
