@@ -88,12 +88,12 @@ def as_csr(X, name="X", *, dtype=None, min_samples=1, with_abs_max=False):
     target = np.dtype(dtype) if dtype is not None else (data.dtype if data.dtype in (np.float32, np.float64)
                                                         else np.dtype(np.float64))
     index_dtype = _index_dtype(indices, indptr, name)
-    indptr = np.ascontiguousarray(indptr, dtype=index_dtype)
-    indices = np.ascontiguousarray(indices, dtype=index_dtype)
+    indptr = _c_array(indptr, index_dtype)
+    indices = _c_array(indices, index_dtype)
     _check_structure(indptr, indices, data, n, d, name)
     nnz = int(indptr[-1])
     data, indices = data[:nnz], indices[:nnz]
-    csr = Csr(np.ascontiguousarray(data, dtype=target), indices, indptr, shape)
+    csr = Csr(_c_array(data, target), indices, indptr, shape)
     if not getattr(X, "has_canonical_format", False) and _has_duplicates(csr):
         csr = _sum_duplicates(csr)
     largest = _scale.abs_max(csr.data) if csr.nnz else 0.0
@@ -102,6 +102,12 @@ def as_csr(X, name="X", *, dtype=None, min_samples=1, with_abs_max=False):
             raise ValueError(f"{name} contains NaN")
         raise ValueError(f"{name} contains infinity")
     return (csr, largest) if with_abs_max else csr
+
+
+def _c_array(a, dtype):
+    """a as a C-contiguous, aligned array of dtype, as the kernels take it (a matrix unpickled from
+    a buffer, e.g. sent by dask, may hold misaligned arrays), copied only if need be."""
+    return np.require(a, dtype=dtype, requirements=("C_CONTIGUOUS", "ALIGNED"))
 
 
 def _index_dtype(indices, indptr, name):
