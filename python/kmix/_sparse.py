@@ -172,21 +172,28 @@ def to_scipy(csr):
     return sys.modules["scipy.sparse"].csr_matrix((csr.data, csr.indices, csr.indptr), shape=csr.shape, copy=False)
 
 
-def mean_variance(csr):
-    """The mean over columns of each column's variance, as scikit-learn's _tolerance computes it for
-    sparse X (mean_variance_axis: float64 sums in row order, the corrected two-pass variance with
-    the implicit zeros, cast to X's dtype before the mean). O(nnz + d) memory."""
+def column_moments(csr):
+    """(means, m2) of each column in float64, the implicit zeros included: m2 = n·variance, the
+    corrected two-pass sum of squared deviations that scikit-learn's mean_variance_axis computes
+    (float64 sums in row order). O(nnz + d) memory. (kmix.dask combines chunks' moments.)"""
     n, d = csr.shape
     cols = csr.indices
     x = csr.data.astype(np.float64)
     means = np.bincount(cols, weights=x, minlength=d) / float(n)
     diff = x - means[cols]
     correction = np.bincount(cols, weights=diff, minlength=d)
-    variances = np.bincount(cols, weights=diff * diff, minlength=d)
+    m2 = np.bincount(cols, weights=diff * diff, minlength=d)
     zeros = n - np.bincount(cols, minlength=d)  # implicit zeros per column
     has_zeros = zeros != 0
     correction[has_zeros] -= zeros[has_zeros] * means[has_zeros]
     correction = correction ** 2 / float(n)
-    variances[has_zeros] += zeros[has_zeros] * means[has_zeros] ** 2
-    variances = (variances - correction) / float(n)
-    return float(np.mean(variances.astype(csr.dtype, copy=False)))
+    m2[has_zeros] += zeros[has_zeros] * means[has_zeros] ** 2
+    return means, m2 - correction
+
+
+def mean_variance(csr):
+    """The mean over columns of each column's variance, as scikit-learn's _tolerance computes it for
+    sparse X (mean_variance_axis: float64 sums in row order, the corrected two-pass variance with
+    the implicit zeros, cast to X's dtype before the mean). O(nnz + d) memory."""
+    _, m2 = column_moments(csr)
+    return float(np.mean((m2 / float(csr.shape[0])).astype(csr.dtype, copy=False)))
