@@ -341,3 +341,37 @@ def test_gaussian_mixture_refuses_sparse_chunks():
     X = tfidf_like(300, 50, 0.1, 0)
     with pytest.raises(TypeError, match="sparse"):
         kd.GaussianMixture(2).fit(to_dask(X, 100))
+
+
+@pytest.mark.parametrize("case", ["too_many_clusters", "bad_init_shape", "bad_weight_length", "callable_init"])
+def test_bad_fit_input_raises_before_computing(case):
+    """Checks that need no data run before any chunk is computed, for sparse chunks too."""
+    calls = []
+
+    def boom():
+        calls.append(1)
+        raise AssertionError("the data was computed before the bad input was rejected")
+
+    shape, k, params, sw = (50, 30), 3, {}, None
+    if case == "too_many_clusters":
+        shape, k = (4, 30), 5
+    elif case == "bad_init_shape":
+        params = {"init": np.zeros((3, 31))}
+    elif case == "bad_weight_length":
+        sw = da.ones(49, chunks=10)
+    else:
+        params = {"init": lambda X, k, random_state: X[:k]}
+    with dask.config.set(scheduler="synchronous"):
+        X = da.from_delayed(dask.delayed(boom, pure=False)(), shape=shape, dtype=np.float64,
+                            meta=sp.csr_matrix((0, 0)))
+        with pytest.raises(TypeError if case == "callable_init" else ValueError):
+            kd.KMeans(k, **params).fit(X, sample_weight=sw)
+    assert not calls
+
+
+def test_sparse_and_dense_chunks_mixed_raise():
+    X = tfidf_like(600, 50, 0.1, 22)
+    mixed = da.concatenate([da.from_array(X[:300], chunks=(300, 50)),
+                            da.from_array(X[300:].toarray(), chunks=(300, 50))])
+    with pytest.raises(ValueError, match="mixes chunks of scipy.sparse matrices"):
+        kd.KMeans(3, random_state=0).fit(mixed)
