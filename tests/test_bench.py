@@ -100,6 +100,39 @@ def test_same_init_agrees_with_sklearn(smoke):
         assert ag["n_iter"][0] == ag["n_iter"][1]
 
 
+def test_sparse_workloads_run_and_agree_with_sklearn(smoke):
+    """The smoke suite's sparse rows: the same init on the same CSR gives scikit-learn's answer."""
+    _, res = smoke
+    rows = [w for w in res["workloads"] if w["family"] == "sparse"]
+    assert {w["name"] for w in rows} == {"sparse.kmeans", "sparse.minibatch"}
+    for w in rows:
+        assert w["peers"]["sklearn"]["time_s"] > 0 and w["extra"]["nnz"] > 0
+    fit = next(w for w in rows if w["name"] == "sparse.kmeans")
+    ag = fit["agreement"]["sklearn"]
+    assert ag["ok"] is True and ag["ari"] == 1.0 and ag["n_iter"][0] == ag["n_iter"][1]
+    assert fit["gbps"] > 0 and fit["gflops"] > 0
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_tfidf_matrix(dtype):
+    """make_tfidf: nonnegative, canonical CSR, unit rows, about density·n·d nonzeros, Zipf-like
+    column counts (the most common terms far above the median)."""
+    from kmix.bench import sparse as bench_sparse
+
+    n, d, density = 3000, 800, 0.02
+    X = bench_sparse.make_tfidf(n, d, density, dtype)
+    assert X.format == "csr" and X.shape == (n, d) and X.dtype == np.dtype(dtype)
+    assert X.has_canonical_format and (X.data > 0).all()
+    nonempty = np.diff(X.indptr) > 0
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    np.testing.assert_allclose(norms[nonempty], 1.0, rtol=1e-6 if dtype == "float32" else 1e-12)
+    assert 0.5 * density * n * d < X.nnz <= 1.05 * density * n * d
+    counts = np.bincount(X.indices, minlength=d)
+    assert counts.max() > 5 * np.median(counts)
+    again = bench_sparse.make_tfidf(n, d, density, dtype)
+    assert (X != again).nnz == 0  # seeded
+
+
 def test_markdown_has_a_row_per_peer(smoke):
     _, res = smoke
     md = kmix.bench.format_markdown(res)

@@ -169,6 +169,11 @@ def mk_sparse_minibatch_step(dt, index=np.int32):
                 n_threads=1)
 
 
+def mk_sparse_lloyd_chunk(dt, index=np.int32):
+    csr, C, w, _ = sparse_base(dt, index)
+    return dict(csr, sample_weight=w, centers=C, n_threads=1)
+
+
 def int64_indices(make):
     return lambda dt: make(dt, np.int64)
 
@@ -314,6 +319,12 @@ def check_center(r, kw, dt):
 def check_minibatch(r, kw, dt):
     named({"labels", "inertia"})(r, kw, dt)
     is_array(r["labels"], (kw["m"],), np.int32)
+
+
+def check_sparse_nearest(r, kw, dt):
+    named({"labels", "distances"})(r, kw, dt)
+    is_array(r["labels"], (N,), np.int32)
+    is_array(r["distances"], (N,), F64)
 
 
 def check_sparse_minibatch(r, kw, dt):
@@ -474,6 +485,12 @@ def sparse_specs(index):
               "weight_sums": ("T", "out")}, check_sparse_minibatch, decider="data",
              bad=bad_csr() + lengths("sample_weight") + lengths("centers_old", (1,)) + lengths("centers_new", (0, 1))
              + lengths("weight_sums") + no_centers("centers_old")),
+        Spec("sparse_lloyd_chunk" + tag, "sparse_lloyd_chunk", make(mk_sparse_lloyd_chunk),
+             {**csr, "sample_weight": ("T", "opt"), "centers": ("T", "")}, check_lloyd_chunk, decider="data",
+             bad=bad_csr() + lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers")),
+        Spec("sparse_nearest" + tag, "sparse_nearest", make(mk_sparse_assign), {**csr, "centers": ("T", "")},
+             check_sparse_nearest, decider="data",
+             bad=bad_csr() + lengths("centers", (1,)) + no_centers("centers")),
     ]
 
 

@@ -37,6 +37,24 @@ CASES = {
         big = rng.standard_normal((1_000_000, 16))
         long = lambda: model.fit(big)
     """,
+    "KMeans-sparse": """
+        model = kmix.KMeans(8, n_init=1, random_state=0).fit(sparse(small_X))
+        params = dict(n_clusters=512, max_iter=1_000_000, tol=0, init="random")
+        big = sparse_rows(200_000)
+        long = lambda: model.fit(big)
+    """,
+    "kmeans_plusplus-sparse": """
+        model, params = None, {}
+        big = sparse_rows(200_000)
+        long = lambda: kmix.kmeans_plusplus(big, 5000, random_state=0)
+    """,
+    "MiniBatchKMeans-sparse": """
+        model = kmix.MiniBatchKMeans(8, random_state=0, n_init=1).fit(sparse(small_X))
+        # init="random": the time goes to the mini-batch steps (k-means++ has its own case)
+        params = dict(n_clusters=64, max_iter=100_000, max_no_improvement=None, batch_size=4096, init="random")
+        big = sparse_rows(200_000)
+        long = lambda: model.fit(big)
+    """,
     "MiniBatchKMeans": """
         model = kmix.MiniBatchKMeans(8, random_state=0, n_init=1).fit(small_X)
         params = dict(n_clusters=64, max_iter=100_000, max_no_improvement=None, batch_size=4096)
@@ -106,6 +124,20 @@ import kmix
 
 rng = np.random.default_rng(0)
 small_X = rng.standard_normal((200, 4))
+
+
+def sparse(X):
+    import scipy.sparse
+    return scipy.sparse.csr_matrix(X)
+
+
+def sparse_rows(n):
+    # CSR with 10 values a row in 1000 columns, sorted and distinct (canonical: checked in one
+    # pass, nothing to sum), so that the call spends its time in the kernels
+    import scipy.sparse
+    cols = (np.arange(10) * 100 + rng.integers(0, 100, (n, 10))).ravel()
+    return scipy.sparse.csr_matrix((rng.standard_normal(10 * n), cols, np.arange(0, 10 * n + 1, 10)),
+                                   shape=(n, 1000))
 {case}
 if model is not None:
     old_params = model.get_params()

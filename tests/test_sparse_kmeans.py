@@ -290,6 +290,31 @@ def test_unsorted_indices_accepted():
     assert_same_fit(ours, theirs, np.float64)
 
 
+def misaligned(a):
+    """A copy of a whose data start one byte into a buffer (as an unpickled array may)."""
+    buf = np.zeros(a.nbytes + 1, dtype=np.uint8)
+    out = np.frombuffer(buf.data, dtype=a.dtype, count=a.size, offset=1).reshape(a.shape)
+    out[...] = a
+    assert not out.flags.aligned
+    return out
+
+
+def test_misaligned_arrays_accepted():
+    """A matrix whose data, indices and indptr are misaligned (dask sends chunks pickled): the
+    same fit, predict, seeding and mini-batch steps as on its aligned copy."""
+    X = random_sparse(200, 25, 0.3, 54)
+    odd = sp.csr_matrix((misaligned(X.data), misaligned(X.indices), misaligned(X.indptr)), shape=X.shape)
+    assert not (odd.data.flags.aligned or odd.indices.flags.aligned or odd.indptr.flags.aligned)
+    init = dense_rows(X, 3, 54)
+    ours, ref = kmix.KMeans(3, init=init).fit(odd), kmix.KMeans(3, init=init).fit(X)
+    np.testing.assert_array_equal(ours.cluster_centers_, ref.cluster_centers_)
+    np.testing.assert_array_equal(ours.predict(odd), ref.labels_)
+    np.testing.assert_array_equal(kmix.kmeans_plusplus(odd, 3, random_state=0)[1],
+                                  kmix.kmeans_plusplus(X, 3, random_state=0)[1])
+    mb = kmix.MiniBatchKMeans(3, init=init, batch_size=50, random_state=0, n_init=1)
+    np.testing.assert_array_equal(mb.fit(odd).cluster_centers_, mb.fit(X).cluster_centers_)
+
+
 def test_duplicates_summed():
     data = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
     indices = np.array([0, 0, 2, 1, 1, 1])

@@ -184,6 +184,60 @@ void register_sparse(py::module_& m) {
         KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers_old"), py::arg("centers_new"),
         py::arg("weight_sums"), py::arg("n_threads"),
         "One mini-batch step on the rows of a CSR matrix (the batch): {labels, inertia}.");
+  m.def("sparse_lloyd_chunk",
+        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+           py::handle centers_h, int n_threads) {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+            using T = decltype(zero);
+            using I = decltype(izero);
+            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", X.n, "one weight per row of X");
+            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
+            const index_t k = C.shape(0);
+            const int nt = threads(n_threads);
+            carray<double> sums({k, X.d}), weights(k);
+            double inertia;
+            {
+              Compute run;
+              inertia = kmix::sparse_lloyd_chunk<T, I>(X.view(), w.data(), C.data(), k, sums.mutable_data(),
+                                                       weights.mutable_data(), nt);
+            }
+            py::dict out;
+            out["sums"] = sums;
+            out["weights"] = weights;
+            out["inertia"] = inertia;
+            return std::move(out);
+          });
+        },
+        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"),
+        "One assignment of a CSR matrix's rows to the centers: {sums (k×d), weights (k), inertia} of each "
+        "cluster in float64, for summing over chunks of rows.");
+
+  m.def("sparse_nearest",
+        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
+           int n_threads) {
+          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+            using T = decltype(zero);
+            using I = decltype(izero);
+            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
+            const int nt = threads(n_threads);
+            carray<int> labels(X.n);
+            carray<double> dist(X.n);
+            {
+              Compute run;
+              kmix::sparse_nearest<T, I>(X.view(), C.data(), C.shape(0), labels.mutable_data(), dist.mutable_data(),
+                                         nt);
+            }
+            py::dict out;
+            out["labels"] = labels;
+            out["distances"] = dist;
+            return std::move(out);
+          });
+        },
+        KMIX_CSR_ARGS, py::arg("centers"), py::arg("n_threads"),
+        "The nearest center of each row of a CSR matrix (int32, the lowest index on ties) and the squared "
+        "distance to it (float64): {labels, distances}.");
 }
 
 }  // namespace

@@ -245,6 +245,30 @@ double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* center
   return inertia;
 }
 
+template <class T, class I>
+double sparse_lloyd_chunk(const CsrView<T, I>& X, const T* w, const T* C, index_t k, double* sums, double* weights,
+                          int threads) {
+  const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
+  std::vector<double> Ct, cnorm;
+  std::vector<index_t> order, starts;
+  std::vector<int> labels(X.n, -1);
+  prepare_centers(C, k, X.d, Ct, cnorm);
+  K.assign(X, Ct.data(), cnorm.data(), k, labels.data(), threads);
+  group_by_label(labels.data(), X.n, k, order, starts);
+  K.cluster_sums(X, w, order.data(), starts.data(), k, sums, weights, threads);
+  return K.dist_to_assigned(X, w, C, cnorm.data(), labels.data(), nullptr, threads);
+}
+
+template <class T, class I>
+void sparse_nearest(const CsrView<T, I>& X, const T* C, index_t k, int* labels, double* dist, int threads) {
+  const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
+  std::vector<double> Ct, cnorm;
+  prepare_centers(C, k, X.d, Ct, cnorm);
+  std::fill(labels, labels + X.n, -1);
+  K.assign(X, Ct.data(), cnorm.data(), k, labels, threads);
+  K.dist_to_assigned(X, nullptr, C, cnorm.data(), labels, dist, threads);
+}
+
 #define KMIX_INSTANTIATE(T, I)                                                                                      \
   template LloydResult sparse_lloyd<T, I>(const CsrView<T, I>&, const T*, T*, index_t, index_t, double, bool, int, \
                                           int*);                                                                    \
@@ -253,7 +277,9 @@ double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* center
   template void sparse_assign<T, I>(const CsrView<T, I>&, const T*, index_t, int*, int);                          \
   template double sparse_inertia<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, const int*, int);       \
   template void sparse_sq_distances<T, I>(const CsrView<T, I>&, const T*, index_t, T*, int);                      \
-  template double sparse_minibatch_step<T, I>(const CsrView<T, I>&, const T*, const T*, T*, T*, index_t, int*, int);
+  template double sparse_minibatch_step<T, I>(const CsrView<T, I>&, const T*, const T*, T*, T*, index_t, int*, int); \
+  template double sparse_lloyd_chunk<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, double*, double*, int); \
+  template void sparse_nearest<T, I>(const CsrView<T, I>&, const T*, index_t, int*, double*, int);
 KMIX_INSTANTIATE(float, std::int32_t)
 KMIX_INSTANTIATE(float, std::int64_t)
 KMIX_INSTANTIATE(double, std::int32_t)

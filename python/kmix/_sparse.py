@@ -88,12 +88,12 @@ def as_csr(X, name="X", *, dtype=None, min_samples=1, with_abs_max=False):
     target = np.dtype(dtype) if dtype is not None else (data.dtype if data.dtype in (np.float32, np.float64)
                                                         else np.dtype(np.float64))
     index_dtype = _index_dtype(indices, indptr, name)
-    indptr = np.ascontiguousarray(indptr, dtype=index_dtype)
-    indices = np.ascontiguousarray(indices, dtype=index_dtype)
+    indptr = _c_array(indptr, index_dtype)
+    indices = _c_array(indices, index_dtype)
     _check_structure(indptr, indices, data, n, d, name)
     nnz = int(indptr[-1])
     data, indices = data[:nnz], indices[:nnz]
-    csr = Csr(np.ascontiguousarray(data, dtype=target), indices, indptr, shape)
+    csr = Csr(_c_array(data, target), indices, indptr, shape)
     if not getattr(X, "has_canonical_format", False) and _has_duplicates(csr):
         csr = _sum_duplicates(csr)
     largest = _scale.abs_max(csr.data) if csr.nnz else 0.0
@@ -102,6 +102,12 @@ def as_csr(X, name="X", *, dtype=None, min_samples=1, with_abs_max=False):
             raise ValueError(f"{name} contains NaN")
         raise ValueError(f"{name} contains infinity")
     return (csr, largest) if with_abs_max else csr
+
+
+def _c_array(a, dtype):
+    """a as a C-contiguous, aligned array of dtype, as the kernels take it (a matrix unpickled from
+    a buffer, e.g. sent by dask, may hold misaligned arrays), copied only if need be."""
+    return np.require(a, dtype=dtype, requirements=("C_CONTIGUOUS", "ALIGNED"))
 
 
 def _index_dtype(indices, indptr, name):
@@ -166,21 +172,28 @@ def to_scipy(csr):
     return sys.modules["scipy.sparse"].csr_matrix((csr.data, csr.indices, csr.indptr), shape=csr.shape, copy=False)
 
 
-def mean_variance(csr):
-    """The mean over columns of each column's variance, as scikit-learn's _tolerance computes it for
-    sparse X (mean_variance_axis: float64 sums in row order, the corrected two-pass variance with
-    the implicit zeros, cast to X's dtype before the mean). O(nnz + d) memory."""
+def column_moments(csr):
+    """(means, m2) of each column in float64, the implicit zeros included: m2 = n·variance, the
+    corrected two-pass sum of squared deviations that scikit-learn's mean_variance_axis computes
+    (float64 sums in row order). O(nnz + d) memory. (kmix.dask combines chunks' moments.)"""
     n, d = csr.shape
     cols = csr.indices
     x = csr.data.astype(np.float64)
     means = np.bincount(cols, weights=x, minlength=d) / float(n)
     diff = x - means[cols]
     correction = np.bincount(cols, weights=diff, minlength=d)
-    variances = np.bincount(cols, weights=diff * diff, minlength=d)
+    m2 = np.bincount(cols, weights=diff * diff, minlength=d)
     zeros = n - np.bincount(cols, minlength=d)  # implicit zeros per column
     has_zeros = zeros != 0
     correction[has_zeros] -= zeros[has_zeros] * means[has_zeros]
     correction = correction ** 2 / float(n)
-    variances[has_zeros] += zeros[has_zeros] * means[has_zeros] ** 2
-    variances = (variances - correction) / float(n)
-    return float(np.mean(variances.astype(csr.dtype, copy=False)))
+    m2[has_zeros] += zeros[has_zeros] * means[has_zeros] ** 2
+    return means, m2 - correction
+
+
+def mean_variance(csr):
+    """The mean over columns of each column's variance, as scikit-learn's _tolerance computes it for
+    sparse X (mean_variance_axis: float64 sums in row order, the corrected two-pass variance with
+    the implicit zeros, cast to X's dtype before the mean). O(nnz + d) memory."""
+    _, m2 = column_moments(csr)
+    return float(np.mean((m2 / float(csr.shape[0])).astype(csr.dtype, copy=False)))

@@ -7,6 +7,11 @@ adds them up in a fixed binary tree and brings back only the total: the data nev
 the client. Partial sums are float64 and combined in chunk order, so with the same init the
 result equals the in-memory estimator's to rounding, whatever the chunking or the workers.
 
+Chunks may be scipy.sparse matrices (a dask array made by ``da.from_array(X_csr, chunks=(rows,
+n_features))`` or ``.map_blocks(scipy.sparse.csr_matrix)``): KMeans then clusters them as
+kmix.KMeans clusters a sparse X (not centred, the sparse tolerance), each chunk converted once
+to checked CSR and handed to the sparse C++ kernels, never densified.
+
 Needs dask[array] and distributed (the ``kmix[dask]`` extra). Runs on whatever scheduler is active:
 a ``distributed.Client`` if one exists, else dask's local threads.
 """
@@ -21,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover - the message is the point
     raise ImportError("kmix.dask needs dask: pip install \"dask[array]\" distributed (or the kmix[dask] extra)") from None
 
-from . import _core, _scale
+from . import _core, _scale, _sparse
 from . import kmeans as _kmeans
 from . import mixture as _mixture
 from ._threads import effective_n_threads
@@ -31,8 +36,17 @@ from ._validation import (ARRAY, FLOAT_DTYPES, Int, Options, Real, as_float_arra
 __all__ = ["KMeans", "GaussianMixture"]
 
 # ---- data ------------------------------------------------------------------------------------
+def _is_sparse(X):
+    """Whether the dask array X has scipy.sparse chunks."""
+    return _sparse.is_sparse(X._meta)
+
+
 def _as_dask(X, name="X"):
     """X as a 2-D float dask array with one chunk across the features."""
+    if not isinstance(X, da.Array) and _sparse.is_sparse(X):
+        X = _sparse.to_scipy(_sparse.as_csr(X, name))
+        rows = max(1, min(X.shape[0], (64 << 20) // max(1, 12 * X.nnz // X.shape[0])))
+        return da.from_array(X, chunks=(rows, X.shape[1]))
     if not isinstance(X, da.Array):
         X = as_float_array(X, name)
         rows = max(1, min(X.shape[0], (64 << 20) // max(1, X.shape[1] * X.itemsize)))
@@ -104,44 +118,86 @@ def _checked(block, index, first, dtype):
     return block
 
 
+def _chunk_name(index, first, rows):
+    return f"X chunk {index} (rows {first} to {first + rows - 1})"
+
+
+def _csr_block(block, dtype, block_info=None):
+    """A scipy.sparse chunk as a checked CSR matrix of dtype (canonical: duplicates summed),
+    errors naming the chunk; what fit persists and every later pass reads."""
+    (index, _), ((first, stop), _) = block_info[0]["chunk-location"], block_info[0]["array-location"]
+    return _sparse.to_scipy(_sparse.as_csr(block, _chunk_name(index, first, stop - first), dtype=dtype,
+                                           min_samples=0))
+
+
+def _csr_args(block, dtype):
+    """A checked CSR chunk (see _csr_block) as the sparse kernels take it: data, indices, indptr,
+    n_features (arrays sent to a worker may arrive misaligned)."""
+    return c_array(block.data, dtype=dtype), c_array(block.indices), c_array(block.indptr), block.shape[1]
+
+
+def _as_sparse_dask(X):
+    """A dask array of scipy.sparse chunks as one of checked CSR chunks (lazily), whatever its meta
+    said (dask may not have recognised the chunks as sparse)."""
+    import scipy.sparse  # the chunks are scipy's: it is installed, and imported where they were made
+
+    return X.map_blocks(functools.partial(_csr_block, dtype=X.dtype), dtype=X.dtype,
+                        meta=scipy.sparse.csr_matrix((0, 0), dtype=X.dtype))
+
+
+def _sparse_moments(block, index, first, dtype):
+    """_moments_chunk's statistics of a sparse chunk (checked here), the implicit zeros included."""
+    n, d = block.shape
+    csr = _sparse.as_csr(block, _chunk_name(index, first, n), dtype=dtype, min_samples=0)
+    if n == 0:
+        return np.zeros(1), np.zeros(d), np.zeros(d), np.zeros(d)
+    mean, m2 = _sparse.column_moments(csr)
+    maxabs = np.zeros(d)
+    np.maximum.at(maxabs, csr.indices, np.abs(csr.data.astype(np.float64)))
+    return np.array([float(n)]), mean, m2, maxabs
+
+
 def _moments_chunk(block, w, index, first, dtype):
     """Count, mean and Σ(x − mean)² of the block (for combining by Chan's formula), max |x|,
-    then Σw and max w. (Data near 1e300 overflows the moments: fit scales it and asks again.)"""
-    block = _checked(block, index, first, dtype).astype(np.float64)
+    then Σw and max w, then (1 if the chunk is scipy.sparse else 0, 1). A sparse chunk counts
+    its implicit zeros. (Data near 1e300 overflows the moments: fit scales it and asks again.)"""
+    sparse = _sparse.is_sparse(block)
+    if sparse:
+        stats = _sparse_moments(block, index, first, dtype)
+    else:
+        block = _checked(block, index, first, dtype).astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = block.mean(axis=0)
+            m2 = ((block - mean) ** 2).sum(axis=0)
+        stats = (np.array([float(block.shape[0])]), mean, m2, np.abs(block).max(axis=0))
     if w is not None and not np.isfinite(w).all():
         raise ValueError(f"sample_weight chunk {index} contains NaN or infinity")
     if w is not None and (w < 0).any():
         raise ValueError(f"sample_weight chunk {index} has negative values")
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean = block.mean(axis=0)
-        m2 = ((block - mean) ** 2).sum(axis=0)
     wsum, wmax = (0.0, 0.0) if w is None else (float(np.sum(w, dtype=np.float64)), float(np.max(w, initial=0.0)))
-    return (np.array([float(block.shape[0])]), mean, m2, np.abs(block).max(axis=0), np.array([wsum, wmax]))
+    return (*stats, np.array([wsum, wmax]), np.array([float(sparse), 1.0]))
 
 
 def _combine_moments(a, b):
-    (na, ma, sa, xa, wa), (nb, mb, sb, xb, wb) = a, b
+    (na, ma, sa, xa, wa, ka), (nb, mb, sb, xb, wb, kb) = a, b
     n = na + nb
     delta = mb - ma
     with np.errstate(over="ignore", invalid="ignore"):
         moments = (n, ma + delta * (nb / n), sa + sb + delta ** 2 * (na * nb / n))
-    return (*moments, np.maximum(xa, xb), np.array([wa[0] + wb[0], max(wa[1], wb[1])]))
+    return (*moments, np.maximum(xa, xb), np.array([wa[0] + wb[0], max(wa[1], wb[1])]), ka + kb)
 
 
 def _moments(X, sw):
-    """One pass: column means and variances (float64), max |x| per column, max w; checks values."""
+    """One pass: column means and variances (float64), max |x| per column, max w, and whether the
+    chunks are scipy.sparse matrices (all or none); checks values."""
     parts = [dask.delayed(_moments_chunk)(x, w, i, first, X.dtype) for i, first, x, w in _blocks(X, sw)]
-    n, mean, m2, maxabs, wstats = dask.compute(_tree(parts, _combine_moments))[0]
+    n, mean, m2, maxabs, wstats, kinds = dask.compute(_tree(parts, _combine_moments))[0]
     if sw is not None and not wstats[0] > 0:
         raise ValueError("sample_weight must have a positive sum; all weights are zero")
-    return mean, m2 / n[0], maxabs, wstats[1]
-
-
-def _scaled(X, e):
-    """The dask array X·2^e, lazily, in X's dtype (X itself for e == 0 or None)."""
-    if X is None or e == 0:
-        return X
-    return X.map_blocks(lambda b: _scale.scaled(b, e), dtype=X.dtype)
+    if 0 < kinds[0] < kinds[1]:
+        raise ValueError(f"X mixes chunks of scipy.sparse matrices ({int(kinds[0])} of {int(kinds[1])}) "
+                         "with dense ones")
+    return mean, m2 / n[0], maxabs, wstats[1], kinds[0] > 0
 
 
 def _rows(X, indices):
@@ -149,51 +205,87 @@ def _rows(X, indices):
     indices = np.asarray(indices)
     order = np.argsort(indices, kind="stable")
     picked = X[np.sort(indices)].compute()
+    if _sparse.is_sparse(picked):  # k rows of sparse X: centers are dense
+        picked = picked.toarray()
     out = np.empty_like(picked)
     out[order] = picked
     return out
 
 
+def _scaled_block(block, e):
+    if _sparse.is_sparse(block):  # a checked CSR chunk: only its values change
+        return _sparse.to_scipy(_sparse.Csr(block.data, block.indices, block.indptr, block.shape).scaled(e))
+    return _scale.scaled(block, e)
+
+
+def _scaled(X, e):
+    """The dask array X·2^e, lazily, in X's dtype (X itself for e == 0 or None)."""
+    if X is None or e == 0:
+        return X
+    return X.map_blocks(functools.partial(_scaled_block, e=e), dtype=X.dtype, meta=X._meta)
+
+
 # ---- KMeans ----------------------------------------------------------------------------------
+# Each chunk function takes a dense chunk (centred, checked) or a sparse one (a checked CSR
+# matrix: _csr_block), the latter through the sparse kernels, never densified.
 def _lloyd_chunk(Xc, w, centers, n_threads):
     """A chunk's cluster sums, weights and inertia (Xc already centred and checked)."""
     centers = c_array(centers)  # arrays sent to a worker may arrive misaligned
-    Xc = c_array(Xc, dtype=centers.dtype)
     w = None if w is None else c_array(w, dtype=centers.dtype)
-    r = _core.lloyd_chunk(Xc, w, centers, effective_n_threads(n_threads))
+    nt = effective_n_threads(n_threads)
+    if _sparse.is_sparse(Xc):
+        r = _core.sparse_lloyd_chunk(*_csr_args(Xc, centers.dtype), w, centers, nt)
+    else:
+        r = _core.lloyd_chunk(c_array(Xc, dtype=centers.dtype), w, centers, nt)
     return r["sums"], r["weights"], np.array([r["inertia"]])
 
 
 def _assign_block(Xc, centers, n_threads):
     centers = c_array(centers)
+    if _sparse.is_sparse(Xc):
+        return _core.sparse_assign(*_csr_args(Xc, centers.dtype), centers, effective_n_threads(n_threads))
     return _core.assign(c_array(Xc, dtype=centers.dtype), centers, effective_n_threads(n_threads))
+
+
+def _nearest_chunk(Xc, centers, n_threads):
+    """(nearest center of each row, squared distance to it in float64, the chunk as taken)."""
+    centers = c_array(centers)
+    if _sparse.is_sparse(Xc):  # the distances as the sparse Lloyd loop measures them
+        r = _core.sparse_nearest(*_csr_args(Xc, centers.dtype), centers, effective_n_threads(n_threads))
+        return r["labels"], r["distances"], Xc
+    Xc = c_array(Xc, dtype=centers.dtype)
+    nearest = _core.assign(Xc, centers, effective_n_threads(n_threads))
+    return nearest, ((Xc.astype(np.float64) - centers[nearest]) ** 2).sum(axis=1), Xc
+
+
+def _dense_rows(Xc, rows, dtype):
+    """Rows of a chunk (dense or sparse) as a dense array of dtype."""
+    if _sparse.is_sparse(Xc):
+        return Xc[np.asarray(rows, dtype=np.intp)].toarray().astype(dtype, copy=False)
+    return np.asarray(Xc, dtype=dtype)[rows]
 
 
 def _far_chunk(Xc, w, first, centers, m, n_threads):
     """The m rows farthest from their centers: (distance, global index, row, weight, label)."""
-    centers = c_array(centers)
-    Xc = c_array(Xc, dtype=centers.dtype)
-    labels = _core.assign(Xc, centers, effective_n_threads(n_threads))
-    dist = ((Xc.astype(np.float64) - centers[labels]) ** 2).sum(axis=1)
+    labels, dist, Xc = _nearest_chunk(Xc, centers, n_threads)
     top = np.lexsort((np.arange(len(dist)), -dist))[:m]
     weight = np.ones(len(top)) if w is None else np.asarray(w, dtype=np.float64)[top]
-    return [(float(dist[t]), first + int(t), Xc[t].astype(np.float64), float(weight[j]), int(labels[t]))
+    rows = _dense_rows(Xc, top, np.float64)
+    return [(float(dist[t]), first + int(t), rows[j], float(weight[j]), int(labels[t]))
             for j, t in enumerate(top)]
 
 
 def _distances_chunk(Xc, candidates, n_threads):
     """Squared distance of each row to its nearest candidate (float64), and which one."""
-    candidates = c_array(candidates)
-    Xc = c_array(Xc, dtype=candidates.dtype)
-    nearest = _core.assign(Xc, candidates, effective_n_threads(n_threads))
-    return ((Xc.astype(np.float64) - candidates[nearest]) ** 2).sum(axis=1), nearest
+    nearest, dist, _ = _nearest_chunk(Xc, candidates, n_threads)
+    return dist, nearest
 
 
 def _oversample_chunk(Xc, candidates, l, psi, seed, n_threads):
     """Bahmani et al.'s draw: each row joins with probability min(1, l·d²(x)/ψ)."""
     dist, _ = _distances_chunk(Xc, candidates, n_threads)
     keep = np.random.RandomState(seed).uniform(size=len(dist)) < l * dist / psi
-    return np.asarray(Xc, dtype=candidates.dtype)[keep]
+    return _dense_rows(Xc, np.flatnonzero(keep), candidates.dtype)
 
 
 def _potential_chunk(Xc, candidates, n_threads):
@@ -218,6 +310,12 @@ class KMeans(_kmeans.KMeans):
     k-means|| candidates; the rows drawn by "random" and the "k-means++" sample are drawn
     uniformly (the in-memory estimator weighs those draws). labels_ is a dask array held by the
     workers; predict and transform of a dask array are lazy.
+
+    Chunks that are scipy.sparse matrices are clustered as kmix.KMeans clusters sparse X (not
+    centred, the sparse tolerance, the sparse kernels on each CSR chunk, never densified): the
+    same result from the same init. With init="k-means++" and init_sample_size >= n_samples,
+    the seeds are kmix.kmeans_plusplus's on the whole matrix, with the random state as left by
+    the sample's draw.
     """
 
     _save_name = "dask.KMeans"
@@ -253,21 +351,30 @@ class KMeans(_kmeans.KMeans):
         n_threads = self.n_threads
         rs = check_random_state(self.random_state)
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
-        mean64, var, maxabs, wmax = _moments(X, sw)  # also checks every value
+        mean64, var, maxabs, wmax, sparse = _moments(X, sw)  # also checks every value
+        if sparse:  # each chunk made checked CSR once, held by the workers for every pass
+            X = _as_sparse_dask(X).persist()
         # Data (or init, or weights) beyond the kernels' range of magnitudes: the fit of X·2^-e
         # with weights·2^-ew, exactly the fit of the scaled data (see _scale).
         largest = max(float(maxabs.max()), 0.0 if init_array is None else _scale.abs_max(init_array))
         e, ew = _scale.exponent(largest, X.dtype), _scale.exponent(wmax, X.dtype, weights=True)
         if e or ew:
             X, sw, init_array = _scaled(X, -e), _scaled(sw, -ew), _scale.scaled(init_array, -e)
-            mean64, var, _, _ = _moments(X, sw)
+            mean64, var, _, _, _ = _moments(X, sw)
         if sw is not None:
             sw = sw.astype(X.dtype)
         ew += ew0  # the weights are now sw·2^ew
-        mean = mean64.astype(X.dtype)
-        tol = float(np.mean(var) * self.tol) if self.tol else 0.0
-        # Centred once (as kmix.KMeans does in memory) and held by the workers for every pass.
-        Xc, sw = _persisted(X - mean, sw)
+        if sparse:
+            # As kmix.KMeans on sparse X (and scikit-learn): not centred, the tolerance from the
+            # column variances (implicit zeros included) in X's dtype.
+            mean = np.zeros(X.shape[1], dtype=X.dtype)
+            tol = float(np.mean(var.astype(X.dtype))) * self.tol if self.tol else 0.0
+            Xc, sw = _persisted(X, sw)
+        else:
+            mean = mean64.astype(X.dtype)
+            tol = float(np.mean(var) * self.tol) if self.tol else 0.0
+            # Centred once (as kmix.KMeans does in memory) and held by the workers for every pass.
+            Xc, sw = _persisted(X - mean, sw)
         blocks = _blocks(Xc, sw)
         best = None
         for _ in range(n_init):
@@ -336,7 +443,9 @@ class KMeans(_kmeans.KMeans):
             return _rows(Xc, rs.choice(n, size=k, replace=False))
         if kind == "k-means++":
             size = min(n, max(self.init_sample_size, k))
-            sample = c_array(_rows(Xc, np.sort(rs.choice(n, size=size, replace=False))))
+            rows = np.sort(rs.choice(n, size=size, replace=False))
+            # a sparse sample stays sparse (CSR) on the client: kmeans_plusplus takes it so
+            sample = Xc[rows].compute() if _is_sparse(Xc) else c_array(_rows(Xc, rows))
             centers, _ = _kmeans.kmeans_plusplus(sample, k, random_state=rs, n_threads=n_threads)
             return centers
         return self._kmeans_parallel(Xc, blocks, k, rs, n_threads)
@@ -381,7 +490,8 @@ class KMeans(_kmeans.KMeans):
     def predict(self, X):
         if isinstance(X, da.Array):
             X = _as_dask(X)
-            return X.map_blocks(self._in_memory(X).predict, dtype=np.int32, drop_axis=1)
+            return X.map_blocks(self._in_memory(X).predict, dtype=np.int32, drop_axis=1,
+                                meta=np.zeros(0, dtype=np.int32))
         return super().predict(X)
 
     def transform(self, X):
@@ -389,7 +499,8 @@ class KMeans(_kmeans.KMeans):
             X = _as_dask(X)
             model = self._in_memory(X)
             return X.map_blocks(model.transform, dtype=model.cluster_centers_.dtype,
-                                chunks=(X.chunks[0], (model.cluster_centers_.shape[0],)))
+                                chunks=(X.chunks[0], (model.cluster_centers_.shape[0],)),
+                                meta=np.zeros((0, 0), dtype=model.cluster_centers_.dtype))
         return super().transform(X)
 
     def fit_predict(self, X, y=None, sample_weight=None):
@@ -446,6 +557,10 @@ def _gmm_chunk(block, w, dtype, ct, weights, means, prec_chol, shift, about, lab
                                  c_array(about), resp, effective_n_threads(n_threads)),)
 
 
+_GMM_SPARSE = ("X has scipy.sparse chunks; kmix.dask.GaussianMixture needs dense chunks (as kmix.GaussianMixture "
+               "needs a dense array)")
+
+
 class GaussianMixture(_mixture.GaussianMixture):
     """Gaussian mixture fitted by EM on a dask array (rows in chunks), scikit-learn compatible.
 
@@ -470,6 +585,8 @@ class GaussianMixture(_mixture.GaussianMixture):
     def _fit(self, X, sample_weight):
         validate_params(self)
         X = _as_dask(X)
+        if _is_sparse(X):
+            raise TypeError(_GMM_SPARSE)
         if X.shape[0] < 2:
             raise ValueError(f"X has {X.shape[0]} sample(s); at least 2 are needed")
         k, weights_init, means_init, precisions_init = self._check_params(X)
@@ -483,7 +600,9 @@ class GaussianMixture(_mixture.GaussianMixture):
                              "use 'kmeans' or 'random_from_data', or give weights_init, means_init and precisions_init")
         X, sw = _persisted(X, sw)
         n_threads = self.n_threads  # resolved where each chunk runs
-        shift, _, maxabs, wmax = _moments(X, sw)
+        shift, _, maxabs, wmax, sparse = _moments(X, sw)
+        if sparse:  # chunks whose dask meta did not say so
+            raise TypeError(_GMM_SPARSE)
         _scale.check_gmm_magnitude(float(maxabs.max()), X.dtype)
         if wmax > 0:  # weights enter only as ratios: scaled to order one, exactly (see _scale)
             sw = _scaled(sw, -math.frexp(wmax)[1]).persist()

@@ -38,4 +38,17 @@ template <class T, class I>
 double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* centers_old, T* centers_new,
                              T* weight_sums, index_t k, int* labels, int threads);
 
+// One assignment of X's rows (a chunk of a larger data set) to the centers C (k×d), for summing
+// over chunks: sums (k×d) and weights (k) of each cluster in float64, as one Lloyd iteration of
+// sparse_lloyd() computes them (rows in increasing order within a cluster), before any empty
+// cluster is relocated. Returns Σ w_i ‖x_i − c_{label_i}‖².
+template <class T, class I>
+double sparse_lloyd_chunk(const CsrView<T, I>& X, const T* w, const T* C, index_t k, double* sums, double* weights,
+                          int threads);
+
+// The nearest of the k centers C for each row (labels, n; as sparse_assign) and its squared
+// distance (dist, n, float64) as sparse_lloyd() measures it when it relocates empty clusters.
+template <class T, class I>
+void sparse_nearest(const CsrView<T, I>& X, const T* C, index_t k, int* labels, double* dist, int threads);
+
 }  // namespace kmix

@@ -1,7 +1,7 @@
 """The workloads of each suite. Sizes are for scale=1; `standard` reproduces every speed figure
 the README quotes, `smoke` is a check that finishes in well under 2 minutes on 2 cores, `full`
 adds the sizes that take minutes (or that only kmix can run)."""
-from . import kmeans, linkage, metrics, minibatch, mixture, scale_out
+from . import kmeans, linkage, metrics, minibatch, mixture, scale_out, sparse
 
 COV_TYPES = ("full", "diag", "tied", "spherical")
 
@@ -35,6 +35,8 @@ class Workload:
             parts.append(f"n={p['n']}" + (f" d={p['d']}" if "d" in p else ""))
         if "k" in p:
             parts.append(f"k={p['k']}")
+        if "density" in p:
+            parts.append(f"density={100 * p['density']:g}%")
         for key in ("dtype", "covariance_type", "method"):
             if key in p:
                 parts.append(str(p[key]))
@@ -61,6 +63,17 @@ SMOKE = [
     Workload("linkage", linkage.fit, n=2_000, d=8, method="average"),
     Workload("minibatch.fit", minibatch.fit, n=200_000, d=10, k=8),
     Workload("silhouette", metrics.silhouette, n=5_000, d=8, k=8),
+    Workload("sparse.kmeans", sparse.kmeans, n=20_000, d=5_000, k=20, density=0.004, dtype="float64"),
+    Workload("sparse.minibatch", sparse.minibatch, n=50_000, d=5_000, k=20, density=0.004, dtype="float64"),
+]
+
+# TF-IDF-like CSR matrices (sparse.make_tfidf): KMeans per Lloyd iteration in both dtypes,
+# k-means++ and MiniBatchKMeans, against scikit-learn on the same matrix.
+SPARSE = [
+    *[Workload("sparse.kmeans", sparse.kmeans, n=50_000, d=20_000, k=20, density=0.002, dtype=dt)
+      for dt in ("float64", "float32")],
+    Workload("sparse.plusplus", sparse.plusplus, n=50_000, d=20_000, k=20, density=0.002),
+    Workload("sparse.minibatch", sparse.minibatch, n=200_000, d=20_000, k=20, density=0.002),
 ]
 
 # KMeans(algorithm="elkan") against kmix's Lloyd and scikit-learn's elkan: the kmeans.fit shape,
@@ -84,6 +97,7 @@ STANDARD = [
     Workload("minibatch.fit", minibatch.fit, n=1_000_000, d=10, k=8),
     Workload("silhouette", metrics.silhouette, n=20_000, d=8, k=8),
     Workload("dask.kmeans", scale_out.dask_kmeans, n=2_000_000, d=8, k=8, chunk_rows=250_000, repeat=3),
+    *SPARSE,
 ]
 
 FULL = STANDARD + [
@@ -92,6 +106,11 @@ FULL = STANDARD + [
     Workload("linkage.memory", linkage.ward_memory, n=100_000, d=8, peers=(), repeat=1),  # kmix alone
     Workload("minibatch.fit", minibatch.fit, n=10_000_000, d=10, k=8, peers=()),  # scikit-learn: minutes
     Workload("silhouette", metrics.silhouette, n=50_000, d=16, k=16),
+    # issue 21's sizes (a 1M-row MiniBatchKMeans matrix holds 100M nonzeros: several GB to make)
+    *[Workload("sparse.kmeans", sparse.kmeans, n=100_000, d=50_000, k=20, density=0.002, dtype=dt)
+      for dt in ("float64", "float32")],
+    Workload("sparse.plusplus", sparse.plusplus, n=100_000, d=50_000, k=20, density=0.002),
+    Workload("sparse.minibatch", sparse.minibatch, n=1_000_000, d=50_000, k=20, density=0.002, dtype="float32"),
 ]
 
 SUITES = {"smoke": SMOKE, "standard": STANDARD, "full": FULL}
