@@ -224,19 +224,16 @@ void register_kmeans_bindings(py::module_& m) {
             }
             KMIX_REQUIRE(m >= 1, "m (the batch size) must be >= 1; got " + std::to_string(m));
             const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", m, "one weight per batch row");
-            const carray<T> C_old = take_centers<T>(old_h, "centers_old", d);
-            const index_t k = C_old.shape(0);
-            carray<T> C_new = take_centers<T>(new_h, "centers_new", d, true);
-            expect_rows(C_new, "centers_new", k, "as centers_old");
-            carray<T> sums = take<T>(sums_h, "weight_sums", 1, true);
-            expect_rows(sums, "weight_sums", k, "one per center");
+            MiniBatchCenters<T> mb = take_minibatch_centers<T>(old_h, new_h, sums_h, d);
+            const index_t k = mb.k;
             const int nt = threads(n_threads);
             carray<int> labels(m);
             double inertia;
             {
               Compute run;
-              inertia = kmix::minibatch_step<T>(X.data(), d, rows.data(), m, w.data(), C_old.data(), C_new.mutable_data(),
-                                                sums.mutable_data(), k, labels.mutable_data(), nt);
+              inertia = kmix::minibatch_step<T>(X.data(), d, rows.data(), m, w.data(), mb.C_old.data(),
+                                                mb.C_new.mutable_data(), mb.sums.mutable_data(), k,
+                                                labels.mutable_data(), nt);
             }
             py::dict out;
             out["labels"] = labels;

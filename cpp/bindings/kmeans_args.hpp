@@ -72,6 +72,23 @@ inline carray<double> take_seeding(index_t n, index_t k, index_t first, index_t 
   return u;
 }
 
+// A mini-batch step's centers: centers_old (k×d), centers_new (written; may be centers_old) and
+// weight_sums (k, written), checked against each other.
+template <class T>
+struct MiniBatchCenters {
+  carray<T> C_old, C_new, sums;
+  index_t k;
+};
+template <class T>
+MiniBatchCenters<T> take_minibatch_centers(py::handle old_h, py::handle new_h, py::handle sums_h, index_t d) {
+  MiniBatchCenters<T> a{take_centers<T>(old_h, "centers_old", d), take_centers<T>(new_h, "centers_new", d, true),
+                        take<T>(sums_h, "weight_sums", 1, true), 0};
+  a.k = a.C_old.shape(0);
+  expect_rows(a.C_new, "centers_new", a.k, "as centers_old");
+  expect_rows(a.sums, "weight_sums", a.k, "one per center");
+  return a;
+}
+
 // The dict of a whole k-means run: its centers and labels, and the driver's LloydResult.
 template <class T>
 py::dict run_result(carray<T>& centers, carray<int>& labels, const kmix::LloydResult& r) {

@@ -174,6 +174,21 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
 }
 
 template <class T>
+void minibatch_update(const T* centers_old, T* centers_new, T* weight_sums, const double* sums,
+                      const double* weights, index_t k, index_t d) {
+  for (index_t c = 0; c < k; ++c) {
+    if (weights[c] > 0.0) {
+      const double before = double(weight_sums[c]), after = before + weights[c];
+      for (index_t j = 0; j < d; ++j)
+        centers_new[c * d + j] = T((double(centers_old[c * d + j]) * before + sums[c * d + j]) / after);
+      weight_sums[c] = T(after);
+    } else if (centers_new != centers_old) {
+      std::copy(centers_old + c * d, centers_old + c * d + d, centers_new + c * d);
+    }
+  }
+}
+
+template <class T>
 double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, const T* w,
                       const T* centers_old, T* centers_new, T* weight_sums, index_t k, int* labels,
                       int threads) {
@@ -190,16 +205,7 @@ double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, con
   std::vector<double> scratch(lloyd_scratch_size(m, k, d, sizeof(T)));
   K.lloyd_step(B, w, m, d, centers_old, k, labels, sums.data(), weights.data(), scratch.data(), false, threads);
   const double inertia = K.inertia(B, w, m, d, centers_old, labels, threads);
-  for (index_t c = 0; c < k; ++c) {
-    if (weights[c] > 0.0) {
-      const double before = double(weight_sums[c]), after = before + weights[c];
-      for (index_t j = 0; j < d; ++j)
-        centers_new[c * d + j] = T((double(centers_old[c * d + j]) * before + sums[c * d + j]) / after);
-      weight_sums[c] = T(after);
-    } else if (centers_new != centers_old) {
-      std::copy(centers_old + c * d, centers_old + c * d + d, centers_new + c * d);
-    }
-  }
+  minibatch_update(centers_old, centers_new, weight_sums, sums.data(), weights.data(), k, d);
   return inertia;
 }
 
@@ -366,6 +372,7 @@ double abs_max(const T* x, index_t count, int threads) {
 }
 
 #define KMIX_INSTANTIATE(T)                                                                     \
+  template void minibatch_update<T>(const T*, T*, T*, const double*, const double*, index_t, index_t); \
   template index_t first_reaching<T>(double, const T*, const double*, const double*, index_t);    \
   template void relocate_empty<T>(const KMeansKernels<T>&, const T*, const T*, index_t, index_t, \
                                   const T*, index_t, const int*, double*, double*, int);        \

@@ -232,16 +232,7 @@ double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* center
   const double inertia = K.dist_to_assigned(X, w, centers_old, cnorm.data(), labels, nullptr, threads);
   group_by_label(labels, X.n, k, order, starts);
   K.cluster_sums(X, w, order.data(), starts.data(), k, sums.data(), weights.data(), threads);
-  for (index_t c = 0; c < k; ++c) {
-    if (weights[c] > 0.0) {
-      const double before = double(weight_sums[c]), after = before + weights[c];
-      for (index_t j = 0; j < d; ++j)
-        centers_new[c * d + j] = T((double(centers_old[c * d + j]) * before + sums[c * d + j]) / after);
-      weight_sums[c] = T(after);
-    } else if (centers_new != centers_old) {
-      std::copy(centers_old + c * d, centers_old + c * d + d, centers_new + c * d);
-    }
-  }
+  minibatch_update(centers_old, centers_new, weight_sums, sums.data(), weights.data(), k, d);
   return inertia;
 }
 

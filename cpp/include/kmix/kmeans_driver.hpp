@@ -45,6 +45,13 @@ void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n
                     const T* centers_old, index_t k, const int* labels, double* sums, double* weights,
                     int threads);
 
+// A mini-batch step's center update from the batch's cluster sums and weights (float64): each
+// center that got weight moves to the weighted mean of its old position (counted weight_sums[c]
+// times) and its new rows; weight_sums grows by the batch's weights. centers_new may be centers_old.
+template <class T>
+void minibatch_update(const T* centers_old, T* centers_new, T* weight_sums, const double* sums,
+                      const double* weights, index_t k, index_t d);
+
 // One mini-batch step (scikit-learn's _mini_batch_step without the reassignment): the batch is
 // rows[0..m) of X (or X's first m rows if rows is null), with weights w (or ones). Labels the
 // batch with centers_old, then moves each center that got weight to the weighted mean of its
