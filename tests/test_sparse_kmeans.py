@@ -107,6 +107,47 @@ def test_kmeans_same_as_sklearn(data, index, weighted, init, dtype):
     np.testing.assert_allclose(ours.score(ours_X, sample_weight=sw), theirs.score(X, sample_weight=sw), rtol=rtol)
 
 
+def with_full_row(X, row=0):
+    """X with row `row` holding every feature (a dense row among sparse ones)."""
+    X = X.tolil()
+    X[row] = np.random.default_rng(row).uniform(0.5, 1.5, X.shape[1])
+    return X.tocsr()
+
+
+# (n, d, density, k, empty rows): d = 1, all features stored, k = n, a very sparse wide matrix.
+SHAPES = [(60, 1, 0.5, 3, True), (40, 7, 1.0, 5, False), (25, 10, 0.4, 25, False), (300, 2000, 0.003, 8, True),
+          (120, 40, 0.08, 4, True)]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[f"{n}x{d}-p{p}-k{k}" for n, d, p, k, _ in SHAPES])
+@pytest.mark.parametrize("init", ["k-means++", "array"])
+def test_many_shapes_same_as_sklearn(shape, init, dtype):
+    n, d, density, k, empty = shape
+    rng = np.random.default_rng(n + d)
+    X = sp.random(n, d, density=density, format="csr", random_state=rng, data_rvs=lambda m: rng.uniform(0.1, 2, m))
+    X = with_full_row(X, row=n - 1).astype(dtype)
+    if empty:
+        X = X.tolil()
+        X[0] = 0
+        X = X.tocsr()
+    if k == n:  # every row its own cluster: the rows must be distinct
+        X = sp.csr_matrix(X.toarray() + np.arange(n)[:, None].astype(dtype)).astype(dtype)
+    start = X[np.random.default_rng(3).choice(n, k, replace=False)].toarray() if init == "array" else init
+    ours = kmix.KMeans(k, init=start, n_init=1, random_state=0).fit(X)
+    theirs = SkKMeans(k, init=start, n_init=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(ours.predict(X), ours.labels_)
+    if k == n:
+        # Each row is its center: the inertia is 0 up to the rounding of ‖x‖² + ‖c‖² − 2·x·c,
+        # which is all there is to compare
+        np.testing.assert_array_equal(np.sort(ours.labels_), np.arange(n))
+        np.testing.assert_array_equal(ours.labels_, theirs.labels_)
+        assert_centers_close(ours.cluster_centers_, theirs.cluster_centers_, dtype)
+        scale = float(X.multiply(X).sum())
+        assert 0 <= ours.inertia_ <= 64 * np.finfo(dtype).eps * scale
+        return
+    assert_same_fit(ours, theirs, dtype)
+
+
 def test_fit_predict_and_fit_transform(dtype):
     X = tfidf_like(400, 200, 0.03, 7, dtype)
     ours = kmix.KMeans(5, random_state=0)
