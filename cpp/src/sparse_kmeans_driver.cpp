@@ -42,16 +42,17 @@ double einsum_sq_norm(const T* x, index_t d) {
   }
 }
 
-// The centers as the kernels take them: transposed (Ct: d×k, float64) and their squared norms,
+// The centers as the kernels take them: transposed (Ct, isa.hpp's layout) and their squared norms,
 // in X's dtype as scikit-learn's Lloyd loop takes them, or in float64 (upcast: as its
 // euclidean_distances computes float32 distances, for transform).
 template <class T>
-void prepare_centers(const T* C, index_t k, index_t d, std::vector<double>& Ct, std::vector<double>& cnorm,
+void prepare_centers(const T* C, index_t k, index_t d, std::vector<T>& Ct, std::vector<double>& cnorm,
                      bool upcast = false) {
-  Ct.resize(d * k);
+  const index_t stride = sparse_ct_stride<T>(k);
+  Ct.assign(d * stride, T(0));
   cnorm.resize(k);
   for (index_t c = 0; c < k; ++c) {
-    for (index_t j = 0; j < d; ++j) Ct[j * k + c] = double(C[c * d + j]);
+    for (index_t j = 0; j < d; ++j) Ct[j * stride + c] = C[c * d + j];
     cnorm[c] = upcast ? einsum_sq_norm<double>(C + c * d, d) : einsum_sq_norm<T>(C + c * d, d);
   }
 }
@@ -103,9 +104,9 @@ LloydResult sparse_lloyd(const CsrView<T, I>& X, const T* w, T* centers, index_t
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
   const index_t n = X.n, d = X.d;
   LloydResult r;
-  std::vector<double> Ct, cnorm, sums(k * d), weights(k);
+  std::vector<T> Ct, spare(k * d);
+  std::vector<double> cnorm, sums(k * d), weights(k);
   std::vector<index_t> order, starts;
-  std::vector<T> spare(k * d);
   T* cur = centers;        // centers of this iteration
   T* next = spare.data();  // centers being computed
   std::fill(labels, labels + n, -1);
@@ -151,14 +152,15 @@ void sparse_kmeans_plusplus(const CsrView<T, I>& X, const T* w, index_t k, index
   std::vector<double> xnorm(n), closest(n, std::numeric_limits<double>::infinity()), block_sums(n_blocks);
   std::vector<index_t> cand(n_trials);
   std::vector<double> pots(n_trials), cand_norm(n_trials);
-  // Candidates densified, transposed (d×n_trials), and one center (d); zero except while in use.
-  std::vector<double> Ct(d * n_trials, 0.0), dense(d, 0.0);
+  // Candidates densified and transposed (Ct of n_trials), and one center (d); zero except while in use.
+  const index_t stride = sparse_ct_stride<T>(n_trials);
+  std::vector<T> Ct(d * stride, T(0)), dense(d, T(0));
   K.row_norms(X, xnorm.data(), threads);
 
-  // Row r's values into column t of a d×m matrix (value 0.0 clears them).
-  auto scatter = [&](index_t r, double* out, index_t m, index_t t, bool clear) {
+  // Row r's values into column t of a matrix of d rows of m values (clear: zeros instead).
+  auto scatter = [&](index_t r, T* out, index_t m, index_t t, bool clear) {
     for (index_t p = index_t(X.indptr[r]); p < index_t(X.indptr[r + 1]); ++p)
-      out[index_t(X.indices[p]) * m + t] = clear ? 0.0 : double(X.data[p]);
+      out[index_t(X.indices[p]) * m + t] = clear ? T(0) : X.data[p];
   };
   // The first center's norm as scikit-learn takes it (row_norms of the dense row, in X's dtype),
   // the candidates' from the sparse rows (as its csr_row_norms).
@@ -183,11 +185,11 @@ void sparse_kmeans_plusplus(const CsrView<T, I>& X, const T* w, index_t k, index
     check_interrupt();
     for (index_t t = 0; t < n_trials; ++t) {
       cand[t] = search(uniforms[(c - 1) * n_trials + t] * pot);
-      scatter(cand[t], Ct.data(), n_trials, t, false);
+      scatter(cand[t], Ct.data(), stride, t, false);
       cand_norm[t] = xnorm[cand[t]];
     }
     K.seeding_pots(X, w, Ct.data(), cand_norm.data(), n_trials, xnorm.data(), closest.data(), pots.data(), threads);
-    for (index_t t = 0; t < n_trials; ++t) scatter(cand[t], Ct.data(), n_trials, t, true);
+    for (index_t t = 0; t < n_trials; ++t) scatter(cand[t], Ct.data(), stride, t, true);
     const index_t best = std::min_element(pots.begin(), pots.end()) - pots.begin();
     chosen[c] = cand[best];
     pot = pots[best];
@@ -197,7 +199,8 @@ void sparse_kmeans_plusplus(const CsrView<T, I>& X, const T* w, index_t k, index
 
 template <class T, class I>
 void sparse_assign(const CsrView<T, I>& X, const T* C, index_t k, int* labels, int threads) {
-  std::vector<double> Ct, cnorm;
+  std::vector<T> Ct;
+  std::vector<double> cnorm;
   prepare_centers(C, k, X.d, Ct, cnorm);
   std::fill(labels, labels + X.n, -1);
   sparse_kmeans_kernels_for<T, I>().assign(X, Ct.data(), cnorm.data(), k, labels, threads);
@@ -205,7 +208,8 @@ void sparse_assign(const CsrView<T, I>& X, const T* C, index_t k, int* labels, i
 
 template <class T, class I>
 double sparse_inertia(const CsrView<T, I>& X, const T* w, const T* C, index_t k, const int* labels, int threads) {
-  std::vector<double> Ct, cnorm;
+  std::vector<T> Ct;
+  std::vector<double> cnorm;
   prepare_centers(C, k, X.d, Ct, cnorm);
   return sparse_kmeans_kernels_for<T, I>().dist_to_assigned(X, w, C, cnorm.data(), labels, nullptr, threads);
 }
@@ -213,7 +217,8 @@ double sparse_inertia(const CsrView<T, I>& X, const T* w, const T* C, index_t k,
 template <class T, class I>
 void sparse_sq_distances(const CsrView<T, I>& X, const T* C, index_t k, T* out, int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
-  std::vector<double> Ct, cnorm, xnorm(X.n);
+  std::vector<T> Ct;
+  std::vector<double> cnorm, xnorm(X.n);
   prepare_centers(C, k, X.d, Ct, cnorm, true);
   K.row_norms(X, xnorm.data(), threads);
   K.sq_distances(X, Ct.data(), cnorm.data(), k, xnorm.data(), out, threads);
@@ -224,7 +229,8 @@ double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* center
                              T* weight_sums, index_t k, int* labels, int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
   const index_t d = X.d;
-  std::vector<double> Ct, cnorm, sums(k * d), weights(k);
+  std::vector<T> Ct;
+  std::vector<double> cnorm, sums(k * d), weights(k);
   std::vector<index_t> order, starts;
   prepare_centers(centers_old, k, d, Ct, cnorm);
   std::fill(labels, labels + X.n, -1);
@@ -240,7 +246,8 @@ template <class T, class I>
 double sparse_lloyd_chunk(const CsrView<T, I>& X, const T* w, const T* C, index_t k, double* sums, double* weights,
                           int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
-  std::vector<double> Ct, cnorm;
+  std::vector<T> Ct;
+  std::vector<double> cnorm;
   std::vector<index_t> order, starts;
   std::vector<int> labels(X.n, -1);
   prepare_centers(C, k, X.d, Ct, cnorm);
@@ -253,7 +260,8 @@ double sparse_lloyd_chunk(const CsrView<T, I>& X, const T* w, const T* C, index_
 template <class T, class I>
 void sparse_nearest(const CsrView<T, I>& X, const T* C, index_t k, int* labels, double* dist, int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
-  std::vector<double> Ct, cnorm;
+  std::vector<T> Ct;
+  std::vector<double> cnorm;
   prepare_centers(C, k, X.d, Ct, cnorm);
   std::fill(labels, labels + X.n, -1);
   K.assign(X, Ct.data(), cnorm.data(), k, labels, threads);

@@ -119,15 +119,26 @@ struct CsrView {
   index_t n, d;
 };
 
+// Values per row of a transposed center matrix for m centers: m rounded up to 32 bytes, so that
+// the kernels' fixed-width panels cover it; 1 for one center (a dense vector).
+template <class T>
+static inline index_t sparse_ct_stride(index_t m) {
+  constexpr index_t group = 32 / index_t(sizeof(T));
+  return m <= 1 ? 1 : (m + group - 1) / group * group;
+}
+
 // The sparse k-means kernels (sparse_kmeans.hpp) for one index type: CSR rows against dense
 // centers, never a dense copy of X. Products x·c are float64, summed over a row's nonzeros in
 // their stored order, as scikit-learn's sparse loops do.
+//
+// Ct, m centers transposed: d rows of sparse_ct_stride(m) values in X's dtype (exact: centers
+// are in X's dtype, and each value is taken to float64 before its product), the padding zero.
 template <class T, class I>
 struct SparseKMeansFns {
   // labels[i] = argmin_j cnorm[j] − 2·x_i·c_j (the first on ties; 0 when no value is below +inf, so
-  // NaN never gives a label outside [0, k)). Ct: the centers transposed (d×k, float64), cnorm (k).
+  // NaN never gives a label outside [0, k)). Ct: the k centers transposed (above), cnorm (k).
   // Returns how many labels changed.
-  index_t (*assign)(const CsrView<T, I>& X, const double* Ct, const double* cnorm, index_t k, int* labels,
+  index_t (*assign)(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k, int* labels,
                     int threads);
   // Σ w_i·dist_i (w may be null: ones), dist_i = ‖x_i − c_{labels_i}‖² as scikit-learn's
   // _euclidean_sparse_dense computes it (‖c‖² + Σ_nz (x − c)² − c², at least 0); out (n, may be
@@ -140,17 +151,17 @@ struct SparseKMeansFns {
   void (*cluster_sums)(const CsrView<T, I>& X, const T* w, const index_t* order, const index_t* starts,
                        index_t k, double* sums, double* weights, int threads);
   // out (n×k) = max(0, (−2·x_i·c_j + xnorm_i) + cnorm_j): scikit-learn's euclidean_distances, squared.
-  void (*sq_distances)(const CsrView<T, I>& X, const double* Ct, const double* cnorm, index_t k,
+  void (*sq_distances)(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k,
                        const double* xnorm, T* out, int threads);
   // xnorm (n) = Σ x² over each row's nonzeros.
   void (*row_norms)(const CsrView<T, I>& X, double* xnorm, int threads);
-  // k-means++, m candidates (Ct: d×m, cnorm: m): with dist = max(0, (−2·x_i·c_t + cnorm_t) + xnorm_i),
+  // k-means++, m candidates (Ct: transposed, above; cnorm: m): with dist = max(0, (−2·x_i·c_t + cnorm_t) + xnorm_i),
   // pots[t] = Σ_i w_i·min(closest_i, dist(i, t)), over fixed blocks combined in order.
-  void (*seeding_pots)(const CsrView<T, I>& X, const T* w, const double* Ct, const double* cnorm, index_t m,
+  void (*seeding_pots)(const CsrView<T, I>& X, const T* w, const T* Ct, const double* cnorm, index_t m,
                        const double* xnorm, const double* closest, double* pots, int threads);
   // k-means++: closest_i = min(closest_i, dist(i, c)) for one center c (d values, cn its squared
   // norm) and block_sums[b] = Σ w_i·closest_i over blocks of kSeedingBlock rows.
-  void (*seeding_update)(const CsrView<T, I>& X, const T* w, const double* c, double cn, const double* xnorm,
+  void (*seeding_update)(const CsrView<T, I>& X, const T* w, const T* c, double cn, const double* xnorm,
                          double* closest, double* block_sums, int threads);
 };
 

@@ -2,11 +2,12 @@
 // sparse Lloyd loop (_k_means_lloyd.pyx, _k_means_common.pyx), which never centres X and ranks
 // centers by ‖c‖² − 2·x·c over the row's nonzeros.
 //
-// The centers are transposed once per call (Ct: d×k, float64), so that one nonzero x_ij meets all
-// k centers in a contiguous, vectorized multiply-add: each x·c_j still sums its products in the
-// row's stored order, as scikit-learn's per-center loop does. Memory: O(k·d) besides X, never a
-// dense copy of X. Compiled once per ISA level into kmix::KMIX_ISA_NS, without FMA contraction
-// (CMakeLists.txt), so that each sum rounds as scikit-learn's does.
+// The centers are transposed once per call (Ct: d rows of sparse_ct_stride(k) values, isa.hpp),
+// so that one nonzero x_ij meets a panel of centers in a contiguous, vectorized multiply-add whose
+// sums stay in registers: each x·c_j still sums its products in the row's stored order, as
+// scikit-learn's per-center loop does. Memory: O(k·d) besides X, never a dense copy of X.
+// Compiled once per ISA level into kmix::KMIX_ISA_NS, without FMA contraction (CMakeLists.txt),
+// so that each sum rounds as scikit-learn's does.
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -20,17 +21,49 @@ namespace KMIX_ISA_NS {
 // Blocks of rows for the sparse passes: at most 1024 of whole row chunks, independent of threads.
 static inline Blocks sparse_blocks(index_t n) { return fixed_blocks(n, 1024); }
 
-// acc[j] = x_i·c_j for the k columns of Ct (d×k), over row i's nonzeros in stored order.
-template <class T, class I>
-inline void row_dots(const CsrView<T, I>& X, index_t i, const double* __restrict Ct, index_t k,
-                     double* __restrict acc) {
-  for (index_t j = 0; j < k; ++j) acc[j] = 0.0;
+// Centers per pass over a row's nonzeros (their sums in registers), and how many nonzeros ahead
+// the next centers' values are prefetched: Ct outgrows L2 and a random column's values are a
+// cache miss; prefetching them halved the time at (50k × 20k, 0.2%, k = 20).
+constexpr index_t kSparsePanel = 32;
+constexpr index_t kSparseAhead = 24;
+
+// out[0..W) = x_i·c_j for W centers: columns [0, W) of Ct, rows of `stride` values.
+template <index_t W, class T, class I>
+inline void panel_dots(const CsrView<T, I>& X, index_t i, const T* __restrict Ct, index_t stride,
+                       double* __restrict out) {
+  double acc[W] = {};
+  const index_t last = index_t(X.indptr[X.n]) - 1;
   for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) {
+    const T* ahead = Ct + index_t(X.indices[p + kSparseAhead < last ? p + kSparseAhead : last]) * stride;
+    for (index_t b = 0; b < W * index_t(sizeof(T)); b += 64) prefetch_line(ahead, b / index_t(sizeof(T)));
+    prefetch_line(ahead, W - 1);
     const double v = double(X.data[p]);
-    const double* __restrict c = Ct + index_t(X.indices[p]) * k;
+    const T* __restrict c = Ct + index_t(X.indices[p]) * stride;
 KMIX_OMP_SIMD
-    for (index_t j = 0; j < k; ++j) acc[j] += v * c[j];
+    for (index_t j = 0; j < W; ++j) acc[j] += v * double(c[j]);
   }
+  for (index_t j = 0; j < W; ++j) out[j] = acc[j];
+}
+
+// panel_dots for a runtime width w: 1, or a multiple of 32 bytes of T up to W.
+template <index_t W = kSparsePanel, class T, class I>
+inline void panel_dots_of(index_t w, const CsrView<T, I>& X, index_t i, const T* Ct, index_t stride, double* out) {
+  constexpr index_t group = 32 / index_t(sizeof(T));
+  if constexpr (W > group) {
+    if (w < W) return panel_dots_of<W - group>(w, X, i, Ct, stride, out);
+  } else {
+    if (w == 1) return panel_dots<1>(X, i, Ct, stride, out);
+  }
+  panel_dots<W>(X, i, Ct, stride, out);
+}
+
+// acc[j] = x_i·c_j for the m centers of Ct, over row i's nonzeros in stored order; acc holds
+// sparse_ct_stride(m) values.
+template <class T, class I>
+inline void row_dots(const CsrView<T, I>& X, index_t i, const T* Ct, index_t m, double* acc) {
+  const index_t stride = sparse_ct_stride<T>(m);
+  for (index_t off = 0; off < stride; off += kSparsePanel)
+    panel_dots_of(stride - off < kSparsePanel ? stride - off : kSparsePanel, X, i, Ct + off, stride, acc + off);
 }
 
 // Per-thread scratch of `width` doubles, allocated before a parallel region (an allocation
@@ -43,12 +76,12 @@ struct ThreadScratch {
 };
 
 template <class T, class I>
-index_t sparse_assign(const CsrView<T, I>& X, const double* Ct, const double* cnorm, index_t k, int* labels,
+index_t sparse_assign(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k, int* labels,
                       int threads) {
   const Blocks blocks = sparse_blocks(X.n);
   const index_t nnz = index_t(X.indptr[X.n]);
   const int team = blocks.count > 1 && worth_threads((nnz + X.n) * k) ? threads : 1;
-  const ThreadScratch scratch(team, k);
+  const ThreadScratch scratch(team, sparse_ct_stride<T>(k));
   index_t changed = 0;
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) reduction(+ : changed) if (team > 1)
@@ -124,6 +157,13 @@ void sparse_cluster_sums(const CsrView<T, I>& X, const T* w, const index_t* orde
     double total = 0.0;
     for (index_t t = starts[c]; t < starts[c + 1]; ++t) {
       const index_t i = order[t];
+      // The rows come in label order, so the prefetcher cannot guess the next one: ask for the
+      // row 4 ahead (measured: 6.6 -> 3.7 ms at 50k × 20k, k = 20).
+      const index_t r = order[t + 4 < starts[k] ? t + 4 : starts[k] - 1];
+      for (index_t p = index_t(X.indptr[r]); p < index_t(X.indptr[r + 1]); p += 8) {
+        prefetch_line(X.data, p);
+        prefetch_line(X.indices, p);
+      }
       const double wi = w ? double(w[i]) : 1.0;
       for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p)
         s[X.indices[p]] += double(X.data[p]) * wi;
@@ -135,11 +175,11 @@ void sparse_cluster_sums(const CsrView<T, I>& X, const T* w, const index_t* orde
 }
 
 template <class T, class I>
-void sparse_sq_distances(const CsrView<T, I>& X, const double* Ct, const double* cnorm, index_t k,
+void sparse_sq_distances(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k,
                          const double* xnorm, T* out, int threads) {
   const Blocks blocks = sparse_blocks(X.n);
   const int team = blocks.count > 1 && worth_threads((index_t(X.indptr[X.n]) + X.n) * k) ? threads : 1;
-  const ThreadScratch scratch(team, k);
+  const ThreadScratch scratch(team, sparse_ct_stride<T>(k));
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
   for (index_t b = 0; b < blocks.count; ++b) {
@@ -177,13 +217,13 @@ static inline double seeding_dist(double dot, double cn, double xn) {
 }
 
 template <class T, class I>
-void sparse_seeding_pots(const CsrView<T, I>& X, const T* w, const double* Ct, const double* cnorm, index_t m,
+void sparse_seeding_pots(const CsrView<T, I>& X, const T* w, const T* Ct, const double* cnorm, index_t m,
                          const double* xnorm, const double* closest, double* pots, int threads) {
   constexpr index_t kMaxCand = 64;
   const Blocks blocks = sparse_blocks(X.n);
   HeapArray<double> part(blocks.count * kMaxCand);
   const int team = blocks.count > 1 && worth_threads((index_t(X.indptr[X.n]) + X.n) * m) ? threads : 1;
-  const ThreadScratch scratch(team, m);
+  const ThreadScratch scratch(team, sparse_ct_stride<T>(m));
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
   for (index_t b = 0; b < blocks.count; ++b) {
@@ -209,7 +249,7 @@ void sparse_seeding_pots(const CsrView<T, I>& X, const T* w, const double* Ct, c
 }
 
 template <class T, class I>
-void sparse_seeding_update(const CsrView<T, I>& X, const T* w, const double* c, double cn, const double* xnorm,
+void sparse_seeding_update(const CsrView<T, I>& X, const T* w, const T* c, double cn, const double* xnorm,
                            double* closest, double* block_sums, int threads) {
   const index_t n = X.n, n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   StopFlag stop;
