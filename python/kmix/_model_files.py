@@ -42,6 +42,10 @@ _NUMPY_MAGIC = b"\x93NUMPY"
 _RS_KEYS = {"__random_state__", "kind", "pos", "has_gauss", "gauss"}
 _FLOATS = ("float32", "float64")
 _WARNINGS_LOCK = threading.Lock()  # see _Model.own_checks
+# CPython before 3.12 keeps the AST constructor's recursion depth in state shared by all threads:
+# two threads parsing at once can fail with a spurious SystemError (python/cpython#106905), seen
+# here when threads load models concurrently. The headers are tiny, so one parse at a time.
+_PARSE_LOCK = threading.Lock()
 
 
 class ModelFileError(ValueError):
@@ -175,7 +179,8 @@ class _Reader:
             if len(raw) != hlen:
                 raise _Bad(where, "truncated .npy header")
         try:
-            d = ast.literal_eval(raw.decode(encoding))
+            with _PARSE_LOCK:
+                d = ast.literal_eval(raw.decode(encoding))
         except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError, UnicodeDecodeError):
             raise _Bad(where, "unparseable .npy header") from None
         if not isinstance(d, dict) or set(d) != {"descr", "fortran_order", "shape"}:
