@@ -14,6 +14,21 @@ from ._timing import alternate, call_latency, summarize, timed
 AGREE_TOL = {"float64": 1e-9, "float32": 1e-4}  # center rel. difference that counts as the same answer
 
 
+def per_iteration_times(ctx, X, makers):
+    """Each maker's estimator fitted on X, alternating, after a warm-up fit of 2 iterations each:
+    summarize's times, per iteration."""
+    def run(name, iters=None):
+        est = makers[name]()
+        if iters is not None:
+            est.max_iter = iters
+        return timed(lambda: est.fit(X), ctx.threads)
+
+    for name in makers:  # warm-up
+        run(name, 2)
+    results = alternate({name: (lambda name=name: run(name)) for name in makers}, ctx.repeat)
+    return summarize(results, lambda s, est: s / est.n_iter_)
+
+
 def make_blobs(n, d, k, dtype="float64", seed=0, box=1.0):
     """k Gaussian blobs (unit noise, centers uniform in [-box, box]^d) and k distinct rows of X as
     an init. The blobs overlap, so Lloyd keeps moving for all the timed iterations."""
@@ -118,17 +133,7 @@ def elkan(ctx, n, d, k, dtype="float64", max_iter=20, box=1.0):
         from sklearn.cluster import KMeans
 
         makers["sklearn"] = lambda: KMeans(**common, algorithm="elkan")
-
-    def run(name, iters=None):
-        est = makers[name]()
-        if iters is not None:
-            est.max_iter = iters
-        return timed(lambda: est.fit(X), ctx.threads)
-
-    for name in makers:  # warm-up
-        run(name, 2)
-    results = alternate({name: (lambda name=name: run(name)) for name in makers}, ctx.repeat)
-    times = summarize(results, lambda s, est: s / est.n_iter_)
+    times = per_iteration_times(ctx, X, makers)
     ours = times["kmix"]["result"]
     agreement = {}
     for name in makers:

@@ -17,10 +17,9 @@ def make_data(n, d=10, k=8, seed=0):
     return X
 
 
-def fit(ctx, n, d=10, k=8):
-    """float32 blobs, batch_size=8192, max_iter=3 epochs, no early stop; time per fit."""
-    X = make_data(n, d, k)
-    params = dict(PARAMS, n_clusters=k, batch_size=min(PARAMS["batch_size"], n))
+def fits_against_sklearn(ctx, X, params):
+    """kmix's and (if a peer) scikit-learn's MiniBatchKMeans(**params) fitted on X, alternating:
+    (times, agreement, kmix's fitted model)."""
     makers = {"kmix": lambda: kmix.MiniBatchKMeans(**params, n_threads=ctx.threads)}
     if "sklearn" in ctx.peers:
         from sklearn.cluster import MiniBatchKMeans
@@ -37,6 +36,14 @@ def fit(ctx, n, d=10, k=8):
                                 "inertia_rel_diff": rel_diff(ours.inertia_, theirs.inertia_),
                                 "centers_max_diff": max_abs_diff(ours.cluster_centers_, theirs.cluster_centers_),
                                 "n_steps": [int(ours.n_steps_), int(theirs.n_steps_)]}
+    return times, agreement, ours
+
+
+def fit(ctx, n, d=10, k=8):
+    """float32 blobs, batch_size=8192, max_iter=3 epochs, no early stop; time per fit."""
+    X = make_data(n, d, k)
+    params = dict(PARAMS, n_clusters=k, batch_size=min(PARAMS["batch_size"], n))
+    times, agreement, ours = fits_against_sklearn(ctx, X, params)
     steps = int(ours.n_steps_)
     return {"per": "fit", "times": times, "agreement": agreement, "dtype": "float32",
             "flops": (steps * params["batch_size"] + n) * 2 * k * d, "bytes": None}

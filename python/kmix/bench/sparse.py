@@ -17,7 +17,8 @@ import kmix
 from ._agreement import adjusted_rand_index, max_abs_diff, max_rel_diff, rel_diff
 from ._peers import Skip
 from ._timing import alternate, summarize, timed
-from .kmeans import AGREE_TOL
+from .kmeans import AGREE_TOL, per_iteration_times
+from .minibatch import fits_against_sklearn
 
 # MiniBatchKMeans: batches of 4096 rows for 3 epochs, no early stop (timed per fit)
 MINIBATCH = dict(batch_size=4096, max_iter=3, max_no_improvement=None, tol=0.0, compute_labels=True, random_state=0)
@@ -78,17 +79,7 @@ def kmeans(ctx, n, d, k, density=0.002, dtype="float64", max_iter=20):
         from sklearn.cluster import KMeans
 
         makers["sklearn"] = lambda: KMeans(**common, algorithm="lloyd")
-
-    def run(name, iters=None):
-        est = makers[name]()
-        if iters is not None:
-            est.max_iter = iters
-        return timed(lambda: est.fit(X), ctx.threads)
-
-    for name in makers:  # warm-up
-        run(name, 2)
-    results = alternate({name: (lambda name=name: run(name)) for name in makers}, ctx.repeat)
-    times = summarize(results, lambda s, est: s / est.n_iter_)
+    times = per_iteration_times(ctx, X, makers)
     ours = times["kmix"]["result"]
     agreement = {}
     if "sklearn" in times:
@@ -134,22 +125,7 @@ def minibatch(ctx, n, d, k, density=0.002, dtype="float64"):
     random_state (kmix draws the same batches); time per fit."""
     X = make_tfidf(n, d, density, dtype)
     params = dict(MINIBATCH, n_clusters=k, batch_size=min(MINIBATCH["batch_size"], n))
-    makers = {"kmix": lambda: kmix.MiniBatchKMeans(**params, n_threads=ctx.threads)}
-    if "sklearn" in ctx.peers:
-        from sklearn.cluster import MiniBatchKMeans
-
-        makers["sklearn"] = lambda: MiniBatchKMeans(**params)
-    results = alternate({name: (lambda make=make: timed(lambda: make().fit(X), ctx.threads))
-                         for name, make in makers.items()}, ctx.repeat)
-    times = summarize(results)
-    ours = times["kmix"]["result"]
-    agreement = {}
-    if "sklearn" in times:
-        theirs = times["sklearn"]["result"]
-        agreement["sklearn"] = {"ari": adjusted_rand_index(ours.labels_, theirs.labels_),
-                                "inertia_rel_diff": rel_diff(ours.inertia_, theirs.inertia_),
-                                "centers_max_diff": max_abs_diff(ours.cluster_centers_, theirs.cluster_centers_),
-                                "n_steps": [int(ours.n_steps_), int(theirs.n_steps_)]}
+    times, agreement, ours = fits_against_sklearn(ctx, X, params)
     steps = int(ours.n_steps_)
     batch_nnz = X.nnz * params["batch_size"] / n
     return {"per": "fit", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
