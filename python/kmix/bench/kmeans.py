@@ -144,9 +144,9 @@ def elkan(ctx, n, d, k, dtype="float64", max_iter=20, box=1.0):
             "flops": 2 * n * k * d + n * d, "bytes": n * d * X.itemsize}
 
 
-def plusplus(ctx, n, d, k, dtype="float64"):
-    """Greedy k-means++ seeding (2 + log k local trials), same random_state; time per call."""
-    X, _ = make_blobs(n, d, k, dtype)
+def plusplus_times(ctx, X, k):
+    """kmix's and (if a peer) scikit-learn's kmeans_plusplus(X, k, random_state=0), each called once
+    to warm up, then alternating: summarize's times, per call (results: (centers, indices))."""
     calls = {"kmix": lambda: kmix.kmeans_plusplus(X, k, random_state=0, n_threads=ctx.threads)}
     if "sklearn" in ctx.peers:
         from sklearn.cluster import kmeans_plusplus
@@ -155,10 +155,16 @@ def plusplus(ctx, n, d, k, dtype="float64"):
     for fn in calls.values():
         fn()
     results = alternate({name: (lambda fn=fn: timed(fn, ctx.threads)) for name, fn in calls.items()}, ctx.repeat)
-    times = summarize(results)
+    return summarize(results)
+
+
+def plusplus(ctx, n, d, k, dtype="float64"):
+    """Greedy k-means++ seeding (2 + log k local trials), same random_state; time per call."""
+    X, _ = make_blobs(n, d, k, dtype)
+    times = plusplus_times(ctx, X, k)
     ours, our_idx = times["kmix"]["result"]
     agreement = {}
-    for name in calls:
+    for name in times:
         if name != "kmix":
             theirs, their_idx = times[name]["result"]
             potential = [float(nearest_sq_dist(X, c).sum()) for c in (ours, theirs)]

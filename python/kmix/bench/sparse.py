@@ -16,8 +16,7 @@ import kmix
 
 from ._agreement import adjusted_rand_index, max_abs_diff, max_rel_diff, rel_diff
 from ._peers import Skip
-from ._timing import alternate, summarize, timed
-from .kmeans import AGREE_TOL, per_iteration_times
+from .kmeans import AGREE_TOL, per_iteration_times, plusplus_times
 from .minibatch import fits_against_sklearn
 
 # MiniBatchKMeans: batches of 4096 rows for 3 epochs, no early stop (timed per fit)
@@ -99,15 +98,7 @@ def kmeans(ctx, n, d, k, density=0.002, dtype="float64", max_iter=20):
 def plusplus(ctx, n, d, k, density=0.002, dtype="float64"):
     """Greedy k-means++ on the TF-IDF matrix (2 + log k local trials), same random_state; per call."""
     X = make_tfidf(n, d, density, dtype)
-    calls = {"kmix": lambda: kmix.kmeans_plusplus(X, k, random_state=0, n_threads=ctx.threads)}
-    if "sklearn" in ctx.peers:
-        from sklearn.cluster import kmeans_plusplus
-
-        calls["sklearn"] = lambda: kmeans_plusplus(X, k, random_state=0)
-    for fn in calls.values():
-        fn()
-    results = alternate({name: (lambda fn=fn: timed(fn, ctx.threads)) for name, fn in calls.items()}, ctx.repeat)
-    times = summarize(results)
+    times = plusplus_times(ctx, X, k)
     agreement = {}
     if "sklearn" in times:
         (ours, our_idx), (theirs, their_idx) = times["kmix"]["result"], times["sklearn"]["result"]
