@@ -27,27 +27,28 @@ static inline Blocks sparse_blocks(index_t n) { return fixed_blocks(n, 1024); }
 constexpr index_t kSparsePanel = 32;
 constexpr index_t kSparseAhead = 24;
 
-// out[0..W) = x_i·c_j for W centers: columns [0, W) of Ct, rows of `stride` values.
-template <index_t W, class T, class I>
+// out[0..W) = x_i·c_j for W centers: columns [0, W) of Ct, rows of `stride` values, each summed
+// in A over the row's nonzeros in stored order.
+template <index_t W, class A, class T, class I>
 inline void panel_dots(const CsrView<T, I>& X, index_t i, const T* __restrict Ct, index_t stride,
-                       double* __restrict out) {
-  double acc[W] = {};
+                       A* __restrict out) {
+  A acc[W] = {};
   const index_t last = index_t(X.indptr[X.n]) - 1;
   for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) {
     const T* ahead = Ct + index_t(X.indices[p + kSparseAhead < last ? p + kSparseAhead : last]) * stride;
     for (index_t b = 0; b < W * index_t(sizeof(T)); b += 64) prefetch_line(ahead, b / index_t(sizeof(T)));
     prefetch_line(ahead, W - 1);
-    const double v = double(X.data[p]);
+    const A v = A(X.data[p]);
     const T* __restrict c = Ct + index_t(X.indices[p]) * stride;
 KMIX_OMP_SIMD
-    for (index_t j = 0; j < W; ++j) acc[j] += v * double(c[j]);
+    for (index_t j = 0; j < W; ++j) acc[j] += v * A(c[j]);
   }
   for (index_t j = 0; j < W; ++j) out[j] = acc[j];
 }
 
 // panel_dots for a runtime width w: 1, or a multiple of 32 bytes of T up to W.
-template <index_t W = kSparsePanel, class T, class I>
-inline void panel_dots_of(index_t w, const CsrView<T, I>& X, index_t i, const T* Ct, index_t stride, double* out) {
+template <index_t W = kSparsePanel, class A, class T, class I>
+inline void panel_dots_of(index_t w, const CsrView<T, I>& X, index_t i, const T* Ct, index_t stride, A* out) {
   constexpr index_t group = 32 / index_t(sizeof(T));
   if constexpr (W > group) {
     if (w < W) return panel_dots_of<W - group>(w, X, i, Ct, stride, out);
@@ -57,22 +58,23 @@ inline void panel_dots_of(index_t w, const CsrView<T, I>& X, index_t i, const T*
   panel_dots<W>(X, i, Ct, stride, out);
 }
 
-// acc[j] = x_i·c_j for the m centers of Ct, over row i's nonzeros in stored order; acc holds
-// sparse_ct_stride(m) values.
-template <class T, class I>
-inline void row_dots(const CsrView<T, I>& X, index_t i, const T* Ct, index_t m, double* acc) {
+// acc[j] = x_i·c_j for the m centers of Ct, over row i's nonzeros in stored order, summed in A;
+// acc holds sparse_ct_stride(m) values.
+template <class A, class T, class I>
+inline void row_dots(const CsrView<T, I>& X, index_t i, const T* Ct, index_t m, A* acc) {
   const index_t stride = sparse_ct_stride<T>(m);
   for (index_t off = 0; off < stride; off += kSparsePanel)
     panel_dots_of(stride - off < kSparsePanel ? stride - off : kSparsePanel, X, i, Ct + off, stride, acc + off);
 }
 
-// Per-thread scratch of `width` doubles, allocated before a parallel region (an allocation
+// Per-thread scratch of `width` values of A, allocated before a parallel region (an allocation
 // failing inside one could not throw).
+template <class A = double>
 struct ThreadScratch {
-  Buffer buf;
+  HeapArray<A> buf;
   index_t width;
   ThreadScratch(int threads, index_t width_) : buf(index_t(threads > 0 ? threads : 1) * width_), width(width_) {}
-  double* mine() const { return buf.data() + index_t(thread_index()) * width; }
+  A* mine() const { return buf.data() + index_t(thread_index()) * width; }
 };
 
 template <class T, class I>
@@ -81,20 +83,21 @@ index_t sparse_assign(const CsrView<T, I>& X, const T* Ct, const double* cnorm, 
   const Blocks blocks = sparse_blocks(X.n);
   const index_t nnz = index_t(X.indptr[X.n]);
   const int team = blocks.count > 1 && worth_threads((nnz + X.n) * k) ? threads : 1;
-  const ThreadScratch scratch(team, sparse_ct_stride<T>(k));
+  // In T, as scikit-learn's `floating sq_dist`: float32 data are summed in float32.
+  const ThreadScratch<T> scratch(team, sparse_ct_stride<T>(k));
   index_t changed = 0;
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) reduction(+ : changed) if (team > 1)
   for (index_t b = 0; b < blocks.count; ++b) {
     if (stop.stop()) continue;
-    double* acc = scratch.mine();
+    T* acc = scratch.mine();
     for (index_t i = blocks.begin(b); i < blocks.end(b, X.n); ++i) {
       row_dots(X, i, Ct, k, acc);
       // scikit-learn's loop: the first strictly smaller value wins; NaN never does.
       int best = 0;
-      double low = std::numeric_limits<double>::infinity();
+      T low = std::numeric_limits<T>::infinity();
       for (index_t j = 0; j < k; ++j) {
-        const double v = cnorm[j] - 2.0 * acc[j];
+        const T v = T(cnorm[j]) - T(2) * acc[j];
         if (v < low) {
           low = v;
           best = int(j);
@@ -179,7 +182,7 @@ void sparse_sq_distances(const CsrView<T, I>& X, const T* Ct, const double* cnor
                          const double* xnorm, T* out, int threads) {
   const Blocks blocks = sparse_blocks(X.n);
   const int team = blocks.count > 1 && worth_threads((index_t(X.indptr[X.n]) + X.n) * k) ? threads : 1;
-  const ThreadScratch scratch(team, sparse_ct_stride<T>(k));
+  const ThreadScratch<> scratch(team, sparse_ct_stride<T>(k));
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
   for (index_t b = 0; b < blocks.count; ++b) {
@@ -223,7 +226,7 @@ void sparse_seeding_pots(const CsrView<T, I>& X, const T* w, const T* Ct, const 
   const Blocks blocks = sparse_blocks(X.n);
   HeapArray<double> part(blocks.count * kMaxCand);
   const int team = blocks.count > 1 && worth_threads((index_t(X.indptr[X.n]) + X.n) * m) ? threads : 1;
-  const ThreadScratch scratch(team, sparse_ct_stride<T>(m));
+  const ThreadScratch<> scratch(team, sparse_ct_stride<T>(m));
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
   for (index_t b = 0; b < blocks.count; ++b) {
