@@ -165,8 +165,9 @@ def mk_sparse_inertia(dt, index=np.int32):
 
 def mk_sparse_minibatch_step(dt, index=np.int32):
     csr, C, w, _ = sparse_base(dt, index)
-    return dict(csr, sample_weight=w, centers_old=C, centers_new=C.copy(), weight_sums=np.ones(K, dtype=dt),
-                n_threads=1)
+    rows = np.arange(N, dtype=np.int64)[::-1].copy()  # every row, gathered by the kernel in this order
+    return dict(csr, sample_weight=w[rows], centers_old=C, centers_new=C.copy(), weight_sums=np.ones(K, dtype=dt),
+                rows=rows, n_threads=1)
 
 
 def mk_sparse_lloyd_chunk(dt, index=np.int32):
@@ -454,6 +455,21 @@ def bad_csr():
             ("n_features<max-index", put("n_features", D - 1), "indices")]
 
 
+def bad_csr_gathered():
+    """bad_csr() for a call that gathers `rows` of X: the offsets and columns of the gathered rows are
+    checked; a structure that only misplaces X's first or last offset is caught when every row is
+    taken (rows=None), and rows outside X are refused."""
+    whole_only = {"indptr-from-1", "indptr-short-of-nnz"}
+
+    def whole(f):
+        return lambda kw: dict(f(kw), rows=None, sample_weight=None)
+
+    return ([(label, whole(f) if label in whole_only else f, name) for label, f, name in bad_csr()]
+            + [("rows=-1", set_item("rows", 1, -1), "rows"), ("rows=n", set_item("rows", 2, N), "rows"),
+               ("rows=2^40", set_item("rows", 3, 2 ** 40), "rows"),
+               ("rows-empty", lambda kw: dict(kw, rows=kw["rows"][:0], sample_weight=None), "batch")])
+
+
 def sparse_specs(index):
     """The sparse k-means functions, with int32 or int64 indices ("i4", "i8")."""
     kind, tag = ("i4", "") if index == np.int32 else ("i8", "(int64)")
@@ -482,8 +498,8 @@ def sparse_specs(index):
              bad=bad_csr() + lengths("centers", (1,)) + no_centers("centers")),
         Spec("sparse_minibatch_step" + tag, "sparse_minibatch_step", make(mk_sparse_minibatch_step),
              {**csr, "sample_weight": ("T", "opt"), "centers_old": ("T", ""), "centers_new": ("T", "out"),
-              "weight_sums": ("T", "out")}, check_sparse_minibatch, decider="data",
-             bad=bad_csr() + lengths("sample_weight") + lengths("centers_old", (1,)) + lengths("centers_new", (0, 1))
+              "weight_sums": ("T", "out"), "rows": ("i8", "opt")}, check_sparse_minibatch, decider="data",
+             bad=bad_csr_gathered() + lengths("sample_weight") + lengths("centers_old", (1,)) + lengths("centers_new", (0, 1))
              + lengths("weight_sums") + no_centers("centers_old")),
         Spec("sparse_lloyd_chunk" + tag, "sparse_lloyd_chunk", make(mk_sparse_lloyd_chunk),
              {**csr, "sample_weight": ("T", "opt"), "centers": ("T", "")}, check_lloyd_chunk, decider="data",

@@ -338,6 +338,33 @@ def test_minibatch_partial_fit_same_as_sklearn(dtype):
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X32))
 
 
+@pytest.mark.parametrize("index", [np.int32, np.int64])
+def test_minibatch_step_on_rows_is_the_step_on_the_gathered_batch(dtype, index):
+    # fit passes X and the batch's rows (the kernel gathers them); partial_fit passes the batch itself
+    X = tfidf_like(400, 60, 0.08, 59, dtype)
+    X = with_int64(X) if index == np.int64 else X
+    rows = np.random.default_rng(1).integers(0, 400, 96).astype(np.int64)
+    batch = X[rows]
+    centers = dense_rows(X, 5, 2).astype(dtype)
+    outs = []
+    for csr, r in ((X, rows), (batch, None)):
+        new, sums = np.empty_like(centers), np.full(5, 3.0, dtype=dtype)
+        got = _core.sparse_minibatch_step(csr.data, csr.indices, csr.indptr, 60, None, centers, new, sums, r, 2)
+        outs.append((got["labels"], got["inertia"], new, sums))
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)
+    # and the centers moved as the update rule says, from the batch's labels
+    labels, _, new, sums = outs[0]
+    dense = batch.toarray().astype(np.float64)
+    for c in range(5):
+        mine = labels == c
+        if mine.any():
+            expected = (centers[c].astype(np.float64) * 3.0 + dense[mine].sum(0)) / (3.0 + mine.sum())
+            np.testing.assert_allclose(new[c], expected, rtol=RTOL[np.dtype(dtype)])
+        else:
+            np.testing.assert_array_equal(new[c], centers[c])
+
+
 # ---- bad and unusual input ------------------------------------------------------------------------
 def test_unsorted_indices_accepted():
     X = random_sparse(200, 25, 0.3, 53)

@@ -23,6 +23,45 @@ namespace {
 
 using namespace kmix_bindings;
 
+// The rows `rows` (m indices) of a CSR matrix, gathered into a new one in that order, for a
+// mini-batch of a large X that was checked as a whole before: O(m) checks of the rows and their
+// offsets here, the copy (in parallel, without the GIL) and the check of the copied columns in
+// kmix::gather_rows, so that no call reads out of bounds.
+template <class T, class I>
+Csr<T, I> take_csr_rows(py::handle data_h, py::handle indices_h, py::handle indptr_h, index_t n_features,
+                        const carray<index_t>& rows, int n_threads) {
+  const carray<T> data = take<T>(data_h, "data", 1);
+  const carray<I> indices = take<I>(indices_h, "indices", 1), indptr = take<I>(indptr_h, "indptr", 1);
+  KMIX_REQUIRE(n_features >= 1, "n_features must be >= 1; got " + std::to_string(n_features));
+  KMIX_REQUIRE(indptr.shape(0) >= 1, "indptr must hold n_samples + 1 >= 1 offsets");
+  const index_t n = indptr.shape(0) - 1, nnz = data.shape(0), m = rows.shape(0);
+  KMIX_REQUIRE(indices.shape(0) == nnz, "indices must have as many values as data (" + std::to_string(nnz) +
+                                            "); got shape " + shape_str(indices));
+  const I* p = indptr.data();
+  const index_t* r = rows.data();
+  Csr<T, I> out{carray<T>(0), carray<I>(0), carray<I>(m + 1), m, n_features};
+  I* op = out.indptr.mutable_data();
+  op[0] = 0;
+  for (index_t t = 0; t < m; ++t) {
+    KMIX_REQUIRE(r[t] >= 0 && r[t] < n, "rows must be rows of X, in [0, len(indptr) - 1 = " + std::to_string(n) +
+                                            "); rows[" + std::to_string(t) + "] = " + std::to_string(r[t]));
+    KMIX_REQUIRE(p[r[t]] >= 0 && p[r[t]] <= p[r[t] + 1] && index_t(p[r[t] + 1]) <= nnz,
+                 "indptr must be non-decreasing offsets into data; row " + std::to_string(r[t]) + " is not");
+    op[t + 1] = I(index_t(op[t]) + index_t(p[r[t] + 1] - p[r[t]]));
+  }
+  const index_t total = index_t(op[m]);
+  out.data = carray<T>(total);
+  out.indices = carray<I>(total);
+  bool ok;
+  {
+    Compute run;
+    ok = kmix::gather_rows<T, I>({data.data(), indices.data(), p, n, n_features}, r, m, out.indptr.data(),
+                                 out.data.mutable_data(), out.indices.mutable_data(), threads(n_threads));
+  }
+  KMIX_REQUIRE(ok, "indices must lie in [0, n_features = " + std::to_string(n_features) + "); a column of rows is not");
+  return out;
+}
+
 #define KMIX_CSR_ARGS py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features")
 
 void register_sparse(py::module_& m) {
@@ -154,12 +193,15 @@ void register_sparse(py::module_& m) {
 
   m.def("sparse_minibatch_step",
         [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
-           py::handle old_h, py::handle new_h, py::handle sums_h, int n_threads) {
+           py::handle old_h, py::handle new_h, py::handle sums_h, py::handle rows_h, int n_threads) {
           return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
             using T = decltype(zero);
             using I = decltype(izero);
-            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const Optional<index_t> rows = take_optional<index_t>(rows_h, "rows", 1);
+            const Csr<T, I> X = rows.given ? take_csr_rows<T, I>(data, indices, indptr, n_features, rows.array, n_threads)
+                                           : take_csr<T, I>(data, indices, indptr, n_features);
             const index_t n = X.n, d = X.d;
+            KMIX_REQUIRE(n >= 1, "the batch must hold at least one row");
             const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per batch row");
             MiniBatchCenters<T> mb = take_minibatch_centers<T>(old_h, new_h, sums_h, d);
             const index_t k = mb.k;
@@ -178,8 +220,9 @@ void register_sparse(py::module_& m) {
           });
         },
         KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers_old"), py::arg("centers_new"),
-        py::arg("weight_sums"), py::arg("n_threads"),
-        "One mini-batch step on the rows of a CSR matrix (the batch): {labels, inertia}.");
+        py::arg("weight_sums"), py::arg("rows"), py::arg("n_threads"),
+        "One mini-batch step on the rows `rows` of a CSR matrix (None: all of them, the batch), "
+        "sample_weight one per batch row: {labels, inertia}.");
   m.def("sparse_lloyd_chunk",
         [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
            py::handle centers_h, int n_threads) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -44,18 +45,38 @@ double einsum_sq_norm(const T* x, index_t d) {
 
 // The centers as the kernels take them: transposed (Ct, isa.hpp's layout) and their squared norms,
 // in X's dtype as scikit-learn's Lloyd loop takes them, or in float64 (upcast: as its
-// euclidean_distances computes float32 distances, for transform).
+// euclidean_distances computes float32 distances, for transform). Reused across iterations.
 template <class T>
-void prepare_centers(const T* C, index_t k, index_t d, std::vector<T>& Ct, std::vector<double>& cnorm,
-                     bool upcast = false) {
-  const index_t stride = sparse_ct_stride<T>(k);
-  Ct.assign(d * stride, T(0));
-  cnorm.resize(k);
-  for (index_t c = 0; c < k; ++c) {
-    for (index_t j = 0; j < d; ++j) Ct[j * stride + c] = C[c * d + j];
-    cnorm[c] = upcast ? einsum_sq_norm<double>(C + c * d, d) : einsum_sq_norm<T>(C + c * d, d);
+struct CentersT {
+  std::unique_ptr<T[]> Ct;  // not a vector: every value is written, none needs zeroing first
+  index_t size = 0;
+  std::vector<double> cnorm;
+  const T* data() const { return Ct.get(); }
+
+  void prepare(const T* C, index_t k, index_t d, int threads, bool upcast = false) {
+    const index_t stride = sparse_ct_stride<T>(k);
+    if (size != d * stride) {
+      Ct.reset(new T[std::size_t(d * stride)]);
+      size = d * stride;
+    }
+    cnorm.resize(k);
+    // Blocks of 64 columns: the block's Ct rows stay in L1 while the k centers stream past.
+    constexpr index_t kColumns = 64;
+    const index_t blocks = (d + kColumns - 1) / kColumns;
+    T* out = Ct.get();
+#pragma omp parallel for schedule(static) num_threads(threads) if (k * d > (1 << 17))
+    for (index_t b = 0; b < blocks; ++b) {
+      const index_t j0 = b * kColumns, j1 = std::min(d, j0 + kColumns);
+      for (index_t c = 0; c < k; ++c)
+        for (index_t j = j0; j < j1; ++j) out[j * stride + c] = C[c * d + j];
+      for (index_t j = j0; j < j1; ++j)
+        for (index_t c = k; c < stride; ++c) out[j * stride + c] = T(0);
+    }
+#pragma omp parallel for schedule(static) num_threads(threads) if (k * d > (1 << 17))
+    for (index_t c = 0; c < k; ++c)
+      cnorm[c] = upcast ? einsum_sq_norm<double>(C + c * d, d) : einsum_sq_norm<T>(C + c * d, d);
   }
-}
+};
 
 // Rows grouped by label (a counting sort, increasing within each cluster): cluster c's rows are
 // order[starts[c] .. starts[c+1]).
@@ -104,8 +125,9 @@ LloydResult sparse_lloyd(const CsrView<T, I>& X, const T* w, T* centers, index_t
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
   const index_t n = X.n, d = X.d;
   LloydResult r;
-  std::vector<T> Ct, spare(k * d);
-  std::vector<double> cnorm, sums(k * d), weights(k);
+  CentersT<T> ct;
+  std::vector<T> spare(k * d);
+  std::vector<double> sums(k * d), weights(k);
   std::vector<index_t> order, starts;
   T* cur = centers;        // centers of this iteration
   T* next = spare.data();  // centers being computed
@@ -116,14 +138,14 @@ LloydResult sparse_lloyd(const CsrView<T, I>& X, const T* w, T* centers, index_t
   index_t i = 0;
   for (; i < max_iter; ++i) {
     check_interrupt();
-    prepare_centers(cur, k, d, Ct, cnorm);
-    const index_t changed = K.assign(X, Ct.data(), cnorm.data(), k, labels, threads);
+    ct.prepare(cur, k, d, threads);
+    const index_t changed = K.assign(X, ct.data(), ct.cnorm.data(), k, labels, nullptr, nullptr, nullptr, threads);
     group_by_label(labels, n, k, order, starts);
     K.cluster_sums(X, w, order.data(), starts.data(), k, sums.data(), weights.data(), threads);
-    relocate_empty_sparse(K, X, w, cur, cnorm.data(), k, labels, sums.data(), weights.data(), threads);
+    relocate_empty_sparse(K, X, w, cur, ct.cnorm.data(), k, labels, sums.data(), weights.data(), threads);
     const double shift = average_centers<T>(sums.data(), weights.data(), cur, k, d, nullptr, next);
     if (verbose) {
-      r.iter_inertia.push_back(K.dist_to_assigned(X, w, cur, cnorm.data(), labels, nullptr, threads));
+      r.iter_inertia.push_back(K.dist_to_assigned(X, w, cur, ct.cnorm.data(), labels, nullptr, threads));
       r.iter_shift.push_back(shift);
     }
     std::swap(cur, next);
@@ -134,10 +156,11 @@ LloydResult sparse_lloyd(const CsrView<T, I>& X, const T* w, T* centers, index_t
     if (shift <= tol) break;
   }
   r.n_iter = i < max_iter ? i + 1 : max_iter;
-  prepare_centers(cur, k, d, Ct, cnorm);
+  ct.prepare(cur, k, d, threads);
   if (!r.strict)  // one more assignment so that labels match the returned centers
-    K.assign(X, Ct.data(), cnorm.data(), k, labels, threads);
-  r.inertia = K.dist_to_assigned(X, w, cur, cnorm.data(), labels, nullptr, threads);
+    K.assign(X, ct.data(), ct.cnorm.data(), k, labels, w, nullptr, &r.inertia, threads);
+  else
+    r.inertia = K.dist_to_assigned(X, w, cur, ct.cnorm.data(), labels, nullptr, threads);
   if (cur != centers) std::copy(cur, cur + k * d, centers);
   return r;
 }
@@ -199,29 +222,27 @@ void sparse_kmeans_plusplus(const CsrView<T, I>& X, const T* w, index_t k, index
 
 template <class T, class I>
 void sparse_assign(const CsrView<T, I>& X, const T* C, index_t k, int* labels, int threads) {
-  std::vector<T> Ct;
-  std::vector<double> cnorm;
-  prepare_centers(C, k, X.d, Ct, cnorm);
+  CentersT<T> ct;
+  ct.prepare(C, k, X.d, threads);
   std::fill(labels, labels + X.n, -1);
-  sparse_kmeans_kernels_for<T, I>().assign(X, Ct.data(), cnorm.data(), k, labels, threads);
+  sparse_kmeans_kernels_for<T, I>().assign(X, ct.data(), ct.cnorm.data(), k, labels, nullptr, nullptr, nullptr, threads);
 }
 
 template <class T, class I>
 double sparse_inertia(const CsrView<T, I>& X, const T* w, const T* C, index_t k, const int* labels, int threads) {
-  std::vector<T> Ct;
-  std::vector<double> cnorm;
-  prepare_centers(C, k, X.d, Ct, cnorm);
+  std::vector<double> cnorm(k);
+  for (index_t c = 0; c < k; ++c) cnorm[c] = einsum_sq_norm<T>(C + c * X.d, X.d);
   return sparse_kmeans_kernels_for<T, I>().dist_to_assigned(X, w, C, cnorm.data(), labels, nullptr, threads);
 }
 
 template <class T, class I>
 void sparse_sq_distances(const CsrView<T, I>& X, const T* C, index_t k, T* out, int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
-  std::vector<T> Ct;
-  std::vector<double> cnorm, xnorm(X.n);
-  prepare_centers(C, k, X.d, Ct, cnorm, true);
+  CentersT<T> ct;
+  std::vector<double> xnorm(X.n);
+  ct.prepare(C, k, X.d, threads, true);
   K.row_norms(X, xnorm.data(), threads);
-  K.sq_distances(X, Ct.data(), cnorm.data(), k, xnorm.data(), out, threads);
+  K.sq_distances(X, ct.data(), ct.cnorm.data(), k, xnorm.data(), out, threads);
 }
 
 template <class T, class I>
@@ -229,16 +250,34 @@ double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* center
                              T* weight_sums, index_t k, int* labels, int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
   const index_t d = X.d;
-  std::vector<T> Ct;
-  std::vector<double> cnorm, sums(k * d), weights(k);
+  CentersT<T> ct;
   std::vector<index_t> order, starts;
-  prepare_centers(centers_old, k, d, Ct, cnorm);
+  ct.prepare(centers_old, k, d, threads);
   std::fill(labels, labels + X.n, -1);
-  K.assign(X, Ct.data(), cnorm.data(), k, labels, threads);
-  const double inertia = K.dist_to_assigned(X, w, centers_old, cnorm.data(), labels, nullptr, threads);
+  double inertia;
+  K.assign(X, ct.data(), ct.cnorm.data(), k, labels, w, nullptr, &inertia, threads);
   group_by_label(labels, X.n, k, order, starts);
-  K.cluster_sums(X, w, order.data(), starts.data(), k, sums.data(), weights.data(), threads);
-  minibatch_update(centers_old, centers_new, weight_sums, sums.data(), weights.data(), k, d);
+  // Each center on its own: its rows' weighted sums (as cluster_sums, in row order) in a row of d
+  // zeros owned by the thread, the center updated from them, and the row zeroed again where the
+  // rows touched it. O(k·d + nnz of the batch): no k×d array of sums to clear and read each step.
+  const int team = k > 1 && worth_threads(k * d) ? threads : 1;
+  std::vector<double> rows_sum(std::size_t(team) * std::size_t(d), 0.0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
+  for (index_t c = 0; c < k; ++c) {
+    double* s = rows_sum.data() + index_t(thread_index()) * d;
+    double total = 0.0;
+    for (index_t t = starts[c]; t < starts[c + 1]; ++t) {
+      const index_t i = order[t];
+      const double wi = w ? double(w[i]) : 1.0;
+      for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) s[X.indices[p]] += double(X.data[p]) * wi;
+      total += wi;
+    }
+    minibatch_update(centers_old + c * d, centers_new + c * d, weight_sums + c, s, &total, 1, d);
+    for (index_t t = starts[c]; t < starts[c + 1]; ++t) {
+      const index_t i = order[t];
+      for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) s[X.indices[p]] = 0.0;
+    }
+  }
   return inertia;
 }
 
@@ -246,26 +285,42 @@ template <class T, class I>
 double sparse_lloyd_chunk(const CsrView<T, I>& X, const T* w, const T* C, index_t k, double* sums, double* weights,
                           int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
-  std::vector<T> Ct;
-  std::vector<double> cnorm;
+  CentersT<T> ct;
   std::vector<index_t> order, starts;
   std::vector<int> labels(X.n, -1);
-  prepare_centers(C, k, X.d, Ct, cnorm);
-  K.assign(X, Ct.data(), cnorm.data(), k, labels.data(), threads);
+  ct.prepare(C, k, X.d, threads);
+  double inertia;
+  K.assign(X, ct.data(), ct.cnorm.data(), k, labels.data(), w, nullptr, &inertia, threads);
   group_by_label(labels.data(), X.n, k, order, starts);
   K.cluster_sums(X, w, order.data(), starts.data(), k, sums, weights, threads);
-  return K.dist_to_assigned(X, w, C, cnorm.data(), labels.data(), nullptr, threads);
+  return inertia;
 }
 
 template <class T, class I>
 void sparse_nearest(const CsrView<T, I>& X, const T* C, index_t k, int* labels, double* dist, int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
-  std::vector<T> Ct;
-  std::vector<double> cnorm;
-  prepare_centers(C, k, X.d, Ct, cnorm);
+  CentersT<T> ct;
+  ct.prepare(C, k, X.d, threads);
   std::fill(labels, labels + X.n, -1);
-  K.assign(X, Ct.data(), cnorm.data(), k, labels, threads);
-  K.dist_to_assigned(X, nullptr, C, cnorm.data(), labels, dist, threads);
+  double inertia;
+  K.assign(X, ct.data(), ct.cnorm.data(), k, labels, nullptr, dist, &inertia, threads);
+}
+
+template <class T, class I>
+bool gather_rows(const CsrView<T, I>& X, const index_t* rows, index_t m, const I* indptr, T* data, I* indices,
+                 int threads) {
+  bool bad = false;
+  // Rows of a mini-batch are scattered over X: each is a cache miss, so both threads fetch.
+#pragma omp parallel for schedule(static) num_threads(threads) reduction(|| : bad) if (worth_threads(index_t(indptr[m])))
+  for (index_t t = 0; t < m; ++t) {
+    const index_t from = index_t(X.indptr[rows[t]]), len = index_t(indptr[t + 1] - indptr[t]), to = index_t(indptr[t]);
+    std::copy(X.data + from, X.data + from + len, data + to);
+    std::copy(X.indices + from, X.indices + from + len, indices + to);
+    bool row_bad = false;
+    for (index_t q = to; q < to + len; ++q) row_bad |= indices[q] < 0 || index_t(indices[q]) >= X.d;
+    bad = bad || row_bad;
+  }
+  return !bad;
 }
 
 #define KMIX_INSTANTIATE(T, I)                                                                                      \
@@ -278,7 +333,8 @@ void sparse_nearest(const CsrView<T, I>& X, const T* C, index_t k, int* labels, 
   template void sparse_sq_distances<T, I>(const CsrView<T, I>&, const T*, index_t, T*, int);                      \
   template double sparse_minibatch_step<T, I>(const CsrView<T, I>&, const T*, const T*, T*, T*, index_t, int*, int); \
   template double sparse_lloyd_chunk<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, double*, double*, int); \
-  template void sparse_nearest<T, I>(const CsrView<T, I>&, const T*, index_t, int*, double*, int);
+  template void sparse_nearest<T, I>(const CsrView<T, I>&, const T*, index_t, int*, double*, int);              \
+  template bool gather_rows<T, I>(const CsrView<T, I>&, const index_t*, index_t, const I*, T*, I*, int);
 KMIX_INSTANTIATE(float, std::int32_t)
 KMIX_INSTANTIATE(float, std::int64_t)
 KMIX_INSTANTIATE(double, std::int32_t)

@@ -46,7 +46,8 @@ class Csr(NamedTuple):
 
     def take_rows(self, rows):
         """The rows `rows` (an int array) as a new Csr."""
-        counts = np.diff(self.indptr)[rows]
+        rows = np.asarray(rows)
+        counts = self.indptr[rows + 1] - self.indptr[rows]  # O(len(rows)), not O(n)
         indptr = np.zeros(len(rows) + 1, dtype=self.indptr.dtype)
         np.cumsum(counts, out=indptr[1:])
         starts = self.indptr[rows]

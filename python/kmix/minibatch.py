@@ -166,9 +166,9 @@ class MiniBatchKMeans(KMeans):
         for step in range(n_steps):
             rows = _core.draw_rows(cdf, rs.random_sample(batch), n_threads)
             reassign, since_reassign = self._reassign_due(counts, since_reassign, batch)
-            if sparse:  # the batch's rows gathered (O(nnz of the batch)), as scikit-learn's X[rows]
-                batch_inertia = _core.sparse_minibatch_step(*_csr_args(X.take_rows(rows)), None, centers,
-                                                            centers_new, counts, n_threads)["inertia"]
+            if sparse:  # the kernel gathers the batch's rows (O(nnz of the batch)), as scikit-learn's X[rows]
+                batch_inertia = _core.sparse_minibatch_step(*_csr_args(X), None, centers, centers_new, counts,
+                                                            rows, n_threads)["inertia"]
             else:
                 batch_inertia = _core.minibatch_step(X, rows, batch, None, centers, centers_new, counts,
                                                      n_threads)["inertia"]
@@ -292,7 +292,7 @@ class MiniBatchKMeans(KMeans):
                 counts = counts.copy()
             reassign, since = self._reassign_due(counts, since, batch)
             if isinstance(X, _sparse.Csr):
-                _core.sparse_minibatch_step(*_csr_args(X), sw, centers, centers, counts, n_threads)
+                _core.sparse_minibatch_step(*_csr_args(X), sw, centers, centers, counts, None, n_threads)
             else:
                 _core.minibatch_step(X, None, n, sw, centers, centers, counts, n_threads)
             if reassign:

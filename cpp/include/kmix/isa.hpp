@@ -128,8 +128,9 @@ static inline index_t sparse_ct_stride(index_t m) {
 }
 
 // The sparse k-means kernels (sparse_kmeans.hpp) for one index type: CSR rows against dense
-// centers, never a dense copy of X. Products x·c are float64, summed over a row's nonzeros in
-// their stored order, as scikit-learn's sparse loops do.
+// centers, never a dense copy of X. Products x·c are summed over a row's nonzeros in their stored
+// order, as scikit-learn's sparse loops do: in X's dtype for the assignment (its Lloyd loop), in
+// float64 for distances and k-means++ (its euclidean_distances upcasts float32).
 //
 // Ct, m centers transposed: d rows of sparse_ct_stride(m) values in X's dtype (exact: centers
 // are in X's dtype, and each value is taken to float64 before its product), the padding zero.
@@ -137,9 +138,11 @@ template <class T, class I>
 struct SparseKMeansFns {
   // labels[i] = argmin_j cnorm[j] − 2·x_i·c_j (the first on ties; 0 when no value is below +inf, so
   // NaN never gives a label outside [0, k)). Ct: the k centers transposed (above), cnorm (k).
-  // Returns how many labels changed.
+  // Returns how many labels changed. With `inertia` (else null), also Σ w_i·dist_i into *inertia and
+  // dist_i into dist (n, may be null), exactly as dist_to_assigned computes them, the center values
+  // read from Ct where the row has just read them (w may be null: ones).
   index_t (*assign)(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k, int* labels,
-                    int threads);
+                    const T* w, double* dist, double* inertia, int threads);
   // Σ w_i·dist_i (w may be null: ones), dist_i = ‖x_i − c_{labels_i}‖² as scikit-learn's
   // _euclidean_sparse_dense computes it (‖c‖² + Σ_nz (x − c)² − c², at least 0); out (n, may be
   // null) gets dist_i. C: k×d, cnorm: k.

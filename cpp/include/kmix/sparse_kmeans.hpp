@@ -77,20 +77,37 @@ struct ThreadScratch {
   A* mine() const { return buf.data() + index_t(thread_index()) * width; }
 };
 
+// scikit-learn's _euclidean_sparse_dense (squared): ‖c‖² + Σ_nz ((x − c)² − c²), at least 0, the
+// center's value at column j read as c[j·step].
 template <class T, class I>
-index_t sparse_assign(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k, int* labels,
-                      int threads) {
+inline double sparse_dense_sq(const CsrView<T, I>& X, index_t i, const T* c, index_t step, double cn) {
+  double r = 0.0;
+  for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) {
+    const double ci = double(c[index_t(X.indices[p]) * step]), t = double(X.data[p]) - ci;
+    r += t * t - ci * ci;
+  }
+  r += cn;
+  return r < 0.0 ? 0.0 : r;
+}
+
+constexpr index_t kMaxSparseBlocks = 1024;  // sparse_blocks' most
+
+template <class T, class I>
+index_t sparse_assign(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k, int* labels, const T* w,
+                      double* dist, double* inertia, int threads) {
   const Blocks blocks = sparse_blocks(X.n);
-  const index_t nnz = index_t(X.indptr[X.n]);
+  const index_t nnz = index_t(X.indptr[X.n]), stride = sparse_ct_stride<T>(k);
   const int team = blocks.count > 1 && worth_threads((nnz + X.n) * k) ? threads : 1;
   // In T, as scikit-learn's `floating sq_dist`: float32 data are summed in float32.
-  const ThreadScratch<T> scratch(team, sparse_ct_stride<T>(k));
+  const ThreadScratch<T> scratch(team, stride);
+  double part[kMaxSparseBlocks];
   index_t changed = 0;
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) reduction(+ : changed) if (team > 1)
   for (index_t b = 0; b < blocks.count; ++b) {
     if (stop.stop()) continue;
     T* acc = scratch.mine();
+    double s = 0.0;
     for (index_t i = blocks.begin(b); i < blocks.end(b, X.n); ++i) {
       row_dots(X, i, Ct, k, acc);
       // scikit-learn's loop: the first strictly smaller value wins; NaN never does.
@@ -105,30 +122,28 @@ index_t sparse_assign(const CsrView<T, I>& X, const T* Ct, const double* cnorm, 
       }
       changed += labels[i] != best;
       labels[i] = best;
+      if (inertia) {  // as sparse_dist_to_assigned, while the row and its Ct lines are in L1
+        const double r = sparse_dense_sq(X, i, Ct + best, stride, cnorm[best]);
+        if (dist) dist[i] = r;
+        s += w ? r * double(w[i]) : r;
+      }
     }
+    part[b] = s;
   }
   stop.rethrow();
-  return changed;
-}
-
-// scikit-learn's _euclidean_sparse_dense (squared): ‖c‖² + Σ_nz ((x − c)² − c²), at least 0.
-template <class T, class I>
-inline double sparse_dense_sq(const CsrView<T, I>& X, index_t i, const T* c, double cn) {
-  double r = 0.0;
-  for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) {
-    const double ci = double(c[X.indices[p]]), t = double(X.data[p]) - ci;
-    r += t * t - ci * ci;
+  if (inertia) {
+    double total = 0.0;
+    for (index_t b = 0; b < blocks.count; ++b) total += part[b];
+    *inertia = total;
   }
-  r += cn;
-  return r < 0.0 ? 0.0 : r;
+  return changed;
 }
 
 template <class T, class I>
 double sparse_dist_to_assigned(const CsrView<T, I>& X, const T* w, const T* C, const double* cnorm,
                                const int* labels, double* out, int threads) {
-  constexpr index_t kMaxBlocks = 1024;
   const Blocks blocks = sparse_blocks(X.n);
-  double part[kMaxBlocks];
+  double part[kMaxSparseBlocks];
   StopFlag stop;
 #pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(index_t(X.indptr[X.n])))
   for (index_t b = 0; b < blocks.count; ++b) {
@@ -136,7 +151,7 @@ double sparse_dist_to_assigned(const CsrView<T, I>& X, const T* w, const T* C, c
     double s = 0.0;
     for (index_t i = blocks.begin(b); i < blocks.end(b, X.n); ++i) {
       const index_t c = labels[i];
-      const double dist = sparse_dense_sq(X, i, C + c * X.d, cnorm[c]);
+      const double dist = sparse_dense_sq(X, i, C + c * X.d, 1, cnorm[c]);
       if (out) out[i] = dist;
       s += w ? dist * double(w[i]) : dist;
     }

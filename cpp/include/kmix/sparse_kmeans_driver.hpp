@@ -51,4 +51,11 @@ double sparse_lloyd_chunk(const CsrView<T, I>& X, const T* w, const T* C, index_
 template <class T, class I>
 void sparse_nearest(const CsrView<T, I>& X, const T* C, index_t k, int* labels, double* dist, int threads);
 
+// X's rows `rows` (m of them, whose offsets in X.indptr are valid) copied in that order into a CSR
+// matrix whose offsets `indptr` (m + 1) are given: its data and indices. False if a copied column
+// lies outside [0, X.d) (the copy is then not to be used).
+template <class T, class I>
+bool gather_rows(const CsrView<T, I>& X, const index_t* rows, index_t m, const I* indptr, T* data, I* indices,
+                 int threads);
+
 }  // namespace kmix
