@@ -119,5 +119,8 @@ def minibatch(ctx, n, d, k, density=0.002, dtype="float64"):
     times, agreement, ours = fits_against_sklearn(ctx, X, params)
     steps = int(ours.n_steps_)
     batch_nnz = X.nnz * params["batch_size"] / n
+    # streamed: each step's batch (values and column indices), and X once more for the final labels
+    per_nnz = X.data.itemsize + X.indices.itemsize
     return {"per": "fit", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
-            "flops": (steps * batch_nnz + X.nnz) * 2 * k, "bytes": None, "extra": {"nnz": int(X.nnz)}}
+            "flops": (steps * batch_nnz + X.nnz) * 2 * k, "bytes": (steps * batch_nnz + X.nnz) * per_nnz,
+            "extra": {"nnz": int(X.nnz)}}
