@@ -310,9 +310,20 @@ template <class T, class I>
 bool gather_rows(const CsrView<T, I>& X, const index_t* rows, index_t m, const I* indptr, T* data, I* indices,
                  int threads) {
   bool bad = false;
-  // Rows of a mini-batch are scattered over X: each is a cache miss, so both threads fetch.
+  // Rows of a mini-batch are scattered over X: each is a cache miss, so both threads fetch, and ask
+  // for the rows ahead (their offsets further ahead) to keep several misses in flight.
+  constexpr index_t kAhead = 8;
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(|| : bad) if (worth_threads(index_t(indptr[m])))
   for (index_t t = 0; t < m; ++t) {
+    if (t + 2 * kAhead < m) prefetch_line(X.indptr, rows[t + 2 * kAhead]);
+    if (t + kAhead < m) {
+      const index_t ahead = index_t(X.indptr[rows[t + kAhead]]);
+      const index_t lines = std::min<index_t>(index_t(indptr[t + kAhead + 1] - indptr[t + kAhead]), 64);
+      for (index_t q = 0; q < lines; q += 16) {
+        prefetch_line(X.data, ahead + q);
+        prefetch_line(X.indices, ahead + q);
+      }
+    }
     const index_t from = index_t(X.indptr[rows[t]]), len = index_t(indptr[t + 1] - indptr[t]), to = index_t(indptr[t]);
     std::copy(X.data + from, X.data + from + len, data + to);
     std::copy(X.indices + from, X.indices + from + len, indices + to);

@@ -57,23 +57,6 @@ static inline int lowest_bit(std::uint64_t bits) {
 #endif
 }
 
-// Ask for the cache line `offset` elements after p. The address is formed as an integer: it may
-// lie past the end of the data (a prefetch is only a hint and never faults), where pointer
-// arithmetic would be undefined.
-template <class T>
-static inline void prefetch_line(const T* p, index_t offset) {
-  const void* at = reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + std::uintptr_t(offset) * sizeof(T));
-#if KMIX_GNU_EXTENSIONS
-  __builtin_prefetch(at);
-#elif defined(_M_X64) || defined(_M_IX86) || defined(__SSE2__)
-  _mm_prefetch(static_cast<const char*>(at), _MM_HINT_T0);
-#elif defined(_M_ARM64)
-  __prefetch(at);
-#else
-  (void)at;
-#endif
-}
-
 // A SIMD register of T: GCC/Clang vector extensions, a plain array elsewhere (MSVC).
 template <class T>
 struct Simd {

@@ -8,10 +8,14 @@
 // and a shared inline symbol could otherwise be linked from an AVX-512 object into the baseline.
 #pragma once
 #include <cstdint>
+#if defined(__SSE2__) || defined(_M_X64)
+#include <immintrin.h>  // _mm_prefetch (prefetch_line without GCC's builtins)
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "kmix/compiler.hpp"
 #include "kmix/runtime.hpp"
 
 namespace kmix {
@@ -97,4 +101,21 @@ template <class V>
 static inline V* align_to_line(V* p) {
   return reinterpret_cast<V*>((reinterpret_cast<std::uintptr_t>(p) + 63) & ~std::uintptr_t(63));
 }
+// Ask for the cache line `offset` elements after p. The address is formed as an integer: it may
+// lie past the end of the data (a prefetch is only a hint and never faults), where pointer
+// arithmetic would be undefined.
+template <class T>
+static inline void prefetch_line(const T* p, index_t offset) {
+  const void* at = reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + std::uintptr_t(offset) * sizeof(T));
+#if KMIX_GNU_EXTENSIONS
+  __builtin_prefetch(at);
+#elif defined(_M_X64) || defined(_M_IX86) || defined(__SSE2__)
+  _mm_prefetch(static_cast<const char*>(at), _MM_HINT_T0);
+#elif defined(_M_ARM64)
+  __prefetch(at);
+#else
+  (void)at;
+#endif
+}
+
 }  // namespace kmix
