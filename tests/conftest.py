@@ -136,7 +136,7 @@ def patch_core(monkeypatch):
 
     for name in ("lloyd", "elkan", "kmeans_plusplus", "assign", "inertia", "sq_distances", "minibatch_step",
                  "sparse_lloyd", "sparse_kmeans_plusplus", "sparse_assign", "sparse_inertia", "sparse_sq_distances",
-                 "sparse_minibatch_step"):
+                 "sparse_minibatch_step", "sparse_nearest"):
         monkeypatch.setattr(kmeans_mod._core, name, boom)
 
 

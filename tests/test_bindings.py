@@ -158,6 +158,11 @@ def mk_sparse_assign(dt, index=np.int32):
     return dict(csr, centers=C, n_threads=1)
 
 
+def mk_sparse_nearest(dt, index=np.int32):
+    csr, C, w, _ = sparse_base(dt, index)
+    return dict(csr, sample_weight=w, centers=C, n_threads=1)
+
+
 def mk_sparse_inertia(dt, index=np.int32):
     csr, C, w, truth = sparse_base(dt, index)
     return dict(csr, sample_weight=w, centers=C, labels=truth.astype(np.int32), n_threads=1)
@@ -323,9 +328,11 @@ def check_minibatch(r, kw, dt):
 
 
 def check_sparse_nearest(r, kw, dt):
-    named({"labels", "distances"})(r, kw, dt)
+    named({"labels", "distances", "inertia"})(r, kw, dt)
     is_array(r["labels"], (N,), np.int32)
     is_array(r["distances"], (N,), F64)
+    w = np.ones(N) if kw["sample_weight"] is None else kw["sample_weight"].astype(np.float64)
+    np.testing.assert_allclose(r["inertia"], np.dot(w, r["distances"]), rtol=1e-12)
 
 
 def check_sparse_minibatch(r, kw, dt):
@@ -504,9 +511,9 @@ def sparse_specs(index):
         Spec("sparse_lloyd_chunk" + tag, "sparse_lloyd_chunk", make(mk_sparse_lloyd_chunk),
              {**csr, "sample_weight": ("T", "opt"), "centers": ("T", "")}, check_lloyd_chunk, decider="data",
              bad=bad_csr() + lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers")),
-        Spec("sparse_nearest" + tag, "sparse_nearest", make(mk_sparse_assign), {**csr, "centers": ("T", "")},
-             check_sparse_nearest, decider="data",
-             bad=bad_csr() + lengths("centers", (1,)) + no_centers("centers")),
+        Spec("sparse_nearest" + tag, "sparse_nearest", make(mk_sparse_nearest),
+             {**csr, "sample_weight": ("T", "opt"), "centers": ("T", "")}, check_sparse_nearest, decider="data",
+             bad=bad_csr() + lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers")),
     ]
 
 

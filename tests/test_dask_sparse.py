@@ -288,8 +288,12 @@ def test_chunk_kernels_against_numpy(dtype):
     w = np.random.default_rng(21).uniform(0.5, 2.0, X.shape[0]).astype(dtype)
     labels = sk_nearest(X, C)
     args = (X.data, X.indices, X.indptr, X.shape[1])
-    near = _core.sparse_nearest(*args, C, 2)
+    near = _core.sparse_nearest(*args, None, C, 2)
     np.testing.assert_array_equal(near["labels"], labels)
+    # with weights: the same labels, and sparse_inertia's value from the same pass, bit for bit
+    weighted = _core.sparse_nearest(*args, w, C, 2)
+    np.testing.assert_array_equal(weighted["labels"], labels)
+    assert weighted["inertia"] == _core.sparse_inertia(*args, w, C, labels, 2)
     Xd, C64 = X.toarray().astype(np.float64), C.astype(np.float64)
     dist = ((Xd - C64[labels]) ** 2).sum(axis=1)
     rtol = 1e-10 if dtype == np.float64 else 1e-4

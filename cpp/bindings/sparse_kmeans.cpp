@@ -253,30 +253,34 @@ void register_sparse(py::module_& m) {
         "cluster in float64, for summing over chunks of rows.");
 
   m.def("sparse_nearest",
-        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
-           int n_threads) {
+        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+           py::handle centers_h, int n_threads) {
           return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
             using T = decltype(zero);
             using I = decltype(izero);
             const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", X.n, "one weight per row of X");
             const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
             const int nt = threads(n_threads);
             carray<int> labels(X.n);
             carray<double> dist(X.n);
+            double inertia;
             {
               Compute run;
-              kmix::sparse_nearest<T, I>(X.view(), C.data(), C.shape(0), labels.mutable_data(), dist.mutable_data(),
-                                         nt);
+              inertia = kmix::sparse_nearest<T, I>(X.view(), w.data(), C.data(), C.shape(0), labels.mutable_data(),
+                                                   dist.mutable_data(), nt);
             }
             py::dict out;
             out["labels"] = labels;
             out["distances"] = dist;
+            out["inertia"] = inertia;
             return std::move(out);
           });
         },
-        KMIX_CSR_ARGS, py::arg("centers"), py::arg("n_threads"),
-        "The nearest center of each row of a CSR matrix (int32, the lowest index on ties) and the squared "
-        "distance to it (float64): {labels, distances}.");
+        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"),
+        "The nearest center of each row of a CSR matrix (int32, the lowest index on ties), the squared "
+        "distance to it (float64) and Σ w·distance (sample_weight None: ones), in one pass: "
+        "{labels, distances, inertia}.");
 }
 
 }  // namespace

@@ -297,13 +297,15 @@ double sparse_lloyd_chunk(const CsrView<T, I>& X, const T* w, const T* C, index_
 }
 
 template <class T, class I>
-void sparse_nearest(const CsrView<T, I>& X, const T* C, index_t k, int* labels, double* dist, int threads) {
+double sparse_nearest(const CsrView<T, I>& X, const T* w, const T* C, index_t k, int* labels, double* dist,
+                      int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
   CentersT<T> ct;
   ct.prepare(C, k, X.d, threads);
   std::fill(labels, labels + X.n, -1);
   double inertia;
-  K.assign(X, ct.data(), ct.cnorm.data(), k, labels, nullptr, dist, &inertia, threads);
+  K.assign(X, ct.data(), ct.cnorm.data(), k, labels, w, dist, &inertia, threads);
+  return inertia;
 }
 
 template <class T, class I>
@@ -344,7 +346,7 @@ bool gather_rows(const CsrView<T, I>& X, const index_t* rows, index_t m, const I
   template void sparse_sq_distances<T, I>(const CsrView<T, I>&, const T*, index_t, T*, int);                      \
   template double sparse_minibatch_step<T, I>(const CsrView<T, I>&, const T*, const T*, T*, T*, index_t, int*, int); \
   template double sparse_lloyd_chunk<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, double*, double*, int); \
-  template void sparse_nearest<T, I>(const CsrView<T, I>&, const T*, index_t, int*, double*, int);              \
+  template double sparse_nearest<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, int*, double*, int);  \
   template bool gather_rows<T, I>(const CsrView<T, I>&, const index_t*, index_t, const I*, T*, I*, int);
 KMIX_INSTANTIATE(float, std::int32_t)
 KMIX_INSTANTIATE(float, std::int64_t)

@@ -251,7 +251,7 @@ def _nearest_chunk(Xc, centers, n_threads):
     """(nearest center of each row, squared distance to it in float64, the chunk as taken)."""
     centers = c_array(centers)
     if _sparse.is_sparse(Xc):  # the distances as the sparse Lloyd loop measures them
-        r = _core.sparse_nearest(*_csr_args(Xc, centers.dtype), centers, effective_n_threads(n_threads))
+        r = _core.sparse_nearest(*_csr_args(Xc, centers.dtype), None, centers, effective_n_threads(n_threads))
         return r["labels"], r["distances"], Xc
     Xc = c_array(Xc, dtype=centers.dtype)
     nearest = _core.assign(Xc, centers, effective_n_threads(n_threads))

@@ -419,9 +419,10 @@ class KMeans(TransformerOutput, BaseEstimator):
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         X, C, e = self._with_centers(X, largest)
         n_threads = effective_n_threads(self.n_threads)
-        labels = _assign(X, C, n_threads)
-        inertia = (_core.sparse_inertia(*_csr_args(X), sw, C, labels, n_threads) if isinstance(X, _sparse.Csr)
-                   else _core.inertia(X, sw, C, labels, n_threads))
+        if isinstance(X, _sparse.Csr):  # labels and inertia in one pass over X
+            inertia = _core.sparse_nearest(*_csr_args(X), sw, C, n_threads)["inertia"]
+        else:
+            inertia = _core.inertia(X, sw, C, _assign(X, C, n_threads), n_threads)
         return -float(_scale.scale_back(inertia, 2 * e + ew, "the inertia"))
 
 

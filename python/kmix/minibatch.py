@@ -339,9 +339,10 @@ def _take(X, rows):
 
 def _labels_inertia(X, sw, C, n_threads):
     """(labels, Σ w ‖x − c_label‖²) of X (an array or a Csr) on the centers C."""
+    if isinstance(X, _sparse.Csr):  # one pass over X for both
+        r = _core.sparse_nearest(*_csr_args(X), sw, C, n_threads)
+        return r["labels"], r["inertia"]
     labels = _assign(X, C, n_threads)
-    if isinstance(X, _sparse.Csr):
-        return labels, _core.sparse_inertia(*_csr_args(X), sw, C, labels, n_threads)
     return labels, _core.inertia(X, sw, C, labels, n_threads)
 
 

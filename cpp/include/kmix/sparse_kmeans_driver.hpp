@@ -47,9 +47,11 @@ double sparse_lloyd_chunk(const CsrView<T, I>& X, const T* w, const T* C, index_
                           int threads);
 
 // The nearest of the k centers C for each row (labels, n; as sparse_assign) and its squared
-// distance (dist, n, float64) as sparse_lloyd() measures it when it relocates empty clusters.
+// distance (dist, n, float64; may be null) as sparse_lloyd() measures it when it relocates empty
+// clusters; returns Σ w_i·dist_i (w may be null: ones), sparse_inertia's value, from the same pass.
 template <class T, class I>
-void sparse_nearest(const CsrView<T, I>& X, const T* C, index_t k, int* labels, double* dist, int threads);
+double sparse_nearest(const CsrView<T, I>& X, const T* w, const T* C, index_t k, int* labels, double* dist,
+                      int threads);
 
 // X's rows `rows` (m of them, whose offsets in X.indptr are valid) copied in that order into a CSR
 // matrix whose offsets `indptr` (m + 1) are given: its data and indices. False if a copied column
