@@ -365,6 +365,19 @@ def test_minibatch_step_on_rows_is_the_step_on_the_gathered_batch(dtype, index):
             np.testing.assert_array_equal(new[c], centers[c])
 
 
+def test_minibatch_step_refuses_a_batch_past_int32_offsets():
+    # one row of 2^20 values drawn 2^11 times: 2^31 gathered values, one past int32's offsets
+    n_values = 2 ** 20
+    data = np.ones(n_values, dtype=np.float32)
+    indices = np.arange(n_values, dtype=np.int32)
+    indptr = np.array([0, n_values], dtype=np.int32)
+    rows = np.zeros(2 ** 11, dtype=np.int64)
+    centers = np.zeros((2, n_values), dtype=np.float32)
+    with pytest.raises(ValueError, match="int64 indices"):
+        _core.sparse_minibatch_step(data, indices, indptr, n_values, None, centers, centers.copy(),
+                                    np.zeros(2, dtype=np.float32), rows, 1)
+
+
 # ---- bad and unusual input ------------------------------------------------------------------------
 def test_unsorted_indices_accepted():
     X = random_sparse(200, 25, 0.3, 53)

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "arrays.hpp"
@@ -47,7 +48,12 @@ Csr<T, I> take_csr_rows(py::handle data_h, py::handle indices_h, py::handle indp
                                             "); rows[" + std::to_string(t) + "] = " + std::to_string(r[t]));
     KMIX_REQUIRE(p[r[t]] >= 0 && p[r[t]] <= p[r[t] + 1] && index_t(p[r[t] + 1]) <= nnz,
                  "indptr must be non-decreasing offsets into data; row " + std::to_string(r[t]) + " is not");
-    op[t + 1] = I(index_t(op[t]) + index_t(p[r[t] + 1] - p[r[t]]));
+    // The gathered offsets must fit I: rows may repeat, so the batch can hold more values than X.
+    const index_t len = index_t(p[r[t] + 1] - p[r[t]]), most = index_t(std::numeric_limits<I>::max());
+    KMIX_REQUIRE(len <= most - index_t(op[t]),
+                 std::string("rows: the batch holds more stored values than indices of dtype ") +
+                     (sizeof(I) == 4 ? "int32" : "int64") + " can address; use int64 indices");
+    op[t + 1] = I(index_t(op[t]) + len);
   }
   const index_t total = index_t(op[m]);
   out.data = carray<T>(total);
