@@ -318,13 +318,11 @@ bool gather_rows(const CsrView<T, I>& X, const index_t* rows, index_t m, const I
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(|| : bad) if (worth_threads(index_t(indptr[m])))
   for (index_t t = 0; t < m; ++t) {
     if (t + 2 * kAhead < m) prefetch_line(X.indptr, rows[t + 2 * kAhead]);
-    if (t + kAhead < m) {
+    if (t + kAhead < m) {  // the first 64 values of the row ahead, a line at a time
       const index_t ahead = index_t(X.indptr[rows[t + kAhead]]);
-      const index_t lines = std::min<index_t>(index_t(indptr[t + kAhead + 1] - indptr[t + kAhead]), 64);
-      for (index_t q = 0; q < lines; q += 16) {
-        prefetch_line(X.data, ahead + q);
-        prefetch_line(X.indices, ahead + q);
-      }
+      const index_t values = std::min<index_t>(index_t(indptr[t + kAhead + 1] - indptr[t + kAhead]), 64);
+      for (index_t q = 0; q < values; q += 64 / index_t(sizeof(T))) prefetch_line(X.data, ahead + q);
+      for (index_t q = 0; q < values; q += 64 / index_t(sizeof(I))) prefetch_line(X.indices, ahead + q);
     }
     const index_t from = index_t(X.indptr[rows[t]]), len = index_t(indptr[t + 1] - indptr[t]), to = index_t(indptr[t]);
     std::copy(X.data + from, X.data + from + len, data + to);

@@ -101,6 +101,7 @@ template <class V>
 static inline V* align_to_line(V* p) {
   return reinterpret_cast<V*>((reinterpret_cast<std::uintptr_t>(p) + 63) & ~std::uintptr_t(63));
 }
+
 // Ask for the cache line `offset` elements after p. The address is formed as an integer: it may
 // lie past the end of the data (a prefetch is only a hint and never faults), where pointer
 // arithmetic would be undefined.
