@@ -1,5 +1,7 @@
-"""kmix.KMeans(algorithm="elkan") against sklearn.cluster.KMeans(algorithm="elkan") and against kmix's
-Lloyd: same init, same answers (Elkan's bounds only skip distances that cannot change a label).
+"""kmix.KMeans(algorithm="elkan") and (algorithm="hamerly") against
+sklearn.cluster.KMeans(algorithm="elkan") and against kmix's Lloyd: same init, same answers (the
+bounds only skip distances that cannot change a label). Every test runs for both algorithms (the
+`bounded` fixture).
 
 kmix's elkan chooses between Lloyd steps and bounded steps by their predicted cost; every test runs
 twice, once with that choice and once with every step after the first a bounded one (scikit-learn's
@@ -20,6 +22,16 @@ from conftest import (RTOL, assert_centers_close, data_scale, init_rows, inertia
                       nearest, sq_dists)
 
 
+BOUNDED = {"algorithm": "elkan"}  # the kmix algorithm under test, set by the `bounded` fixture
+
+
+@pytest.fixture(params=["elkan", "hamerly"], autouse=True)
+def bounded(request):
+    BOUNDED["algorithm"] = request.param
+    yield request.param
+    BOUNDED["algorithm"] = "elkan"
+
+
 @pytest.fixture(params=["by-cost", "every-step"], autouse=True)
 def schedule(request):
     before = _core._elkan_every_step(request.param == "every-step")
@@ -37,7 +49,7 @@ def fit_both(X, k, init, sample_weight=None, **params):
     """kmix elkan and scikit-learn elkan fitted with the same parameters (n_init=1 for an init array)."""
     if not isinstance(init, str) and not callable(init):
         params.setdefault("n_init", 1)
-    ours = kmix.KMeans(n_clusters=k, init=init, algorithm="elkan", **params).fit(X, sample_weight=sample_weight)
+    ours = kmix.KMeans(n_clusters=k, init=init, algorithm=BOUNDED["algorithm"], **params).fit(X, sample_weight=sample_weight)
     return ours, sk_elkan(X, k, init, sample_weight, **params)
 
 
@@ -139,7 +151,7 @@ def test_large_k_same_result(dtype):
         ours, theirs = fit_both(X, 200, init)
         assert_same_fit(ours, theirs, X)
     else:  # the labels are the nearest centers in float64, up to float32 near-ties
-        assert_nearest_up_to_float32_tile_rounding(X, lloyd_of(X, 200, init, algorithm="elkan"))
+        assert_nearest_up_to_float32_tile_rounding(X, lloyd_of(X, 200, init, algorithm=BOUNDED["algorithm"]))
     X = make_data("blobs", 4000, 16, 256, seed=14, dtype=dtype)
     ours, theirs = fit_both(X, 256, init_rows(X, 256, seed=14), max_iter=30)
     assert_same_fit(ours, theirs, X)
@@ -163,7 +175,7 @@ def test_relocation_emptying_a_cluster_matches_sklearn(init):
     ours, theirs = fit_both(X, 3, np.array(init), max_iter=1)
     assert_same_fit(ours, theirs, X)
     for max_iter in (2, 3, 300):
-        ours, lloyd = lloyd_of(X, 3, np.array(init), algorithm="elkan", max_iter=max_iter), \
+        ours, lloyd = lloyd_of(X, 3, np.array(init), algorithm=BOUNDED["algorithm"], max_iter=max_iter), \
             lloyd_of(X, 3, np.array(init), max_iter=max_iter)
         np.testing.assert_array_equal(ours.labels_, lloyd.labels_)
         np.testing.assert_array_equal(ours.cluster_centers_, lloyd.cluster_centers_)
@@ -174,7 +186,7 @@ def test_verbose_reports_like_lloyd():
     X = make_data("aniso", 400, 3, 5, seed=4)
     init = init_rows(X, 5, seed=4)
     outs = []
-    for algorithm in ("elkan", "lloyd"):
+    for algorithm in (BOUNDED["algorithm"], "lloyd"):
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             kmix.KMeans(5, init=init, n_init=1, verbose=1, algorithm=algorithm).fit(X)
@@ -191,12 +203,32 @@ def test_same_as_lloyd(kind, dtype):
     # bounded steps compare float64 distances; float32 "separated" is checked against float64.
     X = make_data(kind, 3000, 8, 24, seed=21, dtype=dtype)
     if dtype == np.float32 and kind == "separated":
-        assert_nearest_up_to_float32_tile_rounding(X, lloyd_of(X, 24, init_rows(X, 24, seed=21), algorithm="elkan",
+        assert_nearest_up_to_float32_tile_rounding(X, lloyd_of(X, 24, init_rows(X, 24, seed=21), algorithm=BOUNDED["algorithm"],
                                                                tol=0.0))
         return
     init = init_rows(X, 24, seed=21)
-    ours = lloyd_of(X, 24, init, algorithm="elkan", tol=0.0)
+    ours = lloyd_of(X, 24, init, algorithm=BOUNDED["algorithm"], tol=0.0)
     lloyd = lloyd_of(X, 24, init, tol=0.0)
+    np.testing.assert_array_equal(ours.labels_, lloyd.labels_)
+    assert ours.n_iter_ == lloyd.n_iter_
+    assert_centers_close(ours.cluster_centers_, lloyd.cluster_centers_, dtype, data_scale(X))
+    np.testing.assert_allclose(ours.inertia_, lloyd.inertia_, rtol=RTOL[np.dtype(dtype)])
+
+
+@pytest.mark.filterwarnings("ignore:Number of distinct clusters")
+@pytest.mark.parametrize("seed", range(12))
+def test_property_random_shapes_same_as_lloyd(seed, dtype):
+    # Shapes, data, weights, tolerances and iteration limits drawn at random: each bounded
+    # algorithm gives Lloyd's labels and n_iter_, and its centers to rounding.
+    rng = np.random.default_rng(1000 + seed)
+    n, d = int(rng.integers(20, 3000)), int(rng.integers(1, 40))
+    k = int(rng.integers(1, min(n, 90) + 1))
+    X = make_data(["blobs", "aniso", "uniform"][seed % 3], n, d, max(k, 2), seed=seed, dtype=dtype)
+    w = rng.uniform(0.0, 3.0, size=n) if seed % 2 else None
+    params = dict(tol=[0.0, 1e-4, 1e-2][seed % 3], max_iter=int(rng.choice([2, 7, 300])))
+    init = init_rows(X, k, seed=seed)
+    ours = lloyd_of(X, k, init, sample_weight=w, algorithm=BOUNDED["algorithm"], **params)
+    lloyd = lloyd_of(X, k, init, sample_weight=w, **params)
     np.testing.assert_array_equal(ours.labels_, lloyd.labels_)
     assert ours.n_iter_ == lloyd.n_iter_
     assert_centers_close(ours.cluster_centers_, lloyd.cluster_centers_, dtype, data_scale(X))
@@ -214,7 +246,7 @@ def test_exact_ties_and_duplicates_same_as_lloyd(k, dtype):
     init = X[rng.choice(len(X), size=k, replace=False)].copy()
     init[k // 2] = init[0]
     for max_iter in (1, 2, 5, 300):
-        ours = lloyd_of(X, k, init, algorithm="elkan", max_iter=max_iter)
+        ours = lloyd_of(X, k, init, algorithm=BOUNDED["algorithm"], max_iter=max_iter)
         lloyd = lloyd_of(X, k, init, max_iter=max_iter)
         np.testing.assert_array_equal(ours.labels_, lloyd.labels_)
         np.testing.assert_array_equal(ours.cluster_centers_, lloyd.cluster_centers_)
@@ -226,7 +258,7 @@ def test_more_clusters_than_distinct_points():
     base = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 5.0]])
     X = np.repeat(base, [5, 4, 3], axis=0)
     for init in ("k-means++", "random", X[[0, 1, 2, 5, 9]]):
-        km = kmix.KMeans(5, init=init, n_init=1, random_state=0, algorithm="elkan").fit(X)
+        km = kmix.KMeans(5, init=init, n_init=1, random_state=0, algorithm=BOUNDED["algorithm"]).fit(X)
         assert km.labels_.min() >= 0 and km.labels_.max() < 5
         assert np.all(np.isfinite(km.cluster_centers_)) and km.inertia_ <= 1e-12
         np.testing.assert_array_equal(km.predict(X), nearest(X, km.cluster_centers_))
@@ -250,8 +282,8 @@ def test_k_equals_n(dtype):
 def test_extreme_magnitudes_give_the_unscaled_labels(scale, dtype):
     X = make_data("aniso", 1500, 4, 9, seed=6).astype(dtype)
     init = init_rows(X, 9, seed=6)
-    plain = lloyd_of(X, 9, init, algorithm="elkan")
-    big = lloyd_of(X * dtype(scale), 9, init * dtype(scale), algorithm="elkan")
+    plain = lloyd_of(X, 9, init, algorithm=BOUNDED["algorithm"])
+    big = lloyd_of(X * dtype(scale), 9, init * dtype(scale), algorithm=BOUNDED["algorithm"])
     np.testing.assert_array_equal(big.labels_, plain.labels_)
     assert big.n_iter_ == plain.n_iter_
     assert big.labels_.min() >= 0 and big.labels_.max() < 9
@@ -270,13 +302,13 @@ def test_bit_identical_for_any_thread_count(n, d, k, dtype):
     w = np.random.default_rng(k).uniform(0.5, 2.0, size=n)
     init = init_rows(X, k, seed=k)
     for sw in (None, w):
-        prints = {nt: fingerprint(kmix.KMeans(k, init=init, n_init=1, tol=0.0, max_iter=25, algorithm="elkan",
+        prints = {nt: fingerprint(kmix.KMeans(k, init=init, n_init=1, tol=0.0, max_iter=25, algorithm=BOUNDED["algorithm"],
                                               n_threads=nt).fit(X, sample_weight=sw)) for nt in (1, 2, 3)}
         assert prints[1] == prints[2] == prints[3]
 
 
 def core_elkan(X, C, max_iter=20):
-    r = _core.elkan(X, None, C, max_iter, 0.0, False, 2)
+    r = getattr(_core, BOUNDED["algorithm"])(X, None, C, max_iter, 0.0, False, 2)
     assert r["labels"].min() >= 0 and r["labels"].max() < C.shape[0]
     return r
 
@@ -305,10 +337,11 @@ def test_labels_in_range_whatever_the_values(k, dtype):
 def test_binding_is_lloyds():
     # The same arguments (names, order, defaults) and the same results: KMeans only picks which to call.
     sig = lambda f: f.__doc__.splitlines()[0].split("(", 1)[1]  # noqa: E731
-    assert sig(_core.elkan) == sig(_core.lloyd)
+    bounded = getattr(_core, BOUNDED["algorithm"])
+    assert sig(bounded) == sig(_core.lloyd)
     X = make_data("blobs", 300, 3, 4, seed=1)
     C = init_rows(X, 4, seed=1)
-    a, b = _core.elkan(X, None, C, 50, 0.0, False, 1), _core.lloyd(X, None, C, 50, 0.0, False, 1)
+    a, b = bounded(X, None, C, 50, 0.0, False, 1), _core.lloyd(X, None, C, 50, 0.0, False, 1)
     assert set(a) == set(b)
     np.testing.assert_array_equal(a["labels"], b["labels"])
     assert a["n_iter"] == b["n_iter"] and a["strict"] == b["strict"]
@@ -317,4 +350,27 @@ def test_binding_is_lloyds():
 def test_algorithm_checked():
     with pytest.raises(ValueError, match="algorithm"):
         kmix.KMeans(3, algorithm="Elkan").fit(make_data("blobs", 50, 2, 3, seed=0))
-    assert kmix.KMeans(3, algorithm="elkan").get_params()["algorithm"] == "elkan"
+    with pytest.raises(ValueError, match="algorithm"):
+        kmix.KMeans(3, algorithm="full").fit(make_data("blobs", 50, 2, 3, seed=0))
+    for name in ("elkan", "hamerly", "auto"):
+        assert kmix.KMeans(3, algorithm=name).get_params()["algorithm"] == name
+
+
+@pytest.mark.parametrize("shape,expected", [((100_000, 16, 8), "lloyd"), ((100_000, 16, 100), "hamerly"),
+                                            ((50_000, 128, 256), "elkan"), ((200_000, 64, 1024), "hamerly"),
+                                            ((1_000_000, 8, 128), "hamerly"), ((10, 2, 1), "lloyd")])
+def test_auto_picks_by_shape(shape, expected):
+    from kmix.kmeans import choose_algorithm
+    assert choose_algorithm(*shape) == expected
+
+
+@pytest.mark.parametrize("k", [4, 20])
+def test_auto_is_the_chosen_algorithm(k):
+    from kmix.kmeans import choose_algorithm
+    X = make_data("blobs", 2000, 60, k, seed=k)
+    init = init_rows(X, k, seed=k)
+    auto = lloyd_of(X, k, init, algorithm="auto")
+    chosen = lloyd_of(X, k, init, algorithm=choose_algorithm(2000, 60, k))
+    assert chosen.get_params()["algorithm"] == ("lloyd" if k < 16 else "elkan")
+    assert fingerprint(auto) == fingerprint(chosen)
+    assert auto.get_params()["algorithm"] == "auto"

@@ -181,6 +181,7 @@ def _fingerprint(est):
 FITS = {
     "kmeans_lloyd": lambda X, s: kmix.KMeans(5, random_state=s, n_init=2),
     "kmeans_elkan": lambda X, s: kmix.KMeans(5, random_state=s, n_init=1, algorithm="elkan"),
+    "kmeans_hamerly": lambda X, s: kmix.KMeans(5, random_state=s, n_init=1, algorithm="hamerly"),
     "minibatch": lambda X, s: kmix.MiniBatchKMeans(5, random_state=s, batch_size=256, n_init=1),
     "soft": lambda X, s: kmix.SoftKMeans(5, beta=0.3, random_state=s),
     "gmm_full": lambda X, s: kmix.GaussianMixture(5, covariance_type="full", random_state=s),

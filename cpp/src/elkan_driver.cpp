@@ -75,13 +75,11 @@ class BigBuffer {
 
 std::atomic<bool> g_every_step_bounded{false};
 
-}  // namespace
-
-bool elkan_every_step(bool on) { return g_every_step_bounded.exchange(on); }
-
+// Elkan's iterations, or with hamerly Hamerly's: the same loop and step without the n·k lower
+// bounds (ElkanState::lower null), each row keeping only its upper bound and `second`.
 template <class T>
-LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
-                  index_t max_iter, double tol, bool verbose, int threads, int* labels, const double* mean) {
+LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k, index_t max_iter,
+                           double tol, bool verbose, int threads, int* labels, const double* mean, bool hamerly) {
   const KMeansKernels<T>& K = kmeans_kernels_for<T>();
   const ElkanKernels<T>& E = elkan_kernels_for<T>();
   LloydResult r;
@@ -132,7 +130,7 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   Step kind = always ? Step::full : Step::lloyd;
   const ElkanCosts model = E.costs(d, k);
   const double full_extra = model.tile_row / model.lloyd_row - 1.0;  // a full step, beyond a Lloyd step
-  const double alloc_extra = double(ks) / model.lloyd_row;          // the first one's page faults
+  const double alloc_extra = hamerly ? 0.0 : double(ks) / model.lloyd_row;  // the first one's page faults
   constexpr double kHorizon = 3.0;  // steps in which a full step must pay for itself
   // Bounds loosen by every move of the centers: over the horizon they are on average about two
   // moves old, so the prediction lets the centers move twice as far as they just did (measured:
@@ -183,6 +181,12 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
           gap = std::min(gap, gap_half[a * k + j]);
         }
       if (reach < gap || std::sqrt(other) - most > reach) continue;
+      if (hamerly) {  // the distance to its center, then the same tests with it (taken as unmoved)
+        const double u = std::sqrt(double(d2[a]));
+        ones += 1.0;
+        if (!(u < gap || std::sqrt(other) - most > u)) ++tiled;
+        continue;
+      }
       ++scanned;
       index_t open = 0;
       for (index_t j = 0; j < k; ++j) {
@@ -250,11 +254,11 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   index_t i = 0;
   for (; i < max_iter; ++i) {
     check_interrupt();
-    if (kind == Step::full && !lower) {
-      lower.reset(new BigBuffer<float>(std::size_t(n) * std::size_t(ks), threads));
+    if (kind == Step::full && upper.empty()) {
+      if (!hamerly) lower.reset(new BigBuffer<float>(std::size_t(n) * std::size_t(ks), threads));
       upper.resize(n);
       second.resize(n);
-      state.lower = lower->get();
+      state.lower = hamerly ? nullptr : lower->get();
       state.upper = upper.data();
       state.second = second.data();
     }
@@ -273,7 +277,7 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
       } else if (!never && i > 0 && changed != 0 && 8 * changed <= n && i + 3 < max_iter && !rest) {
         for (index_t c = 0; c < k; ++c) proxy[c] = kAging * center_move(c);
         const double p = predict(next, proxy.data()) / trust;
-        const double wanted = std::min(0.85, 1.0 - (full_extra + (lower ? 0.0 : alloc_extra)) / kHorizon);
+        const double wanted = std::min(0.85, 1.0 - (full_extra + (upper.empty() ? alloc_extra : 0.0)) / kHorizon);
         if (p < wanted) then = Step::full;
         rest = p > wanted + 0.3;  // far off: the next step is not worth predicting
       } else {
@@ -309,9 +313,27 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   return r;
 }
 
+}  // namespace
+
+bool elkan_every_step(bool on) { return g_every_step_bounded.exchange(on); }
+
+template <class T>
+LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k, index_t max_iter, double tol,
+                  bool verbose, int threads, int* labels, const double* mean) {
+  return bounded_kmeans(X, w, n, d, centers, k, max_iter, tol, verbose, threads, labels, mean, false);
+}
+
+template <class T>
+LloydResult hamerly(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k, index_t max_iter,
+                    double tol, bool verbose, int threads, int* labels, const double* mean) {
+  return bounded_kmeans(X, w, n, d, centers, k, max_iter, tol, verbose, threads, labels, mean, true);
+}
+
 #define KMIX_INSTANTIATE(T)                                                                  \
   template LloydResult elkan<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t, \
-                                double, bool, int, int*, const double*);
+                                double, bool, int, int*, const double*);                  \
+  template LloydResult hamerly<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t, \
+                                  double, bool, int, int*, const double*);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)
 #undef KMIX_INSTANTIATE

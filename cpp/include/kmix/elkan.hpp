@@ -166,6 +166,7 @@ struct ElkanPass {
   struct Buffers {
     T* rows;
     T* values;
+    float* low;  // Hamerly (s.lower null): the tile rows' k bounds, only for their minimum
     int* dense;
     int* few;
     int* nearest;
@@ -174,6 +175,7 @@ struct ElkanPass {
     index_t* work;
   };
   HeapArray<T> rows_buf, values_buf;
+  HeapArray<float> low_buf;
   HeapArray<int> list_buf;
   HeapArray<std::uint64_t> bits_buf;
   HeapArray<double> own_buf;
@@ -212,6 +214,7 @@ struct ElkanPass {
     team = threads > 1 ? threads : 1;
     rows_buf.reset(team * chunk * d);
     values_buf.reset(team * chunk * ks);
+    if (!s.lower) low_buf.reset(team * chunk * ks);
     list_buf.reset(team * 3 * chunk);
     bits_buf.reset(team * chunk * words);
     own_buf.reset(team * chunk);
@@ -221,7 +224,8 @@ struct ElkanPass {
   Buffers buffers() const {
     const index_t t = thread_index();
     int* lists = list_buf.data() + t * 3 * chunk;
-    return Buffers{rows_buf.data() + t * chunk * d, values_buf.data() + t * chunk * ks, lists, lists + chunk,
+    return Buffers{rows_buf.data() + t * chunk * d, values_buf.data() + t * chunk * ks,
+                   s.lower ? nullptr : low_buf.data() + t * chunk * ks, lists, lists + chunk,
                    lists + 2 * chunk, bits_buf.data() + t * chunk * words, own_buf.data() + t * chunk,
                    work_buf.data() + t * 4};
   }
@@ -388,7 +392,7 @@ struct ElkanPass {
     for (index_t r = 0; r < count; ++r) {
       const T* v = B.values + r * kk;
       const float xs = float(xn[r]) * xs_factor;
-      float* low = s.lower + (start + (list ? list[r] : r)) * ks;
+      float* low = s.lower ? s.lower + (start + (list ? list[r] : r)) * ks : B.low + r * ks;
       for (index_t j = 0; j < kk; ++j) low[j] = float(s2 * double(v[j]));
       for (index_t j = 0; j < kk; ++j) {
         float t = xs + low[j] - ce[j];
@@ -404,12 +408,36 @@ struct ElkanPass {
       double up = xn[r] + double(B.values[r * kk + a]) + e * (xn[r] + 2.0 * cnorm[a]);  // >= ‖x − c_a‖²
       up = up < 0.0 ? 0.0 : up;
       const double u = root(up) * (1.0 + 0x1p-50);
-      float* low = s.lower + i * ks;
+      float* low = s.lower ? s.lower + i * ks : B.low + r * ks;
       s.second[i] = second_of(low, a);
       low[a] = bound_down(s.scale * (u + s.cum[a]));
       s.upper[i] = u;
       lab[row] = a;
     }
+  }
+
+  // Hamerly's step for the `scanned` rows (listed in B.nearest) that failed both single tests:
+  // the distance to their center computed exactly, the tests again with it (Hamerly's tightening),
+  // and the rows that still fail through the tile, every center at once (Lloyd's labels).
+  void hamerly_rows(index_t start, index_t m, index_t scanned, int* lab, const Buffers& B) const {
+    const int* scan = B.nearest;
+    for (index_t t = 0; t < scanned; ++t) {
+      const index_t r = scan[t];
+      B.own[t] = root(sq_dist(X + (start + r) * d, C + index_t(lab[r]) * d, d));
+    }
+    index_t n_dense = 0;
+    for (index_t t = 0; t < scanned; ++t) {
+      const index_t r = scan[t], i = start + r;
+      const int a = lab[r];
+      const double u = B.own[t];
+      s.upper[i] = u;
+      const bool go = !(u < s.next[a]) & !(s.second[i] > bound_up(s.scale * u) + max_up);
+      B.dense[n_dense] = int(r);
+      n_dense += go;
+    }
+    B.work[2] += scanned;
+    if (2 * n_dense >= m) return all_centers(start, nullptr, m, lab, B);
+    if (n_dense) all_centers(start, B.dense, n_dense, lab, B);
   }
 
   // New labels lab[0, m) of rows [start, start + m), bounds updated. Three passes over the chunk:
@@ -442,6 +470,7 @@ struct ElkanPass {
       scan_U[scanned] = U;
       scanned += go;
     }
+    if (!s.lower) return hamerly_rows(start, m, scanned, lab, B);
     // Then the listed rows' k bounds, fetched a few rows ahead (only some rows are scanned, so
     // the hardware cannot guess which lines come next; a row of bounds waited on memory).
     constexpr index_t kAhead = 4, kLine = 64 / index_t(sizeof(float));
