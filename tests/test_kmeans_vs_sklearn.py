@@ -158,6 +158,35 @@ def test_kmeans_plusplus_same_indices(n, d, k, seed):
     assert len(set(idx.tolist())) == k
 
 
+@pytest.mark.parametrize("n,d,k", [(9000, 5, 60), (4097, 17, 30)])
+def test_kmeans_plusplus_over_many_blocks_same_indices(n, d, k):
+    # Several blocks of 2048 rows: the first steps move most rows (their blocks' move lists
+    # overflow and the chosen candidate's distances are computed again), later ones few (moves
+    # applied from the lists); duplicated rows (distance 0) and weights too.
+    X = make_data("blobs", n, d, 10, seed=n)
+    X[::50] = X[7]
+    w = np.random.default_rng(n).uniform(0.2, 2.0, size=n)
+    for sw in (None, w):
+        centers, idx = kmix.kmeans_plusplus(X, k, sample_weight=sw, random_state=1)
+        _, sk_idx = sk_kmeans_plusplus(X, k, sample_weight=sw, random_state=1)
+        np.testing.assert_array_equal(idx, sk_idx)
+        np.testing.assert_array_equal(centers, X[idx])
+        # The greedy rule written in numpy: the same uniforms pick the same candidates.
+        rs = np.random.RandomState(1)
+        ww = np.ones(n) if sw is None else sw
+        picks = [rs.choice(n, p=ww / ww.sum())]
+        closest = ((X - X[picks[0]]) ** 2).sum(1)
+        trials = 2 + int(np.log(k))
+        for _ in range(1, k):
+            cum = np.cumsum(ww * closest)
+            cand = np.minimum(np.searchsorted(cum, rs.uniform(size=trials) * cum[-1]), n - 1)
+            dist = np.minimum(closest, ((X[None, :, :] - X[cand][:, None, :]) ** 2).sum(2))
+            best = int(np.argmin(dist @ ww))
+            picks.append(cand[best])
+            closest = dist[best]
+        np.testing.assert_array_equal(idx, picks)
+
+
 def test_kmeans_plusplus_weights_and_trials():
     X = make_data("aniso", 800, 3, 6, seed=2)
     w = np.random.default_rng(0).uniform(0.1, 3.0, size=800)

@@ -271,7 +271,12 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   std::vector<double> closest(n, std::numeric_limits<double>::infinity()), block_sums(n_blocks);
   std::vector<index_t> cand(n_trials);
-  std::vector<double> pots(n_trials);
+  std::vector<double> pots(n_trials), trial_sums(n_blocks * n_trials);
+  // One pass over X per step: the trials' distances, the block sums each choice would leave, and
+  // the rows each would move (O(n) memory: at most one move per row and block).
+  std::vector<SeedingMove> move_buf(std::size_t(n_blocks) * std::size_t(kSeedingBlock));
+  std::vector<index_t> move_count(n_blocks);
+  const SeedingMoves moves{move_buf.data(), move_count.data()};
 
   auto search = [&](double r) { return first_reaching(r, w, closest.data(), block_sums.data(), n); };
 
@@ -282,11 +287,17 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   for (index_t c = 1; c < k; ++c) {
     check_interrupt();
     for (index_t t = 0; t < n_trials; ++t) cand[t] = search(uniforms[(c - 1) * n_trials + t] * pot);
-    K.seeding_pots(X, w, n, d, closest.data(), cand.data(), n_trials, pots.data(), threads);
+    K.seeding_trials(X, w, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, threads);
+    for (index_t t = 0; t < n_trials; ++t) {  // the potential each trial would leave, blocks in order
+      double total = 0.0;
+      for (index_t b = 0; b < n_blocks; ++b) total += trial_sums[b * n_trials + t];
+      pots[t] = total;
+    }
     const index_t best = std::min_element(pots.begin(), pots.end()) - pots.begin();
     chosen[c] = cand[best];
     pot = pots[best];
-    K.seeding_update(X, w, n, d, cand[best], closest.data(), block_sums.data(), threads);
+    K.seeding_choose(X, n, d, cand[best], best, closest.data(), moves, threads);
+    for (index_t b = 0; b < n_blocks; ++b) block_sums[b] = trial_sums[b * n_trials + best];
   }
 }
 

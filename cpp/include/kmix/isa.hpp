@@ -14,6 +14,22 @@
 
 namespace kmix {
 
+// Rows per block of the k-means++ prefix sums.
+static constexpr index_t kSeedingBlock = 2048;
+
+// The rows a k-means++ trial would bring closer: per block of kSeedingBlock rows, up to
+// kSeedingBlock of them (distance, row within the block, trial), in row order; count[b] = -1
+// when a block had more (its distances are then computed again for the chosen candidate).
+struct SeedingMove {
+  double dist;
+  std::int32_t row;
+  std::int32_t trial;
+};
+struct SeedingMoves {
+  SeedingMove* moves;  // n_blocks × kSeedingBlock
+  index_t* count;      // n_blocks
+};
+
 template <class T>
 struct KMeansKernels {
   // One Lloyd step over X (n×d) and centers C (k×d): labels[i] = nearest center; returns how
@@ -37,9 +53,17 @@ struct KMeansKernels {
   // out[i, c] = ‖x_i − c_c‖² for all k centers (out is n×k).
   void (*sq_distances)(const T* X, index_t n, index_t d, const T* C, index_t k, T* out,
                        int threads);
-  // k-means++: pots[t] = Σ w_i min(closest_i, ‖x_i − x_{cand_t}‖²) for each of m candidates.
-  void (*seeding_pots)(const T* X, const T* w, index_t n, index_t d, const double* closest,
-                       const index_t* cand, index_t m, double* pots, int threads);
+  // k-means++, one pass over X for m candidates: trial_sums[b·m + t] = Σ_{i in block b} w_i·c_i
+  // over the blocks of kSeedingBlock rows, in row order, where c_i is what closest_i would become
+  // if candidate t were chosen (seeding_update's rule: the distance if it is smaller); and the
+  // rows each candidate brings closer, per block (SeedingMoves), for seeding_choose.
+  void (*seeding_trials)(const T* X, const T* w, index_t n, index_t d, const double* closest,
+                         const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves, int threads);
+  // k-means++: candidate t (row c of X) chosen: closest_i as seeding_update leaves it, from the
+  // moves recorded by seeding_trials (the distances are computed again in a block whose moves
+  // did not fit).
+  void (*seeding_choose)(const T* X, index_t n, index_t d, index_t c, index_t t, double* closest,
+                         SeedingMoves moves, int threads);
   // k-means++: closest_i = min(closest_i, ‖x_i − x_c‖²) (closest_i = +inf to start) and
   // block_sums[b] = Σ_{i in block b} w_i·closest_i over blocks of kSeedingBlock rows.
   void (*seeding_update)(const T* X, const T* w, index_t n, index_t d, index_t c,
@@ -52,8 +76,6 @@ struct KMeansKernels {
   double (*abs_max)(const T* x, index_t count, int threads);
 };
 
-// Rows per block of the k-means++ prefix sums.
-static constexpr index_t kSeedingBlock = 2048;
 
 // Elkan's bounds for one k-means run (elkan.hpp), owned by the driver (elkan_driver.cpp) and
 // updated by the step kernel. Distances are Euclidean (not squared). Lower bounds are float32

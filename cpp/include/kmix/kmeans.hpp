@@ -387,48 +387,146 @@ double abs_max(const T* x, index_t count, int threads) {
   return total;
 }
 
+// k-means++ compares every row with a few candidate rows per step. sq_dist (one pair at a time)
+// vectorizes over d, which at d = 16 is two or four vectors and a long reduction per pair. Here a
+// group of kSeedRows rows is turned to columns (in float64, once for all the candidates) and the
+// lanes hold rows: each lane does exactly sq_dist's arithmetic for its row (the same eight partial
+// sums over the same features, combined in the same order), so every distance is sq_dist's, bit
+// for bit, whatever the vector width.
+constexpr index_t kSeedRows = Simd<double>::lanes;
+
+// xt[j·kSeedRows + q] = X[(i0 + q)·d + j] for q < r; the missing rows repeat the last one.
 template <class T>
-void seeding_pots(const T* X, const T* w, index_t n, index_t d, const double* closest,
-                  const index_t* cand, index_t m, double* pots, int threads) {
-  constexpr index_t kMaxBlocks = 256, kMaxCand = 64;
-  const Blocks blocks = fixed_blocks(n, kMaxBlocks);
-  double part[kMaxBlocks][kMaxCand];
+inline void seed_rows_columns(const T* X, index_t i0, index_t r, index_t d, double* xt) {
+  for (index_t q = 0; q < kSeedRows; ++q) {
+    const T* x = X + (i0 + (q < r ? q : r - 1)) * d;
+    for (index_t j = 0; j < d; ++j) xt[j * kSeedRows + q] = double(x[j]);
+  }
+}
+
+// out[q] = sq_dist(row q of the group, c) for the kSeedRows rows in xt: one vector of rows,
+// eight partial sums as sq_dist keeps them.
+template <class T>
+inline void seed_sq_dists(const double* xt, index_t d, const T* c, double* out) {
+  using S = Simd<double>;
+  typedef typename S::vec vec;
+  vec s0 = S::zero(), s1 = S::zero(), s2 = S::zero(), s3 = S::zero();
+  vec s4 = S::zero(), s5 = S::zero(), s6 = S::zero(), s7 = S::zero();
+  index_t j = 0;
+  for (; j + 8 <= d; j += 8) {
+    const double* x = xt + j * kSeedRows;
+    vec t;
+    t = S::sub(S::load(x + 0 * kSeedRows), S::splat(double(c[j + 0]))); s0 = S::add(s0, S::mul(t, t));
+    t = S::sub(S::load(x + 1 * kSeedRows), S::splat(double(c[j + 1]))); s1 = S::add(s1, S::mul(t, t));
+    t = S::sub(S::load(x + 2 * kSeedRows), S::splat(double(c[j + 2]))); s2 = S::add(s2, S::mul(t, t));
+    t = S::sub(S::load(x + 3 * kSeedRows), S::splat(double(c[j + 3]))); s3 = S::add(s3, S::mul(t, t));
+    t = S::sub(S::load(x + 4 * kSeedRows), S::splat(double(c[j + 4]))); s4 = S::add(s4, S::mul(t, t));
+    t = S::sub(S::load(x + 5 * kSeedRows), S::splat(double(c[j + 5]))); s5 = S::add(s5, S::mul(t, t));
+    t = S::sub(S::load(x + 6 * kSeedRows), S::splat(double(c[j + 6]))); s6 = S::add(s6, S::mul(t, t));
+    t = S::sub(S::load(x + 7 * kSeedRows), S::splat(double(c[j + 7]))); s7 = S::add(s7, S::mul(t, t));
+  }
+  for (; j < d; ++j) {
+    const vec t = S::sub(S::load(xt + j * kSeedRows), S::splat(double(c[j])));
+    s0 = S::add(s0, S::mul(t, t));
+  }
+  const vec total = S::add(S::add(S::add(s0, s1), S::add(s2, s3)), S::add(S::add(s4, s5), S::add(s6, s7)));
+  S::store(out, total);
+}
+
+template <class T>
+void seeding_trials(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand,
+                    index_t m, double* trial_sums, SeedingMoves moves, int threads) {
+  const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  const int team = n_blocks > 1 && worth_threads(n * m * d) ? threads : 1;
+  HeapArray<double> columns(index_t(team) * d * kSeedRows);
   StopFlag stop;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (blocks.count > 1 && worth_threads(n * m * d))
-  for (index_t b = 0; b < blocks.count; ++b) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
+  for (index_t b = 0; b < n_blocks; ++b) {
     if (stop.stop()) continue;
-    for (index_t t = 0; t < m; ++t) part[b][t] = 0.0;
-    for (index_t i = blocks.begin(b); i < blocks.end(b, n); ++i) {
-      const double wi = double(w[i]);
+    double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
+    double* sums = trial_sums + b * m;
+    for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
+    SeedingMove* out = moves.moves + b * kSeedingBlock;
+    index_t count = 0;
+    const index_t lo = b * kSeedingBlock, hi = lo + kSeedingBlock < n ? lo + kSeedingBlock : n;
+    for (index_t i = lo; i < hi; i += kSeedRows) {
+      const index_t r = hi - i < kSeedRows ? hi - i : kSeedRows;
+      seed_rows_columns(X, i, r, d, xt);
       for (index_t t = 0; t < m; ++t) {
-        double s = sq_dist(X + i * d, X + cand[t] * d, d);
-        if (closest[i] < s) s = closest[i];
-        part[b][t] += wi * s;
+        double dist[kSeedRows];
+        seed_sq_dists(xt, d, X + cand[t] * d, dist);
+        double acc = sums[t];
+        for (index_t q = 0; q < r; ++q) {  // row order, as seeding_update sums
+          const bool nearer = dist[q] < closest[i + q];
+          acc += double(w[i + q]) * (nearer ? dist[q] : closest[i + q]);
+          if (nearer) {
+            if (count < kSeedingBlock) out[count] = SeedingMove{dist[q], std::int32_t(i + q - lo), std::int32_t(t)};
+            ++count;
+          }
+        }
+        sums[t] = acc;
       }
+    }
+    // Moves are listed per row group then trial: sorted by row within each trial, which is all
+    // seeding_choose needs (each row moves at most once per trial).
+    moves.count[b] = count <= kSeedingBlock ? count : -1;
+  }
+  stop.rethrow();
+}
+
+template <class T>
+void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, double* closest, SeedingMoves moves,
+                    int threads) {
+  const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  const int team = n_blocks > 1 && worth_threads(n * d) ? threads : 1;
+  HeapArray<double> columns(index_t(team) * d * kSeedRows);
+  StopFlag stop;
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+  for (index_t b = 0; b < n_blocks; ++b) {
+    if (stop.stop()) continue;
+    const index_t lo = b * kSeedingBlock, hi = lo + kSeedingBlock < n ? lo + kSeedingBlock : n;
+    const index_t count = moves.count[b];
+    if (count >= 0) {
+      const SeedingMove* in = moves.moves + b * kSeedingBlock;
+      for (index_t q = 0; q < count; ++q)
+        if (in[q].trial == t) closest[lo + in[q].row] = in[q].dist;
+      continue;
+    }
+    double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
+    for (index_t i = lo; i < hi; i += kSeedRows) {
+      const index_t r = hi - i < kSeedRows ? hi - i : kSeedRows;
+      double dist[kSeedRows];
+      seed_rows_columns(X, i, r, d, xt);
+      seed_sq_dists(xt, d, X + c * d, dist);
+      for (index_t q = 0; q < r; ++q)
+        if (dist[q] < closest[i + q]) closest[i + q] = dist[q];
     }
   }
   stop.rethrow();
-  for (index_t t = 0; t < m; ++t) {
-    double total = 0.0;
-    for (index_t b = 0; b < blocks.count; ++b) total += part[b][t];
-    pots[t] = total;
-  }
 }
 
 template <class T>
 void seeding_update(const T* X, const T* w, index_t n, index_t d, index_t c, double* closest,
                     double* block_sums, int threads) {
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  const int team = n_blocks > 1 && worth_threads(n * d) ? threads : 1;
+  HeapArray<double> columns(index_t(team) * d * kSeedRows);
   StopFlag stop;
-#pragma omp parallel for schedule(static) num_threads(threads) if (n_blocks > 1 && worth_threads(n * d))
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
   for (index_t b = 0; b < n_blocks; ++b) {
     if (stop.stop()) continue;
+    double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
     const index_t end = (b + 1) * kSeedingBlock < n ? (b + 1) * kSeedingBlock : n;
     double s = 0.0;
-    for (index_t i = b * kSeedingBlock; i < end; ++i) {
-      const double dist = sq_dist(X + i * d, X + c * d, d);
-      if (dist < closest[i]) closest[i] = dist;
-      s += double(w[i]) * closest[i];
+    for (index_t i = b * kSeedingBlock; i < end; i += kSeedRows) {
+      const index_t r = end - i < kSeedRows ? end - i : kSeedRows;
+      double dist[kSeedRows];
+      seed_rows_columns(X, i, r, d, xt);
+      seed_sq_dists(xt, d, X + c * d, dist);
+      for (index_t q = 0; q < r; ++q) {
+        if (dist[q] < closest[i + q]) closest[i + q] = dist[q];
+        s += double(w[i + q]) * closest[i + q];
+      }
     }
     block_sums[b] = s;
   }
@@ -438,7 +536,7 @@ void seeding_update(const T* X, const T* w, index_t n, index_t d, index_t c, dou
 template <class T>
 KMeansKernels<T> kmeans_table() {
   return KMeansKernels<T>{&lloyd_step<T>,     &inertia<T>,      &assign_inertia<T>,
-                          &dist_to_assigned<T>, &sq_distances<T>, &seeding_pots<T>,
+                          &dist_to_assigned<T>, &sq_distances<T>, &seeding_trials<T>, &seeding_choose<T>,
                           &seeding_update<T>,   &column_moments<T>, &abs_max<T>};
 }
 
