@@ -347,6 +347,22 @@ def test_binding_is_lloyds():
     assert a["n_iter"] == b["n_iter"] and a["strict"] == b["strict"]
 
 
+@pytest.mark.parametrize("box,skips", [(1.0, False), (12.0, True)])
+def test_distance_counts(box, skips, schedule):
+    # Lloyd computes n·k distances per assignment (each step, and the final one unless no label
+    # changed); a bounded algorithm never more, and far fewer on separated blobs once its steps
+    # are bounded ones (by cost, Elkan at d = 4 keeps Lloyd's steps: its k bounds a row cost more).
+    X = make_blobs(n=4000, d=4, k=40, seed=3, std=1.0, spread=box)[0]
+    C = init_rows(X, 40, seed=3)
+    lloyd = _core.lloyd(X, None, C, 100, 0.0, False, 2)
+    assert lloyd["distances"] == 4000 * 40 * (lloyd["n_iter"] + (0 if lloyd["strict"] else 1))
+    r = getattr(_core, BOUNDED["algorithm"])(X, None, C, 100, 0.0, False, 2)
+    assert r["n_iter"] == lloyd["n_iter"]
+    assert 0 < r["distances"] <= lloyd["distances"]
+    if skips and schedule == "every-step":
+        assert r["distances"] < 0.5 * lloyd["distances"]
+
+
 def test_algorithm_checked():
     with pytest.raises(ValueError, match="algorithm"):
         kmix.KMeans(3, algorithm="Elkan").fit(make_data("blobs", 50, 2, 3, seed=0))

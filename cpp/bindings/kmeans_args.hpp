@@ -98,6 +98,7 @@ py::dict run_result(carray<T>& centers, carray<int>& labels, const kmix::LloydRe
   out["inertia"] = r.inertia;
   out["n_iter"] = r.n_iter;
   out["strict"] = r.strict;
+  out["distances"] = r.distances;
   out["iter_inertia"] = r.iter_inertia;
   out["iter_shift"] = r.iter_shift;
   return out;

@@ -250,6 +250,10 @@ LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* cent
     E.center_gaps(next, k, d, state.scale, half.data(), next_gap.data(), threads);
   };
 
+  // The distances a bounded step computed, from its work counts: k per row through the tile, one
+  // per row whose own distance was taken and one per further one-by-one distance.
+  auto distances_done = [&]() { return double(work[1]) * double(k) + double(work[2]) + double(work[3]); };
+
   bool bounds_current = false;  // the bounds describe the rows at the centers in cur
   index_t i = 0;
   for (; i < max_iter; ++i) {
@@ -263,7 +267,9 @@ LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* cent
       state.second = second.data();
     }
     const bool moves_only = keep_sums && i > 0 && i + 1 < max_iter;
+    const Step ran = kind;
     const index_t changed = step(moves_only, false);
+    r.distances += ran == Step::bounded ? distances_done() : double(n) * double(k);
     if (moves_only && (changed == 0 || center_shift <= tol)) step(false, true);
     if (verbose) {
       r.iter_inertia.push_back(K.inertia(X, w, n, d, cur, labels, threads));
@@ -305,9 +311,11 @@ LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* cent
     r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
   else if (bounds_current) {  // one more assignment so that labels match the returned centers
     E.step(X, w, n, d, cur, k, labels, state, false, nullptr, nullptr, nullptr, false, threads);
+    r.distances += distances_done();
     r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
   } else {
     r.inertia = K.assign_inertia(X, w, n, d, cur, k, labels, threads);
+    r.distances += double(n) * double(k);
   }
   if (cur != centers) std::copy(cur, cur + k * d, centers);
   return r;

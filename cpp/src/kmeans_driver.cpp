@@ -152,6 +152,7 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
     check_interrupt();
     const bool moves_only = keep_sums && i > 0 && i + 1 < max_iter;
     const index_t changed = step(moves_only, false);
+    r.distances += double(n) * double(k);
     if (moves_only && (changed == 0 || shift <= tol)) step(false, true);
     if (verbose) {
       r.iter_inertia.push_back(K.inertia(X, w, n, d, cur, labels, threads));
@@ -167,8 +168,10 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   r.n_iter = i < max_iter ? i + 1 : max_iter;
   if (r.strict)
     r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
-  else  // one more assignment so that labels match the returned centers
+  else {  // one more assignment so that labels match the returned centers
     r.inertia = K.assign_inertia(X, w, n, d, cur, k, labels, threads);
+    r.distances += double(n) * double(k);
+  }
   if (cur != centers) std::copy(cur, cur + k * d, centers);
   return r;
 }

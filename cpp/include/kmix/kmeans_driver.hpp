@@ -13,6 +13,7 @@ struct LloydResult {
   bool strict = false;            // stopped because no label changed
   std::vector<double> iter_inertia;  // per iteration, only when verbose
   std::vector<double> iter_shift;    // Σ_c ‖c_new − c_old‖² per iteration
+  double distances = 0.0;         // row-center distances computed (n·k per Lloyd assignment)
 };
 
 // Lloyd's algorithm from `centers` (k×d, overwritten with the result); labels (n) out.

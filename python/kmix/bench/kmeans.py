@@ -207,3 +207,76 @@ def predict_latency(ctx, n=10_000, d=16, k=8, dtype="float64", calls=2000):
                                                             model.cluster_centers_)}
     return {"per": "call", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
             "flops": 3 * k * d, "bytes": None}
+
+
+# kmix's algorithms in the large-k family; Elkan only while its n·k float32 bounds fit in 1 GB
+# (scikit-learn's elkan allocates as much, in X's dtype).
+_LARGE_K_ELKAN_BYTES = 1 << 30
+
+
+def large_k(ctx, n, d, k, dtype="float64", box=5.0):
+    """Whole KMeans fits at large k: k-means++ (random_state=0, n_init=1), the default tol and
+    max_iter, time per fit (seeding included). "kmix" is algorithm="auto"; kmix's Lloyd, Hamerly
+    and Elkan (while its bounds fit in 1 GB) run too, and must give Lloyd's answer. Peers:
+    scikit-learn's lloyd and elkan (the same seeds in float64, so the same answer),
+    scikit-learn-intelex (its own k-means++), faiss (float32; no k-means++ nor tol: it starts from
+    kmix's seeds and runs kmix's iteration count, its time without the seeding). Data: k blobs of
+    unit noise whose centers are uniform in [-box, box]^d (box=5: clusters a few noise widths apart,
+    as embeddings of distinct topics; 1: overlapping). Also reported: the share of row-center
+    distances each bounded algorithm skipped, over the fit (from the same seeds as Lloyd's)."""
+    X, _ = make_blobs(n, d, k, dtype, box=box)
+    common = dict(n_clusters=k, init="k-means++", n_init=1, random_state=0)
+    algorithms = ["auto", "lloyd", "hamerly"] + (["elkan"] if 4 * n * k <= _LARGE_K_ELKAN_BYTES else [])
+    makers = {("kmix" if a == "auto" else f"kmix-{a}"): (lambda a=a: kmix.KMeans(**common, algorithm=a,
+                                                                                  n_threads=ctx.threads))
+              for a in algorithms}
+    seeds = None
+    if "sklearn" in ctx.peers:
+        from sklearn.cluster import KMeans
+
+        makers["sklearn"] = lambda: KMeans(**common, algorithm="lloyd")
+        makers["sklearn-elkan"] = lambda: KMeans(**common, algorithm="elkan")
+    if "sklearnex" in ctx.peers:
+        from sklearnex.cluster import KMeans as XKMeans
+
+        makers["sklearnex"] = lambda: XKMeans(**common, algorithm="lloyd")
+    if "faiss" in ctx.peers:
+        seeds, _ = kmix.kmeans_plusplus(X, k, random_state=0, n_threads=ctx.threads)
+        iters = int(kmix.KMeans(**common, n_threads=ctx.threads).fit(X).n_iter_)
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        makers["faiss"] = lambda: _FaissKMeans(k, seeds, iters, ctx.threads)
+
+    def run(name):
+        est = makers[name]()
+        return timed(lambda: est.fit(X32 if name == "faiss" else X), ctx.threads)
+
+    results = alternate({name: (lambda name=name: run(name)) for name in makers}, ctx.repeat)
+    times = summarize(results)
+    ours, lloyd = times["kmix"]["result"], times["kmix-lloyd"]["result"]
+    agreement = {}
+    for name in makers:
+        if name == "kmix":
+            continue
+        ag = agreement[name] = fit_agreement(ours, times[name]["result"], X)
+        # kmix's algorithms are exact: Lloyd's answer; scikit-learn from the same float64 seeds too
+        if name.startswith("kmix-") or (name.startswith("sklearn") and name != "sklearnex" and dtype == "float64"):
+            ag["ok"] = ag["ari"] == 1.0 and ag["centers_rel_diff"] <= AGREE_TOL[np.dtype(dtype).name]
+    skipped = _skipped_distances(X, k, algorithms, lloyd, ctx.threads)
+    iters = int(lloyd.n_iter_)
+    return {"per": "fit", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
+            "flops": (2 * n * k * d + n * d) * iters, "bytes": None,
+            "extra": {"n_iter": iters, "algorithm": kmix.kmeans.choose_algorithm(n, d, k),
+                      "skipped_distances": skipped}}
+
+
+def _skipped_distances(X, k, algorithms, lloyd, threads):
+    """The share of row-center distances each bounded algorithm did not compute, against Lloyd's
+    n·k per assignment, over a fit from Lloyd's seeds (X centred, the default tol: as KMeans)."""
+    Xc = np.ascontiguousarray(X - X.mean(axis=0))
+    seeds, _ = kmix.kmeans_plusplus(X, k, random_state=0, n_threads=threads)
+    seeds = np.ascontiguousarray(seeds - X.mean(axis=0), dtype=X.dtype)
+    tol = float(np.mean(X.var(axis=0))) * 1e-4
+    fits = {a: getattr(kmix._core, a)(Xc, None, seeds.copy(), 300, tol, False, threads or 0, None)
+            for a in algorithms if a in ("lloyd", "hamerly", "elkan")}
+    full = fits["lloyd"]["distances"]
+    return {a: 1.0 - r["distances"] / full for a, r in fits.items() if a != "lloyd"}

@@ -65,7 +65,14 @@ SMOKE = [
     Workload("silhouette", metrics.silhouette, n=5_000, d=8, k=8),
     Workload("sparse.kmeans", sparse.kmeans, n=20_000, d=5_000, k=20, density=0.004, dtype="float64"),
     Workload("sparse.minibatch", sparse.minibatch, n=50_000, d=5_000, k=20, density=0.004, dtype="float64"),
+    Workload("kmeans-large-k", kmeans.large_k, n=6_000, d=8, k=64),
 ]
+
+# Whole fits at large k (k-means++ and the default tol): kmix's algorithms against each other and
+# every k-means peer. scikit-learn's seeding alone takes minutes at (50k, 768, 1000).
+LARGE_K = [Workload("kmeans-large-k", kmeans.large_k, n=n, d=d, k=k, dtype=dt, repeat=r)
+           for n, d, k, dt, r in [(200_000, 16, 256, "float64", None), (100_000, 64, 1024, "float32", None),
+                                  (1_000_000, 8, 128, "float64", None), (50_000, 768, 1000, "float32", 2)]]
 
 # TF-IDF-like CSR matrices (sparse.make_tfidf): KMeans per Lloyd iteration in both dtypes,
 # k-means++ and MiniBatchKMeans, against scikit-learn on the same matrix.
@@ -111,6 +118,7 @@ FULL = STANDARD + [
       for dt in ("float64", "float32")],
     Workload("sparse.plusplus", sparse.plusplus, n=100_000, d=50_000, k=20, density=0.002),
     Workload("sparse.minibatch", sparse.minibatch, n=1_000_000, d=50_000, k=20, density=0.002, dtype="float32"),
+    *LARGE_K,
 ]
 
 SUITES = {"smoke": SMOKE, "standard": STANDARD, "full": FULL}
