@@ -296,10 +296,11 @@ def params_check():
 
 
 def check_lloyd(r, kw, dt):
-    named({"centers", "labels", "inertia", "n_iter", "strict", "iter_inertia", "iter_shift"})(r, kw, dt)
+    named({"centers", "labels", "inertia", "n_iter", "strict", "iter_inertia", "iter_shift", "distances"})(r, kw, dt)
     is_array(r["centers"], (K, D), dt)
     is_array(r["labels"], (N,), np.int32)
     assert isinstance(r["inertia"], float) and isinstance(r["n_iter"], int) and isinstance(r["strict"], bool)
+    assert isinstance(r["distances"], float) and 0 < r["distances"] <= N * K * (r["n_iter"] + 1)
 
 
 def check_lloyd_chunk(r, kw, dt):
@@ -518,21 +519,16 @@ def sparse_specs(index):
 
 
 SPECS = [
-    Spec("lloyd", "lloyd", mk_lloyd,
-         {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers_init": ("T", ""), "mean": ("f8", "opt")},
-         check_lloyd,
-         bad=lengths("sample_weight") + lengths("centers_init", (1,)) + no_centers("centers_init") + lengths("mean")
-         + x_empty() + [("centers_init-k>n", put("centers_init", lambda kw: np.ascontiguousarray(
-             np.concatenate([kw["X"], kw["X"][:1]]))), "centers_init")]
-         + codes("max_iter", [0, -1]) + bad_floats("tol")),
-    # elkan takes exactly lloyd's arguments and returns lloyd's dict (KMeans only picks which to call).
-    Spec("elkan", "elkan", mk_lloyd,
-         {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers_init": ("T", ""), "mean": ("f8", "opt")},
-         check_lloyd,
-         bad=lengths("sample_weight") + lengths("centers_init", (1,)) + no_centers("centers_init") + lengths("mean")
-         + x_empty() + [("centers_init-k>n", put("centers_init", lambda kw: np.ascontiguousarray(
-             np.concatenate([kw["X"], kw["X"][:1]]))), "centers_init")]
-         + codes("max_iter", [0, -1]) + bad_floats("tol")),
+    # elkan and hamerly take exactly lloyd's arguments and return lloyd's dict (KMeans only picks
+    # which to call).
+    *[Spec(name, name, mk_lloyd,
+           {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers_init": ("T", ""), "mean": ("f8", "opt")},
+           check_lloyd,
+           bad=lengths("sample_weight") + lengths("centers_init", (1,)) + no_centers("centers_init") + lengths("mean")
+           + x_empty() + [("centers_init-k>n", put("centers_init", lambda kw: np.ascontiguousarray(
+               np.concatenate([kw["X"], kw["X"][:1]]))), "centers_init")]
+           + codes("max_iter", [0, -1]) + bad_floats("tol"))
+      for name in ("lloyd", "elkan", "hamerly")],
     Spec("kmeans_plusplus", "kmeans_plusplus", mk_kmeans_plusplus,
          {"X": ("T", ""), "sample_weight": ("T", ""), "uniforms": ("f8", "")}, returns((K,), np.int64),
          bad=lengths("sample_weight") + lengths("uniforms") + x_empty() + codes("n_clusters", [0, -1])
@@ -970,7 +966,7 @@ def test_float32_weights_for_float64_X_are_a_type_error():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("TypeError:") and "sample_weight" in proc.stdout, proc.stdout
     # And the same for every function with weights, in this process.
-    for name in ("lloyd", "elkan", "lloyd_chunk", "inertia", "kmeans_plusplus", "minibatch_step", "gmm_estimate", "gmm_em",
+    for name in ("lloyd", "elkan", "hamerly", "lloyd_chunk", "inertia", "kmeans_plusplus", "minibatch_step", "gmm_estimate", "gmm_em",
                  "gmm_pass_stats", "soft_kmeans"):
         spec = SPEC_BY_NAME[name]
         for dt in BOTH:

@@ -280,6 +280,12 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   std::vector<SeedingMove> move_buf(std::size_t(n_blocks) * std::size_t(kSeedingBlock));
   std::vector<index_t> move_count(n_blocks);
   const SeedingMoves moves{move_buf.data(), move_count.data()};
+  // The triangle inequality's bounds: every row's nearest chosen center, and each step the
+  // squared distances from the candidates to the centers chosen so far (m·k·d, small beside the
+  // step's m·n·d).
+  std::vector<std::int32_t> owner(n, 0);
+  std::vector<double> gap2(std::size_t(n_trials) * std::size_t(k), 0.0);
+  const SeedingBounds bounds{owner.data(), gap2.data(), k};
 
   auto search = [&](double r) { return first_reaching(r, w, closest.data(), block_sums.data(), n); };
 
@@ -290,7 +296,15 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   for (index_t c = 1; c < k; ++c) {
     check_interrupt();
     for (index_t t = 0; t < n_trials; ++t) cand[t] = search(uniforms[(c - 1) * n_trials + t] * pot);
-    K.seeding_trials(X, w, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, threads);
+    for (index_t t = 0; t < n_trials; ++t)
+      for (index_t a = 0; a < c; ++a) {
+        const T* x = X + cand[t] * d;
+        const T* y = X + chosen[a] * d;
+        double s = 0.0;
+        for (index_t j = 0; j < d; ++j) s += (double(x[j]) - double(y[j])) * (double(x[j]) - double(y[j]));
+        gap2[t * k + a] = s * (1.0 - 0x1p-20);  // rounded down past its own rounding
+      }
+    K.seeding_trials(X, w, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, bounds, threads);
     for (index_t t = 0; t < n_trials; ++t) {  // the potential each trial would leave, blocks in order
       double total = 0.0;
       for (index_t b = 0; b < n_blocks; ++b) total += trial_sums[b * n_trials + t];
@@ -299,7 +313,7 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
     const index_t best = std::min_element(pots.begin(), pots.end()) - pots.begin();
     chosen[c] = cand[best];
     pot = pots[best];
-    K.seeding_choose(X, n, d, cand[best], best, closest.data(), moves, threads);
+    K.seeding_choose(X, n, d, cand[best], best, c, closest.data(), moves, owner.data(), threads);
     for (index_t b = 0; b < n_blocks; ++b) block_sums[b] = trial_sums[b * n_trials + best];
   }
 }

@@ -140,6 +140,7 @@ LloydResult sparse_lloyd(const CsrView<T, I>& X, const T* w, T* centers, index_t
     check_interrupt();
     ct.prepare(cur, k, d, threads);
     const index_t changed = K.assign(X, ct.data(), ct.cnorm.data(), k, labels, nullptr, nullptr, nullptr, threads);
+    r.distances += double(n) * double(k);
     group_by_label(labels, n, k, order, starts);
     K.cluster_sums(X, w, order.data(), starts.data(), k, sums.data(), weights.data(), threads);
     relocate_empty_sparse(K, X, w, cur, ct.cnorm.data(), k, labels, sums.data(), weights.data(), threads);
@@ -157,9 +158,10 @@ LloydResult sparse_lloyd(const CsrView<T, I>& X, const T* w, T* centers, index_t
   }
   r.n_iter = i < max_iter ? i + 1 : max_iter;
   ct.prepare(cur, k, d, threads);
-  if (!r.strict)  // one more assignment so that labels match the returned centers
+  if (!r.strict) {  // one more assignment so that labels match the returned centers
     K.assign(X, ct.data(), ct.cnorm.data(), k, labels, w, nullptr, &r.inertia, threads);
-  else
+    r.distances += double(n) * double(k);
+  } else
     r.inertia = K.dist_to_assigned(X, w, cur, ct.cnorm.data(), labels, nullptr, threads);
   if (cur != centers) std::copy(cur, cur + k * d, centers);
   return r;

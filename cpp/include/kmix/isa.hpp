@@ -30,6 +30,17 @@ struct SeedingMoves {
   index_t* count;      // n_blocks
 };
 
+// The triangle inequality between k-means++ steps (as Raff, "Exact acceleration of k-means++ and
+// k-means||", 2021): a row whose nearest chosen center a is at distance √closest cannot come
+// closer to a candidate c with ‖c − a‖ >= 2√closest, so that distance is not computed. owner[i]:
+// the index (in the order chosen) of row i's nearest chosen center; gap2[t·stride + a]:
+// ‖x_{cand_t} − x_{chosen_a}‖², compared with a margin that covers both distances' rounding.
+struct SeedingBounds {
+  std::int32_t* owner;  // n
+  const double* gap2;   // m × stride
+  index_t stride;
+};
+
 template <class T>
 struct KMeansKernels {
   // One Lloyd step over X (n×d) and centers C (k×d): labels[i] = nearest center; returns how
@@ -58,12 +69,13 @@ struct KMeansKernels {
   // if candidate t were chosen (seeding_update's rule: the distance if it is smaller); and the
   // rows each candidate brings closer, per block (SeedingMoves), for seeding_choose.
   void (*seeding_trials)(const T* X, const T* w, index_t n, index_t d, const double* closest,
-                         const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves, int threads);
-  // k-means++: candidate t (row c of X) chosen: closest_i as seeding_update leaves it, from the
-  // moves recorded by seeding_trials (the distances are computed again in a block whose moves
-  // did not fit).
-  void (*seeding_choose)(const T* X, index_t n, index_t d, index_t c, index_t t, double* closest,
-                         SeedingMoves moves, int threads);
+                         const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves,
+                         SeedingBounds bounds, int threads);
+  // k-means++: candidate t (row c of X) chosen as the `index`-th center: closest_i as
+  // seeding_update leaves it and owner_i = index where it moved, from the moves recorded by
+  // seeding_trials (the distances are computed again in a block whose moves did not fit).
+  void (*seeding_choose)(const T* X, index_t n, index_t d, index_t c, index_t t, index_t index, double* closest,
+                         SeedingMoves moves, std::int32_t* owner, int threads);
   // k-means++: closest_i = min(closest_i, ‖x_i − x_c‖²) (closest_i = +inf to start) and
   // block_sums[b] = Σ_{i in block b} w_i·closest_i over blocks of kSeedingBlock rows.
   void (*seeding_update)(const T* X, const T* w, index_t n, index_t d, index_t c,

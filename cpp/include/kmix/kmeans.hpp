@@ -435,7 +435,7 @@ inline void seed_sq_dists(const double* xt, index_t d, const T* c, double* out) 
 
 template <class T>
 void seeding_trials(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand,
-                    index_t m, double* trial_sums, SeedingMoves moves, int threads) {
+                    index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds, int threads) {
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * m * d) ? threads : 1;
   HeapArray<double> columns(index_t(team) * d * kSeedRows);
@@ -444,18 +444,36 @@ void seeding_trials(const T* X, const T* w, index_t n, index_t d, const double* 
   for (index_t b = 0; b < n_blocks; ++b) {
     if (stop.stop()) continue;
     double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
-    double* sums = trial_sums + b * m;
+    // The block's sums on the stack: trial_sums rows of neighbouring blocks share cache lines, and
+    // writing them as the rows go made the two threads fight over those lines.
+    double sums[64];
     for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
     SeedingMove* out = moves.moves + b * kSeedingBlock;
     index_t count = 0;
     const index_t lo = b * kSeedingBlock, hi = lo + kSeedingBlock < n ? lo + kSeedingBlock : n;
     for (index_t i = lo; i < hi; i += kSeedRows) {
       const index_t r = hi - i < kSeedRows ? hi - i : kSeedRows;
-      seed_rows_columns(X, i, r, d, xt);
+      // Which trials some row of the group could move to (the others' rows all stay).
+      std::uint64_t open = 0;
+      for (index_t q = 0; q < r; ++q) {
+        // (2·√closest)², rounded up. No bound where closest is not finite (or NaN), nor where it
+        // is so small that its rounding is not relative (0 itself needs none: nothing is nearer).
+        const double reach = 4.0 * closest[i + q] * (1.0 + 0x1p-20);
+        const bool bounded = closest[i + q] == 0.0 || (reach >= 0x1p-900 && reach < std::numeric_limits<double>::infinity());
+        const double* gap2 = bounds.gap2 + bounds.owner[i + q];
+        for (index_t t = 0; t < m; ++t)
+          open |= std::uint64_t(!(bounded && gap2[t * bounds.stride] >= reach)) << t;
+      }
+      if (open) seed_rows_columns(X, i, r, d, xt);
       for (index_t t = 0; t < m; ++t) {
+        double acc = sums[t];
+        if (!(open >> t & 1)) {  // no row comes closer: each keeps its distance
+          for (index_t q = 0; q < r; ++q) acc += double(w[i + q]) * closest[i + q];
+          sums[t] = acc;
+          continue;
+        }
         double dist[kSeedRows];
         seed_sq_dists(xt, d, X + cand[t] * d, dist);
-        double acc = sums[t];
         for (index_t q = 0; q < r; ++q) {  // row order, as seeding_update sums
           const bool nearer = dist[q] < closest[i + q];
           acc += double(w[i + q]) * (nearer ? dist[q] : closest[i + q]);
@@ -470,13 +488,14 @@ void seeding_trials(const T* X, const T* w, index_t n, index_t d, const double* 
     // Moves are listed per row group then trial: sorted by row within each trial, which is all
     // seeding_choose needs (each row moves at most once per trial).
     moves.count[b] = count <= kSeedingBlock ? count : -1;
+    for (index_t t = 0; t < m; ++t) trial_sums[b * m + t] = sums[t];
   }
   stop.rethrow();
 }
 
 template <class T>
-void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, double* closest, SeedingMoves moves,
-                    int threads) {
+void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, index_t index, double* closest,
+                    SeedingMoves moves, std::int32_t* owner, int threads) {
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * d) ? threads : 1;
   HeapArray<double> columns(index_t(team) * d * kSeedRows);
@@ -489,7 +508,10 @@ void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, doub
     if (count >= 0) {
       const SeedingMove* in = moves.moves + b * kSeedingBlock;
       for (index_t q = 0; q < count; ++q)
-        if (in[q].trial == t) closest[lo + in[q].row] = in[q].dist;
+        if (in[q].trial == t) {
+          closest[lo + in[q].row] = in[q].dist;
+          owner[lo + in[q].row] = std::int32_t(index);
+        }
       continue;
     }
     double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
@@ -499,7 +521,10 @@ void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, doub
       seed_rows_columns(X, i, r, d, xt);
       seed_sq_dists(xt, d, X + c * d, dist);
       for (index_t q = 0; q < r; ++q)
-        if (dist[q] < closest[i + q]) closest[i + q] = dist[q];
+        if (dist[q] < closest[i + q]) {
+          closest[i + q] = dist[q];
+          owner[i + q] = std::int32_t(index);
+        }
     }
   }
   stop.rethrow();
