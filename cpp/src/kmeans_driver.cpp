@@ -290,7 +290,13 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   auto search = [&](double r) { return first_reaching(r, w, closest.data(), block_sums.data(), n); };
 
   chosen[0] = first;
-  K.seeding_update(X, w, n, d, first, closest.data(), block_sums.data(), threads);
+  std::fill(move_count.begin(), move_count.end(), index_t(-1));  // every distance to the first center
+  K.seeding_choose(X, n, d, first, 0, 0, closest.data(), moves, owner.data(), threads);
+  for (index_t b = 0; b < n_blocks; ++b) {
+    double s = 0.0;
+    for (index_t i = b * kSeedingBlock; i < std::min(n, (b + 1) * kSeedingBlock); ++i) s += double(w[i]) * closest[i];
+    block_sums[b] = s;
+  }
   double pot = 0.0;
   for (double s : block_sums) pot += s;
   for (index_t c = 1; c < k; ++c) {

@@ -66,20 +66,17 @@ struct KMeansKernels {
                        int threads);
   // k-means++, one pass over X for m candidates: trial_sums[b·m + t] = Σ_{i in block b} w_i·c_i
   // over the blocks of kSeedingBlock rows, in row order, where c_i is what closest_i would become
-  // if candidate t were chosen (seeding_update's rule: the distance if it is smaller); and the
+  // if candidate t were chosen (the distance if it is smaller than closest_i); and the
   // rows each candidate brings closer, per block (SeedingMoves), for seeding_choose.
   void (*seeding_trials)(const T* X, const T* w, index_t n, index_t d, const double* closest,
                          const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves,
                          SeedingBounds bounds, int threads);
-  // k-means++: candidate t (row c of X) chosen as the `index`-th center: closest_i as
-  // seeding_update leaves it and owner_i = index where it moved, from the moves recorded by
-  // seeding_trials (the distances are computed again in a block whose moves did not fit).
+  // k-means++: candidate t (row c of X) chosen as the `index`-th center: closest_i =
+  // min(closest_i, ‖x_i − x_c‖²) and owner_i = index where it moved, from the moves recorded by
+  // seeding_trials (the distances are computed again in a block whose count is -1: moves that did
+  // not fit, or the first center, for which closest_i is +inf).
   void (*seeding_choose)(const T* X, index_t n, index_t d, index_t c, index_t t, index_t index, double* closest,
                          SeedingMoves moves, std::int32_t* owner, int threads);
-  // k-means++: closest_i = min(closest_i, ‖x_i − x_c‖²) (closest_i = +inf to start) and
-  // block_sums[b] = Σ_{i in block b} w_i·closest_i over blocks of kSeedingBlock rows.
-  void (*seeding_update)(const T* X, const T* w, index_t n, index_t d, index_t c,
-                         double* closest, double* block_sums, int threads);
   // moments (2d) = Σ(x − shift) then Σ(x − shift)² of each column (shift (d) may be null: 0),
   // float64 over fixed blocks combined in order.
   void (*column_moments)(const T* X, index_t n, index_t d, const double* shift, double* moments,

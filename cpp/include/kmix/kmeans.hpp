@@ -474,7 +474,7 @@ void seeding_trials(const T* X, const T* w, index_t n, index_t d, const double* 
         }
         double dist[kSeedRows];
         seed_sq_dists(xt, d, X + cand[t] * d, dist);
-        for (index_t q = 0; q < r; ++q) {  // row order, as seeding_update sums
+        for (index_t q = 0; q < r; ++q) {  // row order, as the block sums are taken
           const bool nearer = dist[q] < closest[i + q];
           acc += double(w[i + q]) * (nearer ? dist[q] : closest[i + q]);
           if (nearer) {
@@ -531,38 +531,10 @@ void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, inde
 }
 
 template <class T>
-void seeding_update(const T* X, const T* w, index_t n, index_t d, index_t c, double* closest,
-                    double* block_sums, int threads) {
-  const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
-  const int team = n_blocks > 1 && worth_threads(n * d) ? threads : 1;
-  HeapArray<double> columns(index_t(team) * d * kSeedRows);
-  StopFlag stop;
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-  for (index_t b = 0; b < n_blocks; ++b) {
-    if (stop.stop()) continue;
-    double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
-    const index_t end = (b + 1) * kSeedingBlock < n ? (b + 1) * kSeedingBlock : n;
-    double s = 0.0;
-    for (index_t i = b * kSeedingBlock; i < end; i += kSeedRows) {
-      const index_t r = end - i < kSeedRows ? end - i : kSeedRows;
-      double dist[kSeedRows];
-      seed_rows_columns(X, i, r, d, xt);
-      seed_sq_dists(xt, d, X + c * d, dist);
-      for (index_t q = 0; q < r; ++q) {
-        if (dist[q] < closest[i + q]) closest[i + q] = dist[q];
-        s += double(w[i + q]) * closest[i + q];
-      }
-    }
-    block_sums[b] = s;
-  }
-  stop.rethrow();
-}
-
-template <class T>
 KMeansKernels<T> kmeans_table() {
   return KMeansKernels<T>{&lloyd_step<T>,     &inertia<T>,      &assign_inertia<T>,
                           &dist_to_assigned<T>, &sq_distances<T>, &seeding_trials<T>, &seeding_choose<T>,
-                          &seeding_update<T>,   &column_moments<T>, &abs_max<T>};
+                          &column_moments<T>, &abs_max<T>};
 }
 
 }  // namespace KMIX_ISA_NS
