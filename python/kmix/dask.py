@@ -309,7 +309,9 @@ class KMeans(_kmeans.KMeans):
     "random" takes k rows; an array is used as given. sample_weight weighs Lloyd's sums and the
     k-means|| candidates; the rows drawn by "random" and the "k-means++" sample are drawn
     uniformly (the in-memory estimator weighs those draws). labels_ is a dask array held by the
-    workers; predict and transform of a dask array are lazy.
+    workers; predict and transform of a dask array are lazy. Every `algorithm` runs Lloyd's
+    iterations over the chunks (the bounded algorithms give the same answers; their bounds would
+    be O(n) state held between passes).
 
     Chunks that are scipy.sparse matrices are clustered as kmix.KMeans clusters sparse X (not
     centred, the sparse tolerance, the sparse kernels on each CSR chunk, never densified): the
