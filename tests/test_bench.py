@@ -214,3 +214,13 @@ def test_command_line_rejects_unknown_peer():
     out = subprocess.run([sys.executable, "-m", "kmix.cli", "bench", "--peers", "nope"], capture_output=True,
                          text=True)
     assert out.returncode == 2 and "--peers" in out.stderr
+
+
+@pytest.mark.parametrize("threads", [None, 1])
+def test_skipped_distances_share(threads):
+    """kmeans-large-k's share of distances skipped: in [0, 1) for the bounded algorithms, with any
+    thread setting (None: kmix's default)."""
+    X, _ = bench_kmeans.make_blobs(3000, 4, 30, "float64", box=8.0)
+    share = bench_kmeans._skipped_distances(X, 30, ["lloyd", "hamerly", "elkan"], None, threads)
+    assert set(share) == {"hamerly", "elkan"}
+    assert all(0.0 <= v < 1.0 for v in share.values())

@@ -7,6 +7,7 @@ each peer's answer with kmix's.
 import numpy as np
 
 import kmix
+from kmix._threads import effective_n_threads
 
 from ._agreement import adjusted_rand_index, inertia, max_abs_diff, max_rel_diff, nearest_sq_dist, rel_diff
 from ._timing import alternate, call_latency, summarize, timed
@@ -276,7 +277,8 @@ def _skipped_distances(X, k, algorithms, lloyd, threads):
     seeds, _ = kmix.kmeans_plusplus(X, k, random_state=0, n_threads=threads)
     seeds = np.ascontiguousarray(seeds - X.mean(axis=0), dtype=X.dtype)
     tol = float(np.mean(X.var(axis=0))) * 1e-4
-    fits = {a: getattr(kmix._core, a)(Xc, None, seeds.copy(), 300, tol, False, threads or 0, None)
+    nt = effective_n_threads(threads)
+    fits = {a: getattr(kmix._core, a)(Xc, None, seeds.copy(), 300, tol, False, nt, None)
             for a in algorithms if a in ("lloyd", "hamerly", "elkan")}
     full = fits["lloyd"]["distances"]
     return {a: 1.0 - r["distances"] / full for a, r in fits.items() if a != "lloyd"}
