@@ -30,20 +30,13 @@ CASES = {
         big = rng.standard_normal((1_000_000, 16))
         long = lambda: model.fit(big)
     """,
-    "KMeans-elkan": """
-        model = kmix.KMeans(8, n_init=1, random_state=0, algorithm="elkan").fit(small_X)
+    **{f"KMeans-{algorithm}": f"""
+        model = kmix.KMeans(8, n_init=1, random_state=0, algorithm="{algorithm}").fit(small_X)
         kmix._core._elkan_every_step(True)  # bounded steps throughout, not Lloyd steps by cost
         params = dict(n_clusters=64, max_iter=1_000_000, tol=0, init="random")
         big = rng.standard_normal((1_000_000, 16))
         long = lambda: model.fit(big)
-    """,
-    "KMeans-hamerly": """
-        model = kmix.KMeans(8, n_init=1, random_state=0, algorithm="hamerly").fit(small_X)
-        kmix._core._elkan_every_step(True)  # bounded steps throughout, not Lloyd steps by cost
-        params = dict(n_clusters=64, max_iter=1_000_000, tol=0, init="random")
-        big = rng.standard_normal((1_000_000, 16))
-        long = lambda: model.fit(big)
-    """,
+    """ for algorithm in ("elkan", "hamerly")},
     "KMeans-sparse": """
         model = kmix.KMeans(8, n_init=1, random_state=0).fit(sparse(small_X))
         params = dict(n_clusters=512, max_iter=1_000_000, tol=0, init="random")
