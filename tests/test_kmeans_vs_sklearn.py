@@ -174,17 +174,70 @@ def test_kmeans_plusplus_over_many_blocks_same_indices(n, d, k):
         # The greedy rule written in numpy: the same uniforms pick the same candidates.
         rs = np.random.RandomState(1)
         ww = np.ones(n) if sw is None else sw
-        picks = [rs.choice(n, p=ww / ww.sum())]
-        closest = ((X - X[picks[0]]) ** 2).sum(1)
+        first = rs.choice(n, p=ww / ww.sum())
         trials = 2 + int(np.log(k))
-        for _ in range(1, k):
-            cum = np.cumsum(ww * closest)
-            cand = np.minimum(np.searchsorted(cum, rs.uniform(size=trials) * cum[-1]), n - 1)
-            dist = np.minimum(closest, ((X[None, :, :] - X[cand][:, None, :]) ** 2).sum(2))
-            best = int(np.argmin(dist @ ww))
-            picks.append(cand[best])
-            closest = dist[best]
-        np.testing.assert_array_equal(idx, picks)
+        uniforms = rs.uniform(size=(k - 1) * trials)
+        np.testing.assert_array_equal(idx, greedy_plusplus(X, ww, first, uniforms, trials, k))
+
+
+def greedy_plusplus(X, w, first, uniforms, trials, k):
+    """Greedy k-means++ in numpy from the first row and the uniforms (trials per step): each
+    step's candidates are the first rows whose cumulative w·closest reaches u·total, and the one
+    leaving the least total is chosen."""
+    X = np.asarray(X, np.float64)
+    picks = [int(first)]
+    closest = ((X - X[first]) ** 2).sum(1)
+    for step in range(1, k):
+        cum = np.cumsum(w * closest)
+        u = uniforms[(step - 1) * trials:step * trials]
+        cand = np.minimum(np.searchsorted(cum, u * cum[-1]), len(X) - 1)
+        dist = np.minimum(closest, ((X[None, :, :] - X[cand][:, None, :]) ** 2).sum(2))
+        best = int(np.argmin(dist @ w))
+        picks.append(int(cand[best]))
+        closest = dist[best]
+    return np.array(picks)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n,d,k,trials", [(1001, 3, 40, 5), (4500, 20, 25, 40), (300, 1, 30, 3)])
+def test_kmeans_plusplus_exact_on_a_lattice(dtype, n, d, k, trials):
+    # Small integers and integer weights: every distance and sum is exact, so the greedy rule in
+    # numpy must pick the same rows, though a lattice is full of ties between a row's distance to
+    # a candidate and to its center (the sketch test may never call those "surely not nearer";
+    # a row moves only where strictly nearer). Several blocks, a partial tile, up to 40 trials.
+    rng = np.random.default_rng(n + d)
+    X = rng.integers(0, 6, size=(n, d)).astype(dtype)
+    w = rng.integers(1, 4, size=n).astype(dtype)
+    uniforms = rng.uniform(size=(k - 1) * trials)
+    first = int(rng.integers(n))
+    want = greedy_plusplus(X, w.astype(np.float64), first, uniforms, trials, k)
+    for threads in (1, 2):
+        got = kmix._core.kmeans_plusplus(X, w, k, first, uniforms, trials, threads)
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("scale", [-500, -300, -130, 130, 300, 500])
+def test_kmeans_plusplus_core_far_outside_float32(scale):
+    # The C++ seeding called on values whose bfloat16 sketch underflows to 0 or overflows to inf
+    # (the estimators rescale X first; the kernel must be exact anyway): multiplying by 2^scale is
+    # exact in float64, every distance scales by 4^scale, so the same rows are picked.
+    rng = np.random.default_rng(7)
+    X = make_data("blobs", 3000, 6, 8, seed=2)
+    w = rng.uniform(0.5, 2.0, size=3000)
+    k, trials = 12, 4
+    uniforms = rng.uniform(size=(k - 1) * trials)
+    ref = kmix._core.kmeans_plusplus(X, w, k, 11, uniforms, trials, 2)
+    Y = np.ldexp(X, scale)
+    np.testing.assert_array_equal(np.ldexp(Y, -scale), X)
+    np.testing.assert_array_equal(kmix._core.kmeans_plusplus(Y, w, k, 11, uniforms, trials, 2), ref)
+    # A few huge rows among ordinary ones (float32 squares overflow in the sketch's tile).
+    Z = X.copy()
+    Z[::97] *= 2.0 ** 70
+    Z32 = Z.astype(np.float32)
+    for data in (Z, Z32):
+        got = kmix._core.kmeans_plusplus(data, w.astype(data.dtype), k, 11, uniforms, trials, 2)
+        want = greedy_plusplus(data, w.astype(data.dtype).astype(np.float64), 11, uniforms, trials, k)
+        np.testing.assert_array_equal(got, want)
 
 
 def test_kmeans_plusplus_weights_and_trials():

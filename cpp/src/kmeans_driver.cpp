@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
@@ -266,6 +267,55 @@ index_t first_reaching(double r, const T* w, const double* closest, const double
   return n - 1;
 }
 
+// x rounded to bfloat16 (round to nearest even, through float32), as the bits of its high half.
+inline std::uint16_t to_bf16(float x) {
+  std::uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return std::uint16_t(u >> 16 | 0x40);  // NaN stays NaN
+  u += 0x7fffu + (u >> 16 & 1u);
+  return std::uint16_t(u >> 16);
+}
+
+inline double from_bf16(std::uint16_t h) {
+  const std::uint32_t u = std::uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// k-means++'s sketch of X (SeedingSketch): n·d bfloat16, two floats a row. None (all null) for
+// fewer than kSketchMinCenters centers: there most rows move at every step, their distances are
+// computed exactly anyway, and the sketch's pass over X did not pay (measured at k = 8).
+constexpr index_t kSketchMinCenters = 32;
+
+template <class T>
+SeedingSketch seeding_sketch(const T* X, index_t n, index_t d, index_t k, int threads, std::vector<std::uint16_t>& xt,
+                             std::vector<float>& norm, std::vector<float>& err) {
+  constexpr index_t R = SeedingSketch::rows;
+  // (The sketch's test needs d·2⁻²⁴ well below 1.)
+  if (k < kSketchMinCenters || double(d) * 0x1p-24 >= 0.125) return SeedingSketch{nullptr, nullptr, nullptr};
+  const index_t padded = (n + R - 1) / R * R;
+  xt.assign(std::size_t(padded) * std::size_t(d), 0);
+  norm.assign(padded, 0.0f);
+  err.assign(padded, 0.0f);
+#pragma omp parallel for schedule(static) num_threads(threads) if (n * d > 65536)
+  for (index_t i = 0; i < n; ++i) {
+    std::uint16_t* out = xt.data() + (i / R) * R * d + SeedingSketch::slot(i % R);
+    double s = 0.0, e = 0.0;
+    for (index_t j = 0; j < d; ++j) {
+      const std::uint16_t h = to_bf16(float(X[i * d + j]));
+      out[j * R] = h;
+      const double v = from_bf16(h), diff = double(X[i * d + j]) - v;
+      s += v * v;
+      e += diff * diff;
+    }
+    norm[i] = float(s);
+    // Rounded up past the rounding of the sum, the square root and the float.
+    err[i] = float(std::sqrt(e) * (1.0 + 0x1p-20));
+  }
+  return SeedingSketch{xt.data(), norm.data(), err.data()};
+}
+
 template <class T>
 void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, index_t first,
                      const double* uniforms, index_t n_trials, int threads, index_t* chosen) {
@@ -283,18 +333,30 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   // The triangle inequality's bounds: every row's nearest chosen center, and each step the
   // squared distances from the candidates to the centers chosen so far (m·k·d, small beside the
   // step's m·n·d).
+  // With a sketch they are tested only while they keep whole tiles of rows out of its pass: after
+  // a step where they closed fewer than 1/16 of the tiles (overlapping clusters), the next
+  // kBoundsRest steps go without them (counts only: the same steps for any thread count).
   std::vector<std::int32_t> owner(n, 0);
   std::vector<double> gap2(std::size_t(n_trials) * std::size_t(k), 0.0);
-  const SeedingBounds bounds{owner.data(), gap2.data(), k};
+  std::vector<index_t> closed(n_blocks, 0);
+  const index_t n_tiles = (n + SeedingSketch::rows - 1) / SeedingSketch::rows, kBoundsRest = 8;
+  index_t rest = 0;
+  std::vector<std::uint16_t> sketch_xt;
+  std::vector<float> sketch_norm, sketch_err;
+  const SeedingSketch sketch = seeding_sketch(X, n, d, k, threads, sketch_xt, sketch_norm, sketch_err);
 
   auto search = [&](double r) { return first_reaching(r, w, closest.data(), block_sums.data(), n); };
 
   chosen[0] = first;
   std::fill(move_count.begin(), move_count.end(), index_t(-1));  // every distance to the first center
   K.seeding_choose(X, n, d, first, 0, 0, closest.data(), moves, owner.data(), threads);
-  for (index_t b = 0; b < n_blocks; ++b) {
+  for (index_t b = 0; b < n_blocks; ++b) {  // in seeding_trials' order: rows within a tile, then tiles
     double s = 0.0;
-    for (index_t i = b * kSeedingBlock; i < std::min(n, (b + 1) * kSeedingBlock); ++i) s += double(w[i]) * closest[i];
+    for (index_t i = b * kSeedingBlock; i < std::min(n, (b + 1) * kSeedingBlock); i += SeedingSketch::rows) {
+      double part = 0.0;
+      for (index_t r = i; r < std::min(n, i + SeedingSketch::rows); ++r) part += double(w[r]) * closest[r];
+      s += part;
+    }
     block_sums[b] = s;
   }
   double pot = 0.0;
@@ -302,15 +364,25 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   for (index_t c = 1; c < k; ++c) {
     check_interrupt();
     for (index_t t = 0; t < n_trials; ++t) cand[t] = search(uniforms[(c - 1) * n_trials + t] * pot);
-    for (index_t t = 0; t < n_trials; ++t)
-      for (index_t a = 0; a < c; ++a) {
-        const T* x = X + cand[t] * d;
-        const T* y = X + chosen[a] * d;
-        double s = 0.0;
-        for (index_t j = 0; j < d; ++j) s += (double(x[j]) - double(y[j])) * (double(x[j]) - double(y[j]));
-        gap2[t * k + a] = s * (1.0 - 0x1p-20);  // rounded down past its own rounding
-      }
-    K.seeding_trials(X, w, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, bounds, threads);
+    const bool use_bounds = rest == 0;
+    if (use_bounds)
+      for (index_t t = 0; t < n_trials; ++t)
+        for (index_t a = 0; a < c; ++a) {
+          const T* x = X + cand[t] * d;
+          const T* y = X + chosen[a] * d;
+          double s = 0.0;
+          for (index_t j = 0; j < d; ++j) s += (double(x[j]) - double(y[j])) * (double(x[j]) - double(y[j]));
+          gap2[t * k + a] = s * (1.0 - 0x1p-20);  // rounded down past its own rounding
+        }
+    const SeedingBounds bounds{owner.data(), use_bounds ? gap2.data() : nullptr, k, closed.data()};
+    K.seeding_trials(X, w, sketch, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, bounds, threads);
+    if (use_bounds) {
+      index_t total = 0;
+      for (index_t v : closed) total += v;
+      rest = sketch.xt && 16 * total < n_tiles ? kBoundsRest : 0;
+    } else {
+      --rest;
+    }
     for (index_t t = 0; t < n_trials; ++t) {  // the potential each trial would leave, blocks in order
       double total = 0.0;
       for (index_t b = 0; b < n_blocks; ++b) total += trial_sums[b * n_trials + t];

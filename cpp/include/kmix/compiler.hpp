@@ -29,3 +29,10 @@
 #else
 #define KMIX_OMP_SIMD _Pragma("omp simd")
 #endif
+
+// A kernel kept out of its caller, so that its loop gets the registers to itself.
+#if defined(KMIX_MSVC)
+#define KMIX_NOINLINE __declspec(noinline)
+#else
+#define KMIX_NOINLINE __attribute__((noinline))
+#endif

@@ -57,6 +57,16 @@ static inline int lowest_bit(std::uint64_t bits) {
 #endif
 }
 
+static inline int popcount64(std::uint64_t m) {
+#if KMIX_GNU_EXTENSIONS
+  return __builtin_popcountll(m);
+#else
+  int c = 0;
+  for (; m; m &= m - 1) ++c;
+  return c;
+#endif
+}
+
 // A SIMD register of T: GCC/Clang vector extensions, a plain array elsewhere (MSVC).
 template <class T>
 struct Simd {

@@ -59,16 +59,6 @@ static inline float rootf(float x) {
 #endif
 }
 
-static inline int popcount64(std::uint64_t m) {
-#if KMIX_GNU_EXTENSIONS
-  return __builtin_popcountll(m);
-#else
-  int c = 0;
-  for (; m; m &= m - 1) ++c;
-  return c;
-#endif
-}
-
 // ‖c‖² − 2·x·c of R consecutive rows of x against one panel of W centers (panel_tile's values,
 // the same arithmetic as the Lloyd step's, not folded into a minimum), stored at out[r·ld + w].
 template <class T, int R>

@@ -35,10 +35,26 @@ struct SeedingMoves {
 // closer to a candidate c with ‖c − a‖ >= 2√closest, so that distance is not computed. owner[i]:
 // the index (in the order chosen) of row i's nearest chosen center; gap2[t·stride + a]:
 // ‖x_{cand_t} − x_{chosen_a}‖², compared with a margin that covers both distances' rounding.
+// gap2 null: no bounds this step. closed (n_blocks, may be null) gets per block how many tiles of
+// SeedingSketch::rows rows the bounds kept at their distances for every trial.
 struct SeedingBounds {
   std::int32_t* owner;  // n
   const double* gap2;   // m × stride
   index_t stride;
+  index_t* closed;
+};
+
+// k-means++'s sketch of X: every value rounded to bfloat16 (the high half of its float32), in
+// tiles of `rows` rows stored feature-major (xt[(i / rows)·rows·d + j·rows + slot(i % rows)] for
+// row i, feature j; n rounded up to whole tiles, the padding rows 0), with per row ‖x̃_i‖² (norm)
+// and a float32 err_i ≥ ‖x_i − x̃_i‖ (+inf or NaN where the rounding overflowed). Rows r and
+// r + 8 of a tile share a 32-bit word (low, high half), so that a shift and a mask make floats.
+struct SeedingSketch {
+  static constexpr index_t rows = 16;
+  static constexpr index_t slot(index_t r) { return (r % 8) * 2 + r / 8; }
+  const std::uint16_t* xt;
+  const float* norm;  // n rounded up to whole tiles
+  const float* err;   // as norm
 };
 
 template <class T>
@@ -65,10 +81,12 @@ struct KMeansKernels {
   void (*sq_distances)(const T* X, index_t n, index_t d, const T* C, index_t k, T* out,
                        int threads);
   // k-means++, one pass over X for m candidates: trial_sums[b·m + t] = Σ_{i in block b} w_i·c_i
-  // over the blocks of kSeedingBlock rows, in row order, where c_i is what closest_i would become
-  // if candidate t were chosen (the distance if it is smaller than closest_i); and the
-  // rows each candidate brings closer, per block (SeedingMoves), for seeding_choose.
-  void (*seeding_trials)(const T* X, const T* w, index_t n, index_t d, const double* closest,
+  // over the blocks of kSeedingBlock rows (per tile of SeedingSketch::rows rows in row order, the
+  // tiles in order), where c_i is what closest_i would become if candidate t were chosen (the
+  // distance if it is smaller than closest_i); and the rows each candidate brings closer, per
+  // block (SeedingMoves), for seeding_choose. The sketch (xt null: none) only sorts out the pairs
+  // that need no exact distance: the sums and moves are the same with or without it.
+  void (*seeding_trials)(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, const double* closest,
                          const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves,
                          SeedingBounds bounds, int threads);
   // k-means++: candidate t (row c of X) chosen as the `index`-th center: closest_i =

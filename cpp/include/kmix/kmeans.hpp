@@ -433,9 +433,264 @@ inline void seed_sq_dists(const double* xt, index_t d, const T* c, double* out) 
   S::store(out, total);
 }
 
+// k-means++'s trials, sorted out on the sketch (SeedingSketch: X rounded to bfloat16, half the
+// bytes of float32 and a quarter of float64, so that a step streams less) before sq_dist is
+// called for the few pairs left. For a row x̃ (error e_x ≥ ‖x − x̃‖) and a candidate c̃ (e_c):
+// ‖x − c‖ ≥ ‖x̃ − c̃‖ − e_x − e_c, and the tile's a = ‖x̃‖² + ‖c̃‖² − 2·x̃·c̃ (float32) is within
+// (3d + 4)·u/(1 − d·u)·S of ‖x̃ − c̃‖² (S = ‖x̃‖² + ‖c̃‖², u = 2⁻²⁴: the dot product's and the
+// norms' γ_d bounds and the two adds) plus a unit of underflow per operation. So a pair with
+// a − E > (√closest + e_x + e_c)², E = (4d + 16)·u·S + (4d + 16)·2⁻¹⁴⁹, everything rounded up
+// by a few 2⁻²⁰, has ‖x − c‖² > closest·(1 + 2⁻²³), and sq_dist (error below 2⁻²⁴ of it) is not
+// below closest: that row keeps its distance. Every other pair gets sq_dist's distance, so the
+// sums and moves are sq_dist's, bit for bit. inf or NaN anywhere only sends pairs to sq_dist.
+constexpr index_t kSketchRows = SeedingSketch::rows;
+
+// One feature of a sketch tile (SeedingSketch: eight 32-bit words, rows r and r + 8 in the low
+// and high halves of word r) as float32 vectors of rows in order: a shift and a mask, no unpacking.
+template <int RV>
+inline void load_sketch_rows(const std::uint16_t* p, typename Simd<float>::vec (&x)[RV]) {
+  using S = Simd<float>;
+  constexpr int L = S::lanes;
+  static_assert(RV * L == 16, "a sketch tile has 16 rows");
+#if KMIX_GNU_EXTENSIONS && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  typedef std::uint32_t words __attribute__((vector_size(32)));
+  words w;
+  std::memcpy(&w, p, sizeof w);
+  const words lo = w << 16, hi = w & 0xffff0000u;
+  if constexpr (L == 16) {
+    const auto all = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    std::memcpy(&x[0], &all, sizeof x[0]);
+  } else if constexpr (L == 8) {
+    std::memcpy(&x[0], &lo, sizeof x[0]);
+    std::memcpy(&x[1], &hi, sizeof x[1]);
+  } else {
+    static_assert(RV == 4, "four vectors of four rows");
+    const auto a = __builtin_shufflevector(lo, lo, 0, 1, 2, 3), b = __builtin_shufflevector(lo, lo, 4, 5, 6, 7);
+    const auto c = __builtin_shufflevector(hi, hi, 0, 1, 2, 3), e = __builtin_shufflevector(hi, hi, 4, 5, 6, 7);
+    std::memcpy(&x[0], &a, sizeof x[0]);
+    std::memcpy(&x[1], &b, sizeof x[1]);
+    std::memcpy(&x[2], &c, sizeof x[2]);
+    std::memcpy(&x[3], &e, sizeof x[3]);
+  }
+#else
+  float f[16];
+  for (int r = 0; r < 16; ++r) {
+    const std::uint32_t u = std::uint32_t(p[SeedingSketch::slot(r)]) << 16;
+    std::memcpy(f + r, &u, sizeof u);
+  }
+  for (int v = 0; v < RV; ++v) x[v] = S::load(f + v * L);
+#endif
+}
+
+// For the kSketchRows rows of one sketch tile and trials t0 .. t0 + TC − 1: far[t] gets bit r
+// where candidate t surely leaves row r at its distance (the test above). cb[j·m + t] = −2·c̃_t,j;
+// q[r] = √closest_r + e_x (rounded up), xn[r] = ‖x̃_r‖².
+template <int TC>
+KMIX_NOINLINE void sketch_far(const std::uint16_t* tile, index_t d, const float* cb, index_t m, index_t t0,
+                              const float* cn, const float* ec, const float* xn, const float* q, float rel,
+                              float abs, std::uint32_t* far) {
+  using S = Simd<float>;
+  typedef typename S::vec vec;
+  constexpr int L = S::lanes, RV = int(kSketchRows) / L;
+  vec acc[TC][RV];
+  for (int t = 0; t < TC; ++t)
+    for (int v = 0; v < RV; ++v) acc[t][v] = S::zero();
+  for (index_t j = 0; j < d; ++j) {
+    vec x[RV];
+    load_sketch_rows<RV>(tile + j * kSketchRows, x);
+    const float* c = cb + j * m + t0;
+    for (int t = 0; t < TC; ++t) {
+      const vec cc = S::splat(c[t]);
+      for (int v = 0; v < RV; ++v) S::fma(acc[t][v], x[v], cc);
+    }
+  }
+  const vec one = S::splat(1.0f), zero = S::zero(), relv = S::splat(rel), absv = S::splat(abs);
+  for (int t = 0; t < TC; ++t) {
+    const vec cnv = S::splat(cn[t0 + t]), ecv = S::splat(ec[t0 + t]);
+    std::uint32_t bits = 0;
+    for (int v = 0; v < RV; ++v) {
+      const vec xnv = S::load(xn + v * L), g = S::add(S::load(q + v * L), ecv);
+      const vec a = S::add(xnv, S::dist(cnv, acc[t][v]));
+      const vec e = S::add(S::mul(relv, S::add(xnv, cnv)), absv);
+      // a − e > g² (false for NaN)
+      bits |= std::uint32_t(S::eq_mask(S::select_lt(S::mul(g, g), S::sub(a, e), one, zero), one)) << (v * L);
+    }
+    far[t] = bits;
+  }
+}
+
+// Trials per call of sketch_far: TC·RV accumulators, RV rows and a broadcast in the registers.
+constexpr int kSketchTrials = (KMIX_VBYTES == 64 ? 12 : (14 - int(kSketchRows) / Simd<float>::lanes) /
+                                                          (int(kSketchRows) / Simd<float>::lanes));
+
+template <int TC = kSketchTrials>
+inline void sketch_far_of(index_t tc, const std::uint16_t* tile, index_t d, const float* cb, index_t m, index_t t0,
+                          const float* cn, const float* ec, const float* xn, const float* q, float rel, float abs,
+                          std::uint32_t* far) {
+  if constexpr (TC > 1) {
+    if (tc < TC) return sketch_far_of<TC - 1>(tc, tile, d, cb, m, t0, cn, ec, xn, q, rel, abs, far);
+  }
+  sketch_far<TC>(tile, d, cb, m, t0, cn, ec, xn, q, rel, abs, far);
+}
+
+inline float bf16_value(std::uint16_t h) {
+  const std::uint32_t u = std::uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
 template <class T>
-void seeding_trials(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand,
-                    index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds, int threads) {
+void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, const double* closest,
+                           const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves,
+                           SeedingBounds bounds, int threads) {
+  constexpr index_t R = kSketchRows;
+  const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  const int team = n_blocks > 1 && worth_threads(n * m * d) ? threads : 1;
+  const double u = 0x1p-24;  // (the driver builds no sketch where d·u is not well below 1)
+  const float rel = float(double(4 * d + 16) * u), abs = float(double(4 * d + 16) * 0x1p-149);
+  // The candidates from the sketch: −2·c̃ feature-major, ‖c̃‖², e_c.
+  HeapArray<float> cb(d * m), cn(m), ec(m);
+  for (index_t t = 0; t < m; ++t) {
+    const std::uint16_t* row = sketch.xt + (cand[t] / R) * R * d + SeedingSketch::slot(cand[t] % R);
+    for (index_t j = 0; j < d; ++j) cb[j * m + t] = -2.0f * bf16_value(row[j * R]);
+    cn[t] = sketch.norm[cand[t]];
+    ec[t] = sketch.err[cand[t]];
+  }
+  const index_t n_chunks = (m + kSketchTrials - 1) / kSketchTrials, tiles = kSeedingBlock / R;
+  // Per thread, the pairs each tile of the block leaves to sq_dist (a row mask per trial), and
+  // the tile's rows as columns for seed_sq_dists.
+  HeapArray<std::uint32_t> checks(index_t(team) * tiles * m);
+  HeapArray<double> columns(index_t(team) * R * d);
+  StopFlag stop;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
+  for (index_t b = 0; b < n_blocks; ++b) {
+    if (stop.stop()) continue;
+    std::uint32_t* check = checks.data() + index_t(thread_index()) * tiles * m;
+    index_t closed = 0;
+    const index_t lo = b * kSeedingBlock, hi = lo + kSeedingBlock < n ? lo + kSeedingBlock : n;
+    // First the sketch over the whole block, asking for the rows it leaves to sq_dist: a row of
+    // X is read only there, and it is rarely in cache by then.
+    for (index_t i = lo; i < hi; i += R) {
+      const index_t rc = hi - i < R ? hi - i : R;
+      alignas(64) double c[R];
+      alignas(64) float q[R];
+      for (index_t r = 0; r < R; ++r) c[r] = r < rc ? closest[i + r] : 0.0;
+      for (index_t r = 0; r < R; ++r) {
+        // √closest + e_x in float32, rounded up (each factor 1 + 2⁻¹⁸ covers a few roundings of
+        // 2⁻²⁴); +inf (every pair to sq_dist) where closest is too small for float32's rounding to
+        // be relative. Branch-free, so that it vectorizes.
+        const float lift = c[r] > 0.0 && c[r] < 0x1p-100 ? std::numeric_limits<float>::infinity() : 0.0f;
+        const float root = std::sqrt(float(c[r])) * (1.0f + 0x1p-18f);
+        q[r] = (root + sketch.err[i + r] + lift) * (1.0f + 0x1p-18f);
+      }
+      // Which rows each trial could bring closer: by the triangle inequality (open), then those of
+      // them the sketch cannot rule out.
+      std::uint32_t open[64], far[64], any = 0;
+      const std::uint32_t rows = (std::uint32_t(1) << rc) - 1;
+      if (bounds.gap2) {
+        double reach[R];
+        bool bounded[R];
+        const double* gap2[R];
+        for (index_t r = 0; r < rc; ++r) {
+          // (2·√closest)², rounded up. No bound where closest is not finite (or NaN), nor where it
+          // is so small that its rounding is not relative (0 itself needs none: nothing is nearer).
+          reach[r] = 4.0 * c[r] * (1.0 + 0x1p-20);
+          bounded[r] = c[r] == 0.0 || (reach[r] >= 0x1p-900 && reach[r] < std::numeric_limits<double>::infinity());
+          gap2[r] = bounds.gap2 + bounds.owner[i + r];
+        }
+        for (index_t t = 0; t < m; ++t) {
+          std::uint32_t o = 0;
+          for (index_t r = 0; r < rc; ++r)
+            o |= std::uint32_t(!(bounded[r] && gap2[r][t * bounds.stride] >= reach[r])) << r;
+          open[t] = o;
+          any |= o;
+        }
+        closed += any == 0;
+      } else {
+        for (index_t t = 0; t < m; ++t) open[t] = rows;
+        any = rows;
+      }
+      for (index_t t = 0; t < m; ++t) far[t] = 0;
+      if (any) {
+        const std::uint16_t* tile = sketch.xt + i * d;
+        for (index_t ch = 0, t0 = 0; ch < n_chunks; ++ch) {
+          const index_t tc = (m - t0) / (n_chunks - ch);
+          sketch_far_of(tc, tile, d, cb.data(), m, t0, cn.data(), ec.data(), sketch.norm + i, q, rel, abs, far + t0);
+          t0 += tc;
+        }
+      }
+      std::uint32_t left = 0;
+      std::uint32_t* tile_check = check + ((i - lo) / R) * m;
+      for (index_t t = 0; t < m; ++t) left |= tile_check[t] = open[t] & ~far[t];
+      for (; left; left &= left - 1) {
+        const T* x = X + (i + lowest_bit(left)) * d;
+        for (index_t off = 0; off < d; off += index_t(64 / sizeof(T))) prefetch_line(x, off);
+      }
+    }
+    // Then each trial's sum: per tile of R rows the sum over its rows in order, these in tile
+    // order (the block sums' order, as kmeans_plusplus takes them): a trial that moves no row of a tile adds
+    // the tile's sum as it is. Its moves in row order, which is all seeding_choose needs.
+    double sums[64];
+    for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
+    SeedingMove* out = moves.moves + b * kSeedingBlock;
+    index_t count = 0;
+    double* cols = columns.data() + index_t(thread_index()) * R * d;
+    for (index_t i = lo; i < hi; i += R) {
+      const index_t rc = hi - i < R ? hi - i : R;
+      alignas(64) double keep[R], dist[R];
+      double kept = 0.0;
+      for (index_t r = 0; r < rc; ++r) kept += keep[r] = double(w[i + r]) * closest[i + r];
+      const std::uint32_t* tile_check = check + ((i - lo) / R) * m;
+      bool as_columns = false;
+      for (index_t t = 0; t < m; ++t) {
+        const std::uint32_t pairs = tile_check[t];
+        if (!pairs) {
+          sums[t] += kept;  // on the stack, not in trial_sums: neighbouring blocks share its lines
+          continue;
+        }
+        // Many pairs (the first steps, where most rows move): kSeedRows rows at a time as
+        // columns, the tile turned once for all its trials; a few: one sq_dist each. The same
+        // distances either way (seed_sq_dists is sq_dist lane by lane); +inf for the rows not
+        // computed, which the bounds or the sketch showed to stay.
+        for (index_t r = 0; r < R; ++r) dist[r] = std::numeric_limits<double>::infinity();
+        if (popcount64(pairs) >= 2 * kSeedRows) {
+          for (index_t g = 0; g < rc; g += kSeedRows) {
+            const index_t gr = rc - g < kSeedRows ? rc - g : kSeedRows;
+            if (!as_columns) seed_rows_columns(X, i + g, gr, d, cols + g * d);
+            if (pairs >> g & ((std::uint32_t(1) << kSeedRows) - 1)) seed_sq_dists(cols + g * d, d, X + cand[t] * d, dist + g);
+          }
+          as_columns = true;
+        } else {
+          for (std::uint32_t left = pairs; left; left &= left - 1) {
+            const index_t r = lowest_bit(left);
+            dist[r] = sq_dist(X + (i + r) * d, X + cand[t] * d, d);
+          }
+        }
+        double part = 0.0;
+        for (index_t r = 0; r < rc; ++r) {
+          const bool nearer = dist[r] < closest[i + r];
+          part += nearer ? double(w[i + r]) * dist[r] : keep[r];
+          if (nearer) {
+            if (count < kSeedingBlock) out[count] = SeedingMove{dist[r], std::int32_t(i + r - lo), std::int32_t(t)};
+            ++count;
+          }
+        }
+        sums[t] += part;
+      }
+    }
+    if (bounds.closed) bounds.closed[b] = closed;
+    moves.count[b] = count <= kSeedingBlock ? count : -1;
+    for (index_t t = 0; t < m; ++t) trial_sums[b * m + t] = sums[t];
+  }
+  stop.rethrow();
+}
+
+// k-means++'s trials without a sketch (few centers): every pair the bounds leave open is computed
+// with seed_sq_dists, kSeedRows rows at a time. The same sums and moves as seeding_trials_sketch.
+template <class T>
+void seeding_trials_exact(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand,
+                          index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds, int threads) {
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * m * d) ? threads : 1;
   HeapArray<double> columns(index_t(team) * d * kSeedRows);
@@ -446,30 +701,39 @@ void seeding_trials(const T* X, const T* w, index_t n, index_t d, const double* 
     double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
     // The block's sums on the stack: trial_sums rows of neighbouring blocks share cache lines, and
     // writing them as the rows go made the two threads fight over those lines.
-    double sums[64];
-    for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
+    // Per tile of kSketchRows rows the sum over its rows in order, these in tile order (as
+    // seeding_trials_sketch).
+    double sums[64], parts[64];
+    for (index_t t = 0; t < m; ++t) sums[t] = parts[t] = 0.0;
     SeedingMove* out = moves.moves + b * kSeedingBlock;
-    index_t count = 0;
+    index_t count = 0, closed = 0;
+    std::uint64_t tile_open = 0;
     const index_t lo = b * kSeedingBlock, hi = lo + kSeedingBlock < n ? lo + kSeedingBlock : n;
     for (index_t i = lo; i < hi; i += kSeedRows) {
       const index_t r = hi - i < kSeedRows ? hi - i : kSeedRows;
+      if (i > lo && (i - lo) % kSketchRows == 0) {
+        for (index_t t = 0; t < m; ++t) sums[t] += parts[t], parts[t] = 0.0;
+        closed += tile_open == 0;
+        tile_open = 0;
+      }
       // Which trials some row of the group could move to (the others' rows all stay).
       std::uint64_t open = 0;
       for (index_t q = 0; q < r; ++q) {
         // (2·√closest)², rounded up. No bound where closest is not finite (or NaN), nor where it
         // is so small that its rounding is not relative (0 itself needs none: nothing is nearer).
         const double reach = 4.0 * closest[i + q] * (1.0 + 0x1p-20);
-        const bool bounded = closest[i + q] == 0.0 || (reach >= 0x1p-900 && reach < std::numeric_limits<double>::infinity());
-        const double* gap2 = bounds.gap2 + bounds.owner[i + q];
+        const bool bounded = bounds.gap2 && (closest[i + q] == 0.0 || (reach >= 0x1p-900 && reach < std::numeric_limits<double>::infinity()));
+        const double* gap2 = bounds.gap2 ? bounds.gap2 + bounds.owner[i + q] : &reach;
         for (index_t t = 0; t < m; ++t)
           open |= std::uint64_t(!(bounded && gap2[t * bounds.stride] >= reach)) << t;
       }
+      tile_open |= open;
       if (open) seed_rows_columns(X, i, r, d, xt);
       for (index_t t = 0; t < m; ++t) {
-        double acc = sums[t];
+        double acc = parts[t];
         if (!(open >> t & 1)) {  // no row comes closer: each keeps its distance
           for (index_t q = 0; q < r; ++q) acc += double(w[i + q]) * closest[i + q];
-          sums[t] = acc;
+          parts[t] = acc;
           continue;
         }
         double dist[kSeedRows];
@@ -482,15 +746,28 @@ void seeding_trials(const T* X, const T* w, index_t n, index_t d, const double* 
             ++count;
           }
         }
-        sums[t] = acc;
+        parts[t] = acc;
       }
     }
+    for (index_t t = 0; t < m; ++t) sums[t] += parts[t];
+    closed += tile_open == 0;
+    if (bounds.closed) bounds.closed[b] = closed;
     // Moves are listed per row group then trial: sorted by row within each trial, which is all
     // seeding_choose needs (each row moves at most once per trial).
     moves.count[b] = count <= kSeedingBlock ? count : -1;
     for (index_t t = 0; t < m; ++t) trial_sums[b * m + t] = sums[t];
   }
   stop.rethrow();
+}
+
+template <class T>
+void seeding_trials(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, const double* closest,
+                    const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds,
+                    int threads) {
+  if (sketch.xt)
+    seeding_trials_sketch(X, w, sketch, n, d, closest, cand, m, trial_sums, moves, bounds, threads);
+  else
+    seeding_trials_exact(X, w, n, d, closest, cand, m, trial_sums, moves, bounds, threads);
 }
 
 template <class T>
