@@ -267,6 +267,12 @@ index_t first_reaching(double r, const T* w, const double* closest, const double
   return n - 1;
 }
 
+// v as a float32, ±inf beyond its range (where the plain conversion is undefined behaviour).
+inline float to_float(double v) {
+  const double top = std::numeric_limits<float>::max();
+  return v > top ? std::numeric_limits<float>::infinity() : v < -top ? -std::numeric_limits<float>::infinity() : float(v);
+}
+
 // x rounded to bfloat16 (round to nearest even, through float32), as the bits of its high half.
 inline std::uint16_t to_bf16(float x) {
   std::uint32_t u;
@@ -303,15 +309,15 @@ SeedingSketch seeding_sketch(const T* X, index_t n, index_t d, index_t k, int th
     std::uint16_t* out = xt.data() + (i / R) * R * d + SeedingSketch::slot(i % R);
     double s = 0.0, e = 0.0;
     for (index_t j = 0; j < d; ++j) {
-      const std::uint16_t h = to_bf16(float(X[i * d + j]));
+      const std::uint16_t h = to_bf16(to_float(double(X[i * d + j])));
       out[j * R] = h;
       const double v = from_bf16(h), diff = double(X[i * d + j]) - v;
       s += v * v;
       e += diff * diff;
     }
-    norm[i] = float(s);
+    norm[i] = to_float(s);
     // Rounded up past the rounding of the sum, the square root and the float.
-    err[i] = float(std::sqrt(e) * (1.0 + 0x1p-20));
+    err[i] = to_float(std::sqrt(e) * (1.0 + 0x1p-20));
   }
   return SeedingSketch{xt.data(), norm.data(), err.data()};
 }

@@ -579,9 +579,10 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
       for (index_t r = 0; r < R; ++r) {
         // √closest + e_x in float32, rounded up (each factor 1 + 2⁻¹⁸ covers a few roundings of
         // 2⁻²⁴); +inf (every pair to sq_dist) where closest is too small for float32's rounding to
-        // be relative. Branch-free, so that it vectorizes.
-        const float lift = c[r] > 0.0 && c[r] < 0x1p-100 ? std::numeric_limits<float>::infinity() : 0.0f;
-        const float root = std::sqrt(float(c[r])) * (1.0f + 0x1p-18f);
+        // be relative, or beyond float32 (or NaN). Branch-free, so that it vectorizes.
+        const double top = std::numeric_limits<float>::max();
+        const float lift = (c[r] > 0.0 && c[r] < 0x1p-100) || !(c[r] <= top) ? std::numeric_limits<float>::infinity() : 0.0f;
+        const float root = std::sqrt(float(c[r] < top ? c[r] : top)) * (1.0f + 0x1p-18f);
         q[r] = (root + sketch.err[i + r] + lift) * (1.0f + 0x1p-18f);
       }
       // Which rows each trial could bring closer: by the triangle inequality (open), then those of
