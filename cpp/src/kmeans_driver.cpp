@@ -282,13 +282,6 @@ inline std::uint16_t to_bf16(float x) {
   return std::uint16_t(u >> 16);
 }
 
-inline double from_bf16(std::uint16_t h) {
-  const std::uint32_t u = std::uint32_t(h) << 16;
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
-
 // k-means++'s sketch of X (SeedingSketch): n·d bfloat16, two floats a row. None (all null) for
 // fewer than kSketchMinCenters centers: there most rows move at every step, their distances are
 // computed exactly anyway, and the sketch's pass over X did not pay (measured at k = 8).
@@ -311,7 +304,7 @@ SeedingSketch seeding_sketch(const T* X, index_t n, index_t d, index_t k, int th
     for (index_t j = 0; j < d; ++j) {
       const std::uint16_t h = to_bf16(to_float(double(X[i * d + j])));
       out[j * R] = h;
-      const double v = from_bf16(h), diff = double(X[i * d + j]) - v;
+      const double v = bf16_value(h), diff = double(X[i * d + j]) - v;
       s += v * v;
       e += diff * diff;
     }

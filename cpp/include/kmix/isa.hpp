@@ -6,6 +6,7 @@
 // Every kernel may throw kmix::Interrupted (Ctrl-C, runtime.hpp), after its parallel region.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -35,8 +36,9 @@ struct SeedingMoves {
 // closer to a candidate c with ‖c − a‖ >= 2√closest, so that distance is not computed. owner[i]:
 // the index (in the order chosen) of row i's nearest chosen center; gap2[t·stride + a]:
 // ‖x_{cand_t} − x_{chosen_a}‖², compared with a margin that covers both distances' rounding.
-// gap2 null: no bounds this step. closed (n_blocks, may be null) gets per block how many tiles of
-// SeedingSketch::rows rows the bounds kept at their distances for every trial.
+// gap2 null: no bounds this step (only with a sketch). closed (n_blocks, may be null) gets per
+// block how many tiles of SeedingSketch::rows rows the bounds kept at their distances for every
+// trial (counted with a sketch, where it decides whether the bounds pay).
 struct SeedingBounds {
   std::int32_t* owner;  // n
   const double* gap2;   // m × stride
@@ -56,6 +58,14 @@ struct SeedingSketch {
   const float* norm;  // n rounded up to whole tiles
   const float* err;   // as norm
 };
+
+// A bfloat16 (the high half of a float32's bits) as the float32 it stands for.
+inline float bf16_value(std::uint16_t h) {
+  const std::uint32_t u = std::uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
 
 template <class T>
 struct KMeansKernels {

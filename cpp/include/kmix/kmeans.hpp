@@ -433,6 +433,14 @@ inline void seed_sq_dists(const double* xt, index_t d, const T* c, double* out) 
   S::store(out, total);
 }
 
+// The triangle inequality's test of a row at squared distance c from its center: reach =
+// (2·√c)², rounded up; false (no bound) where c is not finite (or NaN), or so small that its
+// rounding is not relative (0 itself needs none: nothing is nearer).
+inline bool seeding_reach(double c, double& reach) {
+  reach = 4.0 * c * (1.0 + 0x1p-20);
+  return c == 0.0 || (reach >= 0x1p-900 && reach < std::numeric_limits<double>::infinity());
+}
+
 // k-means++'s trials, sorted out on the sketch (SeedingSketch: X rounded to bfloat16, half the
 // bytes of float32 and a quarter of float64, so that a step streams less) before sq_dist is
 // called for the few pairs left. For a row x̃ (error e_x ≥ ‖x − x̃‖) and a candidate c̃ (e_c):
@@ -474,10 +482,7 @@ inline void load_sketch_rows(const std::uint16_t* p, typename Simd<float>::vec (
   }
 #else
   float f[16];
-  for (int r = 0; r < 16; ++r) {
-    const std::uint32_t u = std::uint32_t(p[SeedingSketch::slot(r)]) << 16;
-    std::memcpy(f + r, &u, sizeof u);
-  }
+  for (int r = 0; r < 16; ++r) f[r] = bf16_value(p[SeedingSketch::slot(r)]);
   for (int v = 0; v < RV; ++v) x[v] = S::load(f + v * L);
 #endif
 }
@@ -531,13 +536,6 @@ inline void sketch_far_of(index_t tc, const std::uint16_t* tile, index_t d, cons
     if (tc < TC) return sketch_far_of<TC - 1>(tc, tile, d, cb, m, t0, cn, ec, xn, q, rel, abs, far);
   }
   sketch_far<TC>(tile, d, cb, m, t0, cn, ec, xn, q, rel, abs, far);
-}
-
-inline float bf16_value(std::uint16_t h) {
-  const std::uint32_t u = std::uint32_t(h) << 16;
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
 }
 
 template <class T>
@@ -594,10 +592,7 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
         bool bounded[R];
         const double* gap2[R];
         for (index_t r = 0; r < rc; ++r) {
-          // (2·√closest)², rounded up. No bound where closest is not finite (or NaN), nor where it
-          // is so small that its rounding is not relative (0 itself needs none: nothing is nearer).
-          reach[r] = 4.0 * c[r] * (1.0 + 0x1p-20);
-          bounded[r] = c[r] == 0.0 || (reach[r] >= 0x1p-900 && reach[r] < std::numeric_limits<double>::infinity());
+          bounded[r] = seeding_reach(c[r], reach[r]);
           gap2[r] = bounds.gap2 + bounds.owner[i + r];
         }
         for (index_t t = 0; t < m; ++t) {
@@ -707,28 +702,21 @@ void seeding_trials_exact(const T* X, const T* w, index_t n, index_t d, const do
     double sums[64], parts[64];
     for (index_t t = 0; t < m; ++t) sums[t] = parts[t] = 0.0;
     SeedingMove* out = moves.moves + b * kSeedingBlock;
-    index_t count = 0, closed = 0;
-    std::uint64_t tile_open = 0;
+    index_t count = 0;
     const index_t lo = b * kSeedingBlock, hi = lo + kSeedingBlock < n ? lo + kSeedingBlock : n;
     for (index_t i = lo; i < hi; i += kSeedRows) {
       const index_t r = hi - i < kSeedRows ? hi - i : kSeedRows;
-      if (i > lo && (i - lo) % kSketchRows == 0) {
+      if (i > lo && (i - lo) % kSketchRows == 0)
         for (index_t t = 0; t < m; ++t) sums[t] += parts[t], parts[t] = 0.0;
-        closed += tile_open == 0;
-        tile_open = 0;
-      }
       // Which trials some row of the group could move to (the others' rows all stay).
       std::uint64_t open = 0;
       for (index_t q = 0; q < r; ++q) {
-        // (2·√closest)², rounded up. No bound where closest is not finite (or NaN), nor where it
-        // is so small that its rounding is not relative (0 itself needs none: nothing is nearer).
-        const double reach = 4.0 * closest[i + q] * (1.0 + 0x1p-20);
-        const bool bounded = bounds.gap2 && (closest[i + q] == 0.0 || (reach >= 0x1p-900 && reach < std::numeric_limits<double>::infinity()));
-        const double* gap2 = bounds.gap2 ? bounds.gap2 + bounds.owner[i + q] : &reach;
+        double reach;
+        const bool bounded = seeding_reach(closest[i + q], reach);
+        const double* gap2 = bounds.gap2 + bounds.owner[i + q];
         for (index_t t = 0; t < m; ++t)
           open |= std::uint64_t(!(bounded && gap2[t * bounds.stride] >= reach)) << t;
       }
-      tile_open |= open;
       if (open) seed_rows_columns(X, i, r, d, xt);
       for (index_t t = 0; t < m; ++t) {
         double acc = parts[t];
@@ -751,8 +739,6 @@ void seeding_trials_exact(const T* X, const T* w, index_t n, index_t d, const do
       }
     }
     for (index_t t = 0; t < m; ++t) sums[t] += parts[t];
-    closed += tile_open == 0;
-    if (bounds.closed) bounds.closed[b] = closed;
     // Moves are listed per row group then trial: sorted by row within each trial, which is all
     // seeding_choose needs (each row moves at most once per trial).
     moves.count[b] = count <= kSeedingBlock ? count : -1;
