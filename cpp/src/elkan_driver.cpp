@@ -99,8 +99,8 @@ LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* cent
   // here, rows padded to whole tile panels. Also k×k center gaps (scikit-learn's too).
   const index_t ks = E.stride(k);
   std::unique_ptr<BigBuffer<float>> lower;
-  std::vector<double> upper, shift(k, 0.0), cum(k, 0.0), next_gap(k);
-  std::vector<float> second, half(k * ks);
+  std::vector<double> shift(k, 0.0), cum(k, 0.0), next_gap(k);
+  std::vector<float> upper, second, half(k * ks);
   // Bounds are stored scaled by 2^-e, e from the largest |coordinate| of the initial centers, so
   // that the distances of float64 data of any magnitude sit well inside float32's range.
   double largest = 0.0;

@@ -154,7 +154,7 @@ class KMeans(TransformerOutput, BaseEstimator):
         How the nearest centers are found; all give Lloyd's answers (labels, ``n_iter_``,
         centers) from the same init. "elkan" keeps Elkan's triangle-inequality bounds
         (n_samples x n_clusters of them, float32) to skip distances; "hamerly" keeps Hamerly's
-        two per row (12 bytes a row), best at low dimension and many well-separated clusters;
+        two per row (float32: 8 bytes a row), best at low dimension and many well-separated clusters;
         "auto" picks by (n_samples, n_features, n_clusters) as measured (see
         :func:`kmix.kmeans.choose_algorithm`). On sparse X, every choice runs the sparse Lloyd iterations.
     n_threads : int or None, default=None

@@ -294,7 +294,8 @@ struct ElkanPass {
         a = int(j);
       }
     }
-    s.upper[i] = best < std::numeric_limits<double>::infinity() ? best : root(sq_dist(x, C + index_t(a) * d, d));
+    const double u = best < std::numeric_limits<double>::infinity() ? best : root(sq_dist(x, C + index_t(a) * d, d));
+    s.upper[i] = bound_up(s.scale * u);
     s.second[i] = second_of(low, a);
     return a;
   }
@@ -326,7 +327,7 @@ struct ElkanPass {
         }
       }
     *done += count;
-    s.upper[i] = u;
+    s.upper[i] = U;
     if (a != own) s.second[i] = second_of(low, a);  // the old center may be the nearest other one
     return a;
   }
@@ -401,7 +402,7 @@ struct ElkanPass {
       float* low = s.lower ? s.lower + i * ks : B.low + r * ks;
       s.second[i] = second_of(low, a);
       low[a] = bound_down(s.scale * (u + s.cum[a]));
-      s.upper[i] = u;
+      s.upper[i] = bound_up(s.scale * u);
       lab[row] = a;
     }
   }
@@ -419,9 +420,9 @@ struct ElkanPass {
     for (index_t t = 0; t < scanned; ++t) {
       const index_t r = scan[t], i = start + r;
       const int a = lab[r];
-      const double u = B.own[t];
-      s.upper[i] = u;
-      const bool go = !(u < s.next[a]) & !(s.second[i] > bound_up(s.scale * u) + max_up);
+      const float U = bound_up(s.scale * B.own[t]);
+      s.upper[i] = U;
+      const bool go = !(double(U) < s.next[a]) & !(s.second[i] > U + max_up);
       B.dense[n_dense] = int(r);
       n_dense += go;
     }
@@ -444,18 +445,17 @@ struct ElkanPass {
     int* scan = B.nearest;
     double* scan_U = B.own;
     index_t scanned = 0;
-    const double up_scale = s.scale * (1.0 + 0x1p-22);
     for (index_t r = 0; r < m; ++r) {
       const index_t i = start + r;
       const int a = labels[i];
-      const double u = s.upper[i] + s.shift[a];
+      // The bound moved by the center's shift, in float64 (one rounding, which bound_up's margin
+      // covers), stored rounded up again.
+      const float U = bound_up(double(s.upper[i]) + s.scale * s.shift[a]);
       lab[r] = a;
-      s.upper[i] = u;
-      const double y = u * up_scale + 0x1p-140;
-      const float U = y <= double(std::numeric_limits<float>::max()) ? float(y) : std::numeric_limits<float>::infinity();
+      s.upper[i] = U;
       // Elkan's test: every other center is at least 2·next − u > u away. Hamerly's: every other
       // center is farther than u (second[i] − scale·cum_max > U).
-      const bool go = !(u < s.next[a]) & !(s.second[i] > U + max_up);
+      const bool go = !(double(U) < s.next[a]) & !(s.second[i] > U + max_up);
       scan[scanned] = int(r);
       scan_U[scanned] = U;
       scanned += go;
@@ -515,8 +515,8 @@ index_t elkan_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
 }
 
 // half[a·bounds_stride(k) + j] = bound_down(scale·‖c_a − c_j‖/2) (+inf for j = a and the
-// padding) and next[a] = the smallest ‖c_a − c_j‖/2 over j != a, rounded down by 2^-40 (the
-// rounding of the upper bounds it is compared with); +inf when k = 1. A NaN distance counts as 0
+// padding) and next[a] = scale times the smallest ‖c_a − c_j‖/2 over j != a, rounded down by
+// 2^-40 (float64's rounding of it); +inf when k = 1. A NaN distance counts as 0
 // (rules nothing out).
 template <class T>
 void center_gaps(const T* C, index_t k, index_t d, double scale, float* half, double* next, int threads) {
@@ -537,7 +537,7 @@ void center_gaps(const T* C, index_t k, index_t d, double scale, float* half, do
       half[a * ks + j] = bound_down(scale * h);
       nearest = h < nearest ? h : nearest;
     }
-    next[a] = nearest * (1.0 - 0x1p-40);
+    next[a] = scale * nearest * (1.0 - 0x1p-40);
   }
   stop.rethrow();
 }

@@ -8,7 +8,7 @@ namespace kmix {
 // Elkan's algorithm from `centers` (k×d, overwritten with the result); labels (n) out. The same
 // arguments and results as lloyd() (kmeans_driver.hpp), and in exact arithmetic the same
 // labels, centers and iterations: the bounds only skip distances that cannot change a label.
-// Memory: n·k float32 lower bounds on top of what lloyd() uses.
+// Memory: n·k float32 lower bounds and two float32 bounds per row on top of what lloyd() uses.
 template <class T>
 LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
                   index_t max_iter, double tol, bool verbose, int threads, int* labels,
@@ -16,7 +16,7 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
 
 // Hamerly's algorithm (G. Hamerly, "Making k-means even faster", 2010): elkan() with one lower
 // bound per row (to its second-nearest center) instead of k, so O(n) memory for the bounds (an
-// upper bound in float64 and the lower one in float32 per row). A row whose bounds fail is
+// upper and a lower bound per row, both float32 whatever X's dtype: 8 bytes a row). A row whose bounds fail is
 // tightened (the distance to its center) and, if they still fail, labelled by the Lloyd tile
 // against every center: the same labels, centers and iterations as lloyd().
 template <class T>

@@ -115,19 +115,19 @@ struct KMeansKernels {
 
 
 // Elkan's bounds for one k-means run (elkan.hpp), owned by the driver (elkan_driver.cpp) and
-// updated by the step kernel. Distances are Euclidean (not squared). Lower bounds are float32
-// whatever X's dtype (half the memory and bandwidth of float64; rounded down, so still bounds) and
-// scaled by 2^-e so that float32's range covers float64 data. O(n·k) memory: k lower bounds per
+// updated by the step kernel. Distances are Euclidean (not squared). Every bound is float32
+// whatever X's dtype (half the memory and bandwidth of float64; lower bounds rounded down, upper
+// ones up, so still bounds) and scaled by 2^-e so that float32's range covers float64 data. O(n·k) memory: k lower bounds per
 // row is what Elkan's algorithm is (scikit-learn's lower_bounds array is as large, in X's dtype).
 struct ElkanState {
   index_t stride;        // floats per row of lower and half: ElkanKernels::stride(k)
   float* lower;          // n×stride: lower[i·stride + j] <= scale·(‖x_i − c_j‖ + cum[j]), rounded down
-  double* upper;         // n: >= ‖x_i − c_{label_i}‖ (before this step's shift is added)
+  float* upper;          // n: >= scale·‖x_i − c_{label_i}‖ (before this step's shift is added), rounded up
   double scale;          // 2^-e, exact
   const double* shift;   // k: ‖c_j − c_j before‖, how far each center moved into this step's centers
   const double* cum;     // k: the sum of every shift so far (lower bounds are kept relative to it)
   const float* half;     // k×stride: scale·‖c_a − c_j‖/2 rounded down; +inf on the diagonal
-  const double* next;    // k: min over j != a of ‖c_a − c_j‖/2, rounded down (+inf when k = 1)
+  const double* next;    // k: scale·(min over j != a of ‖c_a − c_j‖/2), rounded down (+inf when k = 1)
   // Hamerly's bound as a first filter: one float per row, <= scale·(min over j != label_i of
   // ‖x_i − c_j‖ + cum_max), rounded down (0: none), so that a row whose every other center is
   // farther than its own skips the scan of its k lower bounds.
