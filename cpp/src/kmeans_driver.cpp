@@ -349,12 +349,12 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   chosen[0] = first;
   std::fill(move_count.begin(), move_count.end(), index_t(-1));  // every distance to the first center
   K.seeding_choose(X, n, d, first, 0, 0, closest.data(), moves, owner.data(), threads);
-  for (index_t b = 0; b < n_blocks; ++b) {  // in seeding_trials' order: rows within a tile, then tiles
+  for (index_t b = 0; b < n_blocks; ++b) {  // in seeding_trials' order: each tile's sum, the tiles in order
     double s = 0.0;
     for (index_t i = b * kSeedingBlock; i < std::min(n, (b + 1) * kSeedingBlock); i += SeedingSketch::rows) {
-      double part = 0.0;
-      for (index_t r = i; r < std::min(n, i + SeedingSketch::rows); ++r) part += double(w[r]) * closest[r];
-      s += part;
+      double keep[SeedingSketch::rows];
+      for (index_t r = 0; r < SeedingSketch::rows; ++r) keep[r] = i + r < n ? double(w[i + r]) * closest[i + r] : 0.0;
+      s += seeding_tile_sum(keep);
     }
     block_sums[b] = s;
   }

@@ -59,6 +59,16 @@ struct SeedingSketch {
   const float* err;   // as norm
 };
 
+// k-means++'s sum over one tile of SeedingSketch::rows values (the rows past n as 0), pairwise in
+// a fixed order: a short chain of dependent adds (in row order, 16 adds in a row were a step's
+// largest cost at d = 16), and the same bits in the driver and at every ISA level.
+inline double seeding_tile_sum(const double* v) {
+  static_assert(SeedingSketch::rows == 16, "a tile of 16 rows");
+  const double a = (v[0] + v[1]) + (v[2] + v[3]), b = (v[4] + v[5]) + (v[6] + v[7]);
+  const double c = (v[8] + v[9]) + (v[10] + v[11]), e = (v[12] + v[13]) + (v[14] + v[15]);
+  return (a + b) + (c + e);
+}
+
 // A bfloat16 (the high half of a float32's bits) as the float32 it stands for.
 inline float bf16_value(std::uint16_t h) {
   const std::uint32_t u = std::uint32_t(h) << 16;
@@ -91,8 +101,8 @@ struct KMeansKernels {
   void (*sq_distances)(const T* X, index_t n, index_t d, const T* C, index_t k, T* out,
                        int threads);
   // k-means++, one pass over X for m candidates: trial_sums[b·m + t] = Σ_{i in block b} w_i·c_i
-  // over the blocks of kSeedingBlock rows (per tile of SeedingSketch::rows rows in row order, the
-  // tiles in order), where c_i is what closest_i would become if candidate t were chosen (the
+  // over the blocks of kSeedingBlock rows (per tile of SeedingSketch::rows rows seeding_tile_sum,
+  // the tiles in order), where c_i is what closest_i would become if candidate t were chosen (the
   // distance if it is smaller than closest_i); and the rows each candidate brings closer, per
   // block (SeedingMoves), for seeding_choose. The sketch (xt null: none) only sorts out the pairs
   // that need no exact distance: the sums and moves are the same with or without it.

@@ -572,17 +572,19 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
     for (index_t i = lo; i < hi; i += R) {
       const index_t rc = hi - i < R ? hi - i : R;
       alignas(64) double c[R];
-      alignas(64) float q[R];
+      alignas(64) float q[R], cf[R], lift[R];
       for (index_t r = 0; r < R; ++r) c[r] = r < rc ? closest[i + r] : 0.0;
+      // √closest + e_x in float32, rounded up (each factor 1 + 2⁻¹⁸ covers a few roundings of
+      // 2⁻²⁴); +inf (every pair to sq_dist) where closest is too small for float32's rounding to
+      // be relative, or beyond float32 (or NaN). Short branch-free loops, so that they vectorize.
+      const double top = std::numeric_limits<float>::max();
       for (index_t r = 0; r < R; ++r) {
-        // √closest + e_x in float32, rounded up (each factor 1 + 2⁻¹⁸ covers a few roundings of
-        // 2⁻²⁴); +inf (every pair to sq_dist) where closest is too small for float32's rounding to
-        // be relative, or beyond float32 (or NaN). Branch-free, so that it vectorizes.
-        const double top = std::numeric_limits<float>::max();
-        const float lift = (c[r] > 0.0 && c[r] < 0x1p-100) || !(c[r] <= top) ? std::numeric_limits<float>::infinity() : 0.0f;
-        const float root = std::sqrt(float(c[r] < top ? c[r] : top)) * (1.0f + 0x1p-18f);
-        q[r] = (root + sketch.err[i + r] + lift) * (1.0f + 0x1p-18f);
+        const double v = c[r];
+        cf[r] = float(v < top ? v : top);
+        lift[r] = ((v > 0.0) & (v < 0x1p-100)) | !(v <= top) ? std::numeric_limits<float>::infinity() : 0.0f;
       }
+      for (index_t r = 0; r < R; ++r)
+        q[r] = (std::sqrt(cf[r]) * (1.0f + 0x1p-18f) + sketch.err[i + r] + lift[r]) * (1.0f + 0x1p-18f);
       // Which rows each trial could bring closer: by the triangle inequality (open), then those of
       // them the sketch cannot rule out.
       std::uint32_t open[64], far[64], any = 0;
@@ -622,11 +624,12 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
       for (; left; left &= left - 1) {
         const T* x = X + (i + lowest_bit(left)) * d;
         for (index_t off = 0; off < d; off += index_t(64 / sizeof(T))) prefetch_line(x, off);
+        prefetch_line(x, d - 1);  // a row not aligned to a line ends in one more
       }
     }
-    // Then each trial's sum: per tile of R rows the sum over its rows in order, these in tile
-    // order (the block sums' order, as kmeans_plusplus takes them): a trial that moves no row of a tile adds
-    // the tile's sum as it is. Its moves in row order, which is all seeding_choose needs.
+    // Then each trial's sum: per tile of R rows seeding_tile_sum, these in tile order (the block
+    // sums' order, as kmeans_plusplus takes them): a trial that moves no row of a tile adds the
+    // tile's sum as it is. Its moves in row order, which is all seeding_choose needs.
     double sums[64];
     for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
     SeedingMove* out = moves.moves + b * kSeedingBlock;
@@ -634,9 +637,14 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
     double* cols = columns.data() + index_t(thread_index()) * R * d;
     for (index_t i = lo; i < hi; i += R) {
       const index_t rc = hi - i < R ? hi - i : R;
-      alignas(64) double keep[R], dist[R];
-      double kept = 0.0;
-      for (index_t r = 0; r < rc; ++r) kept += keep[r] = double(w[i + r]) * closest[i + r];
+      // The tile's rows (past rc: weight 0, never nearer), what each keeps, and their sum.
+      alignas(64) double keep[R], dist[R], wv[R], cl[R], vals[R];
+      for (index_t r = 0; r < R; ++r) {
+        wv[r] = r < rc ? double(w[i + r]) : 0.0;
+        cl[r] = r < rc ? closest[i + r] : std::numeric_limits<double>::infinity();
+        keep[r] = r < rc ? wv[r] * cl[r] : 0.0;
+      }
+      const double kept = seeding_tile_sum(keep);
       const std::uint32_t* tile_check = check + ((i - lo) / R) * m;
       bool as_columns = false;
       for (index_t t = 0; t < m; ++t) {
@@ -663,16 +671,18 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
             dist[r] = sq_dist(X + (i + r) * d, X + cand[t] * d, d);
           }
         }
-        double part = 0.0;
-        for (index_t r = 0; r < rc; ++r) {
-          const bool nearer = dist[r] < closest[i + r];
-          part += nearer ? double(w[i + r]) * dist[r] : keep[r];
-          if (nearer) {
-            if (count < kSeedingBlock) out[count] = SeedingMove{dist[r], std::int32_t(i + r - lo), std::int32_t(t)};
-            ++count;
-          }
+        std::uint32_t nearer = 0;
+        for (index_t r = 0; r < R; ++r) {  // (seed_sq_dists fills a group past rc with its last row's)
+          const bool closer = (r < rc) & (dist[r] < cl[r]);
+          vals[r] = closer ? wv[r] * dist[r] : keep[r];
+          nearer |= std::uint32_t(closer) << r;
         }
-        sums[t] += part;
+        sums[t] += seeding_tile_sum(vals);
+        for (; nearer; nearer &= nearer - 1) {
+          const index_t r = lowest_bit(nearer);
+          if (count < kSeedingBlock) out[count] = SeedingMove{dist[r], std::int32_t(i + r - lo), std::int32_t(t)};
+          ++count;
+        }
       }
     }
     if (bounds.closed) bounds.closed[b] = closed;
@@ -687,6 +697,8 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
 template <class T>
 void seeding_trials_exact(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand,
                           index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds, int threads) {
+  constexpr index_t R = kSketchRows;
+  static_assert(R % kSeedRows == 0, "whole groups of rows in a tile");
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * m * d) ? threads : 1;
   HeapArray<double> columns(index_t(team) * d * kSeedRows);
@@ -697,48 +709,59 @@ void seeding_trials_exact(const T* X, const T* w, index_t n, index_t d, const do
     double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
     // The block's sums on the stack: trial_sums rows of neighbouring blocks share cache lines, and
     // writing them as the rows go made the two threads fight over those lines.
-    // Per tile of kSketchRows rows the sum over its rows in order, these in tile order (as
-    // seeding_trials_sketch).
-    double sums[64], parts[64];
-    for (index_t t = 0; t < m; ++t) sums[t] = parts[t] = 0.0;
+    double sums[64];
+    alignas(64) double vals[64][R];
+    for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
     SeedingMove* out = moves.moves + b * kSeedingBlock;
+    SeedingMove spare;  // where a move past the block's room goes (the count then says -1)
     index_t count = 0;
     const index_t lo = b * kSeedingBlock, hi = lo + kSeedingBlock < n ? lo + kSeedingBlock : n;
-    for (index_t i = lo; i < hi; i += kSeedRows) {
-      const index_t r = hi - i < kSeedRows ? hi - i : kSeedRows;
-      if (i > lo && (i - lo) % kSketchRows == 0)
-        for (index_t t = 0; t < m; ++t) sums[t] += parts[t], parts[t] = 0.0;
-      // Which trials some row of the group could move to (the others' rows all stay).
-      std::uint64_t open = 0;
-      for (index_t q = 0; q < r; ++q) {
-        double reach;
-        const bool bounded = seeding_reach(closest[i + q], reach);
-        const double* gap2 = bounds.gap2 + bounds.owner[i + q];
-        for (index_t t = 0; t < m; ++t)
-          open |= std::uint64_t(!(bounded && gap2[t * bounds.stride] >= reach)) << t;
+    for (index_t i0 = lo; i0 < hi; i0 += R) {  // per tile seeding_tile_sum, as seeding_trials_sketch
+      const index_t rc = hi - i0 < R ? hi - i0 : R;
+      alignas(64) double keep[R], wv[R], cl[R];
+      for (index_t r = 0; r < R; ++r) {
+        wv[r] = r < rc ? double(w[i0 + r]) : 0.0;
+        cl[r] = r < rc ? closest[i0 + r] : std::numeric_limits<double>::infinity();
+        keep[r] = r < rc ? wv[r] * cl[r] : 0.0;
       }
-      if (open) seed_rows_columns(X, i, r, d, xt);
-      for (index_t t = 0; t < m; ++t) {
-        double acc = parts[t];
-        if (!(open >> t & 1)) {  // no row comes closer: each keeps its distance
-          for (index_t q = 0; q < r; ++q) acc += double(w[i + q]) * closest[i + q];
-          parts[t] = acc;
-          continue;
+      std::uint64_t moved = 0;  // the trials that may move a row of the tile
+      for (index_t g = 0; g < rc; g += kSeedRows) {
+        const index_t i = i0 + g, r = rc - g < kSeedRows ? rc - g : kSeedRows;
+        // Which trials some row of the group could move to (the others' rows all stay).
+        std::uint64_t open = 0;
+        for (index_t q = 0; q < r; ++q) {
+          double reach;
+          const bool bounded = seeding_reach(cl[g + q], reach);
+          const double* gap2 = bounds.gap2 + bounds.owner[i + q];
+          for (index_t t = 0; t < m; ++t)
+            open |= std::uint64_t(!(bounded && gap2[t * bounds.stride] >= reach)) << t;
         }
-        double dist[kSeedRows];
-        seed_sq_dists(xt, d, X + cand[t] * d, dist);
-        for (index_t q = 0; q < r; ++q) {  // row order, as the block sums are taken
-          const bool nearer = dist[q] < closest[i + q];
-          acc += double(w[i + q]) * (nearer ? dist[q] : closest[i + q]);
-          if (nearer) {
-            if (count < kSeedingBlock) out[count] = SeedingMove{dist[q], std::int32_t(i + q - lo), std::int32_t(t)};
-            ++count;
+        if (open) seed_rows_columns(X, i, r, d, xt);
+        for (index_t t = 0; t < m; ++t) {
+          double* v = vals[t] + g;
+          if (!(open >> t & 1)) {  // no row comes closer: each keeps its distance
+            for (index_t q = 0; q < kSeedRows; ++q) v[q] = keep[g + q];
+            continue;
+          }
+          alignas(64) double dist[kSeedRows];
+          seed_sq_dists(xt, d, X + cand[t] * d, dist);
+          for (index_t q = 0; q < kSeedRows; ++q) {  // rows past r repeat the last one: never nearer
+            const bool nearer = (q < r) & (dist[q] < cl[g + q]);
+            v[q] = nearer ? wv[g + q] * dist[q] : keep[g + q];
+            // Branch-free (at few centers about half the pairs move): each pair written, kept if it moved.
+            SeedingMove* slot = count < kSeedingBlock ? out + count : &spare;
+            *slot = SeedingMove{dist[q], std::int32_t(i + q - lo), std::int32_t(t)};
+            count += nearer;
           }
         }
-        parts[t] = acc;
+        moved |= open;
       }
+      for (index_t g = (rc + kSeedRows - 1) / kSeedRows * kSeedRows; g < R; g += kSeedRows)  // the rows past n
+        for (index_t t = 0; t < m; ++t)
+          for (index_t q = 0; q < kSeedRows; ++q) vals[t][g + q] = 0.0;
+      const double kept = seeding_tile_sum(keep);
+      for (index_t t = 0; t < m; ++t) sums[t] += moved >> t & 1 ? seeding_tile_sum(vals[t]) : kept;
     }
-    for (index_t t = 0; t < m; ++t) sums[t] += parts[t];
     // Moves are listed per row group then trial: sorted by row within each trial, which is all
     // seeding_choose needs (each row moves at most once per trial).
     moves.count[b] = count <= kSeedingBlock ? count : -1;
