@@ -578,11 +578,13 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
       // 2⁻²⁴); +inf (every pair to sq_dist) where closest is too small for float32's rounding to
       // be relative, or beyond float32 (or NaN). Short branch-free loops, so that they vectorize.
       const double top = std::numeric_limits<float>::max();
+KMIX_OMP_SIMD
       for (index_t r = 0; r < R; ++r) {
         const double v = c[r];
         cf[r] = float(v < top ? v : top);
         lift[r] = ((v > 0.0) & (v < 0x1p-100)) | !(v <= top) ? std::numeric_limits<float>::infinity() : 0.0f;
       }
+KMIX_OMP_SIMD
       for (index_t r = 0; r < R; ++r)
         q[r] = (std::sqrt(cf[r]) * (1.0f + 0x1p-18f) + sketch.err[i + r] + lift[r]) * (1.0f + 0x1p-18f);
       // Which rows each trial could bring closer: by the triangle inequality (open), then those of
