@@ -43,4 +43,7 @@ bool interrupt_requested() {
 
 bool in_forked_child() { return g_forked.load(std::memory_order_relaxed); }
 
+const char* Interrupted::what() const noexcept { return "interrupted"; }
+Interrupted::~Interrupted() = default;
+
 }  // namespace kmix

@@ -62,7 +62,7 @@ struct SeedingSketch {
 // k-means++'s sum over one tile of SeedingSketch::rows values (the rows past n as 0), pairwise in
 // a fixed order: a short chain of dependent adds (in row order, 16 adds in a row were a step's
 // largest cost at d = 16), and the same bits in the driver and at every ISA level.
-inline double seeding_tile_sum(const double* v) {
+static inline double seeding_tile_sum(const double* v) {
   static_assert(SeedingSketch::rows == 16, "a tile of 16 rows");
   const double a = (v[0] + v[1]) + (v[2] + v[3]), b = (v[4] + v[5]) + (v[6] + v[7]);
   const double c = (v[8] + v[9]) + (v[10] + v[11]), e = (v[12] + v[13]) + (v[14] + v[15]);
@@ -70,7 +70,7 @@ inline double seeding_tile_sum(const double* v) {
 }
 
 // A bfloat16 (the high half of a float32's bits) as the float32 it stands for.
-inline float bf16_value(std::uint16_t h) {
+static inline float bf16_value(std::uint16_t h) {
   const std::uint32_t u = std::uint32_t(h) << 16;
   float f;
   std::memcpy(&f, &u, sizeof f);

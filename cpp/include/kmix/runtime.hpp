@@ -13,7 +13,10 @@ namespace kmix {
 // Thrown (outside any parallel region) when a loop stops for Ctrl-C. The bindings turn it into
 // the Python exception the signal handler raised (KeyboardInterrupt).
 struct Interrupted : std::exception {
-  const char* what() const noexcept override { return "interrupted"; }
+  // Defined in runtime.cpp (compiled at the baseline level), not inline: an inline member would be
+  // emitted by every ISA object, and the linker could keep the AVX-512 copy for every caller.
+  const char* what() const noexcept override;
+  ~Interrupted() override;
 };
 
 // The Python module installs the check: it takes the GIL and runs Python's signal handlers
