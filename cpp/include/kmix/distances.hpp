@@ -97,8 +97,14 @@ struct Simd {
   // blends of a vector select would compete with the FMAs for their two ports.
   static inline unsigned eq_mask(vec a, vec b) {
 #if defined(__AVX512F__) && KMIX_VBYTES == 64
-    if constexpr (sizeof(T) == 8) return _mm512_cmp_pd_mask((__m512d)a, (__m512d)b, _CMP_EQ_OQ);
-    else return _mm512_cmp_ps_mask((__m512)a, (__m512)b, _CMP_EQ_OQ);
+    unsigned bits;
+    if constexpr (sizeof(T) == 8) bits = _mm512_cmp_pd_mask((__m512d)a, (__m512d)b, _CMP_EQ_OQ);
+    else bits = _mm512_cmp_ps_mask((__m512)a, (__m512)b, _CMP_EQ_OQ);
+    // The mask taken into a general register here: GCC 12 stored a mask widened to 64 bits into a
+    // variable on the stack as its low byte only (kmovb to memory), the upper bytes left as they
+    // were, which gave row_argmin wrong labels in sanitizer builds (where that variable spills).
+    __asm__("" : "+r"(bits));
+    return bits;
 #elif defined(__AVX__) && KMIX_VBYTES == 32
     if constexpr (sizeof(T) == 8) return unsigned(_mm256_movemask_pd(_mm256_cmp_pd((__m256d)a, (__m256d)b, _CMP_EQ_OQ)));
     else return unsigned(_mm256_movemask_ps(_mm256_cmp_ps((__m256)a, (__m256)b, _CMP_EQ_OQ)));
