@@ -15,6 +15,7 @@
 
 #include "arrays.hpp"
 #include "kmeans_args.hpp"
+#include "kmix/parallel.hpp"
 #include "kmix/sparse_kmeans_driver.hpp"
 
 namespace py = pybind11;
@@ -44,6 +45,8 @@ Csr<T, I> take_csr_rows(py::handle data_h, py::handle indices_h, py::handle indp
   I* op = out.indptr.mutable_data();
   op[0] = 0;
   for (index_t t = 0; t < m; ++t) {
+    // Random rows: their offsets are cache misses, asked for ahead so that several overlap.
+    if (t + 16 < m && r[t + 16] >= 0 && r[t + 16] < n) kmix::prefetch_line(p, r[t + 16]);
     KMIX_REQUIRE(r[t] >= 0 && r[t] < n, "rows must be rows of X, in [0, len(indptr) - 1 = " + std::to_string(n) +
                                             "); rows[" + std::to_string(t) + "] = " + std::to_string(r[t]));
     KMIX_REQUIRE(p[r[t]] >= 0 && p[r[t]] <= p[r[t] + 1] && index_t(p[r[t] + 1]) <= nnz,

@@ -214,7 +214,7 @@ double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, con
 }
 
 void draw_rows(const double* cdf, index_t n, const double* u, index_t m, index_t* rows, int threads) {
-#pragma omp parallel for schedule(static) num_threads(threads) if (m > 4096)
+#pragma omp parallel for schedule(static) num_threads(threads) if (m >= 1024)
   for (index_t t = 0; t < m; ++t) {
     const double v = u[t];
     index_t lo, hi;  // the answer is in (lo, hi]: cdf[lo] <= v (or lo = -1), cdf[hi] > v (or hi = n)

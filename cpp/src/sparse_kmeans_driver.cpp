@@ -316,13 +316,12 @@ bool gather_rows(const CsrView<T, I>& X, const index_t* rows, index_t m, const I
   bool bad = false;
   // Rows of a mini-batch are scattered over X: each is a cache miss, so both threads fetch, and ask
   // for the rows ahead (their offsets further ahead) to keep several misses in flight.
-  constexpr index_t kAhead = 8;
+  constexpr index_t kAhead = 16;
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(|| : bad) if (worth_threads(index_t(indptr[m])))
   for (index_t t = 0; t < m; ++t) {
-    if (t + 2 * kAhead < m) prefetch_line(X.indptr, rows[t + 2 * kAhead]);
-    if (t + kAhead < m) {  // the first 64 values of the row ahead, a line at a time
+    if (t + kAhead < m) {  // the first 256 values of the row ahead, a line at a time
       const index_t ahead = index_t(X.indptr[rows[t + kAhead]]);
-      const index_t values = std::min<index_t>(index_t(indptr[t + kAhead + 1] - indptr[t + kAhead]), 64);
+      const index_t values = std::min<index_t>(index_t(indptr[t + kAhead + 1] - indptr[t + kAhead]), 256);
       for (index_t q = 0; q < values; q += 64 / index_t(sizeof(T))) prefetch_line(X.data, ahead + q);
       for (index_t q = 0; q < values; q += 64 / index_t(sizeof(I))) prefetch_line(X.indices, ahead + q);
     }
