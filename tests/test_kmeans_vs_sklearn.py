@@ -216,6 +216,31 @@ def test_kmeans_plusplus_exact_on_a_lattice(dtype, n, d, k, trials):
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n,d,k", [(12000, 4, 150), (6000, 2, 300), (5000, 9, 40)])
+def test_kmeans_plusplus_separated_clusters_exact(dtype, n, d, k):
+    # Many well separated clusters: after the first steps the triangle inequality rules out most
+    # pairs (whole tiles skipped, few moves per block), with the sketch at k >= 32 and without it
+    # below. Duplicated rows, zero and unequal weights, several blocks; the same picks as the
+    # greedy rule in numpy, and as scikit-learn, with one thread or two.
+    rng = np.random.default_rng(n + k)
+    centers = rng.uniform(-1000, 1000, size=(k, d))
+    X = (centers[rng.integers(0, k, size=n)] + rng.normal(size=(n, d))).astype(dtype)
+    X[::37] = X[5]
+    w = rng.uniform(0.5, 2.0, size=n).astype(dtype)
+    w[::11] = 0
+    trials = 2 + int(np.log(k))
+    uniforms = rng.uniform(size=(k - 1) * trials)
+    first = int(rng.integers(n))
+    want = greedy_plusplus(X, w.astype(np.float64), first, uniforms, trials, k)
+    for threads in (1, 2):
+        np.testing.assert_array_equal(kmix._core.kmeans_plusplus(X, w, k, first, uniforms, trials, threads), want)
+    if dtype == np.float64:
+        _, idx = kmix.kmeans_plusplus(X, k, sample_weight=w, random_state=2)
+        _, sk_idx = sk_kmeans_plusplus(X, k, sample_weight=w, random_state=2)
+        np.testing.assert_array_equal(idx, sk_idx)
+
+
 @pytest.mark.parametrize("scale", [-500, -300, -130, 130, 300, 500])
 def test_kmeans_plusplus_core_far_outside_float32(scale):
     # The C++ seeding called on values whose bfloat16 sketch underflows to 0 or overflows to inf
