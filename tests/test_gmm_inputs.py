@@ -272,12 +272,12 @@ def test_inputs_not_modified(dtype):
 
 
 # ---- parameters and scikit-learn interoperability ----------------------------------------------
-def test_params_are_sklearns_plus_n_threads():
+def test_params_are_sklearns_plus_n_threads_and_learning_decay():
     ours, theirs = kmix.GaussianMixture().get_params(), SkGMM().get_params()
-    assert set(ours) == set(theirs) | {"n_threads"}
+    assert set(ours) == set(theirs) | {"n_threads", "learning_decay"}
     for key, value in theirs.items():
         assert ours[key] == value or (ours[key] is None and value is None), key
-    assert ours["n_threads"] is None
+    assert ours["n_threads"] is None and ours["learning_decay"] == 0.7
 
 
 def test_get_set_params():

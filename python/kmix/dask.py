@@ -586,6 +586,7 @@ class GaussianMixture(_mixture.GaussianMixture):
 
     def _fit(self, X, sample_weight):
         validate_params(self)
+        self.__dict__.pop("_online", None)  # partial_fit (batches in memory) starts again after a fit
         X = _as_dask(X)
         if _is_sparse(X):
             raise TypeError(_GMM_SPARSE)

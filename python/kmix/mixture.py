@@ -5,7 +5,7 @@ initializations (drawing from the numpy RandomState the way scikit-learn does), 
 steps (the lower bound of an iteration is the mean log-likelihood of the parameters it starts
 from; iterations stop when it changes by less than tol), the same regularization and the same
 choice among n_init runs. Additions: ``sample_weight`` in fit (integer weights act as repeated
-rows), float32 kept as float32, ``n_threads``.
+rows), float32 kept as float32, ``n_threads``, and ``partial_fit`` (online EM over batches).
 """
 import contextlib
 import math
@@ -79,6 +79,10 @@ class GaussianMixture(BaseEstimator):
         Iterations between printed lines.
     n_threads : int or None, default=None
         OpenMP threads; None follows OMP_NUM_THREADS / threadpoolctl. Results do not depend on it.
+    learning_decay : float in (0.5, 1], default=0.7
+        partial_fit's step-size exponent κ: step t (t = 0, 1, ...) blends the batch's sufficient
+        statistics into the running ones with weight η_t = (t + 2)^-κ, except the first step,
+        which takes the first batch's alone (η_0 = 1). Not used by fit.
 
     Attributes
     ----------
@@ -105,11 +109,13 @@ class GaussianMixture(BaseEstimator):
         "verbose": [VERBOSE],
         "verbose_interval": [Int(1)],
         "n_threads": [N_THREADS],
+        "learning_decay": [Real(0.5, 1, low_open=True)],
     }
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
                  n_init=1, init_params="kmeans", weights_init=None, means_init=None, precisions_init=None,
-                 random_state=None, warm_start=False, verbose=0, verbose_interval=10, n_threads=None):
+                 random_state=None, warm_start=False, verbose=0, verbose_interval=10, n_threads=None,
+                 learning_decay=0.7):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -125,6 +131,7 @@ class GaussianMixture(BaseEstimator):
         self.verbose = verbose
         self.verbose_interval = verbose_interval
         self.n_threads = n_threads
+        self.learning_decay = learning_decay
 
     # ---- parameters --------------------------------------------------------------------------
     def _check_params(self, X):
@@ -204,6 +211,7 @@ class GaussianMixture(BaseEstimator):
 
     def _fit(self, X, sample_weight):
         validate_params(self)
+        self.__dict__.pop("_online", None)  # a new fit: partial_fit starts again from its next batch
         names = feature_names_of(X)
         X, largest = as_float_array(X, "X", min_samples=2, with_abs_max=True)
         _scale.check_gmm_magnitude(largest, X.dtype)
@@ -224,6 +232,76 @@ class GaussianMixture(BaseEstimator):
         params, n_iter, converged, _, bounds, _ = best
         self._store_fit(params, n_iter, converged, best_bound, bounds, X, names)
         return X
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One step of online (stepwise) EM on the batch X, for data that arrive in pieces.
+
+        The E-step runs on the batch with the current parameters; its sufficient statistics
+        (per unit of weight) are blended into the running ones, s <- (1 - η_t)·s + η_t·s_batch
+        with η_t = (t + 2)^-learning_decay at step t (Cappé & Moulines 2009), and the M-step
+        runs on the blend. The first call starts from the parameters init_params (or the
+        *_init arrays) gives on its batch, or from a fitted model's, and takes that batch's
+        statistics alone: on the whole data as one batch, partial_fit is one EM iteration of
+        fit(max_iter=1). Memory between calls: the statistics, O(k·d²). lower_bound_ is the
+        batch's mean log-likelihood before the step, n_iter_ the steps taken; a later fit starts
+        afresh (and forgets the statistics).
+        """
+        validate_params(self)
+        online = self.__dict__.get("_online")
+        fitted = hasattr(self, "means_")
+        names = feature_names_of(X)
+        if fitted:
+            self._check_feature_names(X)
+        X, largest = as_float_array(X, "X", min_samples=1 if fitted else 2, with_abs_max=True)
+        _scale.check_gmm_magnitude(largest, X.dtype)
+        n, d = X.shape
+        if fitted and d != self.means_.shape[1]:
+            raise ValueError(f"X has {d} features, but {type(self).__name__} is expecting {self.means_.shape[1]} "
+                             "features as input")
+        sw = _scale.normalized_weights(check_sample_weight(sample_weight, n, X.dtype)[0])
+        if sw is not None and not np.sum(sw, dtype=np.float64) > 0:
+            raise ValueError("sample_weight must have a positive sum; all weights are zero")
+        n_threads = effective_n_threads(self.n_threads)
+        ct, code = self.covariance_type, _COV_TYPES[self.covariance_type]
+        with _ill_defined_covariance():
+            if fitted:
+                if self.means_.shape[0] != self.n_components or self.covariances_.shape != _cov_shape(
+                        ct, self.n_components, d):
+                    raise ValueError("n_components or covariance_type changed since the model was fitted; "
+                                     "call fit instead")
+                params = tuple(c_array(a, dtype=np.float64) for a in
+                               (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
+            else:
+                k, weights_init, means_init, precisions_init = self._check_params(X)
+                rs = check_random_state(self.random_state)
+                params = self._initial_params(X, sw, rs, n_threads, weights_init, means_init, precisions_init)
+            weights, means, _, prec_chol = params
+            floor = (64 * np.finfo(np.float64).eps * np.abs(X).max(axis=0).astype(np.float64)) ** 2
+            if online is None:  # the frame of the statistics: the first batch's column means
+                shift = c_array(X.mean(axis=0, dtype=np.float64))
+            else:
+                shift, floor = online["shift"], np.maximum(online["floor"], floor)
+            about = c_array(means - shift)
+            st = _core.gmm_pass_stats(X, sw, code, weights, means, prec_chol, shift, about, None, n_threads)
+            bound = st[1] / st[0]
+            st = st / st[0]
+            steps = 0 if online is None else online["steps"]
+            if steps:
+                eta = (steps + 2.0) ** -float(self.learning_decay)
+                st = (1.0 - eta) * _stats_moved(online["stats"], online["about"], about, ct) + eta * st
+            k = means.shape[0]
+            new = _params_of(_core.gmm_m_step(c_array(st), code, k, d, about, shift, c_array(floor),
+                                              float(self.reg_covar), False))
+        self._set_params(new, X.dtype)
+        self._online = {"shift": shift, "about": about, "stats": st, "floor": floor, "steps": steps + 1}
+        self.converged_ = False
+        self.n_iter_ = steps + 1
+        self.lower_bound_ = float(bound)
+        self.lower_bounds_ = [float(bound)]
+        self.n_features_in_ = d
+        if not fitted:
+            self._set_feature_names(names)
+        return self
 
     def _runs(self, X, sw, rs, n_threads, n_init, do_init, weights_init, means_init, precisions_init):
         """The n_init EM runs (one from the fitted model with warm_start): the best run and its bound."""
@@ -450,6 +528,27 @@ def _ill_defined_covariance():
         if "not positive definite" not in str(exc):
             raise
         raise ValueError(f"{_ILL_DEFINED} ({exc})") from None
+
+
+def _stats_moved(st, old, new, cov_type):
+    """The statistics st of a pass about the means `old` (k×d, in the shifted coordinates) as
+    they would be about `new`: x − new = (x − old) + δ with δ = old − new, so S1 gains N·δ and
+    the second moments S1·δᵀ + δ·S1ᵀ + N·δδᵀ (tied keeps Σw·x̃x̃ᵀ and Σw·x̃, which no mean enters)."""
+    k, d = old.shape
+    st = st.copy()
+    N = st[2:2 + k]
+    S1 = st[2 + k:2 + k + k * d].reshape(k, d)
+    S2 = st[2 + k + k * d:]
+    delta = old - new
+    if cov_type == "full":
+        iu = np.triu_indices(d)
+        outer = S1[:, :, None] * delta[:, None, :]
+        S2 += (outer + np.swapaxes(outer, 1, 2) + N[:, None, None] * delta[:, :, None] * delta[:, None, :])[:, iu[0],
+                                                                                                          iu[1]].ravel()
+    elif cov_type in ("diag", "spherical"):
+        S2 += (2.0 * delta * S1 + N[:, None] * delta ** 2).ravel()
+    S1 += N[:, None] * delta
+    return st
 
 
 def _params_of(result):
