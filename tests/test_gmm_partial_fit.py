@@ -175,3 +175,52 @@ def test_bad_batches():
     # After the failed calls the model is as it was: one more good batch works.
     m.set_params(n_components=2)
     assert m.partial_fit(X[300:]).n_iter_ == 2
+
+
+# ---- kmix.dask.GaussianMixture(...).fit(X, method="online") ------------------------------------
+@pytest.mark.parametrize("cov_type", ["full", "diag"])
+def test_dask_online_is_partial_fit_over_the_chunks(cov_type):
+    da = pytest.importorskip("dask.array")
+    import kmix.dask
+
+    X = known_mixture(6000, cov_type, seed=12)
+    w = np.random.default_rng(13).uniform(0.5, 2.0, size=len(X))
+    w[2000:3000] = 0.0  # a chunk of zero weight is skipped
+    Xd, wd = da.from_array(X, chunks=(1000, 3)), da.from_array(w, chunks=1000)
+    params = dict(n_components=4, covariance_type=cov_type, random_state=0, learning_decay=0.6)
+    got = kmix.dask.GaussianMixture(**params).fit(Xd, sample_weight=wd, method="online")
+    want = kmix.GaussianMixture(**params)
+    for start in (0, 1000, 3000, 4000, 5000):
+        want.partial_fit(X[start:start + 1000], sample_weight=w[start:start + 1000])
+    assert got.n_iter_ == want.n_iter_ == 5
+    for u, v in zip(fitted_arrays(got), fitted_arrays(want)):
+        np.testing.assert_array_equal(u, v)
+    # partial_fit continues the online fit
+    assert got.partial_fit(X[:1000]).n_iter_ == 6
+
+
+def test_dask_online_one_pass_within_one_percent_of_em():
+    da = pytest.importorskip("dask.array")
+    import kmix.dask
+
+    X = known_mixture(40_000, "full", seed=15)
+    Xd = da.from_array(X, chunks=(1000, 3))
+    online = kmix.dask.GaussianMixture(4, random_state=0).fit(Xd, method="online")
+    em = kmix.dask.GaussianMixture(4, random_state=0).fit(Xd)
+    assert online.n_iter_ == 40
+    assert abs(online.score(X) - em.score(X)) <= 0.01 * abs(em.score(X))
+
+
+def test_dask_online_bad_method_and_weights():
+    da = pytest.importorskip("dask.array")
+    import kmix.dask
+
+    X = da.from_array(known_mixture(2000, "full", seed=14), chunks=(500, 3))
+    with pytest.raises(ValueError, match="method"):
+        kmix.dask.GaussianMixture(2).fit(X, method="stochastic")
+    with pytest.raises(ValueError, match="sample_weight"):
+        kmix.dask.GaussianMixture(2).fit(X, sample_weight=np.zeros(2000), method="online")
+    bad = known_mixture(2000, "full", seed=14)
+    bad[1200, 0] = np.inf
+    with pytest.raises(ValueError, match="chunk 2"):
+        kmix.dask.GaussianMixture(2, random_state=0).fit(da.from_array(bad, chunks=(500, 3)), method="online")

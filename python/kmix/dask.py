@@ -575,8 +575,51 @@ class GaussianMixture(_mixture.GaussianMixture):
 
     _save_name = "dask.GaussianMixture"
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, method="em"):
+        """Fit on the rows of X (a dask array, or an array in memory).
+
+        method="em": EM to convergence, one pass over the chunks per iteration (n_init runs).
+        method="online": one pass over the chunks in row order, each a batch of
+        kmix.GaussianMixture.partial_fit (online EM, step size (t + 2)^-learning_decay): the
+        first chunk initializes (any init_params), only one chunk is in memory at a time, and
+        n_iter_ is the number of chunks; for data that do not fit in memory and for which a few
+        EM passes cost too much. Chunks of zero total weight are skipped.
+        """
+        if method == "online":
+            return self._fit_online(X, sample_weight)
+        if method != "em":
+            raise ValueError(f"method must be 'em' or 'online'; got {method!r}")
         self._fit(X, sample_weight)
+        return self
+
+    def _fit_online(self, X, sample_weight):
+        validate_params(self)
+        X = _as_dask(X)
+        if _is_sparse(X):
+            raise TypeError(_GMM_SPARSE)
+        sw, _ = _weights_for(sample_weight, X)
+        # The steps run on an in-memory model with the same parameters (from this model's
+        # parameters with warm_start), copied back at the end: a failure leaves this one as it was.
+        model = _mixture.GaussianMixture(**self.get_params())
+        if self.warm_start and hasattr(self, "converged_"):
+            if self.means_.shape[1] != X.shape[1]:
+                raise ValueError(f"X has {X.shape[1]} features, but the warm start model has {self.means_.shape[1]}")
+            for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_",
+                         "n_features_in_"):
+                setattr(model, name, getattr(self, name))
+        steps = 0
+        for index, first, x, w in _blocks(X, sw):
+            block, weights = dask.compute(x, w)
+            block = _checked(block, index, first, X.dtype)
+            if weights is not None and not np.sum(weights, dtype=np.float64) > 0:
+                continue
+            model.partial_fit(block, sample_weight=weights)
+            steps += 1
+        if steps == 0:
+            raise ValueError("sample_weight must have a positive sum; all weights are zero")
+        self.__dict__.pop("_online", None)
+        for name in _mixture.GaussianMixture._fitted_attributes + ("_online",):
+            setattr(self, name, getattr(model, name))
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
