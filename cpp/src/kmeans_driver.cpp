@@ -332,9 +332,10 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   // The triangle inequality's bounds: every row's nearest chosen center, and each step the
   // squared distances from the candidates to the centers chosen so far (m·k·d, small beside the
   // step's m·n·d).
-  // With a sketch they are tested only while they keep whole tiles of rows out of its pass: after
-  // a step where they closed fewer than 1/16 of the tiles (overlapping clusters), the next
-  // kBoundsRest steps go without them (counts only: the same steps for any thread count).
+  // Only with a sketch (without one, few centers, they did not pay: seeding_trials_exact), and
+  // only while they keep whole tiles of rows out of its pass: after a step where they closed
+  // fewer than 1/16 of the tiles (overlapping clusters), the next kBoundsRest steps go without
+  // them (counts only: the same steps for any thread count).
   std::vector<std::int32_t> owner(n, 0);
   std::vector<double> gap2(std::size_t(n_trials) * std::size_t(k), 0.0);
   std::vector<index_t> closed(n_blocks, 0);
@@ -363,7 +364,7 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   for (index_t c = 1; c < k; ++c) {
     check_interrupt();
     for (index_t t = 0; t < n_trials; ++t) cand[t] = search(uniforms[(c - 1) * n_trials + t] * pot);
-    const bool use_bounds = rest == 0;
+    const bool use_bounds = sketch.xt && rest == 0;
     if (use_bounds)
       for (index_t t = 0; t < n_trials; ++t)
         for (index_t a = 0; a < c; ++a) {
@@ -378,8 +379,8 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
     if (use_bounds) {
       index_t total = 0;
       for (index_t v : closed) total += v;
-      rest = sketch.xt && 16 * total < n_tiles ? kBoundsRest : 0;
-    } else {
+      rest = 16 * total < n_tiles ? kBoundsRest : 0;
+    } else if (rest > 0) {
       --rest;
     }
     for (index_t t = 0; t < n_trials; ++t) {  // the potential each trial would leave, blocks in order

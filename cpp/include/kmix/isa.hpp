@@ -20,7 +20,8 @@ static constexpr index_t kSeedingBlock = 2048;
 
 // The rows a k-means++ trial would bring closer: per block of kSeedingBlock rows, up to
 // kSeedingBlock of them (distance, row within the block, trial), in row order; count[b] = -1
-// when a block had more (its distances are then computed again for the chosen candidate).
+// when a block had more, or its moves were not recorded (without a sketch): its distances are
+// then computed again for the chosen candidate.
 struct SeedingMove {
   double dist;
   std::int32_t row;

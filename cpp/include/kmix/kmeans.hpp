@@ -694,79 +694,46 @@ KMIX_OMP_SIMD
   stop.rethrow();
 }
 
-// k-means++'s trials without a sketch (few centers): every pair the bounds leave open is computed
-// with seed_sq_dists, kSeedRows rows at a time. The same sums and moves as seeding_trials_sketch.
+// k-means++'s trials without a sketch (few centers, k < kSketchMinCenters): every pair by sq_dist,
+// row by row, the sums per tile as seeding_trials_sketch takes them. No bounds and no moves
+// (count -1: seeding_choose computes the chosen candidate's distances again): at few centers
+// about half the rows move at each step, and testing the bounds, recording the moves and turning
+// rows into columns cost more than the distances they spared (measured at (100k, 16, 8),
+// (200k, 32, 10) and 24 well separated clusters: 1.2-1.5x slower with them).
 template <class T>
 void seeding_trials_exact(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand,
-                          index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds, int threads) {
+                          index_t m, double* trial_sums, SeedingMoves moves, int threads) {
   constexpr index_t R = kSketchRows;
-  static_assert(R % kSeedRows == 0, "whole groups of rows in a tile");
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * m * d) ? threads : 1;
-  HeapArray<double> columns(index_t(team) * d * kSeedRows);
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
   for (index_t b = 0; b < n_blocks; ++b) {
     if (stop.stop()) continue;
-    double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
     // The block's sums on the stack: trial_sums rows of neighbouring blocks share cache lines, and
     // writing them as the rows go made the two threads fight over those lines.
     double sums[64];
     alignas(64) double vals[64][R];
     for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
-    SeedingMove* out = moves.moves + b * kSeedingBlock;
-    SeedingMove spare;  // where a move past the block's room goes (the count then says -1)
-    index_t count = 0;
     const index_t lo = b * kSeedingBlock, hi = lo + kSeedingBlock < n ? lo + kSeedingBlock : n;
-    for (index_t i0 = lo; i0 < hi; i0 += R) {  // per tile seeding_tile_sum, as seeding_trials_sketch
+    for (index_t i0 = lo; i0 < hi; i0 += R) {  // per tile seeding_tile_sum (the rows past n as 0)
       const index_t rc = hi - i0 < R ? hi - i0 : R;
-      alignas(64) double keep[R], wv[R], cl[R];
-      for (index_t r = 0; r < R; ++r) {
-        wv[r] = r < rc ? double(w[i0 + r]) : 0.0;
-        cl[r] = r < rc ? closest[i0 + r] : std::numeric_limits<double>::infinity();
-        keep[r] = r < rc ? wv[r] * cl[r] : 0.0;
-      }
-      std::uint64_t moved = 0;  // the trials that may move a row of the tile
-      for (index_t g = 0; g < rc; g += kSeedRows) {
-        const index_t i = i0 + g, r = rc - g < kSeedRows ? rc - g : kSeedRows;
-        // Which trials some row of the group could move to (the others' rows all stay).
-        std::uint64_t open = 0;
-        for (index_t q = 0; q < r; ++q) {
-          double reach;
-          const bool bounded = seeding_reach(cl[g + q], reach);
-          const double* gap2 = bounds.gap2 + bounds.owner[i + q];
-          for (index_t t = 0; t < m; ++t)
-            open |= std::uint64_t(!(bounded && gap2[t * bounds.stride] >= reach)) << t;
-        }
-        if (open) seed_rows_columns(X, i, r, d, xt);
+      for (index_t r = 0; r < rc; ++r) {
+        const T* x = X + (i0 + r) * d;
+        const double wr = double(w[i0 + r]), cl = closest[i0 + r];
         for (index_t t = 0; t < m; ++t) {
-          double* v = vals[t] + g;
-          if (!(open >> t & 1)) {  // no row comes closer: each keeps its distance
-            for (index_t q = 0; q < kSeedRows; ++q) v[q] = keep[g + q];
-            continue;
-          }
-          alignas(64) double dist[kSeedRows];
-          seed_sq_dists(xt, d, X + cand[t] * d, dist);
-          for (index_t q = 0; q < kSeedRows; ++q) {  // rows past r repeat the last one: never nearer
-            const bool nearer = (q < r) & (dist[q] < cl[g + q]);
-            v[q] = nearer ? wv[g + q] * dist[q] : keep[g + q];
-            // Branch-free (at few centers about half the pairs move): each pair written, kept if it moved.
-            SeedingMove* slot = count < kSeedingBlock ? out + count : &spare;
-            *slot = SeedingMove{dist[q], std::int32_t(i + q - lo), std::int32_t(t)};
-            count += nearer;
-          }
+          const double dist = sq_dist(x, X + cand[t] * d, d);
+          // w·min(dist, closest): w·closest's bits where the row stays, and no branch (which
+          // pairs move is unpredictable).
+          vals[t][r] = wr * (dist < cl ? dist : cl);
         }
-        moved |= open;
       }
-      for (index_t g = (rc + kSeedRows - 1) / kSeedRows * kSeedRows; g < R; g += kSeedRows)  // the rows past n
-        for (index_t t = 0; t < m; ++t)
-          for (index_t q = 0; q < kSeedRows; ++q) vals[t][g + q] = 0.0;
-      const double kept = seeding_tile_sum(keep);
-      for (index_t t = 0; t < m; ++t) sums[t] += moved >> t & 1 ? seeding_tile_sum(vals[t]) : kept;
+      for (index_t t = 0; t < m; ++t) {
+        for (index_t r = rc; r < R; ++r) vals[t][r] = 0.0;
+        sums[t] += seeding_tile_sum(vals[t]);
+      }
     }
-    // Moves are listed per row group then trial: sorted by row within each trial, which is all
-    // seeding_choose needs (each row moves at most once per trial).
-    moves.count[b] = count <= kSeedingBlock ? count : -1;
+    moves.count[b] = -1;
     for (index_t t = 0; t < m; ++t) trial_sums[b * m + t] = sums[t];
   }
   stop.rethrow();
@@ -779,7 +746,7 @@ void seeding_trials(const T* X, const T* w, SeedingSketch sketch, index_t n, ind
   if (sketch.xt)
     seeding_trials_sketch(X, w, sketch, n, d, closest, cand, m, trial_sums, moves, bounds, threads);
   else
-    seeding_trials_exact(X, w, n, d, closest, cand, m, trial_sums, moves, bounds, threads);
+    seeding_trials_exact(X, w, n, d, closest, cand, m, trial_sums, moves, threads);
 }
 
 template <class T>
@@ -787,7 +754,6 @@ void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, inde
                     SeedingMoves moves, std::int32_t* owner, int threads) {
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * d) ? threads : 1;
-  HeapArray<double> columns(index_t(team) * d * kSeedRows);
   StopFlag stop;
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
   for (index_t b = 0; b < n_blocks; ++b) {
@@ -803,17 +769,11 @@ void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, inde
         }
       continue;
     }
-    double* xt = columns.data() + index_t(thread_index()) * d * kSeedRows;
-    for (index_t i = lo; i < hi; i += kSeedRows) {
-      const index_t r = hi - i < kSeedRows ? hi - i : kSeedRows;
-      double dist[kSeedRows];
-      seed_rows_columns(X, i, r, d, xt);
-      seed_sq_dists(xt, d, X + c * d, dist);
-      for (index_t q = 0; q < r; ++q)
-        if (dist[q] < closest[i + q]) {
-          closest[i + q] = dist[q];
-          owner[i + q] = std::int32_t(index);
-        }
+    for (index_t i = lo; i < hi; ++i) {  // branch-free: which rows move is unpredictable
+      const double dist = sq_dist(X + i * d, X + c * d, d);
+      const bool nearer = dist < closest[i];
+      closest[i] = nearer ? dist : closest[i];
+      owner[i] = nearer ? std::int32_t(index) : owner[i];
     }
   }
   stop.rethrow();
