@@ -600,13 +600,10 @@ class GaussianMixture(_mixture.GaussianMixture):
         sw, _ = _weights_for(sample_weight, X)
         # The steps run on an in-memory model with the same parameters (from this model's
         # parameters with warm_start), copied back at the end: a failure leaves this one as it was.
-        model = _mixture.GaussianMixture(**self.get_params())
         if self.warm_start and hasattr(self, "converged_"):
-            if self.means_.shape[1] != X.shape[1]:
-                raise ValueError(f"X has {X.shape[1]} features, but the warm start model has {self.means_.shape[1]}")
-            for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_",
-                         "n_features_in_"):
-                setattr(model, name, getattr(self, name))
+            model = self._in_memory(X).set_params(**self.get_params())  # (checks X's features)
+        else:
+            model = _mixture.GaussianMixture(**self.get_params())
         steps = 0
         for index, first, x, w in _blocks(X, sw):
             block, weights = dask.compute(x, w)
