@@ -15,12 +15,13 @@ from .kmeans import KMeans, k_means, kmeans_plusplus
 from .hierarchy import AgglomerativeClustering, linkage, optimal_leaf_ordering
 from .minibatch import MiniBatchKMeans
 from .mixture import GaussianMixture
+from .bayesian_mixture import BayesianGaussianMixture
 from .soft import SoftKMeans
 from . import cluster, metrics, mixture
 from .select import SelectKResult, select_k
 
 __version__ = "0.1.0"
-__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "k_means", "GaussianMixture", "linkage",
+__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "k_means", "GaussianMixture", "BayesianGaussianMixture", "linkage",
            "optimal_leaf_ordering", "AgglomerativeClustering",
            "ConvergenceWarning", "ClusterWarning", "NotFittedError", "ModelFileError", "load", "show_config", "metrics", "select_k", "SelectKResult"]
 

@@ -49,7 +49,141 @@ def _precisions_to_covariances(precisions, cov_type):
     return 1.0 / precisions
 
 
-class GaussianMixture(BaseEstimator):
+class _MixtureMethods:
+    """What GaussianMixture and BayesianGaussianMixture share: the initial responsibilities, the
+    array checks of the *_init and prior parameters, and every method of a fitted mixture (an
+    E-step of the kernel with the log-weights the subclass gives in ``_kernel_weights``)."""
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Estimate the parameters (n_init runs, the best lower bound kept)."""
+        self._fit(X, sample_weight)
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit, then the most probable component of each row of X."""
+        X = self._fit(X, sample_weight)
+        return self._score(X, labels=True)[2]
+
+    @staticmethod
+    def _numeric(value, name):
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be a numeric array; got a string")
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+        return arr
+
+    def _initial_resp(self, X, sw, rs, n_threads):
+        """Responsibilities (n×k, float64) from init_params, drawing from rs as scikit-learn does."""
+        n, k = X.shape[0], self.n_components
+        resp = np.zeros((n, k))
+        if self.init_params == "kmeans":
+            from .kmeans import KMeans
+
+            labels = KMeans(n_clusters=k, n_init=1, random_state=rs, n_threads=n_threads).fit(
+                X, sample_weight=sw).labels_
+            resp[np.arange(n), labels] = 1
+        elif self.init_params == "k-means++":
+            from .kmeans import kmeans_plusplus
+
+            _, indices = kmeans_plusplus(X, k, sample_weight=sw, random_state=rs, n_threads=n_threads)
+            resp[indices, np.arange(k)] = 1
+        elif self.init_params == "random":
+            # Drawn, cast and normalized in X's dtype, as scikit-learn does.
+            r = rs.uniform(size=(n, k)).astype(X.dtype, copy=False)
+            r /= r.sum(axis=1)[:, np.newaxis]
+            resp[:] = r
+        else:  # random_from_data
+            indices = rs.choice(n, size=k, replace=False)
+            resp[indices, np.arange(k)] = 1
+        return resp
+
+    def _report(self, run, bound0, elapsed):
+        _, n_iter, converged, bound, bounds, seconds = run
+        previous, lapse = bound0, 0.0
+        for it, (b, sec) in enumerate(zip(bounds, seconds), start=1):
+            lapse += sec
+            if it % self.verbose_interval == 0:
+                if self.verbose == 1:
+                    print(f"  Iteration {it}")
+                else:
+                    print(f"  Iteration {it}\t time lapse {lapse:.5f}s\t ll change {b - previous:.5f}")
+                    lapse = 0.0
+            previous = b
+        status = "converged" if converged else "did not converge"
+        if self.verbose == 1:
+            print(f"Initialization {status}.")
+        else:
+            print(f"Initialization {status}. time lapse {elapsed:.5f}s\t lower bound {bound:.5f}.")
+
+    def _score(self, X, log_prob=False, resp=False, labels=False):
+        """One E-step on the fitted parameters: (log p(x), responsibilities, labels), each None
+        unless asked for."""
+        self._check_fitted()
+        means = self.means_
+        # Short path for an already-clean array (one-row serving latency).
+        if "feature_names_in_" in self.__dict__ or type(X) is not np.ndarray:
+            self._check_feature_names(X)
+        if not (type(X) is np.ndarray and X.dtype == means.dtype and X.ndim == 2 and X.shape[0] > 0
+                and X.shape[1] == means.shape[1] and X.flags.c_contiguous and X.flags.aligned):
+            X, largest = as_float_array(X, "X", dtype=means.dtype, with_abs_max=True)
+            if X.shape[1] != means.shape[1]:
+                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                                 f"{means.shape[1]} features as input")
+        else:
+            largest = check_finite(X, "X")
+        _scale.check_gmm_magnitude(largest, X.dtype)
+        f64 = np.float64
+        r = _core.gmm_score(X, _COV_TYPES[self.covariance_type], self._kernel_weights(),
+                            c_array(means, dtype=f64), c_array(self.precisions_cholesky_, dtype=f64),
+                            log_prob, resp, labels, effective_n_threads(self.n_threads))
+        return r["log_prob_norm"], r["resp"], r["labels"]
+
+    def score_samples(self, X):
+        """Log-likelihood of each row of X under the mixture, log p(x)."""
+        return self._score(X, log_prob=True)[0].astype(self.means_.dtype, copy=False)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Mean log-likelihood of X (weighted by sample_weight if given)."""
+        lpn = self._score(X, log_prob=True)[0]
+        if sample_weight is None:
+            return float(lpn.mean())
+        sw = _scale.normalized_weights(check_sample_weight(sample_weight, lpn.shape[0], np.float64)[0])
+        return float(np.dot(sw, lpn) / sw.sum())
+
+    def predict(self, X):
+        """Most probable component of each row of X."""
+        return self._score(X, labels=True)[2].astype(np.intp)
+
+    def predict_proba(self, X):
+        """Responsibilities: the posterior probability of each component for each row of X."""
+        return self._score(X, resp=True)[1]
+
+    def sample(self, n_samples=1):
+        """Draw n_samples points: returns (X, y), y the component each came from. Draws from
+        random_state as scikit-learn does, so the same parameters give the same samples."""
+        self._check_fitted()
+        n_samples = check_int(n_samples, "n_samples")
+        if n_samples < 1:
+            raise ValueError(f"Invalid value for 'n_samples': {n_samples}. The sampling requires at least one "
+                             "sample (n_samples >= 1).")
+        d = self.means_.shape[1]
+        rng = check_random_state(self.random_state)
+        counts = rng.multinomial(n_samples, self.weights_)
+        # The fitted arrays as they are (float32 stays float32 until the end), as scikit-learn.
+        means, covs = self.means_, self.covariances_
+        if self.covariance_type == "full":
+            X = np.vstack([rng.multivariate_normal(m, c, int(s)) for m, c, s in zip(means, covs, counts)])
+        elif self.covariance_type == "tied":
+            X = np.vstack([rng.multivariate_normal(m, covs, int(s)) for m, s in zip(means, counts)])
+        else:
+            X = np.vstack([m + rng.standard_normal(size=(s, d)) * np.sqrt(c) for m, c, s in zip(means, covs, counts)])
+        X = X.astype(np.float64, copy=False)
+        y = np.concatenate([np.full(int(s), j, dtype=np.int64) for j, s in enumerate(counts)])
+        return X, y
+
+
+class GaussianMixture(_MixtureMethods, BaseEstimator):
     """Gaussian mixture fitted by EM, scikit-learn compatible.
 
     Parameters
@@ -159,15 +293,6 @@ class GaussianMixture(BaseEstimator):
                              f"{float(w.sum(dtype=np.float64)):.5f} (weights_init must sum to 1)")
         return w.astype(np.float64)
 
-    @staticmethod
-    def _numeric(value, name):
-        if isinstance(value, (str, bytes)):
-            raise TypeError(f"{name} must be a numeric array; got a string")
-        arr = np.asarray(value)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
-        return arr
-
     def _check_means_init(self, k, d):
         if self.means_init is None:
             return None
@@ -199,16 +324,6 @@ class GaussianMixture(BaseEstimator):
         return p
 
     # ---- fitting -----------------------------------------------------------------------------
-    def fit(self, X, y=None, sample_weight=None):
-        """Estimate the parameters with EM (n_init runs, the best lower bound kept)."""
-        self._fit(X, sample_weight)
-        return self
-
-    def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then the most probable component of each row of X."""
-        X = self._fit(X, sample_weight)
-        return self._score(X, labels=True)[2]
-
     def _fit(self, X, sample_weight):
         validate_params(self)
         self.__dict__.pop("_online", None)  # a new fit: partial_fit starts again from its next batch
@@ -376,30 +491,6 @@ class GaussianMixture(BaseEstimator):
         return (c_array(weights, dtype=np.float64), c_array(means, dtype=np.float64),
                 covariances, c_array(prec_chol, dtype=np.float64))
 
-    def _initial_resp(self, X, sw, rs, n_threads):
-        n, k = X.shape[0], self.n_components
-        resp = np.zeros((n, k))
-        if self.init_params == "kmeans":
-            from .kmeans import KMeans
-
-            labels = KMeans(n_clusters=k, n_init=1, random_state=rs, n_threads=n_threads).fit(
-                X, sample_weight=sw).labels_
-            resp[np.arange(n), labels] = 1
-        elif self.init_params == "k-means++":
-            from .kmeans import kmeans_plusplus
-
-            _, indices = kmeans_plusplus(X, k, sample_weight=sw, random_state=rs, n_threads=n_threads)
-            resp[indices, np.arange(k)] = 1
-        elif self.init_params == "random":
-            # Drawn, cast and normalized in X's dtype, as scikit-learn does.
-            r = rs.uniform(size=(n, k)).astype(X.dtype, copy=False)
-            r /= r.sum(axis=1)[:, np.newaxis]
-            resp[:] = r
-        else:  # random_from_data
-            indices = rs.choice(n, size=k, replace=False)
-            resp[indices, np.arange(k)] = 1
-        return resp
-
     def _set_params(self, params, dtype):
         weights, means, covariances, prec_chol = params
         ct = self.covariance_type
@@ -411,68 +502,10 @@ class GaussianMixture(BaseEstimator):
         self.precisions_cholesky_ = np.asarray(prec_chol, dtype=dtype)
         self.precisions_ = _precisions_from_cholesky(np.asarray(prec_chol, dtype=np.float64), ct).astype(dtype)
 
-    def _report(self, run, bound0, elapsed):
-        _, n_iter, converged, bound, bounds, seconds = run
-        previous, lapse = bound0, 0.0
-        for it, (b, sec) in enumerate(zip(bounds, seconds), start=1):
-            lapse += sec
-            if it % self.verbose_interval == 0:
-                if self.verbose == 1:
-                    print(f"  Iteration {it}")
-                else:
-                    print(f"  Iteration {it}\t time lapse {lapse:.5f}s\t ll change {b - previous:.5f}")
-                    lapse = 0.0
-            previous = b
-        status = "converged" if converged else "did not converge"
-        if self.verbose == 1:
-            print(f"Initialization {status}.")
-        else:
-            print(f"Initialization {status}. time lapse {elapsed:.5f}s\t lower bound {bound:.5f}.")
+    def _kernel_weights(self):
+        return c_array(self.weights_, dtype=np.float64)
 
-    # ---- using a fitted model ----------------------------------------------------------------
-    def _score(self, X, log_prob=False, resp=False, labels=False):
-        """One E-step on the fitted parameters: (log p(x), responsibilities, labels), each None
-        unless asked for."""
-        self._check_fitted()
-        means = self.means_
-        # Short path for an already-clean array (one-row serving latency).
-        if "feature_names_in_" in self.__dict__ or type(X) is not np.ndarray:
-            self._check_feature_names(X)
-        if not (type(X) is np.ndarray and X.dtype == means.dtype and X.ndim == 2 and X.shape[0] > 0
-                and X.shape[1] == means.shape[1] and X.flags.c_contiguous and X.flags.aligned):
-            X, largest = as_float_array(X, "X", dtype=means.dtype, with_abs_max=True)
-            if X.shape[1] != means.shape[1]:
-                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                                 f"{means.shape[1]} features as input")
-        else:
-            largest = check_finite(X, "X")
-        _scale.check_gmm_magnitude(largest, X.dtype)
-        f64 = np.float64
-        r = _core.gmm_score(X, _COV_TYPES[self.covariance_type], c_array(self.weights_, dtype=f64),
-                            c_array(means, dtype=f64), c_array(self.precisions_cholesky_, dtype=f64),
-                            log_prob, resp, labels, effective_n_threads(self.n_threads))
-        return r["log_prob_norm"], r["resp"], r["labels"]
-
-    def score_samples(self, X):
-        """Log-likelihood of each row of X under the mixture, log p(x)."""
-        return self._score(X, log_prob=True)[0].astype(self.means_.dtype, copy=False)
-
-    def score(self, X, y=None, sample_weight=None):
-        """Mean log-likelihood of X (weighted by sample_weight if given)."""
-        lpn = self._score(X, log_prob=True)[0]
-        if sample_weight is None:
-            return float(lpn.mean())
-        sw = _scale.normalized_weights(check_sample_weight(sample_weight, lpn.shape[0], np.float64)[0])
-        return float(np.dot(sw, lpn) / sw.sum())
-
-    def predict(self, X):
-        """Most probable component of each row of X."""
-        return self._score(X, labels=True)[2].astype(np.intp)
-
-    def predict_proba(self, X):
-        """Responsibilities: the posterior probability of each component for each row of X."""
-        return self._score(X, resp=True)[1]
-
+    # ---- model selection ---------------------------------------------------------------------
     def _n_parameters(self):
         k, d = self.means_.shape
         cov = {"full": k * d * (d + 1) / 2.0, "diag": k * d, "tied": d * (d + 1) / 2.0,
@@ -488,29 +521,6 @@ class GaussianMixture(BaseEstimator):
         """Akaike information criterion on X (lower is better)."""
         n = np.shape(X)[0] if np.ndim(X) == 2 else 0
         return -2 * self.score(X) * n + 2 * self._n_parameters()
-
-    def sample(self, n_samples=1):
-        """Draw n_samples points: returns (X, y), y the component each came from. Draws from
-        random_state as scikit-learn does, so the same parameters give the same samples."""
-        self._check_fitted()
-        n_samples = check_int(n_samples, "n_samples")
-        if n_samples < 1:
-            raise ValueError(f"Invalid value for 'n_samples': {n_samples}. The sampling requires at least one "
-                             "sample (n_samples >= 1).")
-        d = self.means_.shape[1]
-        rng = check_random_state(self.random_state)
-        counts = rng.multinomial(n_samples, self.weights_)
-        # The fitted arrays as they are (float32 stays float32 until the end), as scikit-learn.
-        means, covs = self.means_, self.covariances_
-        if self.covariance_type == "full":
-            X = np.vstack([rng.multivariate_normal(m, c, int(s)) for m, c, s in zip(means, covs, counts)])
-        elif self.covariance_type == "tied":
-            X = np.vstack([rng.multivariate_normal(m, covs, int(s)) for m, s in zip(means, counts)])
-        else:
-            X = np.vstack([m + rng.standard_normal(size=(s, d)) * np.sqrt(c) for m, c, s in zip(means, covs, counts)])
-        X = X.astype(np.float64, copy=False)
-        y = np.concatenate([np.full(int(s), j, dtype=np.int64) for j, s in enumerate(counts)])
-        return X, y
 
 
 _ILL_DEFINED = ("Fitting the mixture model failed because some components have ill-defined empirical covariance "
@@ -563,3 +573,6 @@ def _precisions_from_cholesky(prec_chol, cov_type):
     if cov_type == "tied":
         return prec_chol @ prec_chol.T
     return prec_chol ** 2
+
+
+from .bayesian_mixture import BayesianGaussianMixture  # noqa: E402  (kmix.mixture mirrors sklearn.mixture)
