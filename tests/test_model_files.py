@@ -85,6 +85,13 @@ def base_models():
         data = X32 if ct == "tied" else X
         extra = {"weights_init": np.array([0.25, 0.75])} if ct == "diag" else {}
         out.append((f"gmm_{ct}", quiet(kmix.GaussianMixture(2, covariance_type=ct, random_state=0, **extra).fit, data)))
+        prior = "dirichlet_process" if ct in ("full", "diag") else "dirichlet_distribution"
+        given = {"covariance_prior": np.eye(3)} if ct == "tied" else {"mean_prior": np.ones(3)} if ct == "diag" else {}
+        out.append((f"bgmm_{ct}", quiet(kmix.BayesianGaussianMixture(
+            n_components=3, covariance_type=ct, weight_concentration_prior_type=prior, random_state=0, **given).fit,
+            X32 if ct == "spherical" else X)))
+    out.append(("unfitted_bgmm", kmix.BayesianGaussianMixture(n_components=2, covariance_type="diag",
+                                                              covariance_prior=np.ones(3), mean_prior=np.zeros(3))))
     try:
         import kmix.dask as kd
     except ImportError:  # kmix.dask needs dask; the in-memory classes are still tested
@@ -222,7 +229,8 @@ def swap_members(rng, members, other, **_):
     return out
 
 
-CLASS_NAMES = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "GaussianMixture", "AgglomerativeClustering",
+CLASS_NAMES = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "GaussianMixture", "BayesianGaussianMixture",
+               "AgglomerativeClustering",
                "dask.KMeans", "dask.GaussianMixture", "Pipeline", "", None, 3, ["KMeans"]]
 JUNK_VALUES = [None, True, -1, 0, 1, 2, 7, 2 ** 40, 2 ** 70, -2 ** 70, 0.5, float("nan"), float("inf"), "full",
                "diag", "spherical", "tied", "lloyd", "auto", "k-means++", [], [1, 2], {}, {"a": 1},

@@ -671,6 +671,86 @@ def _check_gmm(m):
     return est
 
 
+def _check_bgmm(m):
+    """BayesianGaussianMixture: the mixture's arrays as GaussianMixture's, the posterior's
+    parameters (weight_concentration_ is a (2, n_components) array for the Dirichlet process:
+    the pair of Beta parameters, made a tuple again on load) and the priors in use."""
+    k = m.int_param("n_components", 1)
+    m.dims["n_components"] = k
+    ct = m.option_param("covariance_type", tuple(_COV_SHAPES))
+    dp = m.option_param("weight_concentration_prior_type", ("dirichlet_process", "dirichlet_distribution")) \
+        == "dirichlet_process"
+    cov = _COV_SHAPES[ct]
+    prior_shape = ("n_features_in_",) * (2 if ct in ("full", "tied") else 1)
+    fitted = m.fitted(("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_",
+                       "weight_concentration_", "mean_precision_", "degrees_of_freedom_", "converged_", "n_iter_",
+                       "lower_bound_", "lower_bounds_", "n_features_in_", "weight_concentration_prior_",
+                       "mean_precision_prior_", "mean_prior_", "degrees_of_freedom_prior_", "covariance_prior_"))
+    dtype = np.float64
+    if fitted:
+        d = m.dims["n_features_in_"] = m.attr_int("n_features_in_", 1)
+        means = m.attr_array("means_", _FLOATS, ("n_components", "n_features_in_"))
+        dtype = means.dtype
+        same = (dtype.name,)
+        weights = m.attr_array("weights_", same, ("n_components",))
+        covariances = m.attr_array("covariances_", same, cov)
+        precisions = m.attr_array("precisions_", same, cov)
+        chol = m.attr_array("precisions_cholesky_", same, cov)
+        concentration = m.attr_array("weight_concentration_", same, (2, "n_components") if dp else ("n_components",))
+        beta = m.attr_array("mean_precision_", same, ("n_components",))
+        if ct == "tied":
+            dof = m.attr_float("degrees_of_freedom_", low=d - 1)
+        else:
+            dof = m.attr_array("degrees_of_freedom_", same, ("n_components",))
+            m.finite("attr.degrees_of_freedom_", dof)
+            if m.values and not (dof > d - 1).all():
+                raise _Bad("attr.degrees_of_freedom_", f"must be above n_features - 1 = {d - 1}")
+        m.attr_bool("converged_")
+        m.dims["n_iter_"] = m.attr_int("n_iter_", 0)
+        m.attr_float("lower_bound_", finite=False)
+        bounds = m.attr_array("lower_bounds_", ("float64",), ("n_iter_",))
+        for name, arr in (("means_", means), ("covariances_", covariances), ("precisions_", precisions),
+                          ("precisions_cholesky_", chol)):
+            m.finite(f"attr.{name}", arr)
+        m.finite("attr.weights_", weights, low=0)
+        for name, arr in (("weight_concentration_", concentration), ("mean_precision_", beta)):
+            m.finite(f"attr.{name}", arr)
+            if m.values and not (arr > 0).all():
+                raise _Bad(f"attr.{name}", "must be positive")
+        m.attr_float("weight_concentration_prior_", low=0)
+        m.attr_float("mean_precision_prior_", low=0)
+        m.attr_float("degrees_of_freedom_prior_", low=d - 1)
+        m.finite("attr.mean_prior_", m.attr_array("mean_prior_", same, ("n_features_in_",)))
+        if ct == "spherical":
+            m.attr_float("covariance_prior_", low=0)
+        else:
+            prior = m.attr_array("covariance_prior_", same, prior_shape)
+            m.finite("attr.covariance_prior_", prior)
+        if m.values:
+            if bounds.size and (np.isnan(bounds).any() or (bounds == np.inf).any()):
+                raise _Bad("attr.lower_bounds_", "holds NaN or +infinity")
+            total = float(weights.sum(dtype=np.float64))
+            if abs(total - 1.0) > 1e-6 + 4 * k * np.finfo(dtype).eps:
+                raise _Bad("attr.weights_", f"must sum to 1; they sum to {total!r}")
+            _check_gmm_matrices(ct, d, covariances, precisions, chol)
+            if ct != "spherical" and not ((prior > 0).all() if ct == "diag" else
+                                          (np.linalg.eigvalsh(prior.astype(np.float64)) > 0).all()):
+                raise _Bad("attr.covariance_prior_", "must be positive (definite)")
+    m.param_array("mean_prior", ("n_features_in_",))
+    if ct != "spherical":
+        m.param_array("covariance_prior", prior_shape)
+    m.random_state("param.random_state")
+    if not m.values:
+        return None
+    est = m.build()
+    if fitted and dp:
+        a, b = est.weight_concentration_
+        est.weight_concentration_ = (a, b)
+    X = _dummy_X(max(k, 2), m.dims.get("n_features_in_", 1), dtype)
+    m.own_checks(est, lambda est: est._priors(X, None))
+    return est
+
+
 def _check_gmm_matrices(ct, d, covariances, precisions, chol):
     """Cholesky factors of the precisions: upper triangular with a positive diagonal (full, tied),
     positive (diag, spherical); the precisions their products; covariances symmetric with a
@@ -742,6 +822,7 @@ def _check_merge_tree(children, n):
 
 _SCHEMAS = {"KMeans": _check_kmeans, "dask.KMeans": _check_dask_kmeans, "MiniBatchKMeans": _check_minibatch,
             "SoftKMeans": _check_soft, "GaussianMixture": _check_gmm, "dask.GaussianMixture": _check_gmm,
+            "BayesianGaussianMixture": _check_bgmm,
             "AgglomerativeClustering": _check_agglomerative}
 
 
