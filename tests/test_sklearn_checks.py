@@ -23,6 +23,7 @@ ESTIMATORS = [
     kmix.MiniBatchKMeans(n_clusters=2, n_init=2, max_iter=5, batch_size=10, random_state=0),
     kmix.SoftKMeans(n_clusters=2, n_init=2, max_iter=5, random_state=0),
     kmix.GaussianMixture(n_init=2, max_iter=5, random_state=0),
+    kmix.BayesianGaussianMixture(n_init=2, max_iter=5, random_state=0),
     kmix.AgglomerativeClustering(n_clusters=2),
 ]
 PER_CHECK_PARAMS = {
@@ -106,9 +107,11 @@ FITS = {
     "MiniBatchKMeans": lambda: kmix.MiniBatchKMeans(3, n_init=1, random_state=0, batch_size=32),
     "SoftKMeans": lambda: kmix.SoftKMeans(3, random_state=0),
     "GaussianMixture": lambda: kmix.GaussianMixture(3, random_state=0),
+    "BayesianGaussianMixture": lambda: kmix.BayesianGaussianMixture(n_components=3, random_state=0),
 }
 SKLEARN_TWIN = {"KMeans": ("sklearn.cluster", "KMeans"), "MiniBatchKMeans": ("sklearn.cluster", "MiniBatchKMeans"),
-                "GaussianMixture": ("sklearn.mixture", "GaussianMixture")}
+                "GaussianMixture": ("sklearn.mixture", "GaussianMixture"),
+                "BayesianGaussianMixture": ("sklearn.mixture", "BayesianGaussianMixture")}
 
 
 def _frame(seed=0, n=120):
@@ -156,7 +159,9 @@ def test_feature_name_errors_as_sklearn(name):
     import importlib
 
     module, cls = SKLEARN_TWIN[name]
-    sk = getattr(importlib.import_module(module), cls)(3, random_state=0)
+    sk_cls = getattr(importlib.import_module(module), cls)
+    first = "n_components" if "n_components" in sk_cls().get_params() else "n_clusters"
+    sk = sk_cls(**{first: 3}, random_state=0)
     ours = FITS[name]()
     df = _frame()
     for est in (sk, ours):
@@ -334,7 +339,8 @@ def test_peer_classes_pickle():
 
 
 # ---- parameters: one declarative table per estimator --------------------------------------------
-ALL_CLASSES = [kmix.KMeans, kmix.MiniBatchKMeans, kmix.SoftKMeans, kmix.GaussianMixture, kmix.AgglomerativeClustering]
+ALL_CLASSES = [kmix.KMeans, kmix.MiniBatchKMeans, kmix.SoftKMeans, kmix.GaussianMixture, kmix.BayesianGaussianMixture,
+               kmix.AgglomerativeClustering]
 
 
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
@@ -345,7 +351,7 @@ def test_parameter_table_covers_every_parameter(cls):
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
 def test_parameter_errors_name_parameter_value_and_allowed(cls):
     X = np.random.default_rng(0).normal(size=(20, 2))
-    first = "n_components" if cls is kmix.GaussianMixture else "n_clusters"
+    first = "n_components" if cls in (kmix.GaussianMixture, kmix.BayesianGaussianMixture) else "n_clusters"
     for value in (0, 2.5, "3", -1):
         with pytest.raises(ValueError, match=rf"The '{first}' parameter of {cls.__name__} must be an int in the "
                                              rf"range \[1, inf\).*Got {value!r} instead") as info:

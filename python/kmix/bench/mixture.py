@@ -102,3 +102,42 @@ def predict_proba_latency(ctx, n=10_000, d=8, k=8, covariance_type="full", calls
                                                                models["sklearn"].predict_proba(head))}
     return {"per": "call", "times": times, "agreement": agreement, "dtype": "float64",
             "flops": None, "bytes": None}
+
+
+def bayesian_fit(ctx, n, d, k, covariance_type="full", max_iter=10):
+    """Variational EM (BayesianGaussianMixture, Dirichlet process): time per iteration of a fit
+    from the same start (init_params="random_from_data" draws the same rows in both libraries),
+    tol=0 (fit time / n_iter_)."""
+    X, _ = make_data(n, d, k)
+    common = dict(n_components=k, covariance_type=covariance_type, tol=0.0, max_iter=max_iter,
+                  init_params="random_from_data", random_state=0)
+    makers = {"kmix": lambda: kmix.BayesianGaussianMixture(**common, n_threads=ctx.threads)}
+    if "sklearn" in ctx.peers:
+        from sklearn.mixture import BayesianGaussianMixture
+
+        makers["sklearn"] = lambda: BayesianGaussianMixture(**common)
+
+    def run(make, data):
+        est = make()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tol=0 never converges: every library warns
+            return timed(lambda: est.fit(data), ctx.threads)
+
+    for make in makers.values():  # warm-up
+        run(make, X[: max(n // 10, 10 * k)])
+    results = alternate({name: (lambda make=make: run(make, X)) for name, make in makers.items()}, ctx.repeat)
+    times = summarize(results, lambda s, est: s / est.n_iter_)
+    ours = times["kmix"]["result"]
+    agreement = {}
+    if "sklearn" in times:
+        theirs = times["sklearn"]["result"]
+        ag = {"ari": adjusted_rand_index(ours.predict(X), theirs.predict(X)),
+              "bound_rel_diff": rel_diff(ours.lower_bound_, float(np.ravel(theirs.lower_bound_)[0])),
+              "params_rel_diff": max(max_rel_diff(ours.means_, theirs.means_),
+                                     max_rel_diff(ours.covariances_, theirs.covariances_),
+                                     max_rel_diff(ours.weights_, theirs.weights_)),
+              "n_iter": [int(ours.n_iter_), int(theirs.n_iter_)]}
+        ag["ok"] = ag["n_iter"][0] == ag["n_iter"][1] and ag["bound_rel_diff"] <= 1e-7 and ag["params_rel_diff"] <= 1e-6
+        agreement["sklearn"] = ag
+    return {"per": "iteration", "times": times, "agreement": agreement, "dtype": "float64",
+            "flops": em_flops(n, d, k, covariance_type), "bytes": n * d * 8}

@@ -58,6 +58,7 @@ SMOKE = [
     Workload("gmm.fit", mixture.fit, n=20_000, d=8, k=8, covariance_type="full"),
     Workload("gmm.fit", mixture.fit, n=20_000, d=8, k=8, covariance_type="diag"),
     Workload("gmm.predict_proba", mixture.predict_proba_latency, n=10_000, d=8, k=8, calls=1000),
+    Workload("bgmm.fit", mixture.bayesian_fit, n=20_000, d=8, k=8, covariance_type="full"),
     Workload("linkage", linkage.fit, n=5_000, d=8, method="ward"),
     Workload("linkage", linkage.fit, n=2_000, d=8, method="single"),
     Workload("linkage", linkage.fit, n=2_000, d=8, method="average"),
@@ -99,6 +100,7 @@ STANDARD = [
     *[Workload("gmm.fit", mixture.fit, n=n, d=d, k=k, covariance_type=ct)
       for n, d, k in ((100_000, 8, 8), (20_000, 32, 16)) for ct in COV_TYPES],
     Workload("gmm.predict_proba", mixture.predict_proba_latency, n=10_000, d=8, k=8),
+    *[Workload("bgmm.fit", mixture.bayesian_fit, n=100_000, d=8, k=8, covariance_type=ct) for ct in COV_TYPES],
     Workload("linkage", linkage.fit, n=20_000, d=8, method="ward", peers=("fastcluster",)),  # scipy: ~45 s a run
     *[Workload("linkage", linkage.fit, n=5_000, d=8, method=m) for m in ("ward", "single", "average", "complete")],
     Workload("minibatch.fit", minibatch.fit, n=1_000_000, d=10, k=8),
