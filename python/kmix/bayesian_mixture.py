@@ -32,18 +32,15 @@ _LOG_2PI = math.log(2 * math.pi)
 
 # ---- special functions (numpy has none; scipy is not a dependency) ---------------------------
 def digamma(x):
-    """ψ(x) for x > 0, elementwise, to ~1e-15 relative: ψ(x) = ψ(x + 1) − 1/x up to x >= 10, then
-    the asymptotic series ln x − 1/(2x) − Σ B_2j / (2j·x^2j) to j = 7."""
-    x = np.array(x, dtype=np.float64)
-    out = np.zeros_like(x)
+    """ψ(x) for x > 0, elementwise, to ~1e-15 relative: below 10, ψ(x) = ψ(x + 10) − Σ_{i<10} 1/(x + i);
+    from 10 on, the asymptotic series ln x − 1/(2x) − Σ B_2j / (2j·x^2j) to j = 7."""
+    x = np.asarray(x, dtype=np.float64)
     low = x < 10
-    while low.any():
-        out[low] -= 1.0 / x[low]
-        x[low] += 1.0
-        low = x < 10
-    t = 1.0 / (x * x)
+    shifted = np.where(low, x + 10.0, x)
+    out = np.where(low, -(1.0 / (x[..., None] + np.arange(10.0))).sum(axis=-1), 0.0)
+    t = 1.0 / (shifted * shifted)
     series = t * (1 / 12 - t * (1 / 120 - t * (1 / 252 - t * (1 / 240 - t * (1 / 132 - t * (691 / 32760 - t / 12))))))
-    return out + np.log(x) - 0.5 / x - series
+    return out + np.log(shifted) - 0.5 / shifted - series
 
 
 def gammaln(x):
