@@ -67,6 +67,7 @@ def test_demo_console_script():
     proc = run([kmix_script(), "demo"])
     assert "seed 0" in proc.stdout and proc.stderr == ""
     check_demo_output(proc.stdout, 0)
+    assert int(BGMM_LINE.search(proc.stdout).group(1)) == 3, proc.stdout
 
 
 GMM_LINE = re.compile(r"mean \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+distance "
@@ -96,6 +97,45 @@ def test_demo_gmm_line_matches_sklearn(seed):
     assert abs(float(m.group(1)) - sk.lower_bound_) <= 6e-5
     assert abs(float(m.group(2)) - sk.bic(X)) <= 0.06
     assert int(m.group(3)) == sk.n_iter_
+
+
+BGMM_HEAD = re.compile(r"^BayesianGaussianMixture \(Dirichlet process, (\d+) components, diag covariances\):$", re.M)
+BGMM_LINE = re.compile(r"^  (\d+) effective components \(weight > ([\d.]+)\)\s+weights ((?:\d\.\d+, )*\d\.\d+)\s+"
+                       r"largest other (\d\.\d+)\s+iterations (\d+)\s+time (\d+\.\d+) ms$", re.M)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 5])
+def test_demo_bgmm_line_matches_sklearn(seed):
+    # The demo's Bayesian mixture (Dirichlet process, 8 components, diag, max_iter 500, the
+    # demo's seed) against scikit-learn's with the same parameters on the same data: the same
+    # weights and iterations, and 3 weights above 0.01, one per blob.
+    from sklearn.mixture import BayesianGaussianMixture as SkBGMM
+
+    from kmix import cli
+    from kmix.cli import reference_blobs
+
+    buf = io.StringIO()
+    cli.demo(seed=seed, out=buf)
+    out = buf.getvalue()
+    head = BGMM_HEAD.findall(out)
+    assert head == ["8"], out
+    assert out.index("GaussianMixture (diag") < out.index("BayesianGaussianMixture") < out.index("Agglomerative")
+    m = BGMM_LINE.search(out)
+    assert m, out
+    X, _ = reference_blobs(seed)
+    sk = SkBGMM(n_components=8, covariance_type="diag", weight_concentration_prior_type="dirichlet_process",
+                max_iter=500, random_state=seed).fit(X)
+    threshold = float(m.group(2))
+    assert threshold == 0.01
+    n_eff = int(m.group(1))
+    assert n_eff == int((sk.weights_ > threshold).sum()) == 3
+    weights = np.sort(sk.weights_)[::-1]
+    printed = [float(w) for w in m.group(3).split(", ")]
+    assert len(printed) == n_eff
+    np.testing.assert_allclose(printed, weights[:n_eff], atol=6e-4)
+    assert abs(float(m.group(4)) - weights[n_eff]) <= 6e-5
+    assert int(m.group(5)) == sk.n_iter_
+    assert float(m.group(6)) < 10_000  # a few tens of ms; generous on a loaded machine
 
 
 WARD_LINE = re.compile(r"cluster mean \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+"

@@ -174,6 +174,71 @@ def test_methods_json_and_plot(method, k, tmp_path, capsys):
     assert_png(out_png)
 
 
+@pytest.mark.parametrize("k,threshold", [("2-10", None), ("1-8", "0.2"), ("5-8", None), ("2-3", None)])
+def test_method_bgmm(k, threshold, tmp_path, capsys):
+    # 300 rows: a component the Dirichlet-process mixture leaves unused keeps a weight of ~1/n
+    X = polygon_blobs(3, n=300, seed=5)
+    path = tmp_path / "data.npy"
+    np.save(path, X)
+    out_json, out_png = tmp_path / "r.json", tmp_path / "r.png"
+    extra = ["--weight-threshold", threshold] if threshold else []
+    status, out, err = kmix_main(["select-k", path, "--k", k, "--method", "bgmm", "--json", out_json,
+                                  "--plot", out_png, "--seed", 3, *extra], capsys)
+    assert status == 0, err
+    assert err == ""
+    lo, hi = (int(v) for v in k.split("-"))
+    t = float(threshold or 0.01)
+    exp = kmix.select_k(X, range(lo, hi + 1), method="bgmm", random_state=3, weight_threshold=t)
+    # the count of a direct fit of the mixture select_k documents
+    bg = kmix.BayesianGaussianMixture(n_components=hi, max_iter=500, random_state=3).fit(X)
+    n_eff = int((bg.weights_ > t).sum())
+    assert exp.n_effective == n_eff == min(3, hi)
+    got = json.loads(out_json.read_text())
+    assert got == {"file": str(path), "n_samples": 300, "n_features": 2, **exp.to_dict()}
+    assert got["best_k"] == min(max(n_eff, lo), hi) and got["k_values"] == list(range(1, hi + 1))
+    assert got["weight_threshold"] == t and got["n_effective"] == n_eff
+    lines = out.splitlines()
+    assert lines[0].endswith("method bgmm")
+    assert lines[1].split() == ["rank", "weight"]
+    rows = [ln.split() for ln in lines[2:2 + hi]]
+    assert [int(r[0]) for r in rows] == list(range(1, hi + 1))
+    np.testing.assert_allclose([float(r[1]) for r in rows], np.sort(bg.weights_)[::-1], rtol=1e-5, atol=1e-300)
+    assert [r[0] for r in rows if r[-1] == "best"] == [str(got["best_k"])]
+    clipped = f" (clipped into --k {lo}-{hi})" if got["best_k"] != n_eff else ""
+    assert f"components with weight > {t:g}: {n_eff} of {hi}{clipped}" in lines
+    assert lines[-2:] == [f"best k: {got['best_k']}", f"plot saved to {out_png}"]
+    assert_png(out_png)
+
+
+@pytest.mark.parametrize("threshold", ["0", "1", "-0.5", "nan", "inf"])
+def test_bad_weight_threshold(threshold, tmp_path, capsys):
+    np.save(tmp_path / "d.npy", polygon_blobs(3, n=30))
+    status, out, err = kmix_main(["select-k", tmp_path / "d.npy", "--method", "bgmm",
+                                  f"--weight-threshold={threshold}"], capsys)
+    assert status == 2
+    assert err.startswith("kmix select-k:") and "weight_threshold" in err, err
+
+
+def test_weight_threshold_not_a_number(tmp_path, capsys):
+    np.save(tmp_path / "d.npy", polygon_blobs(3, n=30))
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["select-k", str(tmp_path / "d.npy"), "--method", "bgmm", "--weight-threshold", "low"])
+    assert exc.value.code == 2
+    assert "--weight-threshold" in capsys.readouterr().err
+
+
+def test_other_methods_print_as_before(tmp_path, capsys):
+    # the bgmm table's "rank" column leaves the other methods' table as it was
+    X = polygon_blobs(3, n=60, seed=9)
+    np.save(tmp_path / "d.npy", X)
+    status, out, err = kmix_main(["select-k", tmp_path / "d.npy", "--k", "2-4"], capsys)
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[1] == "  k  " + "  ".join(f"{name:>12}" for name in ("inertia", "silhouette"))
+    assert [ln[:3] for ln in lines[2:5]] == ["  2", "  3", "  4"]
+    assert "weight" not in out and "rank" not in out
+
+
 def test_k_list_and_single_k(tmp_path, capsys):
     X = polygon_blobs(4, n=80, seed=6)
     path = tmp_path / "data.npy"

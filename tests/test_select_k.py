@@ -528,3 +528,216 @@ def test_plot_on_existing_ax(tmp_path):
         assert (tmp_path / "two.png").read_bytes()[:8] == PNG_SIGNATURE
     finally:
         plt.close(fig)
+
+
+# ---- method="bgmm": one Bayesian mixture, its weights above a threshold ----------------------
+def bgmm_reference(X, k_max, random_state, threshold=0.01, **params):
+    """A direct fit of the default mixture select_k documents, counted here: (number of weights
+    above the threshold, the weights in decreasing order)."""
+    bg = kmix.BayesianGaussianMixture(n_components=k_max, weight_concentration_prior_type="dirichlet_process",
+                                      max_iter=500, n_init=1, random_state=random_state, **params).fit(X)
+    return int((bg.weights_ > threshold).sum()), np.sort(bg.weights_)[::-1]
+
+
+@pytest.mark.parametrize("k", [3, 5])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_bgmm_known_k(k, seed):
+    X, _ = polygon_blobs(k, n=300, seed=seed)
+    result = kmix.select_k(X, range(1, 11), method="bgmm", random_state=seed)
+    assert isinstance(result, kmix.SelectKResult)
+    assert result.method == "bgmm"
+    assert result.best_k == result.n_effective == k, result.scores
+    assert isinstance(result.best_k, int)
+    assert result.k_values == list(range(1, 11))  # component ranks
+    assert result.weight_threshold == 0.01
+    weights = result.scores["weight"]
+    assert list(result.scores) == ["weight"] and len(weights) == 10
+    assert all(a >= b for a, b in zip(weights, weights[1:]))  # decreasing
+    assert abs(sum(weights) - 1) < 1e-12
+    # the count and the weights of a direct fit, and scikit-learn's on the same data
+    count, ref = bgmm_reference(X, 10, seed)
+    assert count == k
+    close(weights, ref, rtol=0, atol=1e-15)
+    from sklearn.mixture import BayesianGaussianMixture as SkBGMM
+
+    sk = SkBGMM(n_components=10, weight_concentration_prior_type="dirichlet_process", max_iter=500,
+                random_state=seed).fit(X)
+    assert int((sk.weights_ > 0.01).sum()) == k
+    close(weights, np.sort(sk.weights_)[::-1], rtol=0, atol=1e-9)
+    assert result.curve()[0] == "weight"
+    close(result.curve()[1], weights, rtol=0, atol=0)
+
+
+def test_bgmm_range_starting_above_one_and_float32():
+    X, _ = polygon_blobs(4, n=400, seed=3)
+    result = kmix.select_k(X, range(2, 9), method="bgmm", random_state=0)
+    assert result.best_k == 4 and result.k_values == list(range(1, 9))
+    assert result.best_k == bgmm_reference(X, 8, 0)[0]
+    r32 = kmix.select_k(X.astype(np.float32), range(2, 9), method="bgmm", random_state=0)
+    assert r32.best_k == 4
+    close(r32.scores["weight"], result.scores["weight"], rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("threshold", [0.001, 0.05, 0.2, 0.3])
+def test_bgmm_threshold_counts_weights(threshold):
+    X, _ = polygon_blobs(3, n=300, seed=4, std=2.5)  # overlapping: the weights are not all equal
+    result = kmix.select_k(X, range(1, 9), method="bgmm", random_state=2, weight_threshold=threshold)
+    count, ref = bgmm_reference(X, 8, 2, threshold)
+    close(result.scores["weight"], ref, rtol=0, atol=1e-15)
+    assert result.n_effective == count == int(np.count_nonzero(np.asarray(result.scores["weight"]) > threshold))
+    assert result.best_k == max(count, 1)
+    assert result.weight_threshold == threshold
+
+
+def test_bgmm_count_is_clipped_into_k_range():
+    X, _ = polygon_blobs(5, n=600, seed=5)
+    high = kmix.select_k(X, range(1, 4), method="bgmm", random_state=0)  # 3 components: all used
+    assert high.k_values == [1, 2, 3] and high.n_effective == 3 and high.best_k == 3
+    low = kmix.select_k(X, range(7, 11), method="bgmm", random_state=0)  # 5 found, below 7
+    assert low.n_effective == 5 == bgmm_reference(X, 10, 0)[0]
+    assert low.best_k == 7 and low.k_values == list(range(1, 11))
+    above = kmix.select_k(X, [2, 3, 4], method="bgmm", random_state=0)  # 4 components, all used
+    assert above.n_effective == 4 and above.best_k == 4
+    # a threshold no weight reaches: clipped up to min(k_range)
+    none = kmix.select_k(X, [2, 6], method="bgmm", random_state=0, weight_threshold=0.9)
+    assert none.n_effective == 0 and none.best_k == 2
+    single = kmix.select_k(X, [6], method="bgmm", random_state=0)
+    assert single.best_k == 6 and single.n_effective == 5 and single.k_values == list(range(1, 7))
+
+
+def test_bgmm_is_not_rescaled():
+    # A mixture is not scale-free (reg_covar has X's units): X is fitted as given, as for bic/aic,
+    # so at 2^-500 times X (where a k-means fit would be rescaled) the weights are those of the
+    # direct fit on the tiny X, not those found on X.
+    X, _ = polygon_blobs(3, n=150, seed=6)
+    tiny = X * 2.0 ** -500
+    result = kmix.select_k(tiny, range(1, 6), method="bgmm", random_state=0, weight_threshold=0.05)
+    bg = kmix.BayesianGaussianMixture(n_components=5, max_iter=500, random_state=0).fit(tiny)
+    close(result.scores["weight"], np.sort(bg.weights_)[::-1], rtol=0, atol=0)
+    assert result.best_k == int((bg.weights_ > 0.05).sum())
+    assert kmix.select_k(X, range(1, 6), method="bgmm", random_state=0, weight_threshold=0.05).best_k == 3
+
+
+def test_bgmm_custom_estimators():
+    from sklearn.mixture import BayesianGaussianMixture as SkBGMM
+
+    X, _ = polygon_blobs(3, n=300, seed=7)
+    est = kmix.BayesianGaussianMixture(n_components=2, covariance_type="diag",
+                                       weight_concentration_prior_type="dirichlet_distribution",
+                                       weight_concentration_prior=1e-3, max_iter=300, random_state=4)
+    params = est.get_params()
+    result = kmix.select_k(X, range(2, 8), method="bgmm", estimator=est)
+    assert est.get_params() == params and fitted_attrs(est) == []  # copied, never fitted
+    ref = kmix.BayesianGaussianMixture(**{**params, "n_components": 7}).fit(X)
+    close(result.scores["weight"], np.sort(ref.weights_)[::-1], rtol=0, atol=0)
+    assert result.best_k == int((ref.weights_ > 0.01).sum()) == 3
+    sk_est = SkBGMM(n_components=1, max_iter=500, random_state=4)
+    sk_result = kmix.select_k(X, range(2, 8), method="bgmm", estimator=sk_est)
+    assert fitted_attrs(sk_est) == []
+    sk = SkBGMM(n_components=7, max_iter=500, random_state=4).fit(X)
+    close(sk_result.scores["weight"], np.sort(sk.weights_)[::-1], rtol=0, atol=0)
+    assert sk_result.best_k == int((sk.weights_ > 0.01).sum()) == 3
+
+
+def test_bgmm_n_threads_and_seed():
+    X, _ = polygon_blobs(4, n=400, seed=8, std=2.0)
+    a = kmix.select_k(X, range(1, 9), method="bgmm", random_state=3, n_threads=1)
+    b = kmix.select_k(X, range(1, 9), method="bgmm", random_state=3, n_threads=2)
+    assert a.scores == b.scores and a.best_k == b.best_k
+    assert kmix.select_k(X, range(1, 9), method="bgmm", random_state=3).scores == a.scores
+
+
+@pytest.mark.parametrize("threshold", [0, 1, -0.1, 1.5, np.nan, np.inf, -np.inf])
+def test_bgmm_bad_threshold_value(X30, threshold):
+    with pytest.raises(ValueError, match="weight_threshold"):
+        kmix.select_k(X30, range(2, 5), method="bgmm", weight_threshold=threshold)
+
+
+@pytest.mark.parametrize("threshold", ["0.01", None, True, [0.01], 1j])
+def test_bgmm_bad_threshold_type(X30, threshold):
+    with pytest.raises(TypeError, match="weight_threshold"):
+        kmix.select_k(X30, range(2, 5), method="bgmm", weight_threshold=threshold)
+
+
+def test_threshold_is_checked_for_every_method(X30):
+    # as n_refs: a bad value is an error whatever the method, a good one changes nothing else
+    with pytest.raises(ValueError, match="weight_threshold"):
+        kmix.select_k(X30, range(2, 5), weight_threshold=2.0)
+    a = kmix.select_k(X30, range(2, 5), random_state=0)
+    b = kmix.select_k(X30, range(2, 5), random_state=0, weight_threshold=0.3)
+    assert a.scores == b.scores and a.best_k == b.best_k and a.to_dict() == b.to_dict()
+    assert "weight_threshold" not in a.to_dict()
+
+
+@pytest.mark.parametrize("estimator", [kmix.GaussianMixture(), kmix.KMeans(n_init=1), SkGaussianMixture(), DBSCAN(),
+                                       object(), "bgmm", kmix.BayesianGaussianMixture],
+                         ids=["gmm", "kmeans", "sk_gmm", "dbscan", "object", "str", "class"])
+def test_bgmm_needs_a_bayesian_mixture(X30, estimator):
+    with pytest.raises(TypeError, match="estimator"):
+        kmix.select_k(X30, range(2, 5), method="bgmm", estimator=estimator)
+
+
+def test_bgmm_estimator_without_weights(X30):
+    class NoWeights(kmix.BayesianGaussianMixture):
+        def fit(self, X, y=None, sample_weight=None):
+            return self
+
+    with pytest.raises(TypeError, match="weights_"):
+        kmix.select_k(X30, range(2, 5), method="bgmm", estimator=NoWeights())
+
+
+def test_bgmm_to_dict_is_json():
+    X, _ = polygon_blobs(3, n=300, seed=9)
+    result = kmix.select_k(X, range(2, 9), method="bgmm", random_state=0)
+    back = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert back == {"method": "bgmm", "best_k": 3, "k_values": list(range(1, 9)),
+                    "scores": {"weight": result.scores["weight"]}, "weight_threshold": 0.01, "n_effective": 3}
+    assert all(type(w) is float for w in back["scores"]["weight"])
+    assert "bgmm" in repr(result) and "best_k=3" in repr(result)
+
+
+@pytest.mark.parametrize("k_range,threshold", [(range(1, 9), 0.01), (range(5, 9), 0.01), (range(1, 7), 0.2)])
+def test_bgmm_plot(k_range, threshold, tmp_path):
+    X, _ = polygon_blobs(3, n=300, seed=10, std=1.5)
+    result = kmix.select_k(X, k_range, method="bgmm", random_state=0, weight_threshold=threshold)
+    ranks = np.arange(1, max(k_range) + 1, dtype=float)
+    n_figs = len(plt.get_fignums())
+    ax = result.plot()
+    try:
+        assert isinstance(ax, matplotlib.axes.Axes)
+        assert len(plt.get_fignums()) == n_figs + 1
+        assert ax.get_title() == "select_k (bgmm)"
+        # the sorted weights as one bar per rank
+        assert len(ax.patches) == len(ranks)
+        assert all(isinstance(b, matplotlib.patches.Rectangle) for b in ax.patches)
+        centers = np.array([b.get_x() + b.get_width() / 2 for b in ax.patches])
+        heights = np.array([b.get_height() for b in ax.patches])
+        np.testing.assert_allclose(centers, ranks)
+        np.testing.assert_allclose(heights, result.scores["weight"])
+        # the threshold: a horizontal line at its height across the axes
+        flat = [ln for ln in ax.lines if len(set(np.asarray(ln.get_ydata(), dtype=float))) == 1
+                and np.isclose(ln.get_ydata()[0], threshold) and len(ln.get_xdata()) == 2]
+        assert flat, "no threshold line"
+        # the chosen k marked at its weight
+        best_w = result.scores["weight"][result.best_k - 1]
+        marked = [ln for ln in ax.lines if len(ln.get_xdata()) == 1 and ln.get_xdata()[0] == result.best_k
+                  and np.isclose(ln.get_ydata()[0], best_w)]
+        assert marked, "the chosen k is not marked"
+        assert any(str(result.best_k) in t.get_text() for t in ax.get_legend().get_texts())
+        path = tmp_path / "bgmm.png"
+        ax.figure.savefig(path)
+        data = path.read_bytes()
+        assert data[:8] == PNG_SIGNATURE and len(data) > 1000
+    finally:
+        plt.close(ax.figure)
+
+
+def test_bgmm_plot_on_existing_ax():
+    X, _ = polygon_blobs(3, n=300, seed=11)
+    result = kmix.select_k(X, range(1, 7), method="bgmm", random_state=0)
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    try:
+        assert result.plot(ax=ax2) is ax2
+        assert len(ax1.patches) == 0 and len(ax2.patches) == 6
+    finally:
+        plt.close(fig)

@@ -1,4 +1,5 @@
-"""The ``kmix`` command: ``kmix demo`` fits the reference data set; ``kmix bench`` measures kmix
+"""The ``kmix`` command: ``kmix demo`` fits the reference data set (and reports how many
+components a Bayesian mixture finds in it); ``kmix bench`` measures kmix
 against the installed peers; ``kmix config`` shows the build."""
 import argparse
 import itertools
@@ -43,6 +44,7 @@ def demo(seed=0, plot=None, out=None):
               f"distance {np.linalg.norm(c - true):.3f}", file=out)
     print(f"  inertia {km.inertia_:.3f}   iterations {km.n_iter_}   time {elapsed * 1e3:.2f} ms", file=out)
     _demo_gmm(X, seed, out)
+    _demo_bgmm(X, seed, out)
     _demo_ward(X, seed, out)
     if plot:
         _plot(X, km, plot, seed)
@@ -66,6 +68,31 @@ def _demo_gmm(X, seed, out):
     print(f"  log-likelihood/sample {gm.lower_bound_:.4f}   BIC {gm.bic(X):.1f}   iterations {gm.n_iter_}   "
           f"time {elapsed * 1e3:.2f} ms", file=out)
     return gm
+
+
+BGMM_COMPONENTS = 8
+BGMM_THRESHOLD = 0.01
+
+
+def _demo_bgmm(X, seed, out):
+    """The BayesianGaussianMixture line: a Dirichlet-process mixture given more components than
+    there are blobs (diagonal covariances, as the GaussianMixture line) finds how many it needs;
+    the others end with weights near zero. The components above the threshold are counted."""
+    from . import BayesianGaussianMixture
+
+    t0 = time.perf_counter()
+    bg = BayesianGaussianMixture(n_components=BGMM_COMPONENTS, covariance_type="diag",
+                                 weight_concentration_prior_type="dirichlet_process", max_iter=500,
+                                 random_state=seed).fit(X)
+    elapsed = time.perf_counter() - t0
+    weights = np.sort(bg.weights_)[::-1]
+    n_eff = int(np.count_nonzero(weights > BGMM_THRESHOLD))
+    print(f"BayesianGaussianMixture (Dirichlet process, {BGMM_COMPONENTS} components, diag covariances):", file=out)
+    rest = f"   largest other {weights[n_eff]:.4f}" if n_eff < len(weights) else ""
+    print(f"  {n_eff} effective components (weight > {BGMM_THRESHOLD:g})   weights "
+          + ", ".join(f"{w:.3f}" for w in weights[:n_eff]) + f"{rest}   iterations {bg.n_iter_}   "
+          f"time {elapsed * 1e3:.2f} ms", file=out)
+    return bg
 
 
 def _demo_ward(X, seed, out):
@@ -145,16 +172,23 @@ def select_k_command(args, out=None):
     try:
         ks = parse_k(args.k)
         X, _ = read_matrix(args.file)
-        result = select_k(X, ks, method=args.method, random_state=args.seed, n_refs=args.n_refs)
+        result = select_k(X, ks, method=args.method, random_state=args.seed, n_refs=args.n_refs,
+                          weight_threshold=args.weight_threshold)
     except (DataFileError, ValueError, TypeError) as exc:
         print(f"kmix select-k: {exc}", file=sys.stderr)
         return 2
     names = list(result.scores)
+    bgmm = result.method == "bgmm"  # one mixture: its weights by rank, not one fit per k
+    head, width = ("rank", 4) if bgmm else ("k", 3)
     print(f"kmix select-k {args.file}: {X.shape[0]} samples, {X.shape[1]} features, method {result.method}", file=out)
-    print("  k  " + "  ".join(f"{name:>12}" for name in names), file=out)
+    print(f"{head:>{width}}  " + "  ".join(f"{name:>12}" for name in names), file=out)
     for i, k in enumerate(result.k_values):
         mark = "  <- best" if k == result.best_k else ""
-        print(f"{k:>3}  " + "  ".join(f"{result.scores[name][i]:>12.6g}" for name in names) + mark, file=out)
+        print(f"{k:>{width}}  " + "  ".join(f"{result.scores[name][i]:>12.6g}" for name in names) + mark, file=out)
+    if bgmm:
+        clipped = (f" (clipped into --k {min(ks)}-{max(ks)})" if result.n_effective != result.best_k else "")
+        print(f"components with weight > {result.weight_threshold:g}: {result.n_effective} of "
+              f"{len(result.k_values)}{clipped}", file=out)
     print(f"best k: {result.best_k}", file=out)
     try:
         _write_outputs(args, X, result, plt, out)
@@ -195,9 +229,13 @@ def main(argv=None):
     p_sel = sub.add_parser("select-k", help="choose the number of clusters for a .csv or .npy data file")
     p_sel.add_argument("file", help="data: .npy (2-D numeric) or .csv/.tsv/.txt (optional header row)")
     p_sel.add_argument("--k", default="2-10", help="the k to try: a range 2-10, a list 2,3,5, or one k (default 2-10)")
-    p_sel.add_argument("--method", default="silhouette", choices=["silhouette", "elbow", "bic", "aic", "gap"])
+    p_sel.add_argument("--method", default="silhouette", choices=["silhouette", "elbow", "bic", "aic", "gap", "bgmm"],
+                       help="bgmm: one Bayesian Gaussian mixture with max(--k) components, k = the number of "
+                       "weights above --weight-threshold (default silhouette)")
     p_sel.add_argument("--seed", type=int, default=0, help="random_state of the fits and of the gap's references")
     p_sel.add_argument("--n-refs", type=int, default=10, help="reference data sets for --method gap (default 10)")
+    p_sel.add_argument("--weight-threshold", type=float, default=0.01,
+                       help="for --method bgmm: count the components whose weight is above this (default 0.01)")
     p_sel.add_argument("--plot", metavar="PATH", help="save the curve with the chosen k marked (PNG)")
     p_sel.add_argument("--json", metavar="PATH", help="write best_k, k_values and every score here")
     args = parser.parse_args(argv)

@@ -1,34 +1,47 @@
 """Choosing the number of clusters: ``select_k`` fits an estimator for every k of a range and picks
-one by the silhouette, the elbow of the inertia curve, BIC or AIC, or the gap statistic."""
+one by the silhouette, the elbow of the inertia curve, BIC or AIC, or the gap statistic; or fits
+one Bayesian Gaussian mixture and counts the components with a weight above a threshold."""
 import numbers
 
 import numpy as np
 
 from . import _scale
-from ._validation import as_float_array, check_int, check_option, check_random_state
+from ._validation import as_float_array, check_int, check_option, check_random_state, check_real
 
-METHODS = ("silhouette", "elbow", "bic", "aic", "gap")
+METHODS = ("silhouette", "elbow", "bic", "aic", "gap", "bgmm")
+DEFAULT_WEIGHT_THRESHOLD = 0.01
+BGMM_MAX_ITER = 500
 
 
 class SelectKResult:
     """What select_k found: `best_k`, the `k_values` tried, `scores` (name -> one value per k, NaN
     where a score is undefined), the `method` that chose. `to_dict()` for JSON, `plot(ax)` for
-    a picture."""
+    a picture.
 
-    def __init__(self, method, k_values, scores, best_k):
+    For method "bgmm" the `k_values` are the component ranks 1..max(k_range), `scores["weight"]`
+    the fitted mixture's weights sorted in decreasing order, `weight_threshold` the threshold and
+    `n_effective` the number of weights above it (best_k is that number clipped into k_range)."""
+
+    def __init__(self, method, k_values, scores, best_k, weight_threshold=None, n_effective=None):
         self.method, self.k_values, self.scores, self.best_k = method, list(k_values), scores, int(best_k)
+        self.weight_threshold = None if weight_threshold is None else float(weight_threshold)
+        self.n_effective = None if n_effective is None else int(n_effective)
 
     def __repr__(self):
         return f"SelectKResult(method={self.method!r}, best_k={self.best_k}, k_values={self.k_values})"
 
     def to_dict(self):
-        return {"method": self.method, "best_k": self.best_k, "k_values": list(self.k_values),
-                "scores": {name: [None if not np.isfinite(v) else float(v) for v in values]
-                           for name, values in self.scores.items()}}
+        d = {"method": self.method, "best_k": self.best_k, "k_values": list(self.k_values),
+             "scores": {name: [None if not np.isfinite(v) else float(v) for v in values]
+                        for name, values in self.scores.items()}}
+        if self.method == "bgmm":
+            d["weight_threshold"], d["n_effective"] = self.weight_threshold, self.n_effective
+        return d
 
     def curve(self):
         """(name, values) of the curve the method reads."""
-        name = {"silhouette": "silhouette", "elbow": "inertia", "bic": "bic", "aic": "aic", "gap": "gap"}[self.method]
+        name = {"silhouette": "silhouette", "elbow": "inertia", "bic": "bic", "aic": "aic", "gap": "gap",
+                "bgmm": "weight"}[self.method]
         return name, np.asarray(self.scores[name], dtype=float)
 
     def plot(self, ax=None):
@@ -39,6 +52,8 @@ class SelectKResult:
             raise ImportError("SelectKResult.plot needs matplotlib (pip install matplotlib)") from None
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3.5))
+        if self.method == "bgmm":
+            return self._plot_weights(ax)
         name, values = self.curve()
         ks = np.asarray(self.k_values)
         if self.method == "gap":
@@ -52,6 +67,24 @@ class SelectKResult:
         ax.set_xlabel("k")
         ax.set_ylabel(name)
         ax.set_xticks(ks)
+        ax.set_title(f"select_k ({self.method})")
+        ax.legend(loc="best")
+        return ax
+
+    def _plot_weights(self, ax):
+        """The "bgmm" picture: the sorted weights as bars against their rank, the threshold as a
+        horizontal line, the chosen k marked."""
+        _, values = self.curve()
+        ranks = np.asarray(self.k_values)
+        ax.bar(ranks, values, color="tab:blue", alpha=0.8, label="weight")
+        ax.axhline(self.weight_threshold, color="tab:orange", linestyle="-.", linewidth=1.5, zorder=3,
+                   label=f"threshold {self.weight_threshold:g}")
+        ax.axvline(self.best_k, color="red", linestyle="--", linewidth=1)
+        ax.plot([self.best_k], [values[self.best_k - 1]], marker="*", markersize=14, color="red", linestyle="none",
+                label=f"chosen k = {self.best_k}")
+        ax.set_xlabel("component (by decreasing weight)")
+        ax.set_ylabel("weight")
+        ax.set_xticks(ranks)
         ax.set_title(f"select_k ({self.method})")
         ax.legend(loc="best")
         return ax
@@ -113,22 +146,38 @@ def knee(ks, values):
 
 
 def select_k(X, k_range=range(2, 11), method="silhouette", estimator=None, random_state=None, n_refs=10,
-             n_threads=None):
+             n_threads=None, weight_threshold=DEFAULT_WEIGHT_THRESHOLD):
     """Fit `estimator` for every k in k_range and choose one.
 
     method: "silhouette" (largest mean silhouette), "elbow" (knee of the inertia curve),
     "bic" / "aic" (smallest, Gaussian mixtures), "gap" (Tibshirani, Walther and Hastie 2001:
     `n_refs` reference sets drawn uniformly over the data's bounding box; the smallest k with
-    Gap(k) >= Gap(k+1) − s(k+1), or the largest gap if none qualifies).
+    Gap(k) >= Gap(k+1) − s(k+1), or the largest gap if none qualifies), "bgmm" (see below).
     estimator: kmix.KMeans by default (kmix.GaussianMixture for bic/aic), or any estimator with
     n_clusters / n_components; it is copied, never modified. random_state seeds the default
     estimators and the gap's reference draws.
+
+    method="bgmm" fits ONE Bayesian Gaussian mixture with n_components = max(k_range) (default
+    kmix.BayesianGaussianMixture with a Dirichlet-process prior, max_iter=500, n_init=1; or a
+    copy of `estimator`, a kmix or scikit-learn BayesianGaussianMixture) and counts the
+    components whose weight is above `weight_threshold` (in (0, 1), default 0.01): best_k is
+    that count clipped into [min(k_range), max(k_range)] (only those two values of k_range
+    matter; the unclipped count is the result's `n_effective`). The result's k_values are the
+    ranks 1..max(k_range) and scores["weight"] the weights in decreasing order. Under the
+    Dirichlet-process prior a component the data do not use keeps a weight of the order of
+    1 / n_samples, so the threshold should be well above that (0.01 suits a few hundred rows
+    or more). X is not rescaled (a mixture's fit depends on X's units, as for bic/aic).
     """
     method = check_option(method, "method", METHODS)
     X, largest = as_float_array(X, "X", with_abs_max=True)
     n = X.shape[0]
     ks = _check_k_range(k_range, n)
     n_refs = check_int(n_refs, "n_refs", low=1)
+    weight_threshold = check_real(weight_threshold, "weight_threshold")
+    if not 0 < weight_threshold < 1:
+        raise ValueError(f"weight_threshold must be in (0, 1); got {weight_threshold}")
+    if method == "bgmm":
+        return _select_bgmm(X, ks, estimator, random_state, n_threads, weight_threshold)
     if method == "elbow" and len(ks) < 3:
         raise ValueError(f"method='elbow' needs at least 3 values in k_range; got {ks}")
     if method == "gap" and len(ks) < 2:
@@ -183,6 +232,33 @@ def select_k(X, k_range=range(2, 11), method="silhouette", estimator=None, rando
     if e and "inertia" in scores:
         scores["inertia"] = [float(_scale.scale_back(v, 2 * e, "an inertia")) for v in scores["inertia"]]
     return SelectKResult(method, ks, scores, best)
+
+
+def _select_bgmm(X, ks, estimator, random_state, n_threads, threshold):
+    """method="bgmm": one Bayesian mixture with max(ks) components; best_k counts the weights
+    above threshold, clipped into [min(ks), max(ks)]. X is used as given (no rescaling)."""
+    k_max = ks[-1]
+    if estimator is None:
+        from . import BayesianGaussianMixture
+
+        est = BayesianGaussianMixture(n_components=k_max, weight_concentration_prior_type="dirichlet_process",
+                                      max_iter=BGMM_MAX_ITER, n_init=1, random_state=random_state,
+                                      n_threads=n_threads)
+    else:
+        est = _with_k(estimator, k_max)  # an instance with n_clusters or n_components, else TypeError
+        if "weight_concentration_prior_type" not in est.get_params():
+            raise TypeError("method='bgmm' needs a BayesianGaussianMixture (kmix or scikit-learn) as estimator; "
+                            f"got {type(estimator).__name__}")
+    est.fit(X)
+    weights = getattr(est, "weights_", None)
+    if weights is None or np.shape(weights) != (k_max,):
+        raise TypeError(f"method='bgmm' needs an estimator with weights_ of shape (n_components,) after fit; "
+                        f"{type(est).__name__} has none")
+    weights = np.sort(np.asarray(weights, dtype=np.float64))[::-1]
+    n_effective = int(np.count_nonzero(weights > threshold))
+    best = min(max(n_effective, ks[0]), k_max)
+    return SelectKResult("bgmm", range(1, k_max + 1), {"weight": [float(w) for w in weights]}, best,
+                         weight_threshold=threshold, n_effective=n_effective)
 
 
 def _scale_free(estimator):
