@@ -17,11 +17,12 @@ from .minibatch import MiniBatchKMeans
 from .mixture import GaussianMixture
 from .bayesian_mixture import BayesianGaussianMixture
 from .soft import SoftKMeans
+from .spherical import MiniBatchSphericalKMeans, SphericalKMeans
 from . import cluster, metrics, mixture
 from .select import SelectKResult, select_k
 
 __version__ = "0.1.0"
-__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "kmeans_plusplus", "k_means", "GaussianMixture", "BayesianGaussianMixture", "linkage",
+__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "SphericalKMeans", "MiniBatchSphericalKMeans", "kmeans_plusplus", "k_means", "GaussianMixture", "BayesianGaussianMixture", "linkage",
            "optimal_leaf_ordering", "AgglomerativeClustering",
            "ConvergenceWarning", "ClusterWarning", "NotFittedError", "ModelFileError", "load", "show_config", "metrics", "select_k", "SelectKResult"]
 

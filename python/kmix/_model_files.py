@@ -822,7 +822,8 @@ def _check_merge_tree(children, n):
 
 _SCHEMAS = {"KMeans": _check_kmeans, "dask.KMeans": _check_dask_kmeans, "MiniBatchKMeans": _check_minibatch,
             "SoftKMeans": _check_soft, "GaussianMixture": _check_gmm, "dask.GaussianMixture": _check_gmm,
-            "BayesianGaussianMixture": _check_bgmm,
+            "BayesianGaussianMixture": _check_bgmm, "SphericalKMeans": _check_kmeans,
+            "MiniBatchSphericalKMeans": _check_minibatch,
             "AgglomerativeClustering": _check_agglomerative}
 
 

@@ -5,5 +5,6 @@ from .hierarchy import AgglomerativeClustering
 from .kmeans import KMeans, k_means, kmeans_plusplus
 from .minibatch import MiniBatchKMeans
 from .soft import SoftKMeans
+from .spherical import MiniBatchSphericalKMeans, SphericalKMeans
 
-__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "AgglomerativeClustering", "kmeans_plusplus", "k_means"]
+__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "SphericalKMeans", "MiniBatchSphericalKMeans", "AgglomerativeClustering", "kmeans_plusplus", "k_means"]

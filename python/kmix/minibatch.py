@@ -118,7 +118,7 @@ class MiniBatchKMeans(KMeans):
         """Compute the centers from mini-batches of X (an array or a scipy.sparse matrix)."""
         validate_params(self)
         names = feature_names_of(X)
-        X, largest = _as_input(X)
+        X, largest = self._input(X)
         n, d = X.shape
         k, kind, n_init, batch, init_size = self._check_minibatch_params(X)
         n_threads = effective_n_threads(self.n_threads)
@@ -174,6 +174,7 @@ class MiniBatchKMeans(KMeans):
                                                      n_threads)["inertia"]
             if reassign:
                 self._reassign(X, rows, batch, centers_new, counts, rs)
+            self._project(centers_new)
             shift = float(np.sum((centers_new - centers) ** 2)) if tol > 0 else 0.0
             centers, centers_new = centers_new, centers
             # Early stopping on the smoothed mean batch inertia, as scikit-learn.
@@ -204,6 +205,7 @@ class MiniBatchKMeans(KMeans):
             labels, inertia = _labels_inertia(X, sw, centers, n_threads)
         else:
             inertia = (ewa if ewa is not None else 0.0) * float(np.sum(sw))
+        inertia *= self._inertia_factor
         self.cluster_centers_ = _scale.centers_back(centers, e)
         self._remember_centers_magnitude()
         self._counts = _counts_back(counts, ew)  # the weight each center received, in sample_weight's units
@@ -218,6 +220,18 @@ class MiniBatchKMeans(KMeans):
             self.labels_ = labels
         self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
         return self
+
+    # Hooks for MiniBatchSphericalKMeans (kmix.spherical): the input as the steps take it, the
+    # centers after each step, and the inertia's unit.
+    _inertia_factor = 1.0
+
+    @staticmethod
+    def _input(X):
+        return _as_input(X)
+
+    @staticmethod
+    def _project(centers):
+        """Nothing: k-means centers are means (spherical k-means scales them to unit length)."""
 
     def _reassign_due(self, counts, since, batch_size):
         """(whether this step may reassign, the samples seen since the last reassignment), decided
@@ -258,7 +272,7 @@ class MiniBatchKMeans(KMeans):
             X, largest = self._check_test_data(X, with_abs_max=True)
         else:
             names = feature_names_of(X)
-            X, largest = _as_input(X)
+            X, largest = self._input(X)
         n = X.shape[0]
         rs = getattr(self, "_random_state", None)
         if rs is None:
@@ -297,8 +311,10 @@ class MiniBatchKMeans(KMeans):
                 _core.minibatch_step(X, None, n, sw, centers, centers, counts, n_threads)
             if reassign:
                 self._reassign(X, None, n, centers, counts, rs)
+            self._project(centers)
             if self.compute_labels:
                 labels, inertia = _labels_inertia(X, sw, centers, n_threads)
+                inertia *= self._inertia_factor
             counts = _counts_back(counts, ec)
         except BaseException:
             rs.set_state(rs_state)

@@ -1,0 +1,307 @@
+"""kmix.SphericalKMeans: k-means by direction (cosine similarity), dense or sparse.
+
+Dhillon & Modha (2001): the rows are scaled to unit length; each step assigns every row to the
+center of largest cosine similarity and sets each center to the normalized (weighted) mean of its
+rows; the objective is Σ w·(1 − cos). For unit rows and unit centers ‖x − c‖² = 2·(1 − x·c), so
+the nearest center in Euclidean distance is the most similar one: each step is one pass of
+KMeans's Lloyd kernels (dense tiles or the sparse kernel: labels, the clusters' weighted sums
+and weights), and what is left (normalizing k sums, the shift) is O(k·d). Seeding is KMeans's
+k-means++ on the unit rows, whose D² weights ‖x − c‖² are twice the cosine distance: the same
+draws as k-means++ with 1 − cos.
+"""
+import numpy as np
+
+from . import _core, _sparse
+from ._validation import (ARRAY, CALLABLE, N_THREADS, RANDOM_STATE, VERBOSE, Int, Options, Real, as_float_array,
+                          check_random_state, check_sample_weight, validate_params)
+from ._base import feature_names_of
+from ._threads import effective_n_threads
+from .kmeans import KMeans, _csr_args, _mean_variance, _rows, _seed_kmeans_plusplus, _warn_if_fewer_clusters
+from .minibatch import MiniBatchKMeans
+
+
+def normalize_rows(X, name="X"):
+    """X (an array or a Csr) with every row scaled to unit Euclidean norm, in X's dtype; the
+    norms are taken in float64 after dividing each row by its largest |value| (no overflow at
+    1e300, no underflow of denormals). A zero row is a ValueError naming it."""
+    sparse = isinstance(X, _sparse.Csr)
+    data = X.data if sparse else X
+    if sparse:
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        top = np.zeros(X.shape[0])
+        np.maximum.at(top, rows, np.abs(data).astype(np.float64))
+    else:
+        top = np.abs(X).max(axis=1).astype(np.float64)
+    zero = np.flatnonzero(top == 0)
+    if zero.size:
+        raise ValueError(f"{name} has {zero.size} row(s) of zero norm (the first is row {zero[0]}); a direction "
+                         "needs a nonzero row: drop them (for text, documents with no term left)")
+    if sparse:
+        scaled = data.astype(np.float64) / top[rows]
+        norms = top * np.sqrt(np.bincount(rows, scaled * scaled, minlength=X.shape[0]))
+        return X._replace(data=(data / norms[rows]).astype(X.dtype))
+    scaled = X.astype(np.float64) / top[:, None]
+    norms = top * np.sqrt(np.einsum("ij,ij->i", scaled, scaled))
+    return np.ascontiguousarray(X / norms[:, None], dtype=X.dtype)
+
+
+def _normalized_centers(C, name):
+    """The rows of C scaled to unit length (float64 norms); a zero row is a ValueError."""
+    C64 = C.astype(np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", C64, C64))
+    if not (norms > 0).all():
+        raise ValueError(f"{name} has a row of zero norm (row {int(np.flatnonzero(~(norms > 0))[0])}); every "
+                         "center needs a direction")
+    return np.ascontiguousarray(C64 / norms[:, None], dtype=C.dtype)
+
+
+def _similarities_to_own(X, C, labels):
+    """x_i · c_{labels_i} for every row (float64)."""
+    if isinstance(X, _sparse.Csr):
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        prod = X.data.astype(np.float64) * C[labels[rows], X.indices]
+        return np.bincount(rows, prod, minlength=X.shape[0])
+    return np.einsum("ij,ij->i", X, C[labels], dtype=np.float64)
+
+
+class _Spherical:
+    """What SphericalKMeans and MiniBatchSphericalKMeans add to their k-means classes: unit rows
+    in, unit centers (init arrays and callables' results normalized), cosine predict, transform
+    and score."""
+
+    _inertia_factor = 0.5  # Σ w‖x − c‖² = 2·Σ w(1 − cos) for unit rows and centers
+
+    @staticmethod
+    def _input(X, dtype=None):
+        """(X with unit rows, 1.0): an array or scipy.sparse X checked (as a Csr if sparse)."""
+        if _sparse.is_sparse(X):
+            return normalize_rows(_sparse.as_csr(X, "X", dtype=dtype)), 1.0
+        return normalize_rows(as_float_array(X, "X", dtype=dtype)), 1.0
+
+    @staticmethod
+    def _project(centers):
+        """Each center scaled to unit length in place (one whose norm is zero is left as it is)."""
+        norms = np.sqrt(np.einsum("ij,ij->i", centers, centers, dtype=np.float64))
+        ok = norms > 0
+        centers[ok] = (centers[ok] / norms[ok][:, None]).astype(centers.dtype)
+
+    def _check_centers(self, centers, X, name):
+        return _normalized_centers(super()._check_centers(centers, X, name), name)
+
+    def _check_test_data(self, X, with_abs_max=False):
+        """X checked against the fit (features, names), with unit rows."""
+        self._check_fitted()
+        self._check_feature_names(X)
+        X, largest = self._input(X, dtype=self.cluster_centers_.dtype)
+        if X.shape[1] != self.cluster_centers_.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.cluster_centers_.shape[1]} features as input")
+        return (X, largest) if with_abs_max else X
+
+    def predict(self, X):
+        """Index of the most similar center (largest cosine similarity) for each row of X."""
+        X = self._check_test_data(X)
+        return _assign_unit(X, self.cluster_centers_, effective_n_threads(self.n_threads))
+
+    def transform(self, X):
+        """Cosine distance 1 − cos(x, c) of each row of X to each center, (n_samples, n_clusters),
+        in [0, 2]: smaller is closer, as KMeans's distances."""
+        X_in = X
+        X = self._check_test_data(X)
+        n_threads = effective_n_threads(self.n_threads)
+        C = self.cluster_centers_
+        sq = (_core.sparse_sq_distances(*_csr_args(X), C, n_threads) if isinstance(X, _sparse.Csr)
+              else _core.sq_distances(X, C, n_threads))
+        return self._wrap_output(np.clip(0.5 * sq, 0.0, 2.0).astype(C.dtype, copy=False), X_in)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the objective on X: −Σ w·(1 − cos(x, most similar center))."""
+        X = self._check_test_data(X)
+        sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        n_threads = effective_n_threads(self.n_threads)
+        return -float(np.ldexp(_objective(X, sw, self.cluster_centers_, n_threads)[0], ew))
+
+
+class SphericalKMeans(_Spherical, KMeans):
+    """Spherical (cosine) k-means, scikit-learn's KMeans API.
+
+    Rows are scaled to unit length (a zero row raises ValueError naming it); each iteration
+    assigns every row to the center of largest cosine similarity (the lowest index on ties) and
+    sets each center to the normalized weighted mean of its rows (Dhillon & Modha 2001).
+    Iterations stop when the sum of squared center shifts is at most ``tol`` times the mean
+    per-feature variance of the normalized X, or after max_iter. A cluster left empty is given the
+    row (of positive weight) least similar to its own center, as KMeans relocates to the farthest
+    rows; a cluster whose rows' sum is the zero vector keeps its previous center.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features)
+        "k-means++" is greedy k-means++ with the cosine distance 1 − cos as the D² weight
+        (2 + log k trials per center); arrays and a callable's result are normalized.
+    n_init : "auto" or int, default="auto"
+        "auto" is 1 for "k-means++" and arrays, 10 for "random" and callables; the run of lowest
+        inertia wins.
+    max_iter : int, default=300
+    tol : float, default=1e-4
+    verbose : int, default=0
+    random_state : None, int or numpy RandomState
+    n_threads : int or None, default=None
+
+    Attributes
+    ----------
+    cluster_centers_ : array (n_clusters, n_features), unit rows
+    labels_, n_iter_, n_features_in_
+    inertia_ : float
+        Σ w·(1 − cos(x, its center)) over the training rows.
+    """
+
+    _fitted_attributes = ("cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_")
+    _parameter_constraints = {
+        "n_clusters": [Int(1)],
+        "init": [Options("k-means++", "random"), CALLABLE, ARRAY],
+        "n_init": [Options("auto"), Int(1)],
+        "max_iter": [Int(1)],
+        "tol": [Real(0)],
+        "verbose": [VERBOSE],
+        "random_state": [RANDOM_STATE],
+        "n_threads": [N_THREADS],
+    }
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, verbose=0,
+                 random_state=None, n_threads=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Cluster the rows of X (an array or a scipy.sparse matrix) by direction."""
+        validate_params(self)
+        names = None if _sparse.is_sparse(X) else feature_names_of(X)
+        X, _ = self._input(X)
+        sparse = isinstance(X, _sparse.Csr)
+        k, kind, n_init = self._check_params(X)
+        n_threads = effective_n_threads(self.n_threads)
+        rs = check_random_state(self.random_state)
+        sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        if kind == "random":
+            self._check_random_draw(sw, k, X.dtype)
+        init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
+        variance = _sparse.mean_variance(X) if sparse else _mean_variance(X, n_threads)
+        tol = variance * self.tol if self.tol else 0.0
+        best = None
+        for _ in range(n_init):
+            centers0 = self._init_centroids(X, kind, init_array, sw, rs, n_threads)
+            if self.verbose:
+                print("Initialization complete")
+            run = _spherical_lloyd(X, sw, centers0, self.max_iter, tol, n_threads, self.verbose)
+            if best is None or run[2] < best[2]:
+                best = run
+        centers, labels, inertia, n_iter = best
+        _warn_if_fewer_clusters(np.count_nonzero(np.bincount(labels, minlength=k)), k, stacklevel=3)
+        self.cluster_centers_ = centers
+        self._remember_centers_magnitude()
+        self.labels_ = labels
+        self.inertia_ = float(np.ldexp(inertia, ew))
+        self.n_iter_ = int(n_iter)
+        self.n_features_in_ = X.shape[1]
+        self._n_init = n_init
+        self._set_feature_names(names)
+        return self
+
+class MiniBatchSphericalKMeans(_Spherical, MiniBatchKMeans):
+    """Mini-batch spherical (cosine) k-means: MiniBatchKMeans's steps, batches, reassignment and
+    early stopping (the same parameters) on the unit rows of X, each center scaled back to unit
+    length after every step. A step moves each center to the normalized count-weighted mean of
+    its previous position and the batch rows it receives (the normalized weighted mean of all
+    rows seen, when nothing is forgotten), as the online spherical k-means of Zhong (2005) with
+    MiniBatchKMeans's learning rate. ``partial_fit`` takes one batch; ``inertia_`` and ``score``
+    are in the cosine objective Σ w·(1 − cos), ``transform`` gives cosine distances.
+    """
+
+
+def _assign_unit(X, C, n_threads):
+    if isinstance(X, _sparse.Csr):
+        return _core.sparse_assign(*_csr_args(X), C, n_threads)
+    return _core.assign(X, C, n_threads)
+
+
+def _pass(X, sw, C, n_threads):
+    """One Lloyd pass (the k-means kernels): each cluster's weighted sum (k×d) and weight (k)."""
+    if isinstance(X, _sparse.Csr):
+        r = _core.sparse_lloyd_chunk(*_csr_args(X), sw, C, n_threads)
+    else:
+        r = _core.lloyd_chunk(X, sw, C, n_threads)
+    return r["sums"], r["weights"]
+
+
+def _objective(X, sw, C, n_threads):
+    """(Σ w·(1 − x·c) with each row's most similar c, the clusters' sums, their weights) on the
+    unit centers C: Σw minus Σ_k sum_k·c_k, from one pass."""
+    sums, weights = _pass(X, sw, C, n_threads)
+    total = float(weights.sum())
+    return max(total - float(np.einsum("ij,ij->", sums, C.astype(np.float64))), 0.0), sums, weights
+
+
+def _spherical_lloyd(X, sw, C, max_iter, tol, n_threads, verbose):
+    """One run from the unit centers C: (centers, labels, inertia, n_iter)."""
+    it = 0
+    for it in range(1, max_iter + 1):
+        sums, weights = _pass(X, sw, C, n_threads)
+        if not (weights > 0).all():
+            sums, weights = _relocate_empty(X, sw, C, sums, weights, n_threads)
+        norms = np.sqrt(np.einsum("ij,ij->i", sums, sums))
+        keep = ~(norms > 0)  # the rows' sum cancelled to zero: no direction, the center stays
+        new = np.where(keep[:, None], C, sums / np.where(keep, 1.0, norms)[:, None]).astype(C.dtype)
+        diff = new.astype(np.float64) - C
+        shift = float(np.einsum("ij,ij->", diff, diff))
+        if verbose:
+            inertia = max(float(weights.sum()) - float(np.einsum("ij,ij->", sums, C.astype(np.float64))), 0.0)
+            print(f"Iteration {it - 1}, inertia {inertia:.6g}, center shift {shift:.6g}.")
+        C = new
+        if shift <= tol:
+            if verbose:
+                print(f"Converged at iteration {it - 1}: center shift {shift:.6g} within tolerance {tol:.6g}.")
+            break
+    inertia = _objective(X, sw, C, n_threads)[0]
+    return C, _assign_unit(X, C, n_threads), inertia, it
+
+
+def _relocate_empty(X, sw, C, sums, weights, n_threads):
+    """Clusters of zero weight take the rows of positive weight least similar to their own
+    centers (the lowest similarity first, ties by row index), one row each, removed from the
+    clusters they were in."""
+    empty = np.flatnonzero(~(weights > 0))
+    labels = _assign_unit(X, C, n_threads)
+    sim = _similarities_to_own(X, C, labels)
+    if sw is not None:
+        sim[~(sw > 0)] = np.inf  # rows of zero weight move nothing
+    order = np.argsort(sim, kind="stable")[:empty.size]
+    order = order[np.isfinite(sim[order])]
+    sums, weights = sums.copy(), weights.copy()
+    rows = _rows(X, order).astype(np.float64)
+    for row, idx, target in zip(rows, order, empty):
+        w = 1.0 if sw is None else float(sw[idx])
+        sums[labels[idx]] -= w * row
+        weights[labels[idx]] -= w
+        sums[target] = w * row
+        weights[target] = w
+    return sums, weights
+
+
+def spherical_kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None, n_threads=None):
+    """Greedy k-means++ with the cosine distance on the unit rows of X (array or sparse):
+    (centers, indices), the centers unit rows."""
+    X, _ = _Spherical._input(X)
+    sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    weights = sw if sw is not None else np.ones(X.shape[0], dtype=X.dtype)
+    if n_clusters > X.shape[0]:
+        raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
+    idx = _seed_kmeans_plusplus(X, n_clusters, weights, check_random_state(random_state),
+                                effective_n_threads(n_threads))
+    return _rows(X, idx), idx
