@@ -255,11 +255,15 @@ class BayesianGaussianMixture(_MixtureMethods, BaseEstimator):
         ct, value = self.covariance_type, self.covariance_prior
         if ct == "spherical":
             if isinstance(value, np.ndarray) and value.ndim == 0:
-                value = value.item()
+                value = self._numeric(value, "covariance_prior").item()
             if isinstance(value, (list, tuple, np.ndarray)) or hasattr(value, "__array__"):
                 raise ValueError(f"covariance_prior must be a positive float for covariance_type='spherical'; "
                                  f"got an array of shape {np.shape(value)}")
-            return float(value)
+            v = float(value)
+            if not (math.isfinite(v) and v > 0):
+                raise ValueError(f"covariance_prior must be a finite positive float for covariance_type='spherical'; "
+                                 f"got {v}")
+            return v
         if not (isinstance(value, (list, tuple, np.ndarray)) or hasattr(value, "__array__")):
             want = "a (n_features, n_features) matrix" if ct in ("full", "tied") else "an (n_features,) vector"
             raise ValueError(f"covariance_prior must be {want} for covariance_type={ct!r}; got {value!r}")
@@ -295,9 +299,17 @@ class BayesianGaussianMixture(_MixtureMethods, BaseEstimator):
         if not do_init and self.means_.shape != (self.n_components, d):
             raise ValueError(f"X has {d} features, but the warm start model has {self.means_.shape[1]} (or "
                              "n_components changed): fit without warm_start")
+        if not do_init and (self.covariances_.shape != _cov_shape(self.covariance_type, self.n_components, d)
+                            or isinstance(self.weight_concentration_, tuple)
+                            != (self.weight_concentration_prior_type == "dirichlet_process")):
+            raise ValueError("covariance_type or weight_concentration_prior_type changed since the warm start "
+                             "model was fitted: fit without warm_start")
         n_init = self.n_init if do_init else 1
         rs = check_random_state(self.random_state)
-        shift = c_array(X.mean(axis=0, dtype=np.float64))
+        # The kernels measure from a point near the data: the weighted mean (rows of zero weight
+        # far away would otherwise move it and cost digits).
+        shift = c_array(X.mean(axis=0, dtype=np.float64) if sw is None else
+                        (sw.astype(np.float64) @ X) / np.sum(sw, dtype=np.float64))
         fitter = _Variational(self, X, sw, e, priors, shift, n_threads)
         best, best_bound = None, -np.inf
         for init in range(n_init):
