@@ -155,7 +155,8 @@ def select_k(X, k_range=range(2, 11), method="silhouette", estimator=None, rando
     Gap(k) >= Gap(k+1) − s(k+1), or the largest gap if none qualifies), "bgmm" (see below).
     estimator: kmix.KMeans by default (kmix.GaussianMixture for bic/aic), or any estimator with
     n_clusters / n_components; it is copied, never modified. random_state seeds the default
-    estimators and the gap's reference draws.
+    estimators and the gap's reference draws. The silhouette is Euclidean, or cosine for
+    SphericalKMeans and MiniBatchSphericalKMeans.
 
     method="bgmm" fits ONE Bayesian Gaussian mixture with n_components = max(k_range) (default
     kmix.BayesianGaussianMixture with a Dirichlet-process prior, max_iter=500, n_init=1; or a
@@ -209,12 +210,17 @@ def select_k(X, k_range=range(2, 11), method="silhouette", estimator=None, rando
         scores["aic"] = [float(est.aic(X)) for est in fits]
     if method == "silhouette":
         from .metrics import silhouette_score
+        from .spherical import _Spherical
+
+        # Clusters by direction are judged by the distance they minimize: 1 − cos.
+        metric = "cosine" if isinstance(estimator, _Spherical) else "euclidean"
 
         sil = []
         for k, est in zip(ks, fits):
             labels = _labels(est, X)
             distinct = len(np.unique(labels))
-            sil.append(silhouette_score(X, labels, n_threads=n_threads) if 1 < distinct < n else np.nan)
+            sil.append(silhouette_score(X, labels, metric=metric, n_threads=n_threads) if 1 < distinct < n
+                       else np.nan)
         scores["silhouette"] = sil
         if np.all(np.isnan(sil)):
             raise ValueError("no k in k_range gives a silhouette (it needs 2 to n_samples - 1 clusters)")

@@ -17,32 +17,48 @@ from ._validation import (ARRAY, CALLABLE, N_THREADS, RANDOM_STATE, VERBOSE, Int
 from ._base import feature_names_of
 from ._threads import effective_n_threads
 from .kmeans import KMeans, _csr_args, _mean_variance, _rows, _seed_kmeans_plusplus, _warn_if_fewer_clusters
-from .minibatch import MiniBatchKMeans
+from .minibatch import MiniBatchKMeans, _take
 
 
 def normalize_rows(X, name="X"):
-    """X (an array or a Csr) with every row scaled to unit Euclidean norm, in X's dtype; the
-    norms are taken in float64 after dividing each row by its largest |value| (no overflow at
-    1e300, no underflow of denormals). A zero row is a ValueError naming it."""
+    """X (an array or a Csr) with every row scaled to unit Euclidean norm, in X's dtype. The
+    squared norms are summed in float64; a row whose sum under- or overflows (values near 1e-160
+    or 1e155) is measured again divided by its largest |value|. A zero row is a ValueError naming
+    it."""
     sparse = isinstance(X, _sparse.Csr)
-    data = X.data if sparse else X
-    if sparse:
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        top = np.zeros(X.shape[0])
-        np.maximum.at(top, rows, np.abs(data).astype(np.float64))
-    else:
-        top = np.abs(X).max(axis=1).astype(np.float64)
-    zero = np.flatnonzero(top == 0)
-    if zero.size:
-        raise ValueError(f"{name} has {zero.size} row(s) of zero norm (the first is row {zero[0]}); a direction "
+    n = X.shape[0]
+    with np.errstate(over="ignore", under="ignore"):  # such rows are measured again below
+        if sparse:
+            rows = np.repeat(np.arange(n), np.diff(X.indptr))
+            data = X.data.astype(np.float64)
+            sq = np.bincount(rows, data * data, minlength=n)
+        else:
+            sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    bad = np.flatnonzero(~((sq > 1e-290) & (sq < 1e290)))
+    # Rows out of that range are scaled by their largest |value| first (the norm itself may not
+    # be representable, nor its inverse).
+    fixed = {}
+    for i in bad:
+        v = data[X.indptr[i]:X.indptr[i + 1]] if sparse else X[i].astype(np.float64)
+        top = np.abs(v).max() if v.size else 0.0
+        if top > 0:
+            u = v / top
+            fixed[i] = u / np.sqrt(np.sum(u * u))
+    zero = [i for i in bad if i not in fixed]
+    if zero:
+        raise ValueError(f"{name} has {len(zero)} row(s) of zero norm (the first is row {zero[0]}); a direction "
                          "needs a nonzero row: drop them (for text, documents with no term left)")
+    with np.errstate(divide="ignore", over="ignore"):
+        inv = np.where((sq > 1e-290) & (sq < 1e290), 1.0 / np.sqrt(sq), 0.0)
     if sparse:
-        scaled = data.astype(np.float64) / top[rows]
-        norms = top * np.sqrt(np.bincount(rows, scaled * scaled, minlength=X.shape[0]))
-        return X._replace(data=(data / norms[rows]).astype(X.dtype))
-    scaled = X.astype(np.float64) / top[:, None]
-    norms = top * np.sqrt(np.einsum("ij,ij->i", scaled, scaled))
-    return np.ascontiguousarray(X / norms[:, None], dtype=X.dtype)
+        out = data * inv[rows]
+        for i, u in fixed.items():
+            out[X.indptr[i]:X.indptr[i + 1]] = u
+        return X._replace(data=out.astype(X.dtype))
+    out = np.multiply(X, inv.astype(X.dtype)[:, None], dtype=X.dtype)
+    for i, u in fixed.items():
+        out[i] = u
+    return out
 
 
 def _normalized_centers(C, name):
@@ -192,8 +208,7 @@ class SphericalKMeans(_Spherical, KMeans):
         if kind == "random":
             self._check_random_draw(sw, k, X.dtype)
         init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
-        variance = _sparse.mean_variance(X) if sparse else _mean_variance(X, n_threads)
-        tol = variance * self.tol if self.tol else 0.0
+        tol = (_sparse.mean_variance(X) if sparse else _mean_variance(X, n_threads)) * self.tol if self.tol else 0.0
         best = None
         for _ in range(n_init):
             centers0 = self._init_centroids(X, kind, init_array, sw, rs, n_threads)
@@ -225,14 +240,53 @@ class MiniBatchSphericalKMeans(_Spherical, MiniBatchKMeans):
     """
 
 
-def _assign_unit(X, C, n_threads):
+def _orphans(X, C):
+    """Rows orthogonal to every center because they share no nonzero feature with any of them
+    (a short document and centers that are still single documents): a boolean mask, or None when
+    there is none. Their similarity to every center is exactly 0, a tie the distance kernels would
+    break by the rounding of the centers' norms; they go to center 0 (the lowest index on ties)."""
+    support = (C != 0).any(axis=0)
+    if support.all():
+        return None  # a nonzero row meets some center's support
     if isinstance(X, _sparse.Csr):
-        return _core.sparse_assign(*_csr_args(X), C, n_threads)
-    return _core.assign(X, C, n_threads)
+        hits = np.add.reduceat(support[X.indices].astype(np.intp), X.indptr[:-1]) if X.nnz else np.zeros(X.shape[0])
+        mask = hits == 0  # (every row has a nonzero: zero rows are refused)
+    else:
+        mask = ~(X[:, support] != 0).any(axis=1)
+    return mask if mask.any() else None
+
+
+def _assign_unit(X, C, n_threads):
+    """The most similar unit center of each row of X (unit rows), the lowest index on ties with
+    rows orthogonal to all centers."""
+    labels = (_core.sparse_assign(*_csr_args(X), C, n_threads) if isinstance(X, _sparse.Csr)
+              else _core.assign(X, C, n_threads))
+    orphans = _orphans(X, C)
+    if orphans is not None:
+        labels[orphans] = 0
+    return labels
 
 
 def _pass(X, sw, C, n_threads):
-    """One Lloyd pass (the k-means kernels): each cluster's weighted sum (k×d) and weight (k)."""
+    """One Lloyd pass (the k-means kernels): each cluster's weighted sum (k×d) and weight (k);
+    rows orthogonal to every center counted in cluster 0 (see _orphans)."""
+    orphans = _orphans(X, C)
+    if orphans is not None:
+        keep = np.flatnonzero(~orphans)
+        lost = np.flatnonzero(orphans)
+        if keep.size:
+            sums, weights = _pass(_take(X, keep), None if sw is None else sw[keep], C, n_threads)
+        else:
+            sums, weights = np.zeros(C.shape), np.zeros(C.shape[0])
+        w = np.ones(lost.size) if sw is None else sw[lost].astype(np.float64)
+        if isinstance(X, _sparse.Csr):  # their weighted sum over their nonzeros only
+            part = X.take_rows(lost)
+            sums[0] += np.bincount(part.indices, part.data * np.repeat(w, np.diff(part.indptr)),
+                                   minlength=X.shape[1])
+        else:
+            sums[0] += w @ X[lost].astype(np.float64)
+        weights[0] += w.sum()
+        return sums, weights
     if isinstance(X, _sparse.Csr):
         r = _core.sparse_lloyd_chunk(*_csr_args(X), sw, C, n_threads)
     else:
@@ -241,11 +295,11 @@ def _pass(X, sw, C, n_threads):
 
 
 def _objective(X, sw, C, n_threads):
-    """(Σ w·(1 − x·c) with each row's most similar c, the clusters' sums, their weights) on the
-    unit centers C: Σw minus Σ_k sum_k·c_k, from one pass."""
-    sums, weights = _pass(X, sw, C, n_threads)
-    total = float(weights.sum())
-    return max(total - float(np.einsum("ij,ij->", sums, C.astype(np.float64))), 0.0), sums, weights
+    """(Σ w·(1 − x·c) with each row's most similar unit center c, the labels): one assignment
+    pass, then each row's similarity to its own center (O(nnz))."""
+    labels = _assign_unit(X, C, n_threads)
+    gap = np.maximum(1.0 - _similarities_to_own(X, C, labels), 0.0)
+    return float(gap.sum() if sw is None else np.dot(sw.astype(np.float64), gap)), labels
 
 
 def _spherical_lloyd(X, sw, C, max_iter, tol, n_threads, verbose):
@@ -268,8 +322,8 @@ def _spherical_lloyd(X, sw, C, max_iter, tol, n_threads, verbose):
             if verbose:
                 print(f"Converged at iteration {it - 1}: center shift {shift:.6g} within tolerance {tol:.6g}.")
             break
-    inertia = _objective(X, sw, C, n_threads)[0]
-    return C, _assign_unit(X, C, n_threads), inertia, it
+    inertia, labels = _objective(X, sw, C, n_threads)
+    return C, labels, inertia, it
 
 
 def _relocate_empty(X, sw, C, sums, weights, n_threads):

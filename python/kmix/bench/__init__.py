@@ -27,7 +27,7 @@ __all__ = ["run", "main", "SUITES", "format_text", "format_markdown"]
 # The peers that run each family of workloads (for the per-workload notes on missing ones).
 PEERS_BY_FAMILY = {"kmeans": ("sklearn", "sklearnex", "faiss"), "gmm": ("sklearn",), "bgmm": ("sklearn",), "minibatch": ("sklearn",),
                    "silhouette": ("sklearn",), "linkage": ("fastcluster", "scipy"), "dask": ("dask_ml",),
-                   "sparse": ("sklearn",), "kmeans-large-k": ("sklearn", "sklearnex", "faiss")}
+                   "sparse": ("sklearn",), "kmeans-large-k": ("sklearn", "sklearnex", "faiss"), "spherical": ("faiss",)}
 
 
 class Context:
@@ -67,7 +67,7 @@ def run(suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=No
 
     peers: peer names (None: every known one; those not installed are skipped with a note).
     only: workload families to keep ("kmeans", "gmm", "bgmm", "linkage", "minibatch", "silhouette", "dask", "sparse",
-    "kmeans-large-k").
+    "kmeans-large-k", "spherical").
     scale: multiplies every workload's n (0.01 for a quick check of the machinery).
     progress / out: where the progress lines and the table go (None: silent).
     """
@@ -149,7 +149,7 @@ def add_arguments(ap, default_suite="smoke"):
     ap.add_argument("--repeat", type=int, default=None, help="repeats per workload, median reported "
                     "(default: smoke 3, standard 5, full 3)")
     ap.add_argument("--only", default=None, help="comma-separated workload families: kmeans, gmm, bgmm, linkage, minibatch, silhouette, dask, "
-                    "sparse, kmeans-large-k")
+                    "sparse, kmeans-large-k, spherical")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every n by this (e.g. 0.01 for a quick check)")
     return ap
 

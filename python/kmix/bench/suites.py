@@ -1,7 +1,7 @@
 """The workloads of each suite. Sizes are for scale=1; `standard` reproduces every speed figure
 the README quotes, `smoke` is a check that finishes in well under 2 minutes on 2 cores, `full`
 adds the sizes that take minutes (or that only kmix can run)."""
-from . import kmeans, linkage, metrics, minibatch, mixture, scale_out, sparse
+from . import kmeans, linkage, metrics, minibatch, mixture, scale_out, sparse, spherical
 
 COV_TYPES = ("full", "diag", "tied", "spherical")
 
@@ -67,6 +67,8 @@ SMOKE = [
     Workload("sparse.kmeans", sparse.kmeans, n=20_000, d=5_000, k=20, density=0.004, dtype="float64"),
     Workload("sparse.minibatch", sparse.minibatch, n=50_000, d=5_000, k=20, density=0.004, dtype="float64"),
     Workload("kmeans-large-k", kmeans.large_k, n=6_000, d=8, k=64),
+    Workload("spherical", spherical.fit, n=20_000, d=128, k=20, dtype="float32"),
+    Workload("spherical", spherical.fit, n=20_000, d=5_000, k=20, density=0.004, dtype="float64"),
 ]
 
 # Whole fits at large k (k-means++ and the default tol): kmix's algorithms against each other and
@@ -83,6 +85,12 @@ SPARSE = [
     Workload("sparse.plusplus", sparse.plusplus, n=50_000, d=20_000, k=20, density=0.002),
     Workload("sparse.minibatch", sparse.minibatch, n=200_000, d=20_000, k=20, density=0.002),
 ]
+
+# SphericalKMeans per iteration: embedding-like float32 rows (against faiss's spherical k-means
+# and numpy), and the TF-IDF matrix of SPARSE (against numpy/scipy.sparse).
+SPHERICAL = [Workload("spherical", spherical.fit, n=100_000, d=384, k=100, dtype="float32"),
+             *[Workload("spherical", spherical.fit, n=50_000, d=20_000, k=20, density=0.002, dtype=dt)
+               for dt in ("float64", "float32")]]
 
 # KMeans(algorithm="elkan") against kmix's Lloyd and scikit-learn's elkan: the kmeans.fit shape,
 # many well-separated clusters, and many overlapping ones in float32.
@@ -107,6 +115,7 @@ STANDARD = [
     Workload("silhouette", metrics.silhouette, n=20_000, d=8, k=8),
     Workload("dask.kmeans", scale_out.dask_kmeans, n=2_000_000, d=8, k=8, chunk_rows=250_000, repeat=3),
     *SPARSE,
+    *SPHERICAL,
 ]
 
 FULL = STANDARD + [
