@@ -76,6 +76,9 @@ def base_models():
         ("soft", kmix.SoftKMeans(3, beta=2.0, random_state=0).fit(X)),
         ("agglo", kmix.AgglomerativeClustering(3).fit(X)),
         ("agglo_dist", kmix.AgglomerativeClustering(None, distance_threshold=3.0, linkage="average").fit(X)),
+        ("spherical", kmix.SphericalKMeans(3, random_state=0).fit(X)),
+        ("minibatch_spherical", kmix.MiniBatchSphericalKMeans(3, batch_size=10, random_state=0).fit(X32)),
+        ("unfitted_spherical", kmix.SphericalKMeans(3, init=X[:3])),
         ("unfitted_kmeans", kmix.KMeans(4, tol=0.5)),
         ("unfitted_gmm", kmix.GaussianMixture(2, means_init=np.zeros((2, 3)), covariance_type="diag")),
         ("unfitted_minibatch", kmix.MiniBatchKMeans(2, random_state=np.random.RandomState(2))),
@@ -229,7 +232,8 @@ def swap_members(rng, members, other, **_):
     return out
 
 
-CLASS_NAMES = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "GaussianMixture", "BayesianGaussianMixture",
+CLASS_NAMES = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "SphericalKMeans", "MiniBatchSphericalKMeans",
+               "GaussianMixture", "BayesianGaussianMixture",
                "AgglomerativeClustering",
                "dask.KMeans", "dask.GaussianMixture", "Pipeline", "", None, 3, ["KMeans"]]
 JUNK_VALUES = [None, True, -1, 0, 1, 2, 7, 2 ** 40, 2 ** 70, -2 ** 70, 0.5, float("nan"), float("inf"), "full",
