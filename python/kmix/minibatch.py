@@ -144,7 +144,7 @@ class MiniBatchKMeans(KMeans):
             if self.verbose:
                 print(f"Init {i + 1}/{n_init} with method {kind}")
             centers = c_array(self._seed(X, kind, init_array, sw, rs, init_size, n_threads))
-            inertia = _labels_inertia(X_valid, sw_valid, centers, n_threads)[1]
+            inertia = self._labels_inertia(X_valid, sw_valid, centers, n_threads)[1]
             if self.verbose:
                 print(f"Inertia for init {i + 1}/{n_init}: {inertia}")
             if best is None or inertia < best[1]:
@@ -202,7 +202,7 @@ class MiniBatchKMeans(KMeans):
                 break
 
         if self.compute_labels:
-            labels, inertia = _labels_inertia(X, sw, centers, n_threads)
+            labels, inertia = self._labels_inertia(X, sw, centers, n_threads)
         else:
             inertia = (ewa if ewa is not None else 0.0) * float(np.sum(sw))
         inertia *= self._inertia_factor
@@ -232,6 +232,10 @@ class MiniBatchKMeans(KMeans):
     @staticmethod
     def _project(centers):
         """Nothing: k-means centers are means (spherical k-means scales them to unit length)."""
+
+    @staticmethod
+    def _labels_inertia(X, sw, C, n_threads):
+        return _labels_inertia(X, sw, C, n_threads)
 
     def _reassign_due(self, counts, since, batch_size):
         """(whether this step may reassign, the samples seen since the last reassignment), decided
@@ -313,7 +317,7 @@ class MiniBatchKMeans(KMeans):
                 self._reassign(X, None, n, centers, counts, rs)
             self._project(centers)
             if self.compute_labels:
-                labels, inertia = _labels_inertia(X, sw, centers, n_threads)
+                labels, inertia = self._labels_inertia(X, sw, centers, n_threads)
                 inertia *= self._inertia_factor
             counts = _counts_back(counts, ec)
         except BaseException:

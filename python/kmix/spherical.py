@@ -101,6 +101,12 @@ class _Spherical:
         ok = norms > 0
         centers[ok] = (centers[ok] / norms[ok][:, None]).astype(centers.dtype)
 
+    @staticmethod
+    def _labels_inertia(X, sw, C, n_threads):
+        """(labels as predict gives them, Σ w‖x − c‖² = 2·Σ w(1 − cos)) on the unit centers C."""
+        objective, labels = _objective(X, sw, C, n_threads)
+        return labels, 2.0 * objective
+
     def _check_centers(self, centers, X, name):
         return _normalized_centers(super()._check_centers(centers, X, name), name)
 
@@ -142,7 +148,9 @@ class SphericalKMeans(_Spherical, KMeans):
     """Spherical (cosine) k-means, scikit-learn's KMeans API.
 
     Rows are scaled to unit length (a zero row raises ValueError naming it); each iteration
-    assigns every row to the center of largest cosine similarity (the lowest index on ties) and
+    assigns every row to the center of largest cosine similarity (a row orthogonal to every center,
+    sharing no nonzero feature with any, goes to center 0; another exact tie goes to one of the
+    tied centers, as the rounding of their norms decides) and
     sets each center to the normalized weighted mean of its rows (Dhillon & Modha 2001).
     Iterations stop when the sum of squared center shifts is at most ``tol`` times the mean
     per-feature variance of the normalized X, or after max_iter. A cluster left empty is given the
@@ -257,8 +265,8 @@ def _orphans(X, C):
 
 
 def _assign_unit(X, C, n_threads):
-    """The most similar unit center of each row of X (unit rows), the lowest index on ties with
-    rows orthogonal to all centers."""
+    """The most similar unit center of each row of X (unit rows); center 0 for the rows that
+    share no nonzero feature with any center."""
     labels = (_core.sparse_assign(*_csr_args(X), C, n_threads) if isinstance(X, _sparse.Csr)
               else _core.assign(X, C, n_threads))
     orphans = _orphans(X, C)
