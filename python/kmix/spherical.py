@@ -27,14 +27,18 @@ def normalize_rows(X, name="X"):
     it."""
     sparse = isinstance(X, _sparse.Csr)
     n = X.shape[0]
+    # The sums of squares in X's dtype (float32 sums of float32 rows are exact to ~1e-7, what
+    # a float32 unit row can hold), then in float64; the range they are trusted in is the dtype's.
+    tiny, huge = (1e-290, 1e290) if X.dtype == np.float64 else (1e-30, 1e30)
     with np.errstate(over="ignore", under="ignore"):  # such rows are measured again below
         if sparse:
             rows = np.repeat(np.arange(n), np.diff(X.indptr))
             data = X.data.astype(np.float64)
             sq = np.bincount(rows, data * data, minlength=n)
         else:
-            sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-    bad = np.flatnonzero(~((sq > 1e-290) & (sq < 1e290)))
+            sq = np.einsum("ij,ij->i", X, X).astype(np.float64)
+    good = (sq > tiny) & (sq < huge)
+    bad = np.flatnonzero(~good)
     # Rows out of that range are scaled by their largest |value| first (the norm itself may not
     # be representable, nor its inverse).
     fixed = {}
@@ -49,7 +53,7 @@ def normalize_rows(X, name="X"):
         raise ValueError(f"{name} has {len(zero)} row(s) of zero norm (the first is row {zero[0]}); a direction "
                          "needs a nonzero row: drop them (for text, documents with no term left)")
     with np.errstate(divide="ignore", over="ignore"):
-        inv = np.where((sq > 1e-290) & (sq < 1e290), 1.0 / np.sqrt(sq), 0.0)
+        inv = np.where(good, 1.0 / np.sqrt(sq), 0.0)
     if sparse:
         out = data * inv[rows]
         for i, u in fixed.items():
@@ -303,11 +307,19 @@ def _pass(X, sw, C, n_threads):
 
 
 def _objective(X, sw, C, n_threads):
-    """(Σ w·(1 − x·c) with each row's most similar unit center c, the labels): one assignment
-    pass, then each row's similarity to its own center (O(nnz))."""
-    labels = _assign_unit(X, C, n_threads)
-    gap = np.maximum(1.0 - _similarities_to_own(X, C, labels), 0.0)
-    return float(gap.sum() if sw is None else np.dot(sw.astype(np.float64), gap)), labels
+    """(Σ w·(1 − x·c) with each row's most similar unit center c, the labels), from one
+    assignment pass and the kernels' Σ w‖x − c‖² at those labels (= 2·Σ w(1 − x·c) for unit
+    rows and centers, without the cancellation of 1 − x·c near 1)."""
+    if isinstance(X, _sparse.Csr):
+        r = _core.sparse_nearest(*_csr_args(X), sw, C, n_threads)
+        labels, sq = r["labels"], r["inertia"]
+    else:
+        labels = _core.assign(X, C, n_threads)
+        sq = _core.inertia(X, sw, C, labels, n_threads)
+    orphans = _orphans(X, C)
+    if orphans is not None:  # (their distance is the same to every center)
+        labels[orphans] = 0
+    return 0.5 * float(sq), labels
 
 
 def _spherical_lloyd(X, sw, C, max_iter, tol, n_threads, verbose):
