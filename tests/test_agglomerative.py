@@ -16,7 +16,8 @@ from conftest import make_data, make_separated_blobs, run
 from test_linkage import assert_same_partition, grid_data, height_levels, names, no_compiled  # noqa: F401
 
 LINKAGES = ("ward", "single", "complete", "average")
-SK_PARAMS = ("n_clusters", "metric", "linkage", "distance_threshold", "compute_full_tree", "compute_distances")
+SK_PARAMS = ("n_clusters", "metric", "memory", "connectivity", "linkage", "distance_threshold", "compute_full_tree",
+             "compute_distances")
 
 
 def fit_both(X, **params):

@@ -243,14 +243,16 @@ def test_heights_are_the_linkage_formula(method):
 
 
 def test_signature_defaults_and_positional_arguments_are_scipys():
-    # scipy's signature, parameter for parameter (kmix adds the keyword-only n_threads): the
-    # default method is scipy's "single".
-    for ours, theirs in ((kmix.linkage, sch.linkage), (kmix.optimal_leaf_ordering, sch.optimal_leaf_ordering)):
+    # scipy's signature, parameter for parameter (kmix adds keyword-only parameters: n_threads,
+    # and linkage's connectivity): the default method is scipy's "single".
+    for ours, theirs, added in ((kmix.linkage, sch.linkage, ["connectivity", "n_threads"]),
+                                (kmix.optimal_leaf_ordering, sch.optimal_leaf_ordering, ["n_threads"])):
         sig, ref = inspect.signature(ours), inspect.signature(theirs)
         params = list(sig.parameters.values())
-        assert [(p.name, p.default, p.kind) for p in params[:-1]] == \
+        assert [(p.name, p.default, p.kind) for p in params[:-len(added)]] == \
             [(p.name, p.default, p.kind) for p in ref.parameters.values()]
-        assert params[-1].name == "n_threads" and params[-1].kind == params[-1].KEYWORD_ONLY
+        assert [p.name for p in params[-len(added):]] == added
+        assert all(p.kind == p.KEYWORD_ONLY and p.default is None for p in params[-len(added):])
     X = make_data("blobs", 80, 3, k=3, seed=1)
     assert_same_Z(kmix.linkage(X), sch.linkage(X))
     assert_same_Z(kmix.linkage(pdist(X)), sch.linkage(pdist(X)))

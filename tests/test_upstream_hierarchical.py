@@ -6,7 +6,6 @@ from upstream import load
 globals().update(load("sklearn.cluster.tests.test_hierarchical",
                       {"AgglomerativeClustering": kmix.AgglomerativeClustering}))
 
-CONNECTIVITY = "connectivity constraints: issue 25"
 NOT_IN_KMIX = "not in kmix / scikit-learn private"
 
 UPSTREAM_SKIP = {
@@ -26,22 +25,9 @@ UPSTREAM_SKIP = {
     "test_int_float_dict": NOT_IN_KMIX,
     "test_n_components": NOT_IN_KMIX,
     "test_affinity_passed_to_fix_connectivity": NOT_IN_KMIX,
-    # FeatureAgglomeration's cases of these parametrized tests (its AgglomerativeClustering cases
-    # need connectivity, below).
+    # FeatureAgglomeration's cases of these parametrized tests (their AgglomerativeClustering
+    # cases run).
     "test_agglomeration_ward_constrained_metric[FeatureAgglomeration]": NOT_IN_KMIX,
     "test_agglomeration_ward_euclidean[*-FeatureAgglomeration]": NOT_IN_KMIX,
-    # AgglomerativeClustering(connectivity=...)
-    "test_agglomerative_clustering_distances[*]": CONNECTIVITY,
-    "test_agglomerative_clustering[*]": CONNECTIVITY,
-    "test_identical_points": CONNECTIVITY,
-    "test_connectivity_propagation": CONNECTIVITY,
-    "test_connectivity_fixing_non_lil": CONNECTIVITY,
-    "test_connectivity_callable": CONNECTIVITY,
-    "test_connectivity_ignores_diagonal": CONNECTIVITY,
-    "test_compute_full_tree": CONNECTIVITY,
-    "test_agglomerative_clustering_with_distance_threshold[*]": CONNECTIVITY,
-    "test_precomputed_connectivity_metric_with_2_connected_components": CONNECTIVITY,
-    "test_agglomeration_ward_constrained_metric[AgglomerativeClustering]": CONNECTIVITY,
-    "test_agglomeration_ward_euclidean[*-AgglomerativeClustering]": CONNECTIVITY,
 }
 UPSTREAM_XFAIL = {}

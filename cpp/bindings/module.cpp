@@ -15,6 +15,7 @@ void register_kmeans(py::module_& m);
 void register_elkan(py::module_& m);
 void register_gmm(py::module_& m);
 void register_linkage(py::module_& m);
+void register_graph_linkage(py::module_& m);
 void register_soft_kmeans(py::module_& m);
 void register_metrics(py::module_& m);
 void register_sparse_kmeans(py::module_& m);
@@ -71,6 +72,7 @@ void define_core(py::module_& m) {
   register_elkan(m);
   register_gmm(m);
   register_linkage(m);
+  register_graph_linkage(m);
   register_soft_kmeans(m);
   register_metrics(m);
   register_sparse_kmeans(m);

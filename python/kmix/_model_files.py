@@ -781,20 +781,30 @@ def _check_gmm_matrices(ct, d, covariances, precisions, chol):
 
 
 def _check_agglomerative(m):
-    fitted = m.fitted(("labels_", "n_clusters_", "n_leaves_", "children_", "n_features_in_"), ("distances_",))
+    fitted = m.fitted(("labels_", "n_clusters_", "n_leaves_", "children_", "n_features_in_"),
+                      ("distances_", "n_connected_components_"))
     ints = ("int32", "int64")
     if fitted:
         n = m.attr_int("n_leaves_", 2)
-        m.dims.update({"n_leaves_": n, "n_leaves_ - 1": n - 1})
+        m.dims["n_leaves_"] = n
         n_clusters = m.attr_int("n_clusters_", 1, n)
         m.attr_int("n_features_in_", 1)
-        children = m.attr_array("children_", ints, ("n_leaves_ - 1", 2))
+        if m.has("n_connected_components_"):
+            m.attr_int("n_connected_components_", 1, n)
+        # The whole tree (n − 1 merges), or one stopped at n_clusters_ (connectivity with
+        # compute_full_tree False): n − n_clusters_ merges.
+        children = m.attr_array("children_", ints, ("merges", 2))
+        merges = m.dims["merges"]
+        if merges not in (n - 1, n - n_clusters):
+            raise _Bad("attr.children_", f"{merges} merges; a tree over n_leaves_ = {n} leaves has {n - 1}, or "
+                                         f"n_leaves_ − n_clusters_ = {n - n_clusters} when it stopped early")
         labels = m.attr_array("labels_", ints, ("n_leaves_",))
         m.in_range("attr.labels_", labels, n_clusters, "n_clusters_")
         if m.has("distances_"):
-            m.finite("attr.distances_", m.attr_array("distances_", ("float64",), ("n_leaves_ - 1",)))
+            m.finite("attr.distances_", m.attr_array("distances_", ("float64",), ("merges",)))
         if m.values:
             _check_merge_tree(children, n)
+    m.param_array("connectivity", ("n_leaves_", "n_leaves_"))
     if not m.values:
         return None
     est = m.build()
@@ -812,11 +822,11 @@ def _check_agglomerative(m):
 
 def _check_merge_tree(children, n):
     """Row i merges two nodes formed before it (leaves 0..n-1, node n + j made by row j), and
-    every node but the root is merged exactly once: a binary tree over the n leaves."""
-    row_limit = n + np.arange(n - 1)
+    no node is merged twice: a binary tree over the n leaves (or a forest, when it stopped early)."""
+    row_limit = n + np.arange(len(children))
     if children.size and ((children < 0).any() or (children >= row_limit[:, None]).any()):
         raise _Bad("attr.children_", "row i may only merge leaves and the nodes of rows before i")
-    if np.unique(children).size != 2 * n - 2:
+    if np.unique(children).size != children.size:
         raise _Bad("attr.children_", "some node is merged twice (not a tree)")
 
 

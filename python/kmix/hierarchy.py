@@ -15,11 +15,13 @@ import warnings
 
 import numpy as np
 
-from . import _core, _scale
+from . import _core, _graph, _scale, _sparse
 from ._base import BaseEstimator, ClusterWarning, feature_names_of, peer_class
 from ._threads import effective_n_threads
-from ._validation import (BOOL, N_THREADS, NONE, Int, Options, Real, as_float_array, check_finite,
-                          validate_params)
+from ._validation import (ARRAY, BOOL, CALLABLE, N_THREADS, NONE, Allowed, Int, Options, Real, as_float_array,
+                          check_finite, validate_params)
+
+SPARSE = Allowed("a scipy.sparse matrix", _sparse.is_sparse)
 
 METHODS = ("single", "complete", "average", "weighted", "centroid", "median", "ward")
 _METHOD_CODE = {"single": 0, "complete": 1, "average": 2, "weighted": 3, "ward": 4, "centroid": 5, "median": 6}
@@ -113,7 +115,7 @@ def _check_flag(value, name):
     raise TypeError(f"{name} must be a bool; got {value!r}")
 
 
-def linkage(y, method="single", metric="euclidean", optimal_ordering=False, *, n_threads=None):
+def linkage(y, method="single", metric="euclidean", optimal_ordering=False, *, connectivity=None, n_threads=None):
     """Hierarchical clustering as ``scipy.cluster.hierarchy.linkage`` (same signature, defaults,
     warnings and errors; n_threads is kmix's).
 
@@ -131,12 +133,94 @@ def linkage(y, method="single", metric="euclidean", optimal_ordering=False, *, n
     possible, as scipy (see optimal_leaf_ordering); slower, and it needs the distance matrix.
     A square, symmetric, non-negative y with a zero diagonal is taken as observations (as
     scipy) with a ClusterWarning: it looks like an uncondensed distance matrix.
+
+    connectivity (a kmix addition; scipy has no constraints): a sparse matrix, an array or a
+    callable of y, as AgglomerativeClustering's: only clusters joined by an edge of that graph
+    merge (scikit-learn's structured ward, average, complete and single linkage, its merges and
+    heights). y must then be observations and metric "euclidean", "cityblock" or "cosine" (ward:
+    "euclidean"); a graph of several components is completed between its closest points, with
+    a warning. Memory O(n·d + edges). The heights of a constrained tree need not increase.
     """
     _check_method(method)
     optimal_ordering = _check_flag(optimal_ordering, "optimal_ordering")
     n_threads = effective_n_threads(n_threads)
+    if connectivity is not None:
+        Z = _constrained_linkage(y, method, metric, connectivity, n_threads)
+        return optimal_leaf_ordering(Z, y, metric, n_threads=n_threads) if optimal_ordering else Z
     Z, D = _linkage(y, method, metric, n_threads, keep_distances=optimal_ordering, warn_stacklevel=3)
     return _reordered(Z, D, n_threads) if optimal_ordering else Z
+
+
+_GRAPH_METRICS = {"euclidean": "euclidean", "cityblock": "cityblock", "cosine": "cosine"}
+
+
+def _constrained_linkage(y, method, metric, connectivity, n_threads):
+    """linkage(..., connectivity=...): scipy's Z of the structured tree (see linkage)."""
+    if method not in ("ward", "average", "complete", "single"):
+        raise ValueError(f"method={method!r} with connectivity: the constrained tree is built for 'ward', "
+                         "'average', 'complete' and 'single'")
+    if _ndim(y, "y") != 2:
+        raise ValueError("connectivity needs observations: y must be an (n, d) array, not a condensed distance matrix")
+    if not isinstance(metric, str) or _check_metric(metric) not in _GRAPH_METRICS:
+        raise ValueError(f"metric={metric!r} with connectivity: use 'euclidean', 'cityblock' or 'cosine'")
+    metric = _check_metric(metric)
+    if method == "ward" and metric != "euclidean":
+        raise ValueError(f"method='ward' requires the distance metric to be Euclidean; got metric={metric!r}")
+    X = as_float_array(y, "y", min_samples=2)
+    n = X.shape[0]
+    if metric == "cosine" and not np.any(X, axis=1).all():
+        raise ValueError("metric='cosine' with connectivity: y has rows of zeros (no direction)")
+    children, heights, _ = _structured_tree(X, connectivity, method, metric, n - 1, n_threads, stacklevel=4)
+    size = np.ones(2 * n - 1)
+    for s_, (a, b) in enumerate(children):
+        size[n + s_] = size[a] + size[b]
+    Z = np.empty((n - 1, 4))
+    Z[:, 0], Z[:, 1] = children.min(axis=1), children.max(axis=1)
+    Z[:, 2] = heights
+    Z[:, 3] = size[n:]
+    return Z
+
+
+def _structured_tree(X, connectivity, method, metric, merges, n_threads, stacklevel=4):
+    """(children, heights, n_components) of the first `merges` merges along the connectivity
+    graph (its components completed, with scikit-learn's warning). Data near 1e300 (whose
+    squares overflow) are used as X·2^-e: the same completion and merges, exactly; the heights
+    are scaled back (cosine's have no units)."""
+    graph = _graph.connectivity_graph(connectivity, X, X.shape[0])
+    e = _scale.exponent(_scale.abs_max(X), X.dtype) if metric != "precomputed" else 0
+    Xs = _scale.scaled(X, -e) if e else X
+    # The components are completed in the metric's distances (ward: euclidean).
+    graph, components = _graph.completed(graph, Xs, metric, stacklevel=stacklevel + 1, n_threads=n_threads)
+    t = _graph.tree(Xs, graph, method, merges, metric)
+    heights = t["distances"]
+    if e and metric != "cosine":
+        heights = _scale.scale_back(heights, e, "a merge height")
+    return t["children"].astype(np.intp), heights, components
+
+
+def _unstructured_tree(X, method, metric, n_threads):
+    """(children, heights) of the whole tree without constraints (AgglomerativeClustering's)."""
+    n = X.shape[0]
+    if metric == "precomputed":
+        Z, _ = _linkage(X[np.triu_indices(n, k=1)].astype(np.float64), method, "euclidean", n_threads, name="X")
+    else:
+        Z, _ = _linkage(X, method, metric, n_threads, sklearn_single=True, name="X")
+    return Z[:, :2].astype(np.intp), Z[:, 2].copy()
+
+
+def _cached(memory, fn):
+    """fn, or memory.cache(fn): memory is None, a directory (joblib.Memory there) or an object
+    with a cache(fn) method (joblib.Memory), as scikit-learn's check_memory."""
+    if memory is None:
+        return fn
+    if isinstance(memory, (str, os.PathLike)):
+        try:
+            import joblib
+        except ImportError:
+            raise ImportError("memory=<a directory> caches the tree with joblib: pip install joblib (or pass an "
+                              "object with a cache(func) method)") from None
+        return joblib.Memory(location=os.fspath(memory), verbose=0).cache(fn)
+    return memory.cache(fn)
 
 
 def optimal_leaf_ordering(Z, y, metric="euclidean", *, n_threads=None):
@@ -540,24 +624,36 @@ def _cut_tree_labels(children, n_clusters, n_leaves):
 
 
 _AGGLO_METRICS = {"euclidean": "euclidean", "l2": "euclidean", "l1": "cityblock", "manhattan": "cityblock",
-                  "cosine": "cosine", "precomputed": "precomputed"}
+                  "cityblock": "cityblock", "cosine": "cosine", "precomputed": "precomputed"}
 
 
 class AgglomerativeClustering(BaseEstimator):
-    """Agglomerative clustering, scikit-learn compatible (without connectivity constraints).
+    """Agglomerative clustering, scikit-learn compatible, with or without connectivity constraints.
 
     Parameters
     ----------
     n_clusters : int or None, default=2
         None when distance_threshold is given.
-    metric : {"euclidean", "l2", "l1", "manhattan", "cosine", "precomputed"}, default="euclidean"
+    metric : {"euclidean", "l2", "l1", "manhattan", "cityblock", "cosine", "precomputed"}, default="euclidean"
         "precomputed" takes a square distance matrix. Ward needs "euclidean" ("l2").
+    memory : None, str or joblib.Memory, default=None
+        Cache the tree there (a directory, with joblib; or any object with a cache(func) method),
+        as scikit-learn: a second fit on the same data and graph reads it back.
+    connectivity : sparse matrix, array, callable or None, default=None
+        Which points may merge directly (scikit-learn's structured clustering): an
+        n_samples × n_samples matrix whose nonzero entries are edges (made symmetric), or a
+        callable of X returning one (``kneighbors_graph``, ``grid_to_graph``). Only clusters
+        joined by an edge merge; a graph of several components is completed by an edge between
+        the closest points of each pair of components, with scikit-learn's warning. Memory
+        O(n·d + edges), never an n×n matrix.
     linkage : {"ward", "complete", "average", "single"}, default="ward"
     distance_threshold : float or None
         Merges at or above this height are not made; then n_clusters must be None.
     compute_full_tree : "auto" or bool, default="auto"
-        Accepted for scikit-learn compatibility: kmix always builds the whole tree (it is as
-        cheap as a partial one without connectivity); False with distance_threshold is an error.
+        With connectivity, as scikit-learn: False stops the tree at n_clusters clusters (children_
+        then holds n_samples − n_clusters merges); "auto" builds the whole tree when n_clusters is
+        below max(100, 0.02·n_samples) or distance_threshold is given, and stops early otherwise. Without connectivity kmix
+        always builds the whole tree (as scikit-learn). False with distance_threshold is an error.
     compute_distances : bool, default=False
         Also store the merge heights in distances_.
     n_threads : int or None, default=None
@@ -566,14 +662,19 @@ class AgglomerativeClustering(BaseEstimator):
     Attributes
     ----------
     labels_, n_clusters_, n_leaves_, children_, distances_ (with compute_distances or
-    distance_threshold), n_features_in_
+    distance_threshold), n_connected_components_ (of the connectivity graph; 1 without),
+    n_features_in_
     """
 
     _estimator_type = "clusterer"
-    _fitted_attributes = ("labels_", "n_clusters_", "n_leaves_", "children_", "n_features_in_", "distances_")
+    _fitted_attributes = ("labels_", "n_clusters_", "n_leaves_", "children_", "n_features_in_", "distances_",
+                          "n_connected_components_")
     _parameter_constraints = {
         "n_clusters": [Int(1), NONE],
         "metric": [Options(*_AGGLO_METRICS)],
+        "memory": [NONE, Allowed("a str (a directory)", lambda v: isinstance(v, (str, os.PathLike))),
+                   Allowed("an object with a cache method (joblib.Memory)", lambda v: hasattr(v, "cache"))],
+        "connectivity": [NONE, CALLABLE, ARRAY, SPARSE],
         "linkage": [Options("ward", "complete", "average", "single")],
         "distance_threshold": [Real(0), NONE],
         "compute_full_tree": [Options("auto"), BOOL],
@@ -581,10 +682,12 @@ class AgglomerativeClustering(BaseEstimator):
         "n_threads": [N_THREADS],
     }
 
-    def __init__(self, n_clusters=2, *, metric="euclidean", linkage="ward", distance_threshold=None,
-                 compute_full_tree="auto", compute_distances=False, n_threads=None):
+    def __init__(self, n_clusters=2, *, metric="euclidean", memory=None, connectivity=None, compute_full_tree="auto",
+                 linkage="ward", distance_threshold=None, compute_distances=False, n_threads=None):
         self.n_clusters = n_clusters
         self.metric = metric
+        self.memory = memory
+        self.connectivity = connectivity
         self.linkage = linkage
         self.distance_threshold = distance_threshold
         self.compute_full_tree = compute_full_tree
@@ -619,12 +722,9 @@ class AgglomerativeClustering(BaseEstimator):
                                  "(metric='precomputed' takes X as the distance matrix)")
             if (X < 0).any():
                 raise ValueError("metric='precomputed': X has negative distances")
-            Z, _ = _linkage(X[np.triu_indices(n, k=1)].astype(np.float64), self.linkage, "euclidean", n_threads,
-                            name="X")
-        else:
-            Z, _ = _linkage(X, self.linkage, metric, n_threads, sklearn_single=True, name="X")
-        children = Z[:, :2].astype(np.intp)
-        distances = Z[:, 2].copy()
+        if self.connectivity is not None:
+            return self._fit_structured(X, metric, names)
+        children, distances = _cached(self.memory, _unstructured_tree)(X, self.linkage, metric, n_threads)
         if self.distance_threshold is not None:
             n_clusters = int(np.count_nonzero(distances >= self.distance_threshold)) + 1
         else:
@@ -636,8 +736,46 @@ class AgglomerativeClustering(BaseEstimator):
             del self.distances_
         self.n_leaves_ = n
         self.n_clusters_ = n_clusters
+        self.n_connected_components_ = 1
         self.n_features_in_ = X.shape[1]
         self.labels_ = _cut_tree_labels(children, n_clusters, n)
+        self._set_feature_names(names)
+        return self
+
+    def _fit_structured(self, X, metric, names):
+        """fit along the connectivity graph, as scikit-learn's structured tree builders."""
+        n = X.shape[0]
+        if metric == "cosine" and not np.any(X, axis=1).all():
+            raise ValueError("Cosine affinity cannot be used when X contains zero vectors")
+        connectivity = self.connectivity(X) if callable(self.connectivity) else self.connectivity
+        full = self.compute_full_tree
+        if full == "auto":
+            full = self.distance_threshold is not None or self.n_clusters < max(100, 0.02 * n)
+        merges = n - 1 if full else n - int(self.n_clusters)
+        children, distances, components = _cached(self.memory, _structured_tree)(
+            X, connectivity, self.linkage, metric, merges, effective_n_threads(self.n_threads), stacklevel=4)
+        if self.distance_threshold is not None:
+            n_clusters = int(np.count_nonzero(distances >= self.distance_threshold)) + 1
+        else:
+            n_clusters = int(self.n_clusters)
+        if full:
+            labels = _cut_tree_labels(children, n_clusters, n)
+        else:  # the clusters left when the tree stopped, numbered by their top nodes
+            parent = np.arange(2 * n - 1, dtype=np.intp)
+            kept = children[:n - n_clusters]
+            parent[kept.ravel()] = np.repeat(n + np.arange(len(kept)), 2)
+            tops = _graph.roots(parent, n)
+            labels = np.searchsorted(np.unique(tops), tops)
+        self.children_ = children
+        if self.compute_distances or self.distance_threshold is not None:
+            self.distances_ = distances
+        elif hasattr(self, "distances_"):
+            del self.distances_
+        self.n_leaves_ = n
+        self.n_clusters_ = n_clusters
+        self.n_connected_components_ = components
+        self.n_features_in_ = X.shape[1]
+        self.labels_ = labels
         self._set_feature_names(names)
         return self
 

@@ -80,3 +80,70 @@ def ward_memory(ctx, n, d):
     times = {"kmix": {"time_s": res["seconds"], "runs_s": [res["seconds"]], "result": None}}
     return {"per": "call", "times": times, "agreement": {}, "dtype": "float64", "flops": None, "bytes": None,
             "extra": {"peak_rss_mb": peak_mb, "matrix_gb_avoided": n * (n - 1) / 2 * 8 / 1e9}}
+
+
+_GRAPH_CHILD = """
+import json, sys, time, warnings
+import numpy as np
+from sklearn.neighbors import kneighbors_graph
+from kmix.bench.linkage import make_data
+X = make_data({n}, {d})
+G = kneighbors_graph(X, {k_neighbors})
+if {lib!r} == "kmix":
+    import kmix
+    est = kmix.AgglomerativeClustering(n_clusters=10, linkage={method!r}, connectivity=G, n_threads={threads})
+else:
+    from sklearn.cluster import AgglomerativeClustering
+    est = AgglomerativeClustering(n_clusters=10, linkage={method!r}, connectivity=G)
+with open("/proc/self/status") as f:  # the peak so far (data and graph), to tell the fit's own
+    before_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+t0 = time.perf_counter()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    est.fit(X)
+seconds = time.perf_counter() - t0
+with open("/proc/self/status") as f:
+    rss_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+np.save({out!r}, est.labels_)
+print(json.dumps({{"seconds": seconds, "maxrss_kb": rss_kb, "before_kb": before_kb}}))
+"""
+
+
+def connectivity(ctx, n, d, method="ward", k_neighbors=10, timeout_s=600):
+    """AgglomerativeClustering(connectivity=k-NN graph, n_clusters=10) at n points: kmix and
+    scikit-learn each in a child process (peak resident memory its own; the graph, built by
+    scikit-learn's kneighbors_graph, is not timed). scikit-learn is stopped after timeout_s."""
+    import os
+    import tempfile
+
+    try:
+        import sklearn  # noqa: F401  (kneighbors_graph builds the graph for both)
+    except ImportError:
+        from ._peers import Skip
+
+        raise Skip("needs scikit-learn for the k-NN graph: pip install scikit-learn") from None
+    libs = ["kmix"] + (["sklearn"] if "sklearn" in ctx.peers else [])
+    times, extra, labels = {}, {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for lib in libs:
+            out = os.path.join(tmp, f"{lib}.npy")
+            code = _GRAPH_CHILD.format(n=n, d=d, k_neighbors=k_neighbors, lib=lib, method=method,
+                                       threads=ctx.threads, out=out)
+            try:
+                res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                     timeout=timeout_s if lib != "kmix" else None)
+            except subprocess.TimeoutExpired:
+                extra[f"{lib}_note"] = f"stopped after {timeout_s} s"
+                continue
+            r = json.loads(res.stdout.strip().splitlines()[-1])
+            times[lib] = {"time_s": r["seconds"], "runs_s": [r["seconds"]], "result": None}
+            extra[f"{lib}_peak_rss_mb"] = round(r["maxrss_kb"] / 2 ** 10, 1)
+            extra[f"{lib}_peak_before_fit_mb"] = round(r["before_kb"] / 2 ** 10, 1)
+            labels[lib] = np.load(out)
+    agreement = {}
+    if "sklearn" in labels:
+        ari = adjusted_rand_index(labels["kmix"], labels["sklearn"])
+        agreement["sklearn"] = {"ari": ari, "same_labels": bool(np.array_equal(labels["kmix"], labels["sklearn"])),
+                                "ok": ari == 1.0}
+    return {"per": "call", "times": times, "agreement": agreement, "dtype": "float64", "flops": None,
+            "bytes": None, "extra": extra}

@@ -62,6 +62,8 @@ SMOKE = [
     Workload("linkage", linkage.fit, n=5_000, d=8, method="ward"),
     Workload("linkage", linkage.fit, n=2_000, d=8, method="single"),
     Workload("linkage", linkage.fit, n=2_000, d=8, method="average"),
+    Workload("linkage.connectivity", linkage.connectivity, n=5_000, d=8, method="ward", repeat=1,
+             peers=("sklearn",)),
     Workload("minibatch.fit", minibatch.fit, n=200_000, d=10, k=8),
     Workload("silhouette", metrics.silhouette, n=5_000, d=8, k=8),
     Workload("sparse.kmeans", sparse.kmeans, n=20_000, d=5_000, k=20, density=0.004, dtype="float64"),
@@ -122,6 +124,9 @@ FULL = STANDARD + [
     *_kmeans_fits([(2_000_000, 32, 64, "float32"), (200_000, 64, 1024, "float32")]),
     Workload("linkage", linkage.fit, n=20_000, d=8, method="ward", peers=("scipy",), repeat=1),
     Workload("linkage.memory", linkage.ward_memory, n=100_000, d=8, peers=(), repeat=1),  # kmix alone
+    # issue 25: 100k points, a 10-nearest-neighbour graph (each library in its own process)
+    *[Workload("linkage.connectivity", linkage.connectivity, n=100_000, d=8, method=m, repeat=1,
+               peers=("sklearn",)) for m in ("ward", "average")],
     Workload("minibatch.fit", minibatch.fit, n=10_000_000, d=10, k=8, peers=()),  # scikit-learn: minutes
     Workload("silhouette", metrics.silhouette, n=50_000, d=16, k=16),
     # issue 21's sizes (a 1M-row MiniBatchKMeans matrix holds 100M nonzeros: several GB to make)
