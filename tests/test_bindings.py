@@ -234,13 +234,77 @@ def mk_pdist(dt):
 def mk_linkage_condensed(dt):
     X = base(F64)[0]
     D_ = _core.pdist(X, 1, None, 1)
-    return dict(D=D_, n=N, method=2)
+    return dict(D=D_, n=N, method=2, n_threads=1)
 
 
 def mk_optimal_leaf_ordering(dt):
     D_ = _core.pdist(base(F64)[0], 1, None, 1)
-    Z = _core.linkage_condensed(D_.copy(), N, 2)
+    Z = _core.linkage_condensed(D_.copy(), N, 2, 1)
     return dict(children=Z[:, :2].astype(np.int64), D=D_, n_threads=1)
+
+
+def graph_parts():
+    """A connected symmetric graph over the N points of base(): a ring and a few chords, as
+    canonical CSR arrays (float64 lengths, int64 indices and offsets)."""
+    rows = np.concatenate([np.arange(N), np.arange(0, N, 4)])
+    cols = np.concatenate([(np.arange(N) + 1) % N, (np.arange(0, N, 4) + 5) % N])
+    key = np.unique(np.concatenate([rows * N + cols, cols * N + rows]))
+    r, c = key // N, key % N
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=N))]).astype(np.int64)
+    return dict(data=np.abs(r - c).astype(np.float64), indices=c.astype(np.int64), indptr=indptr)
+
+
+def mk_graph_ward(dt):
+    return dict(X=base(dt)[0], **graph_parts(), merges=N - 1)
+
+
+def mk_graph_linkage(dt):
+    return dict(graph_parts(), method=0, merges=N - 1)
+
+
+def mk_graph_single(dt):
+    return graph_parts()
+
+
+def check_graph_tree(merges):
+    def check(r, kw, dt):
+        named({"children", "distances", "parent", "n_leaves"})(r, kw, dt)
+        is_array(r["children"], (merges, 2), np.int64)
+        is_array(r["distances"], (merges,), F64)
+        is_array(r["parent"], (N + merges,), np.int64)
+        assert r["n_leaves"] == N
+    return check
+
+
+def check_graph_components(r, kw, dt):
+    named({"count", "labels"})(r, kw, dt)
+    assert r["count"] == 1
+    is_array(r["labels"], (N,), np.int64)
+
+
+def bad_graph():
+    """A graph whose structure or lengths a kernel must not take: ValueError naming the array."""
+    return [("indices-axis0+1", resize("indices", 0, 1), "indices"),
+            ("data-axis0-1", resize("data", 0, -1), "indices"),
+            ("indices=-1", set_item("indices", 4, -1), "indices"),
+            ("indices=n", set_item("indices", 4, N), "indices"),
+            ("indices=2^40", set_item("indices", 0, 2 ** 40), "indices"),
+            ("indptr-from-1", set_item("indptr", 0, 1), "indptr"),
+            ("indptr-decreasing", set_item("indptr", 2, 0), "indptr"),
+            ("indptr-past-nnz", lambda kw: set_item("indptr", -1, kw["indptr"][-1] + 1)(kw), "indptr"),
+            ("indptr-one-node", put("indptr", lambda kw: kw["indptr"][:2].copy()), "nodes"),
+            ("data=-1", set_item("data", 3, -1.0), "data"), ("data=nan", set_item("data", 3, np.nan), "data"),
+            ("data=inf", set_item("data", 3, np.inf), "data")]
+
+
+def disconnect(kw):
+    """Keep only the edges among the first half of the nodes: a graph of several components."""
+    keep = np.repeat(np.arange(N), np.diff(kw["indptr"])) < N // 2
+    keep &= kw["indices"] < N // 2
+    rows = np.repeat(np.arange(N), np.diff(kw["indptr"]))[keep]
+    kw = dict(kw, data=kw["data"][keep].copy(), indices=kw["indices"][keep].copy())
+    kw["indptr"] = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=N))]).astype(np.int64)
+    return kw
 
 
 def mk_silhouette_sorted(dt):
@@ -623,6 +687,20 @@ SPECS = [
             ("children=2^40", set_item("children", (3, 0), 2 ** 40), "children"),
             ("children-twice", lambda kw: set_item("children", (N - 2, 0), kw["children"][N - 3, 0])(kw),
              "children")]),
+    Spec("graph_ward", "graph_ward", mk_graph_ward,
+         {"X": ("T", ""), "data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")}, check_graph_tree(N - 1),
+         bad=bad_graph() + lengths("X") + x_empty(rows=False) + codes("merges", [-1, N])
+         + [("not-connected", disconnect, "not connected")]),
+    Spec("graph_linkage", "graph_linkage", mk_graph_linkage,
+         {"data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")}, check_graph_tree(N - 1), dtypes=(F64,),
+         decider=None, bad=bad_graph() + codes("method", [-1, 2]) + codes("merges", [-1, N])
+         + [("not-connected", disconnect, "not connected")]),
+    Spec("graph_single", "graph_single", mk_graph_single,
+         {"data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")}, check_graph_tree(N - 1), dtypes=(F64,),
+         decider=None, bad=bad_graph() + [("not-connected", disconnect, "not connected")]),
+    Spec("graph_components", "graph_components", mk_graph_single,
+         {"data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")}, check_graph_components, dtypes=(F64,),
+         decider=None, bad=bad_graph()),
     Spec("silhouette_sorted", "silhouette_sorted", mk_silhouette_sorted, {"X": ("T", ""), "starts": ("i8", "")},
          returns((N,), F64),
          bad=x_empty() + [("starts-not-from-0", put("starts", np.array([1, 6, N], dtype=np.int64)), "starts"),

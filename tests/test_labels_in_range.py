@@ -476,7 +476,7 @@ def test_linkage_condensed_trees_at_overflow_and_ties(method):
         m = n * (n - 1) // 2
         for D_ in (np.full(m, 1e300), np.zeros(m), rng.choice([0.0, 1.0, 1e300, 1.7e308], size=m),
                    rng.integers(0, 3, size=m).astype(np.float64)):
-            assert_valid_tree(_core.linkage_condensed(D_.copy(), n, method), n)
+            assert_valid_tree(_core.linkage_condensed(D_.copy(), n, method, 1), n)
 
 
 # ---- KMIX_ISA: one process per level ----------------------------------------------------------

@@ -113,8 +113,11 @@ void register_graph_linkage(py::module_& m) {
             Compute run;
             count = kmix::graph_components(g.n, g.indptr.data(), g.indices.data(), labels.mutable_data());
           }
-          return py::make_tuple(count, labels);
+          py::dict r;
+          r["count"] = count;
+          r["labels"] = labels;
+          return std::move(r);
         },
         py::arg("data"), py::arg("indices"), py::arg("indptr"),
-        "Connected components of a graph (CSR): (count, labels numbered by their smallest node).");
+        "Connected components of a graph (CSR): {count, labels (numbered by their smallest node)}.");
 }

@@ -101,7 +101,7 @@ void register_linkage_bindings(py::module_& m) {
         "The condensed distance matrix of the rows of X, as scipy's pdist.");
 
   m.def("linkage_condensed",
-        [](py::handle D_h, index_t n, int method) {
+        [](py::handle D_h, index_t n, int method, int n_threads) {
           KMIX_REQUIRE(n >= 2 && n <= (index_t(1) << 31), "n (observations) must be in [2, 2^31]; got " + std::to_string(n));
           KMIX_REQUIRE(method >= 0 && method <= 6, "method must be a code in [0, 6]; got " + std::to_string(method));
           carray<double> D = take<double>(D_h, "D", 1, true);
@@ -110,14 +110,15 @@ void register_linkage_bindings(py::module_& m) {
           for (index_t i = 0; i < D.shape(0); ++i)
             KMIX_REQUIRE(std::isfinite(v[i]) && v[i] >= 0, "D must hold finite distances >= 0; D[" + std::to_string(i) +
                                                            "] = " + std::to_string(v[i]));
+          const int nt = threads(n_threads);
           carray<double> Z = new_tree(n);
           {
             Compute run;
-            kmix::linkage_condensed(D.mutable_data(), n, static_cast<kmix::Method>(method), Z.mutable_data());
+            kmix::linkage_condensed(D.mutable_data(), n, static_cast<kmix::Method>(method), Z.mutable_data(), nt);
           }
           return Z;
         },
-        py::arg("D"), py::arg("n"), py::arg("method"),
+        py::arg("D"), py::arg("n"), py::arg("method"), py::arg("n_threads"),
         "Linkage from a condensed distance matrix (finite, >= 0), which is overwritten: scipy's Z.");
 
   m.def("optimal_leaf_ordering",

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 namespace kmix {
@@ -104,12 +105,64 @@ void single_condensed(const double* D, index_t n, double* Z) {
   sort_and_label(merges, n, Z);
 }
 
-// Nearest-neighbour chain on the condensed matrix; the union of x < y takes slot y.
-void chain_condensed(double* D, index_t n, Method method, double* Z) {
+// The live cluster nearest x (the first index among equal distances) and its distance, over
+// [lo, hi): -1 if there is none.
+inline std::pair<double, index_t> nearest_in(const double* D, index_t n, const std::vector<double>& size, index_t x,
+                                             index_t lo, index_t hi) {
+  double best = std::numeric_limits<double>::infinity();
+  index_t at = -1;
+  // Above row x the entries (i, x) lie down a column, one cache line (and often one page) each:
+  // they are asked for kAhead rows ahead, so that the misses overlap.
+  constexpr index_t kAhead = 24;
+  const index_t split = std::min(hi, std::max(lo, x));
+  for (index_t i = lo; i < split; ++i) {
+    if (size[i] == 0) continue;
+    const double v = D[condensed_index(n, i, x)];
+    if (v < best || at < 0) {
+      best = v;
+      at = i;
+    }
+  }
+  for (index_t i = std::max(split, x + 1); i < hi; ++i) {
+    if (size[i] == 0) continue;
+    const double v = D[condensed_index(n, x, i)];
+    if (v < best || at < 0) {
+      best = v;
+      at = i;
+    }
+  }
+  return {best, at};
+}
+
+// Rows from which the chain's scans and updates are split between threads: below, a scan
+// (a few microseconds) is cheaper than waking them.
+constexpr index_t kChainThreadsFrom = 3000;
+
+// Nearest-neighbour chain on the condensed matrix; the union of x < y takes slot y. With threads,
+// each scan for x's nearest cluster is split into contiguous parts whose first minima are
+// combined in order, and the Lance-Williams updates of row y are split too: the same merges
+// for any thread count.
+void chain_condensed(double* D, index_t n, Method method, double* Z, int threads) {
   std::vector<double> size(n, 1.0);
   std::vector<index_t> chain;
   chain.reserve(n);
   std::vector<Merge> merges(n - 1);
+  const int team = n >= kChainThreadsFrom && threads > 1 ? threads : 1;
+  std::vector<std::pair<double, index_t>> part(std::size_t(team) * 8);  // a cache line apart
+  auto nearest = [&](index_t x) {
+    if (team == 1) return nearest_in(D, n, size, x, 0, n);
+#pragma omp parallel num_threads(team)
+    {
+      const index_t t = thread_index(), per = (n + team - 1) / team;
+      part[std::size_t(t) * 8] = nearest_in(D, n, size, x, std::min(n, t * per), std::min(n, (t + 1) * per));
+    }
+    std::pair<double, index_t> best{std::numeric_limits<double>::infinity(), -1};
+    for (int t = 0; t < team; ++t) {
+      const auto& p = part[std::size_t(t) * 8];
+      if (p.second >= 0 && (best.second < 0 || p.first < best.first)) best = p;
+    }
+    return best;
+  };
   for (index_t k = 0; k < n - 1; ++k) {
     check_interrupt();
     if (chain.empty())
@@ -124,17 +177,16 @@ void chain_condensed(double* D, index_t n, Method method, double* Z) {
       check_interrupt();
       x = chain.back();
       const index_t prev = chain.size() > 1 ? chain[chain.size() - 2] : -1;
-      best = prev >= 0 ? D[condensed_index(n, x, prev)] : std::numeric_limits<double>::infinity();
-      y = prev;
-      for (index_t i = 0; i < n; ++i) {
-        if (size[i] == 0 || i == x) continue;
-        const double v = D[condensed_index(n, x, i)];
-        if (v < best || y < 0) {
-          best = v;
-          y = i;
-        }
+      // The previous link stays x's nearest unless another is strictly nearer (scipy's rule):
+      // otherwise the first index at the smallest distance.
+      const auto found = nearest(x);
+      if (prev >= 0 && !(found.first < D[condensed_index(n, x, prev)])) {
+        y = prev;
+        best = D[condensed_index(n, x, prev)];
+        break;
       }
-      if (prev >= 0 && y == prev) break;
+      y = found.second;
+      best = found.first;
       chain.push_back(y);
     }
     chain.resize(chain.size() - 2);
@@ -143,6 +195,7 @@ void chain_condensed(double* D, index_t n, Method method, double* Z) {
     merges[k] = {x, y, best};
     size[x] = 0;
     size[y] = nx + ny;
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
     for (index_t i = 0; i < n; ++i) {
       if (size[i] == 0 || i == y) continue;
       double& dyi = D[condensed_index(n, i, y)];
@@ -571,12 +624,12 @@ void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms,
   linkage_kernels_for<T>().pdist(X, n, d, metric, norms, out, threads);
 }
 
-void linkage_condensed(double* D, index_t n, Method method, double* Z) {
+void linkage_condensed(double* D, index_t n, Method method, double* Z, int threads) {
   switch (method) {
     case Method::single: single_condensed(D, n, Z); break;
     case Method::centroid:
     case Method::median: generic_condensed(D, n, method, Z); break;
-    default: chain_condensed(D, n, method, Z);
+    default: chain_condensed(D, n, method, Z, threads);
   }
 }
 

@@ -77,7 +77,8 @@ def completed(graph, X, metric, stacklevel, n_threads=1):
     """(graph, n_components): a graph of several components gets, for every pair of
     components (i, j), j < i, an edge between their closest points (the first of the row-major
     minimum, rows in component i), as scikit-learn's _fix_connected_components, with its warning."""
-    count, labels = _core.graph_components(*graph.arrays())
+    r = _core.graph_components(*graph.arrays())
+    count, labels = r["count"], r["labels"]
     if count == 1:
         return graph, 1
     warnings.warn(f"the number of connected components of the connectivity matrix is {count} > 1. Completing it to "

@@ -335,7 +335,7 @@ def _linkage(y, method, metric, n_threads, sklearn_single=False, keep_distances=
     the ClusterWarning for a square distance matrix points (None: no warning)."""
     ndim = _ndim(y, name)
     if ndim == 1:
-        return _linkage_condensed(y, method, keep_distances, name)
+        return _linkage_condensed(y, method, keep_distances, name, n_threads=n_threads)
     if ndim != 2:
         raise ValueError(f"{name} must be 1 or 2 dimensional (a condensed distance matrix or observations); "
                          f"got {ndim}-D")
@@ -350,7 +350,7 @@ def _linkage(y, method, metric, n_threads, sklearn_single=False, keep_distances=
     kernel_metric = _KERNEL_METRIC.get(metric, metric) if isinstance(metric, str) else None
     if kernel_metric not in _METRIC_CODE:  # pdist in numpy (or the user's function), then the matrix
         D = _other_distances(X, metric)
-        return _linkage_condensed(D, method, keep_distances, name, checked=True)
+        return _linkage_condensed(D, method, keep_distances, name, checked=True, n_threads=n_threads)
     # The trees are computed in float64 whatever X's dtype; data beyond that range of magnitudes
     # is scaled by 2^-e (exact: the same tree), and the heights scaled back.
     e = _scale.exponent(largest, np.float64)
@@ -365,7 +365,7 @@ def _linkage(y, method, metric, n_threads, sklearn_single=False, keep_distances=
     else:
         _check_matrix_memory(X.shape[0], f"method={method!r}", copies=2 if keep_distances else 1)
         D = _core.pdist(X, code, norms, n_threads)
-        Z = _core.linkage_condensed(D.copy() if keep_distances else D, X.shape[0], _METHOD_CODE[method])
+        Z = _core.linkage_condensed(D.copy() if keep_distances else D, X.shape[0], _METHOD_CODE[method], n_threads)
     if keep_distances and D is None:
         D = _core.pdist(X, code, norms, n_threads)
     Z = _heights_scaled_back(Z, {"cosine": 0, "sqeuclidean": 2 * e}.get(kernel_metric, e))
@@ -582,7 +582,7 @@ def _checked_condensed(y, name):
     return D
 
 
-def _linkage_condensed(y, method, keep_distances, name, checked=False):
+def _linkage_condensed(y, method, keep_distances, name, checked=False, n_threads=1):
     """(Z, D) for a condensed distance matrix y (D: the distances, with keep_distances)."""
     if checked:
         D = y
@@ -598,7 +598,7 @@ def _linkage_condensed(y, method, keep_distances, name, checked=False):
     # tree of D·2^-e, whose heights are those of D times 2^-e exactly.
     e = _scale.exponent(_scale.abs_max(D), np.float64)
     work = np.ldexp(D, -e) if e else (D.copy() if keep_distances else D)  # the algorithms overwrite it
-    Z = _heights_scaled_back(_core.linkage_condensed(work, n, _METHOD_CODE[method]), e)
+    Z = _heights_scaled_back(_core.linkage_condensed(work, n, _METHOD_CODE[method], n_threads), e)
     return Z, (D if keep_distances else None)
 
 

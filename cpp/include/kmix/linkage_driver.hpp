@@ -38,7 +38,7 @@ template <class T>
 void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads);
 
 // D is the condensed matrix (n(n−1)/2 distances, finite and >= 0); it is overwritten.
-void linkage_condensed(double* D, index_t n, Method method, double* Z);
+void linkage_condensed(double* D, index_t n, Method method, double* Z, int threads);
 
 // Optimal leaf ordering of a tree of n leaves: children is its (n−1)×2 cluster ids in Z's
 // numbering, a valid tree (every id below n + row, each used once: the caller checks); D its
