@@ -1112,3 +1112,14 @@ def test_optimal_leaf_ordering_stops_on_ctrl_c(tmp_path):
         child.kill()
     assert out.startswith("interrupted"), (out, err[-2000:])
     assert waited < 2.0 * TIME_SCALE, waited
+
+
+@pytest.mark.parametrize("method", ["average", "complete", "weighted"])
+def test_chain_on_two_threads_same_tree_as_one_and_scipy(method):
+    # From 3000 points the chain's scans and row updates are split between threads: the same
+    # tree for any thread count, and scipy's.
+    X = make_data("blobs", 3100, 4, k=12, seed=31)
+    one = kmix.linkage(X, method, n_threads=1)
+    two = kmix.linkage(X, method, n_threads=2)
+    np.testing.assert_array_equal(one, two)
+    assert_same_Z(two, sch.linkage(X, method))
