@@ -722,38 +722,19 @@ class AgglomerativeClustering(BaseEstimator):
                                  "(metric='precomputed' takes X as the distance matrix)")
             if (X < 0).any():
                 raise ValueError("metric='precomputed': X has negative distances")
-        if self.connectivity is not None:
-            return self._fit_structured(X, metric, names)
-        children, distances = _cached(self.memory, _unstructured_tree)(X, self.linkage, metric, n_threads)
-        if self.distance_threshold is not None:
-            n_clusters = int(np.count_nonzero(distances >= self.distance_threshold)) + 1
-        else:
-            n_clusters = int(self.n_clusters)
-        self.children_ = children
-        if self.compute_distances or self.distance_threshold is not None:
-            self.distances_ = distances
-        elif hasattr(self, "distances_"):
-            del self.distances_
-        self.n_leaves_ = n
-        self.n_clusters_ = n_clusters
-        self.n_connected_components_ = 1
-        self.n_features_in_ = X.shape[1]
-        self.labels_ = _cut_tree_labels(children, n_clusters, n)
-        self._set_feature_names(names)
-        return self
-
-    def _fit_structured(self, X, metric, names):
-        """fit along the connectivity graph, as scikit-learn's structured tree builders."""
-        n = X.shape[0]
-        if metric == "cosine" and not np.any(X, axis=1).all():
-            raise ValueError("Cosine affinity cannot be used when X contains zero vectors")
-        connectivity = self.connectivity(X) if callable(self.connectivity) else self.connectivity
-        full = self.compute_full_tree
-        if full == "auto":
-            full = self.distance_threshold is not None or self.n_clusters < max(100, 0.02 * n)
-        merges = n - 1 if full else n - int(self.n_clusters)
-        children, distances, components = _cached(self.memory, _structured_tree)(
-            X, connectivity, self.linkage, metric, merges, effective_n_threads(self.n_threads), stacklevel=4)
+        full, components = True, 1
+        if self.connectivity is None:
+            children, distances = _cached(self.memory, _unstructured_tree)(X, self.linkage, metric, n_threads)
+        else:  # along the graph, as scikit-learn's structured tree builders
+            if metric == "cosine" and not np.any(X, axis=1).all():
+                raise ValueError("Cosine affinity cannot be used when X contains zero vectors")
+            connectivity = self.connectivity(X) if callable(self.connectivity) else self.connectivity
+            full = self.compute_full_tree
+            if full == "auto":
+                full = self.distance_threshold is not None or self.n_clusters < max(100, 0.02 * n)
+            merges = n - 1 if full else n - int(self.n_clusters)
+            children, distances, components = _cached(self.memory, _structured_tree)(
+                X, connectivity, self.linkage, metric, merges, n_threads, stacklevel=3)
         if self.distance_threshold is not None:
             n_clusters = int(np.count_nonzero(distances >= self.distance_threshold)) + 1
         else:

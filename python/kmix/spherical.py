@@ -12,8 +12,7 @@ draws as k-means++ with 1 − cos.
 import numpy as np
 
 from . import _core, _sparse
-from ._validation import (ARRAY, CALLABLE, N_THREADS, RANDOM_STATE, VERBOSE, Int, Options, Real, as_float_array,
-                          check_random_state, check_sample_weight, validate_params)
+from ._validation import as_float_array, check_random_state, check_sample_weight, validate_params
 from ._base import feature_names_of
 from ._threads import effective_n_threads
 from .kmeans import KMeans, _csr_args, _mean_variance, _rows, _seed_kmeans_plusplus, _warn_if_fewer_clusters
@@ -185,16 +184,9 @@ class SphericalKMeans(_Spherical, KMeans):
     """
 
     _fitted_attributes = ("cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_")
-    _parameter_constraints = {
-        "n_clusters": [Int(1)],
-        "init": [Options("k-means++", "random"), CALLABLE, ARRAY],
-        "n_init": [Options("auto"), Int(1)],
-        "max_iter": [Int(1)],
-        "tol": [Real(0)],
-        "verbose": [VERBOSE],
-        "random_state": [RANDOM_STATE],
-        "n_threads": [N_THREADS],
-    }
+    _parameter_constraints = {name: KMeans._parameter_constraints[name] for name in
+                              ("n_clusters", "init", "n_init", "max_iter", "tol", "verbose", "random_state",
+                               "n_threads")}
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, verbose=0,
                  random_state=None, n_threads=None):

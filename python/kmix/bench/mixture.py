@@ -35,6 +35,21 @@ def init_for(X, labels, k, cov_type):
     return {"weights_init": weights, "means_init": means, "precisions_init": prec}
 
 
+def _per_iteration(ctx, makers, X, warm_rows):
+    """Fits of each maker's estimator on X, alternating, after a warm-up on warm_rows rows:
+    summarize()'s times per iteration (fit time / n_iter_)."""
+    def run(make, data):
+        est = make()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tol=0 never converges: every library warns
+            return timed(lambda: est.fit(data), ctx.threads)
+
+    for make in makers.values():  # warm-up
+        run(make, X[:warm_rows])
+    results = alternate({name: (lambda make=make: run(make, X)) for name, make in makers.items()}, ctx.repeat)
+    return summarize(results, lambda s, est: s / est.n_iter_)
+
+
 def em_flops(n, d, k, cov_type):
     """Arithmetic of one EM iteration (E-step densities + M-step sums), multiply-adds as 2."""
     tri = d * (d + 1) // 2
@@ -56,16 +71,7 @@ def fit(ctx, n, d, k, covariance_type="full", max_iter=10):
 
         makers["sklearn"] = lambda: GaussianMixture(**common)
 
-    def run(make, data):
-        est = make()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tol=0 never converges: every library warns
-            return timed(lambda: est.fit(data), ctx.threads)
-
-    for make in makers.values():  # warm-up
-        run(make, X[: max(n // 10, 10 * k)])
-    results = alternate({name: (lambda make=make: run(make, X)) for name, make in makers.items()}, ctx.repeat)
-    times = summarize(results, lambda s, est: s / est.n_iter_)
+    times = _per_iteration(ctx, makers, X, max(n // 10, 10 * k))
     ours = times["kmix"]["result"]
     agreement = {}
     if "sklearn" in times:
@@ -117,16 +123,7 @@ def bayesian_fit(ctx, n, d, k, covariance_type="full", max_iter=10):
 
         makers["sklearn"] = lambda: BayesianGaussianMixture(**common)
 
-    def run(make, data):
-        est = make()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tol=0 never converges: every library warns
-            return timed(lambda: est.fit(data), ctx.threads)
-
-    for make in makers.values():  # warm-up
-        run(make, X[: max(n // 10, 10 * k)])
-    results = alternate({name: (lambda make=make: run(make, X)) for name, make in makers.items()}, ctx.repeat)
-    times = summarize(results, lambda s, est: s / est.n_iter_)
+    times = _per_iteration(ctx, makers, X, max(n // 10, 10 * k))
     ours = times["kmix"]["result"]
     agreement = {}
     if "sklearn" in times:
