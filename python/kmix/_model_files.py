@@ -625,6 +625,41 @@ _COV_SHAPES = {"full": ("n_components", "n_features_in_", "n_features_in_"),
                "diag": ("n_components", "n_features_in_"), "spherical": ("n_components",)}
 
 
+def _check_mixture_arrays(m, k, ct):
+    """The fitted arrays GaussianMixture and BayesianGaussianMixture share: n_features_in_,
+    means_ (whose dtype the others must have), weights_, covariances_, precisions_ and their
+    Cholesky factors, converged_, n_iter_, lower_bound_ and lower_bounds_, each finite where it
+    must be. Returns (d, dtype, weights, covariances, precisions, chol, bounds)."""
+    cov = _COV_SHAPES[ct]
+    d = m.dims["n_features_in_"] = m.attr_int("n_features_in_", 1)
+    means = m.attr_array("means_", _FLOATS, ("n_components", "n_features_in_"))
+    same = (means.dtype.name,)
+    weights = m.attr_array("weights_", same, ("n_components",))
+    covariances = m.attr_array("covariances_", same, cov)
+    precisions = m.attr_array("precisions_", same, cov)
+    chol = m.attr_array("precisions_cholesky_", same, cov)
+    m.attr_bool("converged_")
+    m.dims["n_iter_"] = m.attr_int("n_iter_", 0)
+    m.attr_float("lower_bound_", finite=False)
+    bounds = m.attr_array("lower_bounds_", ("float64",), ("n_iter_",))
+    for name, arr in (("means_", means), ("covariances_", covariances), ("precisions_", precisions),
+                      ("precisions_cholesky_", chol)):
+        m.finite(f"attr.{name}", arr)
+    m.finite("attr.weights_", weights, low=0)
+    return d, means.dtype, weights, covariances, precisions, chol, bounds
+
+
+def _check_mixture_values(m, k, ct, d, weights, covariances, precisions, chol, bounds):
+    """What the shared arrays' values must satisfy (only when the file's values are read):
+    lower_bounds_ without NaN or +inf, weights summing to 1, the matrices consistent."""
+    if bounds.size and (np.isnan(bounds).any() or (bounds == np.inf).any()):
+        raise _Bad("attr.lower_bounds_", "holds NaN or +infinity")
+    total = float(weights.sum(dtype=np.float64))
+    if abs(total - 1.0) > 1e-6 + 4 * k * np.finfo(weights.dtype).eps:
+        raise _Bad("attr.weights_", f"must sum to 1; they sum to {total!r}")
+    _check_gmm_matrices(ct, d, covariances, precisions, chol)
+
+
 def _check_gmm(m):
     """GaussianMixture and kmix.dask.GaussianMixture."""
     k = m.int_param("n_components", 1)
@@ -635,30 +670,9 @@ def _check_gmm(m):
                        "n_iter_", "lower_bound_", "lower_bounds_", "n_features_in_"))
     dtype = np.float64
     if fitted:
-        d = m.dims["n_features_in_"] = m.attr_int("n_features_in_", 1)
-        means = m.attr_array("means_", _FLOATS, ("n_components", "n_features_in_"))
-        dtype = means.dtype
-        same = (dtype.name,)
-        weights = m.attr_array("weights_", same, ("n_components",))
-        covariances = m.attr_array("covariances_", same, cov)
-        precisions = m.attr_array("precisions_", same, cov)
-        chol = m.attr_array("precisions_cholesky_", same, cov)
-        m.attr_bool("converged_")
-        m.dims["n_iter_"] = m.attr_int("n_iter_", 0)
-        m.attr_float("lower_bound_", finite=False)
-        bounds = m.attr_array("lower_bounds_", ("float64",), ("n_iter_",))
-        m.finite("attr.means_", means)
-        m.finite("attr.weights_", weights, low=0)
-        m.finite("attr.covariances_", covariances)
-        m.finite("attr.precisions_", precisions)
-        m.finite("attr.precisions_cholesky_", chol)
+        d, dtype, weights, covariances, precisions, chol, bounds = _check_mixture_arrays(m, k, ct)
         if m.values:
-            if bounds.size and (np.isnan(bounds).any() or (bounds == np.inf).any()):
-                raise _Bad("attr.lower_bounds_", "holds NaN or +infinity")
-            total = float(weights.sum(dtype=np.float64))
-            if abs(total - 1.0) > 1e-6 + 4 * k * np.finfo(dtype).eps:
-                raise _Bad("attr.weights_", f"must sum to 1; they sum to {total!r}")
-            _check_gmm_matrices(ct, d, covariances, precisions, chol)
+            _check_mixture_values(m, k, ct, d, weights, covariances, precisions, chol, bounds)
     for name, shape in (("weights_init", ("n_components",)), ("means_init", ("n_components", "n_features_in_")),
                         ("precisions_init", cov)):
         m.param_array(name, shape)
@@ -680,7 +694,6 @@ def _check_bgmm(m):
     ct = m.option_param("covariance_type", tuple(_COV_SHAPES))
     dp = m.option_param("weight_concentration_prior_type", ("dirichlet_process", "dirichlet_distribution")) \
         == "dirichlet_process"
-    cov = _COV_SHAPES[ct]
     prior_shape = ("n_features_in_",) * (2 if ct in ("full", "tied") else 1)
     fitted = m.fitted(("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_",
                        "weight_concentration_", "mean_precision_", "degrees_of_freedom_", "converged_", "n_iter_",
@@ -688,31 +701,17 @@ def _check_bgmm(m):
                        "mean_precision_prior_", "mean_prior_", "degrees_of_freedom_prior_", "covariance_prior_"))
     dtype = np.float64
     if fitted:
-        d = m.dims["n_features_in_"] = m.attr_int("n_features_in_", 1)
-        means = m.attr_array("means_", _FLOATS, ("n_components", "n_features_in_"))
-        dtype = means.dtype
+        d, dtype, weights, covariances, precisions, chol, bounds = _check_mixture_arrays(m, k, ct)
         same = (dtype.name,)
-        weights = m.attr_array("weights_", same, ("n_components",))
-        covariances = m.attr_array("covariances_", same, cov)
-        precisions = m.attr_array("precisions_", same, cov)
-        chol = m.attr_array("precisions_cholesky_", same, cov)
         concentration = m.attr_array("weight_concentration_", same, (2, "n_components") if dp else ("n_components",))
         beta = m.attr_array("mean_precision_", same, ("n_components",))
         if ct == "tied":
-            dof = m.attr_float("degrees_of_freedom_", low=d - 1)
+            m.attr_float("degrees_of_freedom_", low=d - 1)
         else:
             dof = m.attr_array("degrees_of_freedom_", same, ("n_components",))
             m.finite("attr.degrees_of_freedom_", dof)
             if m.values and not (dof > d - 1).all():
                 raise _Bad("attr.degrees_of_freedom_", f"must be above n_features - 1 = {d - 1}")
-        m.attr_bool("converged_")
-        m.dims["n_iter_"] = m.attr_int("n_iter_", 0)
-        m.attr_float("lower_bound_", finite=False)
-        bounds = m.attr_array("lower_bounds_", ("float64",), ("n_iter_",))
-        for name, arr in (("means_", means), ("covariances_", covariances), ("precisions_", precisions),
-                          ("precisions_cholesky_", chol)):
-            m.finite(f"attr.{name}", arr)
-        m.finite("attr.weights_", weights, low=0)
         for name, arr in (("weight_concentration_", concentration), ("mean_precision_", beta)):
             m.finite(f"attr.{name}", arr)
             if m.values and not (arr > 0).all():
@@ -727,12 +726,7 @@ def _check_bgmm(m):
             prior = m.attr_array("covariance_prior_", same, prior_shape)
             m.finite("attr.covariance_prior_", prior)
         if m.values:
-            if bounds.size and (np.isnan(bounds).any() or (bounds == np.inf).any()):
-                raise _Bad("attr.lower_bounds_", "holds NaN or +infinity")
-            total = float(weights.sum(dtype=np.float64))
-            if abs(total - 1.0) > 1e-6 + 4 * k * np.finfo(dtype).eps:
-                raise _Bad("attr.weights_", f"must sum to 1; they sum to {total!r}")
-            _check_gmm_matrices(ct, d, covariances, precisions, chol)
+            _check_mixture_values(m, k, ct, d, weights, covariances, precisions, chol, bounds)
             if ct != "spherical" and not ((prior > 0).all() if ct == "diag" else
                                           (np.linalg.eigvalsh(prior.astype(np.float64)) > 0).all()):
                 raise _Bad("attr.covariance_prior_", "must be positive (definite)")
