@@ -3,9 +3,12 @@
 The hot loops are C++17 with OpenMP (``kmix._core``); the estimators here validate inputs and
 hold the results. ``kmix.show_config()`` tells which kernels and how many threads are in use.
 """
+from __future__ import annotations
+
 import os as _os
 import platform as _platform
 import warnings as _warnings
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 import numpy as _np
 
@@ -20,6 +23,9 @@ from .soft import SoftKMeans
 from .spherical import MiniBatchSphericalKMeans, SphericalKMeans
 from . import cluster, metrics, mixture
 from .select import SelectKResult, select_k
+
+if _TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "SphericalKMeans", "MiniBatchSphericalKMeans", "kmeans_plusplus", "k_means", "GaussianMixture", "BayesianGaussianMixture", "linkage",
@@ -39,7 +45,7 @@ def _apply_isa_env():
 _apply_isa_env()
 
 
-def show_config(print_out=True):
+def show_config(print_out: bool = True) -> dict[str, Any]:
     """Print and return the version, kernel ISA in use and available, threads, OpenMP and compiler."""
     info = {
         "kmix": __version__,

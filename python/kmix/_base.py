@@ -1,16 +1,30 @@
 """What every kmix estimator shares: scikit-learn's parameter protocol (without depending on
 scikit-learn), the not-fitted error, and save/load to a versioned file of arrays and JSON that
 never executes code when read."""
+from __future__ import annotations
+
 import inspect
 import sys
 import threading
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._model_files import FORMAT_NAME, FORMAT_VERSION, ModelFileError  # noqa: F401
 
-_REGISTRY = {}  # class name -> class, for load()
+if TYPE_CHECKING:
+    import os
+    from typing import Any, Literal, TypeVar
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from ._validation import Allowed
+
+    _EstimatorT = TypeVar("_EstimatorT", bound="BaseEstimator")
+    _TransformerT = TypeVar("_TransformerT", bound="TransformerOutput")
+
+_REGISTRY: dict[str, type[BaseEstimator]] = {}  # class name -> class, for load()
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -33,7 +47,7 @@ class ClusterWarning(UserWarning):
 _PEERS = {NotFittedError: ("sklearn.exceptions", "NotFittedError"),
           ConvergenceWarning: ("sklearn.exceptions", "ConvergenceWarning"),
           ClusterWarning: ("scipy.cluster.hierarchy", "ClusterWarning")}
-_peer_classes = {}
+_peer_classes: dict[type, type] = {}
 # One class per kmix class and peer, even when threads raise or warn at once (without a GIL, or
 # with one switching threads mid-way): two threads could each make one, and an exception of the
 # class that lost the race would not pickle (pickle requires `kmix._base._peer_X is` its class).
@@ -111,8 +125,11 @@ class BaseEstimator:
     __init__ arguments, stored unchanged under their own names."""
 
     # Attributes that fit sets; save() writes them, _check_fitted() looks for the first.
-    _fitted_attributes = ()
-    _estimator_type = None
+    _fitted_attributes: tuple[str, ...] = ()
+    _estimator_type: str | None = None
+    if TYPE_CHECKING:  # declared for type checkers; every subclass sets them
+        _save_name: str
+        _parameter_constraints: dict[str, list[Allowed]]
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -127,10 +144,10 @@ class BaseEstimator:
         return sorted(p.name for p in sig.parameters.values()
                       if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._get_param_names()}
 
-    def set_params(self, **params):
+    def set_params(self: _EstimatorT, **params: Any) -> _EstimatorT:
         valid = self._get_param_names()
         for name, value in params.items():
             if name not in valid:
@@ -198,7 +215,7 @@ class BaseEstimator:
                                              "with appropriate arguments before using this estimator.")
 
     # ---- persistence -------------------------------------------------------------------------
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
         """Write the parameters and fitted attributes to ``path`` (an .npz file of plain arrays and
         a JSON header; reading it back never runs code). Read it with :func:`kmix.load`.
 
@@ -217,7 +234,14 @@ class TransformerOutput:
     """set_output and get_feature_names_out of scikit-learn's transformers, for the k-means
     estimators, whose transform gives one column per cluster named ``<classname><i>``."""
 
-    def set_output(self, *, transform=None):
+    if TYPE_CHECKING:  # what the estimators that use this mixin (BaseEstimator subclasses) have
+        n_features_in_: int
+        cluster_centers_: NDArray[Any]
+
+        def _check_fitted(self) -> None: ...
+
+    def set_output(self: _TransformerT, *,
+                   transform: Literal["default", "pandas", "polars"] | None = None) -> _TransformerT:
         """Make transform and fit_transform return "pandas" or "polars" data frames (or arrays:
         "default"); None leaves the setting as it is. scikit-learn's Pipeline and
         ColumnTransformer call it from their own set_output."""
@@ -229,7 +253,7 @@ class TransformerOutput:
         self._sklearn_output_config = {"transform": transform}
         return self
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> NDArray[Any]:
         """Names of transform's columns: the lowercase class name and the cluster index
         ("kmeans0", "kmeans1", ...). input_features, if given, must match the fitted input."""
         self._check_fitted()
@@ -266,7 +290,7 @@ class TransformerOutput:
         return pl.DataFrame(out, schema=columns, orient="row")
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> Any:
     """Read an estimator written by ``save``.
 
     The file is read as data and checked against its class's schema (every member, its dtype

@@ -7,13 +7,24 @@ monotone and within the data, column indices within the columns), so no crafted 
 a kernel read outside a buffer. Duplicate entries of one row and column mean their sum (scipy's
 own reading); they are summed on a copy. Unsorted column indices are kept as they are.
 """
+from __future__ import annotations
+
 import math
 import sys
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from . import _scale
+
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class SparseMatrix(Protocol):
+        """For type checkers only: a scipy.sparse matrix or array (any format), as kmix takes
+        one (is_sparse checks format, nnz and tocsr at run time)."""
+
+        def tocsr(self) -> Any: ...
 
 INDEX_DTYPES = (np.int32, np.int64)
 
@@ -30,7 +41,7 @@ class Csr(NamedTuple):
     data: np.ndarray
     indices: np.ndarray
     indptr: np.ndarray
-    shape: tuple
+    shape: tuple[int, int]
 
     @property
     def dtype(self):

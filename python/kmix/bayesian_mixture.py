@@ -12,9 +12,12 @@ statistics: log r_k = log ρ_k(x) − log p(x), and Σ r_k·log ρ_k(x) is linea
 Additions: ``sample_weight`` (integer weights act as repeated rows), float32 kept as float32,
 ``n_threads``.
 """
+from __future__ import annotations
+
 import math
 import time
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,13 +28,18 @@ from ._validation import (ARRAY, BOOL, N_THREADS, NONE, RANDOM_STATE, VERBOSE, I
                           c_array, check_finite, check_random_state, check_sample_weight, validate_params)
 from .mixture import _COV_TYPES, _ILL_DEFINED, _INIT_PARAMS, _MixtureMethods, _cov_shape, _precisions_from_cholesky
 
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    from numpy.typing import ArrayLike, NDArray
+
 _PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
 _EPS10 = 10 * np.finfo(np.float64).eps  # scikit-learn's guard on N_k (float64's, as GaussianMixture)
 _LOG_2PI = math.log(2 * math.pi)
 
 
 # ---- special functions (numpy has none; scipy is not a dependency) ---------------------------
-def digamma(x):
+def digamma(x: ArrayLike) -> NDArray[Any]:
     """ψ(x) for x > 0, elementwise, to ~1e-15 relative: below 10, ψ(x) = ψ(x + 10) − Σ_{i<10} 1/(x + i);
     from 10 on, the asymptotic series ln x − 1/(2x) − Σ B_2j / (2j·x^2j) to j = 7."""
     x = np.asarray(x, dtype=np.float64)
@@ -43,7 +51,7 @@ def digamma(x):
     return out + np.log(shifted) - 0.5 / shifted - series
 
 
-def gammaln(x):
+def gammaln(x: ArrayLike) -> NDArray[Any]:
     """log Γ(x) for x > 0, elementwise (math.lgamma)."""
     x = np.asarray(x, dtype=np.float64)
     return np.array([math.lgamma(v) for v in x.ravel()]).reshape(x.shape)
@@ -178,11 +186,17 @@ class BayesianGaussianMixture(_MixtureMethods, BaseEstimator):
         "n_threads": [N_THREADS],
     }
 
-    def __init__(self, *, n_components=1, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
-                 n_init=1, init_params="kmeans", weight_concentration_prior_type="dirichlet_process",
-                 weight_concentration_prior=None, mean_precision_prior=None, mean_prior=None,
-                 degrees_of_freedom_prior=None, covariance_prior=None, random_state=None, warm_start=False,
-                 verbose=0, verbose_interval=10, n_threads=None):
+    def __init__(self, *, n_components: int = 1,
+                 covariance_type: Literal["full", "tied", "diag", "spherical"] = "full", tol: float = 1e-3,
+                 reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1,
+                 init_params: Literal["kmeans", "k-means++", "random", "random_from_data"] = "kmeans",
+                 weight_concentration_prior_type: Literal["dirichlet_process",
+                                                          "dirichlet_distribution"] = "dirichlet_process",
+                 weight_concentration_prior: float | None = None, mean_precision_prior: float | None = None,
+                 mean_prior: ArrayLike | None = None, degrees_of_freedom_prior: float | None = None,
+                 covariance_prior: float | ArrayLike | None = None,
+                 random_state: int | np.random.RandomState | None = None, warm_start: bool = False,
+                 verbose: int = 0, verbose_interval: int = 10, n_threads: int | None = None) -> None:
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol

@@ -15,8 +15,11 @@ to checked CSR and handed to the sparse C++ kernels, never densified.
 Needs dask[array] and distributed (the ``kmix[dask]`` extra). Runs on whatever scheduler is active:
 a ``distributed.Client`` if one exists, else dask's local threads.
 """
+from __future__ import annotations
+
 import functools
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +35,17 @@ from . import mixture as _mixture
 from ._threads import effective_n_threads
 from ._validation import (ARRAY, FLOAT_DTYPES, Int, Options, Real, as_float_array, c_array, check_random_state,
                           check_sample_weight, validate_params)
+
+if TYPE_CHECKING:
+    import os
+    from typing import Any, Literal, TypeVar
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from ._sparse import SparseMatrix
+
+    _DaskKMeansT = TypeVar("_DaskKMeansT", bound="KMeans")
+    _DaskGaussianMixtureT = TypeVar("_DaskGaussianMixtureT", bound="GaussianMixture")
 
 __all__ = ["KMeans", "GaussianMixture"]
 
@@ -330,9 +344,12 @@ class KMeans(_kmeans.KMeans):
         "init_sample_size": [Int(1)],
     }
 
-    def __init__(self, n_clusters=8, *, init="k-means||", n_init="auto", max_iter=300, tol=1e-4, verbose=0,
-                 random_state=None, copy_x=True, algorithm="lloyd", n_threads=None, oversampling_factor=2.0,
-                 init_max_iter=5, init_sample_size=100_000):
+    def __init__(self, n_clusters: int = 8, *,
+                 init: Literal["k-means||", "k-means++", "random"] | ArrayLike = "k-means||",
+                 n_init: Literal["auto"] | int = "auto", max_iter: int = 300, tol: float = 1e-4, verbose: int = 0,
+                 random_state: int | np.random.RandomState | None = None, copy_x: bool = True,
+                 algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd", n_threads: int | None = None,
+                 oversampling_factor: float = 2.0, init_max_iter: int = 5, init_sample_size: int = 100_000) -> None:
         super().__init__(n_clusters, init=init, n_init=n_init, max_iter=max_iter, tol=tol, verbose=verbose,
                          random_state=random_state, copy_x=copy_x, algorithm=algorithm, n_threads=n_threads)
         self.oversampling_factor = oversampling_factor
@@ -343,7 +360,8 @@ class KMeans(_kmeans.KMeans):
         # "auto": one run for k-means|| as for k-means++ (both already spread the seeds)
         return super()._resolve_n_init("k-means++" if kind == "k-means||" else kind, auto_runs, stacklevel=stacklevel)
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self: _DaskKMeansT, X: da.Array | ArrayLike | SparseMatrix, y: object = None,
+            sample_weight: da.Array | ArrayLike | None = None) -> _DaskKMeansT:
         validate_params(self)
         X = _as_dask(X)
         sw, ew0 = _weights_for(sample_weight, X)
@@ -387,7 +405,7 @@ class KMeans(_kmeans.KMeans):
             run = self._lloyd(blocks, c_array(centers, dtype=X.dtype), tol, n_threads)
             if best is None or run[1] < best[1]:
                 best = run
-        centers, inertia, n_iter, weights = best
+        centers, inertia, n_iter, weights = best  # type: ignore[misc]  # (n_init >= 1: best is set)
         _kmeans._warn_if_fewer_clusters(int(np.count_nonzero(weights)), k)
         self.cluster_centers_ = _scale.centers_back((centers + mean).astype(X.dtype), e)
         self.inertia_ = float(_scale.scale_back(inertia, 2 * e + ew, "inertia_"))
@@ -489,14 +507,15 @@ class KMeans(_kmeans.KMeans):
         model.labels_, model.n_features_in_ = np.zeros(0, dtype=np.int32), self.n_features_in_
         return model
 
-    def predict(self, X):
+    # predict, transform and fit_predict: lazy (a dask array) for a dask array X, numpy otherwise.
+    def predict(self, X: da.Array | ArrayLike | SparseMatrix) -> da.Array | NDArray[Any]:
         if isinstance(X, da.Array):
             X = _as_dask(X)
             return X.map_blocks(self._in_memory(X).predict, dtype=np.int32, drop_axis=1,
                                 meta=np.zeros(0, dtype=np.int32))
         return super().predict(X)
 
-    def transform(self, X):
+    def transform(self, X: da.Array | ArrayLike | SparseMatrix) -> da.Array | Any:
         if isinstance(X, da.Array):
             X = _as_dask(X)
             model = self._in_memory(X)
@@ -505,12 +524,13 @@ class KMeans(_kmeans.KMeans):
                                 meta=np.zeros((0, 0), dtype=model.cluster_centers_.dtype))
         return super().transform(X)
 
-    def fit_predict(self, X, y=None, sample_weight=None):
+    def fit_predict(self, X: da.Array | ArrayLike | SparseMatrix, y: object = None,
+                    sample_weight: da.Array | ArrayLike | None = None) -> da.Array | NDArray[Any]:
         """Fit, then labels_: lazy for a dask array, numpy for numpy."""
         labels = self.fit(X, sample_weight=sample_weight).labels_
         return labels if isinstance(X, da.Array) else labels.compute()
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
         """As kmix.KMeans.save, with labels_ brought to the client (n integers) to be written."""
         labels = getattr(self, "labels_", None)
         if not isinstance(labels, da.Array):
@@ -521,7 +541,8 @@ class KMeans(_kmeans.KMeans):
         finally:
             self.labels_ = labels
 
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X: da.Array | ArrayLike | SparseMatrix, y: object = None,
+              sample_weight: da.Array | ArrayLike | None = None) -> float:
         if isinstance(X, da.Array):
             X = _as_dask(X)
             sw, ew = _weights_for(sample_weight, X)
@@ -575,7 +596,9 @@ class GaussianMixture(_mixture.GaussianMixture):
 
     _save_name = "dask.GaussianMixture"
 
-    def fit(self, X, y=None, sample_weight=None, method="em"):
+    def fit(self: _DaskGaussianMixtureT, X: da.Array | ArrayLike, y: object = None,
+            sample_weight: da.Array | ArrayLike | None = None,
+            method: Literal["em", "online"] = "em") -> _DaskGaussianMixtureT:
         """Fit on the rows of X (a dask array, or an array in memory).
 
         method="em": EM to convergence, one pass over the chunks per iteration (n_init runs).
@@ -619,10 +642,12 @@ class GaussianMixture(_mixture.GaussianMixture):
             setattr(self, name, getattr(model, name))
         return self
 
-    def fit_predict(self, X, y=None, sample_weight=None):
+    # predict, predict_proba, score_samples and fit_predict: lazy for a dask array X, numpy otherwise.
+    def fit_predict(self, X: da.Array | ArrayLike, y: object = None,
+                    sample_weight: da.Array | ArrayLike | None = None) -> da.Array | NDArray[Any]:
         """Fit, then the most probable component of each row: lazy for a dask array, numpy for numpy."""
-        labels = self.fit(X, sample_weight=sample_weight).predict(_as_dask(X))
-        return labels if isinstance(X, da.Array) else labels.compute()
+        labels = self.fit(X, sample_weight=sample_weight).predict(_as_dask(X))  # (a dask array's: lazy)
+        return labels if isinstance(X, da.Array) else labels.compute()  # type: ignore[union-attr]
 
     def _fit(self, X, sample_weight):
         validate_params(self)
@@ -740,26 +765,27 @@ class GaussianMixture(_mixture.GaussianMixture):
             setattr(model, name, getattr(self, name))
         return model
 
-    def predict(self, X):
+    def predict(self, X: da.Array | ArrayLike) -> da.Array | NDArray[Any]:
         if isinstance(X, da.Array):
             X = _as_dask(X)
             return X.map_blocks(self._in_memory(X).predict, dtype=np.intp, drop_axis=1)
         return super().predict(X)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: da.Array | ArrayLike) -> da.Array | NDArray[Any]:
         if isinstance(X, da.Array):
             X = _as_dask(X)
             return X.map_blocks(self._in_memory(X).predict_proba, dtype=self.means_.dtype,
                                 chunks=(X.chunks[0], (self.means_.shape[0],)))
         return super().predict_proba(X)
 
-    def score_samples(self, X):
+    def score_samples(self, X: da.Array | ArrayLike) -> da.Array | NDArray[Any]:
         if isinstance(X, da.Array):
             X = _as_dask(X)
             return X.map_blocks(self._in_memory(X).score_samples, dtype=self.means_.dtype, drop_axis=1)
         return super().score_samples(X)
 
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X: da.Array | ArrayLike, y: object = None,
+              sample_weight: da.Array | ArrayLike | None = None) -> float:
         if isinstance(X, da.Array):
             lpn = self.score_samples(X).astype(np.float64)
             if sample_weight is None:

@@ -7,11 +7,14 @@ centroids; Prim's minimum spanning tree), so they scale past the n² distance ma
 scipy and scikit-learn need. The other methods need that matrix (n(n−1)/2 float64); kmix says
 so with a MemoryError before allocating it when it would not fit.
 """
+from __future__ import annotations
+
 import heapq
 import math
 import numbers
 import os
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +23,21 @@ from ._base import BaseEstimator, ClusterWarning, feature_names_of, peer_class
 from ._threads import effective_n_threads
 from ._validation import (ARRAY, BOOL, CALLABLE, N_THREADS, NONE, Allowed, Int, Options, Real, as_float_array,
                           check_finite, validate_params)
+
+if TYPE_CHECKING:
+    from typing import Any, Callable, Literal, Protocol, TypeVar
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from ._sparse import SparseMatrix
+
+    _AgglomerativeClusteringT = TypeVar("_AgglomerativeClusteringT", bound="AgglomerativeClustering")
+
+    class _Memory(Protocol):
+        """What AgglomerativeClustering's memory may be besides a directory: joblib.Memory, or any
+        object with its cache(func) method."""
+
+        def cache(self, func: Callable[..., Any]) -> Callable[..., Any]: ...
 
 SPARSE = Allowed("a scipy.sparse matrix", _sparse.is_sparse)
 
@@ -115,7 +133,12 @@ def _check_flag(value, name):
     raise TypeError(f"{name} must be a bool; got {value!r}")
 
 
-def linkage(y, method="single", metric="euclidean", optimal_ordering=False, *, connectivity=None, n_threads=None):
+def linkage(y: ArrayLike,
+            method: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"] = "single",
+            metric: str | Callable[[NDArray[Any], NDArray[Any]], float] = "euclidean",
+            optimal_ordering: bool = False, *,
+            connectivity: ArrayLike | SparseMatrix | Callable[[NDArray[Any]], ArrayLike | SparseMatrix] | None = None,
+            n_threads: int | None = None) -> NDArray[Any]:
     """Hierarchical clustering as ``scipy.cluster.hierarchy.linkage`` (same signature, defaults,
     warnings and errors; n_threads is kmix's).
 
@@ -223,7 +246,9 @@ def _cached(memory, fn):
     return memory.cache(fn)
 
 
-def optimal_leaf_ordering(Z, y, metric="euclidean", *, n_threads=None):
+def optimal_leaf_ordering(Z: ArrayLike, y: ArrayLike,
+                          metric: str | Callable[[NDArray[Any], NDArray[Any]], float] = "euclidean", *,
+                          n_threads: int | None = None) -> NDArray[Any]:
     """``scipy.cluster.hierarchy.optimal_leaf_ordering``: a copy of the linkage matrix Z whose rows'
     children are exchanged so that the leaves, in dendrogram order, minimize the sum of distances
     between neighbours (Bar-Joseph, Gifford & Jaakkola 2001), with scipy's rules: the same Z as
@@ -682,8 +707,16 @@ class AgglomerativeClustering(BaseEstimator):
         "n_threads": [N_THREADS],
     }
 
-    def __init__(self, n_clusters=2, *, metric="euclidean", memory=None, connectivity=None, compute_full_tree="auto",
-                 linkage="ward", distance_threshold=None, compute_distances=False, n_threads=None):
+    def __init__(self, n_clusters: int | None = 2, *,
+                 metric: Literal["euclidean", "l2", "l1", "manhattan", "cityblock", "cosine",
+                                 "precomputed"] = "euclidean",
+                 memory: str | os.PathLike[str] | _Memory | None = None,
+                 connectivity: ArrayLike | SparseMatrix | Callable[[NDArray[Any]], ArrayLike | SparseMatrix]
+                 | None = None,
+                 compute_full_tree: Literal["auto"] | bool = "auto",
+                 linkage: Literal["ward", "complete", "average", "single"] = "ward",
+                 distance_threshold: float | None = None, compute_distances: bool = False,
+                 n_threads: int | None = None) -> None:
         self.n_clusters = n_clusters
         self.metric = metric
         self.memory = memory
@@ -706,7 +739,7 @@ class AgglomerativeClustering(BaseEstimator):
             raise ValueError(f"{self.metric} was provided as metric. Ward can only work with euclidean distances "
                              "(i.e. 'euclidean' and 'l2').")
 
-    def fit(self, X, y=None):
+    def fit(self: _AgglomerativeClusteringT, X: ArrayLike, y: object = None) -> _AgglomerativeClusteringT:
         """Build the merge tree of X and cut it into n_clusters (or at distance_threshold)."""
         self._check_params()
         names = feature_names_of(X)
@@ -732,13 +765,14 @@ class AgglomerativeClustering(BaseEstimator):
             full = self.compute_full_tree
             if full == "auto":
                 full = self.distance_threshold is not None or self.n_clusters < max(100, 0.02 * n)
-            merges = n - 1 if full else n - int(self.n_clusters)
+            # (n_clusters is an int when distance_threshold is None: _check_params; mypy cannot tell)
+            merges = n - 1 if full else n - int(self.n_clusters)  # type: ignore[arg-type]
             children, distances, components = _cached(self.memory, _structured_tree)(
                 X, connectivity, self.linkage, metric, merges, n_threads, stacklevel=3)
         if self.distance_threshold is not None:
             n_clusters = int(np.count_nonzero(distances >= self.distance_threshold)) + 1
         else:
-            n_clusters = int(self.n_clusters)
+            n_clusters = int(self.n_clusters)  # type: ignore[arg-type]
         if full:
             labels = _cut_tree_labels(children, n_clusters, n)
         else:  # the clusters left when the tree stopped, numbered by their top nodes
@@ -760,6 +794,6 @@ class AgglomerativeClustering(BaseEstimator):
         self._set_feature_names(names)
         return self
 
-    def fit_predict(self, X, y=None):
+    def fit_predict(self, X: ArrayLike, y: object = None) -> NDArray[Any]:
         """Fit and return labels_."""
         return self.fit(X).labels_

@@ -10,7 +10,10 @@ A scipy.sparse X (any format, converted once to CSR by kmix._sparse) is clustere
 clusters it: not centred, never densified (memory O(nnz + k·d)), ‖c‖² − 2·x·c over each row's
 nonzeros, the tolerance from the sparse column variances; the centers are dense arrays.
 """
+from __future__ import annotations
+
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,13 +24,23 @@ from ._validation import (ARRAY, CALLABLE, N_THREADS, RANDOM_STATE, VERBOSE, BOO
                           Options, Real, as_float_array, c_array, check_finite, check_int, check_random_state,
                           check_sample_weight, validate_params)
 
+if TYPE_CHECKING:
+    from typing import Any, Callable, Literal, TypeVar
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from ._sparse import SparseMatrix
+    from ._validation import Allowed
+
+    _KMeansT = TypeVar("_KMeansT", bound="KMeans")
+
 _INIT_NAMES = ("k-means++", "random")
 _ALGORITHMS = ("lloyd", "elkan", "hamerly", "auto")
 # Elkan's n·k float32 lower bounds: "auto" takes Elkan only while they fit in this many bytes.
 _ELKAN_AUTO_BYTES = 128 << 20
 
 
-def choose_algorithm(n_samples, n_features, n_clusters):
+def choose_algorithm(n_samples: int, n_features: int, n_clusters: int) -> Literal["lloyd", "elkan", "hamerly"]:
     """The algorithm ``KMeans(algorithm="auto")`` runs for data of this shape.
 
     From whole fits on this project's 2-core AVX2 machine (same init, Lloyd's answers from each):
@@ -44,8 +57,10 @@ def choose_algorithm(n_samples, n_features, n_clusters):
     return "hamerly"
 
 
-def kmeans_plusplus(X, n_clusters, *, sample_weight=None, x_squared_norms=None, random_state=None,
-                    n_local_trials=None, n_threads=None):
+def kmeans_plusplus(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weight: ArrayLike | None = None,
+                    x_squared_norms: ArrayLike | None = None,
+                    random_state: int | np.random.RandomState | None = None, n_local_trials: int | None = None,
+                    n_threads: int | None = None) -> tuple[NDArray[Any], NDArray[Any]]:
     """Greedy k-means++ seeding, as ``sklearn.cluster.kmeans_plusplus``.
 
     Returns (centers, indices): the chosen rows of X and their indices. With the same
@@ -77,7 +92,7 @@ def _rows(X, idx):
     return X.take_rows(idx).toarray() if isinstance(X, _sparse.Csr) else X[idx]
 
 
-def _csr_args(X):
+def _csr_args(X: _sparse.Csr) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], int]:
     """A Csr as the sparse kernels take it: data, indices, indptr, n_features."""
     return X.data, X.indices, X.indptr, X.shape[1]
 
@@ -167,8 +182,8 @@ class KMeans(TransformerOutput, BaseEstimator):
 
     _estimator_type = "clusterer"
     _sparse_input = True  # predict, transform and score take scipy.sparse X (SoftKMeans does not)
-    _fitted_attributes = ("cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_")
-    _parameter_constraints = {
+    _fitted_attributes: tuple[str, ...] = ("cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_")
+    _parameter_constraints: dict[str, list[Allowed]] = {
         "n_clusters": [Int(1)],
         "init": [Options(*_INIT_NAMES), CALLABLE, ARRAY],
         "n_init": [Options("auto"), Int(1)],
@@ -181,8 +196,12 @@ class KMeans(TransformerOutput, BaseEstimator):
         "n_threads": [N_THREADS],
     }
 
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4,
-                 verbose=0, random_state=None, copy_x=True, algorithm="lloyd", n_threads=None):
+    def __init__(self, n_clusters: int = 8, *,
+                 init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+                 n_init: Literal["auto"] | int = "auto", max_iter: int = 300, tol: float = 1e-4,
+                 verbose: int = 0, random_state: int | np.random.RandomState | None = None, copy_x: bool = True,
+                 algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd",
+                 n_threads: int | None = None) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -234,7 +253,8 @@ class KMeans(TransformerOutput, BaseEstimator):
         return centers
 
     # ---- fitting -----------------------------------------------------------------------------
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self: _KMeansT, X: ArrayLike | SparseMatrix, y: object = None,
+            sample_weight: ArrayLike | None = None) -> _KMeansT:
         """Compute k-means clustering of X (n_samples, n_features): an array, or a scipy.sparse
         matrix or array (converted once to CSR, never centred nor densified, as in scikit-learn)."""
         validate_params(self)
@@ -408,7 +428,7 @@ class KMeans(TransformerOutput, BaseEstimator):
             return X, _scale.scaled(C, -e), e
         return X, C, 0
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike | SparseMatrix) -> NDArray[Any]:
         """Index of the nearest cluster center for each row of X."""
         centers = getattr(self, "cluster_centers_", None)
         # Short path for the common case of an already-clean array (one-row serving latency).
@@ -422,10 +442,12 @@ class KMeans(TransformerOutput, BaseEstimator):
         X, C, _ = self._with_centers(X, largest)
         return _assign(X, C, effective_n_threads(self.n_threads))
 
-    def fit_predict(self, X, y=None, sample_weight=None):
+    def fit_predict(self, X: ArrayLike | SparseMatrix, y: object = None,
+                    sample_weight: ArrayLike | None = None) -> NDArray[Any]:
         return self.fit(X, sample_weight=sample_weight).labels_
 
-    def transform(self, X):
+    # transform's result: an array, or a pandas or polars data frame after set_output (hence Any).
+    def transform(self, X: ArrayLike | SparseMatrix) -> Any:
         """Euclidean distance of each row of X to each center, shape (n_samples, n_clusters)."""
         X_in = X
         X, C, e = self._with_centers(*self._check_test_data(X, with_abs_max=True))
@@ -435,10 +457,11 @@ class KMeans(TransformerOutput, BaseEstimator):
         out = _scale.scale_back(np.sqrt(sq), e, "a distance")
         return self._wrap_output(out, X_in)
 
-    def fit_transform(self, X, y=None, sample_weight=None):
+    def fit_transform(self, X: ArrayLike | SparseMatrix, y: object = None,
+                      sample_weight: ArrayLike | None = None) -> Any:
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None) -> float:
         """Opposite of the (weighted) inertia of X on the fitted centers."""
         X, largest = self._check_test_data(X, with_abs_max=True)
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -458,8 +481,13 @@ def _assign(X, C, n_threads):
     return _core.assign(X, C, n_threads)
 
 
-def k_means(X, n_clusters, *, sample_weight=None, init="k-means++", n_init="auto", max_iter=300, verbose=False,
-            tol=1e-4, random_state=None, copy_x=True, algorithm="lloyd", return_n_iter=False, n_threads=None):
+def k_means(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weight: ArrayLike | None = None,
+            init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+            n_init: Literal["auto"] | int = "auto", max_iter: int = 300, verbose: int = False, tol: float = 1e-4,
+            random_state: int | np.random.RandomState | None = None, copy_x: bool = True,
+            algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd", return_n_iter: bool = False,
+            n_threads: int | None = None
+            ) -> tuple[NDArray[Any], NDArray[Any], float] | tuple[NDArray[Any], NDArray[Any], float, int]:
     """K-means clustering as a function, as ``sklearn.cluster.k_means``: fits
     ``KMeans(n_clusters, ...)`` on X and returns (cluster_centers_, labels_, inertia_), and
     n_iter_ too with return_n_iter=True. The parameters are KMeans's."""

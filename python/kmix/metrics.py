@@ -27,9 +27,12 @@ there; so do Calinski-Harabasz and Davies-Bouldin (scikit-learn takes only dense
 
 Calinski-Harabasz and Davies-Bouldin need only per-cluster means (O(n·d) with numpy).
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +40,13 @@ from . import _core, _scale
 from ._sparse import as_csr, is_sparse
 from ._threads import effective_n_threads
 from ._validation import as_float_array, check_int, check_random_state
+
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from ._sparse import SparseMatrix
 
 __all__ = ["silhouette_score", "silhouette_samples", "calinski_harabasz_score", "davies_bouldin_score"]
 
@@ -859,7 +869,9 @@ def _euclidean_silhouette(X, codes, k, threads, largest=None):
     return out
 
 
-def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds):
+def silhouette_samples(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
+                       metric: str | Callable[..., float] = "euclidean", n_threads: int | None = None,
+                       **kwds: Any) -> NDArray[Any]:
     """Silhouette coefficient of every sample: (b − a) / max(a, b), where a is the mean distance to
     the other members of its cluster and b the mean distance to the nearest other cluster; 0 for
     a sample alone in its cluster. Returns float64, shape (n_samples,).
@@ -877,7 +889,9 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
         D, largest = _check_precomputed(X)
         codes, k = _check_labels(labels, D.shape[0])
         counts = np.bincount(codes, minlength=k).astype(np.float64)
-        return _silhouette_values(*_precomputed(D, codes, counts, largest, working_memory), codes, counts)
+        # (mypy takes *<an unannotated call> as filling every parameter: too many arguments)
+        return _silhouette_values(*_precomputed(D, codes, counts, largest, working_memory),  # type: ignore[call-arg]
+                                  codes, counts)
     given = X
     X, largest = as_float_array(X, "X", with_abs_max=True)
     codes, k = _check_labels(labels, X.shape[0])
@@ -976,8 +990,10 @@ def silhouette_samples(X, labels, *, metric="euclidean", n_threads=None, **kwds)
     return out
 
 
-def silhouette_score(X, labels, *, metric="euclidean", sample_size=None, random_state=None, n_threads=None,
-                     **kwds):
+def silhouette_score(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
+                     metric: str | Callable[..., float] = "euclidean", sample_size: int | None = None,
+                     random_state: int | np.random.RandomState | None = None, n_threads: int | None = None,
+                     **kwds: Any) -> float:
     """Mean silhouette coefficient over the samples (or over `sample_size` of them drawn without
     replacement with `random_state`, drawing the same rows as scikit-learn: with
     metric="precomputed" the rows and the columns of those samples). metric and **kwds as in
@@ -995,7 +1011,7 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None, random_
         codes, _ = _encode_labels(labels, checked.shape[0])  # every label checked, drawn or not
         idx = check_random_state(random_state).permutation(checked.shape[0])[:sample_size]
         if sparse:  # scipy's own indexing, checked above: the caller's class and dtype kept
-            rows = X.tocsr()[idx]
+            rows = X.tocsr()[idx]  # type: ignore[union-attr]  # (is_sparse(X): mypy cannot tell)
             X = rows[:, idx] if precomputed else rows
         else:
             # The caller's dtype kept where it matters (the diagonal's tolerance, a callable's rows).
@@ -1013,7 +1029,7 @@ def _cluster_means(X, codes, k):
     return X64, counts, sums / counts[:, None]
 
 
-def calinski_harabasz_score(X, labels):
+def calinski_harabasz_score(X: ArrayLike, labels: ArrayLike) -> float:
     """Ratio of between-cluster to within-cluster dispersion, each divided by its degrees of
     freedom: [Σ_k n_k‖c_k − c‖² / (k − 1)] / [Σ_k Σ_{x∈k} ‖x − c_k‖² / (n − k)]; 1.0 when every
     cluster is a single point repeated."""
@@ -1028,7 +1044,7 @@ def calinski_harabasz_score(X, labels):
     return 1.0 if intra == 0.0 else extra * (n - k) / (intra * (k - 1.0))
 
 
-def davies_bouldin_score(X, labels):
+def davies_bouldin_score(X: ArrayLike, labels: ArrayLike) -> float:
     """Mean over clusters of the largest (s_i + s_j) / ‖c_i − c_j‖, where s_i is the mean distance
     of cluster i's members to its centroid; 0.0 when every s_i or every centroid distance is ~0."""
     X = _in_range(*as_float_array(X, "X", with_abs_max=True))

@@ -8,8 +8,11 @@ on the exponentially weighted average of the batch inertia. The numpy RandomStat
 as scikit-learn does. X is never copied to float64. A scipy.sparse X is taken as CSR (never
 densified), as scikit-learn does.
 """
+from __future__ import annotations
+
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +22,15 @@ from ._validation import (BOOL, NONE, Int, Real, as_float_array, c_array, check_
                           check_sample_weight, validate_params)
 from ._base import feature_names_of
 from .kmeans import KMeans, _assign, _csr_args, _mean_variance, _rows
+
+if TYPE_CHECKING:
+    from typing import Callable, Literal, TypeVar
+
+    from numpy.typing import ArrayLike
+
+    from ._sparse import SparseMatrix
+
+    _MiniBatchKMeansT = TypeVar("_MiniBatchKMeansT", bound="MiniBatchKMeans")
 
 
 class MiniBatchKMeans(KMeans):
@@ -68,9 +80,13 @@ class MiniBatchKMeans(KMeans):
         "reassignment_ratio": [Real(0)],
     }
 
-    def __init__(self, n_clusters=8, *, init="k-means++", max_iter=100, batch_size=1024, verbose=0,
-                 compute_labels=True, random_state=None, tol=0.0, max_no_improvement=10, init_size=None,
-                 n_init="auto", reassignment_ratio=0.01, n_threads=None):
+    def __init__(self, n_clusters: int = 8, *,
+                 init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+                 max_iter: int = 100, batch_size: int = 1024, verbose: int = 0, compute_labels: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 0.0,
+                 max_no_improvement: int | None = 10, init_size: int | None = None,
+                 n_init: Literal["auto"] | int = "auto", reassignment_ratio: float = 0.01,
+                 n_threads: int | None = None) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.max_iter = max_iter
@@ -114,7 +130,8 @@ class MiniBatchKMeans(KMeans):
         return self._init_centroids(X, kind, init_array, sw, rs, n_threads)
 
     # ---- fitting -----------------------------------------------------------------------------
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self: _MiniBatchKMeansT, X: ArrayLike | SparseMatrix, y: object = None,
+            sample_weight: ArrayLike | None = None) -> _MiniBatchKMeansT:
         """Compute the centers from mini-batches of X (an array or a scipy.sparse matrix)."""
         validate_params(self)
         names = feature_names_of(X)
@@ -149,7 +166,7 @@ class MiniBatchKMeans(KMeans):
                 print(f"Inertia for init {i + 1}/{n_init}: {inertia}")
             if best is None or inertia < best[1]:
                 best = (centers, inertia)
-        centers = c_array(best[0])
+        centers = c_array(best[0])  # type: ignore[index]  # (n_init >= 1: best is set)
         centers_new = np.empty_like(centers)
         # The state the steps change, kept here until the fit ends (Ctrl-C leaves the estimator
         # as it was).
@@ -267,7 +284,8 @@ class MiniBatchKMeans(KMeans):
         if not to_reassign.all():
             counts[to_reassign] = np.min(counts[~to_reassign])
 
-    def partial_fit(self, X, y=None, sample_weight=None):
+    def partial_fit(self: _MiniBatchKMeansT, X: ArrayLike | SparseMatrix, y: object = None,
+                    sample_weight: ArrayLike | None = None) -> _MiniBatchKMeansT:
         """Update the centers with one mini-batch (the rows of X: an array or a scipy.sparse
         matrix), as data arrive."""
         validate_params(self)
@@ -304,10 +322,11 @@ class MiniBatchKMeans(KMeans):
             ec = _counts_exponent(sw, ew, counts, X.dtype)
             X, centers = _scaled(X, -e), c_array(_scale.scaled(centers, -e), X.dtype)
             sw, counts = _scale.scaled(sw, ew - ec), c_array(_scale.scaled(counts, -ec), X.dtype)
+            # (mypy narrows `is` with an Optional value to Optional: these are arrays)
             if centers is self.__dict__.get("cluster_centers_"):
-                centers = centers.copy()
+                centers = centers.copy()  # type: ignore[union-attr]
             if counts is self.__dict__.get("_counts"):
-                counts = counts.copy()
+                counts = counts.copy()  # type: ignore[union-attr]
             reassign, since = self._reassign_due(counts, since, batch)
             if isinstance(X, _sparse.Csr):
                 _core.sparse_minibatch_step(*_csr_args(X), sw, centers, centers, counts, None, n_threads)

@@ -7,10 +7,13 @@ from; iterations stop when it changes by less than tol), the same regularization
 choice among n_init runs. Additions: ``sample_weight`` in fit (integer weights act as repeated
 rows), float32 kept as float32, ``n_threads``, and ``partial_fit`` (online EM over batches).
 """
+from __future__ import annotations
+
 import contextlib
 import math
 import time
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +23,14 @@ from ._threads import effective_n_threads
 from ._base import feature_names_of
 from ._validation import (ARRAY, BOOL, N_THREADS, NONE, RANDOM_STATE, VERBOSE, Int, Options, Real, as_float_array,
                           c_array, check_finite, check_int, check_random_state, check_sample_weight, validate_params)
+
+if TYPE_CHECKING:
+    from typing import Any, Literal, TypeVar
+
+    from numpy.typing import ArrayLike, NDArray
+
+    _MixtureT = TypeVar("_MixtureT", bound="_MixtureMethods")
+    _GaussianMixtureT = TypeVar("_GaussianMixtureT", bound="GaussianMixture")
 
 _COV_TYPES = {"full": 0, "tied": 1, "diag": 2, "spherical": 3}
 _INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
@@ -54,12 +65,23 @@ class _MixtureMethods:
     array checks of the *_init and prior parameters, and every method of a fitted mixture (an
     E-step of the kernel with the log-weights the subclass gives in ``_kernel_weights``)."""
 
-    def fit(self, X, y=None, sample_weight=None):
+    if TYPE_CHECKING:  # what the mixture classes (BaseEstimator subclasses) that use it have
+        n_components: int
+        covariance_type: Literal["full", "tied", "diag", "spherical"]
+        random_state: int | np.random.RandomState | None
+        means_: NDArray[Any]
+        weights_: NDArray[Any]
+        covariances_: NDArray[Any]
+
+        def _fit(self, X: ArrayLike, sample_weight: ArrayLike | None) -> NDArray[Any]: ...
+        def _check_fitted(self) -> None: ...
+
+    def fit(self: _MixtureT, X: ArrayLike, y: object = None, sample_weight: ArrayLike | None = None) -> _MixtureT:
         """Estimate the parameters (n_init runs, the best lower bound kept)."""
         self._fit(X, sample_weight)
         return self
 
-    def fit_predict(self, X, y=None, sample_weight=None):
+    def fit_predict(self, X: ArrayLike, y: object = None, sample_weight: ArrayLike | None = None) -> NDArray[Any]:
         """Fit, then the most probable component of each row of X."""
         X = self._fit(X, sample_weight)
         return self._score(X, labels=True)[2]
@@ -139,11 +161,11 @@ class _MixtureMethods:
                             log_prob, resp, labels, effective_n_threads(self.n_threads))
         return r["log_prob_norm"], r["resp"], r["labels"]
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> NDArray[Any]:
         """Log-likelihood of each row of X under the mixture, log p(x)."""
         return self._score(X, log_prob=True)[0].astype(self.means_.dtype, copy=False)
 
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X: ArrayLike, y: object = None, sample_weight: ArrayLike | None = None) -> float:
         """Mean log-likelihood of X (weighted by sample_weight if given)."""
         lpn = self._score(X, log_prob=True)[0]
         if sample_weight is None:
@@ -151,15 +173,15 @@ class _MixtureMethods:
         sw = _scale.normalized_weights(check_sample_weight(sample_weight, lpn.shape[0], np.float64)[0])
         return float(np.dot(sw, lpn) / sw.sum())
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
         """Most probable component of each row of X."""
         return self._score(X, labels=True)[2].astype(np.intp)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> NDArray[Any]:
         """Responsibilities: the posterior probability of each component for each row of X."""
         return self._score(X, resp=True)[1]
 
-    def sample(self, n_samples=1):
+    def sample(self, n_samples: int = 1) -> tuple[NDArray[Any], NDArray[Any]]:
         """Draw n_samples points: returns (X, y), y the component each came from. Draws from
         random_state as scikit-learn does, so the same parameters give the same samples."""
         self._check_fitted()
@@ -246,10 +268,14 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         "learning_decay": [Real(0.5, 1, low_open=True)],
     }
 
-    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6, max_iter=100,
-                 n_init=1, init_params="kmeans", weights_init=None, means_init=None, precisions_init=None,
-                 random_state=None, warm_start=False, verbose=0, verbose_interval=10, n_threads=None,
-                 learning_decay=0.7):
+    def __init__(self, n_components: int = 1, *,
+                 covariance_type: Literal["full", "tied", "diag", "spherical"] = "full", tol: float = 1e-3,
+                 reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1,
+                 init_params: Literal["kmeans", "k-means++", "random", "random_from_data"] = "kmeans",
+                 weights_init: ArrayLike | None = None, means_init: ArrayLike | None = None,
+                 precisions_init: ArrayLike | None = None, random_state: int | np.random.RandomState | None = None,
+                 warm_start: bool = False, verbose: int = 0, verbose_interval: int = 10,
+                 n_threads: int | None = None, learning_decay: float = 0.7) -> None:
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -348,7 +374,8 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         self._store_fit(params, n_iter, converged, best_bound, bounds, X, names)
         return X
 
-    def partial_fit(self, X, y=None, sample_weight=None):
+    def partial_fit(self: _GaussianMixtureT, X: ArrayLike, y: object = None,
+                    sample_weight: ArrayLike | None = None) -> _GaussianMixtureT:
         """One step of online (stepwise) EM on the batch X, for data that arrive in pieces.
 
         The E-step runs on the batch with the current parameters; its sufficient statistics
@@ -401,9 +428,10 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
             bound = st[1] / st[0]
             st = st / st[0]
             steps = 0 if online is None else online["steps"]
-            if steps:
+            if steps:  # (so online is set: mypy cannot tell)
                 eta = (steps + 2.0) ** -float(self.learning_decay)
-                st = (1.0 - eta) * _stats_moved(online["stats"], online["about"], about, ct) + eta * st
+                st = ((1.0 - eta) * _stats_moved(online["stats"], online["about"], about, ct)  # type: ignore[index]
+                      + eta * st)
             k = means.shape[0]
             new = _params_of(_core.gmm_m_step(c_array(st), code, k, d, about, shift, c_array(floor),
                                               float(self.reg_covar), False))
@@ -512,12 +540,12 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
                "spherical": k}[self.covariance_type]
         return int(cov + d * k + k - 1)
 
-    def bic(self, X):
+    def bic(self, X: ArrayLike) -> float:
         """Bayesian information criterion on X (lower is better)."""
         n = np.shape(X)[0] if np.ndim(X) == 2 else 0
         return -2 * self.score(X) * n + self._n_parameters() * math.log(n)
 
-    def aic(self, X):
+    def aic(self, X: ArrayLike) -> float:
         """Akaike information criterion on X (lower is better)."""
         n = np.shape(X)[0] if np.ndim(X) == 2 else 0
         return -2 * self.score(X) * n + 2 * self._n_parameters()
@@ -575,4 +603,5 @@ def _precisions_from_cholesky(prec_chol, cov_type):
     return prec_chol ** 2
 
 
-from .bayesian_mixture import BayesianGaussianMixture  # noqa: E402  (kmix.mixture mirrors sklearn.mixture)
+# kmix.mixture mirrors sklearn.mixture (`X as X`: PEP 484's explicit re-export, for type checkers).
+from .bayesian_mixture import BayesianGaussianMixture as BayesianGaussianMixture  # noqa: E402

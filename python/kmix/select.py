@@ -1,12 +1,21 @@
 """Choosing the number of clusters: ``select_k`` fits an estimator for every k of a range and picks
 one by the silhouette, the elbow of the inertia curve, BIC or AIC, or the gap statistic; or fits
 one Bayesian Gaussian mixture and counts the components with a weight above a threshold."""
+from __future__ import annotations
+
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import _scale
 from ._validation import as_float_array, check_int, check_option, check_random_state, check_real
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any, Literal
+
+    from numpy.typing import ArrayLike, NDArray
 
 METHODS = ("silhouette", "elbow", "bic", "aic", "gap", "bgmm")
 DEFAULT_WEIGHT_THRESHOLD = 0.01
@@ -22,15 +31,16 @@ class SelectKResult:
     the fitted mixture's weights sorted in decreasing order, `weight_threshold` the threshold and
     `n_effective` the number of weights above it (best_k is that number clipped into k_range)."""
 
-    def __init__(self, method, k_values, scores, best_k, weight_threshold=None, n_effective=None):
+    def __init__(self, method: str, k_values: Iterable[int], scores: dict[str, list[float]], best_k: int,
+                 weight_threshold: float | None = None, n_effective: int | None = None) -> None:
         self.method, self.k_values, self.scores, self.best_k = method, list(k_values), scores, int(best_k)
         self.weight_threshold = None if weight_threshold is None else float(weight_threshold)
         self.n_effective = None if n_effective is None else int(n_effective)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SelectKResult(method={self.method!r}, best_k={self.best_k}, k_values={self.k_values})"
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         d = {"method": self.method, "best_k": self.best_k, "k_values": list(self.k_values),
              "scores": {name: [None if not np.isfinite(v) else float(v) for v in values]
                         for name, values in self.scores.items()}}
@@ -38,13 +48,13 @@ class SelectKResult:
             d["weight_threshold"], d["n_effective"] = self.weight_threshold, self.n_effective
         return d
 
-    def curve(self):
+    def curve(self) -> tuple[str, NDArray[Any]]:
         """(name, values) of the curve the method reads."""
         name = {"silhouette": "silhouette", "elbow": "inertia", "bic": "bic", "aic": "aic", "gap": "gap",
                 "bgmm": "weight"}[self.method]
         return name, np.asarray(self.scores[name], dtype=float)
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """Draw the method's curve against k with the chosen k marked; returns the Axes."""
         try:
             import matplotlib.pyplot as plt
@@ -135,7 +145,7 @@ def _within_ss(X, labels):
     return float(np.einsum("ij,ij->", diff, diff))
 
 
-def knee(ks, values):
+def knee(ks: Sequence[float], values: ArrayLike) -> int:
     """Index of the elbow of a decreasing curve: after scaling k and the values to [0, 1], the
     point farthest below the straight line from the first point to the last."""
     x = (np.asarray(ks, float) - ks[0]) / (ks[-1] - ks[0])
@@ -145,8 +155,10 @@ def knee(ks, values):
     return int(np.argmax((1 - x) - y))
 
 
-def select_k(X, k_range=range(2, 11), method="silhouette", estimator=None, random_state=None, n_refs=10,
-             n_threads=None, weight_threshold=DEFAULT_WEIGHT_THRESHOLD):
+def select_k(X: ArrayLike, k_range: int | Iterable[int] = range(2, 11),
+             method: Literal["silhouette", "elbow", "bic", "aic", "gap", "bgmm"] = "silhouette",
+             estimator: Any = None, random_state: int | np.random.RandomState | None = None, n_refs: int = 10,
+             n_threads: int | None = None, weight_threshold: float = DEFAULT_WEIGHT_THRESHOLD) -> SelectKResult:
     """Fit `estimator` for every k in k_range and choose one.
 
     method: "silhouette" (largest mean silhouette), "elbow" (knee of the inertia curve),

@@ -1,5 +1,8 @@
 """kmix.SoftKMeans: k-means with soft assignments, the iterations in C++."""
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -9,6 +12,13 @@ from ._base import feature_names_of
 from ._validation import (ARRAY, Int, Options, Real, as_float_array, c_array, check_random_state, check_sample_weight,
                           validate_params)
 from .kmeans import KMeans
+
+if TYPE_CHECKING:
+    from typing import Any, Literal, TypeVar
+
+    from numpy.typing import ArrayLike, NDArray
+
+    _SoftKMeansT = TypeVar("_SoftKMeansT", bound="SoftKMeans")
 
 
 class SoftKMeans(KMeans):
@@ -56,8 +66,10 @@ class SoftKMeans(KMeans):
         "n_threads": KMeans._parameter_constraints["n_threads"],
     }
 
-    def __init__(self, n_clusters=8, *, beta=1.0, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
-                 random_state=None, n_threads=None):
+    def __init__(self, n_clusters: int = 8, *, beta: float = 1.0,
+                 init: Literal["k-means++", "random"] | ArrayLike = "k-means++", n_init: int = 1,
+                 max_iter: int = 300, tol: float = 1e-4, random_state: int | np.random.RandomState | None = None,
+                 n_threads: int | None = None) -> None:
         self.n_clusters = n_clusters
         self.beta = beta
         self.init = init
@@ -73,7 +85,10 @@ class SoftKMeans(KMeans):
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={k}.")
         return k, float(self.beta), self._init_kind(), int(self.n_init)
 
-    def fit(self, X, y=None, sample_weight=None):
+    # SoftKMeans takes dense X only (KMeans's methods also take scipy.sparse X): its X parameters
+    # are narrower than KMeans's, hence the ignored [override] errors.
+    def fit(self: _SoftKMeansT, X: ArrayLike, y: object = None,  # type: ignore[override]
+            sample_weight: ArrayLike | None = None) -> _SoftKMeansT:
         """Soft k-means on X (n_samples, n_features)."""
         validate_params(self)
         names = feature_names_of(X)
@@ -101,7 +116,7 @@ class SoftKMeans(KMeans):
             score = self._soft_score(X, sw, centers, beta_e, n_threads)
             if best is None or score > best[2]:
                 best = (centers, n_iter, score)
-        centers, n_iter, _ = best
+        centers, n_iter, _ = best  # type: ignore[misc]  # (at least one run: best is set)
         centers = _scale.centers_back(centers.astype(X.dtype), e)  # cluster_centers_
         # labels_ from the centers as stored (float32 for float32 X), so that they are predict(X)'s.
         kernel_centers = c_array(_scale.scaled(centers, -e), np.float64)
@@ -129,17 +144,18 @@ class SoftKMeans(KMeans):
         X, C, e = self._with_centers(X, largest)
         return X, c_array(C, np.float64), _beta_at(float(self.beta), e), e
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> NDArray[Any]:  # type: ignore[override]
         """The most responsible cluster of each row of X (the nearest center)."""
         X, C, beta, _ = self._scaled_model(X)
         return _core.soft_assign(X, C, beta, False, False, True, effective_n_threads(self.n_threads))["labels"].astype(np.intp)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> NDArray[Any]:
         """Responsibilities r(k, n) of each cluster for each row of X, shape (n_samples, n_clusters)."""
         X, C, beta, _ = self._scaled_model(X)
         return _core.soft_assign(X, C, beta, False, True, False, effective_n_threads(self.n_threads))["resp"]
 
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X: ArrayLike, y: object = None,  # type: ignore[override]
+              sample_weight: ArrayLike | None = None) -> float:
         """Σ_n w_n · (1/beta) · log Σ_k exp(-beta·||x_n - c_k||²): minus the soft inertia, which
         tends to minus KMeans's inertia as beta grows (higher is better)."""
         X, C, beta, e = self._scaled_model(X)
@@ -150,7 +166,8 @@ class SoftKMeans(KMeans):
         total = float((lpn if sw is None else lpn * sw).sum())
         return float(_scale.scale_back(total / float(self.beta), ew, "the score"))
 
-    def fit_transform(self, X, y=None, sample_weight=None):
+    def fit_transform(self, X: ArrayLike, y: object = None,  # type: ignore[override]
+                      sample_weight: ArrayLike | None = None) -> Any:
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
 

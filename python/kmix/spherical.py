@@ -9,6 +9,10 @@ and weights), and what is left (normalizing k sums, the shift) is O(k·d). Seedi
 k-means++ on the unit rows, whose D² weights ‖x − c‖² are twice the cosine distance: the same
 draws as k-means++ with 1 − cos.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import _core, _sparse
@@ -17,6 +21,15 @@ from ._base import feature_names_of
 from ._threads import effective_n_threads
 from .kmeans import KMeans, _csr_args, _mean_variance, _rows, _seed_kmeans_plusplus, _warn_if_fewer_clusters
 from .minibatch import MiniBatchKMeans, _take
+
+if TYPE_CHECKING:
+    from typing import Any, Callable, Literal, TypeVar
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from ._sparse import SparseMatrix
+
+    _SphericalKMeansT = TypeVar("_SphericalKMeansT", bound="SphericalKMeans")
 
 
 def normalize_rows(X, name="X"):
@@ -90,6 +103,12 @@ class _Spherical:
 
     _inertia_factor = 0.5  # Σ w‖x − c‖² = 2·Σ w(1 − cos) for unit rows and centers
 
+    if TYPE_CHECKING:  # what the k-means classes this mixin comes before have
+        n_threads: int | None
+        cluster_centers_: NDArray[Any]
+
+        def _wrap_output(self, out: NDArray[Any], X: Any) -> Any: ...
+
     @staticmethod
     def _input(X, dtype=None):
         """(X with unit rows, 1.0): an array or scipy.sparse X checked (as a Csr if sparse)."""
@@ -123,12 +142,13 @@ class _Spherical:
                              f"{self.cluster_centers_.shape[1]} features as input")
         return (X, largest) if with_abs_max else X
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike | SparseMatrix) -> NDArray[Any]:
         """Index of the most similar center (largest cosine similarity) for each row of X."""
         X = self._check_test_data(X)
         return _assign_unit(X, self.cluster_centers_, effective_n_threads(self.n_threads))
 
-    def transform(self, X):
+    # transform's result: an array, or a pandas or polars data frame after set_output (hence Any).
+    def transform(self, X: ArrayLike | SparseMatrix) -> Any:
         """Cosine distance 1 − cos(x, c) of each row of X to each center, (n_samples, n_clusters),
         in [0, 2]: smaller is closer, as KMeans's distances."""
         X_in = X
@@ -139,7 +159,7 @@ class _Spherical:
               else _core.sq_distances(X, C, n_threads))
         return self._wrap_output(np.clip(0.5 * sq, 0.0, 2.0).astype(C.dtype, copy=False), X_in)
 
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None) -> float:
         """Opposite of the objective on X: −Σ w·(1 − cos(x, most similar center))."""
         X = self._check_test_data(X)
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -188,8 +208,10 @@ class SphericalKMeans(_Spherical, KMeans):
                               ("n_clusters", "init", "n_init", "max_iter", "tol", "verbose", "random_state",
                                "n_threads")}
 
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, verbose=0,
-                 random_state=None, n_threads=None):
+    def __init__(self, n_clusters: int = 8, *,
+                 init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+                 n_init: Literal["auto"] | int = "auto", max_iter: int = 300, tol: float = 1e-4, verbose: int = 0,
+                 random_state: int | np.random.RandomState | None = None, n_threads: int | None = None) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -199,7 +221,8 @@ class SphericalKMeans(_Spherical, KMeans):
         self.random_state = random_state
         self.n_threads = n_threads
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self: _SphericalKMeansT, X: ArrayLike | SparseMatrix, y: object = None,
+            sample_weight: ArrayLike | None = None) -> _SphericalKMeansT:
         """Cluster the rows of X (an array or a scipy.sparse matrix) by direction."""
         validate_params(self)
         names = None if _sparse.is_sparse(X) else feature_names_of(X)
@@ -221,7 +244,7 @@ class SphericalKMeans(_Spherical, KMeans):
             run = _spherical_lloyd(X, sw, centers0, self.max_iter, tol, n_threads, self.verbose)
             if best is None or run[2] < best[2]:
                 best = run
-        centers, labels, inertia, n_iter = best
+        centers, labels, inertia, n_iter = best  # type: ignore[misc]  # (n_init >= 1: best is set)
         _warn_if_fewer_clusters(np.count_nonzero(np.bincount(labels, minlength=k)), k, stacklevel=3)
         self.cluster_centers_ = centers
         self._remember_centers_magnitude()
@@ -360,7 +383,9 @@ def _relocate_empty(X, sw, C, sums, weights, n_threads):
     return sums, weights
 
 
-def spherical_kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None, n_threads=None):
+def spherical_kmeans_plusplus(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weight: ArrayLike | None = None,
+                              random_state: int | np.random.RandomState | None = None,
+                              n_threads: int | None = None) -> tuple[NDArray[Any], NDArray[Any]]:
     """Greedy k-means++ with the cosine distance on the unit rows of X (array or sparse):
     (centers, indices), the centers unit rows."""
     X, _ = _Spherical._input(X)
