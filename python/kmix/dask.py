@@ -313,25 +313,132 @@ def _candidate_weights_chunk(Xc, w, candidates, n_threads):
 
 
 class KMeans(_kmeans.KMeans):
-    """k-means on a dask array (rows in chunks), scikit-learn compatible.
+    """K-means clustering of a dask array whose rows are in chunks, scikit-learn compatible.
 
-    The parameters of kmix.KMeans, with init="k-means||" (Bahmani et al. 2012) by default:
-    `oversampling_factor`·k rows drawn per round for `init_max_iter` rounds (each with
-    probability proportional to its squared distance to the candidates so far), the candidates
-    weighted by how many rows are nearest to them, then weighted k-means++ and Lloyd on the
-    candidates in memory. init="k-means++" seeds on a uniform sample of `init_sample_size` rows;
-    "random" takes k rows; an array is used as given. sample_weight weighs Lloyd's sums and the
-    k-means|| candidates; the rows drawn by "random" and the "k-means++" sample are drawn
-    uniformly (the in-memory estimator weighs those draws). labels_ is a dask array held by the
-    workers; predict and transform of a dask array are lazy. Every `algorithm` runs Lloyd's
-    iterations over the chunks (the bounded algorithms give the same answers; their bounds would
-    be O(n) state held between passes).
+    ``kmix.KMeans`` for data that lives on a Dask cluster, chunked by rows: every Lloyd
+    iteration sends the k centers to the chunks, computes each chunk's per-cluster sums,
+    weights and inertia there with kmix's C++ kernels, adds them up in a fixed binary tree in
+    chunk order and brings back only the totals; the data never leaves the workers. The
+    parameters, attributes and methods are ``kmix.KMeans``'s, with three more for the default
+    initialization, k-means|| (Bahmani et al. 2012), which draws many candidate centers in a
+    few passes over the chunks instead of k passes.
 
-    Chunks that are scipy.sparse matrices are clustered as kmix.KMeans clusters sparse X (not
-    centred, the sparse tolerance, the sparse kernels on each CSR chunk, never densified): the
-    same result from the same init. With init="k-means++" and init_sample_size >= n_samples,
-    the seeds are kmix.kmeans_plusplus's on the whole matrix, with the random state as left by
-    the sample's draw.
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        The number of clusters (and of centers), at least 1 and at most n_samples.
+    init : {"k-means||", "k-means++", "random"} or array-like of shape (n_clusters, n_features), \
+            default="k-means||"
+        How the centers start. "k-means||": ``oversampling_factor * n_clusters`` rows are drawn
+        per round, for ``init_max_iter`` rounds, each row with probability proportional to its
+        squared distance to the candidates so far; the candidates are weighted by the (weighted)
+        number of rows nearest to them, then weighted k-means++ and Lloyd's iterations on the
+        candidates, in memory, give the n_clusters starting centers. "k-means++": kmix's greedy
+        k-means++ on a uniform sample of ``init_sample_size`` rows, brought to the client.
+        "random": n_clusters rows drawn uniformly. An array: the starting centers, used as given.
+        A callable is refused (it would need the whole data set in memory).
+    n_init : "auto" or int, default="auto"
+        The number of runs from different starting centers; the run with the lowest inertia is
+        kept. "auto": 1 for "k-means||", "k-means++" and an array, 10 for "random". An array
+        runs once (with a RuntimeWarning if more runs were asked for).
+    max_iter : int, default=300
+        The maximum number of Lloyd iterations of a run (each one pass over the chunks).
+    tol : float, default=1e-4
+        Relative tolerance: a run stops when the sum of squared center shifts is at most
+        ``tol`` times the mean per-feature variance of X (computed in the first pass over the
+        chunks; for sparse chunks, of the columns with their implicit zeros, as kmix.KMeans on
+        sparse X). 0 stops only when the centers no longer move.
+    verbose : int, default=0
+        Print one line per iteration (its number and the inertia) when nonzero.
+    random_state : int, RandomState instance or None, default=None
+        The random draws of the initialization (made on the client: the first candidate, the
+        samples, the seeds of each chunk's draws). An int gives reproducible results for the
+        same chunks, whatever the workers and the scheduler; None uses numpy's global random
+        state.
+    copy_x : bool, default=True
+        Accepted for compatibility with ``kmix.KMeans``; X is never modified (the centred copy
+        of dense data is a new dask array held by the workers).
+    algorithm : {"lloyd", "elkan", "hamerly", "auto"}, default="lloyd"
+        Accepted for compatibility with ``kmix.KMeans``: every choice runs Lloyd's iterations
+        over the chunks. (The bounded algorithms give the same answers in memory; across chunks
+        their bounds would be O(n_samples) state held between passes.)
+    n_threads : int or None, default=None
+        OpenMP threads of each chunk's kernel, resolved on the worker that runs it. None: that
+        worker's OpenMP default (Dask sets ``OMP_NUM_THREADS`` to the worker's thread count); a
+        negative value counts back from the number of CPUs (-1: all of them). Results do not
+        depend on it.
+    oversampling_factor : float, default=2.0
+        "k-means||" only: the expected number of rows drawn per round, as a multiple of
+        n_clusters (> 0).
+    init_max_iter : int, default=5
+        "k-means||" only: the number of rounds of draws (at least 1; the rounds stop early
+        when every row coincides with a candidate).
+    init_sample_size : int, default=100_000
+        "k-means++" only: the number of rows drawn uniformly, without replacement, to seed on
+        (at least 1; the sample has max(init_sample_size, n_clusters) rows, at most
+        n_samples).
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        The centers, in X's float dtype (float32 or float64; integer X gives float64).
+    labels_ : dask array of shape (n_samples,)
+        The index (int32) of each row's nearest center, a lazy dask array persisted on the
+        workers, chunked like X's rows; ``labels_.compute()`` brings it to the client.
+    inertia_ : float
+        The sum of the (weighted) squared distances of the rows to their nearest center.
+    n_iter_ : int
+        The number of Lloyd iterations of the run kept.
+    n_features_in_ : int
+        The number of features of the X seen by ``fit``.
+
+    See Also
+    --------
+    kmix.KMeans : The same estimator for data in memory.
+    GaussianMixture : A Gaussian mixture fitted by EM on a dask array.
+
+    Notes
+    -----
+    With the same initialization (an ``init`` array) the result equals ``kmix.KMeans``'s to
+    rounding (rtol 1e-9 for the centers and the inertia), whatever the chunking and the number
+    of workers: the partial sums are float64 and combined in chunk order. The first pass over
+    the chunks checks every value (a NaN or an infinity raises ValueError naming its chunk) and
+    computes the column means; the data is then persisted on the workers (dense data centred on
+    its mean, as kmix.KMeans does in memory) for the iterations. Tasks are pure functions of
+    their chunk, so a worker lost during a fit is recomputed by Dask and the result does not
+    change.
+
+    ``sample_weight`` weighs Lloyd's sums and the k-means|| candidates; the rows drawn by
+    "random" and the "k-means++" sample are drawn uniformly (kmix.KMeans weighs those draws).
+
+    Chunks may be scipy.sparse matrices (``da.from_array(X_csr, chunks=(rows, n_features))``,
+    or dense chunks ``.map_blocks(scipy.sparse.csr_matrix)``): they are clustered as
+    ``kmix.KMeans`` clusters sparse X (never centred nor densified; each chunk is checked and
+    made CSR once, then goes through the sparse C++ kernels), with the same result from the
+    same initialization. With ``init="k-means++"`` and ``init_sample_size`` at least
+    n_samples, the seeds are those of ``kmix.kmeans_plusplus`` on the whole matrix.
+
+    Runs on whatever Dask scheduler is active: a ``distributed.Client`` if one exists, else
+    dask's local threads. Needs dask[array] and distributed (``pip install "kmix[dask]"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask
+    >>> import dask.array as da
+    >>> from kmix.dask import KMeans
+    >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+    ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+    >>> with dask.config.set(scheduler="synchronous"):  # no cluster here: run in this thread
+    ...     km = KMeans(n_clusters=2, random_state=0).fit(X)
+    ...     labels = km.labels_.compute()
+    >>> labels
+    array([1, 1, 1, 0, 0, 0], dtype=int32)
+    >>> np.round(km.cluster_centers_, 2)
+    array([[10.,  2.],
+           [ 1.,  2.]])
+    >>> km.predict(np.array([[0, 0], [12, 3]]))  # data in memory: a numpy answer
+    array([1, 0], dtype=int32)
     """
 
     _save_name = "dask.KMeans"
@@ -362,6 +469,44 @@ class KMeans(_kmeans.KMeans):
 
     def fit(self: _DaskKMeansT, X: da.Array | ArrayLike | SparseMatrix, y: object = None,
             sample_weight: da.Array | ArrayLike | None = None) -> _DaskKMeansT:
+        """Compute k-means clustering of the rows of X.
+
+        Parameters
+        ----------
+        X : dask array, array-like or sparse matrix of shape (n_samples, n_features)
+            The data: a dask array chunked by rows (chunks across the features are merged
+            into one), with dense or scipy.sparse chunks of numbers (float32 is kept, other
+            types become float64) and known chunk sizes; or data in memory, a numpy array or a
+            scipy.sparse matrix, which is made a dask array (chunks of about 64 MiB). Values
+            must be finite.
+        y : Ignored
+            Not used, present for scikit-learn's API consistency.
+        sample_weight : dask array or array-like of shape (n_samples,), default=None
+            The weight of each row (non-negative, with a positive sum); a dask array is
+            rechunked like X's rows. None: every row weighs 1.
+
+        Returns
+        -------
+        self : KMeans
+            The fitted estimator.
+
+        See Also
+        --------
+        KMeans.fit_predict : Fit, then return ``labels_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> import dask.array as da
+        >>> from kmix.dask import KMeans
+        >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+        ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     km = KMeans(n_clusters=2, random_state=0).fit(X)
+        >>> km.n_features_in_, km.cluster_centers_.shape
+        (2, (2, 2))
+        """
         validate_params(self)
         X = _as_dask(X)
         sw, ew0 = _weights_for(sample_weight, X)
@@ -509,6 +654,39 @@ class KMeans(_kmeans.KMeans):
 
     # predict, transform and fit_predict: lazy (a dask array) for a dask array X, numpy otherwise.
     def predict(self, X: da.Array | ArrayLike | SparseMatrix) -> da.Array | NDArray[Any]:
+        """Predict the closest cluster each row of X belongs to.
+
+        Parameters
+        ----------
+        X : dask array, array-like or sparse matrix of shape (n_samples, n_features)
+            The rows to label: a dask array (dense or scipy.sparse chunks), or data in memory.
+
+        Returns
+        -------
+        labels : dask array or ndarray of shape (n_samples,)
+            The index (int32) of each row's nearest center: a lazy dask array chunked like X's
+            rows for a dask array X (call ``.compute()``), a numpy array for data in memory
+            (as ``kmix.KMeans.predict``).
+
+        See Also
+        --------
+        KMeans.transform : The distances to every center.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> import dask.array as da
+        >>> from kmix.dask import KMeans
+        >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+        ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     km = KMeans(n_clusters=2, random_state=0).fit(X)
+        ...     lazy = km.predict(X)
+        ...     labels = lazy.compute()
+        >>> type(lazy).__name__, labels
+        ('Array', array([1, 1, 1, 0, 0, 0], dtype=int32))
+        """
         if isinstance(X, da.Array):
             X = _as_dask(X)
             return X.map_blocks(self._in_memory(X).predict, dtype=np.int32, drop_axis=1,
@@ -516,6 +694,45 @@ class KMeans(_kmeans.KMeans):
         return super().predict(X)
 
     def transform(self, X: da.Array | ArrayLike | SparseMatrix) -> da.Array | Any:
+        """Transform X to a cluster-distance space: the distance of each row to each center.
+
+        Parameters
+        ----------
+        X : dask array, array-like or sparse matrix of shape (n_samples, n_features)
+            The rows to transform: a dask array (dense or scipy.sparse chunks), or data in
+            memory.
+
+        Returns
+        -------
+        X_new : dask array, ndarray or data frame of shape (n_samples, n_clusters)
+            The Euclidean distance of each row to each center, in the centers' dtype: a lazy
+            dask array chunked like X's rows for a dask array X (``set_output`` does not apply
+            to it), else what ``kmix.KMeans.transform`` returns (an array, or a data frame
+            after ``set_output``).
+
+        See Also
+        --------
+        KMeans.predict : The index of the nearest center.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> import dask.array as da
+        >>> from kmix.dask import KMeans
+        >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+        ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     km = KMeans(n_clusters=2, random_state=0).fit(X)
+        ...     distances = km.transform(X).compute()
+        >>> np.round(distances, 2)
+        array([[9.  , 0.  ],
+               [9.22, 2.  ],
+               [9.22, 2.  ],
+               [0.  , 9.  ],
+               [2.  , 9.22],
+               [2.  , 9.22]])
+        """
         if isinstance(X, da.Array):
             X = _as_dask(X)
             model = self._in_memory(X)
@@ -526,12 +743,83 @@ class KMeans(_kmeans.KMeans):
 
     def fit_predict(self, X: da.Array | ArrayLike | SparseMatrix, y: object = None,
                     sample_weight: da.Array | ArrayLike | None = None) -> da.Array | NDArray[Any]:
-        """Fit, then labels_: lazy for a dask array, numpy for numpy."""
+        """Compute the clustering and return the cluster of each row (``labels_``).
+
+        Parameters
+        ----------
+        X : dask array, array-like or sparse matrix of shape (n_samples, n_features)
+            The data, as in :meth:`fit`.
+        y : Ignored
+            Not used, present for scikit-learn's API consistency.
+        sample_weight : dask array or array-like of shape (n_samples,), default=None
+            The weight of each row, as in :meth:`fit`. None: every row weighs 1.
+
+        Returns
+        -------
+        labels : dask array or ndarray of shape (n_samples,)
+            ``labels_``, the index (int32) of each row's nearest center: the lazy dask array
+            for a dask array X, computed to a numpy array for data in memory.
+
+        See Also
+        --------
+        KMeans.fit : Fit without returning the labels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> from kmix.dask import KMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]], dtype=float)
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     labels = KMeans(n_clusters=2, random_state=0).fit_predict(X)
+        >>> labels
+        array([1, 1, 1, 0, 0, 0], dtype=int32)
+        """
         labels = self.fit(X, sample_weight=sample_weight).labels_
         return labels if isinstance(X, da.Array) else labels.compute()
 
     def save(self, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
-        """As kmix.KMeans.save, with labels_ brought to the client (n integers) to be written."""
+        """Write the parameters and fitted attributes to a model file.
+
+        As ``kmix.KMeans.save`` (an .npz file of plain arrays and a JSON header; reading it
+        back never runs code), with ``labels_`` brought to the client (n_samples integers) to
+        be written. :func:`kmix.load` reads it back as a ``kmix.dask.KMeans`` whose
+        ``labels_`` is a numpy array.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (overwritten if it exists).
+
+        Returns
+        -------
+        path : str or os.PathLike
+            ``path``, as given.
+
+        See Also
+        --------
+        kmix.load : Read a model file.
+
+        Examples
+        --------
+        >>> import os
+        >>> import tempfile
+        >>> import numpy as np
+        >>> import dask
+        >>> import kmix
+        >>> from kmix.dask import KMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]], dtype=float)
+        >>> with tempfile.TemporaryDirectory() as tmp, dask.config.set(scheduler="synchronous"):
+        ...     km = KMeans(n_clusters=2, random_state=0).fit(X)
+        ...     path = km.save(os.path.join(tmp, "model.kmix"))
+        ...     loaded = kmix.load(path)
+        >>> type(loaded)
+        <class 'kmix.dask.KMeans'>
+        >>> loaded.labels_
+        array([1, 1, 1, 0, 0, 0], dtype=int32)
+        """
         labels = getattr(self, "labels_", None)
         if not isinstance(labels, da.Array):
             return super().save(path)
@@ -543,6 +831,42 @@ class KMeans(_kmeans.KMeans):
 
     def score(self, X: da.Array | ArrayLike | SparseMatrix, y: object = None,
               sample_weight: da.Array | ArrayLike | None = None) -> float:
+        """Opposite of the value of X on the k-means objective: minus the (weighted) inertia.
+
+        Parameters
+        ----------
+        X : dask array, array-like or sparse matrix of shape (n_samples, n_features)
+            The rows to score: a dask array (dense or scipy.sparse chunks; computed now, a
+            float comes back), or data in memory.
+        y : Ignored
+            Not used, present for scikit-learn's API consistency.
+        sample_weight : dask array or array-like of shape (n_samples,), default=None
+            The weight of each row. None: every row weighs 1.
+
+        Returns
+        -------
+        score : float
+            Minus the sum of the (weighted) squared distances of the rows of X to their
+            nearest center.
+
+        See Also
+        --------
+        KMeans.predict : The index of the nearest center.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> import dask.array as da
+        >>> from kmix.dask import KMeans
+        >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+        ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     km = KMeans(n_clusters=2, random_state=0).fit(X)
+        ...     score = km.score(X)
+        >>> round(score, 2)
+        -16.0
+        """
         if isinstance(X, da.Array):
             X = _as_dask(X)
             sw, ew = _weights_for(sample_weight, X)
@@ -585,13 +909,137 @@ _GMM_SPARSE = ("X has scipy.sparse chunks; kmix.dask.GaussianMixture needs dense
 
 
 class GaussianMixture(_mixture.GaussianMixture):
-    """Gaussian mixture fitted by EM on a dask array (rows in chunks), scikit-learn compatible.
+    """Gaussian mixture fitted by EM on a dask array whose rows are in chunks.
 
-    The parameters and attributes of kmix.GaussianMixture. init_params "kmeans" runs
-    kmix.dask.KMeans (k-means||, one init) for the starting responsibilities and
-    "random_from_data" picks k rows; "k-means++" and "random" need per-row draws in the order of
-    the whole data set and are refused (give weights_init / means_init / precisions_init to start
-    from a known model). predict, predict_proba and score_samples of a dask array are lazy.
+    ``kmix.GaussianMixture`` (scikit-learn's ``GaussianMixture``) for data that lives on a Dask
+    cluster: every EM iteration sends the current parameters to the chunks, computes each
+    chunk's sufficient statistics there with kmix's C++ kernels (N_k, the weighted sums of the
+    rows and their second moments, the log-likelihood), adds them up in a fixed binary tree in
+    chunk order and runs the M-step on the client; the data never leaves the workers. Or, with
+    ``fit(X, method="online")``, one pass of online EM over the chunks, one chunk in memory at a
+    time. The parameters, attributes and methods are ``kmix.GaussianMixture``'s.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        The number of mixture components, at least 1 and at most n_samples.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        The form of the covariances: "full", each component its own full covariance matrix;
+        "tied", one full matrix shared by all components; "diag", each component its own
+        diagonal matrix; "spherical", each component its own single variance.
+    tol : float, default=1e-3
+        EM stops when the lower bound (the mean log-likelihood) changes by less than ``tol``
+        from one iteration to the next.
+    reg_covar : float, default=1e-6
+        Non-negative value added to the diagonal of every covariance, keeping them positive
+        definite.
+    max_iter : int, default=100
+        The maximum number of EM iterations of a run, each one pass over the chunks (0: the
+        initialization only).
+    n_init : int, default=1
+        The number of initializations to run; the run with the highest lower bound is kept.
+    init_params : {"kmeans", "random_from_data", "k-means++", "random"}, default="kmeans"
+        How the starting responsibilities are made (unless ``weights_init``, ``means_init`` and
+        ``precisions_init`` are all given). "kmeans": the labels of a ``kmix.dask.KMeans`` fit
+        (k-means||, one run) as one-hot responsibilities. "random_from_data": n_components rows
+        drawn without replacement, each the only member of its component. "k-means++" and
+        "random" need per-row draws in the order of the whole data set and raise ValueError
+        here (use them with ``kmix.GaussianMixture``, or give the three ``*_init`` arrays).
+    weights_init : array-like of shape (n_components,), default=None
+        The starting weights (in [0, 1], summing to 1). None: from ``init_params``.
+    means_init : array-like of shape (n_components, n_features), default=None
+        The starting means. None: from ``init_params``.
+    precisions_init : array-like, default=None
+        The starting precisions (inverse covariances), of shape (n_components, n_features,
+        n_features) for "full", (n_features, n_features) for "tied", (n_components, n_features)
+        for "diag" and (n_components,) for "spherical"; symmetric positive definite (positive
+        for "diag" and "spherical"). None: from ``init_params``.
+    random_state : int, RandomState instance or None, default=None
+        The random draws of the initialization ("kmeans", "random_from_data"): an int for
+        reproducible results, a numpy RandomState, or None for numpy's global random state.
+    warm_start : bool, default=False
+        When True and the estimator is fitted, a fit starts from the fitted parameters (one
+        run, no initialization); ``fit(X, method="online")`` continues from them.
+    verbose : int, default=0
+        When nonzero, EM prints one line per iteration: its number and the lower bound.
+    verbose_interval : int, default=10
+        Accepted for compatibility with ``kmix.GaussianMixture``, where it sets the number of
+        iterations between printed lines; kmix.dask's EM prints every iteration.
+    n_threads : int or None, default=None
+        OpenMP threads of each chunk's kernel, resolved on the worker that runs it. None: that
+        worker's OpenMP default (Dask sets ``OMP_NUM_THREADS`` to the worker's thread count); a
+        negative value counts back from the number of CPUs (-1: all of them). Results do not
+        depend on it.
+    learning_decay : float, default=0.7
+        Used by ``fit(X, method="online")`` only: the step-size exponent κ in (0.5, 1] of
+        online EM. Step t (t = 0, 1, ...) blends the chunk's sufficient statistics into the
+        running ones with weight (t + 2)^-κ, except the first step, which takes the first
+        chunk's alone.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        The weight of each component.
+    means_ : ndarray of shape (n_components, n_features)
+        The mean of each component.
+    covariances_ : ndarray
+        The covariance of each component, of shape (n_components, n_features, n_features) for
+        "full", (n_features, n_features) for "tied", (n_components, n_features) for "diag" and
+        (n_components,) for "spherical".
+    precisions_ : ndarray
+        The precision matrices (inverses of the covariances), shaped as ``covariances_``.
+    precisions_cholesky_ : ndarray
+        The Cholesky factors of the precision matrices, shaped as ``covariances_``.
+    converged_ : bool
+        Whether the run kept converged (reached ``tol`` before ``max_iter``); always False after
+        ``method="online"``.
+    n_iter_ : int
+        The number of EM iterations of the run kept; after ``method="online"``, the number of
+        chunks used.
+    lower_bound_ : float
+        The lower bound of the run kept: the (weighted) mean log-likelihood of X at the last
+        iteration; after ``method="online"``, that of the last chunk before its step.
+    lower_bounds_ : list of float
+        The lower bound at each iteration of the run kept.
+    n_features_in_ : int
+        The number of features of the X seen by ``fit``.
+
+    See Also
+    --------
+    kmix.GaussianMixture : The same estimator for data in memory.
+    KMeans : K-means on a dask array.
+
+    Notes
+    -----
+    With the same initialization (``weights_init``, ``means_init`` and ``precisions_init``)
+    the result equals ``kmix.GaussianMixture``'s to rounding (rtol 1e-7 for the parameters),
+    whatever the chunking and the number of workers: the partial sums are float64 and combined
+    in chunk order. The fitted arrays are in X's float dtype (float32 or float64; integer X
+    gives float64). A NaN or an infinity raises ValueError naming its chunk. Chunks must be
+    dense: scipy.sparse chunks raise TypeError, as ``kmix.GaussianMixture`` refuses sparse X.
+    ``predict``, ``predict_proba`` and ``score_samples`` of a dask array are lazy dask arrays.
+
+    Runs on whatever Dask scheduler is active: a ``distributed.Client`` if one exists, else
+    dask's local threads. Needs dask[array] and distributed (``pip install "kmix[dask]"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask
+    >>> import dask.array as da
+    >>> from kmix.dask import GaussianMixture
+    >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+    ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+    >>> with dask.config.set(scheduler="synchronous"):  # no cluster here: run in this thread
+    ...     gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+    ...     labels = gm.predict(X).compute()
+    >>> np.round(gm.means_, 2)
+    array([[10.,  2.],
+           [ 1.,  2.]])
+    >>> labels
+    array([1, 1, 1, 0, 0, 0])
+    >>> gm.predict(np.array([[0, 0], [12, 3]]))  # data in memory: a numpy answer
+    array([1, 0])
     """
 
     _save_name = "dask.GaussianMixture"
@@ -599,14 +1047,60 @@ class GaussianMixture(_mixture.GaussianMixture):
     def fit(self: _DaskGaussianMixtureT, X: da.Array | ArrayLike, y: object = None,
             sample_weight: da.Array | ArrayLike | None = None,
             method: Literal["em", "online"] = "em") -> _DaskGaussianMixtureT:
-        """Fit on the rows of X (a dask array, or an array in memory).
+        """Estimate the mixture's parameters from the rows of X.
 
-        method="em": EM to convergence, one pass over the chunks per iteration (n_init runs).
-        method="online": one pass over the chunks in row order, each a batch of
-        kmix.GaussianMixture.partial_fit (online EM, step size (t + 2)^-learning_decay): the
-        first chunk initializes (any init_params), only one chunk is in memory at a time, and
-        n_iter_ is the number of chunks; for data that do not fit in memory and for which a few
-        EM passes cost too much. Chunks of zero total weight are skipped.
+        Parameters
+        ----------
+        X : dask array or array-like of shape (n_samples, n_features)
+            The data: a dask array chunked by rows (chunks across the features are merged into
+            one), with dense chunks of numbers (float32 is kept, other types become float64)
+            and known chunk sizes; or an array in memory, which is made a dask array. At least
+            2 rows; values must be finite.
+        y : Ignored
+            Not used, present for scikit-learn's API consistency.
+        sample_weight : dask array or array-like of shape (n_samples,), default=None
+            The weight of each row (non-negative, with a positive sum); a dask array is
+            rechunked like X's rows. None: every row weighs 1.
+        method : {"em", "online"}, default="em"
+            "em": EM to convergence (``tol``, ``max_iter``), one pass over the chunks per
+            iteration, ``n_init`` runs. "online": one pass over the chunks in row order, each
+            chunk a batch of ``kmix.GaussianMixture.partial_fit`` (online EM, step size
+            (t + 2)^-learning_decay): the first chunk initializes (with any ``init_params``),
+            one chunk is in memory at a time, chunks of zero total weight are skipped, and
+            ``n_iter_`` is the number of chunks used. The same as calling ``partial_fit`` on
+            the chunks in order; for data too large for several EM passes.
+
+        Returns
+        -------
+        self : GaussianMixture
+            The fitted estimator.
+
+        See Also
+        --------
+        GaussianMixture.fit_predict : Fit, then return the most probable component of each row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> import dask.array as da
+        >>> from kmix.dask import GaussianMixture
+        >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+        ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> gm.converged_, gm.means_.shape
+        (True, (2, 2))
+
+        Online EM, one pass over the chunks (here 4 chunks of 50 rows):
+
+        >>> rng = np.random.RandomState(0)
+        >>> Y = da.from_array(np.concatenate([rng.normal(center, 0.5, size=(100, 2))
+        ...                                   for center in ([0, 0], [5, 5])]), chunks=(50, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     gm = GaussianMixture(n_components=2, random_state=0).fit(Y, method="online")
+        >>> gm.n_iter_
+        4
         """
         if method == "online":
             return self._fit_online(X, sample_weight)
@@ -645,7 +1139,39 @@ class GaussianMixture(_mixture.GaussianMixture):
     # predict, predict_proba, score_samples and fit_predict: lazy for a dask array X, numpy otherwise.
     def fit_predict(self, X: da.Array | ArrayLike, y: object = None,
                     sample_weight: da.Array | ArrayLike | None = None) -> da.Array | NDArray[Any]:
-        """Fit, then the most probable component of each row: lazy for a dask array, numpy for numpy."""
+        """Estimate the mixture's parameters, then return the most probable component of each row.
+
+        Parameters
+        ----------
+        X : dask array or array-like of shape (n_samples, n_features)
+            The data, as in :meth:`fit`.
+        y : Ignored
+            Not used, present for scikit-learn's API consistency.
+        sample_weight : dask array or array-like of shape (n_samples,), default=None
+            The weight of each row, as in :meth:`fit`. None: every row weighs 1.
+
+        Returns
+        -------
+        labels : dask array or ndarray of shape (n_samples,)
+            The index of each row's most probable component under the fitted mixture: a lazy
+            dask array for a dask array X, a numpy array for data in memory.
+
+        See Also
+        --------
+        GaussianMixture.predict : The components of new rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> from kmix.dask import GaussianMixture
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]], dtype=float)
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     labels = GaussianMixture(n_components=2, random_state=0).fit_predict(X)
+        >>> labels
+        array([1, 1, 1, 0, 0, 0])
+        """
         labels = self.fit(X, sample_weight=sample_weight).predict(_as_dask(X))  # (a dask array's: lazy)
         return labels if isinstance(X, da.Array) else labels.compute()  # type: ignore[union-attr]
 
@@ -766,12 +1292,82 @@ class GaussianMixture(_mixture.GaussianMixture):
         return model
 
     def predict(self, X: da.Array | ArrayLike) -> da.Array | NDArray[Any]:
+        """Predict the most probable component of each row of X.
+
+        Parameters
+        ----------
+        X : dask array or array-like of shape (n_samples, n_features)
+            The rows to label: a dask array (dense chunks), or an array in memory.
+
+        Returns
+        -------
+        labels : dask array or ndarray of shape (n_samples,)
+            The index of each row's most probable component: a lazy dask array chunked like
+            X's rows for a dask array X (call ``.compute()``), a numpy array for data in memory
+            (as ``kmix.GaussianMixture.predict``).
+
+        See Also
+        --------
+        GaussianMixture.predict_proba : The probability of each component.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> import dask.array as da
+        >>> from kmix.dask import GaussianMixture
+        >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+        ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        ...     lazy = gm.predict(X)
+        ...     labels = lazy.compute()
+        >>> type(lazy).__name__, labels
+        ('Array', array([1, 1, 1, 0, 0, 0]))
+        """
         if isinstance(X, da.Array):
             X = _as_dask(X)
             return X.map_blocks(self._in_memory(X).predict, dtype=np.intp, drop_axis=1)
         return super().predict(X)
 
     def predict_proba(self, X: da.Array | ArrayLike) -> da.Array | NDArray[Any]:
+        """Predict the posterior probability of each component for each row of X.
+
+        Parameters
+        ----------
+        X : dask array or array-like of shape (n_samples, n_features)
+            The rows: a dask array (dense chunks), or an array in memory.
+
+        Returns
+        -------
+        resp : dask array or ndarray of shape (n_samples, n_components)
+            The responsibilities (each row sums to 1), in the fitted parameters' dtype: a lazy
+            dask array chunked like X's rows for a dask array X, a numpy array for data in
+            memory.
+
+        See Also
+        --------
+        GaussianMixture.predict : The most probable component.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> import dask.array as da
+        >>> from kmix.dask import GaussianMixture
+        >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+        ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        ...     resp = gm.predict_proba(X).compute()
+        >>> np.round(resp, 2)
+        array([[0., 1.],
+               [0., 1.],
+               [0., 1.],
+               [1., 0.],
+               [1., 0.],
+               [1., 0.]])
+        """
         if isinstance(X, da.Array):
             X = _as_dask(X)
             return X.map_blocks(self._in_memory(X).predict_proba, dtype=self.means_.dtype,
@@ -779,6 +1375,37 @@ class GaussianMixture(_mixture.GaussianMixture):
         return super().predict_proba(X)
 
     def score_samples(self, X: da.Array | ArrayLike) -> da.Array | NDArray[Any]:
+        """Compute the log-likelihood of each row of X under the mixture.
+
+        Parameters
+        ----------
+        X : dask array or array-like of shape (n_samples, n_features)
+            The rows: a dask array (dense chunks), or an array in memory.
+
+        Returns
+        -------
+        log_prob : dask array or ndarray of shape (n_samples,)
+            log p(x) of each row, in the fitted parameters' dtype: a lazy dask array chunked
+            like X's rows for a dask array X, a numpy array for data in memory.
+
+        See Also
+        --------
+        GaussianMixture.score : The mean log-likelihood.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> import dask.array as da
+        >>> from kmix.dask import GaussianMixture
+        >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+        ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        ...     log_prob = gm.score_samples(X).compute()
+        >>> log_prob.shape
+        (6,)
+        """
         if isinstance(X, da.Array):
             X = _as_dask(X)
             return X.map_blocks(self._in_memory(X).score_samples, dtype=self.means_.dtype, drop_axis=1)
@@ -786,6 +1413,41 @@ class GaussianMixture(_mixture.GaussianMixture):
 
     def score(self, X: da.Array | ArrayLike, y: object = None,
               sample_weight: da.Array | ArrayLike | None = None) -> float:
+        """Compute the mean log-likelihood of the rows of X under the mixture.
+
+        Parameters
+        ----------
+        X : dask array or array-like of shape (n_samples, n_features)
+            The rows: a dask array (dense chunks; computed now, a float comes back), or an
+            array in memory.
+        y : Ignored
+            Not used, present for scikit-learn's API consistency.
+        sample_weight : dask array or array-like of shape (n_samples,), default=None
+            The weight of each row in the mean. None: every row weighs 1.
+
+        Returns
+        -------
+        score : float
+            The (weighted) mean of log p(x) over the rows of X, in float64.
+
+        See Also
+        --------
+        GaussianMixture.score_samples : The log-likelihood of each row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import dask
+        >>> import dask.array as da
+        >>> from kmix.dask import GaussianMixture
+        >>> X = da.from_array(np.array([[1, 2], [1, 4], [1, 0],
+        ...                             [10, 2], [10, 4], [10, 0]], dtype=float), chunks=(3, 2))
+        >>> with dask.config.set(scheduler="synchronous"):
+        ...     gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        ...     score = gm.score(X)
+        >>> round(score, 2)
+        3.39
+        """
         if isinstance(X, da.Array):
             lpn = self.score_samples(X).astype(np.float64)
             if sample_weight is None:

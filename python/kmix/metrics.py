@@ -65,6 +65,8 @@ _METRIC_KWDS = {
     "yule": _W,
     "precomputed": (),
 }
+#: The names ``metric`` may take in silhouette_samples and silhouette_score (sorted): scikit-learn's
+#: and scipy's distances that scikit-learn 1.9 accepts for dense X, and "precomputed".
 METRICS = tuple(sorted(_METRIC_KWDS))
 # Metrics scipy computes on X converted to bool (scikit-learn warns about the conversion).
 _BOOLEAN = ("dice", "jaccard", "rogerstanimoto", "russellrao", "sokalsneath", "yule")
@@ -872,13 +874,125 @@ def _euclidean_silhouette(X, codes, k, threads, largest=None):
 def silhouette_samples(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
                        metric: str | Callable[..., float] = "euclidean", n_threads: int | None = None,
                        **kwds: Any) -> NDArray[Any]:
-    """Silhouette coefficient of every sample: (b − a) / max(a, b), where a is the mean distance to
-    the other members of its cluster and b the mean distance to the nearest other cluster; 0 for
-    a sample alone in its cluster. Returns float64, shape (n_samples,).
+    """Compute the silhouette coefficient of each sample.
 
-    metric: any name scikit-learn's silhouette_samples takes for dense X (see METRICS), a callable
-    called on two rows, or "precomputed" (X the n×n distance matrix, zero diagonal). **kwds go to
-    the metric as in scikit-learn (w, p, V, VI, ...; working_memory sizes the chunks).
+    The silhouette coefficient of a sample is ``(b - a) / max(a, b)``, where ``a`` is its mean
+    distance to the other members of its cluster (the mean intra-cluster distance) and ``b`` its
+    mean distance to the members of the nearest cluster it is not a part of (the mean
+    nearest-cluster distance). It lies in [-1, 1]: near 1 the sample sits well inside its
+    cluster, near 0 it lies between two clusters, below 0 it is closer to another cluster than to
+    its own. A sample alone in its cluster gets 0, as in scikit-learn.
+
+    The same function as ``sklearn.metrics.silhouette_samples``, with the same values, without
+    scikit-learn or scipy and without the n_samples x n_samples distance matrix (see Notes).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features) or (n_samples, n_samples)
+        The samples, one per row; or, with ``metric="precomputed"``, the square matrix of the
+        distances between them (non-negative, zero diagonal; a sparse matrix's absent entries
+        are distances of 0). Values must be finite. A scipy.sparse matrix or array of any format
+        is read as CSR, for the metrics listed in Notes.
+    labels : array-like of shape (n_samples,)
+        The cluster of each sample: any ints or strings (any values that sort together). There
+        must be between 2 and n_samples - 1 distinct labels.
+    metric : str or callable, default="euclidean"
+        The distance between two samples. A name among ``kmix.metrics.METRICS``: those that
+        ``sklearn.metrics.pairwise_distances`` accepts for dense X (scikit-learn's own:
+        "euclidean", "l2", "manhattan", "cityblock", "l1", "cosine", "haversine",
+        "nan_euclidean"; scipy's: "braycurtis", "canberra", "chebyshev", "correlation", "dice",
+        "hamming", "matching", "jaccard", "mahalanobis", "minkowski", "rogerstanimoto",
+        "russellrao", "seuclidean", "sokalsneath", "sqeuclidean", "yule"), "precomputed" (X is
+        the distance matrix), or a callable called on two rows of X (1-D arrays, or 1 x n_features
+        sparse rows for sparse X) that returns their distance.
+    n_threads : int or None, default=None
+        OpenMP threads of the C++ kernels (the Euclidean paths and the sparse Euclidean and
+        Manhattan ones). None follows OpenMP's maximum (``OMP_NUM_THREADS``, threadpoolctl); a
+        negative value counts back from the number of CPUs (-1: all of them); 0 is refused. The
+        result does not depend on it.
+    **kwds : optional keyword parameters
+        Passed to the metric, as in scikit-learn: ``w`` (feature weights) for the scipy metrics
+        that take it, ``p`` for "minkowski" (default 2), ``V`` for "seuclidean" (default: the
+        variances of X's features), ``VI`` for "mahalanobis" (default: the inverse covariance of
+        X), ``centered`` for "correlation", ``squared`` for "euclidean"/"l2"/"nan_euclidean",
+        ``missing_values`` for "nan_euclidean"; any keyword for a callable. Also
+        ``working_memory`` (MiB), which sizes the chunks of rows as in scikit-learn's
+        ``pairwise_distances_chunked``, and ``n_jobs`` and ``ensure_all_finite``, accepted and
+        ignored. A keyword the metric does not take raises TypeError.
+
+    Returns
+    -------
+    silhouette : ndarray of shape (n_samples,)
+        The silhouette coefficient of each sample, float64.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than 2 or more than n_samples - 1 distinct labels, if X holds NaN or
+        infinity, for an unknown metric name, or for metric parameters that cannot be used
+        (such as a constant feature with "seuclidean" and no ``V``).
+    TypeError
+        If X is sparse and the metric does not take sparse X, or a keyword argument does not
+        belong to the metric.
+
+    See Also
+    --------
+    silhouette_score : The mean silhouette coefficient over the samples.
+    calinski_harabasz_score : Ratio of between- to within-cluster dispersion.
+    davies_bouldin_score : Mean similarity of each cluster to its most similar one.
+
+    Notes
+    -----
+    The values equal scikit-learn's to ~1e-13 in float64, with its conventions. How kmix
+    computes them, by metric:
+
+    - "euclidean" (and the metrics that are Euclidean after a linear map of the rows:
+      "seuclidean", "mahalanobis", "minkowski" with p=2, "nan_euclidean" without missing
+      values) runs in C++: rows sorted by cluster, every distance between two clusters computed
+      once and used for both (a pair of clusters per thread). Memory is O(n_samples *
+      n_features + n_clusters) per thread, never the n_samples x n_samples matrix, and the
+      results are bit-identical for any thread count.
+    - "sqeuclidean", "cosine" and "correlation" use per-cluster sums (no pairwise distances),
+      "manhattan" sorted prefix sums per feature.
+    - The other metrics and a callable go through numpy a chunk of rows at a time,
+      O(chunk * n_samples) memory; a precomputed matrix is read a chunk of rows at a time.
+    - Sparse X takes what scikit-learn's silhouette takes sparse: "euclidean"/"l2" (also
+      ``squared=True``) and "manhattan"/"cityblock"/"l1" in C++ (O(nnz + n_features) plus
+      O(n_samples + n_clusters) per thread, never a dense copy; bit-identical for any thread
+      count), "cosine" by per-cluster sums over the nonzeros, "haversine", a callable and a
+      sparse "precomputed" matrix. scipy's metrics and "nan_euclidean" refuse sparse X with a
+      TypeError, as in scikit-learn.
+
+    Where kmix differs from scikit-learn 1.9 on purpose: "haversine" on sparse X gives the
+    distances of the rows (as scikit-learn's on ``X.toarray()``; scikit-learn 1.9 misreads the
+    CSR rows); "seuclidean" on a constant feature and "minkowski" with p <= 0 raise ValueError
+    (scikit-learn gives 0); unknown keyword arguments with "precomputed" raise TypeError
+    (scikit-learn ignores them). The boolean metrics ("dice", "jaccard", "rogerstanimoto",
+    "russellrao", "sokalsneath", "yule") convert X to bool with a UserWarning unless X is
+    boolean, as scikit-learn does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix.metrics import silhouette_samples
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> labels = np.array([0, 0, 0, 1, 1, 1])
+    >>> np.round(silhouette_samples(X, labels), 2)
+    array([0.78, 0.68, 0.68, 0.78, 0.68, 0.68])
+
+    A sample alone in its cluster gets 0:
+
+    >>> np.round(silhouette_samples(X, [0, 0, 0, 1, 1, 2]), 2)
+    array([0.78, 0.67, 0.67, 0.  , 0.5 , 0.  ])
+
+    Any metric scikit-learn accepts, with its parameters, or a distance matrix:
+
+    >>> np.round(silhouette_samples(X, labels, metric="minkowski", p=1), 2)
+    array([0.81, 0.73, 0.73, 0.81, 0.73, 0.73])
+    >>> D = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2))
+    >>> np.round(silhouette_samples(D, labels, metric="precomputed"), 2)
+    array([0.78, 0.68, 0.68, 0.78, 0.68, 0.68])
     """
     metric = _check_metric(metric, "silhouette_samples")
     params, working_memory = _split_kwds(metric, kwds, "silhouette_samples")
@@ -994,11 +1108,97 @@ def silhouette_score(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
                      metric: str | Callable[..., float] = "euclidean", sample_size: int | None = None,
                      random_state: int | np.random.RandomState | None = None, n_threads: int | None = None,
                      **kwds: Any) -> float:
-    """Mean silhouette coefficient over the samples (or over `sample_size` of them drawn without
-    replacement with `random_state`, drawing the same rows as scikit-learn: with
-    metric="precomputed" the rows and the columns of those samples). metric and **kwds as in
-    silhouette_samples; data-derived parameters (seuclidean's V, mahalanobis' VI) come from the
-    sample, as in scikit-learn."""
+    """Compute the mean silhouette coefficient of all samples.
+
+    The mean over the samples (or over a random subset of ``sample_size`` of them) of
+    :func:`silhouette_samples`: ``(b - a) / max(a, b)`` for each sample, where ``a`` is its mean
+    intra-cluster distance and ``b`` its mean nearest-cluster distance. The best value is 1, the
+    worst -1; values near 0 indicate overlapping clusters, negative ones samples assigned to the
+    wrong cluster. Useful to compare clusterings of the same data, for example to choose the
+    number of clusters (see :func:`kmix.select_k`).
+
+    The same function as ``sklearn.metrics.silhouette_score``, with the same values.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features) or (n_samples, n_samples)
+        The samples, one per row; or, with ``metric="precomputed"``, the square matrix of the
+        distances between them (non-negative, zero diagonal). Values must be finite. Sparse X
+        (any scipy.sparse format) takes the metrics listed in :func:`silhouette_samples`.
+    labels : array-like of shape (n_samples,)
+        The cluster of each sample: any ints or strings. There must be between 2 and
+        n_samples - 1 distinct labels (among the drawn samples when ``sample_size`` is given);
+        every label is checked, drawn or not.
+    metric : str or callable, default="euclidean"
+        The distance between two samples: a name among ``kmix.metrics.METRICS`` (every name
+        scikit-learn's silhouette accepts for dense X), "precomputed" (X is the distance
+        matrix) or a callable of two rows that returns their distance. See
+        :func:`silhouette_samples`.
+    sample_size : int or None, default=None
+        The number of samples to average over, drawn without replacement. None: all samples.
+        With ``metric="precomputed"`` the drawn rows and the same columns of X are used. A size
+        of n_samples or more uses every sample.
+    random_state : int, RandomState instance or None, default=None
+        Draws the ``sample_size`` samples (used only then): an int for a reproducible draw, a
+        numpy RandomState, or None for numpy's global random state. The same ``random_state``
+        draws the same samples as scikit-learn's.
+    n_threads : int or None, default=None
+        OpenMP threads of the C++ kernels. None follows OpenMP's maximum (``OMP_NUM_THREADS``,
+        threadpoolctl); a negative value counts back from the number of CPUs (-1: all of them).
+        The result does not depend on it.
+    **kwds : optional keyword parameters
+        Passed to the metric, as in :func:`silhouette_samples` (``w``, ``p``, ``V``, ``VI``,
+        ..., and ``working_memory`` in MiB for the size of the chunks). Parameters the metric
+        estimates from the data (the variances ``V`` of "seuclidean", the inverse covariance
+        ``VI`` of "mahalanobis") come from the drawn samples when ``sample_size`` is given, as
+        in scikit-learn.
+
+    Returns
+    -------
+    silhouette : float
+        The mean silhouette coefficient of the samples (or of the drawn ones).
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than 2 or more than n_samples - 1 distinct labels, or for the other
+        reasons given in :func:`silhouette_samples`.
+
+    See Also
+    --------
+    silhouette_samples : The silhouette coefficient of each sample.
+    calinski_harabasz_score : Ratio of between- to within-cluster dispersion.
+    davies_bouldin_score : Mean similarity of each cluster to its most similar one.
+    kmix.select_k : Choose the number of clusters by the silhouette and other rules.
+
+    Notes
+    -----
+    The value equals scikit-learn's to ~1e-13 in float64. With the Euclidean distance (the
+    default) the silhouette runs in C++ without the n_samples x n_samples distance matrix
+    (O(n_samples * n_features + n_clusters) memory per thread) and is bit-identical for any
+    thread count; see :func:`silhouette_samples` for the other metrics and for sparse X. The
+    silhouette was introduced by Rousseeuw (1987), "Silhouettes: a graphical aid to the
+    interpretation and validation of cluster analysis".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix.metrics import silhouette_score
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> labels = np.array([0, 0, 0, 1, 1, 1])
+    >>> round(silhouette_score(X, labels), 2)
+    0.71
+    >>> round(silhouette_score(X, labels, metric="manhattan"), 2)
+    0.75
+
+    Labels may be strings, and a random subset of the samples can be scored:
+
+    >>> round(silhouette_score(X, ["a", "a", "a", "b", "b", "b"]), 2)
+    0.71
+    >>> round(silhouette_score(X, labels, sample_size=4, random_state=0), 2)
+    0.68
+    """
     metric = _check_metric(metric, "silhouette_score")
     _split_kwds(metric, kwds, "silhouette_score")
     if sample_size is not None:
@@ -1030,9 +1230,59 @@ def _cluster_means(X, codes, k):
 
 
 def calinski_harabasz_score(X: ArrayLike, labels: ArrayLike) -> float:
-    """Ratio of between-cluster to within-cluster dispersion, each divided by its degrees of
-    freedom: [Σ_k n_k‖c_k − c‖² / (k − 1)] / [Σ_k Σ_{x∈k} ‖x − c_k‖² / (n − k)]; 1.0 when every
-    cluster is a single point repeated."""
+    """Compute the Calinski and Harabasz score.
+
+    Also known as the Variance Ratio Criterion: the ratio of the between-cluster dispersion to
+    the within-cluster dispersion, each divided by its degrees of freedom,
+
+    ``[sum_k n_k ||c_k - c||^2 / (k - 1)] / [sum_k sum_{x in cluster k} ||x - c_k||^2 / (n - k)]``
+
+    where n is the number of samples, k the number of clusters, c_k the mean of cluster k, n_k
+    its size and c the mean of all samples. Higher is better (dense, well-separated clusters).
+    The same function as ``sklearn.metrics.calinski_harabasz_score``, with the same values.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The samples, one per row (dense: a sparse matrix raises TypeError, as in scikit-learn).
+        Values must be finite.
+    labels : array-like of shape (n_samples,)
+        The cluster of each sample: any ints or strings. There must be between 2 and
+        n_samples - 1 distinct labels.
+
+    Returns
+    -------
+    score : float
+        The Calinski and Harabasz score; 1.0 when the within-cluster dispersion is 0 (every
+        cluster a single point, repeated), as in scikit-learn.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than 2 or more than n_samples - 1 distinct labels, or X holds NaN or
+        infinity.
+
+    See Also
+    --------
+    davies_bouldin_score : Mean similarity of each cluster to its most similar one.
+    silhouette_score : The mean silhouette coefficient over the samples.
+
+    Notes
+    -----
+    Only the per-cluster means are needed: O(n_samples * n_features) time, in numpy, with no
+    pairwise distances. Data of any magnitude is scored exactly: X is scaled by a power of two
+    when its values would overflow the squared distances (the score is the same at any scale).
+    The criterion is Calinski and Harabasz's (1974), "A dendrite method for cluster analysis".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix.metrics import calinski_harabasz_score
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> round(calinski_harabasz_score(X, [0, 0, 0, 1, 1, 1]), 1)
+    30.4
+    """
     X = _in_range(*as_float_array(X, "X", with_abs_max=True))
     codes, k = _check_labels(labels, X.shape[0])
     n = X.shape[0]
@@ -1045,8 +1295,58 @@ def calinski_harabasz_score(X: ArrayLike, labels: ArrayLike) -> float:
 
 
 def davies_bouldin_score(X: ArrayLike, labels: ArrayLike) -> float:
-    """Mean over clusters of the largest (s_i + s_j) / ‖c_i − c_j‖, where s_i is the mean distance
-    of cluster i's members to its centroid; 0.0 when every s_i or every centroid distance is ~0."""
+    """Compute the Davies-Bouldin score.
+
+    The mean over the clusters of each cluster's similarity to its most similar other cluster,
+    where the similarity of clusters i and j is ``(s_i + s_j) / ||c_i - c_j||``: s_i is the mean
+    distance of cluster i's members to its centroid c_i. The minimum is 0; lower is better
+    (compact clusters far apart). The same function as ``sklearn.metrics.davies_bouldin_score``,
+    with the same values.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The samples, one per row (dense: a sparse matrix raises TypeError, as in scikit-learn).
+        Values must be finite.
+    labels : array-like of shape (n_samples,)
+        The cluster of each sample: any ints or strings. There must be between 2 and
+        n_samples - 1 distinct labels.
+
+    Returns
+    -------
+    score : float
+        The Davies-Bouldin score; 0.0 when every s_i is (close to) 0 or every distance between
+        centroids is, as in scikit-learn.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than 2 or more than n_samples - 1 distinct labels, or X holds NaN or
+        infinity.
+
+    See Also
+    --------
+    calinski_harabasz_score : Ratio of between- to within-cluster dispersion.
+    silhouette_score : The mean silhouette coefficient over the samples.
+
+    Notes
+    -----
+    Only the per-cluster means and the distances to them are needed: O(n_samples * n_features)
+    time in numpy, and O(n_clusters) memory beyond them (the centroid distances are taken one
+    cluster at a time, never n_clusters x n_clusters x n_features). Data of any magnitude is
+    scored exactly: X is scaled by a power of two when its values would overflow the squared
+    distances (the score is the same at any scale). The index is Davies and Bouldin's (1979),
+    "A cluster separation measure".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix.metrics import davies_bouldin_score
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> round(davies_bouldin_score(X, [0, 0, 0, 1, 1, 1]), 2)
+    0.3
+    """
     X = _in_range(*as_float_array(X, "X", with_abs_max=True))
     codes, k = _check_labels(labels, X.shape[0])
     X64, counts, means = _cluster_means(X, codes, k)

@@ -17,19 +17,85 @@ if TYPE_CHECKING:
 
     from numpy.typing import ArrayLike, NDArray
 
+#: The values of select_k's ``method``.
 METHODS = ("silhouette", "elbow", "bic", "aic", "gap", "bgmm")
+#: select_k's default ``weight_threshold`` (method="bgmm").
 DEFAULT_WEIGHT_THRESHOLD = 0.01
+#: max_iter of the BayesianGaussianMixture that select_k fits by default for method="bgmm".
 BGMM_MAX_ITER = 500
 
 
 class SelectKResult:
-    """What select_k found: `best_k`, the `k_values` tried, `scores` (name -> one value per k, NaN
-    where a score is undefined), the `method` that chose. `to_dict()` for JSON, `plot(ax)` for
-    a picture.
+    """The result of :func:`select_k`: the number of clusters chosen and every score computed.
 
-    For method "bgmm" the `k_values` are the component ranks 1..max(k_range), `scores["weight"]`
-    the fitted mixture's weights sorted in decreasing order, `weight_threshold` the threshold and
-    `n_effective` the number of weights above it (best_k is that number clipped into k_range)."""
+    :func:`select_k` makes it; the constructor only stores its arguments (as attributes of the
+    same names). ``to_dict()`` gives a JSON-ready dict, ``curve()`` the values the method
+    reads and ``plot()`` draws them (matplotlib).
+
+    Parameters
+    ----------
+    method : {"silhouette", "elbow", "bic", "aic", "gap", "bgmm"}
+        The rule that chose ``best_k`` (select_k's ``method``).
+    k_values : iterable of int
+        The numbers of clusters tried, increasing; for "bgmm", the component ranks
+        1..max(k_range). Stored as a list.
+    scores : dict of str to list of float
+        Each score computed, one value per entry of ``k_values`` (NaN where it is undefined).
+        See the ``scores`` attribute.
+    best_k : int
+        The number of clusters chosen.
+    weight_threshold : float or None, default=None
+        The weight threshold of method "bgmm"; None for the other methods.
+    n_effective : int or None, default=None
+        For method "bgmm", the number of mixture weights above ``weight_threshold``; None for
+        the other methods.
+
+    Attributes
+    ----------
+    method : str
+        The rule that chose ``best_k``.
+    k_values : list of int
+        The numbers of clusters tried, in increasing order (duplicates of ``k_range`` dropped);
+        for "bgmm", the component ranks 1, 2, ..., max(k_range).
+    scores : dict of str to list of float
+        One value per entry of ``k_values`` for each score computed. "inertia": the fitted
+        estimators' ``inertia_`` when they have one (the k-means family; with method "elbow"
+        and an estimator without ``inertia_``, the pooled within-cluster sum of squares of its
+        labels), for every method but "bgmm". "silhouette" (method "silhouette"): the mean
+        silhouette, NaN where a k gives fewer than 2 or more than n_samples - 1 distinct labels.
+        "bic" and "aic" (methods "bic" and "aic"): both criteria. "gap", "gap_sd", "log_wk" and
+        "log_wk_ref" (method "gap"): Gap(k), its standard error s(k), log W_k of the data and
+        the mean log W_k of the reference sets. "weight" (method "bgmm"): the fitted mixture's
+        weights in decreasing order.
+    best_k : int
+        The number of clusters chosen.
+    weight_threshold : float or None
+        The threshold of method "bgmm" (None for the other methods).
+    n_effective : int or None
+        For method "bgmm", the number of weights above ``weight_threshold``, before it is
+        clipped into ``k_range`` to give ``best_k`` (None for the other methods).
+
+    See Also
+    --------
+    select_k : Fit an estimator for each k of a range and choose one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix import select_k
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.concatenate([rng.normal(center, 0.5, size=(20, 2))
+    ...                     for center in ([0, 0], [5, 5], [0, 5])])
+    >>> res = select_k(X, range(2, 7), random_state=0)
+    >>> res
+    SelectKResult(method='silhouette', best_k=3, k_values=[2, 3, 4, 5, 6])
+    >>> res.best_k
+    3
+    >>> sorted(res.scores)
+    ['inertia', 'silhouette']
+    >>> np.round(res.scores["silhouette"], 2)
+    array([0.57, 0.82, 0.63, 0.46, 0.48])
+    """
 
     def __init__(self, method: str, k_values: Iterable[int], scores: dict[str, list[float]], best_k: int,
                  weight_threshold: float | None = None, n_effective: int | None = None) -> None:
@@ -41,6 +107,34 @@ class SelectKResult:
         return f"SelectKResult(method={self.method!r}, best_k={self.best_k}, k_values={self.k_values})"
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the result as a dict of plain Python values, ready for ``json.dumps``.
+
+        Returns
+        -------
+        result : dict
+            "method" (str), "best_k" (int), "k_values" (list of int) and "scores" (dict of str
+            to list of float, None where a value is NaN or infinite); for method "bgmm" also
+            "weight_threshold" (float) and "n_effective" (int).
+
+        See Also
+        --------
+        SelectKResult.plot : Draw the curve the method reads.
+
+        Examples
+        --------
+        >>> import json
+        >>> import numpy as np
+        >>> from kmix import select_k
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(center, 0.5, size=(20, 2))
+        ...                     for center in ([0, 0], [5, 5], [0, 5])])
+        >>> d = select_k(X, range(2, 7), random_state=0).to_dict()
+        >>> sorted(d)
+        ['best_k', 'k_values', 'method', 'scores']
+        >>> d["best_k"], d["k_values"]
+        (3, [2, 3, 4, 5, 6])
+        >>> text = json.dumps(d)  # plain ints, floats, strings and None
+        """
         d = {"method": self.method, "best_k": self.best_k, "k_values": list(self.k_values),
              "scores": {name: [None if not np.isfinite(v) else float(v) for v in values]
                         for name, values in self.scores.items()}}
@@ -49,13 +143,82 @@ class SelectKResult:
         return d
 
     def curve(self) -> tuple[str, NDArray[Any]]:
-        """(name, values) of the curve the method reads."""
+        """Return the curve the method reads: its score's name and its values.
+
+        The score is "silhouette" for method "silhouette", "inertia" for "elbow", "bic", "aic"
+        and "gap" for the methods of those names, and "weight" for "bgmm".
+
+        Returns
+        -------
+        name : str
+            The name of the score, a key of ``scores``.
+        values : ndarray of shape (len(k_values),)
+            Its values (float64), one per entry of ``k_values``.
+
+        See Also
+        --------
+        SelectKResult.plot : Draw this curve with the chosen k marked.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import select_k
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(center, 0.5, size=(20, 2))
+        ...                     for center in ([0, 0], [5, 5], [0, 5])])
+        >>> name, values = select_k(X, range(2, 7), method="elbow", random_state=0).curve()
+        >>> name
+        'inertia'
+        >>> values.shape
+        (5,)
+        """
         name = {"silhouette": "silhouette", "elbow": "inertia", "bic": "bic", "aic": "aic", "gap": "gap",
                 "bgmm": "weight"}[self.method]
         return name, np.asarray(self.scores[name], dtype=float)
 
     def plot(self, ax: Any = None) -> Any:
-        """Draw the method's curve against k with the chosen k marked; returns the Axes."""
+        """Draw the method's curve against k, with the chosen k marked.
+
+        The curve of :meth:`curve` against ``k_values`` (with error bars of ``scores["gap_sd"]``
+        for method "gap"), a dashed vertical line and a star at ``best_k``, axis labels, a title
+        and a legend. For method "bgmm": the sorted weights as bars against their rank, the
+        threshold as a horizontal line, the chosen k marked. Needs matplotlib.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            The Axes to draw on. None: a new figure (5 x 3.5 inches) from
+            ``matplotlib.pyplot.subplots``.
+
+        Returns
+        -------
+        ax : matplotlib Axes
+            The Axes drawn on.
+
+        Raises
+        ------
+        ImportError
+            If matplotlib is not installed.
+
+        See Also
+        --------
+        SelectKResult.curve : The values drawn.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from matplotlib.figure import Figure
+        >>> from kmix import select_k
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(center, 0.5, size=(20, 2))
+        ...                     for center in ([0, 0], [5, 5], [0, 5])])
+        >>> res = select_k(X, range(2, 7), random_state=0)
+        >>> ax = Figure().subplots()
+        >>> res.plot(ax) is ax
+        True
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('k', 'silhouette')
+        """
         try:
             import matplotlib.pyplot as plt
         except ImportError:
@@ -146,8 +309,37 @@ def _within_ss(X, labels):
 
 
 def knee(ks: Sequence[float], values: ArrayLike) -> int:
-    """Index of the elbow of a decreasing curve: after scaling k and the values to [0, 1], the
-    point farthest below the straight line from the first point to the last."""
+    """Find the elbow (knee) of a decreasing curve, such as inertia against k.
+
+    Both axes are scaled to [0, 1] (k from its first to its last value, the values from the
+    last to the first) and the elbow is the point farthest below the straight line from the
+    first point to the last. This is how ``select_k(method="elbow")`` reads the inertia curve.
+
+    Parameters
+    ----------
+    ks : sequence of float
+        The x values (the numbers of clusters), increasing, at least two of them with
+        ``ks[-1] != ks[0]``.
+    values : array-like of shape (len(ks),)
+        The curve's values at ``ks``, decreasing (a constant curve gives index 0).
+
+    Returns
+    -------
+    index : int
+        The position of the elbow in ``ks`` (not the k itself: that is ``ks[index]``).
+
+    See Also
+    --------
+    select_k : Choose the number of clusters, by this rule with ``method="elbow"``.
+
+    Examples
+    --------
+    >>> from kmix.select import knee
+    >>> ks = [2, 3, 4, 5, 6]
+    >>> i = knee(ks, [308.5, 27.5, 23.9, 21.3, 19.2])
+    >>> i, ks[i]
+    (1, 3)
+    """
     x = (np.asarray(ks, float) - ks[0]) / (ks[-1] - ks[0])
     y = np.asarray(values, float)
     span = y[0] - y[-1]
@@ -159,27 +351,129 @@ def select_k(X: ArrayLike, k_range: int | Iterable[int] = range(2, 11),
              method: Literal["silhouette", "elbow", "bic", "aic", "gap", "bgmm"] = "silhouette",
              estimator: Any = None, random_state: int | np.random.RandomState | None = None, n_refs: int = 10,
              n_threads: int | None = None, weight_threshold: float = DEFAULT_WEIGHT_THRESHOLD) -> SelectKResult:
-    """Fit `estimator` for every k in k_range and choose one.
+    """Choose the number of clusters: fit an estimator for every k of a range and pick one.
 
-    method: "silhouette" (largest mean silhouette), "elbow" (knee of the inertia curve),
-    "bic" / "aic" (smallest, Gaussian mixtures), "gap" (Tibshirani, Walther and Hastie 2001:
-    `n_refs` reference sets drawn uniformly over the data's bounding box; the smallest k with
-    Gap(k) >= Gap(k+1) − s(k+1), or the largest gap if none qualifies), "bgmm" (see below).
-    estimator: kmix.KMeans by default (kmix.GaussianMixture for bic/aic), or any estimator with
-    n_clusters / n_components; it is copied, never modified. random_state seeds the default
-    estimators and the gap's reference draws. The silhouette is Euclidean, or cosine for
-    SphericalKMeans and MiniBatchSphericalKMeans.
+    A copy of ``estimator`` (``kmix.KMeans`` by default) is fitted with each k of ``k_range``
+    as its ``n_clusters`` (or ``n_components``), and ``method`` picks k from the fits:
 
-    method="bgmm" fits ONE Bayesian Gaussian mixture with n_components = max(k_range) (default
-    kmix.BayesianGaussianMixture with a Dirichlet-process prior, max_iter=500, n_init=1; or a
-    copy of `estimator`, a kmix or scikit-learn BayesianGaussianMixture) and counts the
-    components whose weight is above `weight_threshold` (in (0, 1), default 0.01): best_k is
-    that count clipped into [min(k_range), max(k_range)] (only those two values of k_range
-    matter; the unclipped count is the result's `n_effective`). The result's k_values are the
-    ranks 1..max(k_range) and scores["weight"] the weights in decreasing order. Under the
-    Dirichlet-process prior a component the data do not use keeps a weight of the order of
-    1 / n_samples, so the threshold should be well above that (0.01 suits a few hundred rows
-    or more). X is not rescaled (a mixture's fit depends on X's units, as for bic/aic).
+    - "silhouette": the k of the largest mean silhouette (:func:`kmix.metrics.silhouette_score`,
+      Euclidean; cosine for ``SphericalKMeans`` and ``MiniBatchSphericalKMeans``, the distance
+      they minimize).
+    - "elbow": the knee of the inertia curve, the point farthest below the chord from the
+      first to the last k with both axes scaled to [0, 1] (see :func:`kmix.select.knee`).
+    - "bic", "aic": the smallest Bayesian or Akaike information criterion (Gaussian mixtures:
+      ``kmix.GaussianMixture`` by default).
+    - "gap": Tibshirani, Walther and Hastie's gap statistic (2001). ``n_refs`` reference data
+      sets are drawn uniformly over the bounding box of X and clustered like X; with W_k the
+      pooled within-cluster sum of squares, Gap(k) is the mean of log W_k over the reference
+      sets minus log W_k of X, and s(k) the standard deviation of the reference log W_k times
+      sqrt(1 + 1 / n_refs). The choice is the smallest k with Gap(k) >= Gap(k+1) - s(k+1),
+      k+1 being the next value of ``k_range`` (the largest gap if no k qualifies).
+    - "bgmm": ONE Bayesian Gaussian mixture is fitted with max(k_range) components (by default
+      ``kmix.BayesianGaussianMixture`` with a Dirichlet-process prior, ``max_iter=500``,
+      ``n_init=1``; or a copy of ``estimator``, a kmix or scikit-learn
+      ``BayesianGaussianMixture``) and the components whose weight is above
+      ``weight_threshold`` are counted; that count, clipped into [min(k_range),
+      max(k_range)], is the choice (only those two values of ``k_range`` matter).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The data to cluster, dense (a sparse matrix raises TypeError), finite.
+    k_range : int or iterable of int, default=range(2, 11)
+        The numbers of clusters to try, each in 1..n_samples (an int: that k alone). They are
+        sorted and duplicates dropped. "elbow" needs at least 3 of them and "gap" at least 2;
+        the silhouette needs k to give 2 to n_samples - 1 distinct labels (it is NaN for the
+        others, and a ValueError if no k does); "bgmm" uses only min(k_range) and max(k_range).
+    method : {"silhouette", "elbow", "bic", "aic", "gap", "bgmm"}, default="silhouette"
+        The rule that chooses k (see above).
+    estimator : estimator instance or None, default=None
+        The estimator to fit: any kmix or scikit-learn estimator with an ``n_clusters`` or
+        ``n_components`` parameter (``get_params`` gives its parameters; the labels are its
+        ``labels_`` or else ``predict(X)``). It is copied with the same parameters for each k,
+        never modified. None: ``kmix.KMeans(random_state=random_state, n_threads=n_threads)``,
+        ``kmix.GaussianMixture`` (same arguments) for "bic" and "aic", and the Bayesian mixture
+        described above for "bgmm". "bic" and "aic" need an estimator with ``bic`` and ``aic``
+        methods (a Gaussian mixture), "bgmm" a ``BayesianGaussianMixture``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the default estimators and the reference sets of "gap": an int for reproducible
+        results, a numpy RandomState, or None for numpy's global random state. A given
+        ``estimator`` keeps its own ``random_state``.
+    n_refs : int, default=10
+        The number of reference data sets of "gap" (at least 1; the other methods ignore it).
+        Each costs one fit per k.
+    n_threads : int or None, default=None
+        OpenMP threads of the default estimators and of the silhouette. None follows OpenMP's
+        maximum (``OMP_NUM_THREADS``, threadpoolctl); a negative value counts back from the
+        number of CPUs (-1: all of them). A given ``estimator`` keeps its own ``n_threads``.
+        Results do not depend on it.
+    weight_threshold : float, default=0.01
+        For "bgmm", the weight above which a component counts; in (0, 1) (checked for every
+        method, used by "bgmm" only). Under the Dirichlet-process prior a component the data do
+        not use keeps a weight of the order of 1 / n_samples, so the threshold should be well
+        above that (0.01 suits a few hundred rows or more).
+
+    Returns
+    -------
+    result : SelectKResult
+        ``best_k`` (the k chosen), ``k_values`` (the k tried; for "bgmm" the component ranks
+        1..max(k_range)), ``scores`` (every score computed, one value per k) and ``method``;
+        for "bgmm" also ``weight_threshold`` and ``n_effective`` (the count before clipping).
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, an empty ``k_range`` or a k outside 1..n_samples, too few k for
+        "elbow" or "gap", a ``weight_threshold`` outside (0, 1), or when no k gives a
+        silhouette.
+    TypeError
+        For an estimator without ``n_clusters`` or ``n_components`` (or an estimator class
+        instead of an instance), or one the method cannot use.
+
+    See Also
+    --------
+    SelectKResult : The result, with ``to_dict`` and ``plot``.
+    kmix.metrics.silhouette_score : The mean silhouette coefficient.
+
+    Notes
+    -----
+    The k-means estimators (``KMeans``, ``MiniBatchKMeans``) and ``AgglomerativeClustering``
+    give the same clusters for X scaled by a power of two, so data of extreme magnitude is
+    clustered scaled into range and the inertias and log W_k are reported in X's units. X is
+    not rescaled for the mixtures ("bic", "aic", "bgmm"): their fits depend on X's units.
+
+    The same choices are available from the shell: ``kmix select-k data.csv --k 2-10 --method
+    silhouette --plot k.png --json k.json``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix import select_k
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.concatenate([rng.normal(center, 0.5, size=(20, 2))
+    ...                     for center in ([0, 0], [5, 5], [0, 5])])
+    >>> res = select_k(X, range(2, 7), random_state=0)
+    >>> res.best_k
+    3
+    >>> res.k_values
+    [2, 3, 4, 5, 6]
+    >>> np.round(res.scores["silhouette"], 2)
+    array([0.57, 0.82, 0.63, 0.46, 0.48])
+
+    The other rules agree on these well-separated blobs:
+
+    >>> select_k(X, range(2, 7), method="elbow", random_state=0).best_k
+    3
+    >>> select_k(X, range(2, 7), method="gap", random_state=0).best_k
+    3
+    >>> select_k(X, range(2, 7), method="bic", random_state=0).best_k
+    3
+
+    One Bayesian mixture with 6 components, of which 3 carry weight:
+
+    >>> res = select_k(X, range(1, 7), method="bgmm", weight_threshold=0.1, random_state=0)
+    >>> res.best_k, res.n_effective
+    (3, 3)
     """
     method = check_option(method, "method", METHODS)
     X, largest = as_float_array(X, "X", with_abs_max=True)
