@@ -616,3 +616,13 @@ def test_worker_lost_mid_fit_gives_the_same_result(client, monkeypatch):
     np.testing.assert_array_equal(got.labels_.compute(), uninterrupted.labels_.compute())
     ref = kmix.KMeans(16, init=init, tol=0, max_iter=max_iter).fit(X)
     check_kmeans(got, ref, X, np.float64)
+
+
+def test_gmm_verbose_interval_spaces_the_lines(capsys):
+    """verbose_interval sets the iterations between printed lines, as in kmix.GaussianMixture:
+    iterations 3 and 6 of 7 (tol=0 runs them all), nothing else."""
+    X, _ = blobs()
+    kd.GaussianMixture(K, covariance_type="diag", tol=0, max_iter=7, verbose=1, verbose_interval=3,
+                       random_state=0).fit(to_dask(X, 1000))
+    printed = [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.strip().startswith("Iteration")]
+    assert printed == ["3", "6"]

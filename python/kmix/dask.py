@@ -961,10 +961,10 @@ class GaussianMixture(_mixture.GaussianMixture):
         When True and the estimator is fitted, a fit starts from the fitted parameters (one
         run, no initialization); ``fit(X, method="online")`` continues from them.
     verbose : int, default=0
-        When nonzero, EM prints one line per iteration: its number and the lower bound.
+        When nonzero, EM prints a line every ``verbose_interval`` iterations: the iteration's
+        number and the lower bound.
     verbose_interval : int, default=10
-        Accepted for compatibility with ``kmix.GaussianMixture``, where it sets the number of
-        iterations between printed lines; kmix.dask's EM prints every iteration.
+        The number of iterations between printed lines (as in ``kmix.GaussianMixture``).
     n_threads : int or None, default=None
         OpenMP threads of each chunk's kernel, resolved on the worker that runs it. None: that
         worker's OpenMP default (Dask sets ``OMP_NUM_THREADS`` to the worker's thread count); a
@@ -1245,7 +1245,7 @@ class GaussianMixture(_mixture.GaussianMixture):
             n_iter = it
             params = _mixture._params_of(_core.gmm_m_step(c_array(st), ct, k, d, about, c_array(shift), c_array(floor),
                                                           float(self.reg_covar), False))
-            if self.verbose:
+            if self.verbose and it % self.verbose_interval == 0:
                 print(f"  Iteration {it}\t lower bound {bound:.6f}")
             if abs(bound - previous) < self.tol:
                 converged = True
