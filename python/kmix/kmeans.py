@@ -43,12 +43,47 @@ _ELKAN_AUTO_BYTES = 128 << 20
 def choose_algorithm(n_samples: int, n_features: int, n_clusters: int) -> Literal["lloyd", "elkan", "hamerly"]:
     """The algorithm ``KMeans(algorithm="auto")`` runs for data of this shape.
 
-    From whole fits on this project's 2-core AVX2 machine (same init, Lloyd's answers from each):
-    below 16 clusters the bounds save little and cost their upkeep ("lloyd"); from 48 features up,
-    Elkan's k bounds per row prune where Hamerly's one bound does not (overlapping blobs at
-    (50k, 128, 256) float32: Elkan 1.35x Lloyd, Hamerly 0.93x), as long as the n·k bounds stay
-    within 128 MB; otherwise "hamerly" (3.1x Lloyd at (100k, 16, 100) with separated blobs,
-    1.8x at (100k, 16, 32), 0.9-1.07x where blobs overlap), whose bounds are O(n).
+    The choice depends on the shape only (never on the values), so it is the same for every fit
+    of that shape. All three algorithms give Lloyd's answers (labels, ``n_iter_``, centers) from
+    the same init; they differ only in time and memory.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of rows of the data to cluster.
+    n_features : int
+        Number of columns (features) of the data.
+    n_clusters : int
+        Number of clusters the fit looks for.
+
+    Returns
+    -------
+    algorithm : {"lloyd", "elkan", "hamerly"}
+        "lloyd" below 16 clusters; "elkan" from 48 features up while its
+        ``n_samples * n_clusters`` float32 bounds fit in 128 MB; "hamerly" otherwise.
+
+    See Also
+    --------
+    kmix.KMeans : The estimator whose ``algorithm="auto"`` uses this choice.
+
+    Notes
+    -----
+    The thresholds come from whole fits on this project's 2-core AVX2 machine (same init,
+    Lloyd's answers from each): below 16 clusters the bounds save little and cost their upkeep
+    ("lloyd"); from 48 features up, Elkan's k bounds per row prune where Hamerly's one bound does
+    not (overlapping blobs at (50k, 128, 256) float32: Elkan 1.35x Lloyd, Hamerly 0.93x), as long
+    as the n·k bounds stay within 128 MB; otherwise "hamerly" (3.1x Lloyd at (100k, 16, 100) with
+    separated blobs, 1.8x at (100k, 16, 32), 0.9-1.07x where blobs overlap), whose bounds are O(n).
+
+    Examples
+    --------
+    >>> from kmix.kmeans import choose_algorithm
+    >>> choose_algorithm(100_000, 16, 8)
+    'lloyd'
+    >>> choose_algorithm(50_000, 128, 256)
+    'elkan'
+    >>> choose_algorithm(100_000, 16, 100)
+    'hamerly'
     """
     if n_clusters < 16:
         return "lloyd"
@@ -63,9 +98,66 @@ def kmeans_plusplus(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weig
                     n_threads: int | None = None) -> tuple[NDArray[Any], NDArray[Any]]:
     """Greedy k-means++ seeding, as ``sklearn.cluster.kmeans_plusplus``.
 
-    Returns (centers, indices): the chosen rows of X and their indices. With the same
-    random_state it picks the same rows as scikit-learn. x_squared_norms is accepted for
-    compatibility and not needed.
+    Chooses `n_clusters` rows of X as initial centers: the first at random (in proportion to
+    `sample_weight`), each next one the best of `n_local_trials` candidates drawn in
+    proportion to their (weighted) squared distance to the nearest center chosen so far, the best
+    being the candidate that leaves the smallest total squared distance.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The data to pick the centers from: a dense array (float32 and float64 are kept, other
+        numeric dtypes become float64) or a scipy.sparse matrix or array of any format
+        (converted once to CSR, never densified). It must not contain NaN or infinity.
+    n_clusters : int
+        Number of centers to choose, at least 1 and at most n_samples.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights of the rows, with a positive sum: they weight both the draws and
+        the squared distances. None gives every row weight 1.
+    x_squared_norms : array-like of shape (n_samples,), default=None
+        Accepted for compatibility with scikit-learn and not used (kmix computes what it needs);
+        when given, its length must be n_samples.
+    random_state : int, numpy.random.RandomState or None, default=None
+        Source of the random draws. An int in [0, 2**32 - 1] seeds a new RandomState, None uses
+        numpy's global one. kmix draws from it exactly as scikit-learn does.
+    n_local_trials : int, default=None
+        Number of candidates drawn for each center after the first (at most 64). None means
+        ``2 + int(log(n_clusters))``, scikit-learn's default.
+    n_threads : int, default=None
+        Number of OpenMP threads. None follows OpenMP's maximum (``OMP_NUM_THREADS``,
+        threadpoolctl's limits); a negative value counts back from the number of CPUs (-1: all
+        of them). The result does not depend on it.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The chosen rows of X, in X's dtype (a dense array, also for sparse X).
+    indices : ndarray of shape (n_clusters,)
+        Their indices in X, in the order they were chosen.
+
+    See Also
+    --------
+    kmix.KMeans : K-means, which seeds with this procedure for ``init="k-means++"``.
+
+    Notes
+    -----
+    The random stream is consumed as scikit-learn's ``kmeans_plusplus`` consumes it, so with
+    the same `random_state` kmix picks the same rows as scikit-learn on float64 data (in
+    float32 a near-tie between candidates can go the other way, as kmix computes the seeding
+    distances in float64). The result is the same for X scaled by a power of two.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix import kmeans_plusplus
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> centers, indices = kmeans_plusplus(X, n_clusters=2, random_state=0)
+    >>> print(np.round(centers, 2))
+    [[10.  2.]
+     [ 1.  0.]]
+    >>> print(indices)
+    [3 2]
     """
     sparse = _sparse.is_sparse(X)
     X, largest = (_sparse.as_csr if sparse else as_float_array)(X, "X", with_abs_max=True)
@@ -147,37 +239,160 @@ def _warn_if_fewer_clusters(distinct, k, stacklevel=3):
 class KMeans(TransformerOutput, BaseEstimator):
     """K-means clustering (Lloyd's algorithm), scikit-learn compatible.
 
+    Partitions the rows of X into `n_clusters` clusters, each represented by its center, the
+    (weighted) mean of its rows, so as to minimize the inertia: the sum of the squared Euclidean
+    distances of the rows to their nearest center. Each iteration assigns every row to its
+    nearest center, then moves each center to the mean of its rows. The parameters, attributes
+    and methods are those of ``sklearn.cluster.KMeans``, with the same meanings and answers; the
+    iterations run in C++ with OpenMP.
+
     Parameters
     ----------
     n_clusters : int, default=8
-    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features)
-        A callable is called as ``init(X, n_clusters, random_state=RandomState)``.
+        The number of clusters to form, which is also the number of centers to find: at least
+        1 and at most the number of rows of the X given to `fit`.
+
+    init : {"k-means++", "random"}, callable or array-like of shape (n_clusters, n_features), default="k-means++"
+        How the initial centers are chosen:
+
+        - "k-means++": greedy k-means++ seeding (see `kmeans_plusplus`): the first center is a
+          row drawn at random, each next one the best of ``2 + int(log(n_clusters))`` rows drawn
+          in proportion to their squared distance to the nearest center so far.
+        - "random": `n_clusters` distinct rows of X drawn at random.
+        - an array of shape (n_clusters, n_features): the initial centers themselves (then a
+          single run is made, see `n_init`).
+        - a callable, called as ``init(X, n_clusters, random_state=random_state)`` with the data
+          the iterations run on (as in scikit-learn, a dense X may have been centred on its
+          mean; a sparse X is passed as a scipy CSR matrix) and the numpy RandomState in use; it
+          returns the initial centers, an array of shape (n_clusters, n_features).
+
+        The draws of "k-means++" and "random" are in proportion to `sample_weight` when it is
+        given.
+
     n_init : "auto" or int, default="auto"
-        Runs from different seeds; the lowest inertia wins. "auto" is 1 for "k-means++" and
-        arrays, 10 for "random" and callables.
+        Number of runs from different seedings (drawn one after the other from `random_state`);
+        the run with the lowest inertia is kept. "auto" makes 1 run for "k-means++" and an init
+        array, 10 for "random" and a callable. With an init array a single run is made whatever
+        `n_init` says (with a RuntimeWarning when it asks for more).
+
     max_iter : int, default=300
+        Maximum number of iterations (an assignment of every row, then an update of the centers)
+        of a single run; at least 1. A run that reaches it stops there, unconverged.
+
     tol : float, default=1e-4
-        Relative tolerance: iterations stop when the sum of squared center shifts is at most
-        ``tol`` times the mean per-feature variance of X.
+        Relative tolerance of the convergence test, at least 0: a run stops when the sum of
+        the squared center shifts of an iteration is at most `tol` times the mean per-feature
+        variance of X. Whatever `tol`, a run also stops when no label changes (strict
+        convergence); ``tol=0`` leaves only that test and `max_iter`.
+
     verbose : int, default=0
-        Print one line per iteration (inertia, center shift).
-    random_state : None, int or numpy RandomState
+        Verbosity (an int at least 0, or a bool). 0 prints nothing; any other value prints
+        "Initialization complete" before each run, one line per iteration (inertia and center
+        shift) and why the run stopped.
+
+    random_state : int, numpy.random.RandomState or None, default=None
+        Source of the random draws of the seeding ("k-means++", "random", and the RandomState
+        a callable init receives). An int in [0, 2**32 - 1] seeds a new RandomState (pass one
+        for results reproducible from call to call); a RandomState is drawn from as it is; None
+        uses numpy's global RandomState.
+
     copy_x : bool, default=True
-        False lets fit centre X in place and restore it afterwards (when X is already a
-        C-contiguous float array).
+        When a fit centres a dense X on its mean (see Notes), True makes it work on its own
+        centred copy; False lets it centre the caller's X in place and add the mean back before
+        returning, saving the copy when X is already a writeable, C-contiguous float32 or
+        float64 array (as in scikit-learn, subtracting and adding the mean back may change the
+        values of X by rounding). Otherwise, and for sparse X, it makes no difference.
+
     algorithm : {"lloyd", "elkan", "hamerly", "auto"}, default="lloyd"
         How the nearest centers are found; all give Lloyd's answers (labels, ``n_iter_``,
-        centers) from the same init. "elkan" keeps Elkan's triangle-inequality bounds
-        (n_samples x n_clusters of them, float32) to skip distances; "hamerly" keeps Hamerly's
-        two per row (float32: 8 bytes a row), best at low dimension and many well-separated clusters;
-        "auto" picks by (n_samples, n_features, n_clusters) as measured (see
-        :func:`kmix.kmeans.choose_algorithm`). On sparse X, every choice runs the sparse Lloyd iterations.
+        centers) from the same init. "lloyd" computes every distance at each iteration.
+        "elkan" keeps Elkan's triangle-inequality bounds (n_samples x n_clusters of them,
+        float32) to skip distances; "hamerly" (a kmix addition) keeps Hamerly's two per row
+        (float32: 8 bytes a row), best at low dimension and many well-separated clusters;
+        "auto" (a kmix addition) picks one of the three by (n_samples, n_features, n_clusters)
+        as measured (see `kmix.kmeans.choose_algorithm`). "elkan" with a single cluster warns
+        and runs "lloyd". On sparse X, every choice runs the sparse Lloyd iterations.
+
     n_threads : int or None, default=None
-        OpenMP threads; None follows OMP_NUM_THREADS / threadpoolctl. Results do not depend on it.
+        Number of OpenMP threads the kernels use. None follows OpenMP's maximum, which follows
+        ``OMP_NUM_THREADS`` and threadpoolctl's limits; a negative value counts back from the
+        number of CPUs, as in joblib (-1: all of them); 0 is not allowed. Results do not depend
+        on it.
 
     Attributes
     ----------
-    cluster_centers_, labels_, inertia_, n_iter_, n_features_in_
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Coordinates of the cluster centers, in X's dtype (float32 for float32 X, float64
+        otherwise); a dense array, also for sparse X. They are the centers the best run ended
+        with: when it did not end on unchanged labels, they need not be exactly the means of
+        the clusters in ``labels_``.
+
+    labels_ : ndarray of shape (n_samples,)
+        Index of the cluster of each training row: ``labels_`` equals ``predict(X)`` on the
+        training data (a final assignment follows the last iteration).
+
+    inertia_ : float
+        Sum of the squared distances of the training rows to their nearest center, weighted by
+        `sample_weight` when given.
+
+    n_iter_ : int
+        Number of iterations of the best run.
+
+    n_features_in_ : int
+        Number of features seen during `fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during `fit`. Defined only when X has feature names that
+        are all strings (a pandas or polars DataFrame).
+
+    See Also
+    --------
+    kmix.MiniBatchKMeans : Faster, approximate k-means on mini-batches, with ``partial_fit``.
+    kmix.SphericalKMeans : K-means by direction (cosine similarity).
+    kmix.SoftKMeans : K-means with soft assignments.
+    kmix.kmeans_plusplus : The k-means++ seeding on its own.
+    kmix.k_means : This estimator as a function.
+
+    Notes
+    -----
+    Same answers as ``sklearn.cluster.KMeans(algorithm="lloyd")``: from the same init, the same
+    labels, the same ``n_iter_``, and centers and inertia equal to ~1e-13 relative in float64.
+    k-means++ draws from numpy's RandomState exactly as scikit-learn does, so the same
+    `random_state` seeds the same rows (in float64; in float32 a near-tie between candidates
+    can go the other way).
+
+    As scikit-learn does, a dense X is centred on its mean before the iterations (float64 X only
+    when that mean is far from the origin compared with the data's spread; float32 X always),
+    which keeps the distances accurate, and a sparse X is never centred nor densified.
+
+    float32 X gives float32 centers, float64 X float64 ones; the centers' sums are accumulated
+    in float64 in both cases (scikit-learn accumulates float32 data in float32, so float32
+    results agree with it to ~1e-6 relative, not bit for bit).
+
+    A cluster left empty takes the row farthest from its center, as in scikit-learn; when the
+    fit ends with fewer distinct clusters than `n_clusters` (duplicate rows, say), it warns with
+    `kmix.ConvergenceWarning`. Integer sample weights give the same result as repeated rows.
+
+    Results are bit-identical for any number of threads; the kernels release the GIL. Data of
+    any magnitude work: when the largest ``|x|`` is too large or too small for the squared
+    distances, kmix fits X scaled by a power of two (exactly) and scales the results back.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix import KMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> kmeans = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> print(kmeans.labels_)
+    [1 1 1 0 0 0]
+    >>> print(kmeans.predict([[0, 0], [12, 3]]))
+    [1 0]
+    >>> print(np.round(kmeans.cluster_centers_, 2))
+    [[10.  2.]
+     [ 1.  2.]]
+    >>> round(kmeans.inertia_, 2)
+    16.0
     """
 
     _estimator_type = "clusterer"
@@ -255,8 +470,44 @@ class KMeans(TransformerOutput, BaseEstimator):
     # ---- fitting -----------------------------------------------------------------------------
     def fit(self: _KMeansT, X: ArrayLike | SparseMatrix, y: object = None,
             sample_weight: ArrayLike | None = None) -> _KMeansT:
-        """Compute k-means clustering of X (n_samples, n_features): an array, or a scipy.sparse
-        matrix or array (converted once to CSR, never centred nor densified, as in scikit-learn)."""
+        """Compute k-means clustering.
+
+        Runs `n_init` seedings, each followed by the iterations of `algorithm`, keeps the run of
+        lowest inertia, and sets ``cluster_centers_``, ``labels_``, ``inertia_``, ``n_iter_`` and
+        ``n_features_in_``. A new call starts afresh.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows to cluster: a dense array (float32 and float64 are kept, other numeric
+            dtypes become float64; a pandas or polars DataFrame sets ``feature_names_in_``), or a
+            scipy.sparse matrix or array of any format (converted once to CSR, never centred nor
+            densified, as in scikit-learn). No NaN or infinity; at least `n_clusters` rows.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row: non-negative, with a positive sum. The centers are weighted
+            means, the inertia a weighted sum, and the seeding draws rows in proportion to the
+            weights; integer weights give the same result as repeated rows. None gives every
+            row weight 1.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import KMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> kmeans = KMeans(n_clusters=2, random_state=0).fit(X)
+        >>> print(kmeans.labels_)
+        [1 1 1 0 0 0]
+        >>> kmeans.n_iter_
+        2
+        """
         validate_params(self)
         if _sparse.is_sparse(X):
             return self._fit_sparse(X, sample_weight)
@@ -429,7 +680,30 @@ class KMeans(TransformerOutput, BaseEstimator):
         return X, C, 0
 
     def predict(self, X: ArrayLike | SparseMatrix) -> NDArray[Any]:
-        """Index of the nearest cluster center for each row of X."""
+        """Predict the closest cluster each row of X belongs to.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to label, with the features seen by `fit` (converted to the centers' dtype).
+            A scipy.sparse matrix or array is read as CSR, never densified.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of the nearest center (in Euclidean distance) of each row; ties go to the
+            lowest index.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import KMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> kmeans = KMeans(n_clusters=2, random_state=0).fit(X)
+        >>> print(kmeans.predict([[0, 0], [12, 3]]))
+        [1 0]
+        """
         centers = getattr(self, "cluster_centers_", None)
         # Short path for the common case of an already-clean array (one-row serving latency).
         if (type(X) is np.ndarray and centers is not None and "feature_names_in_" not in self.__dict__
@@ -444,11 +718,65 @@ class KMeans(TransformerOutput, BaseEstimator):
 
     def fit_predict(self, X: ArrayLike | SparseMatrix, y: object = None,
                     sample_weight: ArrayLike | None = None) -> NDArray[Any]:
+        """Compute cluster centers and predict the cluster of each row of X.
+
+        The same as ``fit(X, sample_weight=sample_weight).labels_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows to cluster, as `fit` takes them.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row, as `fit` takes it; None gives every row weight 1.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of the cluster of each row (``labels_``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import KMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> print(KMeans(n_clusters=2, random_state=0).fit_predict(X))
+        [1 1 1 0 0 0]
+        """
         return self.fit(X, sample_weight=sample_weight).labels_
 
     # transform's result: an array, or a pandas or polars data frame after set_output (hence Any).
     def transform(self, X: ArrayLike | SparseMatrix) -> Any:
-        """Euclidean distance of each row of X to each center, shape (n_samples, n_clusters)."""
+        """Transform X to a cluster-distance space.
+
+        Column k holds the Euclidean distance of each row to center k: the space in which the
+        clusters are judged, small where a row is close to a center.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to transform, with the features seen by `fit`. A scipy.sparse matrix or array
+            is read as CSR, never densified (SoftKMeans takes dense X only).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_clusters)
+            Distance of each row to each center, in the centers' dtype; a pandas or polars
+            DataFrame instead after ``set_output(transform="pandas")`` or ``"polars"``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import KMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> kmeans = KMeans(n_clusters=2, random_state=0).fit(X)
+        >>> print(np.round(kmeans.transform([[0, 0], [12, 3]]), 2))
+        [[10.2   2.24]
+         [ 2.24 11.05]]
+        """
         X_in = X
         X, C, e = self._with_centers(*self._check_test_data(X, with_abs_max=True))
         n_threads = effective_n_threads(self.n_threads)
@@ -459,10 +787,71 @@ class KMeans(TransformerOutput, BaseEstimator):
 
     def fit_transform(self, X: ArrayLike | SparseMatrix, y: object = None,
                       sample_weight: ArrayLike | None = None) -> Any:
+        """Compute clustering and transform X to cluster-distance space.
+
+        The same as ``fit(X, sample_weight=sample_weight).transform(X)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows to cluster and transform, as `fit` takes them.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row, as `fit` takes it; None gives every row weight 1.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_clusters)
+            Distance of each row of X to each fitted center, as `transform` gives it; a pandas
+            or polars DataFrame instead after ``set_output``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import KMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> distances = KMeans(n_clusters=2, random_state=0).fit_transform(X)
+        >>> distances.shape
+        (6, 2)
+        >>> print(np.round(distances[:2], 2))
+        [[9.   0.  ]
+         [9.22 2.  ]]
+        """
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
     def score(self, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None) -> float:
-        """Opposite of the (weighted) inertia of X on the fitted centers."""
+        """Opposite of the value of X on the K-means objective.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score, with the features seen by `fit`. A scipy.sparse matrix or array is
+            read as CSR, never densified.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row; None gives every row weight 1.
+
+        Returns
+        -------
+        score : float
+            Minus the sum of the (weighted) squared distances of the rows of X to their nearest
+            fitted center: higher is better, 0 at best.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import KMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> kmeans = KMeans(n_clusters=2, random_state=0).fit(X)
+        >>> round(kmeans.score(X), 2)
+        -16.0
+        >>> round(kmeans.score([[0, 0], [12, 3]]), 2)
+        -10.0
+        """
         X, largest = self._check_test_data(X, with_abs_max=True)
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         X, C, e = self._with_centers(X, largest)
@@ -488,9 +877,84 @@ def k_means(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weight: Arra
             algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd", return_n_iter: bool = False,
             n_threads: int | None = None
             ) -> tuple[NDArray[Any], NDArray[Any], float] | tuple[NDArray[Any], NDArray[Any], float, int]:
-    """K-means clustering as a function, as ``sklearn.cluster.k_means``: fits
-    ``KMeans(n_clusters, ...)`` on X and returns (cluster_centers_, labels_, inertia_), and
-    n_iter_ too with return_n_iter=True. The parameters are KMeans's."""
+    """Perform K-means clustering, as ``sklearn.cluster.k_means``.
+
+    Fits ``KMeans(n_clusters, init=init, ...)`` on X with the given parameters and returns its
+    fitted attributes. The parameters mean what they mean for `kmix.KMeans`.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The rows to cluster: a dense array (float32 and float64 are kept, other numeric dtypes
+        become float64) or a scipy.sparse matrix or array of any format (converted once to CSR,
+        never centred nor densified). No NaN or infinity.
+    n_clusters : int
+        The number of clusters to form, at least 1 and at most n_samples.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each row, with a positive sum; None gives every row weight 1.
+    init : {"k-means++", "random"}, callable or array-like of shape (n_clusters, n_features), default="k-means++"
+        How the initial centers are chosen: greedy k-means++ seeding, `n_clusters` rows drawn
+        at random, the initial centers themselves, or a callable
+        ``init(X, n_clusters, random_state=random_state)`` returning them (see `kmix.KMeans`).
+    n_init : "auto" or int, default="auto"
+        Number of runs from different seedings; the run of lowest inertia is kept. "auto" is 1
+        for "k-means++" and an init array, 10 for "random" and a callable.
+    max_iter : int, default=300
+        Maximum number of iterations of a single run, at least 1.
+    verbose : int, default=False
+        0 (or False) prints nothing; any other value prints each iteration's inertia and
+        center shift and why each run stopped.
+    tol : float, default=1e-4
+        Relative tolerance, at least 0: a run stops when the sum of the squared center shifts of
+        an iteration is at most `tol` times the mean per-feature variance of X (or when no label
+        changes).
+    random_state : int, numpy.random.RandomState or None, default=None
+        Source of the seeding's random draws: an int in [0, 2**32 - 1] seeds a new RandomState,
+        None uses numpy's global one.
+    copy_x : bool, default=True
+        False lets the fit centre a writeable, C-contiguous float32 or float64 X in place and
+        add the mean back before returning, instead of centring a copy.
+    algorithm : {"lloyd", "elkan", "hamerly", "auto"}, default="lloyd"
+        How the nearest centers are found: all give Lloyd's answers from the same init (see
+        `kmix.KMeans`).
+    return_n_iter : bool, default=False
+        Whether to return the number of iterations of the best run as well.
+    n_threads : int, default=None
+        Number of OpenMP threads. None follows OpenMP's maximum (``OMP_NUM_THREADS``,
+        threadpoolctl's limits); -1 means all CPUs. The result does not depend on it.
+
+    Returns
+    -------
+    centroid : ndarray of shape (n_clusters, n_features)
+        The cluster centers (``cluster_centers_``), in X's dtype.
+    label : ndarray of shape (n_samples,)
+        Index of the nearest center of each row (``labels_``).
+    inertia : float
+        Sum of the (weighted) squared distances of the rows to their nearest center
+        (``inertia_``).
+    best_n_iter : int
+        Number of iterations of the best run (``n_iter_``); returned only when
+        `return_n_iter` is True.
+
+    See Also
+    --------
+    kmix.KMeans : The estimator this function fits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix import k_means
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> centroid, label, inertia = k_means(X, n_clusters=2, random_state=0)
+    >>> print(np.round(centroid, 2))
+    [[10.  2.]
+     [ 1.  2.]]
+    >>> print(label)
+    [1 1 1 0 0 0]
+    >>> round(inertia, 2)
+    16.0
+    """
     if not BOOL.accepts(return_n_iter):
         raise InvalidParameterError(f"The 'return_n_iter' parameter of k_means must be {BOOL.words}. "
                                     f"Got {return_n_iter!r} instead.")

@@ -34,37 +34,177 @@ if TYPE_CHECKING:
 
 
 class MiniBatchKMeans(KMeans):
-    """Mini-batch k-means, scikit-learn compatible.
+    """Mini-batch k-means clustering, scikit-learn compatible.
+
+    A faster variant of `kmix.KMeans` for many rows: each step draws a small random batch of
+    rows, assigns them to their nearest centers and moves each center towards them by a running
+    mean of all the rows it has received, so a step costs O(batch_size) rows instead of a pass
+    over X; the clustering found can be a little worse (higher inertia) than KMeans's. Data
+    that arrive in pieces can be fitted one piece at a time with `partial_fit`. The parameters,
+    attributes, methods and procedure are those of ``sklearn.cluster.MiniBatchKMeans``.
 
     Parameters
     ----------
     n_clusters : int, default=8
-    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features)
+        The number of clusters to form, which is also the number of centers to find: at least
+        1 and at most the number of rows of X.
+
+    init : {"k-means++", "random"}, callable or array-like of shape (n_clusters, n_features), default="k-means++"
+        How the initial centers are chosen, on a random subset of `init_size` rows:
+
+        - "k-means++": greedy k-means++ seeding (see `kmix.kmeans_plusplus`).
+        - "random": `n_clusters` distinct rows of the subset drawn at random.
+        - an array of shape (n_clusters, n_features): the initial centers themselves (then a
+          single seeding is made, see `n_init`).
+        - a callable, called as ``init(X, n_clusters, random_state=random_state)`` with the
+          subset (a scipy CSR matrix for sparse X) and the numpy RandomState in use; it returns
+          the initial centers, an array of shape (n_clusters, n_features).
+
     max_iter : int, default=100
-        Passes over the data: fit runs max_iter * n_samples // batch_size steps at most.
+        Maximum number of passes over the data, at least 1: `fit` runs at most
+        ``max_iter * n_samples // batch_size`` steps, fewer when `tol` or `max_no_improvement`
+        stops it first. Not used by `partial_fit`.
+
     batch_size : int, default=1024
+        Number of rows in each mini-batch, at least 1 (at most n_samples: a larger value is
+        lowered to n_samples). `fit` draws each batch with replacement, in proportion to
+        `sample_weight`. Larger batches give steadier steps at a higher cost per step.
+
     verbose : int, default=0
+        Verbosity (an int at least 0, or a bool). 0 prints nothing; any other value prints
+        each seeding's inertia, each step's mean batch inertia and why the fit stopped.
+
     compute_labels : bool, default=True
-        Label all of X (and compute inertia_) once the centers are found.
-    random_state : None, int or numpy RandomState
+        Whether to label every row of X (setting ``labels_``) and compute ``inertia_`` with the
+        final centers once `fit` or each `partial_fit` has moved them: one more pass over X.
+        When False, `fit` sets ``inertia_`` from the smoothed batch inertia instead, and
+        `partial_fit` sets neither.
+
+    random_state : int, numpy.random.RandomState or None, default=None
+        Source of the random draws: the seeding's subset and validation rows, the seeding
+        itself, the batches and the reassigned centers. An int in [0, 2**32 - 1] seeds a new
+        RandomState (pass one for reproducible results); a RandomState is drawn from as it is;
+        None uses numpy's global RandomState. `partial_fit` keeps drawing from the same
+        generator from one call to the next.
+
     tol : float, default=0.0
-        Stop when the squared center change of a step is at most tol times the mean per-feature
-        variance of X (0 disables this test).
+        Early stopping on the centers, at least 0: `fit` stops when the sum of the squared
+        center changes of a step is at most `tol` times the mean per-feature variance of X.
+        The default, 0, disables this test. Not used by `partial_fit`.
+
     max_no_improvement : int or None, default=10
-        Stop after this many steps without a lower smoothed batch inertia (None disables).
+        Early stopping on the inertia (an int at least 0, or None): `fit` stops after this many
+        consecutive steps that do not lower the smoothed batch inertia (an exponentially
+        weighted average of the batches' mean inertia). None disables this test. Not used by
+        `partial_fit`.
+
     init_size : int or None, default=None
-        Rows sampled for seeding (default 3 * batch_size, at least 3 * n_clusters).
+        Number of rows drawn at random (with replacement) to run each seeding on, and of the
+        validation rows on which the `n_init` seedings are compared; at least 1, and at most
+        n_samples (a larger value is lowered to n_samples, when the seeding runs on all of X).
+        None means ``3 * batch_size``, or ``3 * n_clusters`` when ``3 * batch_size`` is below
+        `n_clusters`; a value below `n_clusters` is replaced by ``3 * n_clusters``, with a
+        RuntimeWarning.
+
     n_init : "auto" or int, default="auto"
-        Seedings tried ("auto": 1 for k-means++ and arrays, 3 otherwise); the one with the lowest
-        inertia on a validation sample wins.
+        Number of seedings tried by `fit`; the one with the lowest inertia on the validation
+        rows is kept (only one is run with its steps, unlike KMeans's `n_init`). "auto" makes
+        1 seeding for "k-means++" and an init array, 3 for "random" and a callable. With an init
+        array a single seeding is made whatever `n_init` says (with a RuntimeWarning when it asks
+        for more).
+
     reassignment_ratio : float, default=0.01
-        Centers whose received weight is below this fraction of the largest are moved to
-        random points of the batch.
+        Controls the random reassignment of the centers that receive too little: at least 0.
+        Every ``10 * n_clusters`` rows (and at every step while some center has received
+        nothing), the centers whose total received weight is below `reassignment_ratio` times
+        the largest center's are moved to random rows of the batch (at most half the batch).
+        Higher values reassign such centers more easily: the fit may take longer to converge,
+        and tends to a better clustering (as in scikit-learn); 0 never moves them.
+
     n_threads : int or None, default=None
+        Number of OpenMP threads the kernels use. None follows OpenMP's maximum, which follows
+        ``OMP_NUM_THREADS`` and threadpoolctl's limits; a negative value counts back from the
+        number of CPUs, as in joblib (-1: all of them); 0 is not allowed. Results do not depend
+        on it.
 
     Attributes
     ----------
-    cluster_centers_, labels_, inertia_, n_iter_, n_steps_, n_features_in_
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Coordinates of the cluster centers, in X's dtype (float32 for float32 X, float64
+        otherwise); a dense array, also for sparse X.
+
+    labels_ : ndarray of shape (n_samples,)
+        Index of the nearest final center of each row of the X of the last `fit` (or of the
+        last batch given to `partial_fit`). Set only when `compute_labels` is True.
+
+    inertia_ : float
+        With `compute_labels`, the sum of the (weighted) squared distances of the rows of the
+        last X given to `fit` or `partial_fit` to their nearest final center; without it,
+        `fit` sets the smoothed mean batch inertia times the total weight of X, and
+        `partial_fit` sets nothing.
+
+    n_iter_ : int
+        Number of passes over the data `fit` made: ``ceil(n_steps_ * batch_size / n_samples)``
+        (`partial_fit` leaves it as it was, 0 if it was not set).
+
+    n_steps_ : int
+        Number of mini-batch steps processed: by `fit`, or one per `partial_fit` call since the
+        first.
+
+    n_features_in_ : int
+        Number of features seen during `fit` (or the first `partial_fit`).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during `fit`. Defined only when X has feature names that
+        are all strings (a pandas or polars DataFrame).
+
+    See Also
+    --------
+    kmix.KMeans : K-means on all the rows at each iteration (Lloyd's algorithm).
+    kmix.MiniBatchSphericalKMeans : The same steps by direction (cosine similarity).
+
+    Notes
+    -----
+    The procedure is scikit-learn's: the best of `n_init` seedings on a random subset (judged
+    on a validation subset), batches drawn with replacement in proportion to `sample_weight`,
+    running-mean center updates, random reassignment of starved centers, and early stopping on
+    the smoothed batch inertia. kmix draws from numpy's RandomState as scikit-learn does, so in
+    float64 the same `random_state` gives the same steps and centers as scikit-learn.
+
+    Each step (gathering the batch, assigning it, updating the centers) is one C++ call; X is
+    never copied to float64 (float32 X stays float32). A scipy.sparse X (any format, also in
+    `partial_fit`) is read as CSR and never densified. Results are bit-identical for any number
+    of threads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix import MiniBatchKMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [4, 2], [4, 0], [4, 4],
+    ...               [4, 5], [0, 1], [2, 2],
+    ...               [3, 2], [5, 5], [1, -1]])
+
+    Fitted on two batches, one at a time:
+
+    >>> kmeans = MiniBatchKMeans(n_clusters=2, random_state=0, batch_size=6)
+    >>> kmeans = kmeans.partial_fit(X[0:6, :])
+    >>> kmeans = kmeans.partial_fit(X[6:12, :])
+    >>> print(np.round(kmeans.cluster_centers_, 3))
+    [[3.375 3.   ]
+     [0.75  0.5  ]]
+    >>> print(kmeans.predict([[0, 0], [4, 4]]))
+    [1 0]
+
+    Fitted on the whole data:
+
+    >>> kmeans = MiniBatchKMeans(n_clusters=2, random_state=1, batch_size=6,
+    ...                          max_iter=10).fit(X)
+    >>> print(np.round(kmeans.cluster_centers_, 2))
+    [[4.35 4.12]
+     [1.55 1.45]]
+    >>> print(kmeans.predict([[0, 0], [4, 4]]))
+    [1 0]
     """
 
     _fitted_attributes = ("cluster_centers_", "n_iter_", "n_steps_", "n_features_in_", "labels_", "inertia_",
@@ -132,7 +272,44 @@ class MiniBatchKMeans(KMeans):
     # ---- fitting -----------------------------------------------------------------------------
     def fit(self: _MiniBatchKMeansT, X: ArrayLike | SparseMatrix, y: object = None,
             sample_weight: ArrayLike | None = None) -> _MiniBatchKMeansT:
-        """Compute the centers from mini-batches of X (an array or a scipy.sparse matrix)."""
+        """Compute the centers on X by mini-batches.
+
+        Runs the `n_init` seedings on random subsets of X, keeps the best, then runs mini-batch
+        steps until `max_iter` passes over the data, `tol` or `max_no_improvement` stop it. A
+        new call starts afresh.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows to cluster: a dense array (float32 and float64 are kept, other numeric
+            dtypes become float64; a pandas or polars DataFrame sets ``feature_names_in_``), or a
+            scipy.sparse matrix or array of any format (read as CSR, never densified). No NaN or
+            infinity; at least `n_clusters` rows.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row: non-negative, with a positive sum. Batches are drawn in
+            proportion to the weights, the seeding weights its draws, and ``inertia_`` is a
+            weighted sum. None gives every row weight 1.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import MiniBatchKMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> kmeans = MiniBatchKMeans(n_clusters=2, random_state=0, batch_size=6).fit(X)
+        >>> print(kmeans.labels_)
+        [1 1 1 0 0 0]
+        >>> print(np.round(kmeans.cluster_centers_, 2))
+        [[10.    1.77]
+         [ 1.    1.75]]
+        """
         validate_params(self)
         names = feature_names_of(X)
         X, largest = self._input(X)
@@ -286,8 +463,52 @@ class MiniBatchKMeans(KMeans):
 
     def partial_fit(self: _MiniBatchKMeansT, X: ArrayLike | SparseMatrix, y: object = None,
                     sample_weight: ArrayLike | None = None) -> _MiniBatchKMeansT:
-        """Update the centers with one mini-batch (the rows of X: an array or a scipy.sparse
-        matrix), as data arrive."""
+        """Update the centers with a single mini-batch, for data that arrive in pieces.
+
+        The first call (on an estimator that has no centers yet) seeds the centers from its
+        batch (a subset of `init_size` rows of it), then makes a step; each later call makes one
+        step from the centers as they are, also after `fit`. A step assigns the rows of X to
+        their nearest centers and moves each center to the running mean of all the rows it has
+        received, then reassigns the centers that have received too little (see
+        `reassignment_ratio`). `max_iter`, `tol`, `max_no_improvement` and `n_init` are not
+        used.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows of the mini-batch, all used once: a dense array or a scipy.sparse matrix or
+            array of any format (read as CSR, never densified). After the first call its
+            features must be those seen before, and it is converted to the centers' dtype. The
+            first batch needs at least `n_clusters` rows.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row of the batch, with a positive sum: a center moves
+            towards its rows in proportion to their weight against the total weight it has
+            received before. None gives every row weight 1.
+
+        Returns
+        -------
+        self : object
+            Updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import MiniBatchKMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> kmeans = MiniBatchKMeans(n_clusters=2, random_state=0)
+        >>> kmeans = kmeans.partial_fit(X[::2])
+        >>> kmeans = kmeans.partial_fit(X[1::2])
+        >>> kmeans.n_steps_
+        2
+        >>> print(np.round(kmeans.cluster_centers_, 2))
+        [[ 1.  2.]
+         [10.  2.]]
+        >>> print(kmeans.predict([[0, 0], [12, 3]]))
+        [0 1]
+        """
         validate_params(self)
         has_centers = hasattr(self, "cluster_centers_")
         if has_centers:

@@ -22,35 +22,110 @@ if TYPE_CHECKING:
 
 
 class SoftKMeans(KMeans):
-    """Soft k-means.
+    """Soft k-means clustering: k-means with soft (probabilistic) assignments.
 
-    Each point belongs to every cluster with responsibility
+    Each row belongs to every cluster with a responsibility
 
         r(k, n) = exp(-beta * d(c_k, x_n)) / sum_j exp(-beta * d(c_j, x_n)),
 
     where d is the squared Euclidean distance ||x_n - c_k||^2, and each center moves to the
-    responsibility-weighted mean of the points, c_k = sum_n r(k, n) x_n / sum_n r(k, n) (times
-    sample_weight when given). The responsibilities are computed with a stable log-sum-exp, so
-    large beta works: as beta grows the assignments harden and the iterations become Lloyd's.
+    responsibility-weighted mean of the rows, c_k = sum_n r(k, n) x_n / sum_n r(k, n) (times
+    `sample_weight` when given). The responsibilities are computed with a stable log-sum-exp,
+    so large `beta` works: as `beta` grows the assignments harden and the iterations become
+    Lloyd's (`kmix.KMeans`). scikit-learn has no such estimator; its API is KMeans's, with
+    `predict_proba` added.
 
     Parameters
     ----------
     n_clusters : int, default=8
+        The number of clusters, which is also the number of centers to find: at least 1 and at
+        most the number of rows of the X given to `fit`.
+
     beta : float, default=1.0
-        Stiffness, > 0.
-    init : {"k-means++", "random"} or array of shape (n_clusters, n_features)
+        Stiffness of the responsibilities, greater than 0, in units of one over X's squared
+        units: a row's responsibilities fall off as exp(-beta * squared distance). Small values
+        make the assignments soft (every center is pulled towards the rows of the others); as
+        `beta` grows they harden, and a large `beta` (1e4 on blobs of unit spread, say) gives
+        KMeans's labels and centers from the same init. A `beta` so large that
+        ``beta * ||x - c||^2`` could exceed float64's range raises ValueError.
+
+    init : {"k-means++", "random"} or array-like of shape (n_clusters, n_features), default="k-means++"
+        How the initial centers are chosen: "k-means++" is KMeans's greedy k-means++ seeding
+        (see `kmix.kmeans_plusplus`), "random" draws `n_clusters` distinct rows of X at random
+        (both in proportion to `sample_weight` when given), and an array gives the initial
+        centers themselves.
+
     n_init : int, default=1
-        Seedings tried; the one with the best score wins.
+        Number of runs from different seedings, at least 1; the run with the highest score
+        (see `score`) on X is kept. With an init array a single run is made.
+
     max_iter : int, default=300
+        Maximum number of iterations (responsibilities, then centers) of a single run; at
+        least 1.
+
     tol : float, default=1e-4
-        Stop when the sum of squared center shifts of an iteration is <= tol; tol=0 runs until the
-        centers stop moving (or max_iter).
-    random_state : None, int or numpy RandomState
+        Absolute tolerance, at least 0: a run stops when the sum of the squared center shifts
+        of an iteration is at most `tol` (in X's squared units, unlike KMeans's relative
+        `tol`). ``tol=0`` runs until the centers stop moving, or `max_iter`.
+
+    random_state : int, numpy.random.RandomState or None, default=None
+        Source of the seeding's random draws. An int in [0, 2**32 - 1] seeds a new RandomState
+        (pass one for reproducible results); a RandomState is drawn from as it is; None uses
+        numpy's global RandomState.
+
     n_threads : int or None, default=None
+        Number of OpenMP threads the kernels use. None follows OpenMP's maximum, which follows
+        ``OMP_NUM_THREADS`` and threadpoolctl's limits; a negative value counts back from the
+        number of CPUs, as in joblib (-1: all of them); 0 is not allowed. Results do not depend
+        on it.
 
     Attributes
     ----------
-    cluster_centers_, labels_ (most responsible cluster), n_iter_, n_features_in_
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Coordinates of the centers, in X's dtype (float32 for float32 X, float64 otherwise).
+
+    labels_ : ndarray of shape (n_samples,)
+        Most responsible cluster (the nearest center) of each training row: ``predict(X)`` on
+        the training data.
+
+    n_iter_ : int
+        Number of iterations of the best run.
+
+    n_features_in_ : int
+        Number of features seen during `fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during `fit`. Defined only when X has feature names that
+        are all strings (a pandas or polars DataFrame).
+
+    See Also
+    --------
+    kmix.KMeans : Hard assignments, the limit of large `beta`.
+    kmix.GaussianMixture : Soft assignments with per-cluster weights and covariances.
+
+    Notes
+    -----
+    SoftKMeans takes dense X only (a scipy.sparse X raises TypeError). Data of any magnitude
+    work: for data too large or too small for the squared distances, the fit runs on X scaled
+    by a power of two with ``beta * 4**e``, which gives the same responsibilities. Results are
+    bit-identical for any number of threads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix import SoftKMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> soft = SoftKMeans(n_clusters=2, beta=0.05, random_state=0).fit(X)
+    >>> print(soft.labels_)
+    [1 1 1 0 0 0]
+    >>> print(np.round(soft.cluster_centers_, 2))
+    [[9.82 2.  ]
+     [1.18 2.  ]]
+    >>> print(np.round(soft.predict_proba([[0, 0], [5.5, 2], [12, 3]]), 2))
+    [[0.01 0.99]
+     [0.5  0.5 ]
+     [1.   0.  ]]
     """
 
     _fitted_attributes = ("cluster_centers_", "labels_", "n_iter_", "n_features_in_")
@@ -89,7 +164,43 @@ class SoftKMeans(KMeans):
     # are narrower than KMeans's, hence the ignored [override] errors.
     def fit(self: _SoftKMeansT, X: ArrayLike, y: object = None,  # type: ignore[override]
             sample_weight: ArrayLike | None = None) -> _SoftKMeansT:
-        """Soft k-means on X (n_samples, n_features)."""
+        """Compute soft k-means clustering.
+
+        Runs `n_init` seedings, each followed by soft k-means iterations, keeps the run of
+        highest score, and sets ``cluster_centers_``, ``labels_``, ``n_iter_`` and
+        ``n_features_in_``. A new call starts afresh.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows to cluster, dense (float32 and float64 are kept, other numeric dtypes
+            become float64; a pandas or polars DataFrame sets ``feature_names_in_``). No NaN or
+            infinity; at least `n_clusters` rows.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row, with a positive sum: it multiplies the row's
+            responsibilities in the centers' means and its term of the score, and weights the
+            seeding's draws; integer weights give the same fit as repeated rows. None gives
+            every row weight 1.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import SoftKMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> soft = SoftKMeans(n_clusters=2, beta=0.05, random_state=0).fit(X)
+        >>> print(soft.labels_)
+        [1 1 1 0 0 0]
+        >>> soft.n_iter_
+        3
+        """
         validate_params(self)
         names = feature_names_of(X)
         X, largest = as_float_array(X, "X", with_abs_max=True)
@@ -145,19 +256,95 @@ class SoftKMeans(KMeans):
         return X, c_array(C, np.float64), _beta_at(float(self.beta), e), e
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:  # type: ignore[override]
-        """The most responsible cluster of each row of X (the nearest center)."""
+        """Predict the most responsible cluster of each row of X.
+
+        The most responsible cluster is the one of the nearest center, whatever `beta`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to label, dense, with the features seen by `fit`.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of the most responsible cluster of each row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import SoftKMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> soft = SoftKMeans(n_clusters=2, beta=0.05, random_state=0).fit(X)
+        >>> print(soft.predict([[0, 0], [12, 3]]))
+        [1 0]
+        """
         X, C, beta, _ = self._scaled_model(X)
         return _core.soft_assign(X, C, beta, False, False, True, effective_n_threads(self.n_threads))["labels"].astype(np.intp)
 
     def predict_proba(self, X: ArrayLike) -> NDArray[Any]:
-        """Responsibilities r(k, n) of each cluster for each row of X, shape (n_samples, n_clusters)."""
+        """Responsibility of each cluster for each row of X.
+
+        r(k, n) = exp(-beta * ||x_n - c_k||^2) / sum_j exp(-beta * ||x_n - c_j||^2), computed
+        with a stable log-sum-exp.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to assign, dense, with the features seen by `fit`.
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_clusters)
+            Responsibilities, in the centers' dtype: each row non-negative and summing to 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import SoftKMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> soft = SoftKMeans(n_clusters=2, beta=0.05, random_state=0).fit(X)
+        >>> print(np.round(soft.predict_proba([[0, 0], [5.5, 2]]), 2))
+        [[0.01 0.99]
+         [0.5  0.5 ]]
+        """
         X, C, beta, _ = self._scaled_model(X)
         return _core.soft_assign(X, C, beta, False, True, False, effective_n_threads(self.n_threads))["resp"]
 
     def score(self, X: ArrayLike, y: object = None,  # type: ignore[override]
               sample_weight: ArrayLike | None = None) -> float:
-        """Σ_n w_n · (1/beta) · log Σ_k exp(-beta·||x_n - c_k||²): minus the soft inertia, which
-        tends to minus KMeans's inertia as beta grows (higher is better)."""
+        """Soft k-means objective of X on the fitted centers (higher is better).
+
+        sum_n w_n * (1 / beta) * log sum_k exp(-beta * ||x_n - c_k||^2): minus the soft
+        inertia, which tends to minus KMeans's inertia (see `kmix.KMeans.score`) as `beta`
+        grows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, dense, with the features seen by `fit`.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight w_n of each row; None gives every row weight 1.
+
+        Returns
+        -------
+        score : float
+            The weighted sum of the rows' soft objective.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import SoftKMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> soft = SoftKMeans(n_clusters=2, beta=0.05, random_state=0).fit(X)
+        >>> round(soft.score(X), 2)
+        -13.76
+        """
         X, C, beta, e = self._scaled_model(X)
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         # log Σ exp(−beta·d) is the same at any scale; the sum over rows is divided by the
@@ -168,6 +355,35 @@ class SoftKMeans(KMeans):
 
     def fit_transform(self, X: ArrayLike, y: object = None,  # type: ignore[override]
                       sample_weight: ArrayLike | None = None) -> Any:
+        """Compute soft k-means clustering and transform X to cluster-distance space.
+
+        The same as ``fit(X, sample_weight=sample_weight).transform(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows to cluster and transform, dense, as `fit` takes them.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row, as `fit` takes it; None gives every row weight 1.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_clusters)
+            Euclidean distance of each row of X to each fitted center; a pandas or polars
+            DataFrame instead after ``set_output``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import SoftKMeans
+        >>> X = np.array([[1, 2], [1, 4], [1, 0],
+        ...               [10, 2], [10, 4], [10, 0]])
+        >>> distances = SoftKMeans(n_clusters=2, beta=0.05, random_state=0).fit_transform(X)
+        >>> distances.shape
+        (6, 2)
+        """
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
 

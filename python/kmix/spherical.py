@@ -33,10 +33,42 @@ if TYPE_CHECKING:
 
 
 def normalize_rows(X, name="X"):
-    """X (an array or a Csr) with every row scaled to unit Euclidean norm, in X's dtype. The
-    squared norms are summed in float64; a row whose sum under- or overflows (values near 1e-160
-    or 1e155) is measured again divided by its largest |value|. A zero row is a ValueError naming
-    it."""
+    """Scale every row of X to unit Euclidean norm.
+
+    The helper the spherical estimators apply to their input: the squared norms are summed in
+    float64; a row whose sum under- or overflows (values near 1e-160 or 1e155) is measured
+    again divided by its largest ``|value|``, so rows of any magnitude are scaled correctly.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        A 2-D float32 or float64 array (or kmix's internal CSR form of a sparse matrix, as the
+        estimators pass it), finite, with no row of zeros.
+    name : str, default="X"
+        The name the error message gives X.
+
+    Returns
+    -------
+    X_unit : ndarray of shape (n_samples, n_features)
+        A new array (or CSR form) with the rows of X divided by their norms, in X's dtype.
+
+    Raises
+    ------
+    ValueError
+        If X has a row of zero norm (it has no direction), naming the first such row.
+
+    See Also
+    --------
+    kmix.SphericalKMeans : Spherical k-means, which clusters the unit rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix.spherical import normalize_rows
+    >>> print(normalize_rows(np.array([[3.0, 4.0], [0.0, 2.0]])))
+    [[0.6 0.8]
+     [0.  1. ]]
+    """
     sparse = isinstance(X, _sparse.Csr)
     n = X.shape[0]
     # The sums of squares in X's dtype (float32 sums of float32 rows are exact to ~1e-7, what
@@ -143,14 +175,65 @@ class _Spherical:
         return (X, largest) if with_abs_max else X
 
     def predict(self, X: ArrayLike | SparseMatrix) -> NDArray[Any]:
-        """Index of the most similar center (largest cosine similarity) for each row of X."""
+        """Predict the most similar center of each row of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to label, with the features seen by `fit`: a dense array or a scipy.sparse
+            matrix or array (read as CSR, never densified), converted to the centers' dtype and
+            scaled to unit length (a row of zeros raises ValueError).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of the center of largest cosine similarity of each row; a row orthogonal to
+            every center (sharing no nonzero feature with any) goes to center 0.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import SphericalKMeans
+        >>> X = np.array([[5, 1], [5, -1], [2, 0],
+        ...               [1, 5], [-1, 5], [0, 2]])
+        >>> skm = SphericalKMeans(n_clusters=2, random_state=0).fit(X)
+        >>> print(skm.predict([[3, 0], [0, 4], [2, 1]]))
+        [1 0 1]
+        """
         X = self._check_test_data(X)
         return _assign_unit(X, self.cluster_centers_, effective_n_threads(self.n_threads))
 
     # transform's result: an array, or a pandas or polars data frame after set_output (hence Any).
     def transform(self, X: ArrayLike | SparseMatrix) -> Any:
-        """Cosine distance 1 − cos(x, c) of each row of X to each center, (n_samples, n_clusters),
-        in [0, 2]: smaller is closer, as KMeans's distances."""
+        """Transform X to a cluster-distance space: the cosine distances to the centers.
+
+        The cosine distance 1 - cos(x, c) is in [0, 2], smaller where x points closer to c's
+        direction, as KMeans's distances are smaller where a row is closer to a center.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to transform, with the features seen by `fit`: a dense array or a scipy.sparse
+            matrix or array (read as CSR, never densified), converted to the centers' dtype and
+            scaled to unit length (a row of zeros raises ValueError).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_clusters)
+            Cosine distance of each row to each center, in the centers' dtype; a pandas or
+            polars DataFrame instead after ``set_output(transform="pandas")`` or ``"polars"``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import SphericalKMeans
+        >>> X = np.array([[5, 1], [5, -1], [2, 0],
+        ...               [1, 5], [-1, 5], [0, 2]])
+        >>> skm = SphericalKMeans(n_clusters=2, random_state=0).fit(X)
+        >>> print(np.round(skm.transform([[3, 0], [0, 4]]), 2))
+        [[1. 0.]
+         [0. 1.]]
+        """
         X_in = X
         X = self._check_test_data(X)
         n_threads = effective_n_threads(self.n_threads)
@@ -160,7 +243,37 @@ class _Spherical:
         return self._wrap_output(np.clip(0.5 * sq, 0.0, 2.0).astype(C.dtype, copy=False), X_in)
 
     def score(self, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None) -> float:
-        """Opposite of the objective on X: −Σ w·(1 − cos(x, most similar center))."""
+        """Opposite of the value of X on the spherical k-means objective.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to score, with the features seen by `fit`: a dense array or a scipy.sparse
+            matrix or array (read as CSR, never densified), scaled to unit length (a row of
+            zeros raises ValueError).
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight w of each row; None gives every row weight 1.
+
+        Returns
+        -------
+        score : float
+            Minus the sum of w * (1 - cos(x, c)) over the rows, c the row's most similar
+            center: higher is better, 0 at best.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import SphericalKMeans
+        >>> X = np.array([[5, 1], [5, -1], [2, 0],
+        ...               [1, 5], [-1, 5], [0, 2]])
+        >>> skm = SphericalKMeans(n_clusters=2, random_state=0).fit(X)
+        >>> round(skm.score(X), 2)
+        -0.08
+        >>> round(skm.score([[3, 1], [0, 4]]), 2)
+        -0.05
+        """
         X = self._check_test_data(X)
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         n_threads = effective_n_threads(self.n_threads)
@@ -168,39 +281,128 @@ class _Spherical:
 
 
 class SphericalKMeans(_Spherical, KMeans):
-    """Spherical (cosine) k-means, scikit-learn's KMeans API.
+    """Spherical k-means: k-means by direction (cosine similarity), scikit-learn's KMeans API.
 
-    Rows are scaled to unit length (a zero row raises ValueError naming it); each iteration
-    assigns every row to the center of largest cosine similarity (a row orthogonal to every center,
-    sharing no nonzero feature with any, goes to center 0; another exact tie goes to one of the
-    tied centers, as the rounding of their norms decides) and
-    sets each center to the normalized weighted mean of its rows (Dhillon & Modha 2001).
-    Iterations stop when the sum of squared center shifts is at most ``tol`` times the mean
-    per-feature variance of the normalized X, or after max_iter. A cluster left empty is given the
-    row (of positive weight) least similar to its own center, as KMeans relocates to the farthest
-    rows; a cluster whose rows' sum is the zero vector keeps its previous center.
+    Clusters the rows of X by their direction, for embeddings and TF-IDF rows (dense or
+    scipy.sparse): the rows are scaled to unit length, each iteration assigns every row to the
+    center of largest cosine similarity and sets each center to the normalized weighted mean of
+    its rows (Dhillon & Modha 2001), and the objective is ``inertia_``, the sum of the cosine
+    distances sum w * (1 - cos(x, c)) of the rows to their centers. scikit-learn has no such
+    estimator; the API is `kmix.KMeans`'s, with cosine distances in `transform` and `score`.
 
     Parameters
     ----------
     n_clusters : int, default=8
-    init : {"k-means++", "random"}, callable or array of shape (n_clusters, n_features)
-        "k-means++" is greedy k-means++ with the cosine distance 1 − cos as the D² weight
-        (2 + log k trials per center); arrays and a callable's result are normalized.
+        The number of clusters to form, which is also the number of (unit-length) centers to
+        find: at least 1 and at most the number of rows of the X given to `fit`.
+
+    init : {"k-means++", "random"}, callable or array-like of shape (n_clusters, n_features), default="k-means++"
+        How the initial centers are chosen:
+
+        - "k-means++": KMeans's greedy k-means++ seeding on the unit rows, whose D² weights
+          ``||x - c||^2 = 2 * (1 - cos)`` are twice the cosine distance
+          (``2 + int(log(n_clusters))`` candidates per center); it picks the same rows for
+          dense and sparse X.
+        - "random": `n_clusters` distinct rows drawn at random.
+        - an array of shape (n_clusters, n_features): the initial centers, scaled to unit
+          length (a row of zeros raises ValueError); then a single run is made.
+        - a callable, called as ``init(X, n_clusters, random_state=random_state)`` with the unit
+          rows (a scipy CSR matrix for sparse X) and the numpy RandomState in use; the centers
+          it returns are scaled to unit length.
+
+        The draws of "k-means++" and "random" are in proportion to `sample_weight` when it is
+        given.
+
     n_init : "auto" or int, default="auto"
-        "auto" is 1 for "k-means++" and arrays, 10 for "random" and callables; the run of lowest
-        inertia wins.
+        Number of runs from different seedings (drawn one after the other from `random_state`);
+        the run of lowest inertia is kept. "auto" makes 1 run for "k-means++" and an init array,
+        10 for "random" and a callable. With an init array a single run is made whatever
+        `n_init` says (with a RuntimeWarning when it asks for more).
+
     max_iter : int, default=300
+        Maximum number of iterations (an assignment of every row, then an update of the centers)
+        of a single run; at least 1.
+
     tol : float, default=1e-4
+        Relative tolerance of the convergence test, at least 0: a run stops when the sum of the
+        squared center shifts of an iteration is at most `tol` times the mean per-feature
+        variance of the unit rows. ``tol=0`` runs until the centers stop moving, or `max_iter`.
+
     verbose : int, default=0
-    random_state : None, int or numpy RandomState
+        Verbosity (an int at least 0, or a bool). 0 prints nothing; any other value prints
+        "Initialization complete" before each run, one line per iteration (inertia and center
+        shift) and the convergence.
+
+    random_state : int, numpy.random.RandomState or None, default=None
+        Source of the random draws of the seeding. An int in [0, 2**32 - 1] seeds a new
+        RandomState (pass one for reproducible results); a RandomState is drawn from as it is;
+        None uses numpy's global RandomState.
+
     n_threads : int or None, default=None
+        Number of OpenMP threads the kernels use. None follows OpenMP's maximum, which follows
+        ``OMP_NUM_THREADS`` and threadpoolctl's limits; a negative value counts back from the
+        number of CPUs, as in joblib (-1: all of them); 0 is not allowed. Results do not depend
+        on it.
 
     Attributes
     ----------
-    cluster_centers_ : array (n_clusters, n_features), unit rows
-    labels_, n_iter_, n_features_in_
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        The cluster centers, unit rows, in X's dtype (float32 for float32 X, float64
+        otherwise); a dense array, also for sparse X.
+
+    labels_ : ndarray of shape (n_samples,)
+        Index of the cluster of each training row: ``predict(X)`` on the training data.
+
     inertia_ : float
-        Σ w·(1 − cos(x, its center)) over the training rows.
+        Sum over the training rows of w * (1 - cos(x, c)), c the row's most similar center and
+        w its `sample_weight` (1 by default).
+
+    n_iter_ : int
+        Number of iterations of the best run.
+
+    n_features_in_ : int
+        Number of features seen during `fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during `fit`. Defined only when X has feature names that
+        are all strings (a pandas or polars DataFrame).
+
+    See Also
+    --------
+    kmix.MiniBatchSphericalKMeans : The mini-batch variant, with ``partial_fit``.
+    kmix.KMeans : K-means in Euclidean distance.
+
+    Notes
+    -----
+    A row of zeros has no direction: X with one raises ValueError naming the row. A row
+    orthogonal to every center (sharing no nonzero feature with any, such as a short document
+    while the centers are still single documents) goes to center 0, the lowest index of that
+    tie; another exact tie goes to one of the tied centers, as the rounding of their norms
+    decides. A cluster left empty takes the row (of positive weight) least similar to its own
+    center, as KMeans relocates to the farthest rows; a cluster whose rows' sum is the zero
+    vector keeps its previous center.
+
+    For unit rows and centers ``||x - c||^2 = 2 * (1 - cos)``, so each iteration is one pass of
+    KMeans's kernels (the dense tiles or the sparse kernel) plus O(k·d) to normalize the
+    centers. The result equals a numpy implementation of the same procedure to ~1e-15 in
+    float64, dense and sparse. Results are bit-identical for any number of threads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix import SphericalKMeans
+    >>> X = np.array([[5, 1], [5, -1], [2, 0],
+    ...               [1, 5], [-1, 5], [0, 2]])
+    >>> skm = SphericalKMeans(n_clusters=2, random_state=0).fit(X)
+    >>> print(skm.labels_)
+    [1 1 1 0 0 0]
+    >>> print(np.round(skm.cluster_centers_, 2))
+    [[0. 1.]
+     [1. 0.]]
+    >>> round(skm.inertia_, 2)
+    0.08
+    >>> print(skm.predict([[3, 0], [0, 4]]))
+    [1 0]
     """
 
     _fitted_attributes = ("cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_")
@@ -223,7 +425,44 @@ class SphericalKMeans(_Spherical, KMeans):
 
     def fit(self: _SphericalKMeansT, X: ArrayLike | SparseMatrix, y: object = None,
             sample_weight: ArrayLike | None = None) -> _SphericalKMeansT:
-        """Cluster the rows of X (an array or a scipy.sparse matrix) by direction."""
+        """Compute spherical k-means clustering: cluster the rows of X by direction.
+
+        Runs `n_init` seedings, each followed by spherical k-means iterations, keeps the run of
+        lowest inertia, and sets ``cluster_centers_``, ``labels_``, ``inertia_``, ``n_iter_``
+        and ``n_features_in_``. A new call starts afresh.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows to cluster: a dense array (float32 and float64 are kept, other numeric
+            dtypes become float64; a pandas or polars DataFrame sets ``feature_names_in_``), or a
+            scipy.sparse matrix or array of any format (read as CSR, never densified). Each row
+            is scaled to unit length: only its direction counts, and a row of zeros raises
+            ValueError. No NaN or infinity; at least `n_clusters` rows.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row, with a positive sum: the centers are normalized
+            weighted means, ``inertia_`` a weighted sum, and the seeding draws rows in
+            proportion to the weights. None gives every row weight 1.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from kmix import SphericalKMeans
+        >>> X = np.array([[5, 1], [5, -1], [2, 0],
+        ...               [1, 5], [-1, 5], [0, 2]])
+        >>> skm = SphericalKMeans(n_clusters=2, random_state=0).fit(X)
+        >>> print(skm.labels_)
+        [1 1 1 0 0 0]
+        >>> skm.n_iter_
+        2
+        """
         validate_params(self)
         names = None if _sparse.is_sparse(X) else feature_names_of(X)
         X, _ = self._input(X)
@@ -257,13 +496,153 @@ class SphericalKMeans(_Spherical, KMeans):
         return self
 
 class MiniBatchSphericalKMeans(_Spherical, MiniBatchKMeans):
-    """Mini-batch spherical (cosine) k-means: MiniBatchKMeans's steps, batches, reassignment and
-    early stopping (the same parameters) on the unit rows of X, each center scaled back to unit
-    length after every step. A step moves each center to the normalized count-weighted mean of
-    its previous position and the batch rows it receives (the normalized weighted mean of all
-    rows seen, when nothing is forgotten), as the online spherical k-means of Zhong (2005) with
-    MiniBatchKMeans's learning rate. ``partial_fit`` takes one batch; ``inertia_`` and ``score``
-    are in the cosine objective Σ w·(1 − cos), ``transform`` gives cosine distances.
+    """Mini-batch spherical k-means: MiniBatchKMeans's steps by direction (cosine similarity).
+
+    The mini-batch variant of `kmix.SphericalKMeans`: MiniBatchKMeans's seeding, batches,
+    learning rate, reassignment and early stopping (with the same parameters) on the unit rows
+    of X, each center scaled back to unit length after every step. A step moves each center to
+    the normalized count-weighted mean of its previous position and the batch rows it receives
+    (the normalized weighted mean of all rows seen, when nothing is forgotten), as the online
+    spherical k-means of Zhong (2005) with MiniBatchKMeans's learning rate. `partial_fit` takes
+    one batch at a time; ``inertia_`` and `score` are in the cosine objective
+    sum w * (1 - cos), `transform` gives cosine distances.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        The number of clusters to form, which is also the number of (unit-length) centers to
+        find: at least 1 and at most the number of rows of X.
+
+    init : {"k-means++", "random"}, callable or array-like of shape (n_clusters, n_features), default="k-means++"
+        How the initial centers are chosen, on a random subset of `init_size` unit rows:
+        "k-means++" is KMeans's greedy k-means++ seeding on the unit rows (whose D² weights are
+        twice the cosine distance), "random" draws `n_clusters` distinct rows of the subset at
+        random, an array gives the initial centers (scaled to unit length; a single seeding is
+        then made), and a callable is called as
+        ``init(X, n_clusters, random_state=random_state)`` with the subset (a scipy CSR matrix
+        for sparse X) and the numpy RandomState in use, its result scaled to unit length.
+
+    max_iter : int, default=100
+        Maximum number of passes over the data, at least 1: `fit` runs at most
+        ``max_iter * n_samples // batch_size`` steps, fewer when `tol` or `max_no_improvement`
+        stops it first. Not used by `partial_fit`.
+
+    batch_size : int, default=1024
+        Number of rows in each mini-batch, at least 1 (a larger value than n_samples is lowered
+        to n_samples). `fit` draws each batch with replacement, in proportion to
+        `sample_weight`.
+
+    verbose : int, default=0
+        Verbosity (an int at least 0, or a bool). 0 prints nothing; any other value prints
+        each seeding's inertia, each step's mean batch inertia and why the fit stopped.
+
+    compute_labels : bool, default=True
+        Whether to label every row of X (setting ``labels_``) and compute ``inertia_`` with the
+        final centers once `fit` or each `partial_fit` has moved them: one more pass over X.
+        When False, `fit` sets ``inertia_`` from the smoothed batch inertia instead, and
+        `partial_fit` sets neither.
+
+    random_state : int, numpy.random.RandomState or None, default=None
+        Source of the random draws: the seeding's subset and validation rows, the seeding
+        itself, the batches and the reassigned centers. An int in [0, 2**32 - 1] seeds a new
+        RandomState (pass one for reproducible results); a RandomState is drawn from as it is;
+        None uses numpy's global RandomState. `partial_fit` keeps drawing from the same
+        generator from one call to the next.
+
+    tol : float, default=0.0
+        Early stopping on the centers, at least 0: `fit` stops when the sum of the squared
+        center changes of a step is at most `tol` times the mean per-feature variance of the
+        unit rows. The default, 0, disables this test. Not used by `partial_fit`.
+
+    max_no_improvement : int or None, default=10
+        Early stopping on the inertia (an int at least 0, or None): `fit` stops after this many
+        consecutive steps that do not lower the smoothed batch inertia (an exponentially
+        weighted average of the batches' mean inertia). None disables this test. Not used by
+        `partial_fit`.
+
+    init_size : int or None, default=None
+        Number of rows drawn at random (with replacement) to run each seeding on, and of the
+        validation rows on which the `n_init` seedings are compared; at least 1, and at most
+        n_samples. None means ``3 * batch_size``, or ``3 * n_clusters`` when ``3 * batch_size``
+        is below `n_clusters`; a value below `n_clusters` is replaced by ``3 * n_clusters``,
+        with a RuntimeWarning.
+
+    n_init : "auto" or int, default="auto"
+        Number of seedings tried by `fit`; the one with the lowest inertia on the validation
+        rows is kept. "auto" makes 1 seeding for "k-means++" and an init array, 3 for "random"
+        and a callable. With an init array a single seeding is made whatever `n_init` says
+        (with a RuntimeWarning when it asks for more).
+
+    reassignment_ratio : float, default=0.01
+        Controls the random reassignment of the centers that receive too little: at least 0.
+        Every ``10 * n_clusters`` rows (and at every step while some center has received
+        nothing), the centers whose total received weight is below `reassignment_ratio` times
+        the largest center's are moved to random rows of the batch (at most half the batch);
+        0 never moves them.
+
+    n_threads : int or None, default=None
+        Number of OpenMP threads the kernels use. None follows OpenMP's maximum, which follows
+        ``OMP_NUM_THREADS`` and threadpoolctl's limits; a negative value counts back from the
+        number of CPUs, as in joblib (-1: all of them); 0 is not allowed. Results do not depend
+        on it.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        The cluster centers, unit rows, in X's dtype (float32 for float32 X, float64
+        otherwise); a dense array, also for sparse X.
+
+    labels_ : ndarray of shape (n_samples,)
+        Index of the most similar final center of each row of the X of the last `fit` (or of
+        the last batch given to `partial_fit`). Set only when `compute_labels` is True.
+
+    inertia_ : float
+        With `compute_labels`, the sum of w * (1 - cos(x, c)) over the rows of the last X given
+        to `fit` or `partial_fit`, c the row's most similar final center and w its weight;
+        without it, `fit` sets an estimate from the smoothed batch inertia and `partial_fit`
+        sets nothing.
+
+    n_iter_ : int
+        Number of passes over the data `fit` made: ``ceil(n_steps_ * batch_size / n_samples)``
+        (`partial_fit` leaves it as it was, 0 if it was not set).
+
+    n_steps_ : int
+        Number of mini-batch steps processed: by `fit`, or one per `partial_fit` call since the
+        first.
+
+    n_features_in_ : int
+        Number of features seen during `fit` (or the first `partial_fit`).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during `fit`. Defined only when X has feature names that
+        are all strings (a pandas or polars DataFrame).
+
+    See Also
+    --------
+    kmix.SphericalKMeans : Spherical k-means on all the rows at each iteration.
+    kmix.MiniBatchKMeans : The same steps in Euclidean distance.
+
+    Notes
+    -----
+    X is dense (float32 or float64) or scipy.sparse (any format, read as CSR, never densified),
+    with `sample_weight` in `fit` and `partial_fit`. Rows are scaled to unit length; a row of
+    zeros has no direction and raises ValueError naming it. Results are bit-identical for any
+    number of threads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix import MiniBatchSphericalKMeans
+    >>> X = np.array([[5, 1], [5, -1], [2, 0],
+    ...               [1, 5], [-1, 5], [0, 2]])
+    >>> skm = MiniBatchSphericalKMeans(n_clusters=2, random_state=0, batch_size=6).fit(X)
+    >>> print(skm.labels_)
+    [1 1 1 0 0 0]
+    >>> print(np.round(skm.cluster_centers_, 2))
+    [[0.02 1.  ]
+     [1.   0.  ]]
+    >>> print(skm.predict([[3, 0], [0, 4]]))
+    [1 0]
     """
 
 
@@ -386,8 +765,57 @@ def _relocate_empty(X, sw, C, sums, weights, n_threads):
 def spherical_kmeans_plusplus(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weight: ArrayLike | None = None,
                               random_state: int | np.random.RandomState | None = None,
                               n_threads: int | None = None) -> tuple[NDArray[Any], NDArray[Any]]:
-    """Greedy k-means++ with the cosine distance on the unit rows of X (array or sparse):
-    (centers, indices), the centers unit rows."""
+    """Greedy k-means++ seeding by direction, as SphericalKMeans's ``init="k-means++"``.
+
+    Scales the rows of X to unit length and runs KMeans's greedy k-means++ on them (see
+    `kmix.kmeans_plusplus`): for unit rows ``||x - c||^2 = 2 * (1 - cos)``, so the draws are
+    those of k-means++ with the cosine distance.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The rows to pick the centers from: a dense array (float32 and float64 are kept, other
+        numeric dtypes become float64) or a scipy.sparse matrix or array of any format (read as
+        CSR, never densified). No NaN or infinity, and no row of zeros (ValueError).
+    n_clusters : int
+        Number of centers to choose, at least 1 and at most n_samples.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights of the rows, with a positive sum: they weight both the draws and
+        the distances. None gives every row weight 1.
+    random_state : int, numpy.random.RandomState or None, default=None
+        Source of the random draws. An int in [0, 2**32 - 1] seeds a new RandomState, None uses
+        numpy's global one.
+    n_threads : int, default=None
+        Number of OpenMP threads. None follows OpenMP's maximum (``OMP_NUM_THREADS``,
+        threadpoolctl's limits); a negative value counts back from the number of CPUs (-1: all
+        of them). The result does not depend on it.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The chosen rows of X scaled to unit length, in X's dtype (a dense array, also for sparse
+        X).
+    indices : ndarray of shape (n_clusters,)
+        Their indices in X, in the order they were chosen.
+
+    See Also
+    --------
+    kmix.SphericalKMeans : Spherical k-means, which seeds with this procedure.
+    kmix.kmeans_plusplus : The same seeding in Euclidean distance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmix.spherical import spherical_kmeans_plusplus
+    >>> X = np.array([[5, 1], [5, -1], [2, 0],
+    ...               [1, 5], [-1, 5], [0, 2]])
+    >>> centers, indices = spherical_kmeans_plusplus(X, n_clusters=2, random_state=0)
+    >>> print(np.round(centers, 2))
+    [[0.2  0.98]
+     [1.   0.  ]]
+    >>> print(indices)
+    [3 2]
+    """
     X, _ = _Spherical._input(X)
     sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     weights = sw if sw is not None else np.ones(X.shape[0], dtype=X.dtype)
