@@ -1,7 +1,21 @@
-"""kmix: fast clustering with scikit-learn's estimators and answers.
+"""kmix: fast clustering with scikit-learn's estimators and scikit-learn's answers.
 
 The hot loops are C++17 with OpenMP (``kmix._core``); the estimators here validate inputs and
-hold the results. ``kmix.show_config()`` tells which kernels and how many threads are in use.
+hold the results. The only runtime dependency is numpy.
+
+- k-means: ``KMeans``, ``MiniBatchKMeans``, ``SoftKMeans``, ``SphericalKMeans``,
+  ``MiniBatchSphericalKMeans``, and the functions ``kmeans_plusplus`` and ``k_means``.
+- Gaussian mixtures: ``GaussianMixture`` and ``BayesianGaussianMixture``.
+- Hierarchical clustering: ``linkage`` and ``optimal_leaf_ordering`` (scipy's) and
+  ``AgglomerativeClustering`` (scikit-learn's).
+- Choosing the number of clusters: ``select_k`` and the scores of ``kmix.metrics``.
+- Model files: every estimator's ``save``, and ``load``; exceptions and warnings:
+  ``NotFittedError``, ``ConvergenceWarning``, ``ClusterWarning``, ``ModelFileError``.
+
+``kmix.cluster`` and ``kmix.mixture`` are scikit-learn's import paths for the same classes, and
+``kmix.dask`` holds the estimators for data chunked across a Dask cluster.
+``kmix.show_config()`` tells which kernels (``KMIX_ISA`` in the environment forces a lower
+instruction-set level) and how many threads are in use.
 """
 from __future__ import annotations
 
@@ -46,7 +60,43 @@ _apply_isa_env()
 
 
 def show_config(print_out: bool = True) -> dict[str, Any]:
-    """Print and return the version, kernel ISA in use and available, threads, OpenMP and compiler."""
+    """Print and return the versions, the kernels' instruction set, the threads and the build.
+
+    The same report as ``kmix config`` on the command line.
+
+    Parameters
+    ----------
+    print_out : bool, default=True
+        Print the report, one ``key  value`` line per entry. False only returns it.
+
+    Returns
+    -------
+    info : dict
+        ``"kmix"`` (the version), ``"isa"`` (the kernels' instruction-set level in use:
+        ``"baseline"`` on any CPU, ``"avx2"`` or ``"avx512"`` on x86-64, ``"neon"`` on arm64),
+        ``"isa_available"`` (the levels this CPU runs, a list), ``"threads"`` (the OpenMP
+        threads a kernel uses when ``n_threads`` is None), the compiler and OpenMP runtime kmix
+        was built with (``"compiler"``, ``"openmp"``, ``"openmp_spec"``, ``"pybind11"``), and
+        ``"numpy"``, ``"python"`` and ``"platform"``.
+
+    Notes
+    -----
+    The best level the CPU and the operating system support is picked at import;
+    ``KMIX_ISA=baseline`` (or ``avx2``) in the environment forces a lower one. The thread
+    count follows ``OMP_NUM_THREADS`` and ``threadpoolctl``; results are bit-identical for any
+    thread count. GNU OpenMP's thread pool does not survive ``fork()``: in a child made by
+    ``os.fork()`` or a ``multiprocessing`` "fork" pool, kmix runs on one thread and
+    ``"threads"`` is 1.
+
+    Examples
+    --------
+    >>> import kmix
+    >>> info = kmix.show_config(print_out=False)
+    >>> info["kmix"] == kmix.__version__
+    True
+    >>> info["isa"] in info["isa_available"]
+    True
+    """
     info = {
         "kmix": __version__,
         "isa": _core.isa(),

@@ -49,9 +49,48 @@ _PARSE_LOCK = threading.Lock()
 
 
 class ModelFileError(ValueError):
-    """A model file that kmix.load refuses: not a kmix model file, truncated, corrupt, or holding
-    something its class's schema does not allow. ``path`` is the file, ``member`` the member
-    (``attr.labels_``) or header field (``header.params.n_clusters``) at fault."""
+    """Exception raised by :func:`kmix.load` for a file it refuses.
+
+    The file is not a kmix model file, or is truncated, corrupt, or holds something its class's
+    schema does not allow. It is a ``ValueError``, whose message is
+    ``"<path>: <member>: <message>"``.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    member : str
+        Where in the file the fault is: a member (``"attr.labels_"``), a header field
+        (``"header.params.n_clusters"``), or the zip ``"archive"`` itself.
+    message : str
+        What is wrong there.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    member : str
+        The member or header field at fault.
+
+    See Also
+    --------
+    kmix.load : Read an estimator written by ``save``.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> import kmix
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "notes.txt")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write("not a model")
+    ...     try:
+    ...         kmix.load(path)
+    ...     except kmix.ModelFileError as exc:
+    ...         print(exc.member, isinstance(exc, ValueError))
+    archive True
+    """
 
     def __init__(self, path, member, message):
         self.path, self.member = path, member
