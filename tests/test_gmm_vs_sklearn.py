@@ -582,6 +582,7 @@ def test_fit_predict_same_as_sklearn(covariance_type):
     ours = kmix.GaussianMixture(3, covariance_type=covariance_type, **init).fit_predict(X)
     theirs = SkGMM(3, covariance_type=covariance_type, **_copy_arrays(init)).fit_predict(X)
     np.testing.assert_array_equal(ours, theirs)
+    assert ours.dtype == theirs.dtype  # the labels' dtype too (fit_predict gave int32 where predict gives intp)
 
 
 @pytest.mark.parametrize("covariance_type", COV_TYPES)

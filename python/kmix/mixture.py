@@ -173,7 +173,7 @@ class _MixtureMethods:
         [1 1 1] [0 0 0]
         """
         X = self._fit(X, sample_weight)
-        return self._score(X, labels=True)[2]
+        return self._score(X, labels=True)[2].astype(np.intp)  # as predict's (and scikit-learn's)
 
     @staticmethod
     def _numeric(value, name):
