@@ -7,6 +7,7 @@ seeding alone at (50k, 768, 1000)); every option of `kmix bench` works here:
 
     python bench/bench_kmeans_large_k.py [--repeat R] [--threads N] [--peers ...] [--json PATH]
 """
+
 import sys
 
 from kmix.bench import main

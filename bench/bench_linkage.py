@@ -6,6 +6,7 @@ otherwise; every option of `kmix bench` works here:
 
     python bench/bench_linkage.py [--suite smoke|standard|full] [--repeat R] [--threads N] [--peers ...] [--json PATH]
 """
+
 import sys
 
 from kmix.bench import main

@@ -5,6 +5,7 @@ otherwise; every option of `kmix bench` works here:
 
     python bench/bench_silhouette.py [--suite smoke|standard|full] [--repeat R] [--threads N] [--json PATH]
 """
+
 import sys
 
 from kmix.bench import main

@@ -8,9 +8,9 @@ kmix is imported as installed (or from ``PYTHONPATH=python`` in a checkout with 
 ``kmix._core``): this file never adds the source tree to ``sys.path``, so the site documents the
 kmix that the doctests and the gallery run against.
 """
+
 import os
 import re
-import sys
 from pathlib import Path
 
 import kmix
@@ -49,7 +49,7 @@ default_role = "literal"  # `x` in a docstring is code, as in the README, not a 
 pygments_style = "sphinx"
 
 # -- autodoc / autosummary -------------------------------------------------------------------------
-autosummary_generate = True          # one page per public object, written to api/generated/
+autosummary_generate = True  # one page per public object, written to api/generated/
 autosummary_generate_overwrite = True
 autosummary_imported_members = False
 autodoc_default_options = {"member-order": "groupwise"}
@@ -57,7 +57,7 @@ autodoc_default_options = {"member-order": "groupwise"}
 # mypy) would repeat them in the signature, longer. The signature shows names and defaults.
 autodoc_typehints = "none"
 autodoc_inherit_docstrings = True
-autoclass_content = "class"          # the class docstring documents __init__'s parameters (numpydoc)
+autoclass_content = "class"  # the class docstring documents __init__'s parameters (numpydoc)
 
 # -- numpydoc --------------------------------------------------------------------------------------
 # The class template (_templates/autosummary/class.rst) documents every public method with
@@ -81,10 +81,23 @@ numpydoc_xref_param_type = False
 # returned, RT03 its description, YD01 Yields for generators, GL08 a docstring on every public
 # object, SS01-SS04 a summary, GL06/GL07 known sections in order, EX01 an Examples section
 # (each of which runs as a doctest: see doctest_* below).
-numpydoc_validation_checks = {"all", "GL01", "GL02", "SS05", "SS06", "ES01", "SA01", "RT02",
-                              "PR08", "PR09", "RT04", "RT05"}
+numpydoc_validation_checks = {
+    "all",
+    "GL01",
+    "GL02",
+    "SS05",
+    "SS06",
+    "ES01",
+    "SA01",
+    "RT02",
+    "PR08",
+    "PR09",
+    "RT04",
+    "RT05",
+}
 numpydoc_validation_exclude = {
-    r"^kmix$", r"^kmix\.(cluster|mixture|metrics|dask|kmeans)$",  # module overviews, shown as text
+    r"^kmix$",
+    r"^kmix\.(cluster|mixture|metrics|dask|kmeans)$",  # module overviews, shown as text
     r"\.__init__$",
 }
 
@@ -104,8 +117,12 @@ _kmix_tmp.cleanup()
 """
 import doctest as _doctest  # noqa: E402
 
-doctest_default_flags = (_doctest.ELLIPSIS | _doctest.NORMALIZE_WHITESPACE | _doctest.IGNORE_EXCEPTION_DETAIL
-                         | _doctest.DONT_ACCEPT_TRUE_FOR_1)
+doctest_default_flags = (
+    _doctest.ELLIPSIS
+    | _doctest.NORMALIZE_WHITESPACE
+    | _doctest.IGNORE_EXCEPTION_DETAIL
+    | _doctest.DONT_ACCEPT_TRUE_FOR_1
+)
 doctest_test_doctest_blocks = "default"
 
 # -- sphinx-gallery --------------------------------------------------------------------------------
@@ -187,8 +204,16 @@ def _public_objects():
     for sub in ("cluster", "metrics", "dask"):
         add(f"kmix.{sub}", importlib.import_module(f"kmix.{sub}").__all__)
     mixture = importlib.import_module("kmix.mixture")
-    add("kmix.mixture", [n for n, o in vars(mixture).items() if not n.startswith("_") and inspect.isclass(o)
-                         and getattr(o, "__module__", "").startswith(("kmix.mixture", "kmix.bayesian_mixture"))])
+    add(
+        "kmix.mixture",
+        [
+            n
+            for n, o in vars(mixture).items()
+            if not n.startswith("_")
+            and inspect.isclass(o)
+            and getattr(o, "__module__", "").startswith(("kmix.mixture", "kmix.bayesian_mixture"))
+        ],
+    )
     return wanted
 
 
@@ -229,8 +254,7 @@ def check_api_coverage(app):
     documented = _documented_objects(api_text)
     for key, (name, _) in sorted(_public_objects().items(), key=lambda kv: kv[1][0]):
         if key not in documented:
-            logger.warning(f"public name {name} is not in the API reference (docs/api.rst)",
-                           location="api")
+            logger.warning(f"public name {name} is not in the API reference (docs/api.rst)", location="api")
     # kmix.cluster's and kmix.mixture's names are the objects documented under kmix: each must be
     # in the table of aliases too, so that a reader looking for scikit-learn's path finds it.
     import importlib
@@ -239,12 +263,17 @@ def check_api_coverage(app):
     for sub in ("cluster", "mixture"):
         module = importlib.import_module(f"kmix.{sub}")
         names = getattr(module, "__all__", None) or [
-            n for n, o in vars(module).items() if not n.startswith("_") and inspect.isclass(o)
-            and getattr(o, "__module__", "").startswith(("kmix.mixture", "kmix.bayesian_mixture"))]
+            n
+            for n, o in vars(module).items()
+            if not n.startswith("_")
+            and inspect.isclass(o)
+            and getattr(o, "__module__", "").startswith(("kmix.mixture", "kmix.bayesian_mixture"))
+        ]
         for name in names:
             if f"``kmix.{sub}.{name}``" not in api_text:
-                logger.warning(f"kmix.{sub}.{name} is missing from the table of aliases in docs/api.rst",
-                               location="api")
+                logger.warning(
+                    f"kmix.{sub}.{name} is missing from the table of aliases in docs/api.rst", location="api"
+                )
     logger.info(f"kmix {kmix.__version__} from {Path(kmix.__file__).parent}")
 
 

@@ -35,8 +35,10 @@ y = np.repeat(np.arange(4), sizes)
 bgm = kmix.BayesianGaussianMixture(n_components=10, max_iter=500, random_state=0).fit(X)
 gm = kmix.GaussianMixture(n_components=10, random_state=0).fit(X)
 active = bgm.weights_ > 0.01
-print(f"BayesianGaussianMixture: {active.sum()} components above weight 0.01, "
-      f"weights {np.round(np.sort(bgm.weights_)[::-1], 3)}, ARI {adjusted_rand_score(y, bgm.predict(X)):.3f}")
+print(
+    f"BayesianGaussianMixture: {active.sum()} components above weight 0.01, "
+    f"weights {np.round(np.sort(bgm.weights_)[::-1], 3)}, ARI {adjusted_rand_score(y, bgm.predict(X)):.3f}"
+)
 print(f"GaussianMixture:         {np.sum(gm.weights_ > 0.01)} components above weight 0.01")
 
 fig, axes = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
@@ -67,16 +69,26 @@ for ax, model, name in [(axes[1], bgm, "BayesianGaussianMixture"), (axes[2], gm,
 # weight towards 1/10, and the blobs are split. Under the Dirichlet process (stick breaking)
 # each component takes a share of the weight the components before it left, and a component
 # with no points gets almost none whatever γ: the data decide.
-settings = [("dirichlet_process", 0.001), ("dirichlet_process", 1000.0),
-            ("dirichlet_distribution", 0.001), ("dirichlet_distribution", 1000.0)]
+settings = [
+    ("dirichlet_process", 0.001),
+    ("dirichlet_process", 1000.0),
+    ("dirichlet_distribution", 0.001),
+    ("dirichlet_distribution", 1000.0),
+]
 fig, axes = plt.subplots(1, len(settings), figsize=(13, 3.2), sharey=True, layout="constrained")
 for ax, (prior_type, gamma) in zip(axes, settings):
-    model = kmix.BayesianGaussianMixture(n_components=10, weight_concentration_prior_type=prior_type,
-                                         weight_concentration_prior=gamma, max_iter=500,
-                                         random_state=0).fit(X)
+    model = kmix.BayesianGaussianMixture(
+        n_components=10,
+        weight_concentration_prior_type=prior_type,
+        weight_concentration_prior=gamma,
+        max_iter=500,
+        random_state=0,
+    ).fit(X)
     n_active = np.sum(model.weights_ > 0.01)
-    print(f"{prior_type:<22} γ = {gamma:<7g}: {n_active} components above 0.01, "
-          f"ARI {adjusted_rand_score(y, model.predict(X)):.3f}")
+    print(
+        f"{prior_type:<22} γ = {gamma:<7g}: {n_active} components above 0.01, "
+        f"ARI {adjusted_rand_score(y, model.predict(X)):.3f}"
+    )
     ax.bar(np.arange(1, 11), model.weights_)
     ax.set_xticks(np.arange(1, 11))
     ax.set_title(f"{prior_type.replace('_', ' ')}\nγ = {gamma:g}: {n_active} above 0.01", fontsize=10)

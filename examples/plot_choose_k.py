@@ -46,12 +46,15 @@ print(f"gap statistic: {gap.best_k}   gap per k: {np.round(gap.scores['gap'], 2)
 # computed for every k. Here the four covariance types agree on k = 4; the richer types pay
 # for their extra parameters beyond it.
 cov_types = ["spherical", "diag", "tied", "full"]
-bic = {ct: kmix.select_k(X, range(1, 9), method="bic",
-                         estimator=kmix.GaussianMixture(covariance_type=ct, random_state=0))
-       for ct in cov_types}
+bic = {
+    ct: kmix.select_k(X, range(1, 9), method="bic", estimator=kmix.GaussianMixture(covariance_type=ct, random_state=0))
+    for ct in cov_types
+}
 for ct, res in bic.items():
-    print(f"GaussianMixture {ct:<9}: lowest BIC at k = {res.best_k}, "
-          f"lowest AIC at k = {res.k_values[int(np.argmin(res.scores['aic']))]}")
+    print(
+        f"GaussianMixture {ct:<9}: lowest BIC at k = {res.best_k}, "
+        f"lowest AIC at k = {res.k_values[int(np.argmin(res.scores['aic']))]}"
+    )
 
 fig, axes = plt.subplots(2, 2, figsize=(11, 8), layout="constrained")
 elbow.plot(axes[0, 0])
@@ -59,7 +62,7 @@ silhouette.plot(axes[0, 1])
 gap.plot(axes[1, 0])
 ax = axes[1, 1]
 for ct, res in bic.items():
-    line, = ax.plot(res.k_values, res.scores["bic"], marker="o", label=f"BIC {ct}")
+    (line,) = ax.plot(res.k_values, res.scores["bic"], marker="o", label=f"BIC {ct}")
     ax.plot(res.k_values, res.scores["aic"], linestyle=":", color=line.get_color())
 ax.set_xlabel("k")
 ax.set_ylabel("BIC (solid), AIC (dotted)")
@@ -81,8 +84,10 @@ for row, k in zip(axes, [2, 4]):
     labels = kmix.KMeans(n_clusters=k, random_state=0).fit_predict(X)
     values = silhouette_samples(X, labels)
     mean = silhouette_score(X, labels)
-    print(f"k = {k}: mean silhouette {mean:.3f}, cluster sizes {np.bincount(labels).tolist()}, "
-          f"per-cluster means {[round(float(values[labels == c].mean()), 2) for c in range(k)]}")
+    print(
+        f"k = {k}: mean silhouette {mean:.3f}, cluster sizes {np.bincount(labels).tolist()}, "
+        f"per-cluster means {[round(float(values[labels == c].mean()), 2) for c in range(k)]}"
+    )
     colors = plt.cm.viridis(np.linspace(0, 1, k))
     low = 10
     for c in range(k):

@@ -36,8 +36,10 @@ print(f"GaussianMixture: ARI {adjusted_rand_score(y, gm.predict(X)):.3f}")
 # covering the data gives the regions, and ``predict_proba`` the mixture's responsibilities.
 # (A grid of 160,000 points takes a few milliseconds to predict.)
 pad = 1.0
-xx, yy = np.meshgrid(np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 400),
-                     np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 400))
+xx, yy = np.meshgrid(
+    np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 400),
+    np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 400),
+)
 grid = np.column_stack([xx.ravel(), yy.ravel()])
 regions_km = km.predict(grid).reshape(xx.shape)
 regions_gm = gm.predict(grid).reshape(xx.shape)
@@ -50,8 +52,10 @@ confidence = gm.predict_proba(grid).max(axis=1).reshape(xx.shape)
 # blob they were drawn from, so a point in a region of another colour is misassigned.
 levels = np.arange(-0.5, 3)
 fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), sharex=True, sharey=True, layout="constrained")
-for ax, regions, title, centers in [(axes[0], regions_km, "KMeans: Voronoi cells", km.cluster_centers_),
-                                    (axes[1], regions_gm, "GaussianMixture (full)", gm.means_)]:
+for ax, regions, title, centers in [
+    (axes[0], regions_km, "KMeans: Voronoi cells", km.cluster_centers_),
+    (axes[1], regions_gm, "GaussianMixture (full)", gm.means_),
+]:
     ax.contourf(xx, yy, regions, levels=levels, cmap="Pastel2", alpha=0.9)
     ax.contour(xx, yy, regions, levels=levels, colors="k", linewidths=0.8)
     ax.scatter(X[:, 0], X[:, 1], c=y, s=4, cmap="Dark2", vmin=0, vmax=7)

@@ -30,12 +30,13 @@ directions = rng.standard_normal((k, d))
 directions /= np.linalg.norm(directions, axis=1, keepdims=True)
 topic = rng.integers(0, k, n)
 U = directions[topic] + 1.2 * rng.standard_normal((n, d)) / np.sqrt(d)
-U /= np.linalg.norm(U, axis=1, keepdims=True)         # unit vectors around each direction
+U /= np.linalg.norm(U, axis=1, keepdims=True)  # unit vectors around each direction
 lengths = rng.lognormal(mean=0.0, sigma=0.7, size=n)  # 90% of the lengths within a factor 10
 X = U * lengths[:, None]
 print(f"mean cosine to the topic's direction: {np.mean(np.sum(U * directions[topic], axis=1)):.2f}")
-print(f"vector lengths: 5th percentile {np.percentile(lengths, 5):.2f}, "
-      f"95th percentile {np.percentile(lengths, 95):.2f}")
+print(
+    f"vector lengths: 5th percentile {np.percentile(lengths, 5):.2f}, 95th percentile {np.percentile(lengths, 95):.2f}"
+)
 
 # %%
 # k-means against spherical k-means
@@ -46,13 +47,16 @@ print(f"vector lengths: 5th percentile {np.percentile(lengths, 5):.2f}, "
 km = kmix.KMeans(n_clusters=k, random_state=0).fit(X)
 km_unit = kmix.KMeans(n_clusters=k, random_state=0).fit(U)
 sk = kmix.SphericalKMeans(n_clusters=k, random_state=0).fit(X)
-print(f"KMeans on the raw vectors:        ARI {adjusted_rand_score(topic, km.labels_):.3f}, "
-      f"cluster sizes {np.bincount(km.labels_).tolist()}")
+print(
+    f"KMeans on the raw vectors:        ARI {adjusted_rand_score(topic, km.labels_):.3f}, "
+    f"cluster sizes {np.bincount(km.labels_).tolist()}"
+)
 print(f"KMeans on the normalised vectors: ARI {adjusted_rand_score(topic, km_unit.labels_):.3f}")
-print(f"SphericalKMeans on the raw ones:  ARI {adjusted_rand_score(topic, sk.labels_):.3f}, "
-      f"cluster sizes {np.bincount(sk.labels_).tolist()}")
-print("median length per KMeans cluster:",
-      [round(float(np.median(lengths[km.labels_ == c])), 2) for c in range(k)])
+print(
+    f"SphericalKMeans on the raw ones:  ARI {adjusted_rand_score(topic, sk.labels_):.3f}, "
+    f"cluster sizes {np.bincount(sk.labels_).tolist()}"
+)
+print("median length per KMeans cluster:", [round(float(np.median(lengths[km.labels_ == c])), 2) for c in range(k)])
 
 # %%
 # A 2-D PCA projection
@@ -65,9 +69,11 @@ _, _, Vt = np.linalg.svd(centered, full_matrices=False)
 P = centered @ Vt[:2].T
 
 fig, axes = plt.subplots(1, 4, figsize=(16, 4), layout="constrained")
-for ax, labels, title in [(axes[0], topic, "true topics"),
-                          (axes[1], km.labels_, f"KMeans (raw): ARI {adjusted_rand_score(topic, km.labels_):.2f}"),
-                          (axes[2], sk.labels_, f"SphericalKMeans: ARI {adjusted_rand_score(topic, sk.labels_):.2f}")]:
+for ax, labels, title in [
+    (axes[0], topic, "true topics"),
+    (axes[1], km.labels_, f"KMeans (raw): ARI {adjusted_rand_score(topic, km.labels_):.2f}"),
+    (axes[2], sk.labels_, f"SphericalKMeans: ARI {adjusted_rand_score(topic, sk.labels_):.2f}"),
+]:
     ax.scatter(P[:, 0], P[:, 1], c=labels, s=4, cmap="tab10", vmin=0, vmax=9)
     ax.set_title(title)
     ax.set_xlabel("PC 1")

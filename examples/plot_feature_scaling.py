@@ -22,8 +22,8 @@ import kmix
 
 rng = np.random.default_rng(0)
 groups = np.repeat([0, 1], 400)
-income = rng.normal(50_000, 12_000, size=800)                                # dollars
-visits = np.array([3.0, 12.0])[groups] + rng.normal(0, 1.5, size=800)        # per month
+income = rng.normal(50_000, 12_000, size=800)  # dollars
+visits = np.array([3.0, 12.0])[groups] + rng.normal(0, 1.5, size=800)  # per month
 X = np.column_stack([income, visits])
 
 # %%
@@ -44,7 +44,7 @@ print(f"  centers (income, visits): {np.round(raw.cluster_centers_, 1).tolist()}
 mean, std = X.mean(axis=0), X.std(axis=0)
 X_scaled = (X - mean) / std
 scaled = kmix.KMeans(n_clusters=2, random_state=0).fit(X_scaled)
-centers = scaled.cluster_centers_ * std + mean          # back in dollars and visits
+centers = scaled.cluster_centers_ * std + mean  # back in dollars and visits
 print(f"standardised features: ARI {adjusted_rand_score(groups, scaled.labels_):.3f}")
 print(f"  centers (income, visits): {np.round(centers, 1).tolist()}")
 
@@ -55,8 +55,10 @@ print(f"  centers (income, visits): {np.round(centers, 1).tolist()}")
 # flat the data really is to k-means); the right panel shows the standardised data with equal
 # axes, the picture k-means sees after scaling.
 fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
-for ax, labels, c, title in [(axes[0], raw.labels_, raw.cluster_centers_, "KMeans on raw features"),
-                             (axes[1], scaled.labels_, centers, "KMeans on standardised features")]:
+for ax, labels, c, title in [
+    (axes[0], raw.labels_, raw.cluster_centers_, "KMeans on raw features"),
+    (axes[1], scaled.labels_, centers, "KMeans on standardised features"),
+]:
     ax.scatter(X[:, 0], X[:, 1], c=labels, s=6, cmap="coolwarm")
     ax.scatter(*c.T, marker="X", s=150, c="gold", edgecolor="k")
     ax.set_xlabel("annual income ($)")

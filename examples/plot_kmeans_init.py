@@ -55,9 +55,15 @@ fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", nco
 # seen anywhere is (almost surely) the global minimum: one center per cluster.
 n_init_values = [1, 2, 5, 10]
 seeds = range(20)
-inertia = {init: np.array([[kmix.KMeans(n_clusters, init=init, n_init=n_init, random_state=s).fit(X).inertia_
-                            for s in seeds] for n_init in n_init_values])
-           for init in ["k-means++", "random"]}
+inertia = {
+    init: np.array(
+        [
+            [kmix.KMeans(n_clusters, init=init, n_init=n_init, random_state=s).fit(X).inertia_ for s in seeds]
+            for n_init in n_init_values
+        ]
+    )
+    for init in ["k-means++", "random"]
+}
 best = min(v.min() for v in inertia.values())
 
 print(f"best inertia found: {best:.2f}")

@@ -38,8 +38,10 @@ t0 = time.perf_counter()
 mbk = kmix.MiniBatchKMeans(n_clusters=3, batch_size=2048, random_state=0).fit(X)
 t_mbk = time.perf_counter() - t0
 print(f"KMeans:          {t_km:.3f} s, {km.n_iter_} iterations, inertia {km.inertia_:.1f}")
-print(f"MiniBatchKMeans: {t_mbk:.3f} s, {mbk.n_steps_} batches ({mbk.n_iter_} pass over the data), "
-      f"inertia {mbk.inertia_:.1f}")
+print(
+    f"MiniBatchKMeans: {t_mbk:.3f} s, {mbk.n_steps_} batches ({mbk.n_iter_} pass over the data), "
+    f"inertia {mbk.inertia_:.1f}"
+)
 print(f"relative inertia difference: {(mbk.inertia_ - km.inertia_) / km.inertia_:.2e}")
 
 # %%
@@ -48,14 +50,16 @@ print(f"relative inertia difference: {(mbk.inertia_ - km.inertia_) / km.inertia_
 # Cluster numbers are arbitrary, so the mini-batch clusters are first matched to the full
 # ones: the matching that minimises the total distance between paired centers.
 cost = ((km.cluster_centers_[:, None, :] - mbk.cluster_centers_[None, :, :]) ** 2).sum(axis=2)
-rows, cols = linear_sum_assignment(cost)   # full cluster rows[i] <-> mini-batch cluster cols[i]
+rows, cols = linear_sum_assignment(cost)  # full cluster rows[i] <-> mini-batch cluster cols[i]
 to_full = np.empty(3, dtype=int)
 to_full[cols] = rows
 mbk_labels = to_full[mbk.labels_]
 differ = km.labels_ != mbk_labels
 print(f"labels that differ: {differ.sum()} of {len(X)} ({differ.mean():.3%})")
-print(f"largest distance between matched centers: "
-      f"{np.sqrt(cost[rows, cols].max()):.4f} (the blobs' standard deviation is 0.7)")
+print(
+    f"largest distance between matched centers: "
+    f"{np.sqrt(cost[rows, cols].max()):.4f} (the blobs' standard deviation is 0.7)"
+)
 
 # %%
 # The picture
@@ -65,9 +69,10 @@ print(f"largest distance between matched centers: "
 show = np.random.RandomState(0).choice(len(X), 5000, replace=False)
 colors = np.array(["tab:blue", "tab:orange", "tab:green"])
 fig, axes = plt.subplots(1, 3, figsize=(14, 4.6), sharex=True, sharey=True, layout="constrained")
-for ax, labels, c, title in [(axes[0], km.labels_, km.cluster_centers_, f"KMeans ({t_km:.2f} s)"),
-                             (axes[1], mbk_labels, mbk.cluster_centers_[cols],
-                              f"MiniBatchKMeans ({t_mbk:.2f} s)")]:
+for ax, labels, c, title in [
+    (axes[0], km.labels_, km.cluster_centers_, f"KMeans ({t_km:.2f} s)"),
+    (axes[1], mbk_labels, mbk.cluster_centers_[cols], f"MiniBatchKMeans ({t_mbk:.2f} s)"),
+]:
     ax.scatter(X[show, 0], X[show, 1], c=colors[labels[show]], s=3)
     ax.scatter(*c.T, marker="X", s=150, c=colors, edgecolor="k")
     ax.set_title(title)

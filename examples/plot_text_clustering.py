@@ -40,9 +40,11 @@ topics = {
     "finance": "market stock bank rate inflation investor price bond profit shares trade fund economy tax loan",
     "health": "doctor patient hospital vaccine disease treatment nurse symptoms virus clinic drug health study care",
 }
-common = ("people year time day week new good first last long great little own other old right big high "
-          "different small large next early young important few public bad same able report news world "
-          "city country game home plan team study price market season").split()
+common = (
+    "people year time day week new good first last long great little own other old right big high "
+    "different small large next early young important few public bad same able report news world "
+    "city country game home plan team study price market season"
+).split()
 vocabularies = [words.split() for words in topics.values()]
 docs, y = [], []
 for t, vocabulary in enumerate(vocabularies):
@@ -57,19 +59,25 @@ y = np.array(y)
 vectorizer = TfidfVectorizer()
 X = vectorizer.fit_transform(docs)  # scipy.sparse CSR, one unit-length row per document
 terms = vectorizer.get_feature_names_out()
-print(f"TF-IDF matrix: {X.shape[0]} documents × {X.shape[1]} terms, {X.nnz} nonzeros "
-      f"({X.nnz / np.prod(X.shape):.1%} dense)")
+print(
+    f"TF-IDF matrix: {X.shape[0]} documents × {X.shape[1]} terms, {X.nnz} nonzeros "
+    f"({X.nnz / np.prod(X.shape):.1%} dense)"
+)
 
 # %%
 # Spherical k-means and k-means on the sparse matrix
 # --------------------------------------------------
 # Both take the CSR matrix directly. For spherical k-means the natural silhouette is the
 # cosine one, which :func:`kmix.metrics.silhouette_score` computes on sparse rows.
-models = {"SphericalKMeans": kmix.SphericalKMeans(n_clusters=5, n_init=5, random_state=0).fit(X),
-          "KMeans": kmix.KMeans(n_clusters=5, n_init=5, random_state=0).fit(X)}
+models = {
+    "SphericalKMeans": kmix.SphericalKMeans(n_clusters=5, n_init=5, random_state=0).fit(X),
+    "KMeans": kmix.KMeans(n_clusters=5, n_init=5, random_state=0).fit(X),
+}
 for name, model in models.items():
-    print(f"\n{name}: ARI {adjusted_rand_score(y, model.labels_):.3f}, "
-          f"cosine silhouette {silhouette_score(X, model.labels_, metric='cosine'):.3f}")
+    print(
+        f"\n{name}: ARI {adjusted_rand_score(y, model.labels_):.3f}, "
+        f"cosine silhouette {silhouette_score(X, model.labels_, metric='cosine'):.3f}"
+    )
     for c, center in enumerate(model.cluster_centers_):
         top = terms[np.argsort(center)[::-1][:6]]
         print(f"  cluster {c} ({np.sum(model.labels_ == c)} docs): {', '.join(top)}")

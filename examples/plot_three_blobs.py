@@ -37,8 +37,7 @@ y = np.repeat([0, 1, 2], 150)
 # -------
 # Lloyd's iterations from k-means++ seeds: each point goes to its nearest center.
 km = kmix.KMeans(n_clusters=3, random_state=0).fit(X)
-print(f"KMeans: inertia {km.inertia_:.1f} after {km.n_iter_} iterations, "
-      f"ARI {adjusted_rand_score(y, km.labels_):.3f}")
+print(f"KMeans: inertia {km.inertia_:.1f} after {km.n_iter_} iterations, ARI {adjusted_rand_score(y, km.labels_):.3f}")
 
 fig, ax = plt.subplots(figsize=(4.5, 4), layout="constrained")
 ax.scatter(X[:, 0], X[:, 1], c=km.labels_, s=8, cmap="viridis")
@@ -59,8 +58,7 @@ ax.set_aspect("equal")
 betas = [0.02, 0.1, 0.5, 5.0]
 largest_variance = np.linalg.eigvalsh(np.cov(X.T, bias=True)).max()
 print(f"critical beta 1 / (2·λ) = {1 / (2 * largest_variance):.3f}")
-fig, axes = plt.subplots(1, len(betas), figsize=(13, 3.6), sharex=True, sharey=True,
-                         layout="constrained")
+fig, axes = plt.subplots(1, len(betas), figsize=(13, 3.6), sharex=True, sharey=True, layout="constrained")
 for ax, beta in zip(axes, betas):
     soft = kmix.SoftKMeans(n_clusters=3, beta=beta, random_state=0).fit(X)
     proba = soft.predict_proba(X)
@@ -68,8 +66,10 @@ for ax, beta in zip(axes, betas):
     ax.scatter(*soft.cluster_centers_.T, marker="X", s=120, c="white", edgecolor="k")
     ax.set_title(f"beta = {beta:g}")
     ax.set_aspect("equal")
-    print(f"SoftKMeans beta={beta:<5g}: mean largest responsibility {proba.max(axis=1).mean():.3f}, "
-          f"points above 0.9: {np.mean(proba.max(axis=1) > 0.9):.0%}")
+    print(
+        f"SoftKMeans beta={beta:<5g}: mean largest responsibility {proba.max(axis=1).mean():.3f}, "
+        f"points above 0.9: {np.mean(proba.max(axis=1) > 0.9):.0%}"
+    )
 fig.suptitle("SoftKMeans: responsibilities as RGB")
 
 
@@ -85,14 +85,15 @@ def full_covariances(gm):
     """The (k, d, d) covariance matrices whatever the covariance type."""
     k, d = gm.means_.shape
     cov = gm.covariances_
-    return {"full": lambda: cov,
-            "tied": lambda: np.repeat(cov[None], k, axis=0),
-            "diag": lambda: np.array([np.diag(c) for c in cov]),
-            "spherical": lambda: np.array([v * np.eye(d) for v in cov])}[gm.covariance_type]()
+    return {
+        "full": lambda: cov,
+        "tied": lambda: np.repeat(cov[None], k, axis=0),
+        "diag": lambda: np.array([np.diag(c) for c in cov]),
+        "spherical": lambda: np.array([v * np.eye(d) for v in cov]),
+    }[gm.covariance_type]()
 
 
-fig, axes = plt.subplots(1, 4, figsize=(13, 3.6), sharex=True, sharey=True,
-                         layout="constrained")
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.6), sharex=True, sharey=True, layout="constrained")
 for ax, cov_type in zip(axes, ["spherical", "diag", "tied", "full"]):
     gm = kmix.GaussianMixture(n_components=3, covariance_type=cov_type, random_state=0).fit(X)
     labels = gm.predict(X)
@@ -116,12 +117,10 @@ for ax, cov_type in zip(axes, ["spherical", "diag", "tied", "full"]):
 # ``AgglomerativeClustering(n_clusters=3, linkage="ward")`` does.
 Z = kmix.linkage(X, method="ward")
 ward = kmix.AgglomerativeClustering(n_clusters=3, linkage="ward").fit(X)
-print(f"Ward: last three merge heights {np.round(Z[-3:, 2], 1)}, "
-      f"ARI {adjusted_rand_score(y, ward.labels_):.3f}")
+print(f"Ward: last three merge heights {np.round(Z[-3:, 2], 1)}, ARI {adjusted_rand_score(y, ward.labels_):.3f}")
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
-dendrogram(Z, truncate_mode="lastp", p=20, color_threshold=0.5 * (Z[-2, 2] + Z[-3, 2]),
-           leaf_rotation=90, ax=ax1)
+dendrogram(Z, truncate_mode="lastp", p=20, color_threshold=0.5 * (Z[-2, 2] + Z[-3, 2]), leaf_rotation=90, ax=ax1)
 ax1.set_title("Ward dendrogram (last 20 merges)")
 ax1.set_ylabel("merge height")
 ax2.scatter(X[:, 0], X[:, 1], c=ward.labels_, s=8, cmap="viridis")

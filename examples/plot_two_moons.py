@@ -48,8 +48,10 @@ print(f"single linkage, last three merge heights: {np.round(Z[-3:, 2], 3)}")
 bridge = np.column_stack([np.full(8, 1.0), np.linspace(-0.05, -0.45, 8)])
 X_bridge = np.vstack([X, bridge])
 bridged = kmix.AgglomerativeClustering(n_clusters=2, linkage="single").fit_predict(X_bridge)
-print(f"with a bridge of 8 points: cluster sizes {np.bincount(bridged).tolist()}, "
-      f"ARI on the moons {adjusted_rand_score(y, bridged[:len(X)]):.3f}")
+print(
+    f"with a bridge of 8 points: cluster sizes {np.bincount(bridged).tolist()}, "
+    f"ARI on the moons {adjusted_rand_score(y, bridged[: len(X)]):.3f}"
+)
 
 fig, axes = plt.subplots(2, 3, figsize=(13, 6), sharex=True, sharey=True, layout="constrained")
 for ax, (name, lab) in zip(axes.flat, labels.items()):

@@ -5,6 +5,7 @@ generators produce continuous random data (no two rows are equal with probabilit
 keeps nearest-center ties, whose outcome depends on rounding, out of the comparisons with
 scikit-learn.
 """
+
 import os
 import shutil
 import subprocess
@@ -134,9 +135,22 @@ def patch_core(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("compiled code was called before the input was rejected")
 
-    for name in ("lloyd", "elkan", "kmeans_plusplus", "assign", "inertia", "sq_distances", "minibatch_step",
-                 "sparse_lloyd", "sparse_kmeans_plusplus", "sparse_assign", "sparse_inertia", "sparse_sq_distances",
-                 "sparse_minibatch_step", "sparse_nearest"):
+    for name in (
+        "lloyd",
+        "elkan",
+        "kmeans_plusplus",
+        "assign",
+        "inertia",
+        "sq_distances",
+        "minibatch_step",
+        "sparse_lloyd",
+        "sparse_kmeans_plusplus",
+        "sparse_assign",
+        "sparse_inertia",
+        "sparse_sq_distances",
+        "sparse_minibatch_step",
+        "sparse_nearest",
+    ):
         monkeypatch.setattr(kmeans_mod._core, name, boom)
 
 
@@ -176,8 +190,7 @@ def run(cmd, env_update=None, cwd=None, timeout=300, check=True):
             env[key] = str(value)
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout * TIME_SCALE)
     if check and proc.returncode != 0:
-        raise AssertionError(f"{cmd} exited with {proc.returncode}\nstdout:\n{proc.stdout}\n"
-                             f"stderr:\n{proc.stderr}")
+        raise AssertionError(f"{cmd} exited with {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
 
 
@@ -231,7 +244,11 @@ def pytest_collection_modifyitems(config, items):
                 declared[(module.__name__, kind, pattern)] = True
                 if _upstream_match(name, pattern):
                     used.add((module.__name__, kind, pattern))
-                    mark = pytest.mark.skip(reason=reason) if kind == "skip" else pytest.mark.xfail(reason=reason, strict=True)
+                    mark = (
+                        pytest.mark.skip(reason=reason)
+                        if kind == "skip"
+                        else pytest.mark.xfail(reason=reason, strict=True)
+                    )
                     item.add_marker(mark)
                     break
             else:
@@ -241,5 +258,6 @@ def pytest_collection_modifyitems(config, items):
     # Only when whole files were collected (a -k selection leaves patterns unmatched on purpose).
     selected = config.getoption("keyword") or config.getoption("markexpr") or any("::" in a for a in config.args)
     if stale and not selected:
-        raise pytest.UsageError("upstream patterns that match no test (remove them): " +
-                                "; ".join(f"{m} {k} {p!r}" for m, k, p in stale))
+        raise pytest.UsageError(
+            "upstream patterns that match no test (remove them): " + "; ".join(f"{m} {k} {p!r}" for m, k, p in stale)
+        )

@@ -1,6 +1,7 @@
 """kmix.AgglomerativeClustering against sklearn.cluster.AgglomerativeClustering: the same
 partitions, tree (children_), merge distances, n_clusters_ for n_clusters or distance_threshold,
 every linkage and metric; the parameter protocol, pickling, threads, and bad inputs refused."""
+
 import pickle
 import sys
 import warnings
@@ -16,8 +17,16 @@ from conftest import make_data, make_separated_blobs, run
 from test_linkage import assert_same_partition, grid_data, height_levels, names, no_compiled  # noqa: F401
 
 LINKAGES = ("ward", "single", "complete", "average")
-SK_PARAMS = ("n_clusters", "metric", "memory", "connectivity", "linkage", "distance_threshold", "compute_full_tree",
-             "compute_distances")
+SK_PARAMS = (
+    "n_clusters",
+    "metric",
+    "memory",
+    "connectivity",
+    "linkage",
+    "distance_threshold",
+    "compute_full_tree",
+    "compute_distances",
+)
 
 
 def fit_both(X, **params):
@@ -100,8 +109,12 @@ def test_identical_to_sklearn(linkage):
     X = make_data("blobs", 300, 3, k=6, seed=21)
     full = SkAgglomerative(n_clusters=None, distance_threshold=0.0, linkage=linkage).fit(X)
     threshold = midpoint_thresholds(full.distances_, [0.98])[0]
-    for params in ({"n_clusters": 2}, {"n_clusters": 5}, {"n_clusters": 12},
-                   {"n_clusters": None, "distance_threshold": threshold}):
+    for params in (
+        {"n_clusters": 2},
+        {"n_clusters": 5},
+        {"n_clusters": 12},
+        {"n_clusters": None, "distance_threshold": threshold},
+    ):
         ours, theirs = fit_both(X, linkage=linkage, **params)
         np.testing.assert_array_equal(ours.children_, theirs.children_)
         np.testing.assert_array_equal(ours.labels_, theirs.labels_)
@@ -172,8 +185,11 @@ def test_float32_same_as_sklearn(linkage):
     assert_same_fit(ours, theirs, rtol=1e-5)
 
 
-TIE_CASES = [(linkage, kind) for linkage in ("single", "complete", "average")
-             for kind in ("grid2d", "grid3d", "lattice", "duplicates")] + [("ward", "duplicates")]
+TIE_CASES = [
+    (linkage, kind)
+    for linkage in ("single", "complete", "average")
+    for kind in ("grid2d", "grid3d", "lattice", "duplicates")
+] + [("ward", "duplicates")]
 
 
 # Ward on grid data is left out: scikit-learn's (scipy's) ward tree there depends on the rounding
@@ -199,8 +215,7 @@ def test_compute_full_tree_and_compute_distances(linkage):
     ref = None
     for full in (True, False, "auto"):
         for dist in (False, True):
-            ours, theirs = fit_both(X, n_clusters=4, linkage=linkage, compute_full_tree=full,
-                                    compute_distances=dist)
+            ours, theirs = fit_both(X, n_clusters=4, linkage=linkage, compute_full_tree=full, compute_distances=dist)
             assert_same_fit(ours, theirs)
             assert hasattr(ours, "distances_") == dist
             ref = ours if ref is None else ref
@@ -271,8 +286,10 @@ def test_pickle_roundtrip(linkage):
 @pytest.mark.parametrize("linkage", LINKAGES)
 def test_bit_identical_for_1_and_2_threads(linkage):
     X = make_data("blobs", 1500, 6, k=8, seed=22)
-    fits = [kmix.AgglomerativeClustering(n_clusters=8, linkage=linkage, compute_distances=True, n_threads=t).fit(X)
-            for t in (1, 2)]
+    fits = [
+        kmix.AgglomerativeClustering(n_clusters=8, linkage=linkage, compute_distances=True, n_threads=t).fit(X)
+        for t in (1, 2)
+    ]
     for name in ("labels_", "children_", "distances_"):
         assert getattr(fits[0], name).tobytes() == getattr(fits[1], name).tobytes(), name
     assert_same_fit(fits[1], SkAgglomerative(n_clusters=8, linkage=linkage, compute_distances=True).fit(X))
@@ -320,7 +337,7 @@ def test_memory_error_for_a_matrix_larger_than_any_machine(tmp_path):
     proc = run([sys.executable, str(script)], cwd=str(tmp_path), timeout=120, check=False)
     out = proc.stdout.strip()
     assert proc.returncode == 0 and out.startswith("MemoryError"), (proc.returncode, out, proc.stderr[-2000:])
-    assert "memory" in out[len("MemoryError"):].lower(), out
+    assert "memory" in out[len("MemoryError") :].lower(), out
 
 
 # ---- bad inputs ------------------------------------------------------------------------------
@@ -345,8 +362,12 @@ BAD_FITS = [
     ("threshold<0", {"n_clusters": None, "distance_threshold": -1.0}, X_GOOD, ["distance_threshold"]),
     ("threshold-str", {"n_clusters": None, "distance_threshold": "1"}, X_GOOD, ["distance_threshold"]),
     ("threshold-nan", {"n_clusters": None, "distance_threshold": float("nan")}, X_GOOD, ["distance_threshold"]),
-    ("threshold-no-full-tree", {"n_clusters": None, "distance_threshold": 1.0, "compute_full_tree": False}, X_GOOD,
-     ["compute_full_tree"]),
+    (
+        "threshold-no-full-tree",
+        {"n_clusters": None, "distance_threshold": 1.0, "compute_full_tree": False},
+        X_GOOD,
+        ["compute_full_tree"],
+    ),
     ("full-tree-str", {"compute_full_tree": "yes"}, X_GOOD, ["compute_full_tree"]),
     ("linkage-unknown", {"linkage": "wards"}, X_GOOD, ["linkage"]),
     ("linkage-none", {"linkage": None}, X_GOOD, ["linkage"]),
@@ -357,8 +378,12 @@ BAD_FITS = [
     ("ward-cosine", {"metric": "cosine"}, X_GOOD, ["metric"]),
     ("ward-precomputed", {"metric": "precomputed"}, squareform(pdist(X_GOOD)), ["metric"]),
     ("precomputed-not-square", {"linkage": "average", "metric": "precomputed"}, X_GOOD, ["X"]),
-    ("precomputed-nan", {"linkage": "single", "metric": "precomputed"},
-     _with(squareform(pdist(X_GOOD)), (2, 5), np.nan), ["X"]),
+    (
+        "precomputed-nan",
+        {"linkage": "single", "metric": "precomputed"},
+        _with(squareform(pdist(X_GOOD)), (2, 5), np.nan),
+        ["X"],
+    ),
     ("nan", {}, _with(X_GOOD, (4, 1), np.nan), ["X"]),
     ("nan-f32", {}, _with(X_GOOD, (4, 1), np.nan).astype(np.float32), ["X"]),
     ("inf", {"linkage": "single"}, _with(X_GOOD, (7, 2), np.inf), ["X"]),

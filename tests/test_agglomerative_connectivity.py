@@ -1,6 +1,7 @@
 """AgglomerativeClustering(connectivity=...) and kmix.linkage(..., connectivity=...) (issue 25)
 against scikit-learn's structured tree builders on generated data and graphs: k-nearest-neighbour
 graphs (as matrices, callables and dense arrays), image grids, graphs of several components."""
+
 import pickle
 import warnings
 
@@ -56,9 +57,12 @@ def test_knn_graphs_equal_sklearn(linkage, metric, graph):
     X = blobs(300, 4, seed=hash((linkage, metric, graph)) % 1000)
     G = kneighbors_graph(X, 6, include_self=False)
     conn = {"knn": G, "callable": (lambda X: kneighbors_graph(X, 4, include_self=True)), "dense": G.toarray()}[graph]
-    for params in (dict(n_clusters=5), dict(n_clusters=None, distance_threshold=2.0),
-                   dict(n_clusters=5, compute_full_tree=False, compute_distances=True),
-                   dict(n_clusters=120)):  # "auto": stops early from max(100, 0.02·n) clusters
+    for params in (
+        dict(n_clusters=5),
+        dict(n_clusters=None, distance_threshold=2.0),
+        dict(n_clusters=5, compute_full_tree=False, compute_distances=True),
+        dict(n_clusters=120),
+    ):  # "auto": stops early from max(100, 0.02·n) clusters
         sk, km, w_sk, w_km = fit_both(X, linkage=linkage, metric=metric, connectivity=conn, **params)
         assert_same(sk, km)
         assert w_km == w_sk
@@ -70,8 +74,11 @@ def test_image_grid_equals_sklearn(linkage):
     img = rng.random((24, 30)) + np.linspace(0, 3, 30)[None, :]  # a gradient plus noise
     X = img.reshape(-1, 1)
     G = grid_to_graph(24, 30)
-    for params in (dict(n_clusters=12), dict(n_clusters=12, compute_full_tree=False),
-                   dict(n_clusters=None, distance_threshold=0.5)):
+    for params in (
+        dict(n_clusters=12),
+        dict(n_clusters=12, compute_full_tree=False),
+        dict(n_clusters=None, distance_threshold=0.5),
+    ):
         sk, km, _, _ = fit_both(X, linkage=linkage, connectivity=G, compute_distances=True, **params)
         assert_same(sk, km)
         # The constraint holds: every cluster is connected in the grid (4-neighbours).
@@ -110,8 +117,9 @@ def test_precomputed_metric_with_connectivity_equals_sklearn():
     D = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2))
     G = kneighbors_graph(X, 5)
     for linkage in ("average", "complete", "single"):
-        sk, km, _, _ = fit_both(D, n_clusters=3, metric="precomputed", linkage=linkage, connectivity=G,
-                                compute_distances=True)
+        sk, km, _, _ = fit_both(
+            D, n_clusters=3, metric="precomputed", linkage=linkage, connectivity=G, compute_distances=True
+        )
         assert_same(sk, km)
 
 
@@ -133,8 +141,9 @@ def test_linkage_with_connectivity_is_scipy_z(method):
     G = kneighbors_graph(X, 6)
     Z = kmix.linkage(X, method, connectivity=G)
     assert Z.shape == (259, 4) and hierarchy.is_valid_linkage(Z)
-    sk = SkAgglomerative(n_clusters=None, distance_threshold=0.0, linkage=method, connectivity=G,
-                         compute_distances=True).fit(X)
+    sk = SkAgglomerative(
+        n_clusters=None, distance_threshold=0.0, linkage=method, connectivity=G, compute_distances=True
+    ).fit(X)
     np.testing.assert_array_equal(Z[:, :2], np.sort(sk.children_, axis=1))
     np.testing.assert_allclose(Z[:, 2], sk.distances_, rtol=1e-12, atol=1e-12)
     # sizes: the leaves under each node, counted from the tree

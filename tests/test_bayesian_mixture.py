@@ -6,6 +6,7 @@ float32, rejected inputs, determinism (threads, seeds), pickle and save/load.
 Every reference is computed here: a scikit-learn fit with the same parameters, a kmix fit on
 repeated or dropped rows, or a numpy formula.
 """
+
 import copy
 import pickle
 import re
@@ -27,10 +28,22 @@ COV_TYPES = ("full", "tied", "diag", "spherical")
 PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 SHAPES = ((400, 2, 5), (1200, 3, 6), (3000, 5, 4))  # (n_samples, n_features, true blobs = n_components)
-PARAMS = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_", "mean_precision_",
-          "degrees_of_freedom_")
-PRIORS = ("weight_concentration_prior_", "mean_precision_prior_", "mean_prior_", "degrees_of_freedom_prior_",
-          "covariance_prior_")
+PARAMS = (
+    "weights_",
+    "means_",
+    "covariances_",
+    "precisions_",
+    "precisions_cholesky_",
+    "mean_precision_",
+    "degrees_of_freedom_",
+)
+PRIORS = (
+    "weight_concentration_prior_",
+    "mean_precision_prior_",
+    "mean_prior_",
+    "degrees_of_freedom_prior_",
+    "covariance_prior_",
+)
 
 
 # ---- data ------------------------------------------------------------------------------------
@@ -132,8 +145,9 @@ def assert_same_bgmm(ours, theirs, rtol=1e-6, X_eval=(), priors=True):
         np.testing.assert_allclose(lb_ours, lb_theirs, rtol=rtol)
     assert len(ours.lower_bounds_) == len(theirs.lower_bounds_)
     if len(theirs.lower_bounds_):
-        np.testing.assert_allclose([bound(b) for b in ours.lower_bounds_], [bound(b) for b in theirs.lower_bounds_],
-                                   rtol=rtol)
+        np.testing.assert_allclose(
+            [bound(b) for b in ours.lower_bounds_], [bound(b) for b in theirs.lower_bounds_], rtol=rtol
+        )
     for Y in X_eval:
         p_ours, p_theirs = ours.predict_proba(Y), theirs.predict_proba(Y)
         np.testing.assert_allclose(p_ours, p_theirs, rtol=rtol, atol=rtol * 1e-2)
@@ -152,8 +166,10 @@ def assert_same_fit(a, b, rtol, X_eval=()):
 
 def fitted_attributes(est):
     """Everything a fit sets, weight_concentration_'s arrays unpacked."""
-    out = {name: getattr(est, name) for name in PARAMS + PRIORS + ("converged_", "n_iter_", "lower_bound_",
-                                                                   "n_features_in_")}
+    out = {
+        name: getattr(est, name)
+        for name in PARAMS + PRIORS + ("converged_", "n_iter_", "lower_bound_", "n_features_in_")
+    }
     for i, a in enumerate(concentration(est)):
         out[f"weight_concentration_[{i}]"] = a
     out["lower_bounds_"] = np.asarray(est.lower_bounds_, dtype=np.float64)
@@ -181,8 +197,9 @@ def assert_identical(a, b):
 def test_matches_sklearn(shape, covariance_type, prior_type):
     n, d, k = shape
     X, _ = make_data(n, d, k, seed=n + d)
-    ours, theirs = fit_both(X, n_components=k, covariance_type=covariance_type,
-                            weight_concentration_prior_type=prior_type, random_state=d)
+    ours, theirs = fit_both(
+        X, n_components=k, covariance_type=covariance_type, weight_concentration_prior_type=prior_type, random_state=d
+    )
     assert ours.n_iter_ > 1  # a real fit, not a first step
     assert_same_bgmm(ours, theirs, X_eval=(X, new_points(X)))
     assert ours.predict(X).dtype == theirs.predict(X).dtype
@@ -193,8 +210,14 @@ def test_matches_sklearn(shape, covariance_type, prior_type):
 @pytest.mark.parametrize("prior_type", PRIOR_TYPES)
 def test_init_params_match_sklearn(init_params, covariance_type, prior_type):
     X, _ = make_data(500, 3, 4, seed=11)
-    ours, theirs = fit_both(X, n_components=6, covariance_type=covariance_type, init_params=init_params,
-                            weight_concentration_prior_type=prior_type, random_state=5)
+    ours, theirs = fit_both(
+        X,
+        n_components=6,
+        covariance_type=covariance_type,
+        init_params=init_params,
+        weight_concentration_prior_type=prior_type,
+        random_state=5,
+    )
     assert_same_bgmm(ours, theirs, X_eval=(new_points(X),))
 
 
@@ -202,12 +225,20 @@ def _given_priors(X, covariance_type, strength, seed):
     d = X.shape[1]
     rs = np.random.RandomState(seed)
     if strength == "strong":  # priors that pull the fit well away from the default one
-        return dict(weight_concentration_prior=50.0, mean_precision_prior=20.0,
-                    mean_prior=X.mean(axis=0) + rs.uniform(-3, 3, size=d), degrees_of_freedom_prior=d + 10.0,
-                    covariance_prior=covariance_prior_of_kind(covariance_type, d, seed, scale=4.0))
-    return dict(weight_concentration_prior=1e-3, mean_precision_prior=1e-2, mean_prior=np.zeros(d),
-                degrees_of_freedom_prior=d - 0.5,  # the smallest kind: just above n_features - 1
-                covariance_prior=covariance_prior_of_kind(covariance_type, d, seed, scale=0.1))
+        return dict(
+            weight_concentration_prior=50.0,
+            mean_precision_prior=20.0,
+            mean_prior=X.mean(axis=0) + rs.uniform(-3, 3, size=d),
+            degrees_of_freedom_prior=d + 10.0,
+            covariance_prior=covariance_prior_of_kind(covariance_type, d, seed, scale=4.0),
+        )
+    return dict(
+        weight_concentration_prior=1e-3,
+        mean_precision_prior=1e-2,
+        mean_prior=np.zeros(d),
+        degrees_of_freedom_prior=d - 0.5,  # the smallest kind: just above n_features - 1
+        covariance_prior=covariance_prior_of_kind(covariance_type, d, seed, scale=0.1),
+    )
 
 
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
@@ -216,8 +247,14 @@ def _given_priors(X, covariance_type, strength, seed):
 def test_given_priors_match_sklearn(covariance_type, prior_type, strength):
     X, _ = make_data(1200, 3, 6, seed=21)
     priors = _given_priors(X, covariance_type, strength, seed=3)
-    ours, theirs = fit_both(X, n_components=6, covariance_type=covariance_type,
-                            weight_concentration_prior_type=prior_type, random_state=2, **priors)
+    ours, theirs = fit_both(
+        X,
+        n_components=6,
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=prior_type,
+        random_state=2,
+        **priors,
+    )
     assert_same_bgmm(ours, theirs, X_eval=(new_points(X),))
     # The priors in use are the given ones.
     assert ours.weight_concentration_prior_ == priors["weight_concentration_prior"]
@@ -226,8 +263,12 @@ def test_given_priors_match_sklearn(covariance_type, prior_type, strength):
     np.testing.assert_array_equal(ours.mean_prior_, priors["mean_prior"])
     np.testing.assert_array_equal(ours.covariance_prior_, priors["covariance_prior"])
     # And they matter: the default priors give another fit.
-    default = quiet_fit(kmix.BayesianGaussianMixture(n_components=6, covariance_type=covariance_type,
-                                                     weight_concentration_prior_type=prior_type, random_state=2), X)
+    default = quiet_fit(
+        kmix.BayesianGaussianMixture(
+            n_components=6, covariance_type=covariance_type, weight_concentration_prior_type=prior_type, random_state=2
+        ),
+        X,
+    )
     assert not np.allclose(default.covariances_, ours.covariances_, rtol=1e-3)
 
 
@@ -247,13 +288,28 @@ def test_priors_as_lists_same_as_arrays():
 @pytest.mark.parametrize("prior_type", PRIOR_TYPES)
 def test_n_init_matches_sklearn(covariance_type, prior_type):
     X, _ = make_data(400, 2, 5, seed=31)
-    ours, theirs = fit_both(X, n_components=5, covariance_type=covariance_type, n_init=3, init_params="random",
-                            weight_concentration_prior_type=prior_type, random_state=7)
+    ours, theirs = fit_both(
+        X,
+        n_components=5,
+        covariance_type=covariance_type,
+        n_init=3,
+        init_params="random",
+        weight_concentration_prior_type=prior_type,
+        random_state=7,
+    )
     assert_same_bgmm(ours, theirs, X_eval=(new_points(X),))
     # The best of the three: at least as good as the first initialization alone (the same draws).
-    first = quiet_fit(kmix.BayesianGaussianMixture(n_components=5, covariance_type=covariance_type, n_init=1,
-                                                   init_params="random", weight_concentration_prior_type=prior_type,
-                                                   random_state=7), X)
+    first = quiet_fit(
+        kmix.BayesianGaussianMixture(
+            n_components=5,
+            covariance_type=covariance_type,
+            n_init=1,
+            init_params="random",
+            weight_concentration_prior_type=prior_type,
+            random_state=7,
+        ),
+        X,
+    )
     assert ours.lower_bound_ >= first.lower_bound_
 
 
@@ -261,8 +317,15 @@ def test_n_init_matches_sklearn(covariance_type, prior_type):
 @pytest.mark.parametrize("prior_type", PRIOR_TYPES)
 def test_warm_start_one_iteration_at_a_time_matches_sklearn(covariance_type, prior_type):
     X, _ = make_data(400, 3, 4, seed=41)
-    params = dict(n_components=6, covariance_type=covariance_type, weight_concentration_prior_type=prior_type,
-                  warm_start=True, max_iter=1, random_state=3, tol=1e-3)
+    params = dict(
+        n_components=6,
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=prior_type,
+        warm_start=True,
+        max_iter=1,
+        random_state=3,
+        tol=1e-3,
+    )
     ours, theirs = kmix.BayesianGaussianMixture(**params), SkBGM(**params)
     bounds = []
     for _ in range(12):
@@ -296,8 +359,13 @@ def test_warm_start_steps_equal_one_fit(covariance_type, prior_type):
     # Six warm-started one-iteration fits are one six-iteration fit, to the bit: the fitted
     # attributes hold the whole posterior.
     X, _ = make_data(400, 3, 4, seed=44)
-    params = dict(n_components=5, covariance_type=covariance_type, weight_concentration_prior_type=prior_type,
-                  random_state=0, tol=0.0)
+    params = dict(
+        n_components=5,
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=prior_type,
+        random_state=0,
+        tol=0.0,
+    )
     once = quiet_fit(kmix.BayesianGaussianMixture(max_iter=6, **params), X)
     steps = kmix.BayesianGaussianMixture(max_iter=1, warm_start=True, **params)
     bounds = [quiet_fit(steps, X).lower_bound_ for _ in range(6)]
@@ -321,8 +389,14 @@ def test_warm_start_with_other_features_rejected():
 def test_max_iter_zero_matches_sklearn(covariance_type, prior_type, n_init):
     # The initialization alone (the last one with n_init > 1, as scikit-learn), no bound, no warning.
     X, _ = make_data(400, 2, 5, seed=51)
-    params = dict(n_components=5, covariance_type=covariance_type, weight_concentration_prior_type=prior_type,
-                  max_iter=0, n_init=n_init, random_state=4)
+    params = dict(
+        n_components=5,
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=prior_type,
+        max_iter=0,
+        n_init=n_init,
+        random_state=4,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", kmix.ConvergenceWarning)
         ours = kmix.BayesianGaussianMixture(**params).fit(X)
@@ -336,11 +410,25 @@ def test_max_iter_zero_matches_sklearn(covariance_type, prior_type, n_init):
 @pytest.mark.parametrize("prior_type", PRIOR_TYPES)
 def test_reg_covar_zero_matches_sklearn(covariance_type, prior_type):
     X, _ = make_data(1200, 3, 6, seed=61)
-    ours, theirs = fit_both(X, n_components=6, covariance_type=covariance_type, reg_covar=0.0,
-                            weight_concentration_prior_type=prior_type, random_state=6)
+    ours, theirs = fit_both(
+        X,
+        n_components=6,
+        covariance_type=covariance_type,
+        reg_covar=0.0,
+        weight_concentration_prior_type=prior_type,
+        random_state=6,
+    )
     assert_same_bgmm(ours, theirs, X_eval=(new_points(X),))
-    reg = quiet_fit(kmix.BayesianGaussianMixture(n_components=6, covariance_type=covariance_type, reg_covar=0.5,
-                                                 weight_concentration_prior_type=prior_type, random_state=6), X)
+    reg = quiet_fit(
+        kmix.BayesianGaussianMixture(
+            n_components=6,
+            covariance_type=covariance_type,
+            reg_covar=0.5,
+            weight_concentration_prior_type=prior_type,
+            random_state=6,
+        ),
+        X,
+    )
     assert not np.allclose(reg.covariances_, ours.covariances_, rtol=1e-4)  # reg_covar is used
 
 
@@ -358,8 +446,9 @@ def test_sample_matches_sklearn(covariance_type):
 @pytest.mark.parametrize("max_iter,tol,n_init", [(2, 1e-7, 1), (300, 1e-7, 1), (100, 1e-3, 3)])
 def test_fit_predict_is_fit_then_predict(covariance_type, max_iter, tol, n_init):
     X, _ = make_data(400, 2, 5, seed=81)
-    params = dict(n_components=8, covariance_type=covariance_type, max_iter=max_iter, tol=tol, n_init=n_init,
-                  random_state=9)
+    params = dict(
+        n_components=8, covariance_type=covariance_type, max_iter=max_iter, tol=tol, n_init=n_init, random_state=9
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", kmix.ConvergenceWarning)
         est = kmix.BayesianGaussianMixture(**params)
@@ -400,8 +489,14 @@ def test_effective_components_on_separated_data(prior_type):
     true_k = 3
     centers = np.array([[0.0, 0.0], [40.0, 0.0], [0.0, 40.0]]) + rs.uniform(-2, 2, size=(true_k, 2))
     X = np.vstack([c + rs.standard_normal((200, 2)) for c in centers])
-    ours, theirs = fit_both(X, n_components=8, weight_concentration_prior_type=prior_type,
-                            weight_concentration_prior=1e-2, random_state=0, max_iter=500)
+    ours, theirs = fit_both(
+        X,
+        n_components=8,
+        weight_concentration_prior_type=prior_type,
+        weight_concentration_prior=1e-2,
+        random_state=0,
+        max_iter=500,
+    )
     assert_same_bgmm(ours, theirs)
     if prior_type == "dirichlet_process":
         assert np.count_nonzero(ours.weights_ > 0.01) == true_k
@@ -446,16 +541,23 @@ def test_weighted_score_is_the_weighted_mean():
     X, _ = make_data(300, 3, 3, seed=97)
     est = quiet_fit(kmix.BayesianGaussianMixture(n_components=3, random_state=0), X)
     w = np.random.RandomState(97).uniform(0.0, 3.0, size=300)
-    np.testing.assert_allclose(est.score(X, sample_weight=w), np.average(est.score_samples(X), weights=w),
-                               rtol=1e-12)
+    np.testing.assert_allclose(est.score(X, sample_weight=w), np.average(est.score_samples(X), weights=w), rtol=1e-12)
 
 
 # ---- sample_weight -----------------------------------------------------------------------------
 def _started(X, covariance_type, prior_type, k=4, **kw):
     """A kmix model after one iteration on X (a common start for two continued fits)."""
-    return quiet_fit(kmix.BayesianGaussianMixture(n_components=k, covariance_type=covariance_type,
-                                                  weight_concentration_prior_type=prior_type, max_iter=1,
-                                                  random_state=0, **kw), X)
+    return quiet_fit(
+        kmix.BayesianGaussianMixture(
+            n_components=k,
+            covariance_type=covariance_type,
+            weight_concentration_prior_type=prior_type,
+            max_iter=1,
+            random_state=0,
+            **kw,
+        ),
+        X,
+    )
 
 
 def _continue(start, X, sample_weight=None, max_iter=100):
@@ -491,8 +593,13 @@ def test_integer_weights_equal_repeated_rows_from_scratch_one_component(covarian
     # (initialization, default priors, iterations) can be compared from scratch.
     X, _ = make_data(300, 3, 3, seed=102)
     w = np.random.RandomState(102).randint(1, 5, size=300)
-    params = dict(n_components=1, covariance_type=covariance_type, weight_concentration_prior_type=prior_type,
-                  random_state=0, tol=1e-8)
+    params = dict(
+        n_components=1,
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=prior_type,
+        random_state=0,
+        tol=1e-8,
+    )
     weighted = quiet_fit(kmix.BayesianGaussianMixture(**params), X, sample_weight=w)
     repeated = quiet_fit(kmix.BayesianGaussianMixture(**params), np.repeat(X, w, axis=0))
     assert_same_fit(weighted, repeated, 1e-9, X_eval=(new_points(X),))
@@ -526,8 +633,7 @@ def test_zero_weights_equal_dropped_rows_warm_start(covariance_type):
     w = np.random.RandomState(104).randint(0, 3, size=400).astype(np.float64)
     X[w == 0] *= 50.0
     start = _started(X[w > 0], covariance_type, "dirichlet_process")
-    assert_same_fit(_continue(start, X, sample_weight=w), _continue(start, np.repeat(X, w.astype(int), axis=0)),
-                    1e-9)
+    assert_same_fit(_continue(start, X, sample_weight=w), _continue(start, np.repeat(X, w.astype(int), axis=0)), 1e-9)
 
 
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
@@ -543,8 +649,12 @@ def test_scaled_weights_are_repeated_rows_not_invariant(covariance_type, prior_t
     assert_same_fit(halves, _continue(start, X), 1e-9, X_eval=(new_points(X),))
     # Not invariant: doubling every weight doubles the counts behind the posterior.
     assert not np.allclose(twice.mean_precision_, halves.mean_precision_, rtol=1e-3)
-    assert_close(twice.mean_precision_ - twice.mean_precision_prior_,
-                 2 * (halves.mean_precision_ - halves.mean_precision_prior_), 1e-2, "N_k")
+    assert_close(
+        twice.mean_precision_ - twice.mean_precision_prior_,
+        2 * (halves.mean_precision_ - halves.mean_precision_prior_),
+        1e-2,
+        "N_k",
+    )
 
 
 @pytest.mark.parametrize("init_params", INIT_PARAMS)
@@ -561,8 +671,11 @@ def test_default_priors_from_weighted_moments(covariance_type):
     # numpy's weighted formulas: the mean, and the covariance with ddof=1 and weights as counts.
     X, _ = make_data(300, 3, 3, seed=107)
     w = np.random.RandomState(107).randint(0, 4, size=300)
-    est = quiet_fit(kmix.BayesianGaussianMixture(n_components=3, covariance_type=covariance_type, max_iter=1,
-                                                 random_state=0), X, sample_weight=w)
+    est = quiet_fit(
+        kmix.BayesianGaussianMixture(n_components=3, covariance_type=covariance_type, max_iter=1, random_state=0),
+        X,
+        sample_weight=w,
+    )
     np.testing.assert_allclose(est.mean_prior_, np.average(X, axis=0, weights=w), rtol=1e-12, atol=1e-14)
     cov = np.cov(X.T, fweights=w)
     expected = {"full": cov, "tied": cov, "diag": np.diag(cov), "spherical": np.diag(cov).mean()}[covariance_type]
@@ -578,8 +691,9 @@ def test_small_total_weight_needs_a_covariance_prior():
     w = np.full(100, 0.005)  # sums to 0.5: the ddof=1 default covariance prior is undefined
     with pytest.raises(ValueError, match="sample_weight"):
         kmix.BayesianGaussianMixture(n_components=2, random_state=0).fit(X, sample_weight=w)
-    est = quiet_fit(kmix.BayesianGaussianMixture(n_components=2, covariance_prior=np.eye(2), random_state=0), X,
-                    sample_weight=w)
+    est = quiet_fit(
+        kmix.BayesianGaussianMixture(n_components=2, covariance_prior=np.eye(2), random_state=0), X, sample_weight=w
+    )
     assert np.isfinite(est.means_).all() and np.isfinite(est.lower_bound_)
 
 
@@ -588,8 +702,11 @@ def test_weights_not_modified():
     w = np.random.RandomState(0).uniform(0.5, 2.0, size=200)
     mean_prior, cov_prior = np.zeros(3), np.eye(3)
     before = [a.copy() for a in (X, w, mean_prior, cov_prior)]
-    est = quiet_fit(kmix.BayesianGaussianMixture(n_components=3, mean_prior=mean_prior, covariance_prior=cov_prior,
-                                                 random_state=0), X, sample_weight=w)
+    est = quiet_fit(
+        kmix.BayesianGaussianMixture(n_components=3, mean_prior=mean_prior, covariance_prior=cov_prior, random_state=0),
+        X,
+        sample_weight=w,
+    )
     for a, b in zip((X, w, mean_prior, cov_prior), before):
         np.testing.assert_array_equal(a, b)
     assert est.get_params()["mean_prior"] is mean_prior and est.get_params()["covariance_prior"] is cov_prior
@@ -600,8 +717,13 @@ def test_weights_not_modified():
 @pytest.mark.parametrize("prior_type", PRIOR_TYPES)
 def test_float32_close_to_float64(covariance_type, prior_type):
     X32 = make_data(1200, 3, 4, seed=111, spread=10.0)[0].astype(np.float32)
-    params = dict(n_components=4, covariance_type=covariance_type, weight_concentration_prior_type=prior_type,
-                  random_state=0, tol=1e-4)
+    params = dict(
+        n_components=4,
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=prior_type,
+        random_state=0,
+        tol=1e-4,
+    )
     f32 = quiet_fit(kmix.BayesianGaussianMixture(**params), X32)
     f64 = quiet_fit(kmix.BayesianGaussianMixture(**params), X32.astype(np.float64))
     for name in PARAMS + ("mean_prior_", "covariance_prior_"):
@@ -655,21 +777,38 @@ BAD_FITS = [
     ("cp-sph=0", {"covariance_type": "spherical", "covariance_prior": 0.0}, {}, "covariance_prior", True),
     ("cp-sph<0", {"covariance_type": "spherical", "covariance_prior": -1.0}, {}, "covariance_prior", True),
     ("cp-sph-nan", {"covariance_type": "spherical", "covariance_prior": np.nan}, {}, "covariance_prior", True),
-    ("cp-sph-array", {"covariance_type": "spherical", "covariance_prior": np.ones(3)}, {}, "covariance_prior",
-     True),
-    ("cp-sph-array1", {"covariance_type": "spherical", "covariance_prior": np.ones(1)}, {}, "covariance_prior",
-     False),
+    ("cp-sph-array", {"covariance_type": "spherical", "covariance_prior": np.ones(3)}, {}, "covariance_prior", True),
+    ("cp-sph-array1", {"covariance_type": "spherical", "covariance_prior": np.ones(1)}, {}, "covariance_prior", False),
     # A 0-d array is a float (np.array(2.0) is accepted): it must be checked as one.
-    ("cp-sph-0d<0", {"covariance_type": "spherical", "covariance_prior": np.array(-1.0)}, {}, "covariance_prior",
-     False),
-    ("cp-sph-0d=0", {"covariance_type": "spherical", "covariance_prior": np.array(0.0)}, {}, "covariance_prior",
-     False),
-    ("cp-sph-0d-nan", {"covariance_type": "spherical", "covariance_prior": np.array(np.nan)}, {},
-     "covariance_prior", False),
-    ("cp-sph-0d-inf", {"covariance_type": "spherical", "covariance_prior": np.array(np.inf)}, {},
-     "covariance_prior", False),
-    ("cp-sph-0d-str", {"covariance_type": "spherical", "covariance_prior": np.array("a")}, {},
-     "covariance_prior", False),
+    (
+        "cp-sph-0d<0",
+        {"covariance_type": "spherical", "covariance_prior": np.array(-1.0)},
+        {},
+        "covariance_prior",
+        False,
+    ),
+    ("cp-sph-0d=0", {"covariance_type": "spherical", "covariance_prior": np.array(0.0)}, {}, "covariance_prior", False),
+    (
+        "cp-sph-0d-nan",
+        {"covariance_type": "spherical", "covariance_prior": np.array(np.nan)},
+        {},
+        "covariance_prior",
+        False,
+    ),
+    (
+        "cp-sph-0d-inf",
+        {"covariance_type": "spherical", "covariance_prior": np.array(np.inf)},
+        {},
+        "covariance_prior",
+        False,
+    ),
+    (
+        "cp-sph-0d-str",
+        {"covariance_type": "spherical", "covariance_prior": np.array("a")},
+        {},
+        "covariance_prior",
+        False,
+    ),
     ("cp-full-float", {"covariance_type": "full", "covariance_prior": 2.0}, {}, "covariance_prior", True),
     ("cp-tied-float", {"covariance_type": "tied", "covariance_prior": 2.0}, {}, "covariance_prior", True),
     ("cp-diag-float", {"covariance_type": "diag", "covariance_prior": 2.0}, {}, "covariance_prior", True),
@@ -681,17 +820,36 @@ BAD_FITS = [
     ("cp-full-not-pd", {"covariance_type": "full", "covariance_prior": _NOT_PD}, {}, "covariance_prior", True),
     ("cp-tied-not-pd", {"covariance_type": "tied", "covariance_prior": _NOT_PD}, {}, "covariance_prior", True),
     ("cp-full-not-sym", {"covariance_type": "full", "covariance_prior": _NOT_SYM}, {}, "covariance_prior", True),
-    ("cp-full-zero", {"covariance_type": "full", "covariance_prior": np.zeros((3, 3))}, {}, "covariance_prior",
-     True),
-    ("cp-diag-zero", {"covariance_type": "diag", "covariance_prior": np.array([1.0, 0.0, 1.0])}, {},
-     "covariance_prior", True),
+    ("cp-full-zero", {"covariance_type": "full", "covariance_prior": np.zeros((3, 3))}, {}, "covariance_prior", True),
+    (
+        "cp-diag-zero",
+        {"covariance_type": "diag", "covariance_prior": np.array([1.0, 0.0, 1.0])},
+        {},
+        "covariance_prior",
+        True,
+    ),
     ("cp-diag-neg", {"covariance_type": "diag", "covariance_prior": -np.ones(3)}, {}, "covariance_prior", True),
-    ("cp-full-nan", {"covariance_type": "full", "covariance_prior": np.where(np.eye(3) > 0, np.nan, 0.0)}, {},
-     "covariance_prior", True),
-    ("cp-tied-inf", {"covariance_type": "tied", "covariance_prior": np.where(np.eye(3) > 0, np.inf, 0.0)}, {},
-     "covariance_prior", True),
-    ("cp-diag-inf", {"covariance_type": "diag", "covariance_prior": np.array([1.0, np.inf, 1.0])}, {},
-     "covariance_prior", True),
+    (
+        "cp-full-nan",
+        {"covariance_type": "full", "covariance_prior": np.where(np.eye(3) > 0, np.nan, 0.0)},
+        {},
+        "covariance_prior",
+        True,
+    ),
+    (
+        "cp-tied-inf",
+        {"covariance_type": "tied", "covariance_prior": np.where(np.eye(3) > 0, np.inf, 0.0)},
+        {},
+        "covariance_prior",
+        True,
+    ),
+    (
+        "cp-diag-inf",
+        {"covariance_type": "diag", "covariance_prior": np.array([1.0, np.inf, 1.0])},
+        {},
+        "covariance_prior",
+        True,
+    ),
     ("cp-str", {"covariance_type": "full", "covariance_prior": "eye"}, {}, "covariance_prior", True),
     ("mp-shape", {"mean_prior": np.zeros(4)}, {}, "mean_prior", True),
     ("mp-2d", {"mean_prior": np.zeros((1, 3))}, {}, "mean_prior", True),
@@ -762,17 +920,28 @@ def test_sklearn_rejects_the_same_inputs(case_id):
 
 def test_spherical_covariance_prior_as_0d_array_is_the_float():
     X, _ = make_data(300, 3, 3, seed=121)
-    a = quiet_fit(kmix.BayesianGaussianMixture(n_components=3, covariance_type="spherical",
-                                               covariance_prior=np.array(2.5), random_state=0), X)
-    b = quiet_fit(kmix.BayesianGaussianMixture(n_components=3, covariance_type="spherical", covariance_prior=2.5,
-                                               random_state=0), X)
+    a = quiet_fit(
+        kmix.BayesianGaussianMixture(
+            n_components=3, covariance_type="spherical", covariance_prior=np.array(2.5), random_state=0
+        ),
+        X,
+    )
+    b = quiet_fit(
+        kmix.BayesianGaussianMixture(n_components=3, covariance_type="spherical", covariance_prior=2.5, random_state=0),
+        X,
+    )
     assert_identical(a, b)
 
 
 @pytest.mark.parametrize("case", ["nan", "inf", "one-row", "1d", "empty"])
 def test_bad_X_rejected(case, no_core):
-    X = {"nan": np.where(np.arange(3) == 1, np.nan, X_BAD), "inf": np.where(np.arange(3) == 2, np.inf, X_BAD),
-         "one-row": X_BAD[:1], "1d": X_BAD[:, 0].copy(), "empty": np.empty((0, 3))}[case]
+    X = {
+        "nan": np.where(np.arange(3) == 1, np.nan, X_BAD),
+        "inf": np.where(np.arange(3) == 2, np.inf, X_BAD),
+        "one-row": X_BAD[:1],
+        "1d": X_BAD[:, 0].copy(),
+        "empty": np.empty((0, 3)),
+    }[case]
     with pytest.raises(ValueError) as info:
         kmix.BayesianGaussianMixture(n_components=1).fit(X)
     assert _names(str(info.value), "X"), str(info.value)
@@ -845,9 +1014,17 @@ def big_data():
 def test_bit_identical_for_1_and_2_threads(big_data, covariance_type, dtype):
     X = big_data.astype(dtype)
     w = np.random.RandomState(130).uniform(0.0, 2.0, size=N_BIG).astype(dtype)
-    fits = [quiet_fit(kmix.BayesianGaussianMixture(n_components=K_BIG, covariance_type=covariance_type,
-                                                   max_iter=8, random_state=0, n_threads=t), X, sample_weight=sw)
-            for sw in (None, w) for t in (1, 2)]
+    fits = [
+        quiet_fit(
+            kmix.BayesianGaussianMixture(
+                n_components=K_BIG, covariance_type=covariance_type, max_iter=8, random_state=0, n_threads=t
+            ),
+            X,
+            sample_weight=sw,
+        )
+        for sw in (None, w)
+        for t in (1, 2)
+    ]
     for a, b in (fits[:2], fits[2:]):
         assert_identical(a, b)
         assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
@@ -878,10 +1055,15 @@ def _persisted_model(covariance_type, prior_type, dtype):
     X, _ = make_data(400, 3, 4, seed=140)
     X = X.astype(dtype)
     d = X.shape[1]
-    est = kmix.BayesianGaussianMixture(n_components=5, covariance_type=covariance_type,
-                                       weight_concentration_prior_type=prior_type, mean_prior=np.full(d, 0.5),
-                                       covariance_prior=covariance_prior_of_kind(covariance_type, d, 1),
-                                       random_state=3, n_threads=1)
+    est = kmix.BayesianGaussianMixture(
+        n_components=5,
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=prior_type,
+        mean_prior=np.full(d, 0.5),
+        covariance_prior=covariance_prior_of_kind(covariance_type, d, 1),
+        random_state=3,
+        n_threads=1,
+    )
     return quiet_fit(est, X), X
 
 
@@ -935,10 +1117,15 @@ def test_save_load_round_trip(tmp_path, covariance_type, prior_type, dtype):
 
 
 def test_save_load_unfitted(tmp_path):
-    est = kmix.BayesianGaussianMixture(n_components=4, covariance_type="diag",
-                                       weight_concentration_prior_type="dirichlet_distribution",
-                                       weight_concentration_prior=0.25, mean_prior=np.array([1.0, 2.0]),
-                                       covariance_prior=np.array([0.5, 2.0]), n_threads=2)
+    est = kmix.BayesianGaussianMixture(
+        n_components=4,
+        covariance_type="diag",
+        weight_concentration_prior_type="dirichlet_distribution",
+        weight_concentration_prior=0.25,
+        mean_prior=np.array([1.0, 2.0]),
+        covariance_prior=np.array([0.5, 2.0]),
+        n_threads=2,
+    )
     path = str(tmp_path / "unfitted.kmix")
     est.save(path)
     loaded = kmix.load(path)
@@ -965,9 +1152,14 @@ def test_public_methods_are_sklearns():
     assert not {"bic", "aic"} & theirs and not {"bic", "aic"} & ours
 
 
-@pytest.mark.parametrize("params", [{}, {"n_components": 5, "weight_concentration_prior": 0.1},
-                                    {"covariance_type": "diag", "weight_concentration_prior_type":
-                                     "dirichlet_distribution", "random_state": 3}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"n_components": 5, "weight_concentration_prior": 0.1},
+        {"covariance_type": "diag", "weight_concentration_prior_type": "dirichlet_distribution", "random_state": 3},
+    ],
+)
 def test_repr_like_sklearn(params):
     # Up to line wrapping (kmix's repr is one line).
     assert " ".join(repr(kmix.BayesianGaussianMixture(**params)).split()) == " ".join(repr(SkBGM(**params)).split())

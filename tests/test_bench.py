@@ -1,4 +1,5 @@
 """kmix bench: the smoke suite's JSON has every field, and the agreement figures are right."""
+
 import json
 import subprocess
 import sys
@@ -22,8 +23,22 @@ def smoke(tmp_path_factory):
     saved = _timing.SETTLE_S
     _timing.SETTLE_S = 0.0
     try:
-        status = kmix.bench.main(["--suite", "smoke", "--scale", "0.005", "--repeat", "2", "--threads", "2",
-                                  "--peers", "sklearn,scipy,fastcluster,faiss", "--json", str(path)])
+        status = kmix.bench.main(
+            [
+                "--suite",
+                "smoke",
+                "--scale",
+                "0.005",
+                "--repeat",
+                "2",
+                "--threads",
+                "2",
+                "--peers",
+                "sklearn,scipy,fastcluster,faiss",
+                "--json",
+                str(path),
+            ]
+        )
     finally:
         _timing.SETTLE_S = saved
     with open(path) as f:
@@ -143,13 +158,13 @@ def test_markdown_has_a_row_per_peer(smoke):
 
 # ---- the agreement figures on cases with a known answer ---------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(5))
 def test_ari_matches_sklearn(seed):
     rng = np.random.default_rng(seed)
     a = rng.integers(0, 5, size=300)
     b = np.where(rng.random(300) < 0.7, a, rng.integers(0, 7, size=300))
-    assert _agreement.adjusted_rand_index(a, b) == pytest.approx(sklearn_metrics.adjusted_rand_score(a, b),
-                                                                 abs=1e-12)
+    assert _agreement.adjusted_rand_index(a, b) == pytest.approx(sklearn_metrics.adjusted_rand_score(a, b), abs=1e-12)
 
 
 def test_ari_is_one_for_renamed_labels_and_special_cases():
@@ -157,7 +172,12 @@ def test_ari_is_one_for_renamed_labels_and_special_cases():
     a = rng.integers(0, 6, size=200)
     renamed = np.array([5, 3, 0, 1, 4, 2])[a] + 10
     assert _agreement.adjusted_rand_index(a, renamed) == 1.0
-    for a, b in (([0, 0, 0], [1, 1, 1]), ([0, 1, 2], [2, 0, 1]), ([0, 0, 1, 1], [0, 1, 0, 1]), ([0, 0, 1, 2], [0, 0, 1, 1])):
+    for a, b in (
+        ([0, 0, 0], [1, 1, 1]),
+        ([0, 1, 2], [2, 0, 1]),
+        ([0, 0, 1, 1], [0, 1, 0, 1]),
+        ([0, 0, 1, 2], [0, 0, 1, 1]),
+    ):
         assert _agreement.adjusted_rand_index(a, b) == pytest.approx(sklearn_metrics.adjusted_rand_score(a, b))
 
 
@@ -211,8 +231,7 @@ def test_bad_arguments_are_named():
 
 
 def test_command_line_rejects_unknown_peer():
-    out = subprocess.run([sys.executable, "-m", "kmix.cli", "bench", "--peers", "nope"], capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-m", "kmix.cli", "bench", "--peers", "nope"], capture_output=True, text=True)
     assert out.returncode == 2 and "--peers" in out.stderr
 
 

@@ -12,6 +12,7 @@ test_every_array_function_is_covered fails if a function or an array argument of
 missing from the table. The estimators convert their inputs once, in Python: these tests call
 kmix._core directly, as a user could.
 """
+
 import re
 import subprocess
 import sys
@@ -52,8 +53,11 @@ def prec_chol(cov_type, k=K, d=D):
 
 def gmm_model(dt, cov_type=0):
     X, C, w, truth = base(dt)
-    return X, w, dict(cov_type=cov_type, weights=np.full(K, 1.0 / K), means=C.astype(np.float64),
-                      prec_chol=prec_chol(cov_type))
+    return (
+        X,
+        w,
+        dict(cov_type=cov_type, weights=np.full(K, 1.0 / K), means=C.astype(np.float64), prec_chol=prec_chol(cov_type)),
+    )
 
 
 def one_hot(truth):
@@ -62,20 +66,34 @@ def one_hot(truth):
 
 def stats(cov_type=0):
     X, _, model = gmm_model(F64, cov_type)
-    return _core.gmm_pass_stats(X, None, **model, shift=X.mean(0), about=model["means"], given_resp=None,
-                                n_threads=1)
+    return _core.gmm_pass_stats(X, None, **model, shift=X.mean(0), about=model["means"], given_resp=None, n_threads=1)
 
 
 def mk_lloyd(dt):
     X, C, w, _ = base(dt)
-    return dict(X=X, sample_weight=w, centers_init=C, max_iter=5, tol=0.0, verbose=False, n_threads=1,
-                mean=X.mean(0).astype(np.float64))
+    return dict(
+        X=X,
+        sample_weight=w,
+        centers_init=C,
+        max_iter=5,
+        tol=0.0,
+        verbose=False,
+        n_threads=1,
+        mean=X.mean(0).astype(np.float64),
+    )
 
 
 def mk_kmeans_plusplus(dt):
     X, _, w, _ = base(dt)
-    return dict(X=X, sample_weight=w, n_clusters=K, first=3, uniforms=np.linspace(0.1, 0.9, (K - 1) * N_TRIALS),
-                n_trials=N_TRIALS, n_threads=1)
+    return dict(
+        X=X,
+        sample_weight=w,
+        n_clusters=K,
+        first=3,
+        uniforms=np.linspace(0.1, 0.9, (K - 1) * N_TRIALS),
+        n_trials=N_TRIALS,
+        n_threads=1,
+    )
 
 
 def mk_lloyd_chunk(dt):
@@ -119,8 +137,16 @@ def mk_inertia(dt):
 def mk_minibatch_step(dt):
     X, C, w, _ = base(dt)
     rows = np.array([0, 7, 3, 11], dtype=np.int64)
-    return dict(X=X, rows=rows, m=rows.size, sample_weight=w[:rows.size], centers_old=C, centers_new=C.copy(),
-                weight_sums=np.ones(K, dtype=dt), n_threads=1)
+    return dict(
+        X=X,
+        rows=rows,
+        m=rows.size,
+        sample_weight=w[: rows.size],
+        centers_old=C,
+        centers_new=C.copy(),
+        weight_sums=np.ones(K, dtype=dt),
+        n_threads=1,
+    )
 
 
 def mk_sq_distances(dt):
@@ -149,8 +175,15 @@ def mk_sparse_lloyd(dt, index=np.int32):
 
 def mk_sparse_kmeans_plusplus(dt, index=np.int32):
     csr, _, w, _ = sparse_base(dt, index)
-    return dict(csr, sample_weight=w, n_clusters=K, first=3, uniforms=np.linspace(0.1, 0.9, (K - 1) * N_TRIALS),
-                n_trials=N_TRIALS, n_threads=1)
+    return dict(
+        csr,
+        sample_weight=w,
+        n_clusters=K,
+        first=3,
+        uniforms=np.linspace(0.1, 0.9, (K - 1) * N_TRIALS),
+        n_trials=N_TRIALS,
+        n_threads=1,
+    )
 
 
 def mk_sparse_assign(dt, index=np.int32):
@@ -171,8 +204,15 @@ def mk_sparse_inertia(dt, index=np.int32):
 def mk_sparse_minibatch_step(dt, index=np.int32):
     csr, C, w, _ = sparse_base(dt, index)
     rows = np.arange(N, dtype=np.int64)[::-1].copy()  # every row, gathered by the kernel in this order
-    return dict(csr, sample_weight=w[rows], centers_old=C, centers_new=C.copy(), weight_sums=np.ones(K, dtype=dt),
-                rows=rows, n_threads=1)
+    return dict(
+        csr,
+        sample_weight=w[rows],
+        centers_old=C,
+        centers_new=C.copy(),
+        weight_sums=np.ones(K, dtype=dt),
+        rows=rows,
+        n_threads=1,
+    )
 
 
 def mk_sparse_lloyd_chunk(dt, index=np.int32):
@@ -196,14 +236,20 @@ def mk_gmm_estimate(dt):
 
 def mk_gmm_em(dt):
     X, w, model = gmm_model(dt)
-    return dict(X=X, sample_weight=w, **model, max_iter=3, tol=1e-3, reg_covar=1e-6, lower_bound=-np.inf,
-                n_threads=1)
+    return dict(X=X, sample_weight=w, **model, max_iter=3, tol=1e-3, reg_covar=1e-6, lower_bound=-np.inf, n_threads=1)
 
 
 def mk_gmm_pass_stats(dt):
     X, w, model = gmm_model(dt)
-    return dict(X=X, sample_weight=w, **model, shift=X.mean(0).astype(np.float64), about=model["means"].copy(),
-                given_resp=one_hot(base(dt)[3]), n_threads=1)
+    return dict(
+        X=X,
+        sample_weight=w,
+        **model,
+        shift=X.mean(0).astype(np.float64),
+        about=model["means"].copy(),
+        given_resp=one_hot(base(dt)[3]),
+        n_threads=1,
+    )
 
 
 def mk_gmm_score(dt):
@@ -213,8 +259,17 @@ def mk_gmm_score(dt):
 
 def mk_gmm_m_step(dt):
     X, _, model = gmm_model(F64)
-    return dict(stats=stats(0), cov_type=0, n_components=K, n_features=D, about=model["means"].copy(),
-                shift=X.mean(0), floor=np.full(D, 1e-20), reg_covar=1e-6, initial=False)
+    return dict(
+        stats=stats(0),
+        cov_type=0,
+        n_components=K,
+        n_features=D,
+        about=model["means"].copy(),
+        shift=X.mean(0),
+        floor=np.full(D, 1e-20),
+        reg_covar=1e-6,
+        initial=False,
+    )
 
 
 def mk_linkage_ward(dt):
@@ -273,6 +328,7 @@ def check_graph_tree(merges):
         is_array(r["distances"], (merges,), F64)
         is_array(r["parent"], (N + merges,), np.int64)
         assert r["n_leaves"] == N
+
     return check
 
 
@@ -284,17 +340,20 @@ def check_graph_components(r, kw, dt):
 
 def bad_graph():
     """A graph whose structure or lengths a kernel must not take: ValueError naming the array."""
-    return [("indices-axis0+1", resize("indices", 0, 1), "indices"),
-            ("data-axis0-1", resize("data", 0, -1), "indices"),
-            ("indices=-1", set_item("indices", 4, -1), "indices"),
-            ("indices=n", set_item("indices", 4, N), "indices"),
-            ("indices=2^40", set_item("indices", 0, 2 ** 40), "indices"),
-            ("indptr-from-1", set_item("indptr", 0, 1), "indptr"),
-            ("indptr-decreasing", set_item("indptr", 2, 0), "indptr"),
-            ("indptr-past-nnz", lambda kw: set_item("indptr", -1, kw["indptr"][-1] + 1)(kw), "indptr"),
-            ("indptr-one-node", put("indptr", lambda kw: kw["indptr"][:2].copy()), "nodes"),
-            ("data=-1", set_item("data", 3, -1.0), "data"), ("data=nan", set_item("data", 3, np.nan), "data"),
-            ("data=inf", set_item("data", 3, np.inf), "data")]
+    return [
+        ("indices-axis0+1", resize("indices", 0, 1), "indices"),
+        ("data-axis0-1", resize("data", 0, -1), "indices"),
+        ("indices=-1", set_item("indices", 4, -1), "indices"),
+        ("indices=n", set_item("indices", 4, N), "indices"),
+        ("indices=2^40", set_item("indices", 0, 2**40), "indices"),
+        ("indptr-from-1", set_item("indptr", 0, 1), "indptr"),
+        ("indptr-decreasing", set_item("indptr", 2, 0), "indptr"),
+        ("indptr-past-nnz", lambda kw: set_item("indptr", -1, kw["indptr"][-1] + 1)(kw), "indptr"),
+        ("indptr-one-node", put("indptr", lambda kw: kw["indptr"][:2].copy()), "nodes"),
+        ("data=-1", set_item("data", 3, -1.0), "data"),
+        ("data=nan", set_item("data", 3, np.nan), "data"),
+        ("data=inf", set_item("data", 3, np.inf), "data"),
+    ]
 
 
 def disconnect(kw):
@@ -313,14 +372,23 @@ def mk_silhouette_sorted(dt):
 
 def mk_silhouette_csr(index_dtype):
     """base()'s rows as CSR arrays (about half the values zero), sorted by cluster."""
+
     def make(dt):
         X = base(dt)[0]
         X[np.abs(X) < 6.0] = 0.0
         rows, cols = np.nonzero(X)
         indptr = np.zeros(N + 1, dtype=index_dtype)
         np.cumsum(np.bincount(rows, minlength=N), out=indptr[1:])
-        return dict(data=X[rows, cols], indices=cols.astype(index_dtype), indptr=indptr, n_features=D,
-                    starts=np.array([0, N // K, N], dtype=np.int64), metric="euclidean", n_threads=1)
+        return dict(
+            data=X[rows, cols],
+            indices=cols.astype(index_dtype),
+            indptr=indptr,
+            n_features=D,
+            starts=np.array([0, N // K, N], dtype=np.int64),
+            metric="euclidean",
+            n_threads=1,
+        )
+
     return make
 
 
@@ -342,9 +410,11 @@ def is_array(a, shape, dtype):
 
 def named(keys):
     """The result is a dict with exactly these keys (never a positional tuple)."""
+
     def check(r, kw, dt):
         assert isinstance(r, dict), type(r)
         assert set(r) == set(keys), sorted(r)
+
     return check
 
 
@@ -356,6 +426,7 @@ def params_check():
         is_array(r["means"], (K, D), F64)
         is_array(r["covariances"], prec_shape(ct), F64)
         is_array(r["precisions_cholesky"], prec_shape(ct), F64)
+
     return check
 
 
@@ -406,8 +477,19 @@ def check_sparse_minibatch(r, kw, dt):
 
 
 def check_gmm_em(r, kw, dt):
-    named({"weights", "means", "covariances", "precisions_cholesky", "n_iter", "converged", "lower_bound",
-           "lower_bounds", "seconds"})(r, kw, dt)
+    named(
+        {
+            "weights",
+            "means",
+            "covariances",
+            "precisions_cholesky",
+            "n_iter",
+            "converged",
+            "lower_bound",
+            "lower_bounds",
+            "seconds",
+        }
+    )(r, kw, dt)
     params_check()({k: r[k] for k in ("weights", "means", "covariances", "precisions_cholesky")}, kw, dt)
 
 
@@ -426,6 +508,7 @@ def check_soft_kmeans(r, kw, dt):
 def returns(shape, dtype=None):
     def check(r, kw, dt):
         is_array(r, shape, dtype or dt)
+
     return check
 
 
@@ -453,6 +536,7 @@ class Spec:
 
 def resize(name, axis, delta):
     """kwargs with array `name` longer (delta > 0, repeating its last slice) or shorter along axis."""
+
     def f(kw):
         a = kw[name]
         if delta > 0:
@@ -461,6 +545,7 @@ def resize(name, axis, delta):
         else:
             kw[name] = np.ascontiguousarray(np.take(a, np.arange(a.shape[axis] + delta), axis=axis))
         return kw
+
     return f
 
 
@@ -468,6 +553,7 @@ def put(name, value):
     def f(kw):
         kw[name] = value(kw) if callable(value) else value
         return kw
+
     return f
 
 
@@ -477,6 +563,7 @@ def set_item(name, index, value):
         a[index] = value
         kw[name] = a
         return kw
+
     return f
 
 
@@ -512,19 +599,21 @@ def bad_floats(name, values=(-1.0, np.nan, np.inf)):
 
 def bad_csr():
     """A CSR structure that would let a kernel read outside X or the centers: ValueError."""
-    return [("indices-axis0+1", resize("indices", 0, 1), "indices"),
-            ("indices-axis0-1", resize("indices", 0, -1), "indices"),
-            ("data-axis0+1", resize("data", 0, 1), "data"),
-            ("indices=-1", set_item("indices", 4, -1), "indices"),
-            ("indices=d", set_item("indices", 4, D), "indices"),
-            ("indices=2^31-1", set_item("indices", 0, 2 ** 31 - 1), "indices"),
-            ("indptr-from-1", set_item("indptr", 0, 1), "indptr"),
-            ("indptr-decreasing", set_item("indptr", 2, 0), "indptr"),
-            ("indptr-short-of-nnz", lambda kw: set_item("indptr", -1, kw["indptr"][-1] - 1)(kw), "indptr"),
-            ("indptr-past-nnz", lambda kw: set_item("indptr", -1, kw["indptr"][-1] + 1)(kw), "indptr"),
-            ("indptr-no-rows", put("indptr", lambda kw: kw["indptr"][:1].copy()), "indptr"),
-            ("n_features=0", put("n_features", 0), "n_features"),
-            ("n_features<max-index", put("n_features", D - 1), "indices")]
+    return [
+        ("indices-axis0+1", resize("indices", 0, 1), "indices"),
+        ("indices-axis0-1", resize("indices", 0, -1), "indices"),
+        ("data-axis0+1", resize("data", 0, 1), "data"),
+        ("indices=-1", set_item("indices", 4, -1), "indices"),
+        ("indices=d", set_item("indices", 4, D), "indices"),
+        ("indices=2^31-1", set_item("indices", 0, 2**31 - 1), "indices"),
+        ("indptr-from-1", set_item("indptr", 0, 1), "indptr"),
+        ("indptr-decreasing", set_item("indptr", 2, 0), "indptr"),
+        ("indptr-short-of-nnz", lambda kw: set_item("indptr", -1, kw["indptr"][-1] - 1)(kw), "indptr"),
+        ("indptr-past-nnz", lambda kw: set_item("indptr", -1, kw["indptr"][-1] + 1)(kw), "indptr"),
+        ("indptr-no-rows", put("indptr", lambda kw: kw["indptr"][:1].copy()), "indptr"),
+        ("n_features=0", put("n_features", 0), "n_features"),
+        ("n_features<max-index", put("n_features", D - 1), "indices"),
+    ]
 
 
 def bad_csr_gathered():
@@ -536,10 +625,12 @@ def bad_csr_gathered():
     def whole(f):
         return lambda kw: dict(f(kw), rows=None, sample_weight=None)
 
-    return ([(label, whole(f) if label in whole_only else f, name) for label, f, name in bad_csr()]
-            + [("rows=-1", set_item("rows", 1, -1), "rows"), ("rows=n", set_item("rows", 2, N), "rows"),
-               ("rows=2^40", set_item("rows", 3, 2 ** 40), "rows"),
-               ("rows-empty", lambda kw: dict(kw, rows=kw["rows"][:0], sample_weight=None), "batch")])
+    return [(label, whole(f) if label in whole_only else f, name) for label, f, name in bad_csr()] + [
+        ("rows=-1", set_item("rows", 1, -1), "rows"),
+        ("rows=n", set_item("rows", 2, N), "rows"),
+        ("rows=2^40", set_item("rows", 3, 2**40), "rows"),
+        ("rows-empty", lambda kw: dict(kw, rows=kw["rows"][:0], sample_weight=None), "batch"),
+    ]
 
 
 def sparse_specs(index):
@@ -548,187 +639,521 @@ def sparse_specs(index):
     csr = {"data": ("T", ""), "indices": (kind, ""), "indptr": (kind, "")}
     make = (lambda f: f) if index == np.int32 else int64_indices
     return [
-        Spec("sparse_lloyd" + tag, "sparse_lloyd", make(mk_sparse_lloyd),
-             {**csr, "sample_weight": ("T", "opt"), "centers_init": ("T", "")}, check_lloyd, decider="data",
-             bad=bad_csr() + lengths("sample_weight") + lengths("centers_init", (1,)) + no_centers("centers_init")
-             + codes("max_iter", [0, -1]) + bad_floats("tol")),
-        Spec("sparse_kmeans_plusplus" + tag, "sparse_kmeans_plusplus", make(mk_sparse_kmeans_plusplus),
-             {**csr, "sample_weight": ("T", ""), "uniforms": ("f8", "")}, returns((K,), np.int64), decider="data",
-             bad=bad_csr() + lengths("sample_weight") + lengths("uniforms") + codes("n_clusters", [0, -1])
-             + codes("first", [-1, N, 2 ** 40]) + codes("n_trials", [0, 65])),
-        Spec("sparse_assign" + tag, "sparse_assign", make(mk_sparse_assign), {**csr, "centers": ("T", "")},
-             returns((N,), np.int32), decider="data",
-             bad=bad_csr() + lengths("centers", (1,)) + no_centers("centers")),
-        Spec("sparse_inertia" + tag, "sparse_inertia", make(mk_sparse_inertia),
-             {**csr, "sample_weight": ("T", "opt"), "centers": ("T", ""), "labels": ("i4", "")}, returns_float,
-             decider="data",
-             bad=bad_csr() + lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers")
-             + lengths("labels") + [("labels=-1", set_item("labels", 4, -1), "labels"),
-                                    ("labels=k", set_item("labels", 4, K), "labels")]),
-        Spec("sparse_sq_distances" + tag, "sparse_sq_distances", make(mk_sparse_assign),
-             {**csr, "centers": ("T", "")}, returns((N, K)), decider="data",
-             bad=bad_csr() + lengths("centers", (1,)) + no_centers("centers")),
-        Spec("sparse_minibatch_step" + tag, "sparse_minibatch_step", make(mk_sparse_minibatch_step),
-             {**csr, "sample_weight": ("T", "opt"), "centers_old": ("T", ""), "centers_new": ("T", "out"),
-              "weight_sums": ("T", "out"), "rows": ("i8", "opt")}, check_sparse_minibatch, decider="data",
-             bad=bad_csr_gathered() + lengths("sample_weight") + lengths("centers_old", (1,)) + lengths("centers_new", (0, 1))
-             + lengths("weight_sums") + no_centers("centers_old")),
-        Spec("sparse_lloyd_chunk" + tag, "sparse_lloyd_chunk", make(mk_sparse_lloyd_chunk),
-             {**csr, "sample_weight": ("T", "opt"), "centers": ("T", "")}, check_lloyd_chunk, decider="data",
-             bad=bad_csr() + lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers")),
-        Spec("sparse_nearest" + tag, "sparse_nearest", make(mk_sparse_nearest),
-             {**csr, "sample_weight": ("T", "opt"), "centers": ("T", "")}, check_sparse_nearest, decider="data",
-             bad=bad_csr() + lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers")),
+        Spec(
+            "sparse_lloyd" + tag,
+            "sparse_lloyd",
+            make(mk_sparse_lloyd),
+            {**csr, "sample_weight": ("T", "opt"), "centers_init": ("T", "")},
+            check_lloyd,
+            decider="data",
+            bad=bad_csr()
+            + lengths("sample_weight")
+            + lengths("centers_init", (1,))
+            + no_centers("centers_init")
+            + codes("max_iter", [0, -1])
+            + bad_floats("tol"),
+        ),
+        Spec(
+            "sparse_kmeans_plusplus" + tag,
+            "sparse_kmeans_plusplus",
+            make(mk_sparse_kmeans_plusplus),
+            {**csr, "sample_weight": ("T", ""), "uniforms": ("f8", "")},
+            returns((K,), np.int64),
+            decider="data",
+            bad=bad_csr()
+            + lengths("sample_weight")
+            + lengths("uniforms")
+            + codes("n_clusters", [0, -1])
+            + codes("first", [-1, N, 2**40])
+            + codes("n_trials", [0, 65]),
+        ),
+        Spec(
+            "sparse_assign" + tag,
+            "sparse_assign",
+            make(mk_sparse_assign),
+            {**csr, "centers": ("T", "")},
+            returns((N,), np.int32),
+            decider="data",
+            bad=bad_csr() + lengths("centers", (1,)) + no_centers("centers"),
+        ),
+        Spec(
+            "sparse_inertia" + tag,
+            "sparse_inertia",
+            make(mk_sparse_inertia),
+            {**csr, "sample_weight": ("T", "opt"), "centers": ("T", ""), "labels": ("i4", "")},
+            returns_float,
+            decider="data",
+            bad=bad_csr()
+            + lengths("sample_weight")
+            + lengths("centers", (1,))
+            + no_centers("centers")
+            + lengths("labels")
+            + [("labels=-1", set_item("labels", 4, -1), "labels"), ("labels=k", set_item("labels", 4, K), "labels")],
+        ),
+        Spec(
+            "sparse_sq_distances" + tag,
+            "sparse_sq_distances",
+            make(mk_sparse_assign),
+            {**csr, "centers": ("T", "")},
+            returns((N, K)),
+            decider="data",
+            bad=bad_csr() + lengths("centers", (1,)) + no_centers("centers"),
+        ),
+        Spec(
+            "sparse_minibatch_step" + tag,
+            "sparse_minibatch_step",
+            make(mk_sparse_minibatch_step),
+            {
+                **csr,
+                "sample_weight": ("T", "opt"),
+                "centers_old": ("T", ""),
+                "centers_new": ("T", "out"),
+                "weight_sums": ("T", "out"),
+                "rows": ("i8", "opt"),
+            },
+            check_sparse_minibatch,
+            decider="data",
+            bad=bad_csr_gathered()
+            + lengths("sample_weight")
+            + lengths("centers_old", (1,))
+            + lengths("centers_new", (0, 1))
+            + lengths("weight_sums")
+            + no_centers("centers_old"),
+        ),
+        Spec(
+            "sparse_lloyd_chunk" + tag,
+            "sparse_lloyd_chunk",
+            make(mk_sparse_lloyd_chunk),
+            {**csr, "sample_weight": ("T", "opt"), "centers": ("T", "")},
+            check_lloyd_chunk,
+            decider="data",
+            bad=bad_csr() + lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers"),
+        ),
+        Spec(
+            "sparse_nearest" + tag,
+            "sparse_nearest",
+            make(mk_sparse_nearest),
+            {**csr, "sample_weight": ("T", "opt"), "centers": ("T", "")},
+            check_sparse_nearest,
+            decider="data",
+            bad=bad_csr() + lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers"),
+        ),
     ]
 
 
 SPECS = [
     # elkan and hamerly take exactly lloyd's arguments and return lloyd's dict (KMeans only picks
     # which to call).
-    *[Spec(name, name, mk_lloyd,
-           {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers_init": ("T", ""), "mean": ("f8", "opt")},
-           check_lloyd,
-           bad=lengths("sample_weight") + lengths("centers_init", (1,)) + no_centers("centers_init") + lengths("mean")
-           + x_empty() + [("centers_init-k>n", put("centers_init", lambda kw: np.ascontiguousarray(
-               np.concatenate([kw["X"], kw["X"][:1]]))), "centers_init")]
-           + codes("max_iter", [0, -1]) + bad_floats("tol"))
-      for name in ("lloyd", "elkan", "hamerly")],
-    Spec("kmeans_plusplus", "kmeans_plusplus", mk_kmeans_plusplus,
-         {"X": ("T", ""), "sample_weight": ("T", ""), "uniforms": ("f8", "")}, returns((K,), np.int64),
-         bad=lengths("sample_weight") + lengths("uniforms") + x_empty() + codes("n_clusters", [0, -1])
-         + codes("first", [-1, N, 2 ** 40]) + codes("n_trials", [0, 65])),
-    Spec("lloyd_chunk", "lloyd_chunk", mk_lloyd_chunk,
-         {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers": ("T", "")}, check_lloyd_chunk,
-         bad=lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers") + x_empty()),
-    Spec("average_centers", "average_centers", mk_average_centers,
-         {"sums": ("f8", ""), "weights": ("f8", ""), "old_centers": ("T", "")}, check_average_centers,
-         decider="old_centers",
-         bad=lengths("sums", (0, 1)) + lengths("weights") + no_centers("old_centers")),
+    *[
+        Spec(
+            name,
+            name,
+            mk_lloyd,
+            {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers_init": ("T", ""), "mean": ("f8", "opt")},
+            check_lloyd,
+            bad=lengths("sample_weight")
+            + lengths("centers_init", (1,))
+            + no_centers("centers_init")
+            + lengths("mean")
+            + x_empty()
+            + [
+                (
+                    "centers_init-k>n",
+                    put("centers_init", lambda kw: np.ascontiguousarray(np.concatenate([kw["X"], kw["X"][:1]]))),
+                    "centers_init",
+                )
+            ]
+            + codes("max_iter", [0, -1])
+            + bad_floats("tol"),
+        )
+        for name in ("lloyd", "elkan", "hamerly")
+    ],
+    Spec(
+        "kmeans_plusplus",
+        "kmeans_plusplus",
+        mk_kmeans_plusplus,
+        {"X": ("T", ""), "sample_weight": ("T", ""), "uniforms": ("f8", "")},
+        returns((K,), np.int64),
+        bad=lengths("sample_weight")
+        + lengths("uniforms")
+        + x_empty()
+        + codes("n_clusters", [0, -1])
+        + codes("first", [-1, N, 2**40])
+        + codes("n_trials", [0, 65]),
+    ),
+    Spec(
+        "lloyd_chunk",
+        "lloyd_chunk",
+        mk_lloyd_chunk,
+        {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers": ("T", "")},
+        check_lloyd_chunk,
+        bad=lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers") + x_empty(),
+    ),
+    Spec(
+        "average_centers",
+        "average_centers",
+        mk_average_centers,
+        {"sums": ("f8", ""), "weights": ("f8", ""), "old_centers": ("T", "")},
+        check_average_centers,
+        decider="old_centers",
+        bad=lengths("sums", (0, 1)) + lengths("weights") + no_centers("old_centers"),
+    ),
     Spec("center", "center", mk_center, {"X": ("T", "")}, check_center, bad=x_empty(cols=False)),
-    Spec("center(in_place)", "center", mk_center_in_place, {"X": ("T", "out")}, check_center,
-         bad=x_empty(cols=False)),
+    Spec("center(in_place)", "center", mk_center_in_place, {"X": ("T", "out")}, check_center, bad=x_empty(cols=False)),
     Spec("mean_variance", "mean_variance", mk_mean_variance, {"X": ("T", "")}, returns_float, bad=x_empty()),
     Spec("abs_max", "abs_max", mk_abs_max, {"X": ("T", "")}, returns_float),
-    Spec("assign", "assign", mk_assign, {"X": ("T", ""), "centers": ("T", "")}, returns((N,), np.int32),
-         bad=lengths("centers", (1,)) + no_centers("centers") + x_empty()),
-    Spec("inertia", "inertia", mk_inertia,
-         {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers": ("T", ""), "labels": ("i4", "")}, returns_float,
-         bad=lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers") + lengths("labels")
-         + x_empty() + [("labels=-1", set_item("labels", 4, -1), "labels"),
-                        ("labels=k", set_item("labels", 4, K), "labels"),
-                        ("labels=2^31-1", set_item("labels", N - 1, 2 ** 31 - 1), "labels")]),
-    Spec("minibatch_step", "minibatch_step", mk_minibatch_step,
-         {"X": ("T", ""), "rows": ("i8", "opt"), "sample_weight": ("T", "opt"), "centers_old": ("T", ""),
-          "centers_new": ("T", "out"), "weight_sums": ("T", "out")}, check_minibatch,
-         bad=lengths("rows", what="rows") + lengths("sample_weight") + lengths("centers_old", (1,))
-         + lengths("centers_new", (0, 1)) + lengths("weight_sums") + no_centers("centers_old") + x_empty()
-         + [("rows=-1", set_item("rows", 1, -1), "rows"), ("rows=n", set_item("rows", 2, N), "rows"),
-            ("rows=2^40", set_item("rows", 3, 2 ** 40), "rows"),
+    Spec(
+        "assign",
+        "assign",
+        mk_assign,
+        {"X": ("T", ""), "centers": ("T", "")},
+        returns((N,), np.int32),
+        bad=lengths("centers", (1,)) + no_centers("centers") + x_empty(),
+    ),
+    Spec(
+        "inertia",
+        "inertia",
+        mk_inertia,
+        {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers": ("T", ""), "labels": ("i4", "")},
+        returns_float,
+        bad=lengths("sample_weight")
+        + lengths("centers", (1,))
+        + no_centers("centers")
+        + lengths("labels")
+        + x_empty()
+        + [
+            ("labels=-1", set_item("labels", 4, -1), "labels"),
+            ("labels=k", set_item("labels", 4, K), "labels"),
+            ("labels=2^31-1", set_item("labels", N - 1, 2**31 - 1), "labels"),
+        ],
+    ),
+    Spec(
+        "minibatch_step",
+        "minibatch_step",
+        mk_minibatch_step,
+        {
+            "X": ("T", ""),
+            "rows": ("i8", "opt"),
+            "sample_weight": ("T", "opt"),
+            "centers_old": ("T", ""),
+            "centers_new": ("T", "out"),
+            "weight_sums": ("T", "out"),
+        },
+        check_minibatch,
+        bad=lengths("rows", what="rows")
+        + lengths("sample_weight")
+        + lengths("centers_old", (1,))
+        + lengths("centers_new", (0, 1))
+        + lengths("weight_sums")
+        + no_centers("centers_old")
+        + x_empty()
+        + [
+            ("rows=-1", set_item("rows", 1, -1), "rows"),
+            ("rows=n", set_item("rows", 2, N), "rows"),
+            ("rows=2^40", set_item("rows", 3, 2**40), "rows"),
             ("m=0", lambda kw: dict(kw, m=0, rows=kw["rows"][:0], sample_weight=None), r"\bm\b"),
             ("m>n-without-rows", lambda kw: dict(kw, rows=None, m=N + 1, sample_weight=None), r"\bm\b"),
-            ("m<0-without-rows", lambda kw: dict(kw, rows=None, m=-1, sample_weight=None), r"\bm\b")]),
-    Spec("sq_distances", "sq_distances", mk_sq_distances, {"X": ("T", ""), "centers": ("T", "")},
-         returns((N, K)), bad=lengths("centers", (1,)) + no_centers("centers") + x_empty()),
-    Spec("draw_rows", "draw_rows", mk_draw_rows, {"cdf": ("f8", ""), "u": ("f8", "")}, returns((5,), np.int64),
-         dtypes=(F64,), decider=None, bad=[("cdf-empty", put("cdf", np.zeros(0)), "cdf")]),
-    Spec("gmm_estimate", "gmm_estimate", mk_gmm_estimate,
-         {"X": ("T", ""), "sample_weight": ("T", "opt"), "resp": ("f8", "")}, params_check(),
-         bad=lengths("sample_weight") + lengths("resp") + x_empty()
-         + [("resp-k0", lambda kw: dict(kw, resp=np.ascontiguousarray(kw["resp"][:, :0])), "resp")]
-         + codes("cov_type", [-1, 4]) + bad_floats("reg_covar")),
-    Spec("gmm_em", "gmm_em", mk_gmm_em,
-         {"X": ("T", ""), "sample_weight": ("T", "opt"), "weights": ("f8", ""), "means": ("f8", ""),
-          "prec_chol": ("f8", "")}, check_gmm_em,
-         bad=lengths("sample_weight") + lengths("weights") + lengths("means", (1,)) + no_centers("means")
-         + lengths("prec_chol", (0, 1, 2)) + x_empty() + codes("cov_type", [-1, 4]) + codes("max_iter", [0, -1])
-         + bad_floats("tol") + bad_floats("reg_covar") + [("lower_bound=nan", put("lower_bound", np.nan), "lower_bound")]),
-    Spec("gmm_pass_stats", "gmm_pass_stats", mk_gmm_pass_stats,
-         {"X": ("T", ""), "sample_weight": ("T", "opt"), "weights": ("f8", ""), "means": ("f8", ""),
-          "prec_chol": ("f8", ""), "shift": ("f8", ""), "about": ("f8", ""), "given_resp": ("f8", "opt")},
-         returns((2 + K + K * D + K * D * (D + 1) // 2,), F64),
-         bad=lengths("sample_weight") + lengths("weights") + lengths("means", (1,)) + no_centers("means")
-         + lengths("prec_chol", (0, 1, 2)) + lengths("shift") + lengths("about", (0, 1))
-         + lengths("given_resp", (0, 1)) + x_empty() + codes("cov_type", [-1, 4])),
-    Spec("gmm_score", "gmm_score", mk_gmm_score,
-         {"X": ("T", ""), "weights": ("f8", ""), "means": ("f8", ""), "prec_chol": ("f8", "")}, check_pass,
-         bad=lengths("weights") + lengths("means", (1,)) + no_centers("means") + lengths("prec_chol", (0, 1, 2))
-         + x_empty() + codes("cov_type", [-1, 4])),
-    Spec("gmm_m_step", "gmm_m_step", mk_gmm_m_step,
-         {"stats": ("f8", ""), "about": ("f8", ""), "shift": ("f8", ""), "floor": ("f8", "")},
-         params_check(), dtypes=(F64,), decider=None,
-         bad=lengths("stats") + lengths("about", (0, 1)) + lengths("shift") + lengths("floor")
-         + codes("n_components", [0, -1]) + codes("n_features", [0, -1]) + codes("cov_type", [-1, 4])
-         + [("n_components=k+1", put("n_components", K + 1), "stats"),
-            ("n_features=d+1", put("n_features", D + 1), "stats")]
-         + bad_floats("reg_covar")),
-    Spec("linkage_ward", "linkage_ward", mk_linkage_ward, {"X": ("T", "")}, returns((N - 1, 4), F64),
-         bad=x_empty() + [("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X")]),
-    Spec("linkage_single", "linkage_single", mk_linkage_single, {"X": ("T", ""), "norms": ("f8", "opt")},
-         returns((N - 1, 4), F64),
-         bad=lengths("norms") + x_empty() + [("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X"),
-                                             ("cosine-without-norms", put("norms", None), "norms")]
-         + codes("metric", [-1, 4])),
-    Spec("pdist", "pdist", mk_pdist, {"X": ("T", ""), "norms": ("f8", "opt")}, returns((N * (N - 1) // 2,), F64),
-         bad=lengths("norms") + x_empty() + [("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X"),
-                                             ("cosine-without-norms", put("norms", None), "norms")]
-         + codes("metric", [-1, 4])),
-    Spec("linkage_condensed", "linkage_condensed", mk_linkage_condensed, {"D": ("f8", "out")},
-         returns((N - 1, 4), F64), dtypes=(F64,), decider=None,
-         bad=lengths("D") + [(f"D={v}", set_item("D", 5, v), "D") for v in (np.inf, -np.inf, np.nan, -1.0)]
-         + [(f"n={v}", put("n", v), r"n \(observations\)") for v in (1, 0, -1, 2 ** 31 + 1)]
-         + [("n=n+1", put("n", N + 1), "D")] + codes("method", [-1, 7])),
-    Spec("optimal_leaf_ordering", "optimal_leaf_ordering", mk_optimal_leaf_ordering,
-         {"children": ("i8", ""), "D": ("f8", "")}, returns((N - 1,), np.uint8), dtypes=(F64,), decider=None,
-         bad=lengths("children", (0, 1)) + lengths("D") + x_empty(cols=False, name="children")
-         + [(f"D={v}", set_item("D", 5, v), "D") for v in (np.inf, -np.inf, np.nan, -1.0)]
-         + [("children=-1", set_item("children", (2, 0), -1), "children"),
+            ("m<0-without-rows", lambda kw: dict(kw, rows=None, m=-1, sample_weight=None), r"\bm\b"),
+        ],
+    ),
+    Spec(
+        "sq_distances",
+        "sq_distances",
+        mk_sq_distances,
+        {"X": ("T", ""), "centers": ("T", "")},
+        returns((N, K)),
+        bad=lengths("centers", (1,)) + no_centers("centers") + x_empty(),
+    ),
+    Spec(
+        "draw_rows",
+        "draw_rows",
+        mk_draw_rows,
+        {"cdf": ("f8", ""), "u": ("f8", "")},
+        returns((5,), np.int64),
+        dtypes=(F64,),
+        decider=None,
+        bad=[("cdf-empty", put("cdf", np.zeros(0)), "cdf")],
+    ),
+    Spec(
+        "gmm_estimate",
+        "gmm_estimate",
+        mk_gmm_estimate,
+        {"X": ("T", ""), "sample_weight": ("T", "opt"), "resp": ("f8", "")},
+        params_check(),
+        bad=lengths("sample_weight")
+        + lengths("resp")
+        + x_empty()
+        + [("resp-k0", lambda kw: dict(kw, resp=np.ascontiguousarray(kw["resp"][:, :0])), "resp")]
+        + codes("cov_type", [-1, 4])
+        + bad_floats("reg_covar"),
+    ),
+    Spec(
+        "gmm_em",
+        "gmm_em",
+        mk_gmm_em,
+        {
+            "X": ("T", ""),
+            "sample_weight": ("T", "opt"),
+            "weights": ("f8", ""),
+            "means": ("f8", ""),
+            "prec_chol": ("f8", ""),
+        },
+        check_gmm_em,
+        bad=lengths("sample_weight")
+        + lengths("weights")
+        + lengths("means", (1,))
+        + no_centers("means")
+        + lengths("prec_chol", (0, 1, 2))
+        + x_empty()
+        + codes("cov_type", [-1, 4])
+        + codes("max_iter", [0, -1])
+        + bad_floats("tol")
+        + bad_floats("reg_covar")
+        + [("lower_bound=nan", put("lower_bound", np.nan), "lower_bound")],
+    ),
+    Spec(
+        "gmm_pass_stats",
+        "gmm_pass_stats",
+        mk_gmm_pass_stats,
+        {
+            "X": ("T", ""),
+            "sample_weight": ("T", "opt"),
+            "weights": ("f8", ""),
+            "means": ("f8", ""),
+            "prec_chol": ("f8", ""),
+            "shift": ("f8", ""),
+            "about": ("f8", ""),
+            "given_resp": ("f8", "opt"),
+        },
+        returns((2 + K + K * D + K * D * (D + 1) // 2,), F64),
+        bad=lengths("sample_weight")
+        + lengths("weights")
+        + lengths("means", (1,))
+        + no_centers("means")
+        + lengths("prec_chol", (0, 1, 2))
+        + lengths("shift")
+        + lengths("about", (0, 1))
+        + lengths("given_resp", (0, 1))
+        + x_empty()
+        + codes("cov_type", [-1, 4]),
+    ),
+    Spec(
+        "gmm_score",
+        "gmm_score",
+        mk_gmm_score,
+        {"X": ("T", ""), "weights": ("f8", ""), "means": ("f8", ""), "prec_chol": ("f8", "")},
+        check_pass,
+        bad=lengths("weights")
+        + lengths("means", (1,))
+        + no_centers("means")
+        + lengths("prec_chol", (0, 1, 2))
+        + x_empty()
+        + codes("cov_type", [-1, 4]),
+    ),
+    Spec(
+        "gmm_m_step",
+        "gmm_m_step",
+        mk_gmm_m_step,
+        {"stats": ("f8", ""), "about": ("f8", ""), "shift": ("f8", ""), "floor": ("f8", "")},
+        params_check(),
+        dtypes=(F64,),
+        decider=None,
+        bad=lengths("stats")
+        + lengths("about", (0, 1))
+        + lengths("shift")
+        + lengths("floor")
+        + codes("n_components", [0, -1])
+        + codes("n_features", [0, -1])
+        + codes("cov_type", [-1, 4])
+        + [
+            ("n_components=k+1", put("n_components", K + 1), "stats"),
+            ("n_features=d+1", put("n_features", D + 1), "stats"),
+        ]
+        + bad_floats("reg_covar"),
+    ),
+    Spec(
+        "linkage_ward",
+        "linkage_ward",
+        mk_linkage_ward,
+        {"X": ("T", "")},
+        returns((N - 1, 4), F64),
+        bad=x_empty() + [("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X")],
+    ),
+    Spec(
+        "linkage_single",
+        "linkage_single",
+        mk_linkage_single,
+        {"X": ("T", ""), "norms": ("f8", "opt")},
+        returns((N - 1, 4), F64),
+        bad=lengths("norms")
+        + x_empty()
+        + [
+            ("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X"),
+            ("cosine-without-norms", put("norms", None), "norms"),
+        ]
+        + codes("metric", [-1, 4]),
+    ),
+    Spec(
+        "pdist",
+        "pdist",
+        mk_pdist,
+        {"X": ("T", ""), "norms": ("f8", "opt")},
+        returns((N * (N - 1) // 2,), F64),
+        bad=lengths("norms")
+        + x_empty()
+        + [
+            ("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X"),
+            ("cosine-without-norms", put("norms", None), "norms"),
+        ]
+        + codes("metric", [-1, 4]),
+    ),
+    Spec(
+        "linkage_condensed",
+        "linkage_condensed",
+        mk_linkage_condensed,
+        {"D": ("f8", "out")},
+        returns((N - 1, 4), F64),
+        dtypes=(F64,),
+        decider=None,
+        bad=lengths("D")
+        + [(f"D={v}", set_item("D", 5, v), "D") for v in (np.inf, -np.inf, np.nan, -1.0)]
+        + [(f"n={v}", put("n", v), r"n \(observations\)") for v in (1, 0, -1, 2**31 + 1)]
+        + [("n=n+1", put("n", N + 1), "D")]
+        + codes("method", [-1, 7]),
+    ),
+    Spec(
+        "optimal_leaf_ordering",
+        "optimal_leaf_ordering",
+        mk_optimal_leaf_ordering,
+        {"children": ("i8", ""), "D": ("f8", "")},
+        returns((N - 1,), np.uint8),
+        dtypes=(F64,),
+        decider=None,
+        bad=lengths("children", (0, 1))
+        + lengths("D")
+        + x_empty(cols=False, name="children")
+        + [(f"D={v}", set_item("D", 5, v), "D") for v in (np.inf, -np.inf, np.nan, -1.0)]
+        + [
+            ("children=-1", set_item("children", (2, 0), -1), "children"),
             ("children=n+row", set_item("children", (0, 1), N), "children"),
             ("children=2n-1", set_item("children", (N - 2, 1), 2 * N - 1), "children"),
-            ("children=2^40", set_item("children", (3, 0), 2 ** 40), "children"),
-            ("children-twice", lambda kw: set_item("children", (N - 2, 0), kw["children"][N - 3, 0])(kw),
-             "children")]),
-    Spec("graph_ward", "graph_ward", mk_graph_ward,
-         {"X": ("T", ""), "data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")}, check_graph_tree(N - 1),
-         bad=bad_graph() + lengths("X") + x_empty(rows=False) + codes("merges", [-1, N])
-         + [("not-connected", disconnect, "not connected")]),
-    Spec("graph_linkage", "graph_linkage", mk_graph_linkage,
-         {"data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")}, check_graph_tree(N - 1), dtypes=(F64,),
-         decider=None, bad=bad_graph() + codes("method", [-1, 2]) + codes("merges", [-1, N])
-         + [("not-connected", disconnect, "not connected")]),
-    Spec("graph_single", "graph_single", mk_graph_single,
-         {"data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")}, check_graph_tree(N - 1), dtypes=(F64,),
-         decider=None, bad=bad_graph() + [("not-connected", disconnect, "not connected")]),
-    Spec("graph_components", "graph_components", mk_graph_single,
-         {"data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")}, check_graph_components, dtypes=(F64,),
-         decider=None, bad=bad_graph()),
-    Spec("silhouette_sorted", "silhouette_sorted", mk_silhouette_sorted, {"X": ("T", ""), "starts": ("i8", "")},
-         returns((N,), F64),
-         bad=x_empty() + [("starts-not-from-0", put("starts", np.array([1, 6, N], dtype=np.int64)), "starts"),
-                          ("starts-not-to-n", put("starts", np.array([0, 6, N - 1], dtype=np.int64)), "starts"),
-                          ("starts-past-n", put("starts", np.array([0, 6, N + 1], dtype=np.int64)), "starts"),
-                          ("starts-repeated", put("starts", np.array([0, 6, 6, N], dtype=np.int64)), "starts"),
-                          ("starts-decreasing", put("starts", np.array([0, 8, 4, N], dtype=np.int64)), "starts"),
-                          ("starts-one-value", put("starts", np.array([0], dtype=np.int64)), "starts"),
-                          ("starts-empty", put("starts", np.zeros(0, dtype=np.int64)), "starts")]),
-    *[Spec(f"silhouette_csr-{kind}", "silhouette_csr", mk_silhouette_csr(np.dtype(kind)),
-           {"data": ("T", ""), "indices": (kind, ""), "indptr": (kind, ""), "starts": ("i8", "")},
-           returns((N,), F64), decider="data",
-           bad=lengths("data") + lengths("indices") + lengths("indptr") + lengths("starts")
-           + [("indices=d", set_item("indices", 1, D), "indices"), ("indices=-1", set_item("indices", 2, -1), "indices"),
-              ("indptr-not-from-0", set_item("indptr", 0, 1), "indptr"),
-              ("indptr-decreasing", lambda kw: set_item("indptr", 3, kw["indptr"][4] + 1)(kw), "indptr"),
-              ("indptr-past-nnz", set_item("indptr", N, 10 ** 6), "indptr"),
-              ("starts-repeated", put("starts", np.array([0, 6, 6, N], dtype=np.int64)), "starts"),
-              ("starts-not-to-n", put("starts", np.array([0, 6, N - 1], dtype=np.int64)), "starts")]
-           + codes("n_features", [0, -1]) + codes("metric", ["chebyshev", "cosine"]))
-      for kind in ("i4", "i8")],
-    Spec("soft_kmeans", "soft_kmeans", mk_soft_kmeans,
-         {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers": ("f8", "")}, check_soft_kmeans,
-         bad=lengths("sample_weight") + lengths("centers", (1,)) + no_centers("centers") + x_empty()
-         + bad_floats("beta", (0.0, -1.0, np.nan, np.inf)) + codes("max_iter", [0, -1]) + bad_floats("tol")),
-    Spec("soft_assign", "soft_assign", mk_soft_assign, {"X": ("T", ""), "centers": ("f8", "")}, check_pass,
-         bad=lengths("centers", (1,)) + no_centers("centers") + x_empty()
-         + bad_floats("beta", (0.0, -1.0, np.nan, np.inf))),
+            ("children=2^40", set_item("children", (3, 0), 2**40), "children"),
+            ("children-twice", lambda kw: set_item("children", (N - 2, 0), kw["children"][N - 3, 0])(kw), "children"),
+        ],
+    ),
+    Spec(
+        "graph_ward",
+        "graph_ward",
+        mk_graph_ward,
+        {"X": ("T", ""), "data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")},
+        check_graph_tree(N - 1),
+        bad=bad_graph()
+        + lengths("X")
+        + x_empty(rows=False)
+        + codes("merges", [-1, N])
+        + [("not-connected", disconnect, "not connected")],
+    ),
+    Spec(
+        "graph_linkage",
+        "graph_linkage",
+        mk_graph_linkage,
+        {"data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")},
+        check_graph_tree(N - 1),
+        dtypes=(F64,),
+        decider=None,
+        bad=bad_graph()
+        + codes("method", [-1, 2])
+        + codes("merges", [-1, N])
+        + [("not-connected", disconnect, "not connected")],
+    ),
+    Spec(
+        "graph_single",
+        "graph_single",
+        mk_graph_single,
+        {"data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")},
+        check_graph_tree(N - 1),
+        dtypes=(F64,),
+        decider=None,
+        bad=bad_graph() + [("not-connected", disconnect, "not connected")],
+    ),
+    Spec(
+        "graph_components",
+        "graph_components",
+        mk_graph_single,
+        {"data": ("f8", ""), "indices": ("i8", ""), "indptr": ("i8", "")},
+        check_graph_components,
+        dtypes=(F64,),
+        decider=None,
+        bad=bad_graph(),
+    ),
+    Spec(
+        "silhouette_sorted",
+        "silhouette_sorted",
+        mk_silhouette_sorted,
+        {"X": ("T", ""), "starts": ("i8", "")},
+        returns((N,), F64),
+        bad=x_empty()
+        + [
+            ("starts-not-from-0", put("starts", np.array([1, 6, N], dtype=np.int64)), "starts"),
+            ("starts-not-to-n", put("starts", np.array([0, 6, N - 1], dtype=np.int64)), "starts"),
+            ("starts-past-n", put("starts", np.array([0, 6, N + 1], dtype=np.int64)), "starts"),
+            ("starts-repeated", put("starts", np.array([0, 6, 6, N], dtype=np.int64)), "starts"),
+            ("starts-decreasing", put("starts", np.array([0, 8, 4, N], dtype=np.int64)), "starts"),
+            ("starts-one-value", put("starts", np.array([0], dtype=np.int64)), "starts"),
+            ("starts-empty", put("starts", np.zeros(0, dtype=np.int64)), "starts"),
+        ],
+    ),
+    *[
+        Spec(
+            f"silhouette_csr-{kind}",
+            "silhouette_csr",
+            mk_silhouette_csr(np.dtype(kind)),
+            {"data": ("T", ""), "indices": (kind, ""), "indptr": (kind, ""), "starts": ("i8", "")},
+            returns((N,), F64),
+            decider="data",
+            bad=lengths("data")
+            + lengths("indices")
+            + lengths("indptr")
+            + lengths("starts")
+            + [
+                ("indices=d", set_item("indices", 1, D), "indices"),
+                ("indices=-1", set_item("indices", 2, -1), "indices"),
+                ("indptr-not-from-0", set_item("indptr", 0, 1), "indptr"),
+                ("indptr-decreasing", lambda kw: set_item("indptr", 3, kw["indptr"][4] + 1)(kw), "indptr"),
+                ("indptr-past-nnz", set_item("indptr", N, 10**6), "indptr"),
+                ("starts-repeated", put("starts", np.array([0, 6, 6, N], dtype=np.int64)), "starts"),
+                ("starts-not-to-n", put("starts", np.array([0, 6, N - 1], dtype=np.int64)), "starts"),
+            ]
+            + codes("n_features", [0, -1])
+            + codes("metric", ["chebyshev", "cosine"]),
+        )
+        for kind in ("i4", "i8")
+    ],
+    Spec(
+        "soft_kmeans",
+        "soft_kmeans",
+        mk_soft_kmeans,
+        {"X": ("T", ""), "sample_weight": ("T", "opt"), "centers": ("f8", "")},
+        check_soft_kmeans,
+        bad=lengths("sample_weight")
+        + lengths("centers", (1,))
+        + no_centers("centers")
+        + x_empty()
+        + bad_floats("beta", (0.0, -1.0, np.nan, np.inf))
+        + codes("max_iter", [0, -1])
+        + bad_floats("tol"),
+    ),
+    Spec(
+        "soft_assign",
+        "soft_assign",
+        mk_soft_assign,
+        {"X": ("T", ""), "centers": ("f8", "")},
+        check_pass,
+        bad=lengths("centers", (1,))
+        + no_centers("centers")
+        + x_empty()
+        + bad_floats("beta", (0.0, -1.0, np.nan, np.inf)),
+    ),
     *sparse_specs(np.int32),
     *sparse_specs(np.int64),
 ]
@@ -807,7 +1232,7 @@ def reversed_rows(a):
 def view_in_bigger_buffer(a):
     """The same values as a C-contiguous, aligned view into the middle of a larger array."""
     big = np.zeros(a.size + 8, dtype=a.dtype)
-    m = big[3:3 + a.size].reshape(a.shape)
+    m = big[3 : 3 + a.size].reshape(a.shape)
     m[...] = a
     assert m.flags.c_contiguous and m.flags.aligned and m.base is not None
     return m
@@ -829,18 +1254,25 @@ def mutations(kind, dt, ndim):
     if kind in ("T", "f8"):
         wrong = [other_float(own), np.int64, np.int32, np.float16, np.complex128, np.longdouble, np.bool_]
     else:
-        wrong = [{8: np.int32, 4: np.int64}[own.itemsize], {8: np.uint64, 4: np.uint32}[own.itemsize], np.int16,
-                 np.float64, np.bool_]
+        wrong = [
+            {8: np.int32, 4: np.int64}[own.itemsize],
+            {8: np.uint64, 4: np.uint32}[own.itemsize],
+            np.int16,
+            np.float64,
+            np.bool_,
+        ]
     out = [(f"dtype-{np.dtype(t).name}", (lambda t: lambda a: a.astype(t))(t), TypeError) for t in wrong]
-    out += [("dtype-object", lambda a: a.astype(object), TypeError),
-            ("big-endian", lambda a: a.astype(a.dtype.newbyteorder(">")), TypeError),
-            ("list", lambda a: a.tolist(), TypeError),
-            ("scalar", lambda a: 1.0, TypeError),
-            ("strided", strided, TypeError),
-            ("reversed", reversed_rows, TypeError),
-            ("misaligned", misaligned, TypeError),
-            ("more-dims", lambda a: a[None], ValueError),
-            ("fewer-dims", less_dims, ValueError)]
+    out += [
+        ("dtype-object", lambda a: a.astype(object), TypeError),
+        ("big-endian", lambda a: a.astype(a.dtype.newbyteorder(">")), TypeError),
+        ("list", lambda a: a.tolist(), TypeError),
+        ("scalar", lambda a: 1.0, TypeError),
+        ("strided", strided, TypeError),
+        ("reversed", reversed_rows, TypeError),
+        ("misaligned", misaligned, TypeError),
+        ("more-dims", lambda a: a[None], ValueError),
+        ("fewer-dims", less_dims, ValueError),
+    ]
     if ndim >= 2:
         out.append(("fortran", fortran, TypeError))
     return out
@@ -877,8 +1309,9 @@ def test_every_array_function_is_covered():
         else:
             assert name in covered, f"kmix._core.{name} is not tested here: add it to SPECS"
             assert covered[name] == array_args, f"{name}: table covers {covered[name]}, signature has {array_args}"
-    assert set(covered) | NO_ARRAYS == public, f"SPECS or NO_ARRAYS name functions _core lacks: " \
-                                               f"{(set(covered) | NO_ARRAYS) - public}"
+    assert set(covered) | NO_ARRAYS == public, (
+        f"SPECS or NO_ARRAYS name functions _core lacks: {(set(covered) | NO_ARRAYS) - public}"
+    )
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=str)
@@ -949,8 +1382,12 @@ def mutate_and_call(spec, dt, arg, mid, fn, exc):
     assert_rejected(spec, kw, exc, arg)
 
 
-ARG_CASES = [pytest.param(spec, dt, arg, id=f"{spec.name}-{dt.name}-{arg}")
-             for spec in SPECS for dt in spec.dtypes for arg in spec.arrays]
+ARG_CASES = [
+    pytest.param(spec, dt, arg, id=f"{spec.name}-{dt.name}-{arg}")
+    for spec in SPECS
+    for dt in spec.dtypes
+    for arg in spec.arrays
+]
 
 
 @pytest.mark.parametrize("spec, dt, arg", ARG_CASES)
@@ -960,8 +1397,10 @@ def test_array_mutations_rejected(spec, dt, arg):
     # array passed is written.
     kind = spec.arrays[arg][0]
     ndim = spec.make(dt)[arg].ndim
-    cases = [(mid, (lambda mid, fn, exc: lambda: mutate_and_call(spec, dt, arg, mid, fn, exc))(mid, fn, exc))
-             for mid, fn, exc in mutations(kind, dt, ndim)]
+    cases = [
+        (mid, (lambda mid, fn, exc: lambda: mutate_and_call(spec, dt, arg, mid, fn, exc))(mid, fn, exc))
+        for mid, fn, exc in mutations(kind, dt, ndim)
+    ]
     assert run_all(cases) >= len(cases) - 1
 
 
@@ -969,14 +1408,19 @@ def test_array_mutations_rejected(spec, dt, arg):
 def test_inconsistent_shapes_and_values_rejected(spec):
     # Arrays whose shapes disagree, index values out of range, codes and counts out of range:
     # ValueError naming what is wrong, before any array is touched.
-    cases = [(f"{dt.name}-{label}", (lambda dt, fn, match: lambda: assert_rejected(
-        spec, fn(spec.make(dt)), ValueError, match))(dt, fn, match))
-        for dt in spec.dtypes for label, fn, match in spec.bad]
+    cases = [
+        (
+            f"{dt.name}-{label}",
+            (lambda dt, fn, match: lambda: assert_rejected(spec, fn(spec.make(dt)), ValueError, match))(dt, fn, match),
+        )
+        for dt in spec.dtypes
+        for label, fn, match in spec.bad
+    ]
     assert run_all(cases) == len(cases)
 
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if "n_threads" in s.make(F64)], ids=str)
-@pytest.mark.parametrize("n_threads", [0, -1, -(2 ** 31)])
+@pytest.mark.parametrize("n_threads", [0, -1, -(2**31)])
 def test_n_threads_below_one_rejected(spec, n_threads):
     for dt in spec.dtypes:
         assert_rejected(spec, dict(spec.make(dt), n_threads=n_threads), ValueError, "n_threads")
@@ -997,8 +1441,12 @@ def test_prec_chol_shape_follows_cov_type(func, cov_type):
     result = call(spec, kw)
     if func == "gmm_em":
         is_array(result["precisions_cholesky"], prec_shape(cov_type), F64)
-    wrong_shapes = {prec_shape(t) for t in range(4)} | {prec_shape(cov_type, K + 1), prec_shape(cov_type, K, D + 1),
-                                                        prec_shape(cov_type, K - 1), prec_shape(cov_type, K, D - 1)}
+    wrong_shapes = {prec_shape(t) for t in range(4)} | {
+        prec_shape(cov_type, K + 1),
+        prec_shape(cov_type, K, D + 1),
+        prec_shape(cov_type, K - 1),
+        prec_shape(cov_type, K, D - 1),
+    }
     wrong_shapes.discard(prec_shape(cov_type))
     for shape in sorted(wrong_shapes):
         bad = dict(kw, prec_chol=np.ones(shape))
@@ -1016,8 +1464,10 @@ def test_gmm_m_step_stats_length_follows_cov_type(cov_type):
 
 
 def test_pass_outputs_are_none_unless_asked():
-    for func, flags in (("gmm_score", ("log_prob_norm", "resp", "labels")),
-                        ("soft_assign", ("log_norm", "resp", "labels"))):
+    for func, flags in (
+        ("gmm_score", ("log_prob_norm", "resp", "labels")),
+        ("soft_assign", ("log_norm", "resp", "labels")),
+    ):
         spec = SPEC_BY_NAME[func]
         for dt in BOTH:
             kw = spec.make(dt)
@@ -1032,20 +1482,33 @@ def test_pass_outputs_are_none_unless_asked():
 def test_float32_weights_for_float64_X_are_a_type_error():
     # The old bug: _core.lloyd(X64, w32, ...) copied the weights silently (NaN weights or a
     # segfault). Run in a child process so that a regression shows as a failure, not a crash.
-    code = ("import numpy as np\nfrom kmix import _core\n"
-            "X = np.random.default_rng(0).standard_normal((50, 3))\n"
-            "try:\n"
-            "    _core.lloyd(X, np.ones(50, np.float32), X[:3].copy(), 10, 0.0, False, 1)\n"
-            "except TypeError as e:\n"
-            "    print('TypeError:', e)\n"
-            "else:\n"
-            "    print('accepted')\n")
+    code = (
+        "import numpy as np\nfrom kmix import _core\n"
+        "X = np.random.default_rng(0).standard_normal((50, 3))\n"
+        "try:\n"
+        "    _core.lloyd(X, np.ones(50, np.float32), X[:3].copy(), 10, 0.0, False, 1)\n"
+        "except TypeError as e:\n"
+        "    print('TypeError:', e)\n"
+        "else:\n"
+        "    print('accepted')\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("TypeError:") and "sample_weight" in proc.stdout, proc.stdout
     # And the same for every function with weights, in this process.
-    for name in ("lloyd", "elkan", "hamerly", "lloyd_chunk", "inertia", "kmeans_plusplus", "minibatch_step", "gmm_estimate", "gmm_em",
-                 "gmm_pass_stats", "soft_kmeans"):
+    for name in (
+        "lloyd",
+        "elkan",
+        "hamerly",
+        "lloyd_chunk",
+        "inertia",
+        "kmeans_plusplus",
+        "minibatch_step",
+        "gmm_estimate",
+        "gmm_em",
+        "gmm_pass_stats",
+        "soft_kmeans",
+    ):
         spec = SPEC_BY_NAME[name]
         for dt in BOTH:
             kw = spec.make(dt)
@@ -1101,7 +1564,7 @@ def test_kmeans_plusplus_uniforms_length_check_does_not_overflow():
     # would pass a length check made before n_clusters is bounded by the rows of X.
     X, _, w, _ = base(F64)
     with pytest.raises(ValueError, match="uniforms|n_clusters"):
-        _core.kmeans_plusplus(X, w, 2 ** 58 + 1, 0, np.zeros(0), 64, 1)
+        _core.kmeans_plusplus(X, w, 2**58 + 1, 0, np.zeros(0), 64, 1)
 
 
 def test_kmeans_plusplus_refuses_more_clusters_than_rows():

@@ -1,4 +1,5 @@
 """The ``kmix`` command (demo, config), show_config and the KMIX_ISA switch."""
+
 import contextlib
 import importlib.metadata
 import io
@@ -18,8 +19,10 @@ import kmix
 from conftest import kmix_script, run
 
 TRUE_CENTERS = np.array([[0.0, 0.0], [4.0, 4.0], [0.0, 4.0]])
-CENTER_LINE = re.compile(r"center \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+"
-                         r"distance (\d+\.\d+)")
+CENTER_LINE = re.compile(
+    r"center \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+"
+    r"distance (\d+\.\d+)"
+)
 CONFIG_KEYS = ("kmix", "isa", "isa_available", "threads", "compiler", "openmp")
 # The lowest ISA level's name, from the machine (not from kmix): NEON on arm64, baseline elsewhere.
 LOWEST_ISA = "neon" if platform.machine().lower() in ("aarch64", "arm64") else "baseline"
@@ -70,8 +73,10 @@ def test_demo_console_script():
     assert int(BGMM_LINE.search(proc.stdout).group(1)) == 3, proc.stdout
 
 
-GMM_LINE = re.compile(r"mean \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+distance "
-                      r"(\d+\.\d+)\s+variances \((\d+\.\d+), (\d+\.\d+)\)\s+weight (\d+\.\d+)")
+GMM_LINE = re.compile(
+    r"mean \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+distance "
+    r"(\d+\.\d+)\s+variances \((\d+\.\d+), (\d+\.\d+)\)\s+weight (\d+\.\d+)"
+)
 
 
 @pytest.mark.parametrize("seed", [0, 5])
@@ -100,8 +105,11 @@ def test_demo_gmm_line_matches_sklearn(seed):
 
 
 BGMM_HEAD = re.compile(r"^BayesianGaussianMixture \(Dirichlet process, (\d+) components, diag covariances\):$", re.M)
-BGMM_LINE = re.compile(r"^  (\d+) effective components \(weight > ([\d.]+)\)\s+weights ((?:\d\.\d+, )*\d\.\d+)\s+"
-                       r"largest other (\d\.\d+)\s+iterations (\d+)\s+time (\d+\.\d+) ms \(median of (\d+)\)$", re.M)
+BGMM_LINE = re.compile(
+    r"^  (\d+) effective components \(weight > ([\d.]+)\)\s+weights ((?:\d\.\d+, )*\d\.\d+)\s+"
+    r"largest other (\d\.\d+)\s+iterations (\d+)\s+time (\d+\.\d+) ms \(median of (\d+)\)$",
+    re.M,
+)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 5])
@@ -123,8 +131,13 @@ def test_demo_bgmm_line_matches_sklearn(seed):
     m = BGMM_LINE.search(out)
     assert m, out
     X, _ = reference_blobs(seed)
-    sk = SkBGMM(n_components=8, covariance_type="diag", weight_concentration_prior_type="dirichlet_process",
-                max_iter=500, random_state=seed).fit(X)
+    sk = SkBGMM(
+        n_components=8,
+        covariance_type="diag",
+        weight_concentration_prior_type="dirichlet_process",
+        max_iter=500,
+        random_state=seed,
+    ).fit(X)
     threshold = float(m.group(2))
     assert threshold == 0.01
     n_eff = int(m.group(1))
@@ -139,8 +152,10 @@ def test_demo_bgmm_line_matches_sklearn(seed):
     assert 1 <= int(m.group(7)) <= cli.TIMING_RUNS
 
 
-WARD_LINE = re.compile(r"cluster mean \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+"
-                       r"distance (\d+\.\d+)\s+size (\d+)")
+WARD_LINE = re.compile(
+    r"cluster mean \(([-+]\d+\.\d+), ([-+]\d+\.\d+)\)\s+true \(([-+]\d+), ([-+]\d+)\)\s+"
+    r"distance (\d+\.\d+)\s+size (\d+)"
+)
 
 
 @pytest.mark.parametrize("seed", [0, 5])
@@ -321,8 +336,13 @@ def test_demo_plot_without_matplotlib_says_how_to_install(tmp_path):
     (tmp_path / "sitecustomize.py").write_text("import sys\nsys.modules['matplotlib'] = None\n")
     png = tmp_path / "demo.png"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
-    proc = subprocess.run([sys.executable, "-m", "kmix.cli", "demo", "--plot", str(png)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kmix.cli", "demo", "--plot", str(png)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stderr == "kmix demo --plot needs matplotlib (pip install matplotlib)\n"
     assert not png.exists()

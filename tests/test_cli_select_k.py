@@ -2,6 +2,7 @@
 kmix.select_k on the same numbers (read back here with numpy), bad files and bad --k give exit
 status 2 and a message naming the problem. The command runs in-process through kmix.cli.main
 (which returns the exit status); one test runs ``python -m kmix.cli`` in a subprocess."""
+
 import json
 import re
 import struct
@@ -76,8 +77,9 @@ def write_file(tmp_path, kind, X):
         np.save(path, X.astype(np.float32))
     elif kind == "csv_header":
         path = tmp_path / "data.csv"
-        np.savetxt(path, X, delimiter=",", header=",".join(f"f{j}" for j in range(X.shape[1])), comments="",
-                   fmt="%.17g")
+        np.savetxt(
+            path, X, delimiter=",", header=",".join(f"f{j}" for j in range(X.shape[1])), comments="", fmt="%.17g"
+        )
     elif kind == "csv_quoted_header":
         path = tmp_path / "data.csv"
         lines = ['"x coord","y coord"'] + [",".join(repr(float(v)) for v in row) for row in X]
@@ -115,8 +117,17 @@ def read_back(path):
     return np.array([[float(c) for c in ln.split(delim)] for ln in rows])
 
 
-FORMATS = ["npy", "npy_float32", "csv_header", "csv_quoted_header", "csv_plain", "csv_semicolon",
-           "csv_blank_lines", "tsv", "txt_space"]
+FORMATS = [
+    "npy",
+    "npy_float32",
+    "csv_header",
+    "csv_quoted_header",
+    "csv_plain",
+    "csv_semicolon",
+    "csv_blank_lines",
+    "tsv",
+    "txt_space",
+]
 
 
 @pytest.mark.parametrize("kind", FORMATS)
@@ -157,15 +168,33 @@ def test_one_column_and_1d_npy(tmp_path, capsys):
         assert got["best_k"] == 3 and got["n_features"] == 1
 
 
-@pytest.mark.parametrize("method,k", [("silhouette", "2-6"), ("elbow", "1-8"), ("bic", "1-5"), ("aic", "1-5"),
-                                      ("gap", "2-5")])
+@pytest.mark.parametrize(
+    "method,k", [("silhouette", "2-6"), ("elbow", "1-8"), ("bic", "1-5"), ("aic", "1-5"), ("gap", "2-5")]
+)
 def test_methods_json_and_plot(method, k, tmp_path, capsys):
     X = polygon_blobs(3, n=90, seed=5)
     path = tmp_path / "data.npy"
     np.save(path, X)
     out_json, out_png = tmp_path / "r.json", tmp_path / "r.png"
-    status, out, err = kmix_main(["select-k", path, "--k", k, "--method", method, "--json", out_json,
-                                  "--plot", out_png, "--seed", 3, "--n-refs", 4], capsys)
+    status, out, err = kmix_main(
+        [
+            "select-k",
+            path,
+            "--k",
+            k,
+            "--method",
+            method,
+            "--json",
+            out_json,
+            "--plot",
+            out_png,
+            "--seed",
+            3,
+            "--n-refs",
+            4,
+        ],
+        capsys,
+    )
     assert status == 0, err
     lo, hi = (int(v) for v in k.split("-"))
     got = assert_json_matches(out_json, X, list(range(lo, hi + 1)), method, seed=3, n_refs=4)
@@ -182,8 +211,10 @@ def test_method_bgmm(k, threshold, tmp_path, capsys):
     np.save(path, X)
     out_json, out_png = tmp_path / "r.json", tmp_path / "r.png"
     extra = ["--weight-threshold", threshold] if threshold else []
-    status, out, err = kmix_main(["select-k", path, "--k", k, "--method", "bgmm", "--json", out_json,
-                                  "--plot", out_png, "--seed", 3, *extra], capsys)
+    status, out, err = kmix_main(
+        ["select-k", path, "--k", k, "--method", "bgmm", "--json", out_json, "--plot", out_png, "--seed", 3, *extra],
+        capsys,
+    )
     assert status == 0, err
     assert err == ""
     lo, hi = (int(v) for v in k.split("-"))
@@ -200,7 +231,7 @@ def test_method_bgmm(k, threshold, tmp_path, capsys):
     lines = out.splitlines()
     assert lines[0].endswith("method bgmm")
     assert lines[1].split() == ["rank", "weight"]
-    rows = [ln.split() for ln in lines[2:2 + hi]]
+    rows = [ln.split() for ln in lines[2 : 2 + hi]]
     assert [int(r[0]) for r in rows] == list(range(1, hi + 1))
     np.testing.assert_allclose([float(r[1]) for r in rows], np.sort(bg.weights_)[::-1], rtol=1e-5, atol=1e-300)
     assert [r[0] for r in rows if r[-1] == "best"] == [str(got["best_k"])]
@@ -213,8 +244,9 @@ def test_method_bgmm(k, threshold, tmp_path, capsys):
 @pytest.mark.parametrize("threshold", ["0", "1", "-0.5", "nan", "inf"])
 def test_bad_weight_threshold(threshold, tmp_path, capsys):
     np.save(tmp_path / "d.npy", polygon_blobs(3, n=30))
-    status, out, err = kmix_main(["select-k", tmp_path / "d.npy", "--method", "bgmm",
-                                  f"--weight-threshold={threshold}"], capsys)
+    status, out, err = kmix_main(
+        ["select-k", tmp_path / "d.npy", "--method", "bgmm", f"--weight-threshold={threshold}"], capsys
+    )
     assert status == 2
     assert err.startswith("kmix select-k:") and "weight_threshold" in err, err
 
@@ -257,8 +289,10 @@ def test_seed_and_n_refs(tmp_path, capsys):
     gaps = {}
     for seed, n_refs in ((0, 3), (1, 3), (0, 5)):
         out_json = tmp_path / f"r{seed}{n_refs}.json"
-        status, out, err = kmix_main(["select-k", path, "--k", "2-5", "--method", "gap", "--seed", seed,
-                                      "--n-refs", n_refs, "--json", out_json], capsys)
+        status, out, err = kmix_main(
+            ["select-k", path, "--k", "2-5", "--method", "gap", "--seed", seed, "--n-refs", n_refs, "--json", out_json],
+            capsys,
+        )
         assert status == 0, err
         gaps[seed, n_refs] = assert_json_matches(out_json, X, [2, 3, 4, 5], "gap", seed=seed, n_refs=n_refs)
     assert gaps[0, 3]["scores"]["gap"] != gaps[1, 3]["scores"]["gap"]
@@ -420,8 +454,9 @@ def test_infinite_value(cell, tmp_path, capsys):
     assert "infinite" in err and "line 3, column 2" in err, err
 
 
-@pytest.mark.parametrize("text,line,n_cols,width", [("1,2\n3,4\n5,6,7\n", 3, 3, 2), ("a,b,c\n1,2,3\n4,5\n", 3, 2, 3),
-                                                    ("1,2\n3\n", 2, 1, 2)])
+@pytest.mark.parametrize(
+    "text,line,n_cols,width", [("1,2\n3,4\n5,6,7\n", 3, 3, 2), ("a,b,c\n1,2,3\n4,5\n", 3, 2, 3), ("1,2\n3\n", 2, 1, 2)]
+)
 def test_ragged_rows(text, line, n_cols, width, tmp_path, capsys):
     path = tmp_path / "data.csv"
     path.write_text(text)
@@ -456,9 +491,15 @@ def test_npy_object(tmp_path, capsys):
     assert re.search("object", err, flags=re.I), err
 
 
-@pytest.mark.parametrize("arr,what", [(np.array([["1", "2"], ["3", "4"]]), "numeric"),
-                                      (np.ones((3, 2), dtype=complex), "numeric"),
-                                      (np.zeros((0, 2)), "empty")], ids=["str", "complex", "empty"])
+@pytest.mark.parametrize(
+    "arr,what",
+    [
+        (np.array([["1", "2"], ["3", "4"]]), "numeric"),
+        (np.ones((3, 2), dtype=complex), "numeric"),
+        (np.zeros((0, 2)), "empty"),
+    ],
+    ids=["str", "complex", "empty"],
+)
 def test_npy_bad_dtype_or_empty(arr, what, tmp_path, capsys):
     np.save(tmp_path / "d.npy", arr)
     assert what in bad_run(tmp_path / "d.npy", capsys)
@@ -500,10 +541,10 @@ def test_demo_plot_three_panels(tmp_path, capsys):
 def test_python_m_kmix_cli(tmp_path):
     X = polygon_blobs(3, n=60, seed=10)
     np.savetxt(tmp_path / "d.csv", X, delimiter=",", header="x,y", comments="", fmt="%.17g")
-    proc = run([sys.executable, "-m", "kmix.cli", "select-k", "d.csv", "--k", "2-5", "--json", "r.json"],
-               cwd=str(tmp_path))
-    expected = kmix.select_k(np.loadtxt(tmp_path / "d.csv", delimiter=",", skiprows=1), [2, 3, 4, 5],
-                             random_state=0)
+    proc = run(
+        [sys.executable, "-m", "kmix.cli", "select-k", "d.csv", "--k", "2-5", "--json", "r.json"], cwd=str(tmp_path)
+    )
+    expected = kmix.select_k(np.loadtxt(tmp_path / "d.csv", delimiter=",", skiprows=1), [2, 3, 4, 5], random_state=0)
     assert re.search(rf"^best k: {expected.best_k}$", proc.stdout, flags=re.M), proc.stdout
     assert expected.best_k == 3
     assert json.loads((tmp_path / "r.json").read_text())["best_k"] == 3

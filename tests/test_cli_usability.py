@@ -3,6 +3,7 @@ pandas' DataFrame.to_csv writes (an unnamed index column), with --columns, --dro
 ``kmix demo --plot`` refusing an unwritable path before fitting and drawing the mixture and the
 Ward tree; medians of several timed fits; output into a pipe closed early ends quietly. Expected
 answers come from an independent computation (numpy, scikit-learn, scipy) on the same numbers."""
+
 import json
 import os
 import re
@@ -102,8 +103,9 @@ def pandas_csv(tmp_path, variant, X):
     return path, sep
 
 
-@pytest.mark.parametrize("variant", ["handwritten", "default", "numbered_columns", "string_index", "shuffled",
-                                     "semicolon", "tab"])
+@pytest.mark.parametrize(
+    "variant", ["handwritten", "default", "numbered_columns", "string_index", "shuffled", "semicolon", "tab"]
+)
 def test_pandas_to_csv_drops_the_index(variant, tmp_path, capsys):
     """The unnamed first column is the row index, not a feature: the answer is that of the
     other columns (read here with numpy), the one that the row number would otherwise skew."""
@@ -142,8 +144,13 @@ def test_headerless_first_column_of_positions_is_kept(tmp_path, capsys):
     assert got["n_features"] == 3 and "index_column_dropped" not in got
 
 
-@pytest.mark.parametrize("text", [",1.5,2.5\n3,4,5\n6,7,8\n9,1,2\n",  # numbers after the empty cell
-                                  ",0,1\n5,1,2\n6,3,4\n7,5,6\n"])  # ... and a first column that is not 0..n-1
+@pytest.mark.parametrize(
+    "text",
+    [
+        ",1.5,2.5\n3,4,5\n6,7,8\n9,1,2\n",  # numbers after the empty cell
+        ",0,1\n5,1,2\n6,3,4\n7,5,6\n",
+    ],
+)  # ... and a first column that is not 0..n-1
 def test_empty_first_cell_of_numbers_is_still_missing(text, tmp_path, capsys):
     """A first row of numbers is data, not a header, unless the first column counts the rows:
     its empty first cell is a missing value, as before."""
@@ -153,8 +160,9 @@ def test_empty_first_cell_of_numbers_is_still_missing(text, tmp_path, capsys):
     assert "missing value" in msg and "line 1, column 1" in msg, msg
 
 
-@pytest.mark.parametrize("cell,what", [("abc", "non-numeric value 'abc'"), ("", "missing value"),
-                                       ("inf", "infinite value")])
+@pytest.mark.parametrize(
+    "cell,what", [("abc", "non-numeric value 'abc'"), ("", "missing value"), ("inf", "infinite value")]
+)
 def test_pandas_layout_errors_name_line_and_column(cell, what, tmp_path, capsys):
     """A bad cell of a to_csv file is reported at its line and column of the file (the index
     column counts) with the column's name, as for any other file."""
@@ -181,8 +189,15 @@ def three_column_data(seed=5):
 
 
 @pytest.mark.parametrize("fmt", ["header", "pandas", "plain", "npy"])
-@pytest.mark.parametrize("option,given,used", [("--columns", ["c", "a"], [2, 0]), ("--columns", ["b"], [1]),
-                                               ("--drop", ["b"], [0, 2]), ("--drop", ["a", "c"], [1])])
+@pytest.mark.parametrize(
+    "option,given,used",
+    [
+        ("--columns", ["c", "a"], [2, 0]),
+        ("--columns", ["b"], [1]),
+        ("--drop", ["b"], [0, 2]),
+        ("--drop", ["a", "c"], [1]),
+    ],
+)
 def test_columns_and_drop(fmt, option, given, used, tmp_path, capsys):
     """The answer is that of the chosen columns of the array (named by the header, or by
     0-based number in a file without one), in the order --columns gives them."""
@@ -217,17 +232,20 @@ def test_the_choice_matters(tmp_path, capsys):
     assert some["best_k"] == 3 and all_["scores"]["silhouette"] != some["scores"]["silhouette"]
 
 
-@pytest.mark.parametrize("header,option,value,words", [
-    (True, "--columns", "a,zz", ["--columns", "no column named 'zz'", "'a', 'b', 'c'"]),
-    (True, "--drop", "b,zz", ["--drop", "no column named 'zz'"]),
-    (True, "--columns", "0", ["no column named '0'"]),  # with a header, columns go by name
-    (False, "--columns", "0,3", ["no column '3'", "numbered 0 to 2"]),
-    (False, "--drop", "a", ["no column 'a'", "no header row"]),
-    (False, "--columns", "-1", ["no column '-1'"]),
-    (True, "--columns", "a,c,a", ["'a' is given twice"]),
-    (True, "--drop", "a,b,c", ["--drop leaves no column"]),
-    (True, "--columns", " , ", ["--columns needs at least one column"]),
-])
+@pytest.mark.parametrize(
+    "header,option,value,words",
+    [
+        (True, "--columns", "a,zz", ["--columns", "no column named 'zz'", "'a', 'b', 'c'"]),
+        (True, "--drop", "b,zz", ["--drop", "no column named 'zz'"]),
+        (True, "--columns", "0", ["no column named '0'"]),  # with a header, columns go by name
+        (False, "--columns", "0,3", ["no column '3'", "numbered 0 to 2"]),
+        (False, "--drop", "a", ["no column 'a'", "no header row"]),
+        (False, "--columns", "-1", ["no column '-1'"]),
+        (True, "--columns", "a,c,a", ["'a' is given twice"]),
+        (True, "--drop", "a,b,c", ["--drop leaves no column"]),
+        (True, "--columns", " , ", ["--columns needs at least one column"]),
+    ],
+)
 def test_bad_column_names(header, option, value, words, tmp_path, capsys):
     """One line naming the column the file does not have (and what it has), exit status 2."""
     path = tmp_path / "d.csv"
@@ -283,8 +301,13 @@ def test_help_documents_the_options(capsys):
     with pytest.raises(SystemExit):
         cli.main(["select-k", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for words in ("--columns A,B,...", "--drop A,B,...", "0-based numbers if the file has no header",
-                  "a constant column is an error (exit status 2)", "DataFrame.to_csv"):
+    for words in (
+        "--columns A,B,...",
+        "--drop A,B,...",
+        "0-based numbers if the file has no header",
+        "a constant column is an error (exit status 2)",
+        "DataFrame.to_csv",
+    ):
         assert words in text, words
 
 
@@ -293,8 +316,10 @@ def test_help_documents_the_options(capsys):
 def no_fits(monkeypatch):
     """Any fit of the demo's estimators fails the test."""
     for name in ("KMeans", "GaussianMixture", "BayesianGaussianMixture", "AgglomerativeClustering"):
+
         def fail(self, *args, _name=name, **kwargs):
             raise AssertionError(f"{_name}.fit ran")
+
         monkeypatch.setattr(getattr(kmix, name), "fit", fail)
 
 
@@ -351,11 +376,14 @@ class FakeClock:
         return self.now
 
 
-@pytest.mark.parametrize("durations,median,runs", [
-    ([9.0, 0.003, 0.001, 0.002, 0.005, 0.004], 0.003, 5),  # the slow cold call is not timed
-    ([0.1, 0.3, 0.3, 0.3, 0.3, 0.3], 0.3, 2),  # the budget (0.5 s) is spent after two
-    ([0.1, 0.9, 0.1, 0.1, 0.1, 0.1], 0.9, 1),  # ... after one: at least one is timed
-])
+@pytest.mark.parametrize(
+    "durations,median,runs",
+    [
+        ([9.0, 0.003, 0.001, 0.002, 0.005, 0.004], 0.003, 5),  # the slow cold call is not timed
+        ([0.1, 0.3, 0.3, 0.3, 0.3, 0.3], 0.3, 2),  # the budget (0.5 s) is spent after two
+        ([0.1, 0.9, 0.1, 0.1, 0.1, 0.1], 0.9, 1),  # ... after one: at least one is timed
+    ],
+)
 def test_fit_timed_median_after_warm_up(durations, median, runs, monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(cli.time, "perf_counter", clock)
@@ -561,8 +589,13 @@ def kmix_into(reader_code, args, cwd=None, unbuffered=False):
     env.pop("PYTHONUNBUFFERED", None)
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
-    writer = subprocess.Popen([sys.executable, "-m", "kmix.cli", *map(str, args)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=env, cwd=cwd)
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "kmix.cli", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+    )
     first = b""
     if reader_code is not None:
         reader = subprocess.Popen([sys.executable, "-c", reader_code], stdin=writer.stdout, stdout=subprocess.PIPE)
@@ -595,8 +628,7 @@ def test_select_k_into_head(tmp_path):
     assert err == "" and status in (0, cli.BROKEN_PIPE_STATUS)
 
 
-@pytest.mark.parametrize("args", [["demo"], ["select-k", "d.npy", "--k", "2-4"], ["--help"], ["--version"],
-                                  ["config"]])
+@pytest.mark.parametrize("args", [["demo"], ["select-k", "d.npy", "--k", "2-4"], ["--help"], ["--version"], ["config"]])
 def test_closed_pipe_is_quiet(args, tmp_path):
     """No reader left by the first write (certain to break the pipe): no traceback, no
     "Exception ignored", exit status 141."""

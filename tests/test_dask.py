@@ -7,6 +7,7 @@ data from the same initialization, or numpy formulas. The tests that check that 
 rejected *before anything is computed* run on dask's synchronous scheduler, with a dask array
 whose only task fails loudly if it runs.
 """
+
 import os
 import signal
 import threading
@@ -21,8 +22,18 @@ import dask  # noqa: E402
 
 import kmix  # noqa: E402
 import kmix.dask as kd  # noqa: E402
-from conftest import (DTYPES, RTOL, assert_centers_close, data_scale, inertia_formula,  # noqa: E402
-                      init_rows, make_blobs, make_separated_blobs, make_uniform, nearest)
+from conftest import (
+    DTYPES,
+    RTOL,
+    assert_centers_close,
+    data_scale,
+    inertia_formula,  # noqa: E402
+    init_rows,
+    make_blobs,
+    make_separated_blobs,
+    make_uniform,
+    nearest,
+)
 
 N, D, K = 3000, 4, 5
 CHUNKINGS = [1000, 777, None]  # None: one chunk
@@ -33,8 +44,9 @@ GMM_RTOL = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4}
 # ---- the cluster -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, host="127.0.0.1")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    )
     c = distributed.Client(cluster)
     try:
         # the workers must run the kmix under test, not another installed copy
@@ -170,9 +182,12 @@ def test_kmeans_far_from_origin_matches_in_memory(dtype):
     assert got.n_iter_ == ref.n_iter_
     # Centers near 1e4: compare their offsets from 1e4 (float32 keeps ~1e-3 there: 4 ulps).
     atol = 1e-12 * 1e4 if dtype == np.float64 else 4e-3
-    np.testing.assert_allclose(got.cluster_centers_.astype(np.float64) - 1e4,
-                               ref.cluster_centers_.astype(np.float64) - 1e4,
-                               rtol=RTOL[np.dtype(dtype)], atol=atol)
+    np.testing.assert_allclose(
+        got.cluster_centers_.astype(np.float64) - 1e4,
+        ref.cluster_centers_.astype(np.float64) - 1e4,
+        rtol=RTOL[np.dtype(dtype)],
+        atol=atol,
+    )
     np.testing.assert_allclose(got.inertia_, ref.inertia_, rtol=RTOL[np.dtype(dtype)])
     # labels_ as in memory, where they are the nearest centers (numpy, float64)
     np.testing.assert_array_equal(ref.labels_, nearest(X, ref.cluster_centers_))
@@ -230,8 +245,7 @@ def assert_lloyd_fixed_point(model, X, w=None):
     for c in range(C.shape[0]):
         m = labels == c
         assert m.any()
-        np.testing.assert_allclose(C[c], np.average(X[m], axis=0, weights=w[m]),
-                                   rtol=1e-9, atol=1e-12 * data_scale(X))
+        np.testing.assert_allclose(C[c], np.average(X[m], axis=0, weights=w[m]), rtol=1e-9, atol=1e-12 * data_scale(X))
     np.testing.assert_allclose(model.inertia_, inertia_formula(X, C, labels, w), rtol=1e-10)
     assert model.n_iter_ < model.max_iter
 
@@ -269,8 +283,7 @@ def gmm_pair(X, labels, cov_type, chunks, sw=None, sw_dask=None, **kw):
     inits = label_init(X, labels, K, cov_type)
     params = dict(n_components=K, covariance_type=cov_type, tol=1e-5, max_iter=100, **inits, **kw)
     ref = kmix.GaussianMixture(**params).fit(X, sample_weight=sw)
-    got = kd.GaussianMixture(**params).fit(to_dask(X, chunks),
-                                           sample_weight=sw if sw_dask is None else sw_dask)
+    got = kd.GaussianMixture(**params).fit(to_dask(X, chunks), sample_weight=sw if sw_dask is None else sw_dask)
     assert ref.n_iter_ > 3  # the comparison covers several EM iterations
     return got, ref
 
@@ -290,9 +303,17 @@ def test_gmm_other_chunkings_match_in_memory(chunks):
     check_gmm(got, ref, np.float64)
 
 
-@pytest.mark.parametrize("cov_type,weights,dtype", [
-    ("full", "dask", np.float64), ("tied", "numpy", np.float64), ("diag", "dask", np.float64),
-    ("spherical", "numpy", np.float64), ("full", "numpy", np.float32), ("diag", "dask", np.float32)])
+@pytest.mark.parametrize(
+    "cov_type,weights,dtype",
+    [
+        ("full", "dask", np.float64),
+        ("tied", "numpy", np.float64),
+        ("diag", "dask", np.float64),
+        ("spherical", "numpy", np.float64),
+        ("full", "numpy", np.float32),
+        ("diag", "dask", np.float32),
+    ],
+)
 def test_gmm_weighted_matches_in_memory(cov_type, weights, dtype):
     X, labels = blobs(dtype, seed=9)
     w = weights_for(N, seed=9).astype(dtype)
@@ -421,8 +442,9 @@ def test_gmm_predict_proba_score_samples(dtype):
     assert_lazy_equals(got.predict_proba(Xt_d), ref.predict_proba(Xt), rtol)
     assert_lazy_equals(got.score_samples(Xt_d), ref.score_samples(Xt), rtol)
     np.testing.assert_allclose(got.score(Xt_d), ref.score(Xt), rtol=rtol)
-    np.testing.assert_allclose(got.score(Xt_d, sample_weight=da.from_array(w, chunks=500)),
-                               ref.score(Xt, sample_weight=w), rtol=rtol)
+    np.testing.assert_allclose(
+        got.score(Xt_d, sample_weight=da.from_array(w, chunks=500)), ref.score(Xt, sample_weight=w), rtol=rtol
+    )
     for name in ("predict", "predict_proba", "score_samples"):
         out = getattr(got, name)(Xt)
         assert type(out) is np.ndarray
@@ -431,8 +453,9 @@ def test_gmm_predict_proba_score_samples(dtype):
 
 # ---- bad values in the data ------------------------------------------------------------------
 @pytest.mark.parametrize("estimator", ["kmeans", "gmm"])
-@pytest.mark.parametrize("row,chunks,value,index", [
-    (2500, 1000, np.nan, 2), (2999, 777, np.inf, 3), (3, 1000, -np.inf, 0)])
+@pytest.mark.parametrize(
+    "row,chunks,value,index", [(2500, 1000, np.nan, 2), (2999, 777, np.inf, 3), (3, 1000, -np.inf, 0)]
+)
 def test_non_finite_value_names_its_chunk(estimator, row, chunks, value, index):
     X, _ = blobs(np.float64, seed=18)
     X[row, 1] = value
@@ -481,13 +504,16 @@ def fitted():
     """A dask KMeans and a dask GaussianMixture fitted on numpy data with 3 features."""
     X, _ = blobs(np.float64, n=500, d=3, seed=20)
     with dask.config.set(scheduler="synchronous"):
-        return (kd.KMeans(3, random_state=0).fit(X),
-                kd.GaussianMixture(3, covariance_type="diag", random_state=0).fit(X))
+        return (
+            kd.KMeans(3, random_state=0).fit(X),
+            kd.GaussianMixture(3, covariance_type="diag", random_state=0).fit(X),
+        )
 
 
 @pytest.mark.parametrize("estimator", ["kmeans", "gmm"])
-@pytest.mark.parametrize("case", ["1-D", "3-D", "string", "too_many_clusters", "bad_init_shape",
-                                  "bad_weight_length", "unknown_chunk_sizes"])
+@pytest.mark.parametrize(
+    "case", ["1-D", "3-D", "string", "too_many_clusters", "bad_init_shape", "bad_weight_length", "unknown_chunk_sizes"]
+)
 def test_bad_fit_input_raises_before_computing(tripwire, estimator, case):
     shape, dtype, k, params, sw = (50, 3), np.float64, 3, {}, None
     if case == "1-D":
@@ -622,7 +648,8 @@ def test_gmm_verbose_interval_spaces_the_lines(capsys):
     """verbose_interval sets the iterations between printed lines, as in kmix.GaussianMixture:
     iterations 3 and 6 of 7 (tol=0 runs them all), nothing else."""
     X, _ = blobs()
-    kd.GaussianMixture(K, covariance_type="diag", tol=0, max_iter=7, verbose=1, verbose_interval=3,
-                       random_state=0).fit(to_dask(X, 1000))
+    kd.GaussianMixture(K, covariance_type="diag", tol=0, max_iter=7, verbose=1, verbose_interval=3, random_state=0).fit(
+        to_dask(X, 1000)
+    )
     printed = [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.strip().startswith("Iteration")]
     assert printed == ["3", "6"]

@@ -5,6 +5,7 @@ same CSR matrix from the same init (same labels and n_iter_, centers and inertia
 scikit-learn's KMeans on that matrix. The fits run on a distributed.LocalCluster (two worker
 processes: the chunks travel pickled), one on dask's synchronous scheduler.
 """
+
 import numpy as np
 import pytest
 
@@ -24,8 +25,9 @@ K = 6
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, host="127.0.0.1")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    )
     c = distributed.Client(cluster)
     try:
         files = c.run(lambda: __import__("kmix").__file__)
@@ -38,8 +40,10 @@ def client():
 
 pytestmark = pytest.mark.usefixtures("client")
 
-DATA = {"tfidf": lambda dtype, seed: tfidf_like(2000, 300, 0.03, seed, dtype),
-        "random": lambda dtype, seed: random_sparse(1500, 60, 0.1, seed, dtype)}
+DATA = {
+    "tfidf": lambda dtype, seed: tfidf_like(2000, 300, 0.03, seed, dtype),
+    "random": lambda dtype, seed: random_sparse(1500, 60, 0.1, seed, dtype),
+}
 
 
 def to_dask(X, rows):
@@ -166,8 +170,7 @@ def test_extreme_magnitudes_match_in_memory(power):
     ref = kmix.KMeans(K, init=init).fit(X)
     assert got.n_iter_ == ref.n_iter_
     np.testing.assert_array_equal(got.labels_.compute(), ref.labels_)
-    np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-9,
-                               atol=1e-12 * np.ldexp(1.0, power))
+    np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=1e-9, atol=1e-12 * np.ldexp(1.0, power))
     np.testing.assert_allclose(got.inertia_, ref.inertia_, rtol=1e-9)
 
 
@@ -269,8 +272,9 @@ def test_predict_transform_score(dtype):
     np.testing.assert_allclose(dist, sk.transform(Xt), rtol=rtol, atol=rtol)
     np.testing.assert_allclose(got.score(Xt_d), ref.score(Xt), rtol=rtol)
     np.testing.assert_allclose(got.score(Xt_d), sk.score(Xt), rtol=rtol)
-    np.testing.assert_allclose(got.score(Xt_d, sample_weight=da.from_array(w, chunks=500)),
-                               sk.score(Xt, sample_weight=w), rtol=rtol)
+    np.testing.assert_allclose(
+        got.score(Xt_d, sample_weight=da.from_array(w, chunks=500)), sk.score(Xt, sample_weight=w), rtol=rtol
+    )
     # a scipy.sparse matrix in: numpy out, as kmix.KMeans
     np.testing.assert_array_equal(got.predict(Xt), ref.predict(Xt))
     np.testing.assert_allclose(got.transform(Xt), ref.transform(Xt), rtol=rtol, atol=rtol)
@@ -283,6 +287,7 @@ def test_chunk_kernels_against_numpy(dtype):
     """sparse_lloyd_chunk: per-cluster sums, weights and inertia of the nearest-center labels
     (scikit-learn's predict); sparse_nearest: those labels and the squared distances (numpy)."""
     from kmix import _core
+
     X = tfidf_like(700, 120, 0.05, 21, dtype)
     C = dense_rows(X, K, seed=6).astype(dtype)
     w = np.random.default_rng(21).uniform(0.5, 2.0, X.shape[0]).astype(dtype)
@@ -319,6 +324,7 @@ def test_no_chunk_is_densified(monkeypatch):
                 dense_calls.append(self.shape[0])
                 assert self.shape[0] <= 3 * K * 2 * 5, f"a {self.shape} sparse block made dense"
                 return _original(self, *a, **kw)
+
             monkeypatch.setattr(cls, name, guarded)
     init = dense_rows(X, K + 1, seed=0)
     init[3] = init[0]  # an empty cluster: relocation reads a far row
@@ -366,8 +372,7 @@ def test_bad_fit_input_raises_before_computing(case):
     else:
         params = {"init": lambda X, k, random_state: X[:k]}
     with dask.config.set(scheduler="synchronous"):
-        X = da.from_delayed(dask.delayed(boom, pure=False)(), shape=shape, dtype=np.float64,
-                            meta=sp.csr_matrix((0, 0)))
+        X = da.from_delayed(dask.delayed(boom, pure=False)(), shape=shape, dtype=np.float64, meta=sp.csr_matrix((0, 0)))
         with pytest.raises(TypeError if case == "callable_init" else ValueError):
             kd.KMeans(k, **params).fit(X, sample_weight=sw)
     assert not calls
@@ -375,7 +380,8 @@ def test_bad_fit_input_raises_before_computing(case):
 
 def test_sparse_and_dense_chunks_mixed_raise():
     X = tfidf_like(600, 50, 0.1, 22)
-    mixed = da.concatenate([da.from_array(X[:300], chunks=(300, 50)),
-                            da.from_array(X[300:].toarray(), chunks=(300, 50))])
+    mixed = da.concatenate(
+        [da.from_array(X[:300], chunks=(300, 50)), da.from_array(X[300:].toarray(), chunks=(300, 50))]
+    )
     with pytest.raises(ValueError, match="mixes chunks of scipy.sparse matrices"):
         kd.KMeans(3, random_state=0).fit(mixed)

@@ -7,6 +7,7 @@ kmix's elkan chooses between Lloyd steps and bounded steps by their predicted co
 twice, once with that choice and once with every step after the first a bounded one (scikit-learn's
 schedule, the `schedule` fixture), so that the bounds are exercised whatever the data sizes.
 """
+
 import contextlib
 import hashlib
 import io
@@ -18,8 +19,17 @@ from sklearn.cluster import KMeans as SkKMeans
 
 import kmix
 from kmix import _core
-from conftest import (RTOL, assert_centers_close, data_scale, init_rows, inertia_formula, make_blobs, make_data,
-                      nearest, sq_dists)
+from conftest import (
+    RTOL,
+    assert_centers_close,
+    data_scale,
+    init_rows,
+    inertia_formula,
+    make_blobs,
+    make_data,
+    nearest,
+    sq_dists,
+)
 
 
 BOUNDED = {"algorithm": "elkan"}  # the kmix algorithm under test, set by the `bounded` fixture
@@ -49,7 +59,9 @@ def fit_both(X, k, init, sample_weight=None, **params):
     """kmix elkan and scikit-learn elkan fitted with the same parameters (n_init=1 for an init array)."""
     if not isinstance(init, str) and not callable(init):
         params.setdefault("n_init", 1)
-    ours = kmix.KMeans(n_clusters=k, init=init, algorithm=BOUNDED["algorithm"], **params).fit(X, sample_weight=sample_weight)
+    ours = kmix.KMeans(n_clusters=k, init=init, algorithm=BOUNDED["algorithm"], **params).fit(
+        X, sample_weight=sample_weight
+    )
     return ours, sk_elkan(X, k, init, sample_weight, **params)
 
 
@@ -68,7 +80,7 @@ def assert_nearest_up_to_float32_tile_rounding(X, km):
     its worst-case rounding, 2(d + 2)·2^-24·(‖x‖² + 2‖c‖²) (the steps may be Lloyd's)."""
     X64, C64 = X.astype(np.float64), km.cluster_centers_.astype(np.float64)
     d2 = sq_dists(X64, C64)
-    slack = 2 * (X.shape[1] + 2) * 2.0 ** -24 * ((X64 ** 2).sum(1) + 2 * (C64 ** 2).sum(1).max())
+    slack = 2 * (X.shape[1] + 2) * 2.0**-24 * ((X64**2).sum(1) + 2 * (C64**2).sum(1).max())
     assert np.all(d2[np.arange(len(X)), km.labels_] <= d2.min(axis=1) + slack)
 
 
@@ -88,9 +100,22 @@ def test_same_init_array_same_result(kind, seed, dtype):
     assert_same_fit(ours, theirs, X)
 
 
-@pytest.mark.parametrize("n,d,k", [(50, 1, 1), (60, 1, 4), (200, 12, 8), (1000, 3, 20), (700, 40, 5),
-                                   (257, 2, 17), (3000, 2, 3), (2000, 3, 100), (600, 7, 129),
-                                   (1500, 100, 10), (40, 3, 40)])
+@pytest.mark.parametrize(
+    "n,d,k",
+    [
+        (50, 1, 1),
+        (60, 1, 4),
+        (200, 12, 8),
+        (1000, 3, 20),
+        (700, 40, 5),
+        (257, 2, 17),
+        (3000, 2, 3),
+        (2000, 3, 100),
+        (600, 7, 129),
+        (1500, 100, 10),
+        (40, 3, 40),
+    ],
+)
 def test_shapes_same_result(n, d, k, dtype):
     # k = 1, d = 1, k = n, more centers than a panel or a 64-bit word of open centers holds, d above
     # the unrolled widths, row counts that are not multiples of the chunks or the register tiles.
@@ -133,8 +158,11 @@ def test_sample_weight_same_result(zeros, dtype):
         w[::7] = 0.0
     ours, theirs = fit_both(X, 6, init_rows(X, 6, seed=5), sample_weight=w)
     assert_same_fit(ours, theirs, X)
-    np.testing.assert_allclose(ours.inertia_, inertia_formula(X, ours.cluster_centers_, ours.labels_, w),
-                               rtol=1e-12 if dtype == np.float64 else 1e-5)
+    np.testing.assert_allclose(
+        ours.inertia_,
+        inertia_formula(X, ours.cluster_centers_, ours.labels_, w),
+        rtol=1e-12 if dtype == np.float64 else 1e-5,
+    )
     # k-means++ seeding with weights draws the same rows too.
     ours, theirs = fit_both(X, 6, "k-means++", sample_weight=w, random_state=3)
     assert_same_fit(ours, theirs, X)
@@ -175,8 +203,10 @@ def test_relocation_emptying_a_cluster_matches_sklearn(init):
     ours, theirs = fit_both(X, 3, np.array(init), max_iter=1)
     assert_same_fit(ours, theirs, X)
     for max_iter in (2, 3, 300):
-        ours, lloyd = lloyd_of(X, 3, np.array(init), algorithm=BOUNDED["algorithm"], max_iter=max_iter), \
-            lloyd_of(X, 3, np.array(init), max_iter=max_iter)
+        ours, lloyd = (
+            lloyd_of(X, 3, np.array(init), algorithm=BOUNDED["algorithm"], max_iter=max_iter),
+            lloyd_of(X, 3, np.array(init), max_iter=max_iter),
+        )
         np.testing.assert_array_equal(ours.labels_, lloyd.labels_)
         np.testing.assert_array_equal(ours.cluster_centers_, lloyd.cluster_centers_)
         assert ours.n_iter_ == lloyd.n_iter_
@@ -203,8 +233,9 @@ def test_same_as_lloyd(kind, dtype):
     # bounded steps compare float64 distances; float32 "separated" is checked against float64.
     X = make_data(kind, 3000, 8, 24, seed=21, dtype=dtype)
     if dtype == np.float32 and kind == "separated":
-        assert_nearest_up_to_float32_tile_rounding(X, lloyd_of(X, 24, init_rows(X, 24, seed=21), algorithm=BOUNDED["algorithm"],
-                                                               tol=0.0))
+        assert_nearest_up_to_float32_tile_rounding(
+            X, lloyd_of(X, 24, init_rows(X, 24, seed=21), algorithm=BOUNDED["algorithm"], tol=0.0)
+        )
         return
     init = init_rows(X, 24, seed=21)
     ours = lloyd_of(X, 24, init, algorithm=BOUNDED["algorithm"], tol=0.0)
@@ -277,8 +308,16 @@ def test_k_equals_n(dtype):
 
 # ---- magnitudes, threads, values the kernels must survive -------------------------------------
 @pytest.mark.filterwarnings("ignore:inertia_ exceeds the float64 range")
-@pytest.mark.parametrize("scale,dtype", [(1e300, np.float64), (1e-300, np.float64), (2.0 ** 600, np.float64),
-                                         (2.0 ** 100, np.float32), (2.0 ** -100, np.float32)])
+@pytest.mark.parametrize(
+    "scale,dtype",
+    [
+        (1e300, np.float64),
+        (1e-300, np.float64),
+        (2.0**600, np.float64),
+        (2.0**100, np.float32),
+        (2.0**-100, np.float32),
+    ],
+)
 def test_extreme_magnitudes_give_the_unscaled_labels(scale, dtype):
     X = make_data("aniso", 1500, 4, 9, seed=6).astype(dtype)
     init = init_rows(X, 9, seed=6)
@@ -287,13 +326,18 @@ def test_extreme_magnitudes_give_the_unscaled_labels(scale, dtype):
     np.testing.assert_array_equal(big.labels_, plain.labels_)
     assert big.n_iter_ == plain.n_iter_
     assert big.labels_.min() >= 0 and big.labels_.max() < 9
-    np.testing.assert_allclose(big.cluster_centers_ / dtype(scale), plain.cluster_centers_,
-                               rtol=1e-12 if dtype == np.float64 else 1e-5)
+    np.testing.assert_allclose(
+        big.cluster_centers_ / dtype(scale), plain.cluster_centers_, rtol=1e-12 if dtype == np.float64 else 1e-5
+    )
 
 
 def fingerprint(km):
-    return (hashlib.sha256(km.cluster_centers_.tobytes()).hexdigest(),
-            hashlib.sha256(km.labels_.tobytes()).hexdigest(), repr(km.inertia_), km.n_iter_)
+    return (
+        hashlib.sha256(km.cluster_centers_.tobytes()).hexdigest(),
+        hashlib.sha256(km.labels_.tobytes()).hexdigest(),
+        repr(km.inertia_),
+        km.n_iter_,
+    )
 
 
 @pytest.mark.parametrize("n,d,k", [(60_000, 8, 40), (40_000, 16, 8), (20_000, 3, 300)])
@@ -302,8 +346,14 @@ def test_bit_identical_for_any_thread_count(n, d, k, dtype):
     w = np.random.default_rng(k).uniform(0.5, 2.0, size=n)
     init = init_rows(X, k, seed=k)
     for sw in (None, w):
-        prints = {nt: fingerprint(kmix.KMeans(k, init=init, n_init=1, tol=0.0, max_iter=25, algorithm=BOUNDED["algorithm"],
-                                              n_threads=nt).fit(X, sample_weight=sw)) for nt in (1, 2, 3)}
+        prints = {
+            nt: fingerprint(
+                kmix.KMeans(
+                    k, init=init, n_init=1, tol=0.0, max_iter=25, algorithm=BOUNDED["algorithm"], n_threads=nt
+                ).fit(X, sample_weight=sw)
+            )
+            for nt in (1, 2, 3)
+        }
         assert prints[1] == prints[2] == prints[3]
 
 
@@ -372,17 +422,27 @@ def test_algorithm_checked():
         assert kmix.KMeans(3, algorithm=name).get_params()["algorithm"] == name
 
 
-@pytest.mark.parametrize("shape,expected", [((100_000, 16, 8), "lloyd"), ((100_000, 16, 100), "hamerly"),
-                                            ((50_000, 128, 256), "elkan"), ((200_000, 64, 1024), "hamerly"),
-                                            ((1_000_000, 8, 128), "hamerly"), ((10, 2, 1), "lloyd")])
+@pytest.mark.parametrize(
+    "shape,expected",
+    [
+        ((100_000, 16, 8), "lloyd"),
+        ((100_000, 16, 100), "hamerly"),
+        ((50_000, 128, 256), "elkan"),
+        ((200_000, 64, 1024), "hamerly"),
+        ((1_000_000, 8, 128), "hamerly"),
+        ((10, 2, 1), "lloyd"),
+    ],
+)
 def test_auto_picks_by_shape(shape, expected):
     from kmix.kmeans import choose_algorithm
+
     assert choose_algorithm(*shape) == expected
 
 
 @pytest.mark.parametrize("k", [4, 20])
 def test_auto_is_the_chosen_algorithm(k):
     from kmix.kmeans import choose_algorithm
+
     X = make_data("blobs", 2000, 60, k, seed=k)
     init = init_rows(X, k, seed=k)
     auto = lloyd_of(X, k, init, algorithm="auto")

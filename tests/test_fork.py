@@ -6,6 +6,7 @@ depend on the thread count.)
 Each case runs in a fresh interpreter with a timeout, so a hang fails the test instead of
 stopping the suite.
 """
+
 import json
 import os
 import subprocess

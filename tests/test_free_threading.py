@@ -11,6 +11,7 @@ References: the same calls made first from this thread alone (compared bit for b
 formulas for those. This module imports neither scikit-learn nor scipy, so that run alone on a
 free-threaded interpreter nothing but kmix and numpy can have enabled the GIL.
 """
+
 import pickle
 import sys
 import sysconfig
@@ -26,7 +27,7 @@ from conftest import inertia_formula, make_data, make_separated_blobs, nearest, 
 
 FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 THREADS = 12  # Python threads per test (each call's kernel may start OpenMP threads of its own)
-ROUNDS = 6    # calls per thread
+ROUNDS = 6  # calls per thread
 
 
 def run_together(task, n=THREADS):
@@ -133,8 +134,11 @@ def test_shared_kmeans_predict_transform_score(dtype):
     scale = float(np.abs(X_new).max()) ** 2
     tol = {"rtol": 0, "atol": 1e-12 * scale} if dtype == np.float64 else {"rtol": 0, "atol": 1e-5 * scale}
     np.testing.assert_allclose(expected["transform"] ** 2, sq_dists(X_new[:2000], km.cluster_centers_), **tol)
-    np.testing.assert_allclose(-expected["score"], inertia_formula(X_new, km.cluster_centers_, expected["predict"]),
-                               rtol=1e-12 if dtype == np.float64 else 1e-4)
+    np.testing.assert_allclose(
+        -expected["score"],
+        inertia_formula(X_new, km.cluster_centers_, expected["predict"]),
+        rtol=1e-12 if dtype == np.float64 else 1e-4,
+    )
     before = dict(km.__dict__)
     mixed_calls(calls, expected)
     assert km.__dict__.keys() == before.keys()
@@ -174,7 +178,9 @@ def _fingerprint(est):
     out = {}
     for name, value in sorted(vars(est).items()):
         if name.endswith("_") and not name.startswith("_"):
-            out[name] = (value.dtype.str, value.shape, value.tobytes()) if isinstance(value, np.ndarray) else repr(value)
+            out[name] = (
+                (value.dtype.str, value.shape, value.tobytes()) if isinstance(value, np.ndarray) else repr(value)
+            )
     return out
 
 
@@ -196,8 +202,10 @@ def test_concurrent_fits_on_distinct_estimators():
     # Thread i fits estimator kind i % 8 on data set i (float32 for even i); every fit is
     # compared with the same fit made from this thread alone.
     kinds = sorted(FITS)
-    data = [make_data("aniso", 1200 + 100 * (i % 3), 4, 5, seed=i, dtype=np.float64 if i % 2 else np.float32)
-            for i in range(THREADS)]
+    data = [
+        make_data("aniso", 1200 + 100 * (i % 3), 4, 5, seed=i, dtype=np.float64 if i % 2 else np.float32)
+        for i in range(THREADS)
+    ]
 
     def fit(i):
         return FITS[kinds[i % len(kinds)]](data[i], i).fit(data[i])

@@ -23,6 +23,7 @@ Counts (tried / passed / refused / known_bug, and how many passed cases were com
 reference) are written as JSON to $KMIX_FUZZ_REPORT when it is set, and printed by the last
 test (visible with -s or -rP).
 """
+
 import json
 import math
 import os
@@ -55,15 +56,23 @@ WEIGHT_SAFE = {F64: (-300, 300), F32: (-100, 100)}  # the same for sample weight
 SPAN = {F64: 100, F32: 40}
 MAX64 = float(np.finfo(np.float64).max)
 
-MAGS = {F64: [1e-300, 1e-200, 1e-150, 1e-100, 1e-20, 1e-5, 1.0, 1e5, 1e20, 1e100, 1e150, 1e200, 1e300],
-        F32: [1e-37, 1e-30, 1e-20, 1e-10, 1e-5, 1.0, 1e5, 1e10, 1e19, 1e20, 1e30, 1e37]}
+MAGS = {
+    F64: [1e-300, 1e-200, 1e-150, 1e-100, 1e-20, 1e-5, 1.0, 1e5, 1e20, 1e100, 1e150, 1e200, 1e300],
+    F32: [1e-37, 1e-30, 1e-20, 1e-10, 1e-5, 1.0, 1e5, 1e10, 1e19, 1e20, 1e30, 1e37],
+}
 DENORMALS = {F64: [5e-324, 1e-320, 1e-310, 2e-308], F32: [1.4e-45, 1e-42, 1e-40, 1e-39]}
 EXPONENTS = {F64: (-1080, 1030), F32: (-155, 132)}  # uniform mode: X = base·2^k (clipped to finite)
-WEIGHT_VALUES = {F64: [5e-324, 1e-320, 1e-300, 1e-100, 1.0, 1e100, 1e300, MAX64],
-                 F32: [1.4e-45, 1e-40, 1e-30, 1.0, 1e30, 3.4e38]}
+WEIGHT_VALUES = {
+    F64: [5e-324, 1e-320, 1e-300, 1e-100, 1.0, 1e100, 1e300, MAX64],
+    F32: [1.4e-45, 1e-40, 1e-30, 1.0, 1e30, 3.4e38],
+}
 
-SETTINGS = dict(derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = dict(
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 # ---- counts ----------------------------------------------------------------------------------
 COUNTS = defaultdict(Counter)
@@ -155,7 +164,10 @@ def weights_for(draw, n, dtype):
     elif kind == "mixed":
         w = rng.choice(values + [0.0], size=n)
     else:
-        w = np.ldexp(1 + rng.integers(0, 4, n) / 4, draw(st.integers(-1060 if dtype == F64 else -140, 1000 if dtype == F64 else 120)))
+        w = np.ldexp(
+            1 + rng.integers(0, 4, n) / 4,
+            draw(st.integers(-1060 if dtype == F64 else -140, 1000 if dtype == F64 else 120)),
+        )
     w = w.astype(dtype)
     if not w.sum(dtype=np.float64) > 0:  # all zero after rounding to dtype: one positive weight
         w[rng.integers(0, n)] = 1
@@ -205,7 +217,7 @@ def comparable(X, compute_dtype, w=None):
     if w is not None:
         ww = working_weights(w, X.dtype)
         ww = ww[ww > 0].astype(np.float64)
-        return bool(ww.min() >= 2.0 ** -60 and ww.max() <= 2.0 ** 60)
+        return bool(ww.min() >= 2.0**-60 and ww.max() <= 2.0**60)
     return True
 
 
@@ -224,8 +236,11 @@ def in_hull(C, X):
     X64, C64 = X.astype(np.float64), C.astype(np.float64)
     info = np.finfo(X.dtype)
     tiny_exp = -1074 if X.dtype == F64 else -149
-    slack = (4 * X.shape[0] * float(info.eps) * largest(X)
-             + math.ldexp(1.0, exponent_of(X) + tiny_exp + 1) + float(info.smallest_subnormal))
+    slack = (
+        4 * X.shape[0] * float(info.eps) * largest(X)
+        + math.ldexp(1.0, exponent_of(X) + tiny_exp + 1)
+        + float(info.smallest_subnormal)
+    )
     return bool(((C64 >= X64.min(axis=0) - slack) & (C64 <= X64.max(axis=0) + slack)).all())
 
 
@@ -238,7 +253,7 @@ def weights_comparable(w, w2, X):
     E = exponent_of(X)
     Xw = np.ldexp(X.astype(np.float64), -E) if not SAFE[X.dtype][0] <= E <= SAFE[X.dtype][1] else X.astype(np.float64)
     xnz = np.abs(Xw[Xw != 0])
-    if xnz.size and xnz.min() < 2.0 ** 60 * float(info.tiny):
+    if xnz.size and xnz.min() < 2.0**60 * float(info.tiny):
         return False
     nz = w2[w != 0]
     if not (np.isfinite(w2).all() and (np.abs(nz) >= info.tiny).all() and (w2[w == 0] == 0).all()):
@@ -248,8 +263,8 @@ def weights_comparable(w, w2, X):
         return True
     if ww is w and ww2 is w2:
         both = np.concatenate([w[w > 0], w2[w2 > 0]]).astype(np.float64)
-        ok = both.min() >= 2.0 ** -60 and both.max() <= 2.0 ** 60
-        return bool(ok and (not xnz.size or both.min() * xnz.min() >= 2.0 ** 60 * float(info.tiny)))
+        ok = both.min() >= 2.0**-60 and both.max() <= 2.0**60
+        return bool(ok and (not xnz.size or both.min() * xnz.min() >= 2.0**60 * float(info.tiny)))
     return False
 
 
@@ -389,7 +404,7 @@ def test_fuzz_kmeans(data, X):
             return tally("KMeans", "known_bug", reason="relocation onto a zero-weight point")
         # scikit-learn's quirk, reproduced: an empty cluster keeps what the relocation arithmetic
         # left, which may lie outside the data; only clusters without members may be affected
-        bad = ~np.array([in_hull(m.cluster_centers_[i:i + 1], X) for i in range(k)])
+        bad = ~np.array([in_hull(m.cluster_centers_[i : i + 1], X) for i in range(k)])
         if np.isin(np.flatnonzero(bad), m.labels_).any():
             # both quirks at once (test_kmeans_vs_sklearn's ..._stale_labels_and_undivided_center): the
             # relocation that left the center outside the data came in the last iteration, and labels_
@@ -437,13 +452,20 @@ def test_fuzz_kmeans(data, X):
         w2 = np.ldexp(w, jw).astype(w.dtype)
         if weights_comparable(w, w2, X):
             m2 = est().fit(X, sample_weight=w2)
-            same = (np.array_equal(m2.labels_, m.labels_) and np.array_equal(m2.cluster_centers_, m.cluster_centers_)
-                    and m2.n_iter_ == m.n_iter_)
+            same = (
+                np.array_equal(m2.labels_, m.labels_)
+                and np.array_equal(m2.cluster_centers_, m.cluster_centers_)
+                and m2.n_iter_ == m.n_iter_
+            )
             if not same:
                 assert zero_weights, "weights scaled by a power of two changed the fit"
                 return tally("KMeans", "known_bug", reason="relocation onto a zero-weight point")
-    tally("KMeans", "known_bug" if offset_bug else "passed", compared,
-          reason="predict uncentred at large offset" if offset_bug else note)
+    tally(
+        "KMeans",
+        "known_bug" if offset_bug else "passed",
+        compared,
+        reason="predict uncentred at large offset" if offset_bug else note,
+    )
 
     # the fitted model on new data 2^j larger or smaller (predict scales X and the centers together)
     j = data.draw(st.integers(-1100, 1100) if X.dtype == F64 else st.integers(-160, 140), "new scale")
@@ -458,8 +480,11 @@ def test_fuzz_kmeans(data, X):
         assert not np.isnan(Tn).any() and (np.isfinite(Tn).all() or range_warned(c4))
         sn, _, c5 = run(lambda: m.score(Xn))
         assert sn <= 0 and not math.isnan(sn) and (math.isfinite(sn) or range_warned(c5))
-        tally("KMeans.predict(X·2^j)", "passed" if quality == "exact" else "known_bug",
-              reason=None if quality == "exact" else "predict uncentred at large offset")
+        tally(
+            "KMeans.predict(X·2^j)",
+            "passed" if quality == "exact" else "known_bug",
+            reason=None if quality == "exact" else "predict uncentred at large offset",
+        )
 
     # k-means++ seeding on the same case
     if k <= n:
@@ -512,8 +537,12 @@ def test_fuzz_minibatch(data, X):
         assert_centers_scaled(m.cluster_centers_, r.cluster_centers_, E)
         assert (m.n_iter_, m.n_steps_) == (r.n_iter_, r.n_steps_)
         assert_inertia_scaled(m.inertia_, r.inertia_, 2 * E, caught)
-    tally("MiniBatchKMeans", "passed" if quality == "exact" else "known_bug", compared,
-          reason=note if quality == "exact" else "uncentred assignment at large offset")
+    tally(
+        "MiniBatchKMeans",
+        "passed" if quality == "exact" else "known_bug",
+        compared,
+        reason=note if quality == "exact" else "uncentred assignment at large offset",
+    )
 
     # partial_fit: two batches of the same rows
     if k <= n:
@@ -582,8 +611,7 @@ def test_fuzz_soft_kmeans(data, X):
         W, E = reference_data(X)
         with np.errstate(over="ignore"):
             tol = min(float(np.ldexp(1e-4, -2 * E)), MAX64)  # kmix keeps tol·4^-E within float64
-        r = kmix.SoftKMeans(k, beta=soft_beta_at(beta, E), tol=tol, max_iter=30, random_state=0).fit(
-            W, sample_weight=w)
+        r = kmix.SoftKMeans(k, beta=soft_beta_at(beta, E), tol=tol, max_iter=30, random_state=0).fit(W, sample_weight=w)
         assert_centers_scaled(m.cluster_centers_, r.cluster_centers_, E)
         with np.errstate(under="ignore"):
             in_units = np.ldexp(r.cluster_centers_, E).astype(X.dtype)
@@ -619,9 +647,12 @@ def test_fuzz_gaussian_mixture(data, X):
     # ... and a rank-deficient covariance (fewer distinct points than features, say) whose
     # spread² times eps exceeds reg_covar is singular to working precision: refused too
     spread = float(np.max(np.ptp(X.astype(np.float64), axis=0))) if n > 1 else 0.0
-    floor_reached = floor_reached or spread ** 2 * 64 * np.finfo(np.float64).eps > 1e-6
-    g, exc, caught = run(lambda: kmix.GaussianMixture(k, covariance_type=ct, init_params=init, max_iter=20,
-                                                      random_state=0).fit(X, sample_weight=w))
+    floor_reached = floor_reached or spread**2 * 64 * np.finfo(np.float64).eps > 1e-6
+    g, exc, caught = run(
+        lambda: kmix.GaussianMixture(k, covariance_type=ct, init_params=init, max_iter=20, random_state=0).fit(
+            X, sample_weight=w
+        )
+    )
     if exc is not None:
         if "not positive definite" in str(exc) and not allowed and not floor_reached:
             # known bug: the tied covariance cancels (Σx² − Nμ²) on data far from the origin
@@ -670,8 +701,11 @@ def assert_tree(Z, n, method):
 def test_fuzz_linkage(data, X):
     n, d = X.shape
     method = data.draw(st.sampled_from(METHODS), "method")
-    metric = "euclidean" if method in ("ward", "centroid", "median") else data.draw(
-        st.sampled_from(["euclidean", "sqeuclidean", "cityblock", "cosine"]), "metric")
+    metric = (
+        "euclidean"
+        if method in ("ward", "centroid", "median")
+        else data.draw(st.sampled_from(["euclidean", "sqeuclidean", "cityblock", "cosine"]), "metric")
+    )
     allowed = ["float64 range"]  # merge heights beyond ~1.8e308
     if n < 2:
         allowed.append("minimum of 2")
@@ -721,7 +755,8 @@ def test_fuzz_linkage(data, X):
             if y.max() > 0:
                 r = kmix.linkage(np.ldexp(y, -E), method)
                 exact = np.array_equal(np.ldexp(np.ldexp(y, -E), E), y) and (
-                    not -400 <= E <= 400 or y[y > 0].min() >= math.ldexp(1.0, E - SPAN[F64]))
+                    not -400 <= E <= 400 or y[y > 0].min() >= math.ldexp(1.0, E - SPAN[F64])
+                )
                 if exact:
                     np.testing.assert_array_equal(Z[:, [0, 1, 3]], r[:, [0, 1, 3]])
                     assert_scaled(Z[:, 2], r[:, 2], E)
@@ -785,10 +820,12 @@ def test_fuzz_scores(data, X):
     allowed = [] if 1 < n_labels < n else ["Number of labels"]
     compared = comparable(X, F64)
     W, E = reference_data(X)
-    for name, fn in (("silhouette_samples", metrics.silhouette_samples),
-                     ("silhouette_score", metrics.silhouette_score),
-                     ("calinski_harabasz_score", metrics.calinski_harabasz_score),
-                     ("davies_bouldin_score", metrics.davies_bouldin_score)):
+    for name, fn in (
+        ("silhouette_samples", metrics.silhouette_samples),
+        ("silhouette_score", metrics.silhouette_score),
+        ("calinski_harabasz_score", metrics.calinski_harabasz_score),
+        ("davies_bouldin_score", metrics.davies_bouldin_score),
+    ):
         s, exc, _ = run(lambda: fn(X, labels))
         if exc is not None:
             reason = assert_refusal(exc, allowed)
@@ -825,9 +862,22 @@ def test_fuzz_summary():
     to a checked answer rather than a refusal."""
     summary = report()
     print(json.dumps(summary, indent=2, sort_keys=True))
-    expected = {"KMeans", "KMeans.predict(X·2^j)", "kmeans_plusplus", "MiniBatchKMeans", "MiniBatchKMeans.partial_fit", "SoftKMeans",
-                "GaussianMixture", "linkage", "linkage(condensed)", "AgglomerativeClustering", "silhouette_samples",
-                "silhouette_score", "calinski_harabasz_score", "davies_bouldin_score"}
+    expected = {
+        "KMeans",
+        "KMeans.predict(X·2^j)",
+        "kmeans_plusplus",
+        "MiniBatchKMeans",
+        "MiniBatchKMeans.partial_fit",
+        "SoftKMeans",
+        "GaussianMixture",
+        "linkage",
+        "linkage(condensed)",
+        "AgglomerativeClustering",
+        "silhouette_samples",
+        "silhouette_score",
+        "calinski_harabasz_score",
+        "davies_bouldin_score",
+    }
     if not expected <= set(COUNTS):
         pytest.skip("run the whole file for the summary")
     for name, c in COUNTS.items():

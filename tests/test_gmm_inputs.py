@@ -1,6 +1,7 @@
 """kmix.GaussianMixture: rejected inputs (naming the parameter), the not-fitted error, scikit-learn
 interoperability (parameters, clone, Pipeline, GridSearchCV), pickle and save/load, verbose
 output and the convergence warning."""
+
 import contextlib
 import io
 import pickle
@@ -18,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 import kmix
 from conftest import make_data, patch_core
-from test_gmm_vs_sklearn import (COV_TYPES, PARAMS, _copy_arrays, assert_same_gmm, init_kwargs, quiet_fit)
+from test_gmm_vs_sklearn import COV_TYPES, PARAMS, _copy_arrays, assert_same_gmm, init_kwargs, quiet_fit
 
 X_GOOD = make_data("blobs", 30, 3, 3, seed=0)
 K = 3
@@ -37,8 +38,12 @@ def _inf(sign=1):
 
 
 def _eye_prec(covariance_type, k=K, d=3):
-    return {"full": np.repeat(np.eye(d)[None], k, axis=0), "tied": np.eye(d), "diag": np.ones((k, d)),
-            "spherical": np.ones(k)}[covariance_type]
+    return {
+        "full": np.repeat(np.eye(d)[None], k, axis=0),
+        "tied": np.eye(d),
+        "diag": np.ones((k, d)),
+        "spherical": np.ones(k),
+    }[covariance_type]
 
 
 _NOT_SYM = np.eye(3) * 2.0
@@ -76,36 +81,74 @@ BAD_FITS = [
     ("means-cols", {"means_init": X_GOOD[:3, :2]}, X_GOOD, {}, "means_init"),
     ("means-1d", {"means_init": X_GOOD[0]}, X_GOOD, {}, "means_init"),
     ("means-nan", {"means_init": np.full((3, 3), np.nan)}, X_GOOD, {}, "means_init"),
-    ("prec-full-shape", {"covariance_type": "full", "precisions_init": np.ones((3, 3))}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-full-k", {"covariance_type": "full", "precisions_init": _eye_prec("full", k=2)}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-tied-shape", {"covariance_type": "tied", "precisions_init": _eye_prec("full")}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-diag-shape", {"covariance_type": "diag", "precisions_init": np.ones(3 * 3)}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-sph-shape", {"covariance_type": "spherical", "precisions_init": np.ones((3, 3))}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-full-not-pd", {"covariance_type": "full",
-                          "precisions_init": np.stack([np.eye(3), _NOT_PD, np.eye(3)])}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-full-not-sym", {"covariance_type": "full",
-                           "precisions_init": np.stack([np.eye(3), np.eye(3), _NOT_SYM])}, X_GOOD, {},
-     "precisions_init"),
+    ("prec-full-shape", {"covariance_type": "full", "precisions_init": np.ones((3, 3))}, X_GOOD, {}, "precisions_init"),
+    (
+        "prec-full-k",
+        {"covariance_type": "full", "precisions_init": _eye_prec("full", k=2)},
+        X_GOOD,
+        {},
+        "precisions_init",
+    ),
+    (
+        "prec-tied-shape",
+        {"covariance_type": "tied", "precisions_init": _eye_prec("full")},
+        X_GOOD,
+        {},
+        "precisions_init",
+    ),
+    ("prec-diag-shape", {"covariance_type": "diag", "precisions_init": np.ones(3 * 3)}, X_GOOD, {}, "precisions_init"),
+    (
+        "prec-sph-shape",
+        {"covariance_type": "spherical", "precisions_init": np.ones((3, 3))},
+        X_GOOD,
+        {},
+        "precisions_init",
+    ),
+    (
+        "prec-full-not-pd",
+        {"covariance_type": "full", "precisions_init": np.stack([np.eye(3), _NOT_PD, np.eye(3)])},
+        X_GOOD,
+        {},
+        "precisions_init",
+    ),
+    (
+        "prec-full-not-sym",
+        {"covariance_type": "full", "precisions_init": np.stack([np.eye(3), np.eye(3), _NOT_SYM])},
+        X_GOOD,
+        {},
+        "precisions_init",
+    ),
     ("prec-tied-not-pd", {"covariance_type": "tied", "precisions_init": _NOT_PD}, X_GOOD, {}, "precisions_init"),
-    ("prec-tied-not-sym", {"covariance_type": "tied", "precisions_init": _NOT_SYM}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-diag-zero", {"covariance_type": "diag",
-                        "precisions_init": np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1.0]])}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-diag-neg", {"covariance_type": "diag", "precisions_init": -np.ones((3, 3))}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-sph-neg", {"covariance_type": "spherical", "precisions_init": np.array([1.0, -2.0, 1.0])}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-sph-zero", {"covariance_type": "spherical", "precisions_init": np.array([1.0, 0.0, 1.0])}, X_GOOD, {},
-     "precisions_init"),
-    ("prec-nan", {"covariance_type": "diag", "precisions_init": np.full((3, 3), np.nan)}, X_GOOD, {},
-     "precisions_init"),
+    ("prec-tied-not-sym", {"covariance_type": "tied", "precisions_init": _NOT_SYM}, X_GOOD, {}, "precisions_init"),
+    (
+        "prec-diag-zero",
+        {"covariance_type": "diag", "precisions_init": np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1.0]])},
+        X_GOOD,
+        {},
+        "precisions_init",
+    ),
+    ("prec-diag-neg", {"covariance_type": "diag", "precisions_init": -np.ones((3, 3))}, X_GOOD, {}, "precisions_init"),
+    (
+        "prec-sph-neg",
+        {"covariance_type": "spherical", "precisions_init": np.array([1.0, -2.0, 1.0])},
+        X_GOOD,
+        {},
+        "precisions_init",
+    ),
+    (
+        "prec-sph-zero",
+        {"covariance_type": "spherical", "precisions_init": np.array([1.0, 0.0, 1.0])},
+        X_GOOD,
+        {},
+        "precisions_init",
+    ),
+    (
+        "prec-nan",
+        {"covariance_type": "diag", "precisions_init": np.full((3, 3), np.nan)},
+        X_GOOD,
+        {},
+        "precisions_init",
+    ),
     ("reg<0", {"reg_covar": -1e-6}, X_GOOD, {}, "reg_covar"),
     ("reg-str", {"reg_covar": "tiny"}, X_GOOD, {}, "reg_covar"),
     ("tol<0", {"tol": -1e-3}, X_GOOD, {}, "tol"),
@@ -149,8 +192,9 @@ def no_core(monkeypatch):
     patch_all_kernels(monkeypatch)
 
 
-@pytest.mark.parametrize("params,X,fit_kwargs,name", [case[1:] for case in BAD_FITS],
-                         ids=[case[0] for case in BAD_FITS])
+@pytest.mark.parametrize(
+    "params,X,fit_kwargs,name", [case[1:] for case in BAD_FITS], ids=[case[0] for case in BAD_FITS]
+)
 def test_bad_fit_inputs_rejected(params, X, fit_kwargs, name, no_core):
     params = {"n_components": K, "random_state": 0, **params}
     est = kmix.GaussianMixture(**params)
@@ -160,8 +204,7 @@ def test_bad_fit_inputs_rejected(params, X, fit_kwargs, name, no_core):
     assert not hasattr(est, "means_")
 
 
-@pytest.mark.parametrize("case_id", [c[0] for c in BAD_FITS
-                                     if not c[0].startswith(("sw-", "threads"))])
+@pytest.mark.parametrize("case_id", [c[0] for c in BAD_FITS if not c[0].startswith(("sw-", "threads"))])
 def test_sklearn_rejects_the_same_inputs(case_id):
     # The reference: scikit-learn also refuses these (sample_weight and n_threads are kmix's own).
     _, params, X, fit_kwargs, _ = next(c for c in BAD_FITS if c[0] == case_id)
@@ -185,8 +228,9 @@ def test_limits_accepted_like_sklearn(n_components):
     theirs = quiet_fit(SkGMM(**params), X_GOOD)
     np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-6, atol=1e-9)
     two = X_GOOD[:2]
-    np.testing.assert_allclose(quiet_fit(kmix.GaussianMixture(1), two).means_,
-                               quiet_fit(SkGMM(1), two).means_, rtol=1e-9)
+    np.testing.assert_allclose(
+        quiet_fit(kmix.GaussianMixture(1), two).means_, quiet_fit(SkGMM(1), two).means_, rtol=1e-9
+    )
 
 
 @pytest.fixture(scope="module")
@@ -237,9 +281,18 @@ def test_sample_needs_a_positive_count(fitted, n):
         SkGMM(K, random_state=0).fit(X_GOOD).sample(n)
 
 
-@pytest.mark.parametrize("method,args", [("predict", (X_GOOD,)), ("predict_proba", (X_GOOD,)),
-                                         ("score_samples", (X_GOOD,)), ("score", (X_GOOD,)),
-                                         ("bic", (X_GOOD,)), ("aic", (X_GOOD,)), ("sample", (5,))])
+@pytest.mark.parametrize(
+    "method,args",
+    [
+        ("predict", (X_GOOD,)),
+        ("predict_proba", (X_GOOD,)),
+        ("score_samples", (X_GOOD,)),
+        ("score", (X_GOOD,)),
+        ("bic", (X_GOOD,)),
+        ("aic", (X_GOOD,)),
+        ("sample", (5,)),
+    ],
+)
 def test_not_fitted(method, args):
     from sklearn.exceptions import NotFittedError as SkNotFittedError
 
@@ -293,9 +346,15 @@ def test_get_set_params():
         SkGMM().set_params(not_a_param=1)  # the reference behaviour
 
 
-@pytest.mark.parametrize("params", [{}, {"n_components": 5, "tol": 0.5},
-                                    {"covariance_type": "diag", "max_iter": 10, "random_state": 3},
-                                    {"n_init": 3, "verbose": 1, "warm_start": True}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"n_components": 5, "tol": 0.5},
+        {"covariance_type": "diag", "max_iter": 10, "random_state": 3},
+        {"n_init": 3, "verbose": 1, "warm_start": True},
+    ],
+)
 def test_repr_like_sklearn(params):
     assert repr(kmix.GaussianMixture(**params)) == repr(SkGMM(**params))
 
@@ -341,8 +400,7 @@ def test_grid_search_over_n_components_same_as_sklearn():
     ours = GridSearchCV(kmix.GaussianMixture(random_state=0), grid, cv=3).fit(X)
     theirs = GridSearchCV(SkGMM(random_state=0), grid, cv=3).fit(X)
     assert ours.best_params_ == theirs.best_params_
-    np.testing.assert_allclose(ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"],
-                               rtol=1e-7)
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"], rtol=1e-7)
     assert isinstance(ours.best_estimator_, kmix.GaussianMixture)
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
@@ -389,8 +447,9 @@ def test_pickle_unfitted():
 def test_save_load_round_trip(tmp_path, covariance_type, dtype):
     X = make_data("aniso", 300, 3, 3, seed=6, dtype=dtype)
     init = init_kwargs(X, 3, covariance_type, seed=6)
-    gm = quiet_fit(kmix.GaussianMixture(3, covariance_type=covariance_type, tol=1e-4, max_iter=50,
-                                        random_state=8, **init), X)
+    gm = quiet_fit(
+        kmix.GaussianMixture(3, covariance_type=covariance_type, tol=1e-4, max_iter=50, random_state=8, **init), X
+    )
     path = tmp_path / "gmm.kmix"
     gm.save(path)
     loaded = kmix.load(path)
@@ -406,8 +465,7 @@ def test_save_load_round_trip(tmp_path, covariance_type, dtype):
     np.testing.assert_array_equal(loaded.score_samples(X_new), gm.score_samples(X_new))
     # The loaded model is the scikit-learn fit too (float64; same initial parameters).
     if dtype == np.float64:
-        theirs = quiet_fit(SkGMM(3, covariance_type=covariance_type, tol=1e-4, max_iter=50,
-                                 **_copy_arrays(init)), X)
+        theirs = quiet_fit(SkGMM(3, covariance_type=covariance_type, tol=1e-4, max_iter=50, **_copy_arrays(init)), X)
         assert_same_gmm(loaded, theirs, X)
 
 
@@ -446,8 +504,7 @@ def test_verbose_1_same_lines_as_sklearn(verbose_interval):
 
 def test_verbose_1_several_inits_and_not_converged():
     X = make_data("aniso", 300, 2, 3, seed=13)
-    params = dict(verbose=1, n_init=2, max_iter=3, tol=1e-12, random_state=1, verbose_interval=1,
-                  init_params="random")
+    params = dict(verbose=1, n_init=2, max_iter=3, tol=1e-12, random_state=1, verbose_interval=1, init_params="random")
     out_ours = _capture(lambda: quiet_fit(kmix.GaussianMixture(3, **params), X))
     out_theirs = _capture(lambda: quiet_fit(SkGMM(3, **params), X))
     assert out_ours.splitlines() == out_theirs.splitlines()

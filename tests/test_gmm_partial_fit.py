@@ -5,6 +5,7 @@ converges to fit's optimum), against a fit on all the data (one pass of batches 
 known mixture), against repeated rows for integer weights, and for the thread count, pickling
 and bad inputs.
 """
+
 import pickle
 import warnings
 
@@ -81,7 +82,7 @@ def test_one_pass_of_batches_within_one_percent_of_fit(cov_type, learning_decay)
     fit = kmix.GaussianMixture(4, covariance_type=cov_type, random_state=0).fit(X)
     m = kmix.GaussianMixture(4, covariance_type=cov_type, random_state=0, learning_decay=learning_decay)
     for start in range(0, len(X), 1000):
-        m.partial_fit(X[start:start + 1000])
+        m.partial_fit(X[start : start + 1000])
     assert m.n_iter_ == 40
     online, batch = m.score(X), fit.score(X)
     assert abs(online - batch) <= 0.01 * abs(batch), (online, batch)
@@ -94,8 +95,12 @@ def test_integer_weights_equal_repeated_rows(cov_type):
     counts = rng.integers(0, 4, size=len(X))
     counts[:4] = 1
     d = X.shape[1]
-    precisions = {"full": np.stack([np.eye(d)] * 4), "tied": np.eye(d), "diag": np.ones((4, d)),
-                  "spherical": np.ones(4)}[cov_type]
+    precisions = {
+        "full": np.stack([np.eye(d)] * 4),
+        "tied": np.eye(d),
+        "diag": np.ones((4, d)),
+        "spherical": np.ones(4),
+    }[cov_type]
     init = dict(weights_init=np.full(4, 0.25), means_init=X[:4].copy(), precisions_init=precisions)
     a = kmix.GaussianMixture(4, covariance_type=cov_type, **init)
     b = kmix.GaussianMixture(4, covariance_type=cov_type, **init)
@@ -112,12 +117,12 @@ def test_threads_pickle_and_continuation():
     for n_threads in (1, 2):
         m = kmix.GaussianMixture(4, random_state=1, n_threads=n_threads)
         for start in range(0, 3000, 1000):
-            m.partial_fit(X[start:start + 1000])
+            m.partial_fit(X[start : start + 1000])
         # A pickled model carries the running statistics: it continues as the original does.
         copy = pickle.loads(pickle.dumps(m))
         for model in (m, copy):
             for start in range(3000, 6000, 1000):
-                model.partial_fit(X[start:start + 1000])
+                model.partial_fit(X[start : start + 1000])
         for u, v in zip(fitted_arrays(m), fitted_arrays(copy)):
             np.testing.assert_array_equal(u, v)
         runs.append(m)
@@ -191,7 +196,7 @@ def test_dask_online_is_partial_fit_over_the_chunks(cov_type):
     got = kmix.dask.GaussianMixture(**params).fit(Xd, sample_weight=wd, method="online")
     want = kmix.GaussianMixture(**params)
     for start in (0, 1000, 3000, 4000, 5000):
-        want.partial_fit(X[start:start + 1000], sample_weight=w[start:start + 1000])
+        want.partial_fit(X[start : start + 1000], sample_weight=w[start : start + 1000])
     assert got.n_iter_ == want.n_iter_ == 5
     for u, v in zip(fitted_arrays(got), fitted_arrays(want)):
         np.testing.assert_array_equal(u, v)

@@ -4,6 +4,7 @@ same seed and init_params), same fit, same fitted-model methods.
 The helpers at the top (initial parameters, the comparison of two fits, a numpy EM reference)
 are shared with test_gmm_inputs.py and test_gmm_weights_threads.py.
 """
+
 import math
 import warnings
 
@@ -144,14 +145,16 @@ def assert_same_gmm(ours, theirs, X, rtol=1e-6, lb_rtol=1e-7, check_dtype=True, 
     # can be ill-conditioned (random_from_data starts every variance at reg_covar, where
     # scikit-learn's E[x^2] - E[x]^2 variances carry relative errors of ~1e-7).
     assert len(ours.lower_bounds_) == len(theirs.lower_bounds_)
-    np.testing.assert_allclose(np.asarray(ours.lower_bounds_, dtype=np.float64),
-                               np.asarray(theirs.lower_bounds_, dtype=np.float64), rtol=rtol)
+    np.testing.assert_allclose(
+        np.asarray(ours.lower_bounds_, dtype=np.float64), np.asarray(theirs.lower_bounds_, dtype=np.float64), rtol=rtol
+    )
     for Y in (X,) if X_eval is None else (X, X_eval):
         p_ours, p_theirs = ours.predict_proba(Y), theirs.predict_proba(Y)
         np.testing.assert_allclose(p_ours, p_theirs, rtol=rtol, atol=rtol * 1e-2)
         s_ours, s_theirs = ours.score_samples(Y), theirs.score_samples(Y)
-        np.testing.assert_allclose(s_ours, s_theirs, rtol=lb_rtol * 10,
-                                   atol=lb_rtol * 10 * float(np.max(np.abs(s_theirs))))
+        np.testing.assert_allclose(
+            s_ours, s_theirs, rtol=lb_rtol * 10, atol=lb_rtol * 10 * float(np.max(np.abs(s_theirs)))
+        )
         # Labels agree wherever the two most probable components are not (nearly) tied.
         top2 = np.sort(p_theirs, axis=1)[:, -2:] if p_theirs.shape[1] > 1 else None
         clear = np.ones(len(Y), bool) if top2 is None else (top2[:, 1] - top2[:, 0] > 1e-4)
@@ -181,14 +184,14 @@ def _log_gauss(X, means, covariance_type, cov=None, prec=None):
                 S = cov[c] if covariance_type == "full" else cov
                 L = np.linalg.cholesky(S)
                 z = np.linalg.solve(L, diff.T)
-                maha = (z ** 2).sum(0)
+                maha = (z**2).sum(0)
                 half_logdet_prec = -np.log(np.diag(L)).sum()
         else:
             if prec is not None:
                 p = np.broadcast_to(prec[c], (d,))
             else:
                 p = 1.0 / np.broadcast_to(cov[c], (d,))
-            maha = (diff ** 2 * p).sum(1)
+            maha = (diff**2 * p).sum(1)
             half_logdet_prec = 0.5 * np.log(p).sum()
         out[:, c] = -0.5 * (d * math.log(2 * math.pi) + maha) + half_logdet_prec
     return out
@@ -213,8 +216,9 @@ def _weighted_m_step(X, rw, covariance_type, reg_covar):
     return nk / nk.sum(), means, cov
 
 
-def reference_em(X, sample_weight, covariance_type, weights_init, means_init, precisions_init,
-                 tol=1e-3, reg_covar=1e-6, max_iter=100):
+def reference_em(
+    X, sample_weight, covariance_type, weights_init, means_init, precisions_init, tol=1e-3, reg_covar=1e-6, max_iter=100
+):
     """EM as scikit-learn runs it (same stopping rule, same 10*eps in nk), with each row's
     contributions multiplied by its weight and the lower bound the weighted mean log-likelihood."""
     X = np.asarray(X, np.float64)
@@ -236,8 +240,15 @@ def reference_em(X, sample_weight, covariance_type, weights_init, means_init, pr
         if abs(lower_bound - prev) < tol:
             converged = True
             break
-    return dict(weights_=weights, means_=means, covariances_=cov, n_iter_=n_iter, converged_=converged,
-                lower_bound_=lower_bound, lower_bounds_=lower_bounds)
+    return dict(
+        weights_=weights,
+        means_=means,
+        covariances_=cov,
+        n_iter_=n_iter,
+        converged_=converged,
+        lower_bound_=lower_bound,
+        lower_bounds_=lower_bounds,
+    )
 
 
 def reference_score_samples(X, weights, means, covariances, covariance_type):
@@ -274,8 +285,7 @@ def test_same_init_same_fit(covariance_type, kind, seed):
     assert ours.means_.dtype == np.float64
 
 
-SHAPES = [(50, 1, 1), (200, 1, 3), (300, 2, 2), (1000, 5, 3), (500, 16, 2), (2000, 16, 8),
-          (5000, 2, 3), (160, 5, 8)]
+SHAPES = [(50, 1, 1), (200, 1, 3), (300, 2, 2), (1000, 5, 3), (500, 16, 2), (2000, 16, 8), (5000, 2, 3), (160, 5, 8)]
 
 
 @pytest.mark.parametrize("n,d,k", SHAPES, ids=[f"n{n}-d{d}-k{k}" for n, d, k in SHAPES])
@@ -363,8 +373,7 @@ def test_list_input_like_array():
 @pytest.mark.parametrize("layout", ["fortran", "strided", "readonly"])
 def test_memory_layouts_same_fit(layout, dtype):
     base = make_data("aniso", 300, 6, 3, seed=7, dtype=dtype)
-    X = {"fortran": np.asfortranarray(base[:, :3]), "strided": base[:, ::2],
-         "readonly": base[:, :3].copy()}[layout]
+    X = {"fortran": np.asfortranarray(base[:, :3]), "strided": base[:, ::2], "readonly": base[:, :3].copy()}[layout]
     if layout == "readonly":
         X.setflags(write=False)
     X_c = np.ascontiguousarray(X)
@@ -400,8 +409,9 @@ def test_predict_other_float_dtype_than_fit(dtype):
 def test_seeded_init_same_fit(init_params, n_init, covariance_type):
     seed = {"kmeans": 0, "k-means++": 7, "random": 3, "random_from_data": 11}[init_params] + n_init
     X = make_data("blobs", 400, 3, 4, seed=seed)
-    ours, theirs = fit_both(X, 4, covariance_type, init_params=init_params, n_init=n_init,
-                            random_state=seed, max_iter=300)
+    ours, theirs = fit_both(
+        X, 4, covariance_type, init_params=init_params, n_init=n_init, random_state=seed, max_iter=300
+    )
     if n_init == 1:
         assert_same_gmm(ours, theirs, X)
         return
@@ -410,8 +420,13 @@ def test_seeded_init_same_fit(init_params, n_init, covariance_type):
     # bits, and the best is then whichever rounds highest: on arm64, where kmix's kernels fuse
     # multiply-adds, another of the tied runs than on x86-64. kmix's fit must be one of them.
     rs = np.random.RandomState(seed)
-    runs = [quiet_fit(SkGMM(4, covariance_type=covariance_type, init_params=init_params, n_init=1,
-                            random_state=rs, max_iter=300), X) for _ in range(n_init)]
+    runs = [
+        quiet_fit(
+            SkGMM(4, covariance_type=covariance_type, init_params=init_params, n_init=1, random_state=rs, max_iter=300),
+            X,
+        )
+        for _ in range(n_init)
+    ]
     assert theirs.lower_bound_ == max(r.lower_bound_ for r in runs)
     best = theirs.lower_bound_
     tied = [r for r in runs if r.lower_bound_ >= best - 1e-12 * abs(best)]
@@ -429,8 +444,7 @@ def test_seeded_init_same_fit(init_params, n_init, covariance_type):
 def test_random_state_object_consumed_like_sklearn(init_params):
     X = make_data("aniso", 300, 2, 3, seed=9)
     rs_ours, rs_theirs = np.random.RandomState(17), np.random.RandomState(17)
-    ours = quiet_fit(kmix.GaussianMixture(3, init_params=init_params, n_init=2, random_state=rs_ours,
-                                          max_iter=300), X)
+    ours = quiet_fit(kmix.GaussianMixture(3, init_params=init_params, n_init=2, random_state=rs_ours, max_iter=300), X)
     theirs = quiet_fit(SkGMM(3, init_params=init_params, n_init=2, random_state=rs_theirs, max_iter=300), X)
     assert_same_gmm(ours, theirs, X)
     # Both consumed the same number of draws from their generators.
@@ -488,8 +502,11 @@ def test_float32_parameters_close_to_float64_fit(covariance_type, kind):
         assert getattr(f64, name).dtype == np.float64, name
         assert np.all(np.isfinite(getattr(f32, name))), name
         assert_close_scaled(getattr(f32, name), getattr(f64, name), 1e-4, name)
-    variances = f32.covariances_ if covariance_type in ("diag", "spherical") else \
-        np.diagonal(f32.covariances_, axis1=-2, axis2=-1)
+    variances = (
+        f32.covariances_
+        if covariance_type in ("diag", "spherical")
+        else np.diagonal(f32.covariances_, axis1=-2, axis2=-1)
+    )
     assert np.all(variances > 0)
     np.testing.assert_allclose(f32.lower_bound_, f64.lower_bound_, rtol=1e-5)
     np.testing.assert_allclose(f32.predict_proba(X32), f64.predict_proba(X64), atol=1e-4)
@@ -514,14 +531,19 @@ def test_float32_one_component_is_the_data_covariance(covariance_type, offset):
     # k=1: every responsibility is 1, so the fit is the (biased) sample covariance + reg_covar.
     # Far from the origin a float32 E[x^2] - E[x]^2 would cancel to garbage (or go negative).
     rng = np.random.default_rng(3)
-    X32 = (offset + 0.05 * rng.standard_normal((3000, 3)) @ np.array([[1, 0.3, 0], [0, 1, 0.5], [0, 0, 2.0]])
-           ).astype(np.float32)
+    X32 = (offset + 0.05 * rng.standard_normal((3000, 3)) @ np.array([[1, 0.3, 0], [0, 1, 0.5], [0, 0, 2.0]])).astype(
+        np.float32
+    )
     X64 = X32.astype(np.float64)
     gm = kmix.GaussianMixture(1, covariance_type=covariance_type).fit(X32)
     mean = X64.mean(0)
     cov = np.cov(X64, rowvar=False, bias=True) + 1e-6 * np.eye(3)
-    expected = {"full": cov[None], "tied": cov, "diag": np.diag(cov)[None],
-                "spherical": np.array([np.diag(cov).mean()])}[covariance_type]
+    expected = {
+        "full": cov[None],
+        "tied": cov,
+        "diag": np.diag(cov)[None],
+        "spherical": np.array([np.diag(cov).mean()]),
+    }[covariance_type]
     assert gm.covariances_.dtype == np.float32
     np.testing.assert_allclose(gm.means_[0], mean, rtol=1e-6)
     assert_close_scaled(gm.covariances_, expected, 1e-4, "covariances_")
@@ -597,7 +619,7 @@ def test_precisions_are_inverse_covariances(covariance_type):
     elif covariance_type == "tied":
         recon = pc @ pc.T
     else:
-        recon = pc ** 2
+        recon = pc**2
     assert_close_scaled(recon, gm.precisions_, 1e-10, "precisions_cholesky_")
 
 
@@ -628,8 +650,9 @@ def test_bic_aic_formula(covariance_type):
     p = n_free_parameters(covariance_type, 3, 3)
     for Y in (X, make_data("blobs", 77, 3, 3, seed=16)):
         n = Y.shape[0]
-        score = float(np.mean(reference_score_samples(Y, ours.weights_, ours.means_, ours.covariances_,
-                                                      covariance_type)))
+        score = float(
+            np.mean(reference_score_samples(Y, ours.weights_, ours.means_, ours.covariances_, covariance_type))
+        )
         np.testing.assert_allclose(ours.bic(Y), -2 * score * n + p * np.log(n), rtol=1e-10)
         np.testing.assert_allclose(ours.aic(Y), -2 * score * n + 2 * p, rtol=1e-10)
         np.testing.assert_allclose(ours.bic(Y), theirs.bic(Y), rtol=1e-6)
@@ -717,7 +740,8 @@ def test_component_collapsing_on_identical_points(covariance_type, reg_covar):
     X, weights, means = _collapse_data()
     precisions = precisions_from_covariances(
         _cov_shape_from_full(np.repeat(np.eye(2)[None], 2, axis=0), covariance_type, np.array([5.0, 100])),
-        covariance_type)
+        covariance_type,
+    )
     params = dict(weights_init=weights, means_init=means, precisions_init=precisions, reg_covar=reg_covar)
     sk = SkGMM(2, covariance_type=covariance_type, **_copy_arrays(params))
     try:
@@ -780,8 +804,9 @@ def test_constant_feature_kept_finite_by_reg_covar(dtype):
     init = init_kwargs(X, 3, "full", seed=24)
     ours, theirs = fit_both(X, 3, "full", **init)
     assert np.all(np.isfinite(ours.covariances_)) and np.all(np.isfinite(ours.precisions_cholesky_))
-    np.testing.assert_allclose(ours.covariances_[:, 1, 1], theirs.covariances_[:, 1, 1],
-                               rtol=1e-6 if dtype == np.float64 else 1e-2)
+    np.testing.assert_allclose(
+        ours.covariances_[:, 1, 1], theirs.covariances_[:, 1, 1], rtol=1e-6 if dtype == np.float64 else 1e-2
+    )
     if dtype == np.float64:
         assert_same_gmm(ours, theirs, X)
 
@@ -791,10 +816,8 @@ def test_constant_feature_kept_finite_by_reg_covar(dtype):
 def test_warm_start_continues_like_sklearn(covariance_type):
     X = make_data("aniso", 500, 3, 4, seed=25)
     init = init_kwargs(X, 4, covariance_type, seed=25)
-    ours = kmix.GaussianMixture(4, covariance_type=covariance_type, warm_start=True, max_iter=2, tol=1e-10,
-                                **init)
-    theirs = SkGMM(4, covariance_type=covariance_type, warm_start=True, max_iter=2, tol=1e-10,
-                   **_copy_arrays(init))
+    ours = kmix.GaussianMixture(4, covariance_type=covariance_type, warm_start=True, max_iter=2, tol=1e-10, **init)
+    theirs = SkGMM(4, covariance_type=covariance_type, warm_start=True, max_iter=2, tol=1e-10, **_copy_arrays(init))
     for _ in range(3):
         quiet_fit(ours, X)
         quiet_fit(theirs, X)

@@ -1,6 +1,7 @@
 """kmix.GaussianMixture: sample_weight (against repeated rows, dropped rows and a numpy EM
 reference) and threads (bit-identical results for any thread count, in one process and under
 OMP_NUM_THREADS in subprocesses)."""
+
 import functools
 import hashlib
 import inspect
@@ -15,9 +16,19 @@ from sklearn.mixture import GaussianMixture as SkGMM
 
 import kmix
 from conftest import make_blobs, make_data, run
-from test_gmm_vs_sklearn import (COV_TYPES, INIT_PARAMS, PARAMS, _copy_arrays, assert_close_scaled,
-                                 assert_same_gmm, fit_both, init_kwargs, quiet_fit, reference_em,
-                                 reference_score_samples)
+from test_gmm_vs_sklearn import (
+    COV_TYPES,
+    INIT_PARAMS,
+    PARAMS,
+    _copy_arrays,
+    assert_close_scaled,
+    assert_same_gmm,
+    fit_both,
+    init_kwargs,
+    quiet_fit,
+    reference_em,
+    reference_score_samples,
+)
 
 
 def assert_matches_reference(gm, ref, rtol=1e-6, lb_rtol=1e-7):
@@ -41,8 +52,9 @@ def test_integer_weights_equal_repeated_rows(covariance_type, seed):
     theirs = quiet_fit(SkGMM(3, covariance_type=covariance_type, **_copy_arrays(init)), X_rep)
     assert_same_gmm(weighted, theirs, X_rep)
     # Float weights with integral values mean the same.
-    weighted_f = quiet_fit(kmix.GaussianMixture(3, covariance_type=covariance_type, **init), X,
-                           sample_weight=w.astype(np.float64))
+    weighted_f = quiet_fit(
+        kmix.GaussianMixture(3, covariance_type=covariance_type, **init), X, sample_weight=w.astype(np.float64)
+    )
     assert_same_gmm(weighted_f, theirs, X_rep)
 
 
@@ -81,8 +93,9 @@ def test_real_weights_not_converged_against_numpy_reference(max_iter):
     w = np.random.default_rng(4).exponential(size=400)
     init = init_kwargs(X, 3, "full", seed=4)
     gm = quiet_fit(kmix.GaussianMixture(3, max_iter=max_iter, tol=1e-10, **init), X, sample_weight=w)
-    ref = reference_em(X, w, "full", init["weights_init"], init["means_init"], init["precisions_init"],
-                       tol=1e-10, max_iter=max_iter)
+    ref = reference_em(
+        X, w, "full", init["weights_init"], init["means_init"], init["precisions_init"], tol=1e-10, max_iter=max_iter
+    )
     assert_matches_reference(gm, ref)
 
 
@@ -97,8 +110,9 @@ def test_unit_weights_equal_no_weights_for_explicit_init():
 def test_unit_weights_with_seeded_init_same_as_sklearn(init_params):
     # All-ones weights are no weights: the same random draws as scikit-learn's unweighted fit.
     X = make_data("blobs", 300, 3, 3, seed=6)
-    ours = quiet_fit(kmix.GaussianMixture(3, init_params=init_params, random_state=6, n_init=2), X,
-                     sample_weight=np.ones(300))
+    ours = quiet_fit(
+        kmix.GaussianMixture(3, init_params=init_params, random_state=6, n_init=2), X, sample_weight=np.ones(300)
+    )
     theirs = quiet_fit(SkGMM(3, init_params=init_params, random_state=6, n_init=2), X)
     assert_same_gmm(ours, theirs, X)
 
@@ -108,14 +122,21 @@ def test_float32_weighted_close_to_reference(covariance_type):
     X32 = make_data("separated", 600, 3, 3, seed=7, dtype=np.float32)
     w = np.random.default_rng(7).uniform(0.2, 2.0, size=600)
     init = init_kwargs(X32, 3, covariance_type, seed=7)
-    gm = quiet_fit(kmix.GaussianMixture(3, covariance_type=covariance_type, **init), X32,
-                   sample_weight=w.astype(np.float32))
+    gm = quiet_fit(
+        kmix.GaussianMixture(3, covariance_type=covariance_type, **init), X32, sample_weight=w.astype(np.float32)
+    )
     for name in PARAMS:
         assert getattr(gm, name).dtype == np.float32, name
     init64 = {k: v.astype(np.float64) for k, v in init.items()}
     init64["weights_init"] /= init64["weights_init"].sum()
-    ref = reference_em(X32.astype(np.float64), w.astype(np.float32).astype(np.float64), covariance_type,
-                       init64["weights_init"], init64["means_init"], init64["precisions_init"])
+    ref = reference_em(
+        X32.astype(np.float64),
+        w.astype(np.float32).astype(np.float64),
+        covariance_type,
+        init64["weights_init"],
+        init64["means_init"],
+        init64["precisions_init"],
+    )
     for name in ("weights_", "means_", "covariances_"):
         assert_close_scaled(getattr(gm, name), ref[name], 1e-4, name)
     np.testing.assert_allclose(gm.lower_bound_, ref["lower_bound_"], rtol=1e-5)
@@ -130,11 +151,19 @@ MAX_ITER = 8
 def gmm_fingerprint(gm, X):
     """Exact bytes of everything a fit and a fitted model produce."""
     h = lambda a: hashlib.sha256(a.tobytes()).hexdigest()  # noqa: E731
-    out = {name: h(getattr(gm, name)) for name in
-           ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_")}
-    out.update(lower_bound=repr(float(gm.lower_bound_)), lower_bounds=[repr(float(v)) for v in gm.lower_bounds_],
-               n_iter=int(gm.n_iter_), predict_proba=h(gm.predict_proba(X)), score_samples=h(gm.score_samples(X)),
-               predict=h(gm.predict(X)), score=repr(float(gm.score(X))))
+    out = {
+        name: h(getattr(gm, name))
+        for name in ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_")
+    }
+    out.update(
+        lower_bound=repr(float(gm.lower_bound_)),
+        lower_bounds=[repr(float(v)) for v in gm.lower_bounds_],
+        n_iter=int(gm.n_iter_),
+        predict_proba=h(gm.predict_proba(X)),
+        score_samples=h(gm.score_samples(X)),
+        predict=h(gm.predict(X)),
+        score=repr(float(gm.score(X))),
+    )
     return out
 
 
@@ -152,8 +181,9 @@ def big_weights():
 @functools.lru_cache(maxsize=None)
 def big_fit(dtype_name, covariance_type, n_threads, weighted=False):
     X = big_data(dtype_name)
-    gm = kmix.GaussianMixture(K, covariance_type=covariance_type, random_state=0, max_iter=MAX_ITER,
-                              n_threads=n_threads)
+    gm = kmix.GaussianMixture(
+        K, covariance_type=covariance_type, random_state=0, max_iter=MAX_ITER, n_threads=n_threads
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", kmix.ConvergenceWarning)
         gm.fit(X, sample_weight=big_weights().astype(X.dtype) if weighted else None)
@@ -220,9 +250,17 @@ def test_omp_num_threads_subprocesses_bit_identical(tmp_path):
     # A self-contained script (same data generator and fingerprint as this module), run with
     # OMP_NUM_THREADS=1 and =2, so n_threads=None follows the environment.
     script = tmp_path / "fit_gmm.py"
-    script.write_text(SUBPROCESS_SCRIPT.format(
-        N=N, D=D, K=K, BIG_SEED=BIG_SEED, MAX_ITER=MAX_ITER, make_blobs=inspect.getsource(make_blobs),
-        gmm_fingerprint=inspect.getsource(gmm_fingerprint)))
+    script.write_text(
+        SUBPROCESS_SCRIPT.format(
+            N=N,
+            D=D,
+            K=K,
+            BIG_SEED=BIG_SEED,
+            MAX_ITER=MAX_ITER,
+            make_blobs=inspect.getsource(make_blobs),
+            gmm_fingerprint=inspect.getsource(gmm_fingerprint),
+        )
+    )
     results = {}
     for omp in (1, 2):
         proc = run([sys.executable, str(script)], env_update={"OMP_NUM_THREADS": omp}, cwd=str(tmp_path))

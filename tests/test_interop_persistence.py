@@ -1,5 +1,6 @@
 """scikit-learn interoperability (clone, params, Pipeline, GridSearchCV) and persistence
 (pickle, save/load)."""
+
 import json
 import pickle
 import zipfile
@@ -94,9 +95,15 @@ def test_sklearn_sees_a_clusterer():
     assert is_clusterer(kmix.KMeans()) == is_clusterer(SkKMeans()) is True
 
 
-@pytest.mark.parametrize("params", [{}, {"n_clusters": 5, "tol": 0.5},
-                                    {"init": "random", "max_iter": 10, "random_state": 3},
-                                    {"n_init": 3, "verbose": 1, "copy_x": False}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"n_clusters": 5, "tol": 0.5},
+        {"init": "random", "max_iter": 10, "random_state": 3},
+        {"n_init": 3, "verbose": 1, "copy_x": False},
+    ],
+)
 def test_repr_like_sklearn(params):
     assert repr(kmix.KMeans(**params)) == repr(SkKMeans(**params))
     assert "n_threads=2" in repr(kmix.KMeans(n_threads=2, **params))
@@ -126,8 +133,7 @@ def test_grid_search_same_as_sklearn():
     theirs = GridSearchCV(SkKMeans(random_state=0), grid, cv=3).fit(X)
     assert ours.best_params_ == theirs.best_params_
     assert ours.best_params_["n_clusters"] in (2, 3, 4)
-    np.testing.assert_allclose(ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"],
-                               rtol=1e-9)
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"], rtol=1e-9)
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
     assert isinstance(ours.best_estimator_, kmix.KMeans)
 
@@ -159,8 +165,9 @@ def test_pickle_unfitted():
 def test_save_load_round_trip(tmp_path, dtype, init):
     X = make_data("aniso", 300, 3, 4, seed=6, dtype=dtype)
     init_value = init_rows(X, 4, 6) if init == "array" else init
-    km = kmix.KMeans(4, init=init_value, n_init=1 if init == "array" else 2, random_state=8, tol=1e-5,
-                     max_iter=123).fit(X)
+    km = kmix.KMeans(
+        4, init=init_value, n_init=1 if init == "array" else 2, random_state=8, tol=1e-5, max_iter=123
+    ).fit(X)
     path = tmp_path / "model.kmix"
     km.save(path)
     assert path.stat().st_size > 0
@@ -231,4 +238,3 @@ def test_load_rejects_other_files(tmp_path):
     np.savez(bad, __header__=np.array([{"x": 1}], dtype=object))
     with pytest.raises(ValueError):  # allow_pickle=False refuses object arrays
         kmix.load(bad)
-

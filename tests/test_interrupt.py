@@ -6,6 +6,7 @@ would run for minutes; this process sends SIGINT to it and times how long the ch
 report the KeyboardInterrupt. The child then checks that the estimator still holds the small
 model (same attributes, same predictions) and that a refit works.
 """
+
 import json
 import os
 import select
@@ -30,13 +31,16 @@ CASES = {
         big = rng.standard_normal((1_000_000, 16))
         long = lambda: model.fit(big)
     """,
-    **{f"KMeans-{algorithm}": f"""
+    **{
+        f"KMeans-{algorithm}": f"""
         model = kmix.KMeans(8, n_init=1, random_state=0, algorithm="{algorithm}").fit(small_X)
         kmix._core._elkan_every_step(True)  # bounded steps throughout, not Lloyd steps by cost
         params = dict(n_clusters=64, max_iter=1_000_000, tol=0, init="random")
         big = rng.standard_normal((1_000_000, 16))
         long = lambda: model.fit(big)
-    """ for algorithm in ("elkan", "hamerly")},
+    """
+        for algorithm in ("elkan", "hamerly")
+    },
     "KMeans-sparse": """
         model = kmix.KMeans(8, n_init=1, random_state=0).fit(sparse(small_X))
         params = dict(n_clusters=512, max_iter=1_000_000, tol=0, init="random")
@@ -166,8 +170,9 @@ print(json.dumps(outcome), flush=True)
 def test_sigint_stops_the_call_within_a_second(case):
     code = CHILD.format(case=textwrap.dedent(CASES[case]))
     env = dict(os.environ, OMP_NUM_THREADS="2")
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     try:
         assert child.stdout.readline().strip() == "ready", child.stderr.read()
         time.sleep(0.5)  # well inside the long call

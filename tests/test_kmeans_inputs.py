@@ -1,5 +1,6 @@
 """Input handling: rejected inputs (checked in Python before any compiled code runs), memory
 layouts, dtypes, and the not-fitted error."""
+
 import re
 import warnings
 
@@ -11,8 +12,7 @@ from sklearn.exceptions import NotFittedError as SkNotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import kmix
-from conftest import (assert_centers_close, data_scale, init_rows, make_data, nearest, patch_core,
-                      sq_dists)
+from conftest import assert_centers_close, data_scale, init_rows, make_data, nearest, patch_core, sq_dists
 
 X_GOOD = make_data("blobs", 30, 3, 3, seed=0)
 
@@ -103,8 +103,9 @@ def _names(message, name):
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None
 
 
-@pytest.mark.parametrize("params,X,fit_kwargs,name", [case[1:] for case in BAD_FITS],
-                         ids=[case[0] for case in BAD_FITS])
+@pytest.mark.parametrize(
+    "params,X,fit_kwargs,name", [case[1:] for case in BAD_FITS], ids=[case[0] for case in BAD_FITS]
+)
 def test_bad_fit_inputs_rejected_before_compiled_code(params, X, fit_kwargs, name, no_core):
     params = {"n_clusters": 3, **params}
     est = kmix.KMeans(**params)
@@ -114,11 +115,37 @@ def test_bad_fit_inputs_rejected_before_compiled_code(params, X, fit_kwargs, nam
     assert not hasattr(est, "cluster_centers_")
 
 
-@pytest.mark.parametrize("case_id", ["nan", "inf", "empty", "1d", "3d", "strings", "complex", "k=0", "k>n",
-                                     "k-float", "init-shape-rows", "init-shape-cols", "init-unknown",
-                                     "n_init=0", "max_iter=0", "tol<0", "rs-str", "sw-short", "sw-2d",
-                                     "sparse-nan", "sparse-inf", "sparse-complex", "sparse-no-rows", "sparse-k>n",
-                                     "sparse-init-cols", "sparse-sw-short"])
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        "nan",
+        "inf",
+        "empty",
+        "1d",
+        "3d",
+        "strings",
+        "complex",
+        "k=0",
+        "k>n",
+        "k-float",
+        "init-shape-rows",
+        "init-shape-cols",
+        "init-unknown",
+        "n_init=0",
+        "max_iter=0",
+        "tol<0",
+        "rs-str",
+        "sw-short",
+        "sw-2d",
+        "sparse-nan",
+        "sparse-inf",
+        "sparse-complex",
+        "sparse-no-rows",
+        "sparse-k>n",
+        "sparse-init-cols",
+        "sparse-sw-short",
+    ],
+)
 def test_sklearn_rejects_the_same_inputs(case_id):
     # The reference: scikit-learn also refuses these (kmix's error types may be ValueError or TypeError).
     _, params, X, fit_kwargs, _ = next(c for c in BAD_FITS if c[0] == case_id)
@@ -196,8 +223,9 @@ def test_kmeans_plusplus_bad_inputs(kwargs, name, no_core):
     assert _names(str(info.value), name), str(info.value)
 
 
-@pytest.mark.parametrize("sw,exc", [(-np.ones(30), ValueError), (np.ones(3), ValueError),
-                                    (np.ones((30, 2)), ValueError)])
+@pytest.mark.parametrize(
+    "sw,exc", [(-np.ones(30), ValueError), (np.ones(3), ValueError), (np.ones((30, 2)), ValueError)]
+)
 def test_bad_weights_to_score(fitted, sw, exc, no_core):
     with pytest.raises(exc, match="sample_weight"):
         fitted.score(X_GOOD, sample_weight=sw)
@@ -255,8 +283,10 @@ def test_hasattr_false_before_fit():
 def test_copy_x_false_restores_input_after_a_failure(dtype):
     X = make_data("blobs", 100, 2, 3, seed=0, dtype=dtype) + dtype(100)
     X_before = X.copy()
-    bad_inits = [lambda X, k, random_state: X[:2],                    # wrong shape
-                 lambda X, k, random_state: X[:3] * np.nan]          # NaN
+    bad_inits = [
+        lambda X, k, random_state: X[:2],  # wrong shape
+        lambda X, k, random_state: X[:3] * np.nan,
+    ]  # NaN
     for bad in bad_inits:
         with pytest.raises(ValueError, match="init"):
             kmix.KMeans(3, init=bad, n_init=1, copy_x=False).fit(X)
@@ -298,8 +328,10 @@ LAYOUTS = {
 
 
 # Non-native float32 is converted to float64, as scikit-learn does (tested separately below).
-@pytest.mark.parametrize("layout,dtype", [(lay, dt) for lay in LAYOUTS for dt in (np.float64, np.float32)
-                                          if (lay, dt) != ("big-endian", np.float32)])
+@pytest.mark.parametrize(
+    "layout,dtype",
+    [(lay, dt) for lay in LAYOUTS for dt in (np.float64, np.float32) if (lay, dt) != ("big-endian", np.float32)],
+)
 def test_layouts_give_same_result(layout, dtype):
     X = make_data("aniso", 400, 5, 4, seed=1, dtype=dtype)
     X_in = LAYOUTS[layout](X)
@@ -357,8 +389,12 @@ def test_init_array_layouts_and_dtypes(dtype):
     X = make_data("blobs", 300, 4, 3, seed=3, dtype=dtype)
     init = init_rows(X, 3, 3)
     ref = kmix.KMeans(3, init=init, n_init=1).fit(X)
-    for init_in in (np.asfortranarray(init), init.astype(np.float64 if dtype == np.float32 else np.float32),
-                    init.tolist(), np.repeat(init, 2, axis=1)[:, ::2]):
+    for init_in in (
+        np.asfortranarray(init),
+        init.astype(np.float64 if dtype == np.float32 else np.float32),
+        init.tolist(),
+        np.repeat(init, 2, axis=1)[:, ::2],
+    ):
         got = kmix.KMeans(3, init=init_in, n_init=1).fit(X)
         np.testing.assert_array_equal(got.labels_, ref.labels_)
         assert got.cluster_centers_.dtype == X.dtype
@@ -366,8 +402,9 @@ def test_init_array_layouts_and_dtypes(dtype):
 
 
 # ---- dtypes ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("in_dtype", [np.float16, np.float32, np.float64, np.int8, np.int32, np.int64,
-                                      np.uint16, np.bool_])
+@pytest.mark.parametrize(
+    "in_dtype", [np.float16, np.float32, np.float64, np.int8, np.int32, np.int64, np.uint16, np.bool_]
+)
 def test_dtype_of_results(in_dtype):
     rng = np.random.default_rng(0)
     if in_dtype == np.bool_:
@@ -396,8 +433,9 @@ def test_dtype_of_results(in_dtype):
         np.testing.assert_array_equal(ours.cluster_centers_, ref.cluster_centers_)
         return
     np.testing.assert_array_equal(ours.labels_, theirs.labels_)
-    assert_centers_close(ours.cluster_centers_, theirs.cluster_centers_, expected_dtype,
-                         data_scale(X.astype(np.float64)))
+    assert_centers_close(
+        ours.cluster_centers_, theirs.cluster_centers_, expected_dtype, data_scale(X.astype(np.float64))
+    )
 
 
 def test_predict_other_dtype_than_fit(dtype):
@@ -415,8 +453,14 @@ def test_predict_other_dtype_than_fit(dtype):
 def test_int_subclass_params_accepted():
     X = make_data("blobs", 200, 2, 3, seed=0)
     init = init_rows(X, 3, 0)
-    ours = kmix.KMeans(np.int64(3), init=init, n_init=np.int32(1), max_iter=np.int16(50),
-                       tol=np.float32(1e-4), random_state=np.int64(0)).fit(X)
+    ours = kmix.KMeans(
+        np.int64(3),
+        init=init,
+        n_init=np.int32(1),
+        max_iter=np.int16(50),
+        tol=np.float32(1e-4),
+        random_state=np.int64(0),
+    ).fit(X)
     theirs = SkKMeans(3, init=init, n_init=1, max_iter=50, tol=1e-4).fit(X)
     np.testing.assert_array_equal(ours.labels_, theirs.labels_)
 

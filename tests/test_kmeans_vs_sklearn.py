@@ -1,4 +1,5 @@
 """kmix.KMeans against sklearn.cluster.KMeans(algorithm="lloyd"): same init, same answers."""
+
 import contextlib
 import io
 import re
@@ -11,8 +12,18 @@ from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
 
 import kmix
 from kmix.kmeans import _mean_variance
-from conftest import (RTOL, assert_centers_close, data_scale, init_rows, inertia_formula, make_blobs,
-                      make_data, make_separated_blobs, nearest, sq_dists)
+from conftest import (
+    RTOL,
+    assert_centers_close,
+    data_scale,
+    init_rows,
+    inertia_formula,
+    make_blobs,
+    make_data,
+    make_separated_blobs,
+    nearest,
+    sq_dists,
+)
 
 
 def fit_both(X, k, init, sample_weight=None, **params):
@@ -47,9 +58,21 @@ def test_same_init_array_same_result(kind, seed, dtype):
     assert_same_fit(ours, theirs, X)
 
 
-@pytest.mark.parametrize("n,d,k", [(50, 1, 1), (60, 1, 4), (200, 12, 8), (1000, 3, 20), (700, 40, 5),
-                                   (257, 2, 17), (3000, 2, 3), (2000, 3, 100), (600, 7, 129),
-                                   (1500, 100, 10)])
+@pytest.mark.parametrize(
+    "n,d,k",
+    [
+        (50, 1, 1),
+        (60, 1, 4),
+        (200, 12, 8),
+        (1000, 3, 20),
+        (700, 40, 5),
+        (257, 2, 17),
+        (3000, 2, 3),
+        (2000, 3, 100),
+        (600, 7, 129),
+        (1500, 100, 10),
+    ],
+)
 def test_shapes_same_result(n, d, k, dtype):
     # Covers k = 1, d = 1, more centers than a SIMD panel holds, d above the unrolled width, and
     # row counts that are not multiples of the 256-row chunks or the register tiles.
@@ -189,7 +212,7 @@ def greedy_plusplus(X, w, first, uniforms, trials, k):
     closest = ((X - X[first]) ** 2).sum(1)
     for step in range(1, k):
         cum = np.cumsum(w * closest)
-        u = uniforms[(step - 1) * trials:step * trials]
+        u = uniforms[(step - 1) * trials : step * trials]
         cand = np.minimum(np.searchsorted(cum, u * cum[-1]), len(X) - 1)
         dist = np.minimum(closest, ((X[None, :, :] - X[cand][:, None, :]) ** 2).sum(2))
         best = int(np.argmin(dist @ w))
@@ -257,7 +280,7 @@ def test_kmeans_plusplus_core_far_outside_float32(scale):
     np.testing.assert_array_equal(kmix._core.kmeans_plusplus(Y, w, k, 11, uniforms, trials, 2), ref)
     # A few huge rows among ordinary ones (float32 squares overflow in the sketch's tile).
     Z = X.copy()
-    Z[::97] *= 2.0 ** 70
+    Z[::97] *= 2.0**70
     Z32 = Z.astype(np.float32)
     for data in (Z, Z32):
         got = kmix._core.kmeans_plusplus(data, w.astype(data.dtype), k, 11, uniforms, trials, 2)
@@ -301,8 +324,9 @@ def test_predict_any_number_of_rows(m, dtype):
     km = kmix.KMeans(9, random_state=0).fit(X)
     Y = make_data("separated", m, 5, 9, seed=m, dtype=dtype)
     np.testing.assert_array_equal(km.predict(Y), nearest(Y, km.cluster_centers_))
-    np.testing.assert_allclose(km.transform(Y), np.sqrt(sq_dists(Y, km.cluster_centers_)),
-                               rtol=1e-12 if dtype == np.float64 else 1e-5)
+    np.testing.assert_allclose(
+        km.transform(Y), np.sqrt(sq_dists(Y, km.cluster_centers_)), rtol=1e-12 if dtype == np.float64 else 1e-5
+    )
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64])
@@ -353,8 +377,7 @@ def test_transform_is_distance_to_centers(dtype):
     expected = np.sqrt(sq_dists(X, ours.cluster_centers_))
     rtol = 1e-12 if dtype == np.float64 else 1e-5
     np.testing.assert_allclose(D, expected, rtol=rtol, atol=rtol * data_scale(X))
-    np.testing.assert_allclose(D, theirs.transform(X), rtol=RTOL[np.dtype(dtype)],
-                               atol=1e-4 * data_scale(X))
+    np.testing.assert_allclose(D, theirs.transform(X), rtol=RTOL[np.dtype(dtype)], atol=1e-4 * data_scale(X))
     D2 = kmix.KMeans(4, init=init_rows(X, 4, 2), n_init=1).fit_transform(X)
     np.testing.assert_allclose(D2, expected, rtol=rtol, atol=rtol * data_scale(X))
 
@@ -369,10 +392,12 @@ def test_score_is_minus_inertia(dtype):
     w = np.random.default_rng(1).uniform(0, 2, size=100)
     lab = nearest(X_new, ours.cluster_centers_)
     np.testing.assert_allclose(ours.score(X_new), -inertia_formula(X_new, ours.cluster_centers_, lab), rtol=rtol)
-    np.testing.assert_allclose(ours.score(X_new, sample_weight=w),
-                               -inertia_formula(X_new, ours.cluster_centers_, lab, w), rtol=rtol)
-    np.testing.assert_allclose(ours.score(X_new, sample_weight=w), theirs.score(X_new, sample_weight=w),
-                               rtol=RTOL[np.dtype(dtype)])
+    np.testing.assert_allclose(
+        ours.score(X_new, sample_weight=w), -inertia_formula(X_new, ours.cluster_centers_, lab, w), rtol=rtol
+    )
+    np.testing.assert_allclose(
+        ours.score(X_new, sample_weight=w), theirs.score(X_new, sample_weight=w), rtol=RTOL[np.dtype(dtype)]
+    )
 
 
 def test_copy_x_leaves_input_untouched(dtype):
@@ -457,8 +482,13 @@ def test_relocation_emptying_a_cluster_matches_sklearn():
 # test), reproduced bit for bit.
 @pytest.mark.filterwarnings("ignore:Number of distinct clusters")
 def test_stale_labels_and_undivided_center_match_sklearn():
-    X = np.array([[0.9091452127202385, 0.6525056443681696], [-0.2221706334507355, -1.2068094517591883],
-                  [-2.066348086209916, 0.34155856252382527]])[[0, 1, 2, 1, 1]]
+    X = np.array(
+        [
+            [0.9091452127202385, 0.6525056443681696],
+            [-0.2221706334507355, -1.2068094517591883],
+            [-2.066348086209916, 0.34155856252382527],
+        ]
+    )[[0, 1, 2, 1, 1]]
     ours, theirs = fit_both(X, 4, X[[2, 3, 0, 2]], sample_weight=np.full(5, 5.0))
     assert_same_fit(ours, theirs, X)
     np.testing.assert_array_equal(ours.cluster_centers_, theirs.cluster_centers_)
@@ -568,8 +598,9 @@ def _capture(fn):
 
 
 def _parse_iterations(text):
-    return [float(m.group(1)) for m in re.finditer(r"^Iteration \d+, inertia ([-+0-9.eE]+?)[.,]?(?: |$)",
-                                                    text, flags=re.M)]
+    return [
+        float(m.group(1)) for m in re.finditer(r"^Iteration \d+, inertia ([-+0-9.eE]+?)[.,]?(?: |$)", text, flags=re.M)
+    ]
 
 
 @pytest.mark.parametrize("case", ["strict", "tol", "max_iter"])

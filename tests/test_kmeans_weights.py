@@ -1,11 +1,11 @@
 """sample_weight: against scikit-learn, against repeated rows, zeros, scaling."""
+
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans as SkKMeans
 
 import kmix
-from conftest import (RTOL, assert_centers_close, data_scale, init_rows, inertia_formula, make_data,
-                      nearest)
+from conftest import RTOL, assert_centers_close, data_scale, init_rows, inertia_formula, make_data, nearest
 
 
 @pytest.mark.parametrize("kind", ["blobs", "aniso", "uniform"])
@@ -147,10 +147,14 @@ def test_fit_predict_and_fit_transform_pass_weights():
     w = np.random.default_rng(14).uniform(0, 5, size=300)
     init = init_rows(X, 4, 14)
     theirs = SkKMeans(4, init=init, n_init=1)
-    np.testing.assert_array_equal(kmix.KMeans(4, init=init, n_init=1).fit_predict(X, sample_weight=w),
-                                  theirs.fit_predict(X, sample_weight=w))
-    np.testing.assert_allclose(kmix.KMeans(4, init=init, n_init=1).fit_transform(X, sample_weight=w),
-                               theirs.fit_transform(X, sample_weight=w), rtol=1e-9)
+    np.testing.assert_array_equal(
+        kmix.KMeans(4, init=init, n_init=1).fit_predict(X, sample_weight=w), theirs.fit_predict(X, sample_weight=w)
+    )
+    np.testing.assert_allclose(
+        kmix.KMeans(4, init=init, n_init=1).fit_transform(X, sample_weight=w),
+        theirs.fit_transform(X, sample_weight=w),
+        rtol=1e-9,
+    )
 
 
 @pytest.mark.filterwarnings("ignore:Number of distinct clusters")
@@ -165,7 +169,8 @@ def test_fewer_positive_weights_than_clusters(init):
     ours = kmix.KMeans(5, init=init_value, n_init=1, random_state=0).fit(X, sample_weight=w)
     theirs = SkKMeans(5, init=init_value, n_init=1, random_state=0).fit(X, sample_weight=w)
     assert np.all(np.isfinite(ours.cluster_centers_))
-    np.testing.assert_allclose(ours.inertia_, inertia_formula(X, ours.cluster_centers_, ours.labels_, w),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        ours.inertia_, inertia_formula(X, ours.cluster_centers_, ours.labels_, w), rtol=1e-9, atol=1e-12
+    )
     np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(ours.labels_, ours.predict(X))

@@ -18,6 +18,7 @@ the row counts are not multiples of the tile rows.
 The data are integers or dyadic fractions small enough that every distance is exact in float32
 and float64, so the expected labels (ties included) come from numpy without rounding doubts.
 """
+
 import json
 import os
 import subprocess
@@ -134,8 +135,8 @@ def assert_valid_tree(Z, n):
 def grid_centers(k, rng, spacing=16.0):
     """k distinct points of a grid of the given spacing (distinct: well separated)."""
     side = 10
-    picks = rng.choice(side ** D, size=k, replace=False)
-    return spacing * np.stack([picks // side ** 2, (picks // side) % side, picks % side], axis=1) - 64.0
+    picks = rng.choice(side**D, size=k, replace=False)
+    return spacing * np.stack([picks // side**2, (picks // side) % side, picks % side], axis=1) - 64.0
 
 
 def separated(k, dtype, rng, n=1000):
@@ -178,8 +179,10 @@ def assign_all_rows(X, C, expected, n_threads=1):
         labels = _core.assign(X[:n], C, n_threads)
         assert_labels(labels, n, k)
         bad = np.flatnonzero(labels != expected[:n])
-        assert bad.size == 0, (f"n={n}: {bad.size} labels differ from the rule; first row {bad[0]}: "
-                               f"got {labels[bad[0]]}, expected {expected[bad[0]]}")
+        assert bad.size == 0, (
+            f"n={n}: {bad.size} labels differ from the rule; first row {bad[0]}: "
+            f"got {labels[bad[0]]}, expected {expected[bad[0]]}"
+        )
 
 
 # ---- the nearest-center search, every path and level -----------------------------------------
@@ -358,8 +361,9 @@ def gmm_params(cov_type, means, prec):
     k, d = means.shape
     weights = np.full(k, 1.0 / k)
     eye = np.where(np.eye(d) == 1, prec, 0.0)
-    prec_chol = {0: np.broadcast_to(eye, (k, d, d)).copy(), 1: eye, 2: np.full((k, d), prec),
-                 3: np.full(k, prec)}[cov_type]
+    prec_chol = {0: np.broadcast_to(eye, (k, d, d)).copy(), 1: eye, 2: np.full((k, d), prec), 3: np.full(k, prec)}[
+        cov_type
+    ]
     return weights, means.astype(np.float64), prec_chol
 
 
@@ -384,7 +388,7 @@ def test_gmm_labels(at_isa, dtype, cov_type):
         # Precisions so large (1e300, its Cholesky factor 1e150) that every log-density of a row
         # 2^20 away from the means is −inf: label 0, equal responsibilities, log p = −inf. Rows
         # exactly on a mean keep it.
-        X2 = X + dtype(2.0 ** 20)
+        X2 = X + dtype(2.0**20)
         on_mean = np.arange(0, X2.shape[0], 5)
         X2[on_mean] = C[truth[on_mean]]
         res = _core.gmm_score(X2, cov_type, *gmm_params(cov_type, means, 1e150), True, True, True, 1)
@@ -398,8 +402,13 @@ def test_gmm_labels(at_isa, dtype, cov_type):
 
         # NaN and inf rows, NaN means and precisions: labels in range, nothing crashes.
         Xn = with_non_finite_entries(X, rng)
-        for means_n, prec in ((means, 1.0), (np.where(np.arange(k)[:, None] == k - 1, np.nan, means), 1.0),
-                              (means, np.nan), (means, np.inf), (means, 0.0)):
+        for means_n, prec in (
+            (means, 1.0),
+            (np.where(np.arange(k)[:, None] == k - 1, np.nan, means), 1.0),
+            (means, np.nan),
+            (means, np.inf),
+            (means, 0.0),
+        ):
             res = _core.gmm_score(Xn, cov_type, *gmm_params(cov_type, means_n, prec), True, True, True, 1)
             assert_labels(res["labels"], Xn.shape[0], k)
         # EM on NaN rows may refuse (a ValueError from C++: a collapsed covariance) or return.
@@ -423,7 +432,7 @@ def test_soft_assign_labels(at_isa, dtype):
         assert set(res) == {"log_prob_norm", "resp", "labels"}
         np.testing.assert_array_equal(res["labels"], textbook_labels(X, centers))
         # β so large that every row far from the centers has log-densities −inf only.
-        X2 = X + dtype(2.0 ** 20)
+        X2 = X + dtype(2.0**20)
         on = np.arange(0, X2.shape[0], 4)
         X2[on] = C[truth[on]]
         res = _core.soft_assign(X2, centers, 1e300, True, True, True, 1)
@@ -474,8 +483,12 @@ def test_linkage_condensed_trees_at_overflow_and_ties(method):
     rng = np.random.default_rng(method)
     for n in (2, 3, 6, 33):
         m = n * (n - 1) // 2
-        for D_ in (np.full(m, 1e300), np.zeros(m), rng.choice([0.0, 1.0, 1e300, 1.7e308], size=m),
-                   rng.integers(0, 3, size=m).astype(np.float64)):
+        for D_ in (
+            np.full(m, 1e300),
+            np.zeros(m),
+            rng.choice([0.0, 1.0, 1e300, 1.7e308], size=m),
+            rng.integers(0, 3, size=m).astype(np.float64),
+        ):
             assert_valid_tree(_core.linkage_condensed(D_.copy(), n, method, 1), n)
 
 
@@ -518,8 +531,9 @@ def labels_here(cases):
     out = {}
     for name, (X, C) in cases.items():
         out["assign_" + name] = _core.assign(X, C, 1)
-        out["mb_" + name] = _core.minibatch_step(X, None, X.shape[0], None, C, C.copy(),
-                                                 np.ones(C.shape[0], X.dtype), 1)["labels"]
+        out["mb_" + name] = _core.minibatch_step(
+            X, None, X.shape[0], None, C, C.copy(), np.ones(C.shape[0], X.dtype), 1
+        )["labels"]
         out["soft_" + name] = _core.soft_assign(X, C.astype(np.float64), 0.5, False, False, True, 1)["labels"]
     return out
 
@@ -531,8 +545,13 @@ def test_kmix_isa_environment_variable(tmp_path, level):
     np.savez(data, **{f"X_{n}": X for n, (X, _) in cases.items()}, **{f"C_{n}": C for n, (_, C) in cases.items()})
     out = tmp_path / "out.npz"
     env = dict(os.environ, KMIX_ISA=level)
-    proc = subprocess.run([sys.executable, "-c", SUBPROCESS_SCRIPT, str(data), str(out)], env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", SUBPROCESS_SCRIPT, str(data), str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     info = json.loads(proc.stdout.strip().splitlines()[-1])
     assert info == {"isa": level, "core_isa": level}

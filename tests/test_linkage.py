@@ -1,6 +1,7 @@
 """kmix.linkage against scipy.cluster.hierarchy.linkage: the same linkage matrix Z on data without
 ties, the same heights and flat clusters on data full of ties, scipy's tools usable on Z as is,
 bit-identical results for any thread count, and bad inputs (and too little memory) refused."""
+
 import hashlib
 import inspect
 import json
@@ -55,8 +56,10 @@ def assert_same_Z(Z, Zs, rtol=1e-9, atol=0.0):
     n = Zs.shape[0] + 1
     assert_linkage_matrix(Z, n)
     bad = np.flatnonzero(np.any(Z[:, :2] != Zs[:, :2], axis=1))
-    assert bad.size == 0, (f"{bad.size} of {n - 1} merges differ from scipy's; first at row {bad[0]}: "
-                           f"kmix {Z[bad[0]].tolist()} scipy {Zs[bad[0]].tolist()}")
+    assert bad.size == 0, (
+        f"{bad.size} of {n - 1} merges differ from scipy's; first at row {bad[0]}: "
+        f"kmix {Z[bad[0]].tolist()} scipy {Zs[bad[0]].tolist()}"
+    )
     np.testing.assert_array_equal(Z[:, 3], Zs[:, 3])
     np.testing.assert_allclose(Z[:, 2], Zs[:, 2], rtol=rtol, atol=atol)
 
@@ -74,8 +77,10 @@ def assert_same_partition(a, b, context=""):
     ca, cb = canonical(a), canonical(b)
     assert ca.shape == cb.shape
     n_diff = int(np.count_nonzero(ca != cb))
-    assert n_diff == 0, (f"partitions differ{context}: {len(np.unique(ca))} vs {len(np.unique(cb))} "
-                         f"clusters, {n_diff} points labelled differently")
+    assert n_diff == 0, (
+        f"partitions differ{context}: {len(np.unique(ca))} vs {len(np.unique(cb))} "
+        f"clusters, {n_diff} points labelled differently"
+    )
 
 
 def height_levels(heights, rtol=1e-9):
@@ -203,8 +208,11 @@ def no_compiled(monkeypatch):
     for owner, name in _compiled_functions(kmix._core):
         monkeypatch.setattr(owner, name, boom)
     for name, value in list(vars(hmod).items()):
-        if (type(value).__name__ == "builtin_function_or_method"
-                and str(getattr(value, "__module__", "")).startswith("kmix._core") and name not in CORE_UTILITIES):
+        if (
+            type(value).__name__ == "builtin_function_or_method"
+            and str(getattr(value, "__module__", "")).startswith("kmix._core")
+            and name not in CORE_UTILITIES
+        ):
             monkeypatch.setattr(hmod, name, boom)
 
 
@@ -245,14 +253,17 @@ def test_heights_are_the_linkage_formula(method):
 def test_signature_defaults_and_positional_arguments_are_scipys():
     # scipy's signature, parameter for parameter (kmix adds keyword-only parameters: n_threads,
     # and linkage's connectivity): the default method is scipy's "single".
-    for ours, theirs, added in ((kmix.linkage, sch.linkage, ["connectivity", "n_threads"]),
-                                (kmix.optimal_leaf_ordering, sch.optimal_leaf_ordering, ["n_threads"])):
+    for ours, theirs, added in (
+        (kmix.linkage, sch.linkage, ["connectivity", "n_threads"]),
+        (kmix.optimal_leaf_ordering, sch.optimal_leaf_ordering, ["n_threads"]),
+    ):
         sig, ref = inspect.signature(ours), inspect.signature(theirs)
         params = list(sig.parameters.values())
-        assert [(p.name, p.default, p.kind) for p in params[:-len(added)]] == \
-            [(p.name, p.default, p.kind) for p in ref.parameters.values()]
-        assert [p.name for p in params[-len(added):]] == added
-        assert all(p.kind == p.KEYWORD_ONLY and p.default is None for p in params[-len(added):])
+        assert [(p.name, p.default, p.kind) for p in params[: -len(added)]] == [
+            (p.name, p.default, p.kind) for p in ref.parameters.values()
+        ]
+        assert [p.name for p in params[-len(added) :]] == added
+        assert all(p.kind == p.KEYWORD_ONLY and p.default is None for p in params[-len(added) :])
     X = make_data("blobs", 80, 3, k=3, seed=1)
     assert_same_Z(kmix.linkage(X), sch.linkage(X))
     assert_same_Z(kmix.linkage(pdist(X)), sch.linkage(pdist(X)))
@@ -386,8 +397,9 @@ def check_against_scipy_with_ties(Z, Zs, D, method):
     # ... with scipy's heights and scipy's flat clusters at every height.
     np.testing.assert_allclose(np.sort(Z[:, 2]), np.sort(Zs[:, 2]), rtol=1e-9, atol=1e-12 * scale)
     for t in cut_heights(Zs[:, 2]):
-        assert_same_partition(sch.fcluster(Z, t, criterion="distance"),
-                              sch.fcluster(Zs, t, criterion="distance"), f" at height {t!r}")
+        assert_same_partition(
+            sch.fcluster(Z, t, criterion="distance"), sch.fcluster(Zs, t, criterion="distance"), f" at height {t!r}"
+        )
 
 
 GRID_KINDS = ["grid2d", "grid1d", "grid3d", "lattice"]
@@ -469,20 +481,23 @@ def test_scipy_tools_accept_Z(method):
     assert dn["leaves"] == dns["leaves"] and dn["ivl"] == dns["ivl"]
     np.testing.assert_allclose(dn["dcoord"], dns["dcoord"], rtol=1e-9)
     for k in (1, 2, 3, 5, 11, 120):
-        np.testing.assert_array_equal(sch.fcluster(Z, k, criterion="maxclust"),
-                                      sch.fcluster(Zs, k, criterion="maxclust"))
+        np.testing.assert_array_equal(
+            sch.fcluster(Z, k, criterion="maxclust"), sch.fcluster(Zs, k, criterion="maxclust")
+        )
     cuts = cut_heights(Zs[:, 2])
     for t in cuts[::10]:
-        np.testing.assert_array_equal(sch.fcluster(Z, t, criterion="distance"),
-                                      sch.fcluster(Zs, t, criterion="distance"))
+        np.testing.assert_array_equal(
+            sch.fcluster(Z, t, criterion="distance"), sch.fcluster(Zs, t, criterion="distance")
+        )
     c, coph = sch.cophenet(Z, y)
     cs, cophs = sch.cophenet(Zs, y)
     np.testing.assert_allclose(coph, cophs, rtol=1e-9)
     np.testing.assert_allclose(c, cs, rtol=1e-9)
     np.testing.assert_array_equal(sch.leaves_list(Z), sch.leaves_list(Zs))
     assert sch.to_tree(Z).get_count() == 120
-    np.testing.assert_array_equal(sch.leaves_list(sch.optimal_leaf_ordering(Z, y)),
-                                  sch.leaves_list(sch.optimal_leaf_ordering(Zs, y)))
+    np.testing.assert_array_equal(
+        sch.leaves_list(sch.optimal_leaf_ordering(Z, y)), sch.leaves_list(sch.optimal_leaf_ordering(Zs, y))
+    )
 
 
 # ---- threads ---------------------------------------------------------------------------------
@@ -493,8 +508,7 @@ def thread_cases():
         n = 1500 if method in ("ward", "single") else 1000
         cases.append((f"{method}-f64", make_data("blobs", n, 6, 8, seed=77), method, "euclidean"))
     for method in ("ward", "single"):
-        cases.append((f"{method}-f32", make_data("blobs", 1500, 5, 6, seed=78, dtype=np.float32), method,
-                      "euclidean"))
+        cases.append((f"{method}-f32", make_data("blobs", 1500, 5, 6, seed=78, dtype=np.float32), method, "euclidean"))
     for method in METHODS:
         cases.append((f"{method}-ties", grid_data("grid3d", seed=4), method, "euclidean"))
     cases.append(("complete-cityblock", make_data("uniform", 800, 4, 1, seed=79), "complete", "cityblock"))
@@ -503,8 +517,9 @@ def thread_cases():
     big_ties = np.random.default_rng(80).integers(0, 8, size=(6000, 2)).astype(np.float64)
     cases.append(("ward-big-f64", make_data("blobs", 6000, 4, 8, seed=81), "ward", "euclidean"))
     for method in ("ward", "single"):
-        cases.append((f"{method}-big-f32", make_data("blobs", 6000, 3, 8, seed=82, dtype=np.float32), method,
-                      "euclidean"))
+        cases.append(
+            (f"{method}-big-f32", make_data("blobs", 6000, 3, 8, seed=82, dtype=np.float32), method, "euclidean")
+        )
         cases.append((f"{method}-big-ties", big_ties, method, "euclidean"))
     cases.append(("single-big-cosine", make_data("uniform", 6000, 5, 1, seed=83), "single", "cosine"))
     return cases
@@ -512,8 +527,18 @@ def thread_cases():
 
 # What the OMP_NUM_THREADS subprocesses compute: the cases whose searches are split over threads
 # and one of each other kind.
-SUBPROCESS_CASES = ("ward-big-f64", "ward-big-f32", "ward-big-ties", "single-big-f32", "single-big-ties",
-                    "single-big-cosine", "average-f64", "centroid-f64", "weighted-ties", "complete-cityblock")
+SUBPROCESS_CASES = (
+    "ward-big-f64",
+    "ward-big-f32",
+    "ward-big-ties",
+    "single-big-f32",
+    "single-big-ties",
+    "single-big-cosine",
+    "average-f64",
+    "centroid-f64",
+    "weighted-ties",
+    "complete-cityblock",
+)
 
 
 THREAD_SCRIPT = """
@@ -534,8 +559,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def one_thread_digests():
-    return {name: z_digest(kmix_linkage(X, method, metric, n_threads=1))
-            for name, X, method, metric in thread_cases()}
+    return {name: z_digest(kmix_linkage(X, method, metric, n_threads=1)) for name, X, method, metric in thread_cases()}
 
 
 def test_bit_identical_for_1_and_2_threads(one_thread_digests):
@@ -584,8 +608,18 @@ assert kmix._core.isa() == {isa!r}, kmix._core.isa()
 np.savez(sys.argv[1], **{{name: kmix.linkage(X, method=method, metric=metric)
                          for name, X, method, metric in thread_cases() if name in {names!r}}})
 """
-ISA_CASES = ("ward-f64", "single-f64", "average-f64", "centroid-f64", "ward-f32", "single-f32", "complete-cityblock",
-             "ward-big-f64", "single-big-f32", "single-big-cosine")
+ISA_CASES = (
+    "ward-f64",
+    "single-f64",
+    "average-f64",
+    "centroid-f64",
+    "ward-f32",
+    "single-f32",
+    "complete-cityblock",
+    "ward-big-f64",
+    "single-big-f32",
+    "single-big-cosine",
+)
 
 
 def test_every_isa_gives_the_same_trees(tmp_path):
@@ -598,8 +632,9 @@ def test_every_isa_gives_the_same_trees(tmp_path):
     assert len(here) == len(ISA_CASES)
     for isa in others:
         script = tmp_path / f"isa_{isa}.py"
-        script.write_text(ISA_SCRIPT.format(tests_dir=os.path.dirname(os.path.abspath(__file__)), isa=isa,
-                                            names=ISA_CASES))
+        script.write_text(
+            ISA_SCRIPT.format(tests_dir=os.path.dirname(os.path.abspath(__file__)), isa=isa, names=ISA_CASES)
+        )
         out = tmp_path / f"{isa}.npz"
         run([sys.executable, str(script), str(out)], env_update={"KMIX_ISA": isa}, cwd=str(tmp_path))
         with np.load(out) as got:
@@ -662,7 +697,7 @@ def test_memory_error_for_a_matrix_larger_than_any_machine(tmp_path):
     assert proc.returncode == 0 and len(lines) == 3, (proc.returncode, proc.stdout, proc.stderr[-2000:])
     for line in lines:
         assert line.startswith("MemoryError"), line
-        assert "memory" in line[len("MemoryError"):].lower(), line
+        assert "memory" in line[len("MemoryError") :].lower(), line
 
 
 # ---- bad inputs ------------------------------------------------------------------------------
@@ -728,10 +763,27 @@ def test_bad_inputs_rejected_before_compiled_code(X, kwargs, name, no_compiled):
     assert names(str(info.value), name), f"message does not name {name!r}: {info.value}"
 
 
-@pytest.mark.parametrize("case_id", ["nan", "inf", "nan-condensed", "one-observation", "no-observations",
-                                     "condensed-empty", "condensed-len-2", "condensed-len-434", "3d",
-                                     "method-unknown", "method-upper", "metric-unknown", "ward-cityblock",
-                                     "centroid-cityblock", "median-cosine", "strings"])
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        "nan",
+        "inf",
+        "nan-condensed",
+        "one-observation",
+        "no-observations",
+        "condensed-empty",
+        "condensed-len-2",
+        "condensed-len-434",
+        "3d",
+        "method-unknown",
+        "method-upper",
+        "metric-unknown",
+        "ward-cityblock",
+        "centroid-cityblock",
+        "median-cosine",
+        "strings",
+    ],
+)
 def test_scipy_rejects_the_same_inputs(case_id):
     _, X, kwargs, _ = next(c for c in BAD_LINKAGE if c[0] == case_id)
     kwargs = {"method": "ward", **kwargs}
@@ -779,8 +831,9 @@ def test_every_pdist_metric_as_scipy(metric, method):
         assert_same_Z(Z, Zs)
 
 
-@pytest.mark.parametrize("metric", [m for m in kmix.hierarchy.METRICS if m not in ("euclidean", "sqeuclidean",
-                                                                                    "cityblock", "cosine")])
+@pytest.mark.parametrize(
+    "metric", [m for m in kmix.hierarchy.METRICS if m not in ("euclidean", "sqeuclidean", "cityblock", "cosine")]
+)
 def test_numpy_metrics_equal_scipys_pdist_with_special_cases(metric):
     # The distances themselves, with the rows each metric treats specially: all zeros, repeated,
     # a negative entry (jensenshannon: +inf), constant.
@@ -797,8 +850,12 @@ def test_numpy_metrics_equal_scipys_pdist_with_special_cases(metric):
             X = np.delete(X, [3, 7], axis=0)  # constant rows have no correlation distance
             with np.errstate(all="ignore"):
                 ref = pdist(X, metric)
-        np.testing.assert_allclose(np.sort(kmix.linkage(X, "single", metric)[:, 2]),
-                                   np.sort(sch.linkage(X, "single", metric)[:, 2]), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(
+            np.sort(kmix.linkage(X, "single", metric)[:, 2]),
+            np.sort(sch.linkage(X, "single", metric)[:, 2]),
+            rtol=1e-12,
+            atol=1e-15,
+        )
         return
     ours = kmix.hierarchy._other_distances(X, metric)
     np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
@@ -808,8 +865,15 @@ def test_numpy_metrics_equal_scipys_pdist_with_special_cases(metric):
 
 def test_metric_aliases_and_callables():
     X = make_data("uniform", 70, 4, k=1, seed=3)
-    for alias, name in (("cb", "cityblock"), ("cos", "cosine"), ("sqe", "sqeuclidean"), ("cheb", "chebyshev"),
-                        ("e", "euclidean"), ("pnorm", "minkowski"), ("co", "correlation")):
+    for alias, name in (
+        ("cb", "cityblock"),
+        ("cos", "cosine"),
+        ("sqe", "sqeuclidean"),
+        ("cheb", "chebyshev"),
+        ("e", "euclidean"),
+        ("pnorm", "minkowski"),
+        ("co", "correlation"),
+    ):
         assert_same_Z(kmix.linkage(X, "average", alias), sch.linkage(X, "average", name))
     seen = []
 
@@ -839,8 +903,11 @@ def test_square_distance_matrix_warns_as_scipy():
     D = squareform(pdist(X_GOOD))
     Z = sch.linkage(Y_GOOD)
     for call in (lambda: kmix.linkage(D, "average"), lambda: kmix.optimal_leaf_ordering(Z, D)):
-        with pytest.warns(sch.ClusterWarning, match="^The symmetric non-negative hollow observation matrix looks "
-                                                    "suspiciously like an uncondensed distance matrix$") as record:
+        with pytest.warns(
+            sch.ClusterWarning,
+            match="^The symmetric non-negative hollow observation matrix looks "
+            "suspiciously like an uncondensed distance matrix$",
+        ) as record:
             call()
         assert len(record) == 1 and isinstance(record[0].message, kmix.ClusterWarning)
         assert record[0].filename == __file__  # points at the caller, as scipy's
@@ -951,8 +1018,10 @@ def test_linkage_optimal_ordering_same_Z_as_scipy(method):
 def test_optimal_ordering_other_metrics_and_ties(method):
     X = make_data("uniform", 120, 4, k=1, seed=5)
     for metric in ("cityblock", "cosine", "chebyshev", "correlation"):
-        assert_same_Z(kmix.linkage(X, method, metric, optimal_ordering=True),
-                      sch.linkage(X, method, metric, optimal_ordering=True))
+        assert_same_Z(
+            kmix.linkage(X, method, metric, optimal_ordering=True),
+            sch.linkage(X, method, metric, optimal_ordering=True),
+        )
         Z = sch.linkage(X, method, metric)
         np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Z, X, metric), sch.optimal_leaf_ordering(Z, X, metric))
     # With ties kmix's tree may be another valid one; its ordering is the one scipy gives it.
@@ -1005,7 +1074,9 @@ def test_optimal_leaf_ordering_at_any_scale():
     for e in (-1060, -600, -60, 0, 20, 60, 600, 1000):
         np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Zs, np.ldexp(y, e)), ref)
     tiny = np.full(Zs.shape[0] * (Zs.shape[0] + 1) // 2, 5e-324)  # all the smallest denormal: ties
-    np.testing.assert_array_equal(kmix.optimal_leaf_ordering(Zs, tiny), sch.optimal_leaf_ordering(Zs, np.ones_like(tiny)))
+    np.testing.assert_array_equal(
+        kmix.optimal_leaf_ordering(Zs, tiny), sch.optimal_leaf_ordering(Zs, np.ones_like(tiny))
+    )
 
 
 def test_optimal_leaf_ordering_bad_inputs(no_compiled):
@@ -1028,8 +1099,15 @@ def test_optimal_leaf_ordering_bad_inputs(no_compiled):
         if label not in ("fractional id", "nan"):  # scipy's is_valid_linkage: the same errors
             with pytest.raises(exc):
                 sch.optimal_leaf_ordering(bad, Y_GOOD)
-    for bad_y in (Y_GOOD[:-1], Y_GOOD[:-29], np.r_[Y_GOOD, Y_GOOD[:30]], _with(Y_GOOD, 3, np.inf),
-                  _with(Y_GOOD, 3, -1.0), X_GOOD[:10], np.ones((30, 3, 1))):
+    for bad_y in (
+        Y_GOOD[:-1],
+        Y_GOOD[:-29],
+        np.r_[Y_GOOD, Y_GOOD[:30]],
+        _with(Y_GOOD, 3, np.inf),
+        _with(Y_GOOD, 3, -1.0),
+        X_GOOD[:10],
+        np.ones((30, 3, 1)),
+    ):
         with pytest.raises(ValueError, match="y"):
             kmix.optimal_leaf_ordering(Z, bad_y)
     with pytest.raises(TypeError, match="optimal_ordering"):
@@ -1072,9 +1150,11 @@ def test_optimal_leaf_ordering_binding_is_strict():
 def test_optimal_ordering_memory_error_before_compiled_code(monkeypatch, no_compiled):
     X = make_data("blobs", 400, 3, 3, seed=1)
     _patch_available_memory(monkeypatch, 400 * 399 // 2 * 8 // 4)
-    for call in (lambda: kmix.linkage(X, "ward", optimal_ordering=True),
-                 lambda: kmix.linkage(X, "single", optimal_ordering=True),
-                 lambda: kmix.optimal_leaf_ordering(sch.linkage(X), X)):
+    for call in (
+        lambda: kmix.linkage(X, "ward", optimal_ordering=True),
+        lambda: kmix.linkage(X, "single", optimal_ordering=True),
+        lambda: kmix.optimal_leaf_ordering(sch.linkage(X), X),
+    ):
         with pytest.raises(MemoryError, match="memory"):
             call()
 
@@ -1099,8 +1179,14 @@ except KeyboardInterrupt:
 def test_optimal_leaf_ordering_stops_on_ctrl_c(tmp_path):
     script = tmp_path / "olo_interrupt.py"
     script.write_text(OLO_INTERRUPT_SCRIPT)
-    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=dict(os.environ, OMP_NUM_THREADS="2"), cwd=str(tmp_path))
+    child = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, OMP_NUM_THREADS="2"),
+        cwd=str(tmp_path),
+    )
     try:
         assert child.stdout.readline().strip() == "ready"
         time.sleep(1.0)

@@ -14,6 +14,7 @@ scikit-learn/scipy is tested elsewhere), plus one comparison with scipy's linkag
 scale. Every scale k used keeps X·2^k normal (asserted), so the scaling itself is exact and any
 difference is the library's.
 """
+
 import math
 import warnings
 from fractions import Fraction
@@ -32,8 +33,10 @@ F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
 # Powers of two applied to the data: the data below (seed 0) has every nonzero |x| in
 # [2^1, 2^6), so X·2^k stays normal for all of these; they straddle the estimators' safe ranges
 # (float64 exponents [-400, 400], float32 [-20, 40]) and reach the ends of each type.
-SHIFTS = {F64: (-1015, -700, -401, -100, -1, 1, 100, 394, 401, 700, 1000, 1015),
-          F32: (-120, -90, -60, -21, -1, 1, 19, 41, 60, 90, 115, 120)}
+SHIFTS = {
+    F64: (-1015, -700, -401, -100, -1, 1, 100, 394, 401, 700, 1000, 1015),
+    F32: (-120, -90, -60, -21, -1, 1, 19, 41, 60, 90, 115, 120),
+}
 ALL_SHIFTS = [(dt, k) for dt in (F64, F32) for k in SHIFTS[dt]]
 
 
@@ -156,8 +159,11 @@ def test_issue_example_float32_above_1e19(largest):
     np.testing.assert_allclose(T[~big], D[~big], rtol=1e-5)
 
 
-@pytest.mark.parametrize("case", [(F64, 1e300), (F64, 1e-300), (F64, 5e-310), (F32, 1e37), (F32, 1e-37),
-                                  (F32, 1e-40)], ids=lambda c: f"{c[0].name}-{c[1]:g}")
+@pytest.mark.parametrize(
+    "case",
+    [(F64, 1e300), (F64, 1e-300), (F64, 5e-310), (F32, 1e37), (F32, 1e-37), (F32, 1e-40)],
+    ids=lambda c: f"{c[0].name}-{c[1]:g}",
+)
 def test_kmeans_and_minibatch_at_decimal_extremes(case):
     """Largest |x| at non-power-of-two extremes (rounded data, denormals for 5e-310 and float32
     1e-40): the blobs are found, finite centers and inertia."""
@@ -302,8 +308,11 @@ def test_weights_power_of_two_invariant(case):
     w = (1 + rng.integers(0, 12, X.shape[0]) / 4).astype(dtype)  # 1, 1.25, ..., 3.75: 4 bits
     wk = np.ldexp(w, k).astype(dtype)
     np.testing.assert_array_equal(np.ldexp(wk, -k).astype(dtype), w)  # exact even when denormal
-    for make in (lambda: kmix.KMeans(3, random_state=0), lambda: kmix.KMeans(3, random_state=0, init="random"),
-                 lambda: kmix.MiniBatchKMeans(3, random_state=0, batch_size=16)):
+    for make in (
+        lambda: kmix.KMeans(3, random_state=0),
+        lambda: kmix.KMeans(3, random_state=0, init="random"),
+        lambda: kmix.MiniBatchKMeans(3, random_state=0, batch_size=16),
+    ):
         ref = make().fit(X, sample_weight=w)
         m, caught = capture(lambda: make().fit(X, sample_weight=wk))
         np.testing.assert_array_equal(m.labels_, ref.labels_)
@@ -323,20 +332,26 @@ def test_weights_power_of_two_invariant(case):
     np.testing.assert_array_equal(s1.labels_, s0.labels_)
 
 
-EQUAL_WEIGHTS = {F64: (5e-324, 1e-320, 1e-300, 1e-100, 1e100, 1e300, float(np.finfo(np.float64).max)),
-                 F32: (1.4e-45, 1e-40, 1e-30, 1e30, 3e38)}
+EQUAL_WEIGHTS = {
+    F64: (5e-324, 1e-320, 1e-300, 1e-100, 1e100, 1e300, float(np.finfo(np.float64).max)),
+    F32: (1.4e-45, 1e-40, 1e-30, 1e30, 3e38),
+}
 
 
-@pytest.mark.parametrize("case", [(dt, c) for dt in (F64, F32) for c in EQUAL_WEIGHTS[dt]],
-                         ids=lambda c: f"{c[0].name}-{c[1]:g}")
+@pytest.mark.parametrize(
+    "case", [(dt, c) for dt in (F64, F32) for c in EQUAL_WEIGHTS[dt]], ids=lambda c: f"{c[0].name}-{c[1]:g}"
+)
 def test_all_equal_weights_equal_no_weights(case):
     dtype, c = case
     X, _ = blobs(dtype)
     w = np.full(X.shape[0], c, dtype=dtype)
     assert w[0] > 0
     tol = 1e-14 if dtype == F64 else 1e-6
-    for make in (lambda: kmix.KMeans(3, random_state=0), lambda: kmix.MiniBatchKMeans(3, random_state=0, batch_size=16),
-                 lambda: kmix.SoftKMeans(3, beta=0.05, random_state=0)):
+    for make in (
+        lambda: kmix.KMeans(3, random_state=0),
+        lambda: kmix.MiniBatchKMeans(3, random_state=0, batch_size=16),
+        lambda: kmix.SoftKMeans(3, beta=0.05, random_state=0),
+    ):
         ref = make().fit(X)
         m, caught = capture(lambda: make().fit(X, sample_weight=w))
         np.testing.assert_array_equal(m.labels_, ref.labels_)
@@ -459,15 +474,16 @@ def test_soft_kmeans_float32_tiny_labels_match_predict():
 def no_compiled_code(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("compiled code ran before the magnitude was refused")
+
     for name in ("gmm_em", "gmm_estimate", "gmm_score", "gmm_m_step", "lloyd", "kmeans_plusplus", "center"):
         monkeypatch.setattr(kmix._core, name, boom)
 
 
-@pytest.mark.parametrize("value", [2.0 ** 480 * (1 + 2.0 ** -52), 1e145, 1e200, 1e300, 1.7976931348623157e308])
+@pytest.mark.parametrize("value", [2.0**480 * (1 + 2.0**-52), 1e145, 1e200, 1e300, 1.7976931348623157e308])
 def test_gmm_beyond_2_480_is_a_value_error_before_compiled_code(value, monkeypatch):
     X, _ = blobs(F64)
     X = X / np.abs(X).max() * value  # largest |x| is value (rounding aside)
-    assert np.abs(X).max() > 2.0 ** 480
+    assert np.abs(X).max() > 2.0**480
     no_compiled_code(monkeypatch)
     for ct in ("full", "tied", "diag", "spherical"):
         with pytest.raises(ValueError, match=r"2\^480"):
@@ -494,13 +510,16 @@ def test_gmm_fitted_model_refuses_new_data_beyond_limit_and_means_init(monkeypat
         kmix.GaussianMixture(2, means_init=[[1e300] * 3, [0.0] * 3]).fit(X)
 
 
-GMM_SCALES = {F64: (2.0 ** -1070, 1e-300, 1e-150, 1e-10, 1e10, 1e100, 1e143, 2.0 ** 480),
-              F32: (1e-40, 1e-37, 1e-20, 1e-5, 1e5, 1e15, 1e18)}
+GMM_SCALES = {
+    F64: (2.0**-1070, 1e-300, 1e-150, 1e-10, 1e10, 1e100, 1e143, 2.0**480),
+    F32: (1e-40, 1e-37, 1e-20, 1e-5, 1e5, 1e15, 1e18),
+}
 
 
 @pytest.mark.parametrize("ct", ["full", "tied", "diag", "spherical"])
-@pytest.mark.parametrize("case", [(dt, s) for dt in (F64, F32) for s in GMM_SCALES[dt]],
-                         ids=lambda c: f"{c[0].name}-{c[1]:g}")
+@pytest.mark.parametrize(
+    "case", [(dt, s) for dt in (F64, F32) for s in GMM_SCALES[dt]], ids=lambda c: f"{c[0].name}-{c[1]:g}"
+)
 def test_gmm_below_limit_finite(case, ct):
     """Up to the limit (2^480 included) GaussianMixture fits: finite parameters, positive
     precisions, in-range labels, finite log-likelihoods. (Not scale-invariant: reg_covar.)"""
@@ -538,9 +557,11 @@ def test_gmm_float32_beyond_its_covariance_range(largest):
 
 
 # ---- linkage ---------------------------------------------------------------------------------
-LINKAGE_CASES = ([(m, "euclidean") for m in ("ward", "centroid", "median")]
-                 + [(m, mt) for m in ("single", "complete", "average", "weighted")
-                    for mt in ("euclidean", "sqeuclidean", "cityblock", "cosine")])
+LINKAGE_CASES = [(m, "euclidean") for m in ("ward", "centroid", "median")] + [
+    (m, mt)
+    for m in ("single", "complete", "average", "weighted")
+    for mt in ("euclidean", "sqeuclidean", "cityblock", "cosine")
+]
 
 
 def height_exponent(metric, k):
@@ -636,8 +657,9 @@ def test_linkage_condensed_power_of_two_equivariant(method, k):
 
 
 # ---- AgglomerativeClustering -----------------------------------------------------------------
-AGGLO_CASES = [("ward", "euclidean")] + [(L, m) for L in ("complete", "average", "single")
-                                         for m in ("euclidean", "l1", "cosine")]
+AGGLO_CASES = [("ward", "euclidean")] + [
+    (L, m) for L in ("complete", "average", "single") for m in ("euclidean", "l1", "cosine")
+]
 
 
 @pytest.mark.parametrize("linkage,metric", AGGLO_CASES)
@@ -655,8 +677,9 @@ def test_agglomerative_power_of_two_equivariant(case, linkage, metric):
     # distance_threshold scaled with the data: the same cut
     thr = float(np.median(ref.distances_))
     a = kmix.AgglomerativeClustering(None, distance_threshold=thr, linkage=linkage, metric=metric).fit(X)
-    b = kmix.AgglomerativeClustering(None, distance_threshold=float(np.ldexp(thr, 0 if metric == "cosine" else k)),
-                                     linkage=linkage, metric=metric).fit(Y)
+    b = kmix.AgglomerativeClustering(
+        None, distance_threshold=float(np.ldexp(thr, 0 if metric == "cosine" else k)), linkage=linkage, metric=metric
+    ).fit(Y)
     assert a.n_clusters_ == b.n_clusters_
     np.testing.assert_array_equal(b.labels_, a.labels_)
 
@@ -679,7 +702,8 @@ def test_agglomerative_precomputed_power_of_two(k, linkage):
     D = squareform(pdist(X))
     ref = kmix.AgglomerativeClustering(3, metric="precomputed", linkage=linkage, compute_distances=True).fit(D)
     m = kmix.AgglomerativeClustering(3, metric="precomputed", linkage=linkage, compute_distances=True).fit(
-        np.ldexp(D, k))
+        np.ldexp(D, k)
+    )
     np.testing.assert_array_equal(m.labels_, ref.labels_)
     np.testing.assert_array_equal(m.distances_, np.ldexp(ref.distances_, k))
 
@@ -731,9 +755,12 @@ def test_davies_bouldin_scale_free(case):
     np.testing.assert_allclose(metrics.davies_bouldin_score(Y, labels), db0, rtol=1e-14)
 
 
-@pytest.mark.xfail(strict=True, reason="shared with scikit-learn, kept for its answers: davies_bouldin_score returns 0.0 for data whose largest |x| is "
-                                       "in [2^-400, ~1e-8]: np.allclose(spread, 0) has an absolute tolerance "
-                                       "of 1e-8 and that range is not rescaled")
+@pytest.mark.xfail(
+    strict=True,
+    reason="shared with scikit-learn, kept for its answers: davies_bouldin_score returns 0.0 for data whose largest |x| is "
+    "in [2^-400, ~1e-8]: np.allclose(spread, 0) has an absolute tolerance "
+    "of 1e-8 and that range is not rescaled",
+)
 @pytest.mark.parametrize("case", [(dt, k) for dt in (F64, F32) for k in DB_BUG_SHIFTS[dt]], ids=shift_id)
 def test_davies_bouldin_scale_free_small_data(case):
     dtype, k = case
@@ -750,14 +777,18 @@ def test_issue_example_silhouette_at_1e300(scale):
     s = metrics.silhouette_score(X * scale, labels)
     assert not math.isnan(s)
     np.testing.assert_allclose(s, metrics.silhouette_score(X, labels), rtol=1e-13)
-    np.testing.assert_allclose(metrics.calinski_harabasz_score(X * scale, labels),
-                               metrics.calinski_harabasz_score(X, labels), rtol=1e-12)
+    np.testing.assert_allclose(
+        metrics.calinski_harabasz_score(X * scale, labels), metrics.calinski_harabasz_score(X, labels), rtol=1e-12
+    )
 
 
 # ---- bugs found by tests/test_fuzz.py (minimal reproductions) --------------------------------
-@pytest.mark.xfail(strict=True, reason="shared with scikit-learn: KMeans.predict does not centre: on data far from the origin "
-                                       "(offset >= ~1e10, unit spread) ‖x‖² − 2x·c + ‖c‖² cancels and "
-                                       "predict(X) != labels_ (scikit-learn's predict does the same)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="shared with scikit-learn: KMeans.predict does not centre: on data far from the origin "
+    "(offset >= ~1e10, unit spread) ‖x‖² − 2x·c + ‖c‖² cancels and "
+    "predict(X) != labels_ (scikit-learn's predict does the same)",
+)
 @pytest.mark.parametrize("offset", [1e10, 1e20, 1e100])
 def test_kmeans_predict_matches_labels_at_large_offset(offset):
     X = np.array([[offset, 0.0], [offset, 1.0], [offset, 10.0], [offset, 11.0]])
@@ -778,7 +809,9 @@ def test_kmeans_denormal_weight_gives_finite_centers():
 # rows to draw, and says so.
 def test_kmeans_random_init_with_weights_spanning_the_range():
     X = np.arange(4.0).reshape(-1, 1)
-    with pytest.raises(ValueError, match=r"init='random' needs at least n_clusters=2 .* got 1 \(a weight so much smaller"):
+    with pytest.raises(
+        ValueError, match=r"init='random' needs at least n_clusters=2 .* got 1 \(a weight so much smaller"
+    ):
         kmix.KMeans(2, init="random", random_state=0).fit(X, sample_weight=[1e300, 1e-300, 0.0, 0.0])
     # weights within float64's dynamic range work
     m = kmix.KMeans(2, init="random", random_state=0).fit(X, sample_weight=[1e300, 1e-1, 0.0, 0.0])
@@ -799,9 +832,12 @@ def test_minibatch_zero_weights_in_seeding_subsample():
     np.testing.assert_array_equal(m.cluster_centers_, [[1.0]])
 
 
-@pytest.mark.xfail(strict=True, reason="shared with scikit-learn, kept for its answers: the tied covariance is computed as Σx² − N·μ² (cancellation): "
-                                       "duplicated rows at 3e4 give 8e-10 instead of reg_covar (1e-6), at "
-                                       ">= 5e4 'not positive definite' (full/diag are exact)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="shared with scikit-learn, kept for its answers: the tied covariance is computed as Σx² − N·μ² (cancellation): "
+    "duplicated rows at 3e4 give 8e-10 instead of reg_covar (1e-6), at "
+    ">= 5e4 'not positive definite' (full/diag are exact)",
+)
 @pytest.mark.parametrize("value", [3e4, 1e5, 1e7])
 def test_gmm_tied_covariance_of_duplicated_rows(value):
     X = np.full((2, 1), value)
@@ -821,18 +857,25 @@ def test_cosine_tiny_row_next_to_large_rows(est):
     X = np.array([[1.0, 0.0], [1e-170, 1e-170], [0.0, 1.0]])
     same_direction = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
     if est == "linkage":
-        np.testing.assert_allclose(kmix.linkage(X, "average", "cosine"),
-                                   kmix.linkage(same_direction, "average", "cosine"), rtol=1e-12)
+        np.testing.assert_allclose(
+            kmix.linkage(X, "average", "cosine"), kmix.linkage(same_direction, "average", "cosine"), rtol=1e-12
+        )
     else:
         a = kmix.AgglomerativeClustering(2, linkage="average", metric="cosine").fit(X)
         b = kmix.AgglomerativeClustering(2, linkage="average", metric="cosine").fit(same_direction)
         np.testing.assert_array_equal(a.labels_, b.labels_)
 
 
-@pytest.mark.parametrize("X", [[1.7976931348623157e308, -1.7629009880771705e307, 2.8509950298368075e307,
-                                2.844584675437254e307],
-                               np.array([3.4028234663852886e38, -9.871026879977512e37, 6.396019838993547e37,
-                                         8.427206312293405e37], dtype=np.float32)], ids=["float64", "float32"])
+@pytest.mark.parametrize(
+    "X",
+    [
+        [1.7976931348623157e308, -1.7629009880771705e307, 2.8509950298368075e307, 2.844584675437254e307],
+        np.array(
+            [3.4028234663852886e38, -9.871026879977512e37, 6.396019838993547e37, 8.427206312293405e37], dtype=np.float32
+        ),
+    ],
+    ids=["float64", "float32"],
+)
 def test_kmeans_center_of_a_point_at_the_dtype_max(X):
     X = np.asarray(X).reshape(-1, 1)
     m = kmix.KMeans(2, random_state=0).fit(X)
@@ -840,9 +883,12 @@ def test_kmeans_center_of_a_point_at_the_dtype_max(X):
     assert X[0, 0] in m.cluster_centers_
 
 
-@pytest.mark.xfail(strict=True, reason="bug (scikit-learn #34074, reproduced faithfully): strict convergence "
-                                       "is declared after an empty-cluster relocation moved centers, the final "
-                                       "E-step is skipped: labels_ and inertia_ do not match cluster_centers_")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (scikit-learn #34074, reproduced faithfully): strict convergence "
+    "is declared after an empty-cluster relocation moved centers, the final "
+    "E-step is skipped: labels_ and inertia_ do not match cluster_centers_",
+)
 def test_kmeans_labels_match_centers_after_empty_cluster_relocation():
     X = np.array([3.0, 3.0, 1.0, 3.0, 0.0, 0.0, 1.0]).reshape(-1, 1)
     m = kmix.KMeans(6, init="random", n_init=1, random_state=470).fit(X)
@@ -850,7 +896,7 @@ def test_kmeans_labels_match_centers_after_empty_cluster_relocation():
     assert m.inertia_ == -m.score(X)
 
 
-@pytest.mark.parametrize("c", [1.0, 2.0 ** 66])
+@pytest.mark.parametrize("c", [1.0, 2.0**66])
 def test_kmeans_relocation_onto_zero_weight_point(c):
     X = np.array([2.0, -1.0, -1.0, -3.0, -1.0]).reshape(-1, 1)
     w = np.array([c, c, c, 0.0, c])
@@ -858,18 +904,22 @@ def test_kmeans_relocation_onto_zero_weight_point(c):
     np.testing.assert_allclose(np.sort(m.cluster_centers_.ravel()), [-1.0, -1.0, -1.0, 2.0], rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="bug (scikit-learn computes the same): calinski_harabasz_score with a "
-                                       "constant column far larger than the other columns' spread: the cluster "
-                                       "means of the constant column round apart from its overall mean and the "
-                                       "rounding is counted as between-cluster dispersion (4.5e175 here, inf "
-                                       "with a spread of 1e-151)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (scikit-learn computes the same): calinski_harabasz_score with a "
+    "constant column far larger than the other columns' spread: the cluster "
+    "means of the constant column round apart from its overall mean and the "
+    "rounding is counted as between-cluster dispersion (4.5e175 here, inf "
+    "with a spread of 1e-151)",
+)
 @pytest.mark.parametrize("spread", [1e-3, 1e-151])
 def test_calinski_harabasz_ignores_a_constant_column(spread):
     v = np.random.default_rng(0).standard_normal(10) * spread
     labels = np.arange(10) % 2
     X = np.column_stack([np.full(10, 1e100), v])
-    np.testing.assert_allclose(metrics.calinski_harabasz_score(X, labels),
-                               metrics.calinski_harabasz_score(v.reshape(-1, 1), labels), rtol=1e-9)
+    np.testing.assert_allclose(
+        metrics.calinski_harabasz_score(X, labels), metrics.calinski_harabasz_score(v.reshape(-1, 1), labels), rtol=1e-9
+    )
 
 
 def test_kmeans_empty_cluster_center_within_the_data():

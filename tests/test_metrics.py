@@ -1,6 +1,7 @@
 """kmix.metrics (silhouette, Calinski-Harabasz, Davies-Bouldin) against scikit-learn's metrics and
 the silhouette formula written in numpy, on generated data: every metric scikit-learn's silhouette
 takes for dense X (with its keyword arguments), callables and precomputed distances."""
+
 import hashlib
 import json
 import sys
@@ -19,6 +20,7 @@ KS = [2, 3, 5, 8]
 
 def scipy_version():
     import scipy
+
     return tuple(int(p) for p in scipy.__version__.split(".")[:2])
 
 
@@ -112,10 +114,12 @@ def test_silhouette_memory_layouts(layout, dtype):
     # the same values as the contiguous copy, bit for bit
     np.testing.assert_array_equal(s, metrics.silhouette_samples(ref, lab))
     np.testing.assert_array_equal(np.asarray(Xin), before)  # X untouched
-    np.testing.assert_allclose(metrics.calinski_harabasz_score(Xin, lab), skm.calinski_harabasz_score(ref, lab),
-                               rtol=rtol_of(dtype))
-    np.testing.assert_allclose(metrics.davies_bouldin_score(Xin, lab), skm.davies_bouldin_score(ref, lab),
-                               rtol=rtol_of(dtype))
+    np.testing.assert_allclose(
+        metrics.calinski_harabasz_score(Xin, lab), skm.calinski_harabasz_score(ref, lab), rtol=rtol_of(dtype)
+    )
+    np.testing.assert_allclose(
+        metrics.davies_bouldin_score(Xin, lab), skm.davies_bouldin_score(ref, lab), rtol=rtol_of(dtype)
+    )
 
 
 def test_integer_X_matches_sklearn():
@@ -123,12 +127,13 @@ def test_integer_X_matches_sklearn():
     rng = np.random.default_rng(5)
     X = rng.integers(0, 4, size=(150, 2))
     labels = rng.integers(0, 4, size=150)
-    np.testing.assert_allclose(metrics.silhouette_samples(X, labels), skm.silhouette_samples(X, labels),
-                               rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(metrics.calinski_harabasz_score(X, labels), skm.calinski_harabasz_score(X, labels),
-                               rtol=1e-9)
-    np.testing.assert_allclose(metrics.davies_bouldin_score(X, labels), skm.davies_bouldin_score(X, labels),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        metrics.silhouette_samples(X, labels), skm.silhouette_samples(X, labels), rtol=1e-9, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        metrics.calinski_harabasz_score(X, labels), skm.calinski_harabasz_score(X, labels), rtol=1e-9
+    )
+    np.testing.assert_allclose(metrics.davies_bouldin_score(X, labels), skm.davies_bouldin_score(X, labels), rtol=1e-9)
 
 
 # ---- conventions -----------------------------------------------------------------------------
@@ -139,8 +144,9 @@ def test_singleton_clusters_have_silhouette_zero(dtype):
     s = metrics.silhouette_samples(X, labels)
     assert s[5] == 0.0 and s[17] == 0.0
     assert_sil_close(s, skm.silhouette_samples(X, labels), dtype)
-    np.testing.assert_allclose(metrics.silhouette_score(X, labels), skm.silhouette_score(X, labels),
-                               rtol=rtol_of(dtype), atol=1e-12)
+    np.testing.assert_allclose(
+        metrics.silhouette_score(X, labels), skm.silhouette_score(X, labels), rtol=rtol_of(dtype), atol=1e-12
+    )
 
 
 def test_all_singletons_but_one_pair():
@@ -204,17 +210,20 @@ def test_label_values_do_not_matter(variant):
     np.testing.assert_allclose(s, metrics.silhouette_samples(X, codes), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(s, skm.silhouette_samples(X, sk_labels), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(metrics.silhouette_score(X, labels), skm.silhouette_score(X, sk_labels), rtol=1e-9)
-    np.testing.assert_allclose(metrics.calinski_harabasz_score(X, labels),
-                               skm.calinski_harabasz_score(X, sk_labels), rtol=1e-9)
-    np.testing.assert_allclose(metrics.davies_bouldin_score(X, labels), skm.davies_bouldin_score(X, sk_labels),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        metrics.calinski_harabasz_score(X, labels), skm.calinski_harabasz_score(X, sk_labels), rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        metrics.davies_bouldin_score(X, labels), skm.davies_bouldin_score(X, sk_labels), rtol=1e-9
+    )
 
 
 def test_bool_labels():
     X, codes = data(2, n=80, d=2, seed=9)
     labels = codes == 1
-    np.testing.assert_allclose(metrics.silhouette_samples(X, labels), skm.silhouette_samples(X, labels),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        metrics.silhouette_samples(X, labels), skm.silhouette_samples(X, labels), rtol=1e-9, atol=1e-12
+    )
 
 
 # ---- sampled silhouette_score ----------------------------------------------------------------
@@ -230,8 +239,9 @@ def test_sampled_silhouette_score_draws_sklearn_rows(sample_size, seed, dtype):
     assert got_rs == got
     # and the value is the silhouette of exactly those rows
     idx = np.random.RandomState(seed).permutation(X.shape[0])[:sample_size]
-    np.testing.assert_allclose(got, silhouette_formula(X[idx], labels[idx]).mean(),
-                               rtol=1e-9 if dtype == np.float64 else 1e-5, atol=1e-12)
+    np.testing.assert_allclose(
+        got, silhouette_formula(X[idx], labels[idx]).mean(), rtol=1e-9 if dtype == np.float64 else 1e-5, atol=1e-12
+    )
 
 
 def test_sampled_silhouette_score_string_labels():
@@ -254,9 +264,26 @@ def test_sampled_silhouette_score_differs_from_full():
 # Each name's data: blobs, 0/1 features for the boolean metrics (and hamming), latitude/longitude
 # in radians for haversine.
 BOOLEAN_METRICS = ["dice", "jaccard", "rogerstanimoto", "russellrao", "sokalsneath", "yule"]
-NAMED_METRICS = ["euclidean", "l2", "l1", "manhattan", "cityblock", "cosine", "sqeuclidean", "braycurtis",
-                 "canberra", "chebyshev", "correlation", "mahalanobis", "seuclidean", "minkowski", "nan_euclidean",
-                 "hamming", "matching", "haversine"] + BOOLEAN_METRICS
+NAMED_METRICS = [
+    "euclidean",
+    "l2",
+    "l1",
+    "manhattan",
+    "cityblock",
+    "cosine",
+    "sqeuclidean",
+    "braycurtis",
+    "canberra",
+    "chebyshev",
+    "correlation",
+    "mahalanobis",
+    "seuclidean",
+    "minkowski",
+    "nan_euclidean",
+    "hamming",
+    "matching",
+    "haversine",
+] + BOOLEAN_METRICS
 
 
 def metric_data(metric, dtype=np.float64, n=150, k=4, seed=31):
@@ -273,6 +300,7 @@ def test_metrics_list_is_sklearns():
     # Every dense name scikit-learn's silhouette accepts, except what scipy no longer has.
     from sklearn.metrics.pairwise import _VALID_METRICS
     from scipy.spatial.distance import _METRICS_NAMES
+
     sk_dense = {m for m in _VALID_METRICS if m in _METRICS_NAMES or m in skm.pairwise.PAIRWISE_DISTANCE_FUNCTIONS}
     sk_dense |= {"matching"} if "matching" in _VALID_METRICS else set()  # scipy's alias of hamming
     sk_dense -= set(metrics._REMOVED)  # removed by scipy since (an older scipy still has them)
@@ -287,26 +315,46 @@ def test_every_metric_matches_sklearn(metric, dtype):
     s = metrics.silhouette_samples(X, labels, metric=metric)
     assert s.dtype == np.float64 and s.shape == (X.shape[0],)
     assert_sil_close(s, skm.silhouette_samples(X, labels, metric=metric), dtype)
-    np.testing.assert_allclose(metrics.silhouette_score(X, labels, metric=metric),
-                               skm.silhouette_score(X, labels, metric=metric), rtol=rtol_of(dtype), atol=1e-12)
+    np.testing.assert_allclose(
+        metrics.silhouette_score(X, labels, metric=metric),
+        skm.silhouette_score(X, labels, metric=metric),
+        rtol=rtol_of(dtype),
+        atol=1e-12,
+    )
     assert np.all(np.abs(s) <= 1)
 
 
 W4 = np.array([0.5, 2.0, 1.25, 0.1])
 KWDS_CASES = [
-    ("minkowski", {"p": 3}), ("minkowski", {"p": 1}), ("minkowski", {"p": 0.5}), ("minkowski", {"p": np.inf}),
-    ("minkowski", {"p": 2, "w": W4}), ("minkowski", {"p": 1, "w": W4}), ("minkowski", {"p": 3, "w": W4}),
+    ("minkowski", {"p": 3}),
+    ("minkowski", {"p": 1}),
+    ("minkowski", {"p": 0.5}),
+    ("minkowski", {"p": np.inf}),
+    ("minkowski", {"p": 2, "w": W4}),
+    ("minkowski", {"p": 1, "w": W4}),
+    ("minkowski", {"p": 3, "w": W4}),
     ("minkowski", {"p": np.inf, "w": np.array([1.0, 0.0, 2.0, 0.0])}),
-    ("sqeuclidean", {"w": W4}), ("chebyshev", {"w": W4}), ("canberra", {"w": W4}), ("braycurtis", {"w": W4}),
-    ("correlation", {"w": W4}), ("correlation", {"w": W4, "centered": False}),
-    ("seuclidean", {"V": W4}), ("mahalanobis", {"VI": np.diag(W4)}),
+    ("sqeuclidean", {"w": W4}),
+    ("chebyshev", {"w": W4}),
+    ("canberra", {"w": W4}),
+    ("braycurtis", {"w": W4}),
+    ("correlation", {"w": W4}),
+    ("correlation", {"w": W4, "centered": False}),
+    ("seuclidean", {"V": W4}),
+    ("mahalanobis", {"VI": np.diag(W4)}),
     ("mahalanobis", {"VI": np.array([[2.0, 0.5, 0, 0], [0.5, 1.0, 0.2, 0], [0, 0.2, 1.0, 0], [0, 0, 0, 0.5]])}),
     ("mahalanobis", {"VI": np.diag([1.0, -0.05, 1.0, 1.0])}),  # indefinite: NaN distances, as scipy
-    ("euclidean", {"squared": True}), ("l2", {"squared": True}), ("nan_euclidean", {"squared": True}),
-    ("nan_euclidean", {"missing_values": 0}), ("nan_euclidean", {"missing_values": 0, "squared": True}),
-    ("hamming", {"w": np.linspace(0.1, 2, 7)}), ("jaccard", {"w": np.linspace(0.1, 2, 7)}),
-    ("yule", {"w": np.linspace(2, 0.1, 7)}), ("sokalsneath", {"w": np.linspace(2, 0.1, 7)}),
-    ("euclidean", {"n_jobs": 2, "working_memory": 0.01}), ("cosine", {"working_memory": 0.0001}),
+    ("euclidean", {"squared": True}),
+    ("l2", {"squared": True}),
+    ("nan_euclidean", {"squared": True}),
+    ("nan_euclidean", {"missing_values": 0}),
+    ("nan_euclidean", {"missing_values": 0, "squared": True}),
+    ("hamming", {"w": np.linspace(0.1, 2, 7)}),
+    ("jaccard", {"w": np.linspace(0.1, 2, 7)}),
+    ("yule", {"w": np.linspace(2, 0.1, 7)}),
+    ("sokalsneath", {"w": np.linspace(2, 0.1, 7)}),
+    ("euclidean", {"n_jobs": 2, "working_memory": 0.01}),
+    ("cosine", {"working_memory": 0.0001}),
 ]
 
 
@@ -334,12 +382,18 @@ def test_callable_metric_matches_sklearn(dtype):
     def lp(a, b, q=2.0):
         assert a.ndim == b.ndim == 1 and a.dtype == X.dtype  # rows, as scikit-learn passes them
         return float(np.sum(np.abs(a - b) ** q) ** (1 / q))
+
     for kwds in ({}, {"q": 3.0}):
-        assert_sil_close(metrics.silhouette_samples(X, labels, metric=lp, **kwds),
-                         skm.silhouette_samples(X, labels, metric=lp, **kwds), dtype)
-    np.testing.assert_allclose(metrics.silhouette_score(X, labels, metric=lp, sample_size=40, random_state=2),
-                               skm.silhouette_score(X, labels, metric=lp, sample_size=40, random_state=2),
-                               rtol=rtol_of(dtype))
+        assert_sil_close(
+            metrics.silhouette_samples(X, labels, metric=lp, **kwds),
+            skm.silhouette_samples(X, labels, metric=lp, **kwds),
+            dtype,
+        )
+    np.testing.assert_allclose(
+        metrics.silhouette_score(X, labels, metric=lp, sample_size=40, random_state=2),
+        skm.silhouette_score(X, labels, metric=lp, sample_size=40, random_state=2),
+        rtol=rtol_of(dtype),
+    )
 
 
 def test_callable_metric_calls():
@@ -352,14 +406,18 @@ def test_callable_metric_calls():
     def metric(a, b):
         seen.append((a.dtype, tuple(a), tuple(b)))
         return float(np.abs(a - b).sum()) + 0.5 * (tuple(a) == tuple(b))
+
     s = metrics.silhouette_samples(X, labels, metric=metric)
     assert {dt for dt, _, _ in seen} == {X.dtype}
     assert len(seen) == 12 * 13 // 2
     np.testing.assert_allclose(s, skm.silhouette_samples(X, labels, metric=metric), rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("metric", ["cosine", "manhattan", "chebyshev", "jaccard", lambda a, b: np.abs(a - b).max()],
-                         ids=["cosine", "manhattan", "chebyshev", "jaccard", "callable"])
+@pytest.mark.parametrize(
+    "metric",
+    ["cosine", "manhattan", "chebyshev", "jaccard", lambda a, b: np.abs(a - b).max()],
+    ids=["cosine", "manhattan", "chebyshev", "jaccard", "callable"],
+)
 def test_chunking_does_not_change_the_answer(metric, monkeypatch):
     # working_memory (MiB, as scikit-learn's) down to one row per chunk; and the path for many
     # clusters, which reads each chunk of rows against all rows instead of keeping the sums.
@@ -368,12 +426,14 @@ def test_chunking_does_not_change_the_answer(metric, monkeypatch):
     ref = metrics.silhouette_samples(X, labels, metric=metric)
     np.testing.assert_allclose(ref, skm.silhouette_samples(X, labels, metric=metric), rtol=1e-9, atol=1e-12)
     for wm in (0.0, 0.002, 0.01):
-        np.testing.assert_allclose(metrics.silhouette_samples(X, labels, metric=metric, working_memory=wm), ref,
-                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            metrics.silhouette_samples(X, labels, metric=metric, working_memory=wm), ref, rtol=1e-12, atol=1e-14
+        )
     monkeypatch.setattr(metrics, "_ACC_ELEMENTS", 0)
     for wm in (None, 0.002):
-        np.testing.assert_allclose(metrics.silhouette_samples(X, labels, metric=metric, working_memory=wm), ref,
-                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            metrics.silhouette_samples(X, labels, metric=metric, working_memory=wm), ref, rtol=1e-12, atol=1e-14
+        )
 
 
 EDGE_CASES = {
@@ -384,8 +444,10 @@ EDGE_CASES = {
     # two singletons among three clusters
     "singletons": lambda rng: (rng.standard_normal((30, 3)), np.r_[np.arange(28) % 3, 7, 9]),
     # clusters of copies of one point
-    "copies": lambda rng: (np.repeat(np.array([[1.0, 0, 2], [3, 4, 1], [3, 4, 1], [0, 2, 5]]) * [[1], [2], [1], [3]],
-                                     4, axis=0), np.repeat([0, 1, 2, 3], 4)),
+    "copies": lambda rng: (
+        np.repeat(np.array([[1.0, 0, 2], [3, 4, 1], [3, 4, 1], [0, 2, 5]]) * [[1], [2], [1], [3]], 4, axis=0),
+        np.repeat([0, 1, 2, 3], 4),
+    ),
     "integer_X": lambda rng: (rng.integers(-3, 4, size=(60, 4)), rng.integers(0, 3, 60)),
     "bool_X": lambda rng: (rng.random((60, 6)) < 0.5, rng.integers(0, 3, 60)),
 }
@@ -420,8 +482,14 @@ def test_degenerate_rows_as_sklearn():
     Xc[5] = 7.0
     Xb = (rng.random((40, 5)) < 0.3).astype(float)
     Xb[[1, 4]] = 0.0
-    for metric, Z in (("cosine", Xz), ("correlation", Xc), ("dice", Xb), ("sokalsneath", Xb), ("jaccard", Xb),
-                      ("yule", Xb)):
+    for metric, Z in (
+        ("cosine", Xz),
+        ("correlation", Xc),
+        ("dice", Xb),
+        ("sokalsneath", Xb),
+        ("jaccard", Xb),
+        ("yule", Xb),
+    ):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             expected = skm.silhouette_samples(Z, labels, metric=metric)
@@ -439,8 +507,22 @@ def test_boolean_metric_warns_on_conversion():
         metrics.silhouette_samples(X.astype(bool).tolist(), labels, metric="jaccard")
 
 
-@pytest.mark.parametrize("metric", ["manhattan", "cosine", "sqeuclidean", "chebyshev", "canberra", "braycurtis",
-                                    "correlation", "seuclidean", "mahalanobis", ("minkowski", 3)], ids=str)
+@pytest.mark.parametrize(
+    "metric",
+    [
+        "manhattan",
+        "cosine",
+        "sqeuclidean",
+        "chebyshev",
+        "canberra",
+        "braycurtis",
+        "correlation",
+        "seuclidean",
+        "mahalanobis",
+        ("minkowski", 3),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("shift", [-700, -401, -300, 300, 401, 700])
 def test_metrics_scale_free(metric, shift):
     # Homogeneous metrics: X·2^j gives the same silhouettes (scaled into range), bit for bit
@@ -460,8 +542,12 @@ def test_manhattan_far_from_the_origin():
     rng = np.random.default_rng(4)
     labels = rng.integers(0, 3, 300)
     X = 1e6 + labels[:, None] * 1e-3 + rng.standard_normal((300, 3)) * 1e-3
-    np.testing.assert_allclose(metrics.silhouette_samples(X, labels, metric="manhattan"),
-                               skm.silhouette_samples(X, labels, metric="manhattan"), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(
+        metrics.silhouette_samples(X, labels, metric="manhattan"),
+        skm.silhouette_samples(X, labels, metric="manhattan"),
+        rtol=1e-7,
+        atol=1e-9,
+    )
 
 
 @pytest.mark.filterwarnings("ignore:Data was converted to boolean")
@@ -473,7 +559,9 @@ def test_sampled_score_other_metrics(metric, seed, dtype):
     np.testing.assert_allclose(
         metrics.silhouette_score(X, labels, metric=metric, sample_size=80, random_state=seed),
         skm.silhouette_score(X, labels, metric=metric, sample_size=80, random_state=seed),
-        rtol=rtol_of(dtype), atol=1e-12)
+        rtol=rtol_of(dtype),
+        atol=1e-12,
+    )
 
 
 # ---- precomputed distances -------------------------------------------------------------------
@@ -484,11 +572,15 @@ def test_precomputed_matches_sklearn(metric, dtype):
     s = metrics.silhouette_samples(D, labels, metric="precomputed")
     assert_sil_close(s, skm.silhouette_samples(D, labels, metric="precomputed"), dtype)
     assert_sil_close(s, metrics.silhouette_samples(X, labels, metric=metric), dtype)
-    np.testing.assert_allclose(metrics.silhouette_score(D, labels, metric="precomputed"),
-                               skm.silhouette_score(D, labels, metric="precomputed"), rtol=rtol_of(dtype))
+    np.testing.assert_allclose(
+        metrics.silhouette_score(D, labels, metric="precomputed"),
+        skm.silhouette_score(D, labels, metric="precomputed"),
+        rtol=rtol_of(dtype),
+    )
     for wm in (0.001, 0.05):  # chunks of 1 and 32 rows
-        np.testing.assert_allclose(metrics.silhouette_samples(D, labels, metric="precomputed", working_memory=wm),
-                                   s, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            metrics.silhouette_samples(D, labels, metric="precomputed", working_memory=wm), s, rtol=1e-12, atol=1e-14
+        )
 
 
 @pytest.mark.parametrize("sample_size", [10, 57, 150, 500])
@@ -497,20 +589,30 @@ def test_precomputed_sampled_rows_and_columns(sample_size, seed, dtype):
     X, labels = data(3, np.float64, n=200, d=2, seed=4)
     D = skm.pairwise_distances(X).astype(dtype)
     got = metrics.silhouette_score(D, labels, metric="precomputed", sample_size=sample_size, random_state=seed)
-    np.testing.assert_allclose(got, skm.silhouette_score(D, labels, metric="precomputed", sample_size=sample_size,
-                                                         random_state=seed), rtol=rtol_of(dtype), atol=1e-12)
+    np.testing.assert_allclose(
+        got,
+        skm.silhouette_score(D, labels, metric="precomputed", sample_size=sample_size, random_state=seed),
+        rtol=rtol_of(dtype),
+        atol=1e-12,
+    )
     # the same rows as the features' sampled score: the sample's rows and columns were taken
-    np.testing.assert_allclose(got, metrics.silhouette_score(X, labels, sample_size=sample_size, random_state=seed),
-                               rtol=rtol_of(dtype), atol=1e-12)
+    np.testing.assert_allclose(
+        got,
+        metrics.silhouette_score(X, labels, sample_size=sample_size, random_state=seed),
+        rtol=rtol_of(dtype),
+        atol=1e-12,
+    )
 
 
 def test_precomputed_integer_and_list_matrices():
     D = [[0, 1, 2, 4], [1, 0, 1, 3], [2, 1, 0, 2], [4, 3, 2, 0]]
     labels = [0, 0, 1, 1]
     for M in (D, np.array(D), np.array(D, dtype=np.int8), np.array(D, dtype=np.float32), np.array(D, dtype=object)):
-        np.testing.assert_allclose(metrics.silhouette_samples(M, labels, metric="precomputed"),
-                                   skm.silhouette_samples(np.array(D, dtype=float), labels, metric="precomputed"),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            metrics.silhouette_samples(M, labels, metric="precomputed"),
+            skm.silhouette_samples(np.array(D, dtype=float), labels, metric="precomputed"),
+            rtol=1e-6,
+        )
 
 
 def test_precomputed_not_symmetric_reads_rows():
@@ -519,16 +621,24 @@ def test_precomputed_not_symmetric_reads_rows():
     D = rng.random((30, 30))
     np.fill_diagonal(D, 0)
     labels = np.arange(30) % 4
-    np.testing.assert_allclose(metrics.silhouette_samples(D, labels, metric="precomputed"),
-                               skm.silhouette_samples(D, labels, metric="precomputed"), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        metrics.silhouette_samples(D, labels, metric="precomputed"),
+        skm.silhouette_samples(D, labels, metric="precomputed"),
+        rtol=1e-12,
+        atol=1e-15,
+    )
 
 
 @pytest.mark.parametrize("scale", [2.0**700, 2.0**-700])
 def test_precomputed_scale_free(scale):
     X, labels = data(3, n=60, d=2)
     D = skm.pairwise_distances(X)
-    np.testing.assert_allclose(metrics.silhouette_samples(D * scale, labels, metric="precomputed"),
-                               metrics.silhouette_samples(D, labels, metric="precomputed"), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(
+        metrics.silhouette_samples(D * scale, labels, metric="precomputed"),
+        metrics.silhouette_samples(D, labels, metric="precomputed"),
+        rtol=1e-14,
+        atol=1e-15,
+    )
 
 
 def test_precomputed_nonzero_diagonal(dtype):
@@ -539,10 +649,13 @@ def test_precomputed_nonzero_diagonal(dtype):
     D[3, 3] = eps * 10
     metrics.silhouette_samples(D, labels, metric="precomputed")
     D[3, 3] = eps * 1000
-    for call in (lambda: metrics.silhouette_samples(D, labels, metric="precomputed"),
-                 lambda: metrics.silhouette_score(D, labels, metric="precomputed")):
-        with pytest.raises(ValueError, match="X: the precomputed distance matrix contains non-zero elements on the "
-                                             "diagonal"):
+    for call in (
+        lambda: metrics.silhouette_samples(D, labels, metric="precomputed"),
+        lambda: metrics.silhouette_score(D, labels, metric="precomputed"),
+    ):
+        with pytest.raises(
+            ValueError, match="X: the precomputed distance matrix contains non-zero elements on the diagonal"
+        ):
             call()
     Di = np.round(skm.pairwise_distances(X) * 10).astype(np.int64)
     Di[2, 2] = 1
@@ -554,8 +667,10 @@ def test_precomputed_negative_values():
     X, labels = data(2, n=20, d=2)
     D = skm.pairwise_distances(X)
     D[2, 5] = -1e-3
-    for call in (lambda: metrics.silhouette_samples(D, labels, metric="precomputed"),
-                 lambda: metrics.silhouette_score(D, labels, metric="precomputed", working_memory=0.0001)):
+    for call in (
+        lambda: metrics.silhouette_samples(D, labels, metric="precomputed"),
+        lambda: metrics.silhouette_score(D, labels, metric="precomputed", working_memory=0.0001),
+    ):
         with pytest.raises(ValueError, match="X: Negative values in data.*non-negative"):
             call()
     with pytest.raises(ValueError, match="Negative values"):
@@ -567,8 +682,10 @@ def test_precomputed_non_finite(bad):
     X, labels = data(2, n=20, d=2)
     D = skm.pairwise_distances(X)
     D[2, 5] = bad
-    for call in (lambda: metrics.silhouette_samples(D, labels, metric="precomputed"),
-                 lambda: metrics.silhouette_score(D, labels, metric="precomputed", sample_size=5, random_state=0)):
+    for call in (
+        lambda: metrics.silhouette_samples(D, labels, metric="precomputed"),
+        lambda: metrics.silhouette_score(D, labels, metric="precomputed", sample_size=5, random_state=0),
+    ):
         with pytest.raises(ValueError, match="X contains"):
             call()
 
@@ -577,11 +694,15 @@ def test_precomputed_not_square():
     X, labels = data(2, n=20, d=2)
     D = skm.pairwise_distances(X)
     for M in (D[:, :15], D[:15], D[:, :19]):
-        for call in (lambda: metrics.silhouette_samples(M, labels[:M.shape[0]], metric="precomputed"),
-                     lambda: metrics.silhouette_score(M, labels[:M.shape[0]], metric="precomputed", sample_size=5,
-                                                      random_state=0)):
-            with pytest.raises(ValueError, match="X must be a square distance matrix.*Precomputed metric requires "
-                                                 "shape"):
+        for call in (
+            lambda: metrics.silhouette_samples(M, labels[: M.shape[0]], metric="precomputed"),
+            lambda: metrics.silhouette_score(
+                M, labels[: M.shape[0]], metric="precomputed", sample_size=5, random_state=0
+            ),
+        ):
+            with pytest.raises(
+                ValueError, match="X must be a square distance matrix.*Precomputed metric requires shape"
+            ):
                 call()
 
 
@@ -648,9 +769,11 @@ def test_bad_metric_kwds(metric, kwds, exc, match):
     X = np.column_stack([X, X[:, ::-1] * 0.5 + 1])  # 4 features
     if metric == "precomputed":
         X = skm.pairwise_distances(X)
-    for call in (lambda: metrics.silhouette_samples(X, labels, metric=metric, **kwds),
-                 lambda: metrics.silhouette_score(X, labels, metric=metric, **kwds),
-                 lambda: metrics.silhouette_score(X, labels, metric=metric, sample_size=20, random_state=0, **kwds)):
+    for call in (
+        lambda: metrics.silhouette_samples(X, labels, metric=metric, **kwds),
+        lambda: metrics.silhouette_score(X, labels, metric=metric, **kwds),
+        lambda: metrics.silhouette_score(X, labels, metric=metric, sample_size=20, random_state=0, **kwds),
+    ):
         with pytest.raises(exc, match=match):
             call()
 
@@ -676,8 +799,11 @@ def test_mahalanobis_needs_more_samples_than_features():
         metrics.silhouette_samples(X, [0, 0, 1, 1, 1], metric="mahalanobis")
     # with VI given, it runs (and agrees with scikit-learn)
     VI = np.eye(6) * 2
-    np.testing.assert_allclose(metrics.silhouette_samples(X, [0, 0, 1, 1, 1], metric="mahalanobis", VI=VI),
-                               skm.silhouette_samples(X, [0, 0, 1, 1, 1], metric="mahalanobis", VI=VI), rtol=1e-9)
+    np.testing.assert_allclose(
+        metrics.silhouette_samples(X, [0, 0, 1, 1, 1], metric="mahalanobis", VI=VI),
+        skm.silhouette_samples(X, [0, 0, 1, 1, 1], metric="mahalanobis", VI=VI),
+        rtol=1e-9,
+    )
 
 
 def test_seuclidean_constant_feature():
@@ -735,14 +861,21 @@ def test_ch_db_accept_what_sklearn_accepts(kind):
     # Dense inputs scikit-learn's scores take; kmix computes in float64 (scikit-learn keeps some
     # float16 arithmetic in Davies-Bouldin: compared on the float16 values in float64).
     X, labels = data(3, n=60, d=3, seed=2)
-    Xk = {"bool": lambda: X > 0, "int8": lambda: (X * 3).astype(np.int8),
-          "uint64": lambda: np.abs(X * 3).astype(np.uint64), "float16": lambda: X.astype(np.float16),
-          "object": lambda: X.astype(object), "list": lambda: X.tolist(),
-          "dataframe": lambda: pytest.importorskip("pandas").DataFrame(X)}[kind]()
+    Xk = {
+        "bool": lambda: X > 0,
+        "int8": lambda: (X * 3).astype(np.int8),
+        "uint64": lambda: np.abs(X * 3).astype(np.uint64),
+        "float16": lambda: X.astype(np.float16),
+        "object": lambda: X.astype(object),
+        "list": lambda: X.tolist(),
+        "dataframe": lambda: pytest.importorskip("pandas").DataFrame(X),
+    }[kind]()
     ref = np.asarray(Xk, dtype=np.float64) if kind == "float16" else Xk
-    for ours, theirs in ((metrics.calinski_harabasz_score, skm.calinski_harabasz_score),
-                         (metrics.davies_bouldin_score, skm.davies_bouldin_score),
-                         (metrics.silhouette_score, skm.silhouette_score)):
+    for ours, theirs in (
+        (metrics.calinski_harabasz_score, skm.calinski_harabasz_score),
+        (metrics.davies_bouldin_score, skm.davies_bouldin_score),
+        (metrics.silhouette_score, skm.silhouette_score),
+    ):
         np.testing.assert_allclose(ours(Xk, labels), theirs(ref, labels), rtol=1e-12)
 
 
@@ -750,10 +883,12 @@ def test_ch_db_with_singletons(dtype):
     X, labels = data(3, dtype, n=50, d=2)
     labels = labels.copy()
     labels[[0, 1]] = [5, 6]
-    np.testing.assert_allclose(metrics.calinski_harabasz_score(X, labels), skm.calinski_harabasz_score(X, labels),
-                               rtol=rtol_of(dtype))
-    np.testing.assert_allclose(metrics.davies_bouldin_score(X, labels), skm.davies_bouldin_score(X, labels),
-                               rtol=rtol_of(dtype))
+    np.testing.assert_allclose(
+        metrics.calinski_harabasz_score(X, labels), skm.calinski_harabasz_score(X, labels), rtol=rtol_of(dtype)
+    )
+    np.testing.assert_allclose(
+        metrics.davies_bouldin_score(X, labels), skm.davies_bouldin_score(X, labels), rtol=rtol_of(dtype)
+    )
 
 
 def test_ch_db_degenerate_conventions(dtype):
@@ -766,13 +901,15 @@ def test_ch_db_degenerate_conventions(dtype):
     X2 = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, -1.0], [0.0, 1.0]], dtype=dtype)
     labels2 = np.array([0, 0, 1, 1])
     assert metrics.davies_bouldin_score(X2, labels2) == skm.davies_bouldin_score(X2, labels2) == 0.0
-    np.testing.assert_allclose(metrics.calinski_harabasz_score(X2, labels2),
-                               skm.calinski_harabasz_score(X2, labels2), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        metrics.calinski_harabasz_score(X2, labels2), skm.calinski_harabasz_score(X2, labels2), rtol=1e-12, atol=1e-12
+    )
     # Three clusters, two sharing their centroid exactly: that pair is ignored.
     X3 = np.concatenate([X2, np.array([[6.0, 6.0], [7.0, 6.0]], dtype=dtype)])
     labels3 = np.array([0, 0, 1, 1, 2, 2])
-    np.testing.assert_allclose(metrics.davies_bouldin_score(X3, labels3), skm.davies_bouldin_score(X3, labels3),
-                               rtol=rtol_of(dtype))
+    np.testing.assert_allclose(
+        metrics.davies_bouldin_score(X3, labels3), skm.davies_bouldin_score(X3, labels3), rtol=rtol_of(dtype)
+    )
 
 
 # ---- bad inputs ------------------------------------------------------------------------------
@@ -858,17 +995,20 @@ def test_unknown_metric(metric):
     # Names scikit-learn does not take (scipy's aliases included), what scipy removed, non-strings.
     X, labels = small()
     exc = TypeError if not isinstance(metric, str) else ValueError
-    for call in (lambda: metrics.silhouette_samples(X, labels, metric=metric),
-                 lambda: metrics.silhouette_score(X, labels, metric=metric),
-                 lambda: metrics.silhouette_score(X, labels, metric=metric, sample_size=10, random_state=0)):
+    for call in (
+        lambda: metrics.silhouette_samples(X, labels, metric=metric),
+        lambda: metrics.silhouette_score(X, labels, metric=metric),
+        lambda: metrics.silhouette_score(X, labels, metric=metric, sample_size=10, random_state=0),
+    ):
         with pytest.raises(exc, match="metric"):
             call()
 
 
 def test_metric_euclidean_explicit():
     X, labels = small()
-    np.testing.assert_array_equal(metrics.silhouette_samples(X, labels, metric="euclidean"),
-                                  metrics.silhouette_samples(X, labels))
+    np.testing.assert_array_equal(
+        metrics.silhouette_samples(X, labels, metric="euclidean"), metrics.silhouette_samples(X, labels)
+    )
 
 
 @pytest.mark.parametrize("sample_size", [0, -3])
@@ -885,8 +1025,11 @@ def test_bad_sample_size_type(sample_size):
         metrics.silhouette_score(X, labels, sample_size=sample_size, random_state=0)
 
 
-@pytest.mark.parametrize("X", [np.zeros(10), np.zeros((0, 2)), np.zeros((10, 0)), np.zeros((10, 2, 2))],
-                         ids=["1d", "no_rows", "no_features", "3d"])
+@pytest.mark.parametrize(
+    "X",
+    [np.zeros(10), np.zeros((0, 2)), np.zeros((10, 0)), np.zeros((10, 2, 2))],
+    ids=["1d", "no_rows", "no_features", "3d"],
+)
 def test_bad_X_shape(X):
     labels = np.arange(max(len(X), 1)) % 2
     for name in scorer_ids:

@@ -1,4 +1,5 @@
 """kmix.MiniBatchKMeans against sklearn.cluster.MiniBatchKMeans: same random stream, same answers."""
+
 import numpy as np
 import pytest
 from sklearn.cluster import MiniBatchKMeans as SkMiniBatchKMeans
@@ -6,8 +7,7 @@ from sklearn.cluster import MiniBatchKMeans as SkMiniBatchKMeans
 from threadpoolctl import threadpool_limits
 
 import kmix
-from conftest import (data_scale, inertia_formula, init_rows, make_blobs, make_data,
-                      nearest, sq_dists)
+from conftest import data_scale, inertia_formula, init_rows, make_blobs, make_data, nearest, sq_dists
 
 
 @pytest.fixture(autouse=True)
@@ -29,24 +29,27 @@ def assert_same_fit(ours, theirs, X):
     assert ours.n_iter_ == theirs.n_iter_
     assert ours.cluster_centers_.shape == theirs.cluster_centers_.shape
     assert ours.cluster_centers_.dtype == theirs.cluster_centers_.dtype
-    np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-9,
-                               atol=1e-12 * data_scale(X))
+    np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-9, atol=1e-12 * data_scale(X))
     np.testing.assert_array_equal(ours.labels_, theirs.labels_)
     np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=1e-9)
     assert ours.n_features_in_ == theirs.n_features_in_ == X.shape[1]
 
 
 # ---- same random stream as scikit-learn (float64) ---------------------------------------------
-@pytest.mark.parametrize("params", [
-    dict(),
-    dict(init="random"),
-    dict(n_init=3),
-    dict(init="random", n_init=2),
-    dict(tol=1e-3),
-    dict(max_no_improvement=None, max_iter=5),
-    dict(batch_size=16, reassignment_ratio=0.5),
-    dict(batch_size=100, init_size=300),
-], ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default")
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(init="random"),
+        dict(n_init=3),
+        dict(init="random", n_init=2),
+        dict(tol=1e-3),
+        dict(max_no_improvement=None, max_iter=5),
+        dict(batch_size=16, reassignment_ratio=0.5),
+        dict(batch_size=100, init_size=300),
+    ],
+    ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default",
+)
 @pytest.mark.parametrize("seed", [0, 5])
 def test_same_result_as_sklearn(params, seed):
     X = make_data("blobs", 1500, 4, 6, seed=seed)
@@ -84,8 +87,9 @@ def test_partial_fit_sequence_same_as_sklearn():
         ours.partial_fit(chunk)
         theirs.partial_fit(chunk)
         assert ours.n_steps_ == theirs.n_steps_
-        np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-9,
-                                   atol=1e-12 * data_scale(X))
+        np.testing.assert_allclose(
+            ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-9, atol=1e-12 * data_scale(X)
+        )
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
     np.testing.assert_allclose(ours.score(X), theirs.score(X), rtol=1e-9)
 
@@ -95,8 +99,9 @@ def test_inertia_within_5_percent_of_full_kmeans():
     X = make_blobs(n=5000, d=4, k=8, seed=13, std=1.5)[0]
     full = kmix.KMeans(8, random_state=0, n_init=3).fit(X)
     mb = kmix.MiniBatchKMeans(8, random_state=0, n_init=3).fit(X)
-    np.testing.assert_allclose(mb.inertia_, inertia_formula(X, mb.cluster_centers_, nearest(X, mb.cluster_centers_)),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        mb.inertia_, inertia_formula(X, mb.cluster_centers_, nearest(X, mb.cluster_centers_)), rtol=1e-9
+    )
     assert mb.inertia_ <= 1.05 * full.inertia_
 
 
@@ -151,21 +156,37 @@ def test_methods_consistent_with_formulas():
 X_OK = make_data("blobs", 50, 2, 3, seed=0)
 
 
-@pytest.mark.parametrize("X,params,exc,match", [
-    (np.r_[X_OK, [[np.nan, 0.0]]], {}, ValueError, "(?i)nan|X"),
-    (np.r_[X_OK, [[np.inf, 0.0]]], {}, ValueError, "(?i)inf|X"),
-    (np.empty((0, 2)), {}, ValueError, "(?i)sample|X"),
-    (X_OK[:, 0], {}, ValueError, "(?i)2D|X"),
-    (np.array([["a", "b"], ["c", "d"]]), {}, (ValueError, TypeError), "(?i)X|float|string|convert"),
-    (X_OK, dict(n_clusters=51), ValueError, "n_clusters"),
-    (X_OK, dict(n_clusters=0), ValueError, "n_clusters"),
-    (X_OK, dict(batch_size=0), ValueError, "batch_size"),
-    (X_OK, dict(reassignment_ratio=-0.1), ValueError, "reassignment_ratio"),
-    (X_OK, dict(init="kmeans++"), ValueError, "init"),
-    (X_OK, dict(max_iter=0), ValueError, "max_iter"),
-    (X_OK, dict(tol=-1.0), ValueError, "tol"),
-], ids=["nan", "inf", "empty", "1d", "strings", "k_gt_n", "k0", "batch_size0", "neg_ratio", "bad_init",
-        "max_iter0", "neg_tol"])
+@pytest.mark.parametrize(
+    "X,params,exc,match",
+    [
+        (np.r_[X_OK, [[np.nan, 0.0]]], {}, ValueError, "(?i)nan|X"),
+        (np.r_[X_OK, [[np.inf, 0.0]]], {}, ValueError, "(?i)inf|X"),
+        (np.empty((0, 2)), {}, ValueError, "(?i)sample|X"),
+        (X_OK[:, 0], {}, ValueError, "(?i)2D|X"),
+        (np.array([["a", "b"], ["c", "d"]]), {}, (ValueError, TypeError), "(?i)X|float|string|convert"),
+        (X_OK, dict(n_clusters=51), ValueError, "n_clusters"),
+        (X_OK, dict(n_clusters=0), ValueError, "n_clusters"),
+        (X_OK, dict(batch_size=0), ValueError, "batch_size"),
+        (X_OK, dict(reassignment_ratio=-0.1), ValueError, "reassignment_ratio"),
+        (X_OK, dict(init="kmeans++"), ValueError, "init"),
+        (X_OK, dict(max_iter=0), ValueError, "max_iter"),
+        (X_OK, dict(tol=-1.0), ValueError, "tol"),
+    ],
+    ids=[
+        "nan",
+        "inf",
+        "empty",
+        "1d",
+        "strings",
+        "k_gt_n",
+        "k0",
+        "batch_size0",
+        "neg_ratio",
+        "bad_init",
+        "max_iter0",
+        "neg_tol",
+    ],
+)
 def test_bad_inputs(X, params, exc, match):
     params = dict(dict(n_clusters=3, random_state=0), **params)
     with pytest.raises(exc, match=match):

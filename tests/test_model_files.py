@@ -6,6 +6,7 @@ The mutation test loads well over 1,000 files made by damaging real model files 
 truncation, members swapped between classes, resized or retyped members, changed header
 fields, junk members) and sees only that error, or an estimator that passes the same schema
 and whose methods run on a small X without raising anything but ValueError/TypeError."""
+
 import io
 import json
 import os
@@ -90,11 +91,29 @@ def base_models():
         out.append((f"gmm_{ct}", quiet(kmix.GaussianMixture(2, covariance_type=ct, random_state=0, **extra).fit, data)))
         prior = "dirichlet_process" if ct in ("full", "diag") else "dirichlet_distribution"
         given = {"covariance_prior": np.eye(3)} if ct == "tied" else {"mean_prior": np.ones(3)} if ct == "diag" else {}
-        out.append((f"bgmm_{ct}", quiet(kmix.BayesianGaussianMixture(
-            n_components=3, covariance_type=ct, weight_concentration_prior_type=prior, random_state=0, **given).fit,
-            X32 if ct == "spherical" else X)))
-    out.append(("unfitted_bgmm", kmix.BayesianGaussianMixture(n_components=2, covariance_type="diag",
-                                                              covariance_prior=np.ones(3), mean_prior=np.zeros(3))))
+        out.append(
+            (
+                f"bgmm_{ct}",
+                quiet(
+                    kmix.BayesianGaussianMixture(
+                        n_components=3,
+                        covariance_type=ct,
+                        weight_concentration_prior_type=prior,
+                        random_state=0,
+                        **given,
+                    ).fit,
+                    X32 if ct == "spherical" else X,
+                ),
+            )
+        )
+    out.append(
+        (
+            "unfitted_bgmm",
+            kmix.BayesianGaussianMixture(
+                n_components=2, covariance_type="diag", covariance_prior=np.ones(3), mean_prior=np.zeros(3)
+            ),
+        )
+    )
     try:
         import kmix.dask as kd
     except ImportError:  # kmix.dask needs dask; the in-memory classes are still tested
@@ -135,9 +154,12 @@ def exercise(est):
     d = getattr(est, "n_features_in_", 3)
     X = np.random.RandomState(1).normal(size=(5, d))
     calls = {
-        "predict": lambda: est.predict(X), "transform": lambda: est.transform(X),
-        "score": lambda: est.score(X), "predict_proba": lambda: est.predict_proba(X),
-        "score_samples": lambda: est.score_samples(X), "partial_fit": lambda: est.partial_fit(X),
+        "predict": lambda: est.predict(X),
+        "transform": lambda: est.transform(X),
+        "score": lambda: est.score(X),
+        "predict_proba": lambda: est.predict_proba(X),
+        "score_samples": lambda: est.score_samples(X),
+        "partial_fit": lambda: est.partial_fit(X),
     }
     results = {}
     for name, call in calls.items():
@@ -169,7 +191,7 @@ def flip_bytes(rng, raw, **_):
 
 
 def truncate(rng, raw, **_):
-    return raw[:int(rng.integers(0, len(raw)))]
+    return raw[: int(rng.integers(0, len(raw)))]
 
 
 def resize_member(rng, members, **_):
@@ -208,8 +230,11 @@ def change_values(rng, members, **_):
     if arr.dtype.kind == "f":
         flat[i] = rng.choice([np.nan, np.inf, -np.inf, -1.0, 0.0, 1e30, -flat[i]])
     elif arr.dtype.kind in "iu":
-        flat[i] = rng.choice([-1, 0, 1, 3, 10_000, np.iinfo(arr.dtype).max]) if arr.dtype.kind == "i" else \
-            rng.choice([0, 3, np.iinfo(arr.dtype).max])
+        flat[i] = (
+            rng.choice([-1, 0, 1, 3, 10_000, np.iinfo(arr.dtype).max])
+            if arr.dtype.kind == "i"
+            else rng.choice([0, 3, np.iinfo(arr.dtype).max])
+        )
     out = dict(members)
     out[name] = npy_bytes(arr)
     return out
@@ -232,15 +257,53 @@ def swap_members(rng, members, other, **_):
     return out
 
 
-CLASS_NAMES = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "SphericalKMeans", "MiniBatchSphericalKMeans",
-               "GaussianMixture", "BayesianGaussianMixture",
-               "AgglomerativeClustering",
-               "dask.KMeans", "dask.GaussianMixture", "Pipeline", "", None, 3, ["KMeans"]]
-JUNK_VALUES = [None, True, -1, 0, 1, 2, 7, 2 ** 40, 2 ** 70, -2 ** 70, 0.5, float("nan"), float("inf"), "full",
-               "diag", "spherical", "tied", "lloyd", "auto", "k-means++", [], [1, 2], {}, {"a": 1},
-               {"__array__": "attr.labels_"}, {"__array__": "param.init"}, {"__array__": "../etc/passwd"},
-               {"__random_state__": "param.random_state", "kind": "MT19937", "pos": 700, "has_gauss": 0,
-                "gauss": 0.0}]
+CLASS_NAMES = [
+    "KMeans",
+    "MiniBatchKMeans",
+    "SoftKMeans",
+    "SphericalKMeans",
+    "MiniBatchSphericalKMeans",
+    "GaussianMixture",
+    "BayesianGaussianMixture",
+    "AgglomerativeClustering",
+    "dask.KMeans",
+    "dask.GaussianMixture",
+    "Pipeline",
+    "",
+    None,
+    3,
+    ["KMeans"],
+]
+JUNK_VALUES = [
+    None,
+    True,
+    -1,
+    0,
+    1,
+    2,
+    7,
+    2**40,
+    2**70,
+    -(2**70),
+    0.5,
+    float("nan"),
+    float("inf"),
+    "full",
+    "diag",
+    "spherical",
+    "tied",
+    "lloyd",
+    "auto",
+    "k-means++",
+    [],
+    [1, 2],
+    {},
+    {"a": 1},
+    {"__array__": "attr.labels_"},
+    {"__array__": "param.init"},
+    {"__array__": "../etc/passwd"},
+    {"__random_state__": "param.random_state", "kind": "MT19937", "pos": 700, "has_gauss": 0, "gauss": 0.0},
+]
 
 
 def change_header(rng, members, **_):
@@ -255,10 +318,25 @@ def change_header(rng, members, **_):
     elif how in (3, 4, 5):  # a parameter or fitted attribute changed
         section = "params" if how != 5 or not header["fitted"] else "fitted"
         keys = sorted(header[section])
-        favourites = [k for k in ("n_clusters", "n_components", "covariance_type", "n_features_in_", "n_leaves_",
-                                  "n_clusters_", "n_iter_", "init") if k in keys]
-        key = favourites[rng.integers(len(favourites))] if favourites and rng.random() < 0.6 else \
-            keys[rng.integers(len(keys))]
+        favourites = [
+            k
+            for k in (
+                "n_clusters",
+                "n_components",
+                "covariance_type",
+                "n_features_in_",
+                "n_leaves_",
+                "n_clusters_",
+                "n_iter_",
+                "init",
+            )
+            if k in keys
+        ]
+        key = (
+            favourites[rng.integers(len(favourites))]
+            if favourites and rng.random() < 0.6
+            else keys[rng.integers(len(keys))]
+        )
         value = header[section][key]
         if isinstance(value, int) and not isinstance(value, bool) and rng.random() < 0.5:
             header[section][key] = value + int(rng.choice([-1, 1, -value, 1000]))
@@ -295,7 +373,7 @@ def junk_member(rng, members, **_):
     if how == 0:  # random bytes under a new name
         out[f"junk{rng.integers(100)}.npy"] = bytes(rng.integers(0, 256, size=100, dtype=np.uint8))
     elif how == 1:  # a .npy header declaring 1 GiB with 16 bytes of data
-        out[rng.choice(["junk.npy", "attr.labels_.npy"])] = npy_header_declaring((2 ** 27,), "<f8") + b"\0" * 16
+        out[rng.choice(["junk.npy", "attr.labels_.npy"])] = npy_header_declaring((2**27,), "<f8") + b"\0" * 16
     elif how == 2:  # an object array (pickle) in place of a member
         names = _array_members(members) or ["attr.labels_.npy"]
         out[names[rng.integers(len(names))]] = npy_bytes(np.array([1, "x", None], dtype=object), allow_pickle=True)
@@ -328,8 +406,9 @@ def test_mutated_model_files_raise_only_model_file_error(models, tmp_path):
         for label in labels:
             _, base_path, members = models[label]
             raw = base_path.read_bytes()
-            for mutate in RAW_MUTATIONS + MEMBER_MUTATIONS + [change_header, resize_member, change_values,
-                                                                  flip_bytes, flip_bytes]:
+            for mutate in (
+                RAW_MUTATIONS + MEMBER_MUTATIONS + [change_header, resize_member, change_values, flip_bytes, flip_bytes]
+            ):
                 if mutate in RAW_MUTATIONS:
                     path.write_bytes(mutate(rng, raw))
                 else:
@@ -352,8 +431,10 @@ def test_mutated_model_files_raise_only_model_file_error(models, tmp_path):
                 exercise(est)
                 loaded += 1
                 by_class[type(est)._save_name] = by_class.get(type(est)._save_name, 0) + 1
-    print(f"\nmutated model files: {tried} tried, {refused} refused with ModelFileError, {loaded} loaded "
-          f"(by class: {by_class})")
+    print(
+        f"\nmutated model files: {tried} tried, {refused} refused with ModelFileError, {loaded} loaded "
+        f"(by class: {by_class})"
+    )
     assert tried >= 1000
     assert refused + loaded == tried
     # Both outcomes happen: harmless damage (a flipped byte in a zip timestamp, a header value
@@ -429,8 +510,9 @@ def test_zero_row_centers_refused(models, tmp_path):
     assert load_error(path).member == "attr.cluster_centers_"
     header = header_of(members)
     header["params"]["n_clusters"] = 0  # and with n_clusters saying so
-    path = write_members(tmp_path / "m.npz", with_header(replace_array(members, "attr.cluster_centers_", centers[:0]),
-                                                         header))
+    path = write_members(
+        tmp_path / "m.npz", with_header(replace_array(members, "attr.cluster_centers_", centers[:0]), header)
+    )
     assert load_error(path).member == "header.params.n_clusters"
     # labels beyond the centers
     labels = array_of(members["attr.labels_.npy"]).copy()
@@ -453,14 +535,14 @@ def test_huge_declared_members_fail_fast_without_allocating(models, tmp_path):
     _, _, members = models["kmeans64"]
     # (1) a .npy header declaring 1 GiB of labels with 16 bytes of data
     out = dict(members)
-    out["attr.labels_.npy"] = npy_header_declaring((2 ** 27,), "<i8") + b"\0" * 16
+    out["attr.labels_.npy"] = npy_header_declaring((2**27,), "<i8") + b"\0" * 16
     path = write_members(tmp_path / "a.npz", out)
     peak = _peak_bytes(lambda: load_error(path))
     assert peak < 4 << 20
     assert "attr.labels_" in str(load_error(path)) and "16 bytes" in str(load_error(path))
     # (2) an extra junk member declaring 1 GiB
     out = dict(members)
-    out["junk.npy"] = npy_header_declaring((2 ** 27,), "<f8") + b"\0" * 16
+    out["junk.npy"] = npy_header_declaring((2**27,), "<f8") + b"\0" * 16
     path = write_members(tmp_path / "b.npz", out)
     assert load_error(path).member == "junk"
     assert _peak_bytes(lambda: load_error(path)) < 4 << 20
@@ -469,7 +551,7 @@ def test_huge_declared_members_fail_fast_without_allocating(models, tmp_path):
     with zipfile.ZipFile(io.BytesIO(bytes(raw))) as zf:
         info = zf.getinfo("attr.labels_.npy")
     entry = raw.find(b"attr.labels_.npy", raw.find(b"PK\x01\x02")) - 46  # its central directory entry
-    assert raw[entry:entry + 4] == b"PK\x01\x02"
+    assert raw[entry : entry + 4] == b"PK\x01\x02"
     struct.pack_into("<II", raw, entry + 20, 1 << 30, 1 << 30)  # compressed and uncompressed size
     path = tmp_path / "c.npz"
     path.write_bytes(bytes(raw))
@@ -512,8 +594,15 @@ def test_pickled_member_is_never_unpickled(models, tmp_path):
     assert not _TRIPPED
 
 
-@pytest.mark.parametrize("content, member", [(b"", "archive"), (b"hello", "archive"), (b"\x93NUMPY\x01\x00", "archive"),
-                                             (b"PK\x05\x06" + b"\0" * 18, "__header__")])  # an empty zip
+@pytest.mark.parametrize(
+    "content, member",
+    [
+        (b"", "archive"),
+        (b"hello", "archive"),
+        (b"\x93NUMPY\x01\x00", "archive"),
+        (b"PK\x05\x06" + b"\0" * 18, "__header__"),
+    ],
+)  # an empty zip
 def test_not_a_model_file(tmp_path, content, member):
     path = tmp_path / "x.npz"
     path.write_bytes(content)
@@ -543,7 +632,7 @@ def test_header_faults_name_the_field(models, tmp_path):
         (lambda h: h["fitted"].pop("means_"), "attr.means_"),
         (lambda h: h["fitted"].update(converged_=1), "header.fitted.converged_"),
         (lambda h: h["params"].update(tol=float("nan")), "header.params"),
-        (lambda h: h["params"].update(random_state=2 ** 40), "header.params.random_state"),
+        (lambda h: h["params"].update(random_state=2**40), "header.params.random_state"),
     ]
     for i, (change, member) in enumerate(cases):
         header = header_of(members)
@@ -571,12 +660,16 @@ def test_merge_tree_checked(models, tmp_path):
     children = array_of(members["attr.children_.npy"]).copy()
     bad = children.copy()
     bad[0] = bad[-1]  # a node merged twice, and a row using a node made later
-    assert load_error(write_members(tmp_path / "a.npz", replace_array(members, "attr.children_", bad))).member \
+    assert (
+        load_error(write_members(tmp_path / "a.npz", replace_array(members, "attr.children_", bad))).member
         == "attr.children_"
+    )
     bad = children.copy()
     bad[0, 0] = bad[0, 1]
-    assert load_error(write_members(tmp_path / "b.npz", replace_array(members, "attr.children_", bad))).member \
+    assert (
+        load_error(write_members(tmp_path / "b.npz", replace_array(members, "attr.children_", bad))).member
         == "attr.children_"
+    )
 
 
 def test_missing_file_is_file_not_found(tmp_path):
@@ -604,14 +697,29 @@ def test_every_base_model_round_trips_bit_exact(models):
 def test_file_in_the_format_main_wrote_loads(tmp_path):
     """A file built as kmix's save has always built it (np.savez; header JSON as uint8) loads."""
     km = kmix.KMeans(2, random_state=0).fit(X_FIT)
-    header = {"format": "kmix-model", "version": 1, "class": "KMeans", "kmix_version": "0.1.0",
-              "params": {**{k: v for k, v in km.get_params().items()}},
-              "fitted": {"cluster_centers_": {"__array__": "attr.cluster_centers_"},
-                         "labels_": {"__array__": "attr.labels_"}, "inertia_": km.inertia_,
-                         "n_iter_": km.n_iter_, "n_features_in_": 3}}
+    header = {
+        "format": "kmix-model",
+        "version": 1,
+        "class": "KMeans",
+        "kmix_version": "0.1.0",
+        "params": {**{k: v for k, v in km.get_params().items()}},
+        "fitted": {
+            "cluster_centers_": {"__array__": "attr.cluster_centers_"},
+            "labels_": {"__array__": "attr.labels_"},
+            "inertia_": km.inertia_,
+            "n_iter_": km.n_iter_,
+            "n_features_in_": 3,
+        },
+    }
     path = tmp_path / "old.npz"
-    np.savez(path, **{"attr.cluster_centers_": km.cluster_centers_, "attr.labels_": km.labels_,
-                      "__header__": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)})
+    np.savez(
+        path,
+        **{
+            "attr.cluster_centers_": km.cluster_centers_,
+            "attr.labels_": km.labels_,
+            "__header__": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+        },
+    )
     loaded = kmix.load(path)
     np.testing.assert_array_equal(loaded.cluster_centers_, km.cluster_centers_)
     np.testing.assert_array_equal(loaded.predict(X_FIT), km.predict(X_FIT))

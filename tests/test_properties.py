@@ -4,6 +4,7 @@ Arrays are generated with numpy from a drawn seed: continuous random data (well-
 or uniform noise), so that no two rows coincide and nearest-center ties, whose outcome depends
 on rounding, do not occur.
 """
+
 import warnings
 
 import numpy as np
@@ -59,8 +60,11 @@ def sklearn_steps(X, init, n_iter, sample_weight=None):
     for i in range(n_iter):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            C = init if i == 0 else SkKMeans(k, init=init, n_init=1, max_iter=i).fit(
-                X, sample_weight=sample_weight).cluster_centers_
+            C = (
+                init
+                if i == 0
+                else SkKMeans(k, init=init, n_init=1, max_iter=i).fit(X, sample_weight=sample_weight).cluster_centers_
+            )
         labels = nearest(X, C)
         yield C, labels, np.bincount(labels, weights=w, minlength=k)
 
@@ -89,8 +93,9 @@ def test_same_as_sklearn_with_same_init_float64(problem):
     try:
         np.testing.assert_array_equal(ours.labels_, theirs.labels_)
         assert ours.n_iter_ == theirs.n_iter_
-        np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-9,
-                                   atol=1e-12 * (np.abs(X).max() + 1))
+        np.testing.assert_allclose(
+            ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-9, atol=1e-12 * (np.abs(X).max() + 1)
+        )
         np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=1e-9, atol=1e-12)
     except AssertionError:
         assume(not several_clusters_emptied(X, init, max(ours.n_iter_, theirs.n_iter_)))
@@ -102,8 +107,11 @@ def test_same_as_sklearn_with_same_init_float64(problem):
 def test_invariants_any_dtype(problem):
     X, init, seed = problem
     k = init.shape[0]
-    for km in (kmix.KMeans(k, init=init, n_init=1), kmix.KMeans(k, random_state=seed % 1000, n_init=1),
-               kmix.KMeans(k, init="random", random_state=seed % 1000, n_init=2)):
+    for km in (
+        kmix.KMeans(k, init=init, n_init=1),
+        kmix.KMeans(k, random_state=seed % 1000, n_init=1),
+        kmix.KMeans(k, init="random", random_state=seed % 1000, n_init=2),
+    ):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             km.fit(X)
@@ -158,8 +166,9 @@ def test_integer_weights_equal_repeated_rows(problem, wseed):
     weighted = kmix.KMeans(k, init=init, n_init=1, tol=0.0).fit(X, sample_weight=w)
     repeated = kmix.KMeans(k, init=init, n_init=1, tol=0.0).fit(np.repeat(X, w, axis=0))
     try:
-        np.testing.assert_allclose(weighted.cluster_centers_, repeated.cluster_centers_, rtol=1e-9,
-                                   atol=1e-12 * (np.abs(X).max() + 1))
+        np.testing.assert_allclose(
+            weighted.cluster_centers_, repeated.cluster_centers_, rtol=1e-9, atol=1e-12 * (np.abs(X).max() + 1)
+        )
         np.testing.assert_allclose(weighted.inertia_, repeated.inertia_, rtol=1e-9, atol=1e-12)
         np.testing.assert_array_equal(np.repeat(weighted.labels_, w), repeated.labels_)
     except AssertionError:

@@ -1,6 +1,7 @@
 """kmix.select_k: the chosen k on blobs with a known number of clusters, every score recomputed
 independently (scikit-learn's silhouette, BIC/AIC from the fitted mixture with scipy, the gap
 statistic from its formula with the same reference draws), estimators, bad inputs, to_dict, plot."""
+
 import json
 
 import matplotlib
@@ -105,16 +106,20 @@ def labels_of(est, X):
 
 
 def close(actual, expected, rtol=1e-9, atol=1e-12):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=atol)
+    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
 
 
 # ---- known k ---------------------------------------------------------------------------------
 # k_range per method: silhouette and gap from 2 (the gap statistic's 1-SE rule can stop at k=1 on
 # clusters arranged in a ring, where Gap(2) is barely above Gap(1)); the elbow needs room past
 # the true k for the knee to be seen.
-K_RANGES = {"silhouette": range(2, 8), "bic": range(1, 8), "aic": range(1, 8), "gap": range(2, 8),
-            "elbow": range(1, 11)}
+K_RANGES = {
+    "silhouette": range(2, 8),
+    "bic": range(1, 8),
+    "aic": range(1, 8),
+    "gap": range(2, 8),
+    "elbow": range(1, 11),
+}
 
 
 @pytest.mark.parametrize("k", [2, 3, 4, 5])
@@ -132,8 +137,7 @@ def test_known_k_is_found(method, k):
 def test_known_k_with_sklearn_make_blobs():
     from sklearn.datasets import make_blobs
 
-    X, _ = make_blobs(n_samples=240, centers=[[0, 0], [12, 0], [0, 12], [12, 12]], cluster_std=1.0,
-                      random_state=3)
+    X, _ = make_blobs(n_samples=240, centers=[[0, 0], [12, 0], [0, 12], [12, 12]], cluster_std=1.0, random_state=3)
     for method in ("silhouette", "bic", "gap"):
         assert kmix.select_k(X, range(2, 8), method=method, random_state=0).best_k == 4
 
@@ -213,13 +217,15 @@ def test_elbow_scores_and_knee():
     assert result.best_k == knee_formula(ks, expected)
 
 
-@pytest.mark.parametrize("ks,random_state,n_refs", [(range(1, 7), 0, 10), (range(2, 7), 5, 4), ([2, 4, 6], 2, 6),
-                                                     (range(1, 3), 1, 3)])
+@pytest.mark.parametrize(
+    "ks,random_state,n_refs", [(range(1, 7), 0, 10), (range(2, 7), 5, 4), ([2, 4, 6], 2, 6), (range(1, 3), 1, 3)]
+)
 def test_gap_values_from_formula(ks, random_state, n_refs):
     X, _ = polygon_blobs(3, n=120, seed=7, std=1.5)
     result = kmix.select_k(X, ks, method="gap", random_state=random_state, n_refs=n_refs)
-    gap, sd, best = gap_formula(X, list(ks), lambda k: kmix.KMeans(n_clusters=k, random_state=random_state),
-                                random_state, n_refs)
+    gap, sd, best = gap_formula(
+        X, list(ks), lambda k: kmix.KMeans(n_clusters=k, random_state=random_state), random_state, n_refs
+    )
     assert set(result.scores) >= {"gap", "gap_sd"}
     close(result.scores["gap"], gap, atol=1e-9)
     close(result.scores["gap_sd"], sd, atol=1e-9)
@@ -329,8 +335,9 @@ def test_sklearn_gaussian_mixture_estimator_bic():
     est = SkGaussianMixture(n_components=1, covariance_type="diag", random_state=0)
     result = kmix.select_k(X, range(1, 6), method="bic", estimator=est)
     assert fitted_attrs(est) == []
-    expected = [SkGaussianMixture(n_components=k, covariance_type="diag", random_state=0).fit(X).bic(X)
-                for k in range(1, 6)]
+    expected = [
+        SkGaussianMixture(n_components=k, covariance_type="diag", random_state=0).fit(X).bic(X) for k in range(1, 6)
+    ]
     close(result.scores["bic"], expected, rtol=1e-12)
     assert result.best_k == 3
 
@@ -360,8 +367,9 @@ def test_unknown_method(X30, method):
         kmix.select_k(X30, range(2, 5), method=method)
 
 
-@pytest.mark.parametrize("k_range", [[], range(2, 2), (), np.array([], dtype=int)],
-                         ids=["list", "range", "tuple", "array"])
+@pytest.mark.parametrize(
+    "k_range", [[], range(2, 2), (), np.array([], dtype=int)], ids=["list", "range", "tuple", "array"]
+)
 def test_empty_k_range(X30, k_range):
     with pytest.raises(ValueError, match="k_range"):
         kmix.select_k(X30, k_range)
@@ -373,8 +381,11 @@ def test_k_out_of_range(X30, k_range):
         kmix.select_k(X30, k_range)
 
 
-@pytest.mark.parametrize("k_range", [[2, 3.5], [2.0, 3], ["2", "3"], [True, 2], 3.5, None, "2-5", [None]],
-                         ids=["float", "float_int", "str_items", "bool", "scalar_float", "none", "str", "none_item"])
+@pytest.mark.parametrize(
+    "k_range",
+    [[2, 3.5], [2.0, 3], ["2", "3"], [True, 2], 3.5, None, "2-5", [None]],
+    ids=["float", "float_int", "str_items", "bool", "scalar_float", "none", "str", "none_item"],
+)
 def test_non_int_k(X30, k_range):
     with pytest.raises(TypeError, match="k_range"):
         kmix.select_k(X30, k_range)
@@ -414,8 +425,9 @@ def test_silhouette_needs_a_k_with_a_silhouette(X30):
         kmix.select_k(X30, [1], method="silhouette")
 
 
-@pytest.mark.parametrize("n_refs,exc", [(0, ValueError), (-2, ValueError), (1.5, TypeError), ("10", TypeError),
-                                        (True, TypeError)])
+@pytest.mark.parametrize(
+    "n_refs,exc", [(0, ValueError), (-2, ValueError), (1.5, TypeError), ("10", TypeError), (True, TypeError)]
+)
 def test_bad_n_refs(X30, n_refs, exc):
     with pytest.raises(exc, match="n_refs"):
         kmix.select_k(X30, range(2, 5), method="gap", n_refs=n_refs)
@@ -449,8 +461,16 @@ def test_bad_n_threads(X30):
 
 
 # ---- to_dict ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("method,ks", [("silhouette", range(1, 6)), ("elbow", range(1, 6)), ("bic", range(1, 5)),
-                                       ("aic", range(1, 5)), ("gap", range(1, 5))])
+@pytest.mark.parametrize(
+    "method,ks",
+    [
+        ("silhouette", range(1, 6)),
+        ("elbow", range(1, 6)),
+        ("bic", range(1, 5)),
+        ("aic", range(1, 5)),
+        ("gap", range(1, 5)),
+    ],
+)
 def test_to_dict_is_json(method, ks):
     X, _ = polygon_blobs(3, n=90, seed=19)
     result = kmix.select_k(X, ks, method=method, random_state=0, n_refs=3)
@@ -500,8 +520,13 @@ def test_plot_renders_png(method, tmp_path):
         line = curve_line(ax, np.asarray(ks, dtype=float))
         np.testing.assert_allclose(np.asarray(line.get_ydata(), dtype=float), result.scores[CURVE[method]])
         best_value = result.scores[CURVE[method]][ks.index(result.best_k)]
-        marked = [ln for ln in ax.lines if len(ln.get_xdata()) == 1 and ln.get_xdata()[0] == result.best_k
-                  and np.isclose(ln.get_ydata()[0], best_value)]
+        marked = [
+            ln
+            for ln in ax.lines
+            if len(ln.get_xdata()) == 1
+            and ln.get_xdata()[0] == result.best_k
+            and np.isclose(ln.get_ydata()[0], best_value)
+        ]
         assert marked, "the chosen k is not marked"
         path = tmp_path / f"{method}.png"
         ax.figure.savefig(path)
@@ -534,8 +559,14 @@ def test_plot_on_existing_ax(tmp_path):
 def bgmm_reference(X, k_max, random_state, threshold=0.01, **params):
     """A direct fit of the default mixture select_k documents, counted here: (number of weights
     above the threshold, the weights in decreasing order)."""
-    bg = kmix.BayesianGaussianMixture(n_components=k_max, weight_concentration_prior_type="dirichlet_process",
-                                      max_iter=500, n_init=1, random_state=random_state, **params).fit(X)
+    bg = kmix.BayesianGaussianMixture(
+        n_components=k_max,
+        weight_concentration_prior_type="dirichlet_process",
+        max_iter=500,
+        n_init=1,
+        random_state=random_state,
+        **params,
+    ).fit(X)
     return int((bg.weights_ > threshold).sum()), np.sort(bg.weights_)[::-1]
 
 
@@ -560,8 +591,9 @@ def test_bgmm_known_k(k, seed):
     close(weights, ref, rtol=0, atol=1e-15)
     from sklearn.mixture import BayesianGaussianMixture as SkBGMM
 
-    sk = SkBGMM(n_components=10, weight_concentration_prior_type="dirichlet_process", max_iter=500,
-                random_state=seed).fit(X)
+    sk = SkBGMM(
+        n_components=10, weight_concentration_prior_type="dirichlet_process", max_iter=500, random_state=seed
+    ).fit(X)
     assert int((sk.weights_ > 0.01).sum()) == k
     close(weights, np.sort(sk.weights_)[::-1], rtol=0, atol=1e-9)
     assert result.curve()[0] == "weight"
@@ -610,7 +642,7 @@ def test_bgmm_is_not_rescaled():
     # so at 2^-500 times X (where a k-means fit would be rescaled) the weights are those of the
     # direct fit on the tiny X, not those found on X.
     X, _ = polygon_blobs(3, n=150, seed=6)
-    tiny = X * 2.0 ** -500
+    tiny = X * 2.0**-500
     result = kmix.select_k(tiny, range(1, 6), method="bgmm", random_state=0, weight_threshold=0.05)
     bg = kmix.BayesianGaussianMixture(n_components=5, max_iter=500, random_state=0).fit(tiny)
     close(result.scores["weight"], np.sort(bg.weights_)[::-1], rtol=0, atol=0)
@@ -622,9 +654,14 @@ def test_bgmm_custom_estimators():
     from sklearn.mixture import BayesianGaussianMixture as SkBGMM
 
     X, _ = polygon_blobs(3, n=300, seed=7)
-    est = kmix.BayesianGaussianMixture(n_components=2, covariance_type="diag",
-                                       weight_concentration_prior_type="dirichlet_distribution",
-                                       weight_concentration_prior=1e-3, max_iter=300, random_state=4)
+    est = kmix.BayesianGaussianMixture(
+        n_components=2,
+        covariance_type="diag",
+        weight_concentration_prior_type="dirichlet_distribution",
+        weight_concentration_prior=1e-3,
+        max_iter=300,
+        random_state=4,
+    )
     params = est.get_params()
     result = kmix.select_k(X, range(2, 8), method="bgmm", estimator=est)
     assert est.get_params() == params and fitted_attrs(est) == []  # copied, never fitted
@@ -669,9 +706,19 @@ def test_threshold_is_checked_for_every_method(X30):
     assert "weight_threshold" not in a.to_dict()
 
 
-@pytest.mark.parametrize("estimator", [kmix.GaussianMixture(), kmix.KMeans(n_init=1), SkGaussianMixture(), DBSCAN(),
-                                       object(), "bgmm", kmix.BayesianGaussianMixture],
-                         ids=["gmm", "kmeans", "sk_gmm", "dbscan", "object", "str", "class"])
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        kmix.GaussianMixture(),
+        kmix.KMeans(n_init=1),
+        SkGaussianMixture(),
+        DBSCAN(),
+        object(),
+        "bgmm",
+        kmix.BayesianGaussianMixture,
+    ],
+    ids=["gmm", "kmeans", "sk_gmm", "dbscan", "object", "str", "class"],
+)
 def test_bgmm_needs_a_bayesian_mixture(X30, estimator):
     with pytest.raises(TypeError, match="estimator"):
         kmix.select_k(X30, range(2, 5), method="bgmm", estimator=estimator)
@@ -690,8 +737,14 @@ def test_bgmm_to_dict_is_json():
     X, _ = polygon_blobs(3, n=300, seed=9)
     result = kmix.select_k(X, range(2, 9), method="bgmm", random_state=0)
     back = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert back == {"method": "bgmm", "best_k": 3, "k_values": list(range(1, 9)),
-                    "scores": {"weight": result.scores["weight"]}, "weight_threshold": 0.01, "n_effective": 3}
+    assert back == {
+        "method": "bgmm",
+        "best_k": 3,
+        "k_values": list(range(1, 9)),
+        "scores": {"weight": result.scores["weight"]},
+        "weight_threshold": 0.01,
+        "n_effective": 3,
+    }
     assert all(type(w) is float for w in back["scores"]["weight"])
     assert "bgmm" in repr(result) and "best_k=3" in repr(result)
 
@@ -715,13 +768,21 @@ def test_bgmm_plot(k_range, threshold, tmp_path):
         np.testing.assert_allclose(centers, ranks)
         np.testing.assert_allclose(heights, result.scores["weight"])
         # the threshold: a horizontal line at its height across the axes
-        flat = [ln for ln in ax.lines if len(set(np.asarray(ln.get_ydata(), dtype=float))) == 1
-                and np.isclose(ln.get_ydata()[0], threshold) and len(ln.get_xdata()) == 2]
+        flat = [
+            ln
+            for ln in ax.lines
+            if len(set(np.asarray(ln.get_ydata(), dtype=float))) == 1
+            and np.isclose(ln.get_ydata()[0], threshold)
+            and len(ln.get_xdata()) == 2
+        ]
         assert flat, "no threshold line"
         # the chosen k marked at its weight
         best_w = result.scores["weight"][result.best_k - 1]
-        marked = [ln for ln in ax.lines if len(ln.get_xdata()) == 1 and ln.get_xdata()[0] == result.best_k
-                  and np.isclose(ln.get_ydata()[0], best_w)]
+        marked = [
+            ln
+            for ln in ax.lines
+            if len(ln.get_xdata()) == 1 and ln.get_xdata()[0] == result.best_k and np.isclose(ln.get_ydata()[0], best_w)
+        ]
         assert marked, "the chosen k is not marked"
         assert any(str(result.best_k) in t.get_text() for t in ax.get_legend().get_texts())
         path = tmp_path / "bgmm.png"

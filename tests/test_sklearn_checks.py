@@ -1,6 +1,7 @@
 """scikit-learn's own estimator checks (sklearn.utils.estimator_checks) on every kmix estimator,
 and the parts of scikit-learn's API a drop-in needs that those checks do not cover: feature
 names, set_output, get_feature_names_out, scikit-learn's exception and warning classes."""
+
 import subprocess
 import sys
 import warnings
@@ -27,12 +28,18 @@ ESTIMATORS = [
     kmix.AgglomerativeClustering(n_clusters=2),
 ]
 PER_CHECK_PARAMS = {
-    "check_dict_unchanged": {"KMeans": dict(n_clusters=1), "MiniBatchKMeans": dict(n_clusters=1),
-                             "SoftKMeans": dict(n_clusters=1), "AgglomerativeClustering": dict(n_clusters=1)},
+    "check_dict_unchanged": {
+        "KMeans": dict(n_clusters=1),
+        "MiniBatchKMeans": dict(n_clusters=1),
+        "SoftKMeans": dict(n_clusters=1),
+        "AgglomerativeClustering": dict(n_clusters=1),
+    },
 }
 
-_WEIGHTS_REASON = ("sample_weight is not equivalent to removing/repeating samples: the seeding draws other "
-                   "rows (scikit-learn marks its KMeans and MiniBatchKMeans the same way)")
+_WEIGHTS_REASON = (
+    "sample_weight is not equivalent to removing/repeating samples: the seeding draws other "
+    "rows (scikit-learn marks its KMeans and MiniBatchKMeans the same way)"
+)
 
 
 def expected_failed_checks(estimator):
@@ -63,8 +70,12 @@ def test_sklearn_estimator_checks(estimator, check):
 
 # scikit-learn 1.9 runs its clustering checks only on subclasses of its ClusterMixin (an
 # isinstance test, not a tag), which kmix cannot be without importing scikit-learn: they run here.
-CLUSTERING_CHECKS = ["check_clustering", "check_clusterer_compute_labels_predict",
-                     "check_estimators_partial_fit_n_features", "check_non_transformer_estimators_n_iter"]
+CLUSTERING_CHECKS = [
+    "check_clustering",
+    "check_clusterer_compute_labels_predict",
+    "check_estimators_partial_fit_n_features",
+    "check_non_transformer_estimators_n_iter",
+]
 
 
 @pytest.mark.parametrize("check_name", CLUSTERING_CHECKS)
@@ -109,9 +120,12 @@ FITS = {
     "GaussianMixture": lambda: kmix.GaussianMixture(3, random_state=0),
     "BayesianGaussianMixture": lambda: kmix.BayesianGaussianMixture(n_components=3, random_state=0),
 }
-SKLEARN_TWIN = {"KMeans": ("sklearn.cluster", "KMeans"), "MiniBatchKMeans": ("sklearn.cluster", "MiniBatchKMeans"),
-                "GaussianMixture": ("sklearn.mixture", "GaussianMixture"),
-                "BayesianGaussianMixture": ("sklearn.mixture", "BayesianGaussianMixture")}
+SKLEARN_TWIN = {
+    "KMeans": ("sklearn.cluster", "KMeans"),
+    "MiniBatchKMeans": ("sklearn.cluster", "MiniBatchKMeans"),
+    "GaussianMixture": ("sklearn.mixture", "GaussianMixture"),
+    "BayesianGaussianMixture": ("sklearn.mixture", "BayesianGaussianMixture"),
+}
 
 
 def _frame(seed=0, n=120):
@@ -139,7 +153,9 @@ def test_feature_names_set_and_checked(name):
         call(df)  # the same names: no warning (errors would raise)
         with pytest.raises(ValueError, match="Feature names must be in the same order as they were in fit"):
             call(reordered)
-        with pytest.raises(ValueError, match="(?s)Feature names unseen at fit time:\n- z.*seen at fit time, yet now missing:\n- c"):
+        with pytest.raises(
+            ValueError, match="(?s)Feature names unseen at fit time:\n- z.*seen at fit time, yet now missing:\n- c"
+        ):
             call(renamed)
         with pytest.warns(UserWarning, match=f"X does not have valid feature names, but {name} was fitted with"):
             call(df.to_numpy())
@@ -236,8 +252,9 @@ def test_get_feature_names_out_as_sklearn():
     from sklearn.cluster import KMeans
 
     df = _frame()
-    assert list(kmix.KMeans(3, n_init=1).fit(df).get_feature_names_out()) == \
-        list(KMeans(3, n_init=1).fit(df).get_feature_names_out())
+    assert list(kmix.KMeans(3, n_init=1).fit(df).get_feature_names_out()) == list(
+        KMeans(3, n_init=1).fit(df).get_feature_names_out()
+    )
 
 
 @pytest.mark.parametrize("name", TRANSFORMERS)
@@ -268,12 +285,14 @@ def test_set_output_in_pipeline_and_column_transformer():
     expected = ref.fit_transform(df)
     assert list(out.columns) == list(expected.columns) == ["kmeans0", "kmeans1", "kmeans2"]
     np.testing.assert_allclose(out.to_numpy(), expected.to_numpy(), rtol=1e-9)
-    ct = ColumnTransformer([("km", kmix.KMeans(2, n_init=1, random_state=0), ["a", "b"]),
-                            ("pass", "passthrough", ["c"])]).set_output(transform="pandas")
+    ct = ColumnTransformer(
+        [("km", kmix.KMeans(2, n_init=1, random_state=0), ["a", "b"]), ("pass", "passthrough", ["c"])]
+    ).set_output(transform="pandas")
     got = ct.fit_transform(df)
     assert list(got.columns) == ["km__kmeans0", "km__kmeans1", "pass__c"]
-    sk_ct = ColumnTransformer([("km", SkKMeans(2, n_init=1, random_state=0), ["a", "b"]),
-                               ("pass", "passthrough", ["c"])]).set_output(transform="pandas")
+    sk_ct = ColumnTransformer(
+        [("km", SkKMeans(2, n_init=1, random_state=0), ["a", "b"]), ("pass", "passthrough", ["c"])]
+    ).set_output(transform="pandas")
     np.testing.assert_allclose(got.to_numpy(), sk_ct.fit_transform(df).to_numpy(), rtol=1e-9)
 
 
@@ -321,8 +340,10 @@ def test_sklearn_convergence_warning_filter_silences_kmix():
 
 
 def test_import_kmix_does_not_import_sklearn_or_pandas():
-    code = ("import sys, kmix, numpy as np; kmix.KMeans(2, n_init=1).fit(np.arange(8.0).reshape(4, 2)); "
-            "print(sorted(m for m in ('sklearn', 'scipy', 'pandas', 'polars') if m in sys.modules))")
+    code = (
+        "import sys, kmix, numpy as np; kmix.KMeans(2, n_init=1).fit(np.arange(8.0).reshape(4, 2)); "
+        "print(sorted(m for m in ('sklearn', 'scipy', 'pandas', 'polars') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -339,8 +360,14 @@ def test_peer_classes_pickle():
 
 
 # ---- parameters: one declarative table per estimator --------------------------------------------
-ALL_CLASSES = [kmix.KMeans, kmix.MiniBatchKMeans, kmix.SoftKMeans, kmix.GaussianMixture, kmix.BayesianGaussianMixture,
-               kmix.AgglomerativeClustering]
+ALL_CLASSES = [
+    kmix.KMeans,
+    kmix.MiniBatchKMeans,
+    kmix.SoftKMeans,
+    kmix.GaussianMixture,
+    kmix.BayesianGaussianMixture,
+    kmix.AgglomerativeClustering,
+]
 
 
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
@@ -353,13 +380,19 @@ def test_parameter_errors_name_parameter_value_and_allowed(cls):
     X = np.random.default_rng(0).normal(size=(20, 2))
     first = "n_components" if cls in (kmix.GaussianMixture, kmix.BayesianGaussianMixture) else "n_clusters"
     for value in (0, 2.5, "3", -1):
-        with pytest.raises(ValueError, match=rf"The '{first}' parameter of {cls.__name__} must be an int in the "
-                                             rf"range \[1, inf\).*Got {value!r} instead") as info:
+        with pytest.raises(
+            ValueError,
+            match=rf"The '{first}' parameter of {cls.__name__} must be an int in the "
+            rf"range \[1, inf\).*Got {value!r} instead",
+        ) as info:
             cls(**{first: value}).fit(X)
         assert isinstance(info.value, TypeError)  # as scikit-learn's InvalidParameterError
     for name in cls._get_param_names():
         if name in ("init", "weights_init", "means_init", "precisions_init"):
             continue  # arrays: their shapes are checked against X by fit
-        with pytest.raises(ValueError, match=rf"The '{name}' parameter of {cls.__name__} must be .*Got "
-                                             r"<object object at .*> instead"):
+        with pytest.raises(
+            ValueError,
+            match=rf"The '{name}' parameter of {cls.__name__} must be .*Got "
+            r"<object object at .*> instead",
+        ):
             cls(**{name: object()}).fit(X)

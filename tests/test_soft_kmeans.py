@@ -1,4 +1,5 @@
 """kmix.SoftKMeans against the soft k-means formulas written in numpy."""
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -116,10 +117,15 @@ def test_fit_predict_and_fit_transform():
     X = make_data("blobs", 300, 3, 4, seed=9)
     init = init_rows(X, 4, 9)
     km = kmix.SoftKMeans(4, init=init, max_iter=20).fit(X)
-    np.testing.assert_array_equal(kmix.SoftKMeans(4, init=init, max_iter=20).fit_predict(X),
-                                  nearest(X, km.cluster_centers_))
-    np.testing.assert_allclose(kmix.SoftKMeans(4, init=init, max_iter=20).fit_transform(X),
-                               np.sqrt(sq_dists(X, km.cluster_centers_)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(
+        kmix.SoftKMeans(4, init=init, max_iter=20).fit_predict(X), nearest(X, km.cluster_centers_)
+    )
+    np.testing.assert_allclose(
+        kmix.SoftKMeans(4, init=init, max_iter=20).fit_transform(X),
+        np.sqrt(sq_dists(X, km.cluster_centers_)),
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 # ---- limits ----------------------------------------------------------------------------------
@@ -176,8 +182,9 @@ def test_float32():
     km = kmix.SoftKMeans(4, beta=0.5, init=init, max_iter=10, tol=0.0).fit(X)
     assert km.cluster_centers_.dtype == np.float32
     assert km.n_iter_ == 10
-    np.testing.assert_allclose(km.cluster_centers_, soft_iterate(X.astype(np.float64), init, 0.5, 10),
-                               rtol=1e-4, atol=1e-4 * data_scale(X))
+    np.testing.assert_allclose(
+        km.cluster_centers_, soft_iterate(X.astype(np.float64), init, 0.5, 10), rtol=1e-4, atol=1e-4 * data_scale(X)
+    )
     P = km.predict_proba(X)
     assert np.all(np.isfinite(P))
     np.testing.assert_allclose(P.sum(1), 1.0, rtol=1e-5)
@@ -210,21 +217,37 @@ def test_bad_beta_type(beta):
         kmix.SoftKMeans(3, beta=beta, random_state=0).fit(X_OK)
 
 
-@pytest.mark.parametrize("X,params,exc,match", [
-    (np.r_[X_OK, [[np.nan, 0.0]]], {}, ValueError, "(?i)nan|X"),
-    (np.r_[X_OK, [[np.inf, 0.0]]], {}, ValueError, "(?i)inf|X"),
-    (np.empty((0, 2)), {}, ValueError, "(?i)sample|X"),
-    (X_OK[:, 0], {}, ValueError, "(?i)2D|X"),
-    (np.array([["a", "b"], ["c", "d"]]), {}, (ValueError, TypeError), "(?i)X|float|string|convert"),
-    (X_OK, dict(n_clusters=51), ValueError, "n_clusters"),
-    (X_OK, dict(n_clusters=0), ValueError, "n_clusters"),
-    (X_OK, dict(init="kmeans++"), (ValueError, TypeError), "init"),
-    (X_OK, dict(init=np.zeros((2, 2))), ValueError, "init"),
-    (X_OK, dict(max_iter=0), ValueError, "max_iter"),
-    (X_OK, dict(tol=-1.0), ValueError, "tol"),
-    (X_OK, dict(n_init=0), ValueError, "n_init"),
-], ids=["nan", "inf", "empty", "1d", "strings", "k_gt_n", "k0", "bad_init", "init_shape", "max_iter0",
-        "neg_tol", "n_init0"])
+@pytest.mark.parametrize(
+    "X,params,exc,match",
+    [
+        (np.r_[X_OK, [[np.nan, 0.0]]], {}, ValueError, "(?i)nan|X"),
+        (np.r_[X_OK, [[np.inf, 0.0]]], {}, ValueError, "(?i)inf|X"),
+        (np.empty((0, 2)), {}, ValueError, "(?i)sample|X"),
+        (X_OK[:, 0], {}, ValueError, "(?i)2D|X"),
+        (np.array([["a", "b"], ["c", "d"]]), {}, (ValueError, TypeError), "(?i)X|float|string|convert"),
+        (X_OK, dict(n_clusters=51), ValueError, "n_clusters"),
+        (X_OK, dict(n_clusters=0), ValueError, "n_clusters"),
+        (X_OK, dict(init="kmeans++"), (ValueError, TypeError), "init"),
+        (X_OK, dict(init=np.zeros((2, 2))), ValueError, "init"),
+        (X_OK, dict(max_iter=0), ValueError, "max_iter"),
+        (X_OK, dict(tol=-1.0), ValueError, "tol"),
+        (X_OK, dict(n_init=0), ValueError, "n_init"),
+    ],
+    ids=[
+        "nan",
+        "inf",
+        "empty",
+        "1d",
+        "strings",
+        "k_gt_n",
+        "k0",
+        "bad_init",
+        "init_shape",
+        "max_iter0",
+        "neg_tol",
+        "n_init0",
+    ],
+)
 def test_bad_inputs(X, params, exc, match):
     params = dict(dict(n_clusters=3, random_state=0), **params)
     with pytest.raises(exc, match=match):

@@ -1,6 +1,7 @@
 """Sparse X (issue 21): kmix.KMeans, MiniBatchKMeans and kmeans_plusplus on scipy.sparse input
 against scikit-learn on the same data, which the tests generate (TF-IDF-like rows and
 scipy.sparse.random, with empty rows), plus the checks on bad sparse input."""
+
 import platform
 import warnings
 
@@ -52,8 +53,15 @@ def tfidf_like(n, d, density, seed, dtype=np.float64, topics=5, empty=5, unit=Fa
 def random_sparse(n, d, density, seed, dtype=np.float64):
     """scipy.sparse.random with a seeded RNG, values in [-1, 1), a few rows emptied."""
     rng = np.random.default_rng(seed)
-    X = sp.random(n, d, density=density, format="csr", dtype=np.float64, random_state=rng,
-                  data_rvs=lambda m: rng.uniform(-1, 1, m)).tolil()
+    X = sp.random(
+        n,
+        d,
+        density=density,
+        format="csr",
+        dtype=np.float64,
+        random_state=rng,
+        data_rvs=lambda m: rng.uniform(-1, 1, m),
+    ).tolil()
     for i in rng.choice(n, size=3, replace=False):
         X[i] = 0
     return X.tocsr().astype(dtype)
@@ -82,8 +90,10 @@ def assert_same_fit(ours, theirs, dtype):
     np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=RTOL[np.dtype(dtype)])
 
 
-DATA = {"tfidf": lambda dtype, seed: tfidf_like(600, 300, 0.02, seed, dtype),
-        "random": lambda dtype, seed: random_sparse(500, 80, 0.1, seed, dtype)}
+DATA = {
+    "tfidf": lambda dtype, seed: tfidf_like(600, 300, 0.02, seed, dtype),
+    "random": lambda dtype, seed: random_sparse(500, 80, 0.1, seed, dtype),
+}
 
 
 # ---- KMeans against scikit-learn ------------------------------------------------------------------
@@ -98,9 +108,11 @@ def test_kmeans_same_as_sklearn(data, index, weighted, init, dtype):
     if init == "array":
         init = dense_rows(X, k, 3)
     elif init == "callable":
+
         def init(X, k, random_state):  # noqa: E306 - receives CSR, as scikit-learn's callable does
             assert sp.issparse(X) and X.format == "csr"
             return X[random_state.choice(X.shape[0], k, replace=False)].toarray()
+
     n_init = 1 if isinstance(init, np.ndarray) else 2
     ours_X = with_int64(X) if index == "int64" else X
     ours = kmix.KMeans(k, init=init, n_init=n_init, random_state=5).fit(ours_X, sample_weight=sw)
@@ -124,19 +136,28 @@ def with_full_row(X, row=0):
 
 
 # (n, d, density, k, empty rows): d = 1, all features stored, k = n, a very sparse wide matrix.
-SHAPES = [(60, 1, 0.5, 3, True), (40, 7, 1.0, 5, False), (25, 10, 0.4, 25, False), (300, 2000, 0.003, 8, True),
-          (120, 40, 0.08, 4, True)]
+SHAPES = [
+    (60, 1, 0.5, 3, True),
+    (40, 7, 1.0, 5, False),
+    (25, 10, 0.4, 25, False),
+    (300, 2000, 0.003, 8, True),
+    (120, 40, 0.08, 4, True),
+]
 
 
-@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or np.lib.NumpyVersion(np.__version__) < "2.0.0",
-                    reason="exact ties broken by the last bit of numpy's einsum, which kmix follows on x86-64, numpy 2")
+@pytest.mark.skipif(
+    platform.machine() not in ("x86_64", "AMD64") or np.lib.NumpyVersion(np.__version__) < "2.0.0",
+    reason="exact ties broken by the last bit of numpy's einsum, which kmix follows on x86-64, numpy 2",
+)
 @pytest.mark.parametrize("init", ["k-means++", "callable"])
 def test_unit_rows_ties_broken_as_numpy(init, dtype):
     # TfidfVectorizer's unit rows: seeds tie at ‖c‖² = 1 for the rows they share no term with
     X = tfidf_like(600, 300, 0.02, 1, dtype, unit=True)
     if init == "callable":
+
         def init(X, k, random_state):  # noqa: E306
             return X[random_state.choice(X.shape[0], k, replace=False)].toarray()
+
     ours = kmix.KMeans(6, init=init, n_init=2, random_state=5).fit(X)
     theirs = SkKMeans(6, init=init, n_init=2, random_state=5).fit(X)
     assert_same_fit(ours, theirs, dtype)
@@ -197,6 +218,7 @@ def test_tolerance_is_sklearns():
     from sklearn.cluster._kmeans import _tolerance
 
     from kmix._sparse import as_csr, mean_variance
+
     for dtype in (np.float32, np.float64):
         X = random_sparse(300, 40, 0.2, 9, dtype)
         np.testing.assert_allclose(mean_variance(as_csr(X)) * 1e-4, _tolerance(X, 1e-4), rtol=1e-6)
@@ -274,8 +296,19 @@ def test_one_and_two_threads_bit_identical(dtype):
         km = kmix.KMeans(8, n_init=2, init="random", random_state=0, n_threads=n_threads).fit(X)
         seeds = kmix.kmeans_plusplus(X, 8, random_state=1, n_threads=n_threads)[1]
         mb = kmix.MiniBatchKMeans(8, random_state=0, batch_size=512, n_threads=n_threads).fit(X)
-        runs.append((km.cluster_centers_, km.labels_, km.inertia_, km.transform(X), km.score(X), seeds,
-                     mb.cluster_centers_, mb.labels_, mb.inertia_))
+        runs.append(
+            (
+                km.cluster_centers_,
+                km.labels_,
+                km.inertia_,
+                km.transform(X),
+                km.score(X),
+                seeds,
+                mb.cluster_centers_,
+                mb.labels_,
+                mb.inertia_,
+            )
+        )
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
 
@@ -331,8 +364,8 @@ def test_minibatch_partial_fit_same_as_sklearn(dtype):
     ours = kmix.MiniBatchKMeans(5, random_state=0)
     theirs = SkMiniBatchKMeans(5, random_state=0)
     for start in range(0, 1000, 100):
-        ours.partial_fit(X[start:start + 100])
-        theirs.partial_fit(X32[start:start + 100])
+        ours.partial_fit(X[start : start + 100])
+        theirs.partial_fit(X32[start : start + 100])
         assert_centers_close(ours.cluster_centers_, theirs.cluster_centers_, dtype)
         np.testing.assert_array_equal(ours.labels_, theirs.labels_)
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X32))
@@ -367,15 +400,16 @@ def test_minibatch_step_on_rows_is_the_step_on_the_gathered_batch(dtype, index):
 
 def test_minibatch_step_refuses_a_batch_past_int32_offsets():
     # one row of 2^20 values drawn 2^11 times: 2^31 gathered values, one past int32's offsets
-    n_values = 2 ** 20
+    n_values = 2**20
     data = np.ones(n_values, dtype=np.float32)
     indices = np.arange(n_values, dtype=np.int32)
     indptr = np.array([0, n_values], dtype=np.int32)
-    rows = np.zeros(2 ** 11, dtype=np.int64)
+    rows = np.zeros(2**11, dtype=np.int64)
     centers = np.zeros((2, n_values), dtype=np.float32)
     with pytest.raises(ValueError, match="int64 indices"):
-        _core.sparse_minibatch_step(data, indices, indptr, n_values, None, centers, centers.copy(),
-                                    np.zeros(2, dtype=np.float32), rows, 1)
+        _core.sparse_minibatch_step(
+            data, indices, indptr, n_values, None, centers, centers.copy(), np.zeros(2, dtype=np.float32), rows, 1
+        )
 
 
 # ---- bad and unusual input ------------------------------------------------------------------------
@@ -413,8 +447,9 @@ def test_misaligned_arrays_accepted():
     ours, ref = kmix.KMeans(3, init=init).fit(odd), kmix.KMeans(3, init=init).fit(X)
     np.testing.assert_array_equal(ours.cluster_centers_, ref.cluster_centers_)
     np.testing.assert_array_equal(ours.predict(odd), ref.labels_)
-    np.testing.assert_array_equal(kmix.kmeans_plusplus(odd, 3, random_state=0)[1],
-                                  kmix.kmeans_plusplus(X, 3, random_state=0)[1])
+    np.testing.assert_array_equal(
+        kmix.kmeans_plusplus(odd, 3, random_state=0)[1], kmix.kmeans_plusplus(X, 3, random_state=0)[1]
+    )
     mb = kmix.MiniBatchKMeans(3, init=init, batch_size=50, random_state=0, n_init=1)
     np.testing.assert_array_equal(mb.fit(odd).cluster_centers_, mb.fit(X).cluster_centers_)
 
@@ -439,9 +474,12 @@ def test_non_finite_data_rejected(bad, method, monkeypatch):
     fitted = kmix.KMeans(3, random_state=0).fit(X)
     X.data[3] = bad
     patch_core(monkeypatch)
-    call = {"fit": lambda: kmix.KMeans(3).fit(X), "predict": lambda: fitted.predict(X),
-            "kmeans_plusplus": lambda: kmix.kmeans_plusplus(X, 3),
-            "minibatch": lambda: kmix.MiniBatchKMeans(3).fit(X)}[method]
+    call = {
+        "fit": lambda: kmix.KMeans(3).fit(X),
+        "predict": lambda: fitted.predict(X),
+        "kmeans_plusplus": lambda: kmix.kmeans_plusplus(X, 3),
+        "minibatch": lambda: kmix.MiniBatchKMeans(3).fit(X),
+    }[method]
     with pytest.raises(ValueError, match="X"):
         call()
 

@@ -2,6 +2,7 @@
 for every metric scikit-learn computes on sparse X, float32 and float64, int32 and int64 indices,
 every sparse format, sample_size, sparse precomputed distances; the refusals (bad sparse input,
 the metrics and scores scikit-learn refuses sparse X for); threads; direct calls of the kernel."""
+
 import numpy as np
 import pytest
 
@@ -10,23 +11,41 @@ sk_metrics = pytest.importorskip("sklearn.metrics")
 
 from kmix import _core  # noqa: E402
 from kmix._sparse import as_csr  # noqa: E402
-from kmix.metrics import (calinski_harabasz_score, davies_bouldin_score, silhouette_samples,  # noqa: E402
-                          silhouette_score)
+from kmix.metrics import (
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_samples,  # noqa: E402
+    silhouette_score,
+)
 
 # float64: both compute the same sums in float64, in another order. float32: kmix computes in
 # float64 from the float32 values (the same as scikit-learn on X.astype(float64), to float64's
 # tolerance) where scikit-learn rounds every distance and its per-cluster sums to float32 (its
 # arrays keep X's dtype): they differ by float32's rounding, measured up to 1.5e-7 in a silhouette.
 TOL = {np.float64: dict(rtol=1e-9, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-6)}
-METRICS = [("euclidean", {}), ("l2", {}), ("euclidean", {"squared": True}), ("manhattan", {}), ("cityblock", {}),
-           ("l1", {}), ("cosine", {})]
+METRICS = [
+    ("euclidean", {}),
+    ("l2", {}),
+    ("euclidean", {"squared": True}),
+    ("manhattan", {}),
+    ("cityblock", {}),
+    ("l1", {}),
+    ("cosine", {}),
+]
 
 
 def make(n=120, d=40, density=0.08, k=4, dtype=np.float64, seed=0, zero_rows=5, index_dtype=np.int32):
     """Seeded sparse rows (values of both signs, some rows all zero) and labels with k clusters."""
     rng = np.random.RandomState(seed)
-    X = sp.random(n, d, density=density, format="csr", dtype=np.float64, random_state=rng,
-                  data_rvs=lambda m: rng.uniform(-1.0, 1.0, m))
+    X = sp.random(
+        n,
+        d,
+        density=density,
+        format="csr",
+        dtype=np.float64,
+        random_state=rng,
+        data_rvs=lambda m: rng.uniform(-1.0, 1.0, m),
+    )
     keep = np.ones(n)
     keep[rng.choice(n, zero_rows, replace=False)] = 0.0
     X = sp.csr_matrix(sp.diags(keep) @ X, dtype=dtype)
@@ -45,17 +64,22 @@ def test_silhouette_samples_as_sklearn(metric, kwds, dtype):
     assert ours.dtype == np.float64 and ours.shape == (X.shape[0],)
     np.testing.assert_allclose(ours, theirs, **TOL[dtype])
     if dtype == np.float32:
-        np.testing.assert_allclose(ours, sk_metrics.silhouette_samples(X.astype(np.float64), labels, metric=metric,
-                                                                       **kwds), **TOL[np.float64])
+        np.testing.assert_allclose(
+            ours, sk_metrics.silhouette_samples(X.astype(np.float64), labels, metric=metric, **kwds), **TOL[np.float64]
+        )
 
 
 @pytest.mark.parametrize("metric,kwds", METRICS)
-@pytest.mark.parametrize("shape,density,k", [((300, 25), 0.3, 7), ((60, 500), 0.01, 2), ((40, 3), 0.5, 39),
-                                             ((50, 1), 0.6, 3)])
+@pytest.mark.parametrize(
+    "shape,density,k", [((300, 25), 0.3, 7), ((60, 500), 0.01, 2), ((40, 3), 0.5, 39), ((50, 1), 0.6, 3)]
+)
 def test_shapes_and_densities(metric, kwds, shape, density, k):
     X, labels = make(n=shape[0], d=shape[1], density=density, k=k, seed=k, zero_rows=2)
-    np.testing.assert_allclose(silhouette_samples(X, labels, metric=metric, **kwds),
-                               sk_metrics.silhouette_samples(X, labels, metric=metric, **kwds), **TOL[np.float64])
+    np.testing.assert_allclose(
+        silhouette_samples(X, labels, metric=metric, **kwds),
+        sk_metrics.silhouette_samples(X, labels, metric=metric, **kwds),
+        **TOL[np.float64],
+    )
 
 
 @pytest.mark.parametrize("metric,kwds", METRICS)
@@ -66,20 +90,26 @@ def test_int64_indices_same_bits(metric, kwds):
     ours = silhouette_samples(X64, labels, metric=metric, **kwds)
     np.testing.assert_array_equal(ours, silhouette_samples(X32, labels, metric=metric, **kwds))
     # (scikit-learn 1.9's sparse Manhattan distances refuse int64 indices: compared on int32.)
-    np.testing.assert_allclose(ours, sk_metrics.silhouette_samples(X32, labels, metric=metric, **kwds),
-                               **TOL[np.float64])
+    np.testing.assert_allclose(
+        ours, sk_metrics.silhouette_samples(X32, labels, metric=metric, **kwds), **TOL[np.float64]
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csc", "coo", "lil", "dok", "bsr", "csr_array", "csc_array"])
 @pytest.mark.parametrize("metric", ["euclidean", "manhattan", "cosine"])
 def test_every_format_reads_as_csr(fmt, metric):
     X, labels = make(seed=5)  # (its rows' values are not stored in column order)
-    Y = (sp.csr_array(X).asformat(fmt[:3]) if fmt.endswith("_array") else X.asformat(fmt))
+    Y = sp.csr_array(X).asformat(fmt[:3]) if fmt.endswith("_array") else X.asformat(fmt)
     # The same values; another order of a row's stored values only changes the rounding.
-    np.testing.assert_allclose(silhouette_samples(Y, labels, metric=metric),
-                               silhouette_samples(X, labels, metric=metric), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        silhouette_samples(Y, labels, metric=metric),
+        silhouette_samples(X, labels, metric=metric),
+        rtol=1e-12,
+        atol=1e-15,
+    )
     assert silhouette_score(Y, labels, metric=metric) == pytest.approx(
-        sk_metrics.silhouette_score(Y, labels, metric=metric), rel=1e-9)
+        sk_metrics.silhouette_score(Y, labels, metric=metric), rel=1e-9
+    )
 
 
 def test_duplicates_and_explicit_zeros():
@@ -92,8 +122,11 @@ def test_duplicates_and_explicit_zeros():
     zeros.data[::3] = 0.0  # stored, not eliminated
     for Y in (dup, zeros):
         for metric in ("euclidean", "manhattan", "cosine"):
-            np.testing.assert_allclose(silhouette_samples(Y, labels, metric=metric),
-                                       sk_metrics.silhouette_samples(Y, labels, metric=metric), **TOL[np.float64])
+            np.testing.assert_allclose(
+                silhouette_samples(Y, labels, metric=metric),
+                sk_metrics.silhouette_samples(Y, labels, metric=metric),
+                **TOL[np.float64],
+            )
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "manhattan", "cosine"])
@@ -102,8 +135,11 @@ def test_many_unused_columns(metric):
     same distances as the 40 columns spread out."""
     X, labels = make(n=50, d=40, density=0.1, k=3, seed=7, zero_rows=3)
     wide = sp.csr_matrix((X.data.copy(), X.indices * 250_000 + 7, X.indptr.copy()), shape=(50, 10_000_000))
-    np.testing.assert_allclose(silhouette_samples(wide, labels, metric=metric),
-                               sk_metrics.silhouette_samples(X, labels, metric=metric), **TOL[np.float64])
+    np.testing.assert_allclose(
+        silhouette_samples(wide, labels, metric=metric),
+        sk_metrics.silhouette_samples(X, labels, metric=metric),
+        **TOL[np.float64],
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc", "lil"])
@@ -130,9 +166,11 @@ def test_precomputed_sparse_as_sklearn(dtype, fmt):
     D[rng.uniform(size=D.shape) < 0.4] = 0.0  # not symmetric, many absent entries
     np.fill_diagonal(D, 0.0)
     S = sp.csr_matrix(D.astype(dtype)).asformat(fmt)
-    np.testing.assert_allclose(silhouette_samples(S, labels, metric="precomputed"),
-                               sk_metrics.silhouette_samples(S, labels, metric="precomputed"),
-                               **TOL[np.float32 if dtype == np.float32 else np.float64])
+    np.testing.assert_allclose(
+        silhouette_samples(S, labels, metric="precomputed"),
+        sk_metrics.silhouette_samples(S, labels, metric="precomputed"),
+        **TOL[np.float32 if dtype == np.float32 else np.float64],
+    )
 
 
 def test_precomputed_sparse_refusals():
@@ -140,8 +178,11 @@ def test_precomputed_sparse_refusals():
     D = sp.csr_matrix(sk_metrics.pairwise_distances(X))
     bad_diag = D.tolil()
     bad_diag[3, 3] = 1e-3
-    for Y, match in ((bad_diag.tocsr(), "diagonal"), (sp.csr_matrix(-D.toarray()), "Negative"),
-                     (sp.csr_matrix(D.toarray()[:, :-1]), "square")):
+    for Y, match in (
+        (bad_diag.tocsr(), "diagonal"),
+        (sp.csr_matrix(-D.toarray()), "Negative"),
+        (sp.csr_matrix(D.toarray()[:, :-1]), "square"),
+    ):
         with pytest.raises(ValueError, match=match):
             silhouette_samples(Y, labels, metric="precomputed")
         with pytest.raises(ValueError):
@@ -149,9 +190,11 @@ def test_precomputed_sparse_refusals():
     # 100 ulps of float32 on the diagonal are allowed, as in scikit-learn.
     tiny = D.astype(np.float32).tolil()
     tiny[2, 2] = 50 * np.finfo(np.float32).eps
-    np.testing.assert_allclose(silhouette_samples(tiny, labels, metric="precomputed"),
-                               sk_metrics.silhouette_samples(tiny, labels, metric="precomputed"),
-                               **TOL[np.float32])
+    np.testing.assert_allclose(
+        silhouette_samples(tiny, labels, metric="precomputed"),
+        sk_metrics.silhouette_samples(tiny, labels, metric="precomputed"),
+        **TOL[np.float32],
+    )
 
 
 def test_callable_gets_sparse_rows_as_sklearn():
@@ -161,8 +204,10 @@ def test_callable_gets_sparse_rows_as_sklearn():
     def l1(a, b):
         seen.append((sp.issparse(a), a.shape))
         return abs(a - b).sum()
-    np.testing.assert_allclose(silhouette_samples(X, labels, metric=l1),
-                               sk_metrics.silhouette_samples(X, labels, metric=l1), **TOL[np.float64])
+
+    np.testing.assert_allclose(
+        silhouette_samples(X, labels, metric=l1), sk_metrics.silhouette_samples(X, labels, metric=l1), **TOL[np.float64]
+    )
     assert set(seen) == {(True, (1, 8))}
 
 
@@ -173,8 +218,9 @@ def test_haversine():
     value's column as `column % row_start`, column 0 for a row that starts at offset 1.)"""
     X, labels = make(n=40, d=2, density=0.7, seed=12)
     ours = silhouette_samples(X, labels, metric="haversine")
-    np.testing.assert_allclose(ours, sk_metrics.silhouette_samples(X.toarray(), labels, metric="haversine"),
-                               **TOL[np.float64])
+    np.testing.assert_allclose(
+        ours, sk_metrics.silhouette_samples(X.toarray(), labels, metric="haversine"), **TOL[np.float64]
+    )
     np.testing.assert_array_equal(ours, silhouette_samples(X.toarray(), labels, metric="haversine"))
     with pytest.raises(ValueError, match="2 features"):
         silhouette_samples(make(n=40, d=3, seed=12)[0], labels, metric="haversine")
@@ -218,8 +264,9 @@ def test_bad_structure_refused():
         silhouette_samples(X, labels[:-1])
 
 
-@pytest.mark.parametrize("metric,kwds", [("euclidean", {}), ("euclidean", {"squared": True}), ("manhattan", {}),
-                                         ("cosine", {})])
+@pytest.mark.parametrize(
+    "metric,kwds", [("euclidean", {}), ("euclidean", {"squared": True}), ("manhattan", {}), ("cosine", {})]
+)
 def test_bit_identical_for_any_thread_count(metric, kwds):
     X, labels = make(n=700, d=60, density=0.05, k=6, seed=17)
     one = silhouette_samples(X, labels, metric=metric, n_threads=1, **kwds)
@@ -232,8 +279,9 @@ def test_nothing_stored(metric):
     """All distances 0: every silhouette 0, as in scikit-learn."""
     X = sp.csr_matrix((10, 10 if metric == "precomputed" else 4))
     labels = np.arange(10) % 3
-    np.testing.assert_array_equal(silhouette_samples(X, labels, metric=metric),
-                                  sk_metrics.silhouette_samples(X, labels, metric=metric))
+    np.testing.assert_array_equal(
+        silhouette_samples(X, labels, metric=metric), sk_metrics.silhouette_samples(X, labels, metric=metric)
+    )
 
 
 @pytest.mark.parametrize("e", [600, -600])
@@ -244,8 +292,9 @@ def test_any_finite_magnitude(e, metric):
     X, labels = make(seed=18)
     Y = X.copy()
     Y.data = np.ldexp(Y.data, e)
-    np.testing.assert_array_equal(silhouette_samples(Y, labels, metric=metric),
-                                  silhouette_samples(X, labels, metric=metric))
+    np.testing.assert_array_equal(
+        silhouette_samples(Y, labels, metric=metric), silhouette_samples(X, labels, metric=metric)
+    )
 
 
 def test_kernel_checks_its_arrays():
@@ -277,4 +326,3 @@ def test_kernel_checks_its_arrays():
     for err, args in cases:
         with pytest.raises(err):
             _core.silhouette_csr(*args)
-

@@ -8,6 +8,7 @@ with the cosine distance 1 − cos as the D² weight; on directional data (von M
 clusters scaled by random magnitudes); and for the estimator API (zero rows, parameters,
 threads, persistence, scikit-learn interop and estimator checks, select_k).
 """
+
 import pickle
 import warnings
 
@@ -54,7 +55,7 @@ def make_text(n=600, d=64, k=5, seed=0, support=8, background=0.1):
     perm = rng.permutation(d)
     topics = np.zeros((k, d))
     for t in range(k):
-        words = perm[t * support:(t + 1) * support]
+        words = perm[t * support : (t + 1) * support]
         topics[t, words] = rng.dirichlet(np.ones(support) * 2.0)
     probs = (1 - background) * topics + background / d
     labels = np.arange(n) % k
@@ -114,7 +115,7 @@ def ref_spherical(X, init, sample_weight=None, max_iter=300, tol=1e-4):
             relocations += 1
             # Rows of positive weight, least similar to their own center first (ties: row index).
             sim = S[np.arange(n), labels]
-            candidates = [i for i in np.argsort(sim, kind="stable") if w[i] > 0][:empty.size]
+            candidates = [i for i in np.argsort(sim, kind="stable") if w[i] > 0][: empty.size]
             for i, target in zip(candidates, empty):
                 sums[labels[i]] -= w[i] * Xn[i]
                 weights[labels[i]] -= w[i]
@@ -147,7 +148,7 @@ def ref_kmeanspp(X, k, random_state, sample_weight=None):
     closest = np.maximum(1.0 - Xn @ Xn[first], 0.0)
     pot = float((w * closest).sum())
     for c in range(1, k):
-        rand_vals = uniforms[(c - 1) * trials:c * trials] * pot
+        rand_vals = uniforms[(c - 1) * trials : c * trials] * pot
         cand = np.searchsorted(np.cumsum(w * closest), rand_vals)
         np.clip(cand, None, n - 1, out=cand)
         dist = np.maximum(1.0 - Xn[cand] @ Xn.T, 0.0)
@@ -203,8 +204,16 @@ def test_reference_tol_and_max_iter(tol, max_iter, fmt):
     assert_matches_reference(est, ref)
 
 
-SPARSE_FORMATS = ["csr_matrix", "csc_matrix", "coo_matrix", "lil_matrix", "dok_matrix", "bsr_matrix", "csr_array",
-                  "coo_array"]
+SPARSE_FORMATS = [
+    "csr_matrix",
+    "csc_matrix",
+    "coo_matrix",
+    "lil_matrix",
+    "dok_matrix",
+    "bsr_matrix",
+    "csr_array",
+    "coo_array",
+]
 
 
 @pytest.mark.parametrize("fmt", SPARSE_FORMATS)
@@ -403,11 +412,13 @@ def test_fit_with_kmeans_plusplus_is_fit_from_reference_seeds(fmt):
         assert_matches_reference(est, ref)
 
 
-TIES_REASON = ("exact similarity ties at 0 are not broken by the lowest center index when the row's other "
-               "similarities are negative: the kernels rank ||c||^2 - 2 x.c, the unit centers' ||c||^2 differ "
-               "from 1 by rounding (ulps), and spherical.py's _orphans only handles rows sharing no nonzero "
-               "feature with any center (its support.all() shortcut returns None as soon as the centers' "
-               "supports cover every feature)")
+TIES_REASON = (
+    "exact similarity ties at 0 are not broken by the lowest center index when the row's other "
+    "similarities are negative: the kernels rank ||c||^2 - 2 x.c, the unit centers' ||c||^2 differ "
+    "from 1 by rounding (ulps), and spherical.py's _orphans only handles rows sharing no nonzero "
+    "feature with any center (its support.all() shortcut returns None as soon as the centers' "
+    "supports cover every feature)"
+)
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
@@ -447,7 +458,7 @@ def test_exact_ties_at_zero_with_negative_similarities_predict(fmt):
     k, d = 20, 40
     C = np.zeros((k, d))
     for j in range(k):
-        C[j, 2 * j:2 * j + 2] = rng.standard_normal(2)
+        C[j, 2 * j : 2 * j + 2] = rng.standard_normal(2)
     C = unit(C)
     est = kmix.SphericalKMeans(k, init=C, max_iter=1).fit(C + 0.0)
     C = est.cluster_centers_
@@ -550,13 +561,20 @@ def test_zero_row_rejected_everywhere(cls, fmt):
     elif fmt == "csr_explicit_zero":
         Z = sp.csr_matrix(X)
         for r in (3, 17):  # stored entries that are all zero: still a zero row
-            Z.data[Z.indptr[r]:Z.indptr[r + 1]] = 0.0
+            Z.data[Z.indptr[r] : Z.indptr[r + 1]] = 0.0
         assert Z.nnz == X.size
-    calls = [lambda: cls(3, random_state=0).fit(Z), lambda: cls(3, random_state=0).fit_predict(Z),
-             lambda: good.predict(Z), lambda: good.transform(Z), lambda: good.score(Z)]
+    calls = [
+        lambda: cls(3, random_state=0).fit(Z),
+        lambda: cls(3, random_state=0).fit_predict(Z),
+        lambda: good.predict(Z),
+        lambda: good.transform(Z),
+        lambda: good.score(Z),
+    ]
     if cls is kmix.MiniBatchSphericalKMeans:
-        calls += [lambda: cls(3, random_state=0).partial_fit(Z),
-                  lambda: pickle.loads(pickle.dumps(good)).partial_fit(Z)]
+        calls += [
+            lambda: cls(3, random_state=0).partial_fit(Z),
+            lambda: pickle.loads(pickle.dumps(good)).partial_fit(Z),
+        ]
     for call in calls:
         with pytest.raises(ValueError, match=ZERO_ROW) as info:
             call()
@@ -640,8 +658,11 @@ def big():
 
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 def test_threads_bit_identical(big, fmt):
-    X = big if fmt == "dense" else sp.csr_matrix(np.where(np.abs(big) > 0.02 * np.abs(big).max(1, keepdims=True),
-                                                          big, 0.0))
+    X = (
+        big
+        if fmt == "dense"
+        else sp.csr_matrix(np.where(np.abs(big) > 0.02 * np.abs(big).max(1, keepdims=True), big, 0.0))
+    )
     fits = [kmix.SphericalKMeans(8, random_state=0, n_threads=t, tol=1e-6).fit(X) for t in (1, 2)]
     a, b = fits
     assert a.n_iter_ > 2
@@ -655,14 +676,20 @@ def test_threads_bit_identical(big, fmt):
 
 
 def test_threads_bit_identical_minibatch(big):
-    fits = [kmix.MiniBatchSphericalKMeans(8, random_state=0, batch_size=2048, max_iter=3, n_threads=t).fit(big)
-            for t in (1, 2)]
+    fits = [
+        kmix.MiniBatchSphericalKMeans(8, random_state=0, batch_size=2048, max_iter=3, n_threads=t).fit(big)
+        for t in (1, 2)
+    ]
     a, b = fits
     assert np.array_equal(a.cluster_centers_, b.cluster_centers_)
     assert np.array_equal(a.labels_, b.labels_)
     assert a.inertia_ == b.inertia_ and a.n_steps_ == b.n_steps_
-    p = [kmix.MiniBatchSphericalKMeans(8, random_state=0, n_threads=t).partial_fit(big[:5000])
-         .partial_fit(big[5000:10000]) for t in (1, 2)]
+    p = [
+        kmix.MiniBatchSphericalKMeans(8, random_state=0, n_threads=t)
+        .partial_fit(big[:5000])
+        .partial_fit(big[5000:10000])
+        for t in (1, 2)
+    ]
     assert np.array_equal(p[0].cluster_centers_, p[1].cluster_centers_)
 
 
@@ -696,8 +723,7 @@ def test_predict_transform_score(cls, fmt):
     np.testing.assert_allclose(est.inertia_, expected, rtol=1e-10)
     np.testing.assert_allclose(est.score(X), -est.inertia_, rtol=1e-10)
     sw = np.random.default_rng(1).uniform(0, 2, size=500)
-    np.testing.assert_allclose(est.score(X, sample_weight=sw), -float((sw * (1.0 - S.max(axis=1))).sum()),
-                               rtol=1e-10)
+    np.testing.assert_allclose(est.score(X, sample_weight=sw), -float((sw * (1.0 - S.max(axis=1))).sum()), rtol=1e-10)
     np.testing.assert_allclose(est.fit_transform(X), T, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(cls(4, random_state=0, **params).fit_predict(X), est.labels_)
 
@@ -706,8 +732,9 @@ def test_transform_bounds_for_opposite_rows():
     X = np.array([[1.0, 0.0], [0.9, 0.1], [-1.0, 0.0], [-0.9, -0.1]])
     est = kmix.SphericalKMeans(2, init=np.array([[1.0, 0.0], [-1.0, 0.0]])).fit(X)
     T = est.transform(np.array([[3.0, 0.0], [-2.0, 0.0], [0.0, 5.0]]))
-    np.testing.assert_allclose(T, 1.0 - unit([[3.0, 0.0], [-2.0, 0.0], [0.0, 5.0]]) @ est.cluster_centers_.T,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        T, 1.0 - unit([[3.0, 0.0], [-2.0, 0.0], [0.0, 5.0]]) @ est.cluster_centers_.T, atol=1e-12
+    )
     assert (T >= 0).all() and (T <= 2).all()
 
 
@@ -752,7 +779,7 @@ def test_minibatch_partial_fit_unit_centers_and_recovery():
     order = np.random.default_rng(25).permutation(3000)
     for epoch in range(3):
         for start in range(0, 3000, 250):
-            rows = order[start:start + 250]
+            rows = order[start : start + 250]
             est.partial_fit(X[rows])
             np.testing.assert_allclose(np.linalg.norm(est.cluster_centers_, axis=1), 1.0, rtol=1e-14)
             # inertia_ of a partial_fit: the batch's Σ(1 − cos) on the updated centers
@@ -770,8 +797,7 @@ def test_minibatch_fit_unit_centers_and_inertia():
     np.testing.assert_allclose(np.linalg.norm(est.cluster_centers_, axis=1), 1.0, rtol=1e-14)
     S = unit(X) @ est.cluster_centers_.T
     np.testing.assert_array_equal(est.labels_, np.argmax(S, axis=1))
-    np.testing.assert_allclose(est.inertia_, float((sw * (1 - S[np.arange(2000), est.labels_])).sum()),
-                               rtol=1e-10)
+    np.testing.assert_allclose(est.inertia_, float((sw * (1 - S[np.arange(2000), est.labels_])).sum()), rtol=1e-10)
     assert ari(labels, est.labels_) >= 0.99
     # compute_labels=False: no labels_, an inertia_ in the cosine unit (the smoothed batch inertia
     # is an estimate, within a factor of the true one).
@@ -810,8 +836,8 @@ def test_minibatch_dense_vs_sparse():
     pa = kmix.MiniBatchSphericalKMeans(5, random_state=3)
     pb = kmix.MiniBatchSphericalKMeans(5, random_state=3)
     for start in range(0, 1500, 300):
-        pa.partial_fit(X[start:start + 300])
-        pb.partial_fit(X[start:start + 300].toarray())
+        pa.partial_fit(X[start : start + 300])
+        pb.partial_fit(X[start : start + 300].toarray())
         np.testing.assert_allclose(pa.cluster_centers_, pb.cluster_centers_, rtol=0, atol=1e-10)
         np.testing.assert_array_equal(pa.labels_, pb.labels_)
         np.testing.assert_allclose(pa.inertia_, pb.inertia_, rtol=1e-10)
@@ -912,8 +938,11 @@ def test_in_pipeline_with_transform_output():
     X, labels, _ = make_directions(600, 8, 3, seed=33)
     pipe = pipeline.make_pipeline(kmix.SphericalKMeans(3, random_state=0)).set_output(transform="pandas")
     out = pipe.fit_transform(pd.DataFrame(X, columns=[f"f{i}" for i in range(8)]))
-    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["sphericalkmeans0", "sphericalkmeans1",
-                                                                     "sphericalkmeans2"]
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == [
+        "sphericalkmeans0",
+        "sphericalkmeans1",
+        "sphericalkmeans2",
+    ]
     assert ari(labels, np.argmin(out.to_numpy(), axis=1)) >= 0.99
 
 
@@ -926,8 +955,10 @@ def test_cosine_silhouette_identifies_true_k():
     """The data for select_k are well posed: the cosine silhouette of SphericalKMeans's fits
     peaks at the true k."""
     X, labels, _ = _directional_select_data()
-    sil = {k: kmix.metrics.silhouette_score(X, kmix.SphericalKMeans(k, random_state=0).fit(X).labels_,
-                                            metric="cosine") for k in range(2, 8)}
+    sil = {
+        k: kmix.metrics.silhouette_score(X, kmix.SphericalKMeans(k, random_state=0).fit(X).labels_, metric="cosine")
+        for k in range(2, 8)
+    }
     assert max(sil, key=sil.get) == 4
 
 
@@ -939,8 +970,9 @@ def test_select_k_with_spherical_estimator(cls):
     assert res.best_k == 4
     # The silhouettes are the cosine ones of each k's fit (the Euclidean silhouette on raw X,
     # dominated by the magnitudes, would not find 4).
-    expected = [kmix.metrics.silhouette_score(X, cls(k, random_state=0).fit(X).labels_, metric="cosine")
-                for k in range(2, 8)]
+    expected = [
+        kmix.metrics.silhouette_score(X, cls(k, random_state=0).fit(X).labels_, metric="cosine") for k in range(2, 8)
+    ]
     np.testing.assert_allclose(res.scores["silhouette"], expected, rtol=1e-12)
     euclid = [kmix.metrics.silhouette_score(X, cls(k, random_state=0).fit(X).labels_) for k in range(2, 8)]
     assert int(np.argmax(euclid)) + 2 != 4
@@ -965,24 +997,31 @@ ESTIMATORS = [
     kmix.MiniBatchSphericalKMeans(n_clusters=2, n_init=2, max_iter=5, batch_size=10, random_state=0),
 ]
 PER_CHECK_PARAMS = {"check_dict_unchanged": dict(n_clusters=1)}
-_WEIGHTS_REASON = ("sample_weight is not equivalent to removing/repeating samples: the seeding draws other "
-                   "rows (scikit-learn marks its KMeans and MiniBatchKMeans the same way)")
+_WEIGHTS_REASON = (
+    "sample_weight is not equivalent to removing/repeating samples: the seeding draws other "
+    "rows (scikit-learn marks its KMeans and MiniBatchKMeans the same way)"
+)
 # Checks whose generated data hold all-zero rows (X[X < .8] = 0 for the sparse checks; integer
 # casts of 3·uniform for check_estimators_dtypes), which spherical k-means rejects by design (a
 # zero row has no direction). They are run below and must fail with exactly that ValueError.
-ZERO_ROW_CHECKS = {"check_estimators_dtypes", "check_estimator_sparse_tag", "check_estimator_sparse_array",
-                   "check_estimator_sparse_matrix"}
+ZERO_ROW_CHECKS = {
+    "check_estimators_dtypes",
+    "check_estimator_sparse_tag",
+    "check_estimator_sparse_array",
+    "check_estimator_sparse_matrix",
+}
 
 
 def expected_failed_checks(estimator):
-    return {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON,
-            "check_sample_weight_equivalence_on_sparse_data": _WEIGHTS_REASON}
+    return {
+        "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON,
+        "check_sample_weight_equivalence_on_sparse_data": _WEIGHTS_REASON,
+    }
 
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*does not inherit from `sklearn.base.BaseEstimator`")
-    _with_checks = parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks,
-                                           xfail_strict=True)
+    _with_checks = parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks, xfail_strict=True)
 
 
 def _zero_row_error_in_chain(exc):
@@ -1010,8 +1049,11 @@ def test_sklearn_estimator_checks(estimator, check):
 
 
 # scikit-learn runs its clustering checks only on subclasses of its ClusterMixin: they run here.
-CLUSTERING_CHECKS = ["check_clustering", "check_clusterer_compute_labels_predict",
-                     "check_estimators_partial_fit_n_features"]
+CLUSTERING_CHECKS = [
+    "check_clustering",
+    "check_clusterer_compute_labels_predict",
+    "check_estimators_partial_fit_n_features",
+]
 
 
 @pytest.mark.parametrize("check_name", CLUSTERING_CHECKS)

@@ -1,5 +1,6 @@
 """Threads: results are bit-identical for any number of OpenMP threads, n_threads follows
 OMP_NUM_THREADS / threadpoolctl, and a fitted model serves predictions from many Python threads."""
+
 import functools
 import hashlib
 import inspect
@@ -67,8 +68,11 @@ def test_fit_bit_identical_for_1_and_2_threads(big):
     # And the answer is right: labels are the nearest centers, inertia the formula.
     lab = km.predict(big[:5000])
     np.testing.assert_array_equal(lab, nearest(big[:5000], km.cluster_centers_))
-    np.testing.assert_allclose(km.inertia_, inertia_formula(big, km.cluster_centers_, km.labels_),
-                               rtol=1e-12 if big.dtype == np.float64 else 1e-6)
+    np.testing.assert_allclose(
+        km.inertia_,
+        inertia_formula(big, km.cluster_centers_, km.labels_),
+        rtol=1e-12 if big.dtype == np.float64 else 1e-6,
+    )
 
 
 def test_weighted_random_init_bit_identical(big):
@@ -77,8 +81,14 @@ def test_weighted_random_init_bit_identical(big):
     for n_threads in (2, 1):
         km = kmix.KMeans(K, init="random", n_init=1, random_state=3, max_iter=4, n_threads=n_threads)
         km.fit(big, sample_weight=w)
-        out.append((km.cluster_centers_.tobytes(), km.labels_.tobytes(), repr(km.inertia_),
-                    repr(km.score(big, sample_weight=w))))
+        out.append(
+            (
+                km.cluster_centers_.tobytes(),
+                km.labels_.tobytes(),
+                repr(km.inertia_),
+                repr(km.score(big, sample_weight=w)),
+            )
+        )
     assert out[0] == out[1]
 
 
@@ -156,9 +166,17 @@ def test_omp_num_threads_subprocesses_bit_identical(tmp_path):
     # A self-contained script (same data generator and fingerprint as this module), run with
     # OMP_NUM_THREADS=1 and =2, so n_threads=None follows the environment.
     script = tmp_path / "fit.py"
-    script.write_text(SUBPROCESS_SCRIPT.format(
-        N=N, D=D, K=K, BIG_SEED=BIG_SEED, MAX_ITER=MAX_ITER, make_blobs=inspect.getsource(make_blobs),
-        fingerprint=inspect.getsource(fingerprint)))
+    script.write_text(
+        SUBPROCESS_SCRIPT.format(
+            N=N,
+            D=D,
+            K=K,
+            BIG_SEED=BIG_SEED,
+            MAX_ITER=MAX_ITER,
+            make_blobs=inspect.getsource(make_blobs),
+            fingerprint=inspect.getsource(fingerprint),
+        )
+    )
     results = {}
     for omp in (1, 2):
         proc = run([sys.executable, str(script)], env_update={"OMP_NUM_THREADS": omp}, cwd=str(tmp_path))

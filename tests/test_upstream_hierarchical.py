@@ -1,10 +1,12 @@
 """scikit-learn's own tests of AgglomerativeClustering (sklearn/cluster/tests/test_hierarchical.py,
 the installed scikit-learn's), run against kmix.AgglomerativeClustering. See tests/upstream.py."""
+
 import kmix
 from upstream import load
 
-globals().update(load("sklearn.cluster.tests.test_hierarchical",
-                      {"AgglomerativeClustering": kmix.AgglomerativeClustering}))
+globals().update(
+    load("sklearn.cluster.tests.test_hierarchical", {"AgglomerativeClustering": kmix.AgglomerativeClustering})
+)
 
 NOT_IN_KMIX = "not in kmix / scikit-learn private"
 

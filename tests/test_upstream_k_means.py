@@ -1,4 +1,5 @@
 """scikit-learn's own sklearn/cluster/tests/test_k_means.py, run against kmix (see tests/upstream.py)."""
+
 import pytest
 
 import kmix
@@ -17,11 +18,14 @@ UPSTREAM_SKIP = {
     "test_sample_weight_init*": f"{_PRIVATE} (KMeans._init_centroids)",
     "test_sample_weight_zero*": f"{_PRIVATE} (KMeans._init_centroids)",
 }
-UPSTREAM_XFAIL = {
-}
+UPSTREAM_XFAIL = {}
 
-REPLACE = {"KMeans": kmix.KMeans, "MiniBatchKMeans": kmix.MiniBatchKMeans, "k_means": kmix.k_means,
-           "kmeans_plusplus": kmix.kmeans_plusplus}
+REPLACE = {
+    "KMeans": kmix.KMeans,
+    "MiniBatchKMeans": kmix.MiniBatchKMeans,
+    "k_means": kmix.k_means,
+    "kmeans_plusplus": kmix.kmeans_plusplus,
+}
 
 
 globals().update(load("sklearn.cluster.tests.test_k_means", REPLACE))

@@ -17,6 +17,7 @@ everything else literal, brackets too) (``test_kmeans_results[*elkan*]``,
 tests/conftest.py applies them at collection, and reports a pattern that matched nothing (so a
 stale entry cannot hide).
 """
+
 import builtins
 import importlib.util
 import types
@@ -62,5 +63,8 @@ def load(module, replace, *, at_import=True):
     if missing:
         raise NameError(f"{module} has no global(s) {', '.join(missing)} to replace")
     namespace.update(replace)
-    return {name: obj for name, obj in namespace.items()
-            if (name.startswith("test_") and callable(obj)) or (name.startswith("Test") and isinstance(obj, type))}
+    return {
+        name: obj
+        for name, obj in namespace.items()
+        if (name.startswith("test_") and callable(obj)) or (name.startswith("Test") and isinstance(obj, type))
+    }

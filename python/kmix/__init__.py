@@ -17,6 +17,7 @@ hold the results. The only runtime dependency is numpy.
 ``kmix.show_config()`` tells which kernels (``KMIX_ISA`` in the environment forces a lower
 instruction-set level) and how many threads are in use.
 """
+
 from __future__ import annotations
 
 import os as _os
@@ -35,16 +36,36 @@ from .mixture import GaussianMixture
 from .bayesian_mixture import BayesianGaussianMixture
 from .soft import SoftKMeans
 from .spherical import MiniBatchSphericalKMeans, SphericalKMeans
-from . import cluster, metrics, mixture
+from . import cluster as cluster, metrics, mixture as mixture  # (re-exported modules)
 from .select import SelectKResult, select_k
 
 if _TYPE_CHECKING:
     from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "SphericalKMeans", "MiniBatchSphericalKMeans", "kmeans_plusplus", "k_means", "GaussianMixture", "BayesianGaussianMixture", "linkage",
-           "optimal_leaf_ordering", "AgglomerativeClustering",
-           "ConvergenceWarning", "ClusterWarning", "NotFittedError", "ModelFileError", "load", "show_config", "metrics", "select_k", "SelectKResult"]
+__all__ = [
+    "KMeans",
+    "MiniBatchKMeans",
+    "SoftKMeans",
+    "SphericalKMeans",
+    "MiniBatchSphericalKMeans",
+    "kmeans_plusplus",
+    "k_means",
+    "GaussianMixture",
+    "BayesianGaussianMixture",
+    "linkage",
+    "optimal_leaf_ordering",
+    "AgglomerativeClustering",
+    "ConvergenceWarning",
+    "ClusterWarning",
+    "NotFittedError",
+    "ModelFileError",
+    "load",
+    "show_config",
+    "metrics",
+    "select_k",
+    "SelectKResult",
+]
 
 
 def _apply_isa_env():
@@ -52,8 +73,12 @@ def _apply_isa_env():
     # (never raises it past what the CPU runs); baseline is the lowest level on every machine.
     wanted = _os.environ.get("KMIX_ISA", "").strip().lower()
     if wanted and not _core.select_isa(wanted):
-        _warnings.warn(f"KMIX_ISA={wanted!r} is not available here (available: "
-                       f"{', '.join(_core.available_isas())}); using {_core.isa()!r}", RuntimeWarning)
+        _warnings.warn(
+            f"KMIX_ISA={wanted!r} is not available here (available: "
+            f"{', '.join(_core.available_isas())}); using {_core.isa()!r}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
 _apply_isa_env()

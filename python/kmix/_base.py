@@ -1,6 +1,7 @@
 """What every kmix estimator shares: scikit-learn's parameter protocol (without depending on
 scikit-learn), the not-fitted error, and save/load to a versioned file of arrays and JSON that
 never executes code when read."""
+
 from __future__ import annotations
 
 import inspect
@@ -112,9 +113,11 @@ class ClusterWarning(UserWarning):
 
 
 # The peers' classes each kmix class also becomes when the peer is already imported.
-_PEERS = {NotFittedError: ("sklearn.exceptions", "NotFittedError"),
-          ConvergenceWarning: ("sklearn.exceptions", "ConvergenceWarning"),
-          ClusterWarning: ("scipy.cluster.hierarchy", "ClusterWarning")}
+_PEERS = {
+    NotFittedError: ("sklearn.exceptions", "NotFittedError"),
+    ConvergenceWarning: ("sklearn.exceptions", "ConvergenceWarning"),
+    ClusterWarning: ("scipy.cluster.hierarchy", "ClusterWarning"),
+}
 _peer_classes: dict[type, type] = {}
 # One class per kmix class and peer, even when threads raise or warn at once (without a GIL, or
 # with one switching threads mid-way): two threads could each make one, and an exception of the
@@ -158,8 +161,11 @@ def peer_class(cls):
         both = _peer_classes.get(cls)
         if both is None or not issubclass(both, peer):
             # A module-level name, so that the exception pickles (see __getattr__ below).
-            both = type(cls.__name__, (cls, peer), {"__module__": __name__, "__qualname__": f"_peer_{cls.__name__}",
-                                                    "__doc__": cls.__doc__})
+            both = type(
+                cls.__name__,
+                (cls, peer),
+                {"__module__": __name__, "__qualname__": f"_peer_{cls.__name__}", "__doc__": cls.__doc__},
+            )
             _peer_classes[cls] = both
         return both
 
@@ -212,9 +218,11 @@ def feature_names_of(X):
     names = list(columns)
     kinds = sorted({type(n).__name__ for n in names})
     if len(kinds) > 1 and "str" in kinds:
-        raise TypeError(f"Feature names are only supported if all input features have string names, but X has "
-                        f"{kinds} as feature name / column name types; convert them all to strings "
-                        "(X.columns = X.columns.astype(str)) or all to another type")
+        raise TypeError(
+            f"Feature names are only supported if all input features have string names, but X has "
+            f"{kinds} as feature name / column name types; convert them all to strings "
+            "(X.columns = X.columns.astype(str)) or all to another type"
+        )
     if kinds == ["str"]:
         return np.asarray(names, dtype=object)
     return None
@@ -225,11 +233,15 @@ def _names_differ_message(fitted, given):
     unseen = [n for n in given if n not in set(fitted)]
     missing = [n for n in fitted if n not in set(given)]
     if not unseen and not missing:
-        return ("The feature names should match those that were passed during fit.\n"
-                "Feature names must be in the same order as they were in fit.\n")
+        return (
+            "The feature names should match those that were passed during fit.\n"
+            "Feature names must be in the same order as they were in fit.\n"
+        )
     msg = "The feature names should match those that were passed during fit.\n"
-    for title, names in (("Feature names unseen at fit time:", unseen),
-                         ("Feature names seen at fit time, yet now missing:", missing)):
+    for title, names in (
+        ("Feature names unseen at fit time:", unseen),
+        ("Feature names seen at fit time, yet now missing:", missing),
+    ):
         if names:
             shown = [f"- {n}" for n in names[:5]] + (["- ..."] if len(names) > 5 else [])
             msg += title + "\n" + "\n".join(shown) + "\n"
@@ -276,8 +288,11 @@ class BaseEstimator:
     @classmethod
     def _get_param_names(cls):
         sig = inspect.signature(cls.__init__)
-        return sorted(p.name for p in sig.parameters.values()
-                      if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+        return sorted(
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        )
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Get the parameters of this estimator.
@@ -340,8 +355,9 @@ class BaseEstimator:
         valid = self._get_param_names()
         for name, value in params.items():
             if name not in valid:
-                raise ValueError(f"Invalid parameter {name!r} for {type(self).__name__}; "
-                                 f"valid parameters: {', '.join(valid)}")
+                raise ValueError(
+                    f"Invalid parameter {name!r} for {type(self).__name__}; valid parameters: {', '.join(valid)}"
+                )
             setattr(self, name, value)
         return self
 
@@ -355,8 +371,9 @@ class BaseEstimator:
         changed = []
         for name, value in self.get_params().items():
             default = defaults.get(name)
-            same = value is default or (type(value) is type(default) and not isinstance(value, np.ndarray)
-                                        and value == default)
+            same = value is default or (
+                type(value) is type(default) and not isinstance(value, np.ndarray) and value == default
+            )
             if not same:
                 changed.append(f"{name}={'array(...)' if isinstance(value, np.ndarray) else repr(value)}")
         return f"{type(self).__name__}({', '.join(changed)})"
@@ -390,18 +407,22 @@ class BaseEstimator:
             return
         cls = type(self).__name__
         if given is None:
-            warnings.warn(f"X does not have valid feature names, but {cls} was fitted with feature names",
-                          UserWarning, stacklevel=3)
+            warnings.warn(
+                f"X does not have valid feature names, but {cls} was fitted with feature names",
+                UserWarning,
+                stacklevel=3,
+            )
         elif fitted is None:
-            warnings.warn(f"X has feature names, but {cls} was fitted without feature names",
-                          UserWarning, stacklevel=3)
+            warnings.warn(f"X has feature names, but {cls} was fitted without feature names", UserWarning, stacklevel=3)
         elif len(fitted) != len(given) or (fitted != given).any():
             raise ValueError(_names_differ_message(list(fitted), list(given)))
 
     def _check_fitted(self):
         if not self._fitted_attributes or not hasattr(self, self._fitted_attributes[0]):
-            raise peer_class(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
-                                             "with appropriate arguments before using this estimator.")
+            raise peer_class(NotFittedError)(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+                "with appropriate arguments before using this estimator."
+            )
 
     # ---- persistence -------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
@@ -489,8 +510,9 @@ class TransformerOutput:
 
         def _check_fitted(self) -> None: ...
 
-    def set_output(self: _TransformerT, *,
-                   transform: Literal["default", "pandas", "polars"] | None = None) -> _TransformerT:
+    def set_output(
+        self: _TransformerT, *, transform: Literal["default", "pandas", "polars"] | None = None
+    ) -> _TransformerT:
         """Set the container that ``transform`` and ``fit_transform`` return.
 
         scikit-learn's ``Pipeline`` and ``ColumnTransformer`` call it from their own
@@ -531,8 +553,9 @@ class TransformerOutput:
         if transform is None:
             return self
         if transform not in _OUTPUTS:
-            raise ValueError(f"set_output: transform must be one of {', '.join(map(repr, _OUTPUTS))} or None; "
-                             f"got {transform!r}")
+            raise ValueError(
+                f"set_output: transform must be one of {', '.join(map(repr, _OUTPUTS))} or None; got {transform!r}"
+            )
         self._sklearn_output_config = {"transform": transform}
         return self
 
@@ -579,8 +602,10 @@ class TransformerOutput:
             if fitted is not None and (len(given) != len(fitted) or (given != fitted).any()):
                 raise ValueError("input_features is not equal to feature_names_in_")
             if len(given) != self.n_features_in_:
-                raise ValueError(f"input_features should have length equal to number of features "
-                                 f"({self.n_features_in_}), got {len(given)}")
+                raise ValueError(
+                    f"input_features should have length equal to number of features "
+                    f"({self.n_features_in_}), got {len(given)}"
+                )
         prefix = type(self).__name__.lower()
         return np.asarray([f"{prefix}{i}" for i in range(self.cluster_centers_.shape[0])], dtype=object)
 

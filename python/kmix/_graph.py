@@ -5,6 +5,7 @@ an edge between the closest points of every pair of components (with scikit-lear
 and, for average, complete and single linkage, every edge given the distance between its two
 points. Memory O(n·d + edges): the graph never becomes an n×n array (the pairs of components
 are compared in blocks of rows)."""
+
 import warnings
 
 import numpy as np
@@ -46,8 +47,10 @@ def connectivity_graph(connectivity, X, n, name="connectivity"):
     if _sparse.is_sparse(connectivity):
         shape = tuple(int(s) for s in connectivity.shape)
         if shape != (n, n):
-            raise ValueError(f"Wrong shape for connectivity matrix: {shape} when X is {np.shape(X)} ({name} must "
-                             f"be n_samples × n_samples = {n} × {n})")
+            raise ValueError(
+                f"Wrong shape for connectivity matrix: {shape} when X is {np.shape(X)} ({name} must "
+                f"be n_samples × n_samples = {n} × {n})"
+            )
         C = _sparse.as_csr(connectivity, name, dtype=np.float64)
         values = C.data
         rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(C.indptr))
@@ -59,8 +62,10 @@ def connectivity_graph(connectivity, X, n, name="connectivity"):
         if C.dtype.kind not in "biuf":
             raise TypeError(f"{name} must be numeric; got dtype {C.dtype}")
         if C.shape != (n, n):
-            raise ValueError(f"Wrong shape for connectivity matrix: {C.shape} when X is {np.shape(X)} ({name} must "
-                             f"be n_samples × n_samples = {n} × {n})")
+            raise ValueError(
+                f"Wrong shape for connectivity matrix: {C.shape} when X is {np.shape(X)} ({name} must "
+                f"be n_samples × n_samples = {n} × {n})"
+            )
         rows, cols = np.nonzero(C)
         values = C[rows, cols].astype(np.float64)
         rows, cols = rows.astype(np.int64), cols.astype(np.int64)
@@ -81,8 +86,11 @@ def completed(graph, X, metric, stacklevel, n_threads=1):
     count, labels = r["count"], r["labels"]
     if count == 1:
         return graph, 1
-    warnings.warn(f"the number of connected components of the connectivity matrix is {count} > 1. Completing it to "
-                  "avoid stopping the tree early.", stacklevel=stacklevel)
+    warnings.warn(
+        f"the number of connected components of the connectivity matrix is {count} > 1. Completing it to "
+        "avoid stopping the tree early.",
+        stacklevel=stacklevel,
+    )
     members = [np.flatnonzero(labels == c) for c in range(count)]
     new_rows, new_cols = [], []
     for i in range(count):
@@ -113,7 +121,7 @@ def _closest_pair(X, idx_i, idx_j, metric, n_threads):
     best, where = np.inf, None
     step = max(1, _BLOCK // max(1, len(idx_j)))
     for s in range(0, len(idx_i), step):
-        rows = idx_i[s:s + step]
+        rows = idx_i[s : s + step]
         D = _pairwise(X, rows, idx_j, metric)
         flat = int(np.argmin(D))
         if where is None or D.flat[flat] < best:
@@ -141,19 +149,19 @@ def edge_lengths(graph, X, metric):
     (precomputed: X's entries)."""
     lengths = np.empty(len(graph.rows))
     for s in range(0, len(lengths), _BLOCK):
-        r, c = graph.rows[s:s + _BLOCK], graph.cols[s:s + _BLOCK]
+        r, c = graph.rows[s : s + _BLOCK], graph.cols[s : s + _BLOCK]
         if metric == "precomputed":
-            lengths[s:s + _BLOCK] = X[r, c]
+            lengths[s : s + _BLOCK] = X[r, c]
             continue
         A, B = X[r].astype(np.float64), X[c].astype(np.float64)
         if metric == "cityblock":
-            lengths[s:s + _BLOCK] = np.abs(A - B).sum(axis=1)
+            lengths[s : s + _BLOCK] = np.abs(A - B).sum(axis=1)
         elif metric == "cosine":  # 0.5·‖a/‖a‖ − b/‖b‖‖², scikit-learn's paired cosine distance
             diff = A / np.linalg.norm(A, axis=1, keepdims=True) - B / np.linalg.norm(B, axis=1, keepdims=True)
-            lengths[s:s + _BLOCK] = 0.5 * np.einsum("ij,ij->i", diff, diff)
+            lengths[s : s + _BLOCK] = 0.5 * np.einsum("ij,ij->i", diff, diff)
         else:
             diff = A - B
-            lengths[s:s + _BLOCK] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+            lengths[s : s + _BLOCK] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     graph.data = lengths
     return graph
 

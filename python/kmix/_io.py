@@ -1,5 +1,6 @@
 """Reading a data matrix for the command line: .npy, or delimited text (.csv, .tsv, .txt) with
 an optional header row. Every problem is reported with the row and column where it is."""
+
 import csv
 import os
 

@@ -22,6 +22,7 @@ is unpickled and no object array is built: the only parsers are zipfile's direct
 ``json`` and ``ast.literal_eval`` on the (bounded) .npy header. ``save`` runs the same checks
 on what it is about to write, so a file it writes is one ``load`` accepts.
 """
+
 import inspect
 import os
 import threading
@@ -33,9 +34,9 @@ FORMAT_NAME = "kmix-model"
 FORMAT_VERSION = 1
 
 _MAX_HEADER_JSON = 1 << 20  # bytes of JSON in __header__.npy
-_MAX_NPY_HEADER = 1 << 12   # bytes of a member's .npy header dict (np.savez writes ~120)
-_MAX_MEMBERS = 64           # a model file has at most ~12
-_MAX_NDIM = 3               # the most any schema needs (full covariances)
+_MAX_NPY_HEADER = 1 << 12  # bytes of a member's .npy header dict (np.savez writes ~120)
+_MAX_MEMBERS = 64  # a model file has at most ~12
+_MAX_NDIM = 3  # the most any schema needs (full covariances)
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 _HEADER = "__header__"
 _NUMPY_MAGIC = b"\x93NUMPY"
@@ -122,8 +123,19 @@ def load(path):
             return reader.read()
         except _Bad as bad:
             raise ModelFileError(name, bad.where, bad.message) from None
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, struct.error, ValueError,
-                UnicodeDecodeError, OverflowError, IndexError, KeyError, RuntimeError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            EOFError,
+            OSError,
+            struct.error,
+            ValueError,
+            UnicodeDecodeError,
+            OverflowError,
+            IndexError,
+            KeyError,
+            RuntimeError,
+        ) as exc:
             # zipfile's own findings on a damaged archive (bad magic, CRC, truncated data...).
             raise ModelFileError(name, reader.where, f"unreadable: {type(exc).__name__}: {exc}") from exc
 
@@ -187,8 +199,11 @@ class _Reader:
         if info.file_size != info.compress_size:
             raise _Bad(where, f"sizes disagree: {info.file_size} bytes stored as {info.compress_size}")
         if info.header_offset < 0 or info.header_offset + 30 + len(info.filename) + info.compress_size > size:
-            raise _Bad(where, f"declares {info.compress_size} bytes at offset {info.header_offset}, "
-                              f"past the end of the {size}-byte file")
+            raise _Bad(
+                where,
+                f"declares {info.compress_size} bytes at offset {info.header_offset}, "
+                f"past the end of the {size}-byte file",
+            )
         return zf.open(info)
 
     def _npy_header(self, zf, info, size):
@@ -225,8 +240,7 @@ class _Reader:
         if not isinstance(d, dict) or set(d) != {"descr", "fortran_order", "shape"}:
             raise _Bad(where, "the .npy header is not a dict of descr, fortran_order and shape")
         shape, fortran, descr = d["shape"], d["fortran_order"], d["descr"]
-        if (not isinstance(shape, tuple) or len(shape) > _MAX_NDIM
-                or not all(type(s) is int and s >= 0 for s in shape)):
+        if not isinstance(shape, tuple) or len(shape) > _MAX_NDIM or not all(type(s) is int and s >= 0 for s in shape):
             raise _Bad(where, f"invalid shape {shape!r} in the .npy header")
         if not isinstance(fortran, bool):
             raise _Bad(where, "invalid fortran_order in the .npy header")
@@ -234,8 +248,11 @@ class _Reader:
         offset = len(start) + len(raw_len) + hlen
         nbytes = dtype.itemsize * int(np.prod(shape, dtype=object))
         if offset + nbytes != info.file_size:
-            raise _Bad(where, f"declares shape {shape} of {dtype} ({nbytes} bytes of data) but stores "
-                              f"{info.file_size - offset} bytes")
+            raise _Bad(
+                where,
+                f"declares shape {shape} of {dtype} ({nbytes} bytes of data) but stores "
+                f"{info.file_size - offset} bytes",
+            )
         return dtype, shape, fortran, offset
 
     def _npy_data(self, zf, info, declared):
@@ -284,8 +301,13 @@ def _plain_dtype(descr, where):
         dtype = np.dtype(descr)
     except (TypeError, ValueError, SyntaxError):
         raise _Bad(where, f"dtype {descr!r} is not a numpy dtype") from None
-    if (dtype.kind not in "biuf" or dtype.itemsize > 8 or dtype.fields is not None or dtype.subdtype is not None
-            or not (dtype.isnative or dtype.byteorder == "<")):
+    if (
+        dtype.kind not in "biuf"
+        or dtype.itemsize > 8
+        or dtype.fields is not None
+        or dtype.subdtype is not None
+        or not (dtype.isnative or dtype.byteorder == "<")
+    ):
         raise _Bad(where, f"dtype {descr!r} is not a plain little-endian bool, int, uint or float dtype")
     return dtype
 
@@ -310,8 +332,10 @@ def _parse_header(header):
     if type(version) is not int or version < 1:
         raise _Bad("header.version", f"must be a positive int; got {str(version)[:80]!r}")
     if version > FORMAT_VERSION:
-        raise _Bad("header.version", f"written by a newer kmix (format {version}); this kmix reads format "
-                                     f"{FORMAT_VERSION} and older")
+        raise _Bad(
+            "header.version",
+            f"written by a newer kmix (format {version}); this kmix reads format {FORMAT_VERSION} and older",
+        )
     if "kmix_version" in header and not isinstance(header["kmix_version"], str):
         raise _Bad("header.kmix_version", "must be a string")
     name = header["class"]
@@ -326,8 +350,10 @@ def _parse_header(header):
     if cls is None or cls._save_name != name:
         raise _Bad("header.class", f"unknown estimator class {name!r}")
     entries = {}
-    for section, prefix, names in (("params", "param", cls._get_param_names()),
-                                   ("fitted", "attr", cls._fitted_attributes)):
+    for section, prefix, names in (
+        ("params", "param", cls._get_param_names()),
+        ("fitted", "attr", cls._fitted_attributes),
+    ):
         values = header[section]
         if not isinstance(values, dict):
             raise _Bad(f"header.{section}", "must be a JSON object")
@@ -338,7 +364,10 @@ def _parse_header(header):
                 entries["attr.feature_names_in_"] = (None, "names", value)
                 continue
             if key not in names:
-                raise _Bad(f"header.{section}.{str(key)[:80]}", f"not a {'parameter' if section == 'params' else 'fitted attribute'} of {name}")
+                raise _Bad(
+                    f"header.{section}.{str(key)[:80]}",
+                    f"not a {'parameter' if section == 'params' else 'fitted attribute'} of {name}",
+                )
             entries[f"{prefix}.{key}"] = _entry(f"{prefix}.{key}", f"header.{section}.{key}", value)
     return cls, entries
 
@@ -410,8 +439,10 @@ class _Model:
             return False
         missing = [n for n in required if not self.has(n)]
         if missing:
-            raise _Bad(f"attr.{missing[0]}", f"missing: a fitted {self.cls.__name__} has it (the file holds "
-                                             f"{', '.join(present + extra)})")
+            raise _Bad(
+                f"attr.{missing[0]}",
+                f"missing: a fitted {self.cls.__name__} has it (the file holds {', '.join(present + extra)})",
+            )
         return True
 
     # -- scalars
@@ -432,8 +463,9 @@ class _Model:
     def option_param(self, name, options):
         value = self.param(name)
         if not isinstance(value, str) or value not in options:
-            raise _Bad(self.where(f"param.{name}"), f"must be one of {', '.join(map(repr, options))}; "
-                                                   f"got {str(value)[:80]!r}")
+            raise _Bad(
+                self.where(f"param.{name}"), f"must be one of {', '.join(map(repr, options))}; got {str(value)[:80]!r}"
+            )
         return value
 
     def attr_int(self, name, low, high=None):
@@ -445,11 +477,18 @@ class _Model:
 
     def attr_float(self, name, low=-np.inf, finite=True):
         value = self._scalar(f"attr.{name}", "a number")
-        if type(value) not in (int, float) or np.isnan(float(value)) or value == np.inf or value < low or (
-                finite and not np.isfinite(float(value))):
+        if (
+            type(value) not in (int, float)
+            or np.isnan(float(value))
+            or value == np.inf
+            or value < low
+            or (finite and not np.isfinite(float(value)))
+        ):
             need = "finite" if finite else "a number below +inf"
-            raise _Bad(self.where(f"attr.{name}"), f"must be {need}{'' if low == -np.inf else f' >= {low}'}; "
-                                                   f"got {str(value)[:80]!r}")
+            raise _Bad(
+                self.where(f"attr.{name}"),
+                f"must be {need}{'' if low == -np.inf else f' >= {low}'}; got {str(value)[:80]!r}",
+            )
         return float(value)
 
     def attr_bool(self, name):
@@ -518,7 +557,7 @@ class _Model:
         if value is None and (allow_none or key.startswith("param.")):
             return
         if type(value) is int and key.startswith("param."):
-            if not 0 <= value < 2 ** 32:
+            if not 0 <= value < 2**32:
                 raise _Bad(where, f"a seed must be in [0, 2**32 - 1]; got {value}")
             return
         if not (isinstance(value, tuple) and value[0] == "rs"):
@@ -546,8 +585,15 @@ class _Model:
                 continue  # set by _check, once the schema knows n_features_in_
             elif kind == "rs":
                 value = np.random.RandomState()
-                value.set_state((self.entries[key][2]["kind"], self.arrays[key], self.entries[key][2]["pos"],
-                                 int(self.entries[key][2]["has_gauss"]), float(self.entries[key][2]["gauss"])))
+                value.set_state(
+                    (
+                        self.entries[key][2]["kind"],
+                        self.arrays[key],
+                        self.entries[key][2]["pos"],
+                        int(self.entries[key][2]["has_gauss"]),
+                        float(self.entries[key][2]["gauss"]),
+                    )
+                )
             (params if section == "param" else fitted)[name] = value
         est = self.cls(**params)
         for name, value in fitted.items():
@@ -602,8 +648,9 @@ def _check_centroid_model(m, *, attrs, optional=(), minibatch=False, soft=False)
         dtype = centers.dtype
         m.attr_int("n_iter_", 0)
         if m.has("labels_"):
-            labels = m.attr_array("labels_", ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-                                              "uint64"), ("n_samples",))
+            labels = m.attr_array(
+                "labels_", ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"), ("n_samples",)
+            )
             m.in_range("attr.labels_", labels, k, "n_clusters")
         if m.has("inertia_"):
             m.attr_float("inertia_", low=0.0)
@@ -650,18 +697,32 @@ def _check_dask_kmeans(m):
 def _check_minibatch(m):
     # labels_ and inertia_ depend on compute_labels (fit always sets inertia_, partial_fit only
     # with compute_labels); _random_state is set by partial_fit only.
-    return _check_centroid_model(m, attrs=("cluster_centers_", "n_iter_", "n_steps_", "n_features_in_", "_counts",
-                                           "_n_since_last_reassign", "_batch_size"),
-                                 optional=("labels_", "inertia_", "_random_state"), minibatch=True)
+    return _check_centroid_model(
+        m,
+        attrs=(
+            "cluster_centers_",
+            "n_iter_",
+            "n_steps_",
+            "n_features_in_",
+            "_counts",
+            "_n_since_last_reassign",
+            "_batch_size",
+        ),
+        optional=("labels_", "inertia_", "_random_state"),
+        minibatch=True,
+    )
 
 
 def _check_soft(m):
     return _check_centroid_model(m, attrs=("cluster_centers_", "labels_", "n_iter_", "n_features_in_"), soft=True)
 
 
-_COV_SHAPES = {"full": ("n_components", "n_features_in_", "n_features_in_"),
-               "tied": ("n_features_in_", "n_features_in_"),
-               "diag": ("n_components", "n_features_in_"), "spherical": ("n_components",)}
+_COV_SHAPES = {
+    "full": ("n_components", "n_features_in_", "n_features_in_"),
+    "tied": ("n_features_in_", "n_features_in_"),
+    "diag": ("n_components", "n_features_in_"),
+    "spherical": ("n_components",),
+}
 
 
 def _check_mixture_arrays(m, k, ct):
@@ -681,8 +742,12 @@ def _check_mixture_arrays(m, k, ct):
     m.dims["n_iter_"] = m.attr_int("n_iter_", 0)
     m.attr_float("lower_bound_", finite=False)
     bounds = m.attr_array("lower_bounds_", ("float64",), ("n_iter_",))
-    for name, arr in (("means_", means), ("covariances_", covariances), ("precisions_", precisions),
-                      ("precisions_cholesky_", chol)):
+    for name, arr in (
+        ("means_", means),
+        ("covariances_", covariances),
+        ("precisions_", precisions),
+        ("precisions_cholesky_", chol),
+    ):
         m.finite(f"attr.{name}", arr)
     m.finite("attr.weights_", weights, low=0)
     return d, means.dtype, weights, covariances, precisions, chol, bounds
@@ -705,15 +770,30 @@ def _check_gmm(m):
     m.dims["n_components"] = k
     ct = m.option_param("covariance_type", tuple(_COV_SHAPES))
     cov = _COV_SHAPES[ct]
-    fitted = m.fitted(("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_", "converged_",
-                       "n_iter_", "lower_bound_", "lower_bounds_", "n_features_in_"))
+    fitted = m.fitted(
+        (
+            "weights_",
+            "means_",
+            "covariances_",
+            "precisions_",
+            "precisions_cholesky_",
+            "converged_",
+            "n_iter_",
+            "lower_bound_",
+            "lower_bounds_",
+            "n_features_in_",
+        )
+    )
     dtype = np.float64
     if fitted:
         d, dtype, weights, covariances, precisions, chol, bounds = _check_mixture_arrays(m, k, ct)
         if m.values:
             _check_mixture_values(m, k, ct, d, weights, covariances, precisions, chol, bounds)
-    for name, shape in (("weights_init", ("n_components",)), ("means_init", ("n_components", "n_features_in_")),
-                        ("precisions_init", cov)):
+    for name, shape in (
+        ("weights_init", ("n_components",)),
+        ("means_init", ("n_components", "n_features_in_")),
+        ("precisions_init", cov),
+    ):
         m.param_array(name, shape)
     m.random_state("param.random_state")
     if not m.values:
@@ -731,13 +811,33 @@ def _check_bgmm(m):
     k = m.int_param("n_components", 1)
     m.dims["n_components"] = k
     ct = m.option_param("covariance_type", tuple(_COV_SHAPES))
-    dp = m.option_param("weight_concentration_prior_type", ("dirichlet_process", "dirichlet_distribution")) \
+    dp = (
+        m.option_param("weight_concentration_prior_type", ("dirichlet_process", "dirichlet_distribution"))
         == "dirichlet_process"
+    )
     prior_shape = ("n_features_in_",) * (2 if ct in ("full", "tied") else 1)
-    fitted = m.fitted(("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_",
-                       "weight_concentration_", "mean_precision_", "degrees_of_freedom_", "converged_", "n_iter_",
-                       "lower_bound_", "lower_bounds_", "n_features_in_", "weight_concentration_prior_",
-                       "mean_precision_prior_", "mean_prior_", "degrees_of_freedom_prior_", "covariance_prior_"))
+    fitted = m.fitted(
+        (
+            "weights_",
+            "means_",
+            "covariances_",
+            "precisions_",
+            "precisions_cholesky_",
+            "weight_concentration_",
+            "mean_precision_",
+            "degrees_of_freedom_",
+            "converged_",
+            "n_iter_",
+            "lower_bound_",
+            "lower_bounds_",
+            "n_features_in_",
+            "weight_concentration_prior_",
+            "mean_precision_prior_",
+            "mean_prior_",
+            "degrees_of_freedom_prior_",
+            "covariance_prior_",
+        )
+    )
     dtype = np.float64
     if fitted:
         d, dtype, weights, covariances, precisions, chol, bounds = _check_mixture_arrays(m, k, ct)
@@ -766,8 +866,9 @@ def _check_bgmm(m):
             m.finite("attr.covariance_prior_", prior)
         if m.values:
             _check_mixture_values(m, k, ct, d, weights, covariances, precisions, chol, bounds)
-            if ct != "spherical" and not ((prior > 0).all() if ct == "diag" else
-                                          (np.linalg.eigvalsh(prior.astype(np.float64)) > 0).all()):
+            if ct != "spherical" and not (
+                (prior > 0).all() if ct == "diag" else (np.linalg.eigvalsh(prior.astype(np.float64)) > 0).all()
+            ):
                 raise _Bad("attr.covariance_prior_", "must be positive (definite)")
     m.param_array("mean_prior", ("n_features_in_",))
     if ct != "spherical":
@@ -814,8 +915,10 @@ def _check_gmm_matrices(ct, d, covariances, precisions, chol):
 
 
 def _check_agglomerative(m):
-    fitted = m.fitted(("labels_", "n_clusters_", "n_leaves_", "children_", "n_features_in_"),
-                      ("distances_", "n_connected_components_"))
+    fitted = m.fitted(
+        ("labels_", "n_clusters_", "n_leaves_", "children_", "n_features_in_"),
+        ("distances_", "n_connected_components_"),
+    )
     ints = ("int32", "int64")
     if fitted:
         n = m.attr_int("n_leaves_", 2)
@@ -829,8 +932,11 @@ def _check_agglomerative(m):
         children = m.attr_array("children_", ints, ("merges", 2))
         merges = m.dims["merges"]
         if merges not in (n - 1, n - n_clusters):
-            raise _Bad("attr.children_", f"{merges} merges; a tree over n_leaves_ = {n} leaves has {n - 1}, or "
-                                         f"n_leaves_ − n_clusters_ = {n - n_clusters} when it stopped early")
+            raise _Bad(
+                "attr.children_",
+                f"{merges} merges; a tree over n_leaves_ = {n} leaves has {n - 1}, or "
+                f"n_leaves_ − n_clusters_ = {n - n_clusters} when it stopped early",
+            )
         labels = m.attr_array("labels_", ints, ("n_leaves_",))
         m.in_range("attr.labels_", labels, n_clusters, "n_clusters_")
         if m.has("distances_"):
@@ -863,11 +969,18 @@ def _check_merge_tree(children, n):
         raise _Bad("attr.children_", "some node is merged twice (not a tree)")
 
 
-_SCHEMAS = {"KMeans": _check_kmeans, "dask.KMeans": _check_dask_kmeans, "MiniBatchKMeans": _check_minibatch,
-            "SoftKMeans": _check_soft, "GaussianMixture": _check_gmm, "dask.GaussianMixture": _check_gmm,
-            "BayesianGaussianMixture": _check_bgmm, "SphericalKMeans": _check_kmeans,
-            "MiniBatchSphericalKMeans": _check_minibatch,
-            "AgglomerativeClustering": _check_agglomerative}
+_SCHEMAS = {
+    "KMeans": _check_kmeans,
+    "dask.KMeans": _check_dask_kmeans,
+    "MiniBatchKMeans": _check_minibatch,
+    "SoftKMeans": _check_soft,
+    "GaussianMixture": _check_gmm,
+    "dask.GaussianMixture": _check_gmm,
+    "BayesianGaussianMixture": _check_bgmm,
+    "SphericalKMeans": _check_kmeans,
+    "MiniBatchSphericalKMeans": _check_minibatch,
+    "AgglomerativeClustering": _check_agglomerative,
+}
 
 
 def _check(cls, entries, arrays, values):
@@ -902,8 +1015,14 @@ def encode(est):
             fitted[name] = _encode(getattr(est, name), f"attr.{name}", arrays)
     if "feature_names_in_" in est.__dict__:
         fitted["feature_names_in_"] = [str(n) for n in est.feature_names_in_]
-    header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "class": type(est)._save_name,
-              "kmix_version": __version__, "params": params, "fitted": fitted}
+    header = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "class": type(est)._save_name,
+        "kmix_version": __version__,
+        "params": params,
+        "fitted": fitted,
+    }
     return header, arrays
 
 
@@ -949,16 +1068,23 @@ def _encode(value, key, arrays):
     if isinstance(value, np.random.RandomState):
         kind, keys, pos, has_gauss, gauss = value.get_state()
         arrays[key] = keys
-        return {"__random_state__": key, "kind": kind, "pos": int(pos), "has_gauss": int(has_gauss),
-                "gauss": float(gauss)}
+        return {
+            "__random_state__": key,
+            "kind": kind,
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "gauss": float(gauss),
+        }
     if isinstance(value, (np.ndarray, list, tuple)):
         arr = np.asarray(value)
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{key.split('.', 1)[1]} holds a {arr.dtype} array, which save() cannot write")
         arrays[key] = arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
         return {"__array__": key}
-    raise TypeError(f"{key.split('.', 1)[1]}={value!r} cannot be saved (only numbers, strings, arrays "
-                    "and RandomState); set it to one of those with set_params before save()")
+    raise TypeError(
+        f"{key.split('.', 1)[1]}={value!r} cannot be saved (only numbers, strings, arrays "
+        "and RandomState); set it to one of those with set_params before save()"
+    )
 
 
 def save(est, path):
@@ -966,12 +1092,15 @@ def save(est, path):
     against its schema as load will."""
     import json
 
-    header, arrays = _checked_encoding(est, "cannot be saved (kmix.load would refuse the file): it does not fit "
-                                            "its model-file schema")
+    header, arrays = _checked_encoding(
+        est, "cannot be saved (kmix.load would refuse the file): it does not fit its model-file schema"
+    )
     text = json.dumps(header).encode()
     if len(text) > _MAX_HEADER_JSON:
-        raise ValueError(f"{type(est).__name__} cannot be saved: its header (parameters, feature names) takes "
-                         f"{len(text)} bytes of JSON; a model file holds at most {_MAX_HEADER_JSON}")
+        raise ValueError(
+            f"{type(est).__name__} cannot be saved: its header (parameters, feature names) takes "
+            f"{len(text)} bytes of JSON; a model file holds at most {_MAX_HEADER_JSON}"
+        )
     arrays[_HEADER] = np.frombuffer(text, dtype=np.uint8)
     with open(os.fspath(path), "wb") as f:
         np.savez(f, **arrays)

@@ -8,6 +8,7 @@ on X·2^-e (largest |x| in [0.5, 1)) and scale the results back: labels and tree
 unscaled data, centers and heights exact. Data inside the range is used as it is (no copy), and
 since the scaling is exact both paths give the same bits. Sample weights are scaled the same way.
 """
+
 import math
 import warnings
 
@@ -24,16 +25,15 @@ _SAFE_EXPONENTS = {"d": (-400, 400), "f": (-20, 40)}
 _SAFE_WEIGHT_EXPONENTS = {"d": (-300, 300), "f": (-100, 100)}
 # The same as ranges of the largest |x| itself (frexp's exponent e means 2^(e−1) <= x < 2^e), so
 # that the common case costs two comparisons.
-_SAFE = {c: (2.0 ** (lo - 1), 2.0 ** hi) for c, (lo, hi) in _SAFE_EXPONENTS.items()}
-_SAFE_WEIGHTS = {c: (2.0 ** (lo - 1), 2.0 ** hi) for c, (lo, hi) in _SAFE_WEIGHT_EXPONENTS.items()}
+_SAFE = {c: (2.0 ** (lo - 1), 2.0**hi) for c, (lo, hi) in _SAFE_EXPONENTS.items()}
+_SAFE_WEIGHTS = {c: (2.0 ** (lo - 1), 2.0**hi) for c, (lo, hi) in _SAFE_WEIGHT_EXPONENTS.items()}
 
 
 def abs_max(a):
     """max |a| as a float: NaN if a holds NaN, inf if it holds an infinity, 0.0 if it is empty.
     One pass; float arrays as the kernels take them are scanned by the compiled kernel (in
     parallel when large), which also costs less than numpy's two calls on one row."""
-    if (type(a) is np.ndarray and a.dtype.char in "fd" and a.flags.c_contiguous and a.flags.aligned
-            and a.size):
+    if type(a) is np.ndarray and a.dtype.char in "fd" and a.flags.c_contiguous and a.flags.aligned and a.size:
         return _core.abs_max(a.reshape(-1), _core.max_threads())
     a = np.asarray(a)
     return float(np.max(np.abs(a))) if a.size else 0.0
@@ -96,11 +96,13 @@ GMM_LIMIT_EXPONENT = {"d": 480, "f": 60}
 def check_gmm_magnitude(largest, dtype=np.float64, name="X"):
     """ValueError when the largest |x| is beyond what a GaussianMixture of this dtype represents."""
     limit = GMM_LIMIT_EXPONENT[np.dtype(dtype).char]
-    if largest > 2.0 ** limit:
-        raise ValueError(f"{name} has values up to {largest:.3g}; a {np.dtype(dtype).name} GaussianMixture needs "
-                         f"|{name}| <= 2^{limit} (~{2.0 ** limit:.2g}): its covariances are squares of the data's "
-                         f"scale and would overflow. Divide {name} by a constant (the model then describes the "
-                         "scaled data)")
+    if largest > 2.0**limit:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g}; a {np.dtype(dtype).name} GaussianMixture needs "
+            f"|{name}| <= 2^{limit} (~{2.0**limit:.2g}): its covariances are squares of the data's "
+            f"scale and would overflow. Divide {name} by a constant (the model then describes the "
+            "scaled data)"
+        )
 
 
 def scale_back(value, e, what):
@@ -111,6 +113,7 @@ def scale_back(value, e, what):
     with np.errstate(over="ignore"):
         out = np.ldexp(value, e)
     if not np.all(np.isfinite(out)) and np.all(np.isfinite(value)):
-        warnings.warn(f"{what} exceeds the float64 range at this magnitude of the data; it is inf",
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"{what} exceeds the float64 range at this magnitude of the data; it is inf", RuntimeWarning, stacklevel=3
+        )
     return out

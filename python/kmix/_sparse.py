@@ -7,6 +7,7 @@ monotone and within the data, column indices within the columns), so no crafted 
 a kernel read outside a buffer. Duplicate entries of one row and column mean their sum (scipy's
 own reading); they are summed on a copy. Unsorted column indices are kept as they are.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,18 +27,24 @@ if TYPE_CHECKING:
 
         def tocsr(self) -> Any: ...
 
+
 INDEX_DTYPES = (np.int32, np.int64)
 
 
 def is_sparse(X):
     """Whether X is a scipy.sparse matrix or array (without importing scipy)."""
-    return (hasattr(X, "tocsr") and hasattr(X, "format") and hasattr(X, "nnz")
-            and type(X).__module__.startswith("scipy.sparse"))
+    return (
+        hasattr(X, "tocsr")
+        and hasattr(X, "format")
+        and hasattr(X, "nnz")
+        and type(X).__module__.startswith("scipy.sparse")
+    )
 
 
 class Csr(NamedTuple):
     """A checked CSR matrix: row i holds data[indptr[i]:indptr[i+1]] at columns
     indices[indptr[i]:indptr[i+1]]; indices and indptr share one dtype (int32 or int64)."""
+
     data: np.ndarray
     indices: np.ndarray
     indptr: np.ndarray
@@ -97,8 +104,11 @@ def as_csr(X, name="X", *, dtype=None, min_samples=1, with_abs_max=False):
         raise ValueError(f"Complex data not supported: {name} has dtype {data.dtype}; kmix needs real values")
     if kind not in "biuf":
         raise TypeError(f"{name} must be numeric; its sparse data have dtype {data.dtype}")
-    target = np.dtype(dtype) if dtype is not None else (data.dtype if data.dtype in (np.float32, np.float64)
-                                                        else np.dtype(np.float64))
+    target = (
+        np.dtype(dtype)
+        if dtype is not None
+        else (data.dtype if data.dtype in (np.float32, np.float64) else np.dtype(np.float64))
+    )
     index_dtype = _index_dtype(indices, indptr, name)
     indptr = _c_array(indptr, index_dtype)
     indices = _c_array(indices, index_dtype)
@@ -142,13 +152,15 @@ def _check_structure(indptr, indices, data, n, d, name):
         raise ValueError(f"{name}.indptr must be non-decreasing")
     nnz = int(indptr[-1])
     if nnz > indices.shape[0] or nnz > data.shape[0]:
-        raise ValueError(f"{name}.indptr ends at {nnz} but {name} has {min(indices.shape[0], data.shape[0])} "
-                         "stored values")
+        raise ValueError(
+            f"{name}.indptr ends at {nnz} but {name} has {min(indices.shape[0], data.shape[0])} stored values"
+        )
     if nnz:
         used = indices[:nnz]
         if used.min() < 0 or used.max() >= d:
-            raise ValueError(f"{name}.indices must lie in [0, {d}) (n_features); got values in "
-                             f"[{used.min()}, {used.max()}]")
+            raise ValueError(
+                f"{name}.indices must lie in [0, {d}) (n_features); got values in [{used.min()}, {used.max()}]"
+            )
 
 
 def _row_ids(csr):
@@ -198,7 +210,7 @@ def column_moments(csr):
     zeros = n - np.bincount(cols, minlength=d)  # implicit zeros per column
     has_zeros = zeros != 0
     correction[has_zeros] -= zeros[has_zeros] * means[has_zeros]
-    correction = correction ** 2 / float(n)
+    correction = correction**2 / float(n)
     m2[has_zeros] += zeros[has_zeros] * means[has_zeros] ** 2
     return means, m2 - correction
 

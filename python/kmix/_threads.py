@@ -1,4 +1,5 @@
 """Thread counts: n_threads=None follows OpenMP (OMP_NUM_THREADS, threadpoolctl limits)."""
+
 import numbers
 import os
 

@@ -1,6 +1,7 @@
 """Input checks shared by the estimators. Every bad input is reported here, naming the
 parameter, before any algorithm runs (the only compiled code these checks call is a read-only
 scan for the largest |value|, which also tells the estimators the data's magnitude)."""
+
 import math
 import numbers
 
@@ -39,12 +40,15 @@ def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1, with_a
     if arr.ndim != 2:
         hint = ""
         if arr.ndim == 1:  # scikit-learn's advice, in its words
-            hint = (f". Reshape your data either using {name}.reshape(-1, 1) if it has a single feature or "
-                    f"{name}.reshape(1, -1) if it contains a single sample")
+            hint = (
+                f". Reshape your data either using {name}.reshape(-1, 1) if it has a single feature or "
+                f"{name}.reshape(1, -1) if it contains a single sample"
+            )
         raise ValueError(f"{name} must be a 2-D array of shape (n_samples, n_features); got {arr.ndim}-D{hint}")
     if arr.shape[0] < min_samples:
-        raise ValueError(f"{name} has {arr.shape[0]} sample(s) (shape={arr.shape}) while a minimum of "
-                         f"{min_samples} is required.")
+        raise ValueError(
+            f"{name} has {arr.shape[0]} sample(s) (shape={arr.shape}) while a minimum of {min_samples} is required."
+        )
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
     target = np.dtype(dtype) if dtype is not None else (arr.dtype if arr.dtype in FLOAT_DTYPES else np.float64)
@@ -56,8 +60,7 @@ def as_float_array(X, name="X", *, dtype=None, copy=False, min_samples=1, with_a
 def c_array(a, dtype=None):
     """a as a C-contiguous, aligned array of dtype, copied only if it is not one already: what the
     compiled kernels take (they never convert, see cpp/bindings/arrays.hpp)."""
-    if (type(a) is np.ndarray and (dtype is None or a.dtype == dtype) and a.flags.c_contiguous
-            and a.flags.aligned):
+    if type(a) is np.ndarray and (dtype is None or a.dtype == dtype) and a.flags.c_contiguous and a.flags.aligned:
         return a  # the common case, without np.require's overhead (one-row predict)
     return np.require(a, dtype=dtype, requirements=("C_CONTIGUOUS", "ALIGNED"))
 
@@ -177,28 +180,43 @@ def Int(low=None, high=None):
 
 def Real(low=None, high=None, *, low_open=False):
     """A finite real number in [low, high] ((low, high] with low_open)."""
-    words = (f"a float in the range {'(' if low is None or low_open else '['}{'-inf' if low is None else low}, "
-             f"{'inf' if high is None else high}{')' if high is None else ']'}")
-    return Allowed(words, lambda v: (_is_real(v) and math.isfinite(v) and (low is None or v > low or (v == low and not low_open))
-                                     and (high is None or v <= high)))
+    words = (
+        f"a float in the range {'(' if low is None or low_open else '['}{'-inf' if low is None else low}, "
+        f"{'inf' if high is None else high}{')' if high is None else ']'}"
+    )
+    return Allowed(
+        words,
+        lambda v: (
+            _is_real(v)
+            and math.isfinite(v)
+            and (low is None or v > low or (v == low and not low_open))
+            and (high is None or v <= high)
+        ),
+    )
 
 
 def Options(*values):
     """One of the given strings."""
-    return Allowed("a str among {" + ", ".join(repr(v) for v in values) + "}",
-                   lambda v: isinstance(v, str) and v in values)
+    return Allowed(
+        "a str among {" + ", ".join(repr(v) for v in values) + "}", lambda v: isinstance(v, str) and v in values
+    )
 
 
 NONE = Allowed("None", lambda v: v is None)
 BOOL = Allowed("an instance of 'bool'", lambda v: isinstance(v, (bool, np.bool_)))
 CALLABLE = Allowed("a callable", callable)
 ARRAY = Allowed("an array-like", lambda v: isinstance(v, (np.ndarray, list, tuple)) or hasattr(v, "__array__"))
-RANDOM_STATE = Allowed("an int in the range [0, 4294967295], an instance of 'numpy.random.RandomState' or None",
-                       lambda v: v is None or v is np.random or isinstance(v, np.random.RandomState)
-                       or (_is_int(v) and 0 <= v < 2**32))
-VERBOSE = Allowed("an int in the range [0, inf) or a bool", lambda v: isinstance(v, (bool, np.bool_)) or (_is_int(v) and v >= 0))
-N_THREADS = Allowed("a nonzero int (-1: all CPUs, as joblib) or None (OMP_NUM_THREADS / threadpoolctl)",
-                    lambda v: v is None or (_is_int(v) and v != 0))
+RANDOM_STATE = Allowed(
+    "an int in the range [0, 4294967295], an instance of 'numpy.random.RandomState' or None",
+    lambda v: v is None or v is np.random or isinstance(v, np.random.RandomState) or (_is_int(v) and 0 <= v < 2**32),
+)
+VERBOSE = Allowed(
+    "an int in the range [0, inf) or a bool", lambda v: isinstance(v, (bool, np.bool_)) or (_is_int(v) and v >= 0)
+)
+N_THREADS = Allowed(
+    "a nonzero int (-1: all CPUs, as joblib) or None (OMP_NUM_THREADS / threadpoolctl)",
+    lambda v: v is None or (_is_int(v) and v != 0),
+)
 
 
 def validate_params(estimator):

@@ -12,6 +12,7 @@ statistics: log r_k = log ρ_k(x) − log p(x), and Σ r_k·log ρ_k(x) is linea
 Additions: ``sample_weight`` (integer weights act as repeated rows), float32 kept as float32,
 ``n_threads``.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,23 @@ import numpy as np
 from . import _core, _scale
 from ._base import BaseEstimator, ConvergenceWarning, feature_names_of, peer_class
 from ._threads import effective_n_threads
-from ._validation import (ARRAY, BOOL, N_THREADS, NONE, RANDOM_STATE, VERBOSE, Int, Options, Real, as_float_array,
-                          c_array, check_finite, check_random_state, check_sample_weight, validate_params)
+from ._validation import (
+    ARRAY,
+    BOOL,
+    N_THREADS,
+    NONE,
+    RANDOM_STATE,
+    VERBOSE,
+    Int,
+    Options,
+    Real,
+    as_float_array,
+    c_array,
+    check_finite,
+    check_random_state,
+    check_sample_weight,
+    validate_params,
+)
 from .mixture import _COV_TYPES, _ILL_DEFINED, _INIT_PARAMS, _MixtureMethods, _cov_shape, _precisions_from_cholesky
 
 if TYPE_CHECKING:
@@ -111,8 +127,7 @@ def gammaln(x: ArrayLike) -> NDArray[Any]:
 def _log_wishart_norm(dof, log_det_chol, d):
     """scikit-learn's log Wishart normaliser without its log π term (per component)."""
     j = np.arange(d)[:, None]
-    return -(dof * log_det_chol + dof * d * 0.5 * math.log(2.0)
-             + gammaln(0.5 * (np.atleast_1d(dof) - j)).sum(axis=0))
+    return -(dof * log_det_chol + dof * d * 0.5 * math.log(2.0) + gammaln(0.5 * (np.atleast_1d(dof) - j)).sum(axis=0))
 
 
 def _log_det_cholesky(prec_chol, cov_type, d):
@@ -378,11 +393,26 @@ default="dirichlet_process"
     """
 
     _estimator_type = "density_estimator"
-    _fitted_attributes = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_",
-                          "weight_concentration_", "mean_precision_", "degrees_of_freedom_", "converged_",
-                          "n_iter_", "lower_bound_", "lower_bounds_", "n_features_in_",
-                          "weight_concentration_prior_", "mean_precision_prior_", "mean_prior_",
-                          "degrees_of_freedom_prior_", "covariance_prior_")
+    _fitted_attributes = (
+        "weights_",
+        "means_",
+        "covariances_",
+        "precisions_",
+        "precisions_cholesky_",
+        "weight_concentration_",
+        "mean_precision_",
+        "degrees_of_freedom_",
+        "converged_",
+        "n_iter_",
+        "lower_bound_",
+        "lower_bounds_",
+        "n_features_in_",
+        "weight_concentration_prior_",
+        "mean_precision_prior_",
+        "mean_prior_",
+        "degrees_of_freedom_prior_",
+        "covariance_prior_",
+    )
     _parameter_constraints = {
         "n_components": [Int(1)],
         "covariance_type": [Options(*_COV_TYPES)],
@@ -404,17 +434,28 @@ default="dirichlet_process"
         "n_threads": [N_THREADS],
     }
 
-    def __init__(self, *, n_components: int = 1,
-                 covariance_type: Literal["full", "tied", "diag", "spherical"] = "full", tol: float = 1e-3,
-                 reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1,
-                 init_params: Literal["kmeans", "k-means++", "random", "random_from_data"] = "kmeans",
-                 weight_concentration_prior_type: Literal["dirichlet_process",
-                                                          "dirichlet_distribution"] = "dirichlet_process",
-                 weight_concentration_prior: float | None = None, mean_precision_prior: float | None = None,
-                 mean_prior: ArrayLike | None = None, degrees_of_freedom_prior: float | None = None,
-                 covariance_prior: float | ArrayLike | None = None,
-                 random_state: int | np.random.RandomState | None = None, warm_start: bool = False,
-                 verbose: int = 0, verbose_interval: int = 10, n_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        n_components: int = 1,
+        covariance_type: Literal["full", "tied", "diag", "spherical"] = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: Literal["kmeans", "k-means++", "random", "random_from_data"] = "kmeans",
+        weight_concentration_prior_type: Literal["dirichlet_process", "dirichlet_distribution"] = "dirichlet_process",
+        weight_concentration_prior: float | None = None,
+        mean_precision_prior: float | None = None,
+        mean_prior: ArrayLike | None = None,
+        degrees_of_freedom_prior: float | None = None,
+        covariance_prior: float | ArrayLike | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+        n_threads: int | None = None,
+    ) -> None:
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -449,8 +490,10 @@ default="dirichlet_process"
         elif self.degrees_of_freedom_prior > d - 1.0:
             nu = float(self.degrees_of_freedom_prior)
         else:
-            raise ValueError(f"The parameter 'degrees_of_freedom_prior' should be greater than {d - 1}, but got "
-                             f"{self.degrees_of_freedom_prior:.3f}.")
+            raise ValueError(
+                f"The parameter 'degrees_of_freedom_prior' should be greater than {d - 1}, but got "
+                f"{self.degrees_of_freedom_prior:.3f}."
+            )
         wsum = float(X.shape[0]) if sw is None else float(np.sum(sw, dtype=np.float64))
         mean = None
         if self.mean_prior is None or self.covariance_prior is None:
@@ -461,20 +504,27 @@ default="dirichlet_process"
         else:
             m0 = self._numeric(self.mean_prior, "mean_prior")
             if m0.shape != (d,):
-                raise ValueError(f"The parameter 'means' should have the shape of {(d,)}, but got {m0.shape} "
-                                 "(mean_prior: shape (n_features,))")
+                raise ValueError(
+                    f"The parameter 'means' should have the shape of {(d,)}, but got {m0.shape} "
+                    "(mean_prior: shape (n_features,))"
+                )
             _scale.check_gmm_magnitude(check_finite(m0, "mean_prior"), name="mean_prior")
             m0 = m0.astype(np.float64)
-        cov = self._covariance_prior(X, sw, mean, wsum) if self.covariance_prior is None else \
-            self._given_covariance_prior(d)
+        cov = (
+            self._covariance_prior(X, sw, mean, wsum)
+            if self.covariance_prior is None
+            else self._given_covariance_prior(d)
+        )
         return gamma, beta, m0, nu, cov
 
     def _covariance_prior(self, X, sw, mean, wsum):
         """The default: X's covariance with ddof=1, weights counting as repeated rows."""
         if not wsum > 1:
-            raise ValueError(f"sample_weight sums to {wsum:.3g}; the default covariance_prior (the covariance of "
-                             "X with ddof=1, weights as repeated rows) needs a sum above 1: scale the weights or "
-                             "give covariance_prior")
+            raise ValueError(
+                f"sample_weight sums to {wsum:.3g}; the default covariance_prior (the covariance of "
+                "X with ddof=1, weights as repeated rows) needs a sum above 1: scale the weights or "
+                "give covariance_prior"
+            )
         Xc = X.astype(np.float64) - mean
         ct = self.covariance_type
         if ct in ("full", "tied"):
@@ -489,12 +539,15 @@ default="dirichlet_process"
             if isinstance(value, np.ndarray) and value.ndim == 0:
                 value = self._numeric(value, "covariance_prior").item()
             if isinstance(value, (list, tuple, np.ndarray)) or hasattr(value, "__array__"):
-                raise ValueError(f"covariance_prior must be a positive float for covariance_type='spherical'; "
-                                 f"got an array of shape {np.shape(value)}")
+                raise ValueError(
+                    f"covariance_prior must be a positive float for covariance_type='spherical'; "
+                    f"got an array of shape {np.shape(value)}"
+                )
             v = float(value)
             if not (math.isfinite(v) and v > 0):
-                raise ValueError(f"covariance_prior must be a finite positive float for covariance_type='spherical'; "
-                                 f"got {v}")
+                raise ValueError(
+                    f"covariance_prior must be a finite positive float for covariance_type='spherical'; got {v}"
+                )
             return v
         if not (isinstance(value, (list, tuple, np.ndarray)) or hasattr(value, "__array__")):
             want = "a (n_features, n_features) matrix" if ct in ("full", "tied") else "an (n_features,) vector"
@@ -502,8 +555,10 @@ default="dirichlet_process"
         p = self._numeric(value, "covariance_prior").astype(np.float64)
         want = (d, d) if ct in ("full", "tied") else (d,)
         if p.shape != want:
-            raise ValueError(f"The parameter '{ct} covariance_prior' should have the shape of {want}, but got "
-                             f"{p.shape} (covariance_prior for covariance_type={ct!r})")
+            raise ValueError(
+                f"The parameter '{ct} covariance_prior' should have the shape of {want}, but got "
+                f"{p.shape} (covariance_prior for covariance_type={ct!r})"
+            )
         check_finite(p, "covariance_prior")
         if ct == "diag":
             if not (p > 0).all():
@@ -529,19 +584,28 @@ default="dirichlet_process"
         n_threads = effective_n_threads(self.n_threads)
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         if not do_init and self.means_.shape != (self.n_components, d):
-            raise ValueError(f"X has {d} features, but the warm start model has {self.means_.shape[1]} (or "
-                             "n_components changed): fit without warm_start")
-        if not do_init and (self.covariances_.shape != _cov_shape(self.covariance_type, self.n_components, d)
-                            or isinstance(self.weight_concentration_, tuple)
-                            != (self.weight_concentration_prior_type == "dirichlet_process")):
-            raise ValueError("covariance_type or weight_concentration_prior_type changed since the warm start "
-                             "model was fitted: fit without warm_start")
+            raise ValueError(
+                f"X has {d} features, but the warm start model has {self.means_.shape[1]} (or "
+                "n_components changed): fit without warm_start"
+            )
+        if not do_init and (
+            self.covariances_.shape != _cov_shape(self.covariance_type, self.n_components, d)
+            or isinstance(self.weight_concentration_, tuple)
+            != (self.weight_concentration_prior_type == "dirichlet_process")
+        ):
+            raise ValueError(
+                "covariance_type or weight_concentration_prior_type changed since the warm start "
+                "model was fitted: fit without warm_start"
+            )
         n_init = self.n_init if do_init else 1
         rs = check_random_state(self.random_state)
         # The kernels measure from a point near the data: the weighted mean (rows of zero weight
         # far away would otherwise move it and cost digits).
-        shift = c_array(X.mean(axis=0, dtype=np.float64) if sw is None else
-                        (sw.astype(np.float64) @ X) / np.sum(sw, dtype=np.float64))
+        shift = c_array(
+            X.mean(axis=0, dtype=np.float64)
+            if sw is None
+            else (sw.astype(np.float64) @ X) / np.sum(sw, dtype=np.float64)
+        )
         fitter = _Variational(self, X, sw, e, priors, shift, n_threads)
         best, best_bound = None, -np.inf
         for init in range(n_init):
@@ -564,9 +628,12 @@ default="dirichlet_process"
                 best, best_bound = run[:5], run[3]
         state, n_iter, converged, bound, bounds = best[:5]
         if not converged and self.max_iter > 0:
-            warnings.warn("Best performing initialization did not converge. Try different init parameters, "
-                          "or increase max_iter, tol, or check for degenerate data.", peer_class(ConvergenceWarning),
-                          stacklevel=3)
+            warnings.warn(
+                "Best performing initialization did not converge. Try different init parameters, "
+                "or increase max_iter, tol, or check for degenerate data.",
+                peer_class(ConvergenceWarning),
+                stacklevel=3,
+            )
         self._store(state, priors, X.dtype)
         self.converged_ = bool(converged)
         self.n_iter_ = int(n_iter)
@@ -581,9 +648,14 @@ default="dirichlet_process"
         wc = self.weight_concentration_
         wc = (np.asarray(wc[0], f64), np.asarray(wc[1], f64)) if isinstance(wc, tuple) else np.asarray(wc, f64)
         dof = self.degrees_of_freedom_
-        return {"wc": wc, "beta": np.asarray(self.mean_precision_, f64), "means": c_array(self.means_, dtype=f64),
-                "dof": float(dof) if self.covariance_type == "tied" else np.asarray(dof, f64),
-                "cov": np.asarray(self.covariances_, f64), "chol": c_array(self.precisions_cholesky_, dtype=f64)}
+        return {
+            "wc": wc,
+            "beta": np.asarray(self.mean_precision_, f64),
+            "means": c_array(self.means_, dtype=f64),
+            "dof": float(dof) if self.covariance_type == "tied" else np.asarray(dof, f64),
+            "cov": np.asarray(self.covariances_, f64),
+            "chol": c_array(self.precisions_cholesky_, dtype=f64),
+        }
 
     def _store(self, state, priors, dtype):
         gamma, beta, m0, nu, cov = priors
@@ -647,15 +719,18 @@ class _Variational:
         self.reg, self.tol, self.max_iter = float(est.reg_covar), float(est.tol), est.max_iter
 
     def _stats(self, weights, means, chol, about, resp=None):
-        st = _core.gmm_pass_stats(self.X, self.sw, self.code, weights, means, chol, self.shift, about, resp,
-                                  self.n_threads)
+        st = _core.gmm_pass_stats(
+            self.X, self.sw, self.code, weights, means, chol, self.shift, about, resp, self.n_threads
+        )
         if self.e:
             with np.errstate(over="ignore"):
                 st = np.ldexp(st, self.e)
             if not np.isfinite(st[0]) or not np.isfinite(st[2:]).all():
-                raise ValueError("sample_weight is too large: the weighted sums of X overflow float64; divide "
-                                 "the weights by a constant (they count as repeated rows here, so the fit "
-                                 "changes) or scale X")
+                raise ValueError(
+                    "sample_weight is too large: the weighted sums of X overflow float64; divide "
+                    "the weights by a constant (they count as repeated rows here, so the fit "
+                    "changes) or scale X"
+                )
         return st
 
     def initial(self, resp):
@@ -666,8 +741,8 @@ class _Variational:
         resp = c_array(resp, dtype=np.float64)
         zero = np.zeros((k, d))
         st = self._stats(*dummy, zero, resp)
-        N = st[2:2 + k]
-        about = c_array(st[2 + k:2 + k + k * d].reshape(k, d) / (N + _EPS10)[:, None])
+        N = st[2 : 2 + k]
+        about = c_array(st[2 + k : 2 + k + k * d].reshape(k, d) / (N + _EPS10)[:, None])
         st = self._stats(*dummy, about, resp)
         return self._update(st, about)
 
@@ -675,7 +750,7 @@ class _Variational:
         """Iterations from state until the bound moves by less than tol: (state, n_iter,
         converged, bound, bounds, seconds)."""
         bounds, seconds, converged, it = [], [], False, 0
-        for it in range(1, self.max_iter + 1):
+        for it in range(1, self.max_iter + 1):  # noqa: B007 (it: the iterations run, returned)
             start = time.perf_counter()
             previous = bound
             state, bound = self._iteration(state)
@@ -695,7 +770,7 @@ class _Variational:
         # Σ_i w_i Σ_k r_ik log r_ik = Σ_k N_k·(log weight_k + log det U_k − d/2·log 2π)
         #                             − ½ Σ_k tr(P_k M_k) − Σ_i w_i log p(x_i)
         # with M_k = Σ r (x − μ_k)(x − μ_k)ᵀ; components the kernel saw at weight 0 add nothing.
-        N = st[2:2 + k]
+        N = st[2 : 2 + k]
         with np.errstate(divide="ignore", invalid="ignore"):
             log_norm = np.log(weights) + _log_det_cholesky(chol, ct, d) - 0.5 * d * _LOG_2PI
             resp_log = np.sum(np.where(N > 0, N * log_norm, 0.0))
@@ -706,9 +781,9 @@ class _Variational:
     def _maha(self, st, about, chol):
         """Σ_k tr(P_k·M_k): the responsibilities' weighted Mahalanobis sum."""
         k, d, ct = self.k, self.d, self.ct
-        N = st[2:2 + k]
-        S1 = st[2 + k:2 + k + k * d].reshape(k, d)
-        S2 = st[2 + k + k * d:]
+        N = st[2 : 2 + k]
+        S1 = st[2 + k : 2 + k + k * d].reshape(k, d)
+        S2 = st[2 + k + k * d :]
         P = _precisions_from_cholesky(chol, ct)
         if ct == "full":
             return float(np.sum(P * _unpack_upper(S2, k, d)))
@@ -726,16 +801,20 @@ class _Variational:
         """N_k + 10·eps, the means x̄_k (X's coordinates) and the covariances S_k (+ reg_covar)
         of the responsibilities behind st, as scikit-learn's _estimate_gaussian_parameters."""
         k, d, ct = self.k, self.d, self.ct
-        N = st[2:2 + k]
-        S1 = st[2 + k:2 + k + k * d].reshape(k, d)
-        S2 = st[2 + k + k * d:]
+        N = st[2 : 2 + k]
+        S1 = st[2 + k : 2 + k + k * d].reshape(k, d)
+        S2 = st[2 + k + k * d :]
         nk = N + _EPS10
         mean = about * (N / nk)[:, None] + S1 / nk[:, None]  # shifted coordinates
         delta = mean - about
         if ct == "full":
             outer = delta[:, :, None] * S1[:, None, :]
-            sk = (_unpack_upper(S2, k, d) - outer - np.swapaxes(outer, 1, 2)
-                  + N[:, None, None] * delta[:, :, None] * delta[:, None, :]) / nk[:, None, None]
+            sk = (
+                _unpack_upper(S2, k, d)
+                - outer
+                - np.swapaxes(outer, 1, 2)
+                + N[:, None, None] * delta[:, :, None] * delta[:, None, :]
+            ) / nk[:, None, None]
             sk += self.reg * np.eye(d)
         elif ct == "tied":
             # scikit-learn's (Σ w·xxᵀ − Σ nk·x̄x̄ᵀ) / Σ nk about the shift s (nothing large cancels):
@@ -765,8 +844,11 @@ class _Variational:
         diff = xk - self.m0
         if ct == "full":
             dof = self.nu0 + nk
-            cov = (self.cov0 + nk[:, None, None] * sk
-                   + (nk * self.beta0 / beta)[:, None, None] * diff[:, :, None] * diff[:, None, :])
+            cov = (
+                self.cov0
+                + nk[:, None, None] * sk
+                + (nk * self.beta0 / beta)[:, None, None] * diff[:, :, None] * diff[:, None, :]
+            )
             cov /= dof[:, None, None]
         elif ct == "tied":
             dof = self.nu0 + nk.sum() / k
@@ -780,8 +862,14 @@ class _Variational:
             dof = self.nu0 + nk
             cov = self.cov0 + nk * (sk + self.beta0 / beta * np.mean(np.square(diff), 1))
             cov /= dof
-        return {"wc": wc, "beta": beta, "means": c_array(means), "dof": dof, "cov": cov,
-                "chol": _covariance_cholesky(cov, ct)}
+        return {
+            "wc": wc,
+            "beta": beta,
+            "means": c_array(means),
+            "dof": dof,
+            "cov": cov,
+            "chol": _covariance_cholesky(cov, ct),
+        }
 
     def _bound_terms(self, state):
         """The evidence bound without its entropy term (scikit-learn's _compute_lower_bound)."""

@@ -5,6 +5,7 @@ number of clusters of a data file.
 
 Output cut short by a reader that stops early (``kmix demo | head -1``) ends quietly, with exit
 status 141 (128 + SIGPIPE, what a shell reports for a command that a closed pipe ended)."""
+
 import argparse
 import csv
 import itertools
@@ -32,8 +33,10 @@ def reference_blobs(seed=0, n_per_blob=300):
 
 def _match_to_truth(centers):
     """For each true center, the found center closest under the best one-to-one matching."""
-    best = min(itertools.permutations(range(len(centers))),
-               key=lambda p: np.linalg.norm(centers[list(p)] - TRUE_CENTERS, axis=1).sum())
+    best = min(
+        itertools.permutations(range(len(centers))),
+        key=lambda p: np.linalg.norm(centers[list(p)] - TRUE_CENTERS, axis=1).sum(),
+    )
     return list(best)
 
 
@@ -80,8 +83,11 @@ def demo(seed=0, plot=None, out=None):
     print("KMeans (k-means++, Lloyd):", file=out)
     for true, idx in zip(TRUE_CENTERS, order):
         c = km.cluster_centers_[idx]
-        print(f"  center ({c[0]:+.3f}, {c[1]:+.3f})   true ({true[0]:+.0f}, {true[1]:+.0f})   "
-              f"distance {np.linalg.norm(c - true):.3f}", file=out)
+        print(
+            f"  center ({c[0]:+.3f}, {c[1]:+.3f})   true ({true[0]:+.0f}, {true[1]:+.0f})   "
+            f"distance {np.linalg.norm(c - true):.3f}",
+            file=out,
+        )
     print(f"  inertia {km.inertia_:.3f}   iterations {km.n_iter_}   {_time_text(elapsed, runs)}", file=out)
     gm = _demo_gmm(X, seed, out)
     _demo_bgmm(X, seed, out)
@@ -111,15 +117,22 @@ def _demo_gmm(X, seed, out):
     from . import GaussianMixture
 
     gm, elapsed, runs = _fit_timed(
-        lambda: GaussianMixture(n_components=3, covariance_type="diag", random_state=seed), X)
+        lambda: GaussianMixture(n_components=3, covariance_type="diag", random_state=seed), X
+    )
     print("GaussianMixture (diag covariances, k-means init):", file=out)
     for true, idx in zip(TRUE_CENTERS, _match_to_truth(gm.means_)):
         m, var = gm.means_[idx], gm.covariances_[idx]
-        print(f"  mean ({m[0]:+.3f}, {m[1]:+.3f})   true ({true[0]:+.0f}, {true[1]:+.0f})   "
-              f"distance {np.linalg.norm(m - true):.3f}   variances ({var[0]:.3f}, {var[1]:.3f})   "
-              f"weight {gm.weights_[idx]:.3f}", file=out)
-    print(f"  log-likelihood/sample {gm.lower_bound_:.4f}   BIC {gm.bic(X):.1f}   iterations {gm.n_iter_}   "
-          f"{_time_text(elapsed, runs)}", file=out)
+        print(
+            f"  mean ({m[0]:+.3f}, {m[1]:+.3f})   true ({true[0]:+.0f}, {true[1]:+.0f})   "
+            f"distance {np.linalg.norm(m - true):.3f}   variances ({var[0]:.3f}, {var[1]:.3f})   "
+            f"weight {gm.weights_[idx]:.3f}",
+            file=out,
+        )
+    print(
+        f"  log-likelihood/sample {gm.lower_bound_:.4f}   BIC {gm.bic(X):.1f}   iterations {gm.n_iter_}   "
+        f"{_time_text(elapsed, runs)}",
+        file=out,
+    )
     return gm
 
 
@@ -134,16 +147,26 @@ def _demo_bgmm(X, seed, out):
     from . import BayesianGaussianMixture
 
     bg, elapsed, runs = _fit_timed(
-        lambda: BayesianGaussianMixture(n_components=BGMM_COMPONENTS, covariance_type="diag",
-                                        weight_concentration_prior_type="dirichlet_process", max_iter=500,
-                                        random_state=seed), X)
+        lambda: BayesianGaussianMixture(
+            n_components=BGMM_COMPONENTS,
+            covariance_type="diag",
+            weight_concentration_prior_type="dirichlet_process",
+            max_iter=500,
+            random_state=seed,
+        ),
+        X,
+    )
     weights = np.sort(bg.weights_)[::-1]
     n_eff = int(np.count_nonzero(weights > BGMM_THRESHOLD))
     print(f"BayesianGaussianMixture (Dirichlet process, {BGMM_COMPONENTS} components, diag covariances):", file=out)
     rest = f"   largest other {weights[n_eff]:.4f}" if n_eff < len(weights) else ""
-    print(f"  {n_eff} effective components (weight > {BGMM_THRESHOLD:g})   weights "
-          + ", ".join(f"{w:.3f}" for w in weights[:n_eff]) + f"{rest}   iterations {bg.n_iter_}   "
-          f"{_time_text(elapsed, runs)}", file=out)
+    print(
+        f"  {n_eff} effective components (weight > {BGMM_THRESHOLD:g})   weights "
+        + ", ".join(f"{w:.3f}" for w in weights[:n_eff])
+        + f"{rest}   iterations {bg.n_iter_}   "
+        f"{_time_text(elapsed, runs)}",
+        file=out,
+    )
     return bg
 
 
@@ -152,15 +175,22 @@ def _demo_ward(X, seed, out):
     from . import AgglomerativeClustering
 
     ag, elapsed, runs = _fit_timed(
-        lambda: AgglomerativeClustering(n_clusters=3, linkage="ward", compute_distances=True), X)
+        lambda: AgglomerativeClustering(n_clusters=3, linkage="ward", compute_distances=True), X
+    )
     centers = np.stack([X[ag.labels_ == c].mean(axis=0) for c in range(3)])
     print("AgglomerativeClustering (Ward linkage, cut into 3):", file=out)
     for true, idx in zip(TRUE_CENTERS, _match_to_truth(centers)):
         c = centers[idx]
-        print(f"  cluster mean ({c[0]:+.3f}, {c[1]:+.3f})   true ({true[0]:+.0f}, {true[1]:+.0f})   "
-              f"distance {np.linalg.norm(c - true):.3f}   size {np.count_nonzero(ag.labels_ == idx)}", file=out)
-    print(f"  last merge heights {ag.distances_[-1]:.3f}, {ag.distances_[-2]:.3f}, {ag.distances_[-3]:.3f}   "
-          f"{_time_text(elapsed, runs)}", file=out)
+        print(
+            f"  cluster mean ({c[0]:+.3f}, {c[1]:+.3f})   true ({true[0]:+.0f}, {true[1]:+.0f})   "
+            f"distance {np.linalg.norm(c - true):.3f}   size {np.count_nonzero(ag.labels_ == idx)}",
+            file=out,
+        )
+    print(
+        f"  last merge heights {ag.distances_[-1]:.3f}, {ag.distances_[-2]:.3f}, {ag.distances_[-3]:.3f}   "
+        f"{_time_text(elapsed, runs)}",
+        file=out,
+    )
     return ag
 
 
@@ -198,8 +228,15 @@ def demo_figure(X, km, gm, ag):
     plt = _agg_pyplot()
     fig, (ax, ax_gmm, ax_tree) = plt.subplots(1, 3, figsize=(15, 4.8))
     ax.scatter(X[:, 0], X[:, 1], c=km.labels_, s=8, cmap="viridis", alpha=0.7)
-    ax.scatter(km.cluster_centers_[:, 0], km.cluster_centers_[:, 1], marker="X", s=200, c="red",
-               edgecolors="black", label="centers found")
+    ax.scatter(
+        km.cluster_centers_[:, 0],
+        km.cluster_centers_[:, 1],
+        marker="X",
+        s=200,
+        c="red",
+        edgecolors="black",
+        label="centers found",
+    )
     ax.scatter(TRUE_CENTERS[:, 0], TRUE_CENTERS[:, 1], marker="+", s=200, c="black", label="true centers")
     ax.set_title("kmix KMeans on the reference blobs")
     ax.legend(loc="lower right")
@@ -234,9 +271,18 @@ def _draw_mixture(ax, X, gm, levels=ELLIPSE_LEVELS):
         values, vectors = np.linalg.eigh(cov)  # ascending; the ellipse's width along the largest
         angle = np.degrees(np.arctan2(vectors[1, -1], vectors[0, -1]))
         for s in levels:
-            ax.add_patch(Ellipse(mean, 2 * s * np.sqrt(values[-1]), 2 * s * np.sqrt(values[0]), angle=angle,
-                                 fill=False, edgecolor=color, linewidth=2 if s == levels[0] else 1,
-                                 linestyle="-" if s == levels[0] else "--"))
+            ax.add_patch(
+                Ellipse(
+                    mean,
+                    2 * s * np.sqrt(values[-1]),
+                    2 * s * np.sqrt(values[0]),
+                    angle=angle,
+                    fill=False,
+                    edgecolor=color,
+                    linewidth=2 if s == levels[0] else 1,
+                    linestyle="-" if s == levels[0] else "--",
+                )
+            )
     ax.scatter(gm.means_[:, 0], gm.means_[:, 1], marker="X", s=120, c="red", edgecolors="black")
     ax.set_title("GaussianMixture: " + " and ".join(str(s) for s in levels) + " standard deviations")
     ax.set_aspect("equal", adjustable="datalim")
@@ -410,8 +456,10 @@ def choose_columns(X, header, columns=None, drop=None):
             if header is not None:
                 shown = ", ".join(map(repr, names[:12])) + (", ..." if len(names) > 12 else "")
                 raise ValueError(f"{option}: no column named {name!r}; the columns are {shown}")
-            raise ValueError(f"{option}: no column {name!r}; the file has no header row, so columns are "
-                             f"numbered 0 to {X.shape[1] - 1}")
+            raise ValueError(
+                f"{option}: no column {name!r}; the file has no header row, so columns are "
+                f"numbered 0 to {X.shape[1] - 1}"
+            )
         j = names.index(name)
         if j in picked:
             raise ValueError(f"{option}: column {name!r} is given twice")
@@ -430,8 +478,10 @@ def standardise(X, names):
     constant = np.flatnonzero(lo == hi)
     if constant.size:
         j = constant[0]
-        raise ValueError(f"--scale: column {names[j]!r} is constant (every value is {lo[j]:g}), so it has no "
-                         f"variance to scale to 1; leave it out (--drop, or --columns without it)")
+        raise ValueError(
+            f"--scale: column {names[j]!r} is constant (every value is {lo[j]:g}), so it has no "
+            f"variance to scale to 1; leave it out (--drop, or --columns without it)"
+        )
     return (X - X.mean(axis=0)) / X.std(axis=0)
 
 
@@ -457,8 +507,14 @@ def select_k_command(args, out=None):
         X, names = choose_columns(X, header, args.columns, args.drop)
         if args.scale:
             X = standardise(X, names if names is not None else [str(j) for j in range(X.shape[1])])
-        result = select_k(X, ks, method=args.method, random_state=args.seed, n_refs=args.n_refs,
-                          weight_threshold=args.weight_threshold)
+        result = select_k(
+            X,
+            ks,
+            method=args.method,
+            random_state=args.seed,
+            n_refs=args.n_refs,
+            weight_threshold=args.weight_threshold,
+        )
     except (DataFileError, ValueError, TypeError) as exc:
         print(f"kmix select-k: {exc}", file=sys.stderr)
         return 2
@@ -473,16 +529,21 @@ def select_k_command(args, out=None):
     if args.scale:
         notes.append("each scaled to mean 0, variance 1")
     notes = f" ({'; '.join(notes)})" if notes else ""
-    print(f"kmix select-k {args.file}: {X.shape[0]} samples, {X.shape[1]} features{notes}, method {result.method}",
-          file=out)
+    print(
+        f"kmix select-k {args.file}: {X.shape[0]} samples, {X.shape[1]} features{notes}, method {result.method}",
+        file=out,
+    )
     print(f"{head:>{width}}  " + "  ".join(f"{name:>12}" for name in names_), file=out)
     for i, k in enumerate(result.k_values):
         mark = "  <- best" if k == result.best_k else ""
         print(f"{k:>{width}}  " + "  ".join(f"{result.scores[name][i]:>12.6g}" for name in names_) + mark, file=out)
     if bgmm:
-        clipped = (f" (clipped into --k {min(ks)}-{max(ks)})" if result.n_effective != result.best_k else "")
-        print(f"components with weight > {result.weight_threshold:g}: {result.n_effective} of "
-              f"{len(result.k_values)}{clipped}", file=out)
+        clipped = f" (clipped into --k {min(ks)}-{max(ks)})" if result.n_effective != result.best_k else ""
+        print(
+            f"components with weight > {result.weight_threshold:g}: {result.n_effective} of "
+            f"{len(result.k_values)}{clipped}",
+            file=out,
+        )
     print(f"best k: {result.best_k}", file=out)
     extra = {}
     if args.columns is not None or args.drop is not None:
@@ -504,8 +565,17 @@ def _write_outputs(args, X, result, plt, out, extra=None):
 
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"file": args.file, "n_samples": X.shape[0], "n_features": X.shape[1], **(extra or {}),
-                       **result.to_dict()}, f, indent=1)
+            json.dump(
+                {
+                    "file": args.file,
+                    "n_samples": X.shape[0],
+                    "n_features": X.shape[1],
+                    **(extra or {}),
+                    **result.to_dict(),
+                },
+                f,
+                indent=1,
+            )
     if args.plot:
         ax = result.plot()
         ax.figure.tight_layout()
@@ -521,45 +591,79 @@ def _parser():
     from .bench import add_arguments
 
     parser = argparse.ArgumentParser(
-        prog="kmix", description="Fast clustering, scikit-learn's answers.",
-        epilog="Output cut short by a closed pipe (kmix demo | head -1) ends quietly with exit status 141.")
+        prog="kmix",
+        description="Fast clustering, scikit-learn's answers.",
+        epilog="Output cut short by a closed pipe (kmix demo | head -1) ends quietly with exit status 141.",
+    )
     parser.add_argument("--version", action="version", version=f"kmix {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="cluster the reference data set and report",
-                            description="Cluster the reference data set (three 2-D blobs) with KMeans, "
-                            "GaussianMixture, BayesianGaussianMixture and Ward linkage, and report. Each time is "
-                            f"the median of up to {TIMING_RUNS} fits after a warm-up one (fewer once they have "
-                            f"taken {TIMING_BUDGET:g} s); the line says of how many.")
+    p_demo = sub.add_parser(
+        "demo",
+        help="cluster the reference data set and report",
+        description="Cluster the reference data set (three 2-D blobs) with KMeans, "
+        "GaussianMixture, BayesianGaussianMixture and Ward linkage, and report. Each time is "
+        f"the median of up to {TIMING_RUNS} fits after a warm-up one (fewer once they have "
+        f"taken {TIMING_BUDGET:g} s); the line says of how many.",
+    )
     p_demo.add_argument("--seed", type=int, default=0, help="seed of the data and of the fit (default 0)")
-    p_demo.add_argument("--plot", metavar="PATH",
-                        help=f"also save a figure (PNG) here: the KMeans clusters, the GaussianMixture's "
-                        f"{' and '.join(map(str, ELLIPSE_LEVELS))} standard-deviation ellipses and the Ward "
-                        f"tree's last {TREE_MERGES} merges (checked before any fit: exit status 2 if it cannot "
-                        "be written)")
+    p_demo.add_argument(
+        "--plot",
+        metavar="PATH",
+        help=f"also save a figure (PNG) here: the KMeans clusters, the GaussianMixture's "
+        f"{' and '.join(map(str, ELLIPSE_LEVELS))} standard-deviation ellipses and the Ward "
+        f"tree's last {TREE_MERGES} merges (checked before any fit: exit status 2 if it cannot "
+        "be written)",
+    )
     sub.add_parser("config", help="show version, ISA, threads, OpenMP and compiler")
-    add_arguments(sub.add_parser("bench", help="speed and agreement against the installed peers (scikit-learn, "
-                                 "scikit-learn-intelex, faiss, scipy, fastcluster)"))
+    add_arguments(
+        sub.add_parser(
+            "bench",
+            help="speed and agreement against the installed peers (scikit-learn, "
+            "scikit-learn-intelex, faiss, scipy, fastcluster)",
+        )
+    )
     p_sel = sub.add_parser("select-k", help="choose the number of clusters for a .csv or .npy data file")
-    p_sel.add_argument("file", help="data: .npy (2-D numeric) or .csv/.tsv/.txt (optional header row; the "
-                       "unnamed first column that pandas' DataFrame.to_csv writes for the row index is dropped)")
+    p_sel.add_argument(
+        "file",
+        help="data: .npy (2-D numeric) or .csv/.tsv/.txt (optional header row; the "
+        "unnamed first column that pandas' DataFrame.to_csv writes for the row index is dropped)",
+    )
     p_sel.add_argument("--k", default="2-10", help="the k to try: a range 2-10, a list 2,3,5, or one k (default 2-10)")
-    p_sel.add_argument("--method", default="silhouette", choices=["silhouette", "elbow", "bic", "aic", "gap", "bgmm"],
-                       help="bgmm: one Bayesian Gaussian mixture with max(--k) components, k = the number of "
-                       "weights above --weight-threshold (default silhouette)")
+    p_sel.add_argument(
+        "--method",
+        default="silhouette",
+        choices=["silhouette", "elbow", "bic", "aic", "gap", "bgmm"],
+        help="bgmm: one Bayesian Gaussian mixture with max(--k) components, k = the number of "
+        "weights above --weight-threshold (default silhouette)",
+    )
     which = p_sel.add_mutually_exclusive_group()
-    which.add_argument("--columns", metavar="A,B,...",
-                       help="use only these columns: header names, or 0-based numbers if the file has no header")
+    which.add_argument(
+        "--columns",
+        metavar="A,B,...",
+        help="use only these columns: header names, or 0-based numbers if the file has no header",
+    )
     which.add_argument("--drop", metavar="A,B,...", help="use all columns but these (named as for --columns)")
-    p_sel.add_argument("--scale", action="store_true",
-                       help="standardise each column used to mean 0 and variance 1 before choosing k; a constant "
-                       "column is an error (exit status 2): leave it out (--drop, or --columns without it)")
+    p_sel.add_argument(
+        "--scale",
+        action="store_true",
+        help="standardise each column used to mean 0 and variance 1 before choosing k; a constant "
+        "column is an error (exit status 2): leave it out (--drop, or --columns without it)",
+    )
     p_sel.add_argument("--seed", type=int, default=0, help="random_state of the fits and of the gap's references")
     p_sel.add_argument("--n-refs", type=int, default=10, help="reference data sets for --method gap (default 10)")
-    p_sel.add_argument("--weight-threshold", type=float, default=0.01,
-                       help="for --method bgmm: count the components whose weight is above this (default 0.01)")
+    p_sel.add_argument(
+        "--weight-threshold",
+        type=float,
+        default=0.01,
+        help="for --method bgmm: count the components whose weight is above this (default 0.01)",
+    )
     p_sel.add_argument("--plot", metavar="PATH", help="save the curve with the chosen k marked (PNG)")
-    p_sel.add_argument("--json", metavar="PATH", help="write best_k, k_values and every score here (and, when they "
-                       "apply, the columns used, scaled and index_column_dropped)")
+    p_sel.add_argument(
+        "--json",
+        metavar="PATH",
+        help="write best_k, k_values and every score here (and, when they "
+        "apply, the columns used, scaled and index_column_dropped)",
+    )
     return parser
 
 

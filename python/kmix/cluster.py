@@ -6,10 +6,20 @@ Each name is the object of the same name in ``kmix``: ``KMeans``, ``MiniBatchKMe
 ``SoftKMeans``, ``SphericalKMeans``, ``MiniBatchSphericalKMeans``, ``AgglomerativeClustering``,
 ``kmeans_plusplus`` and ``k_means``.
 """
+
 from .hierarchy import AgglomerativeClustering
 from .kmeans import KMeans, k_means, kmeans_plusplus
 from .minibatch import MiniBatchKMeans
 from .soft import SoftKMeans
 from .spherical import MiniBatchSphericalKMeans, SphericalKMeans
 
-__all__ = ["KMeans", "MiniBatchKMeans", "SoftKMeans", "SphericalKMeans", "MiniBatchSphericalKMeans", "AgglomerativeClustering", "kmeans_plusplus", "k_means"]
+__all__ = [
+    "KMeans",
+    "MiniBatchKMeans",
+    "SoftKMeans",
+    "SphericalKMeans",
+    "MiniBatchSphericalKMeans",
+    "AgglomerativeClustering",
+    "kmeans_plusplus",
+    "k_means",
+]

@@ -15,6 +15,7 @@ to checked CSR and handed to the sparse C++ kernels, never densified.
 Needs dask[array] and distributed (the ``kmix[dask]`` extra). Runs on whatever scheduler is active:
 a ``distributed.Client`` if one exists, else dask's local threads.
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,14 +28,24 @@ try:
     import dask
     import dask.array as da
 except ImportError:  # pragma: no cover - the message is the point
-    raise ImportError("kmix.dask needs dask: pip install \"dask[array]\" distributed (or the kmix[dask] extra)") from None
+    raise ImportError('kmix.dask needs dask: pip install "dask[array]" distributed (or the kmix[dask] extra)') from None
 
 from . import _core, _scale, _sparse
 from . import kmeans as _kmeans
 from . import mixture as _mixture
 from ._threads import effective_n_threads
-from ._validation import (ARRAY, FLOAT_DTYPES, Int, Options, Real, as_float_array, c_array, check_random_state,
-                          check_sample_weight, validate_params)
+from ._validation import (
+    ARRAY,
+    FLOAT_DTYPES,
+    Int,
+    Options,
+    Real,
+    as_float_array,
+    c_array,
+    check_random_state,
+    check_sample_weight,
+    validate_params,
+)
 
 if TYPE_CHECKING:
     import os
@@ -48,6 +59,7 @@ if TYPE_CHECKING:
     _DaskGaussianMixtureT = TypeVar("_DaskGaussianMixtureT", bound="GaussianMixture")
 
 __all__ = ["KMeans", "GaussianMixture"]
+
 
 # ---- data ------------------------------------------------------------------------------------
 def _is_sparse(X):
@@ -114,8 +126,10 @@ def _tree(parts, combine):
     """Combine delayed parts pairwise, level by level, in chunk order (a fixed tree)."""
     level = list(parts)
     while len(level) > 1:
-        level = [dask.delayed(combine)(level[i], level[i + 1]) if i + 1 < len(level) else level[i]
-                 for i in range(0, len(level), 2)]
+        level = [
+            dask.delayed(combine)(level[i], level[i + 1]) if i + 1 < len(level) else level[i]
+            for i in range(0, len(level), 2)
+        ]
     return level[0]
 
 
@@ -140,8 +154,7 @@ def _csr_block(block, dtype, block_info=None):
     """A scipy.sparse chunk as a checked CSR matrix of dtype (canonical: duplicates summed),
     errors naming the chunk; what fit persists and every later pass reads."""
     (index, _), ((first, stop), _) = block_info[0]["chunk-location"], block_info[0]["array-location"]
-    return _sparse.to_scipy(_sparse.as_csr(block, _chunk_name(index, first, stop - first), dtype=dtype,
-                                           min_samples=0))
+    return _sparse.to_scipy(_sparse.as_csr(block, _chunk_name(index, first, stop - first), dtype=dtype, min_samples=0))
 
 
 def _csr_args(block, dtype):
@@ -155,8 +168,9 @@ def _as_sparse_dask(X):
     said (dask may not have recognised the chunks as sparse)."""
     import scipy.sparse  # the chunks are scipy's: it is installed, and imported where they were made
 
-    return X.map_blocks(functools.partial(_csr_block, dtype=X.dtype), dtype=X.dtype,
-                        meta=scipy.sparse.csr_matrix((0, 0), dtype=X.dtype))
+    return X.map_blocks(
+        functools.partial(_csr_block, dtype=X.dtype), dtype=X.dtype, meta=scipy.sparse.csr_matrix((0, 0), dtype=X.dtype)
+    )
 
 
 def _sparse_moments(block, index, first, dtype):
@@ -197,7 +211,7 @@ def _combine_moments(a, b):
     n = na + nb
     delta = mb - ma
     with np.errstate(over="ignore", invalid="ignore"):
-        moments = (n, ma + delta * (nb / n), sa + sb + delta ** 2 * (na * nb / n))
+        moments = (n, ma + delta * (nb / n), sa + sb + delta**2 * (na * nb / n))
     return (*moments, np.maximum(xa, xb), np.array([wa[0] + wb[0], max(wa[1], wb[1])]), ka + kb)
 
 
@@ -209,8 +223,9 @@ def _moments(X, sw):
     if sw is not None and not wstats[0] > 0:
         raise ValueError("sample_weight must have a positive sum; all weights are zero")
     if 0 < kinds[0] < kinds[1]:
-        raise ValueError(f"X mixes chunks of scipy.sparse matrices ({int(kinds[0])} of {int(kinds[1])}) "
-                         "with dense ones")
+        raise ValueError(
+            f"X mixes chunks of scipy.sparse matrices ({int(kinds[0])} of {int(kinds[1])}) with dense ones"
+        )
     return mean, m2 / n[0], maxabs, wstats[1], kinds[0] > 0
 
 
@@ -285,8 +300,7 @@ def _far_chunk(Xc, w, first, centers, m, n_threads):
     top = np.lexsort((np.arange(len(dist)), -dist))[:m]
     weight = np.ones(len(top)) if w is None else np.asarray(w, dtype=np.float64)[top]
     rows = _dense_rows(Xc, top, np.float64)
-    return [(float(dist[t]), first + int(t), rows[j], float(weight[j]), int(labels[t]))
-            for j, t in enumerate(top)]
+    return [(float(dist[t]), first + int(t), rows[j], float(weight[j]), int(labels[t])) for j, t in enumerate(top)]
 
 
 def _distances_chunk(Xc, candidates, n_threads):
@@ -295,10 +309,10 @@ def _distances_chunk(Xc, candidates, n_threads):
     return dist, nearest
 
 
-def _oversample_chunk(Xc, candidates, l, psi, seed, n_threads):
-    """Bahmani et al.'s draw: each row joins with probability min(1, l·d²(x)/ψ)."""
+def _oversample_chunk(Xc, candidates, ell, psi, seed, n_threads):
+    """Bahmani et al.'s draw: each row joins with probability min(1, ℓ·d²(x)/ψ), ℓ = ell."""
     dist, _ = _distances_chunk(Xc, candidates, n_threads)
-    keep = np.random.RandomState(seed).uniform(size=len(dist)) < l * dist / psi
+    keep = np.random.RandomState(seed).uniform(size=len(dist)) < ell * dist / psi
     return _dense_rows(Xc, np.flatnonzero(keep), candidates.dtype)
 
 
@@ -308,8 +322,11 @@ def _potential_chunk(Xc, candidates, n_threads):
 
 def _candidate_weights_chunk(Xc, w, candidates, n_threads):
     _, nearest = _distances_chunk(Xc, candidates, n_threads)
-    return (np.bincount(nearest, weights=None if w is None else np.asarray(w, dtype=np.float64),
-                        minlength=len(candidates)).astype(np.float64),)
+    return (
+        np.bincount(
+            nearest, weights=None if w is None else np.asarray(w, dtype=np.float64), minlength=len(candidates)
+        ).astype(np.float64),
+    )
 
 
 class KMeans(_kmeans.KMeans):
@@ -451,14 +468,35 @@ class KMeans(_kmeans.KMeans):
         "init_sample_size": [Int(1)],
     }
 
-    def __init__(self, n_clusters: int = 8, *,
-                 init: Literal["k-means||", "k-means++", "random"] | ArrayLike = "k-means||",
-                 n_init: Literal["auto"] | int = "auto", max_iter: int = 300, tol: float = 1e-4, verbose: int = 0,
-                 random_state: int | np.random.RandomState | None = None, copy_x: bool = True,
-                 algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd", n_threads: int | None = None,
-                 oversampling_factor: float = 2.0, init_max_iter: int = 5, init_sample_size: int = 100_000) -> None:
-        super().__init__(n_clusters, init=init, n_init=n_init, max_iter=max_iter, tol=tol, verbose=verbose,
-                         random_state=random_state, copy_x=copy_x, algorithm=algorithm, n_threads=n_threads)
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: Literal["k-means||", "k-means++", "random"] | ArrayLike = "k-means||",
+        n_init: Literal["auto"] | int = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+        copy_x: bool = True,
+        algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd",
+        n_threads: int | None = None,
+        oversampling_factor: float = 2.0,
+        init_max_iter: int = 5,
+        init_sample_size: int = 100_000,
+    ) -> None:
+        super().__init__(
+            n_clusters,
+            init=init,
+            n_init=n_init,
+            max_iter=max_iter,
+            tol=tol,
+            verbose=verbose,
+            random_state=random_state,
+            copy_x=copy_x,
+            algorithm=algorithm,
+            n_threads=n_threads,
+        )
         self.oversampling_factor = oversampling_factor
         self.init_max_iter = init_max_iter
         self.init_sample_size = init_sample_size
@@ -467,8 +505,12 @@ class KMeans(_kmeans.KMeans):
         # "auto": one run for k-means|| as for k-means++ (both already spread the seeds)
         return super()._resolve_n_init("k-means++" if kind == "k-means||" else kind, auto_runs, stacklevel=stacklevel)
 
-    def fit(self: _DaskKMeansT, X: da.Array | ArrayLike | SparseMatrix, y: object = None,
-            sample_weight: da.Array | ArrayLike | None = None) -> _DaskKMeansT:
+    def fit(
+        self: _DaskKMeansT,
+        X: da.Array | ArrayLike | SparseMatrix,
+        y: object = None,
+        sample_weight: da.Array | ArrayLike | None = None,
+    ) -> _DaskKMeansT:
         """Compute k-means clustering of the rows of X.
 
         Parameters
@@ -619,15 +661,19 @@ class KMeans(_kmeans.KMeans):
         """k-means|| (Bahmani et al. 2012)."""
         dtype = Xc.dtype
         candidates = c_array(_rows(Xc, [rs.randint(Xc.shape[0])]))
-        l = float(self.oversampling_factor) * k
+        ell = float(self.oversampling_factor) * k
         for _ in range(self.init_max_iter):
             parts = [dask.delayed(_potential_chunk)(x, candidates, n_threads) for _, _, x, _ in blocks]
             psi = float(dask.compute(_tree(parts, _add))[0][0][0])
             if psi == 0.0:
                 break
-            seeds = rs.randint(0, 2 ** 31 - 1, size=len(blocks))
-            drawn = dask.compute(*[dask.delayed(_oversample_chunk)(x, candidates, l, psi, int(seeds[i]), n_threads)
-                                   for i, _, x, _ in blocks])
+            seeds = rs.randint(0, 2**31 - 1, size=len(blocks))
+            drawn = dask.compute(
+                *[
+                    dask.delayed(_oversample_chunk)(x, candidates, ell, psi, int(seeds[i]), n_threads)
+                    for i, _, x, _ in blocks
+                ]
+            )
             candidates = c_array(np.concatenate([candidates, *drawn]).astype(dtype))
         if len(candidates) < k:  # tiny or degenerate data: top up with rows drawn uniformly
             extra = _rows(Xc, rs.choice(Xc.shape[0], size=k - len(candidates), replace=False))
@@ -637,7 +683,11 @@ class KMeans(_kmeans.KMeans):
         if np.count_nonzero(cw) < k:
             cw = cw + np.asarray(1e-12 * cw.max(), dtype=dtype)  # every candidate can still be drawn
         seeds, _ = _kmeans.kmeans_plusplus(candidates, k, sample_weight=cw, random_state=rs, n_threads=n_threads)
-        return _kmeans.KMeans(k, init=seeds, n_init=1, n_threads=n_threads).fit(candidates, sample_weight=cw).cluster_centers_
+        return (
+            _kmeans.KMeans(k, init=seeds, n_init=1, n_threads=n_threads)
+            .fit(candidates, sample_weight=cw)
+            .cluster_centers_
+        )
 
     # ---- using the model: lazy on dask arrays ----------------------------------------------
     def _in_memory(self, X):
@@ -645,8 +695,10 @@ class KMeans(_kmeans.KMeans):
         after checking that the model is fitted and X has its number of features."""
         self._check_fitted()
         if X.shape[1] != self.cluster_centers_.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                             f"{self.cluster_centers_.shape[1]} features as input")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.cluster_centers_.shape[1]} features as input"
+            )
         model = _kmeans.KMeans(self.n_clusters, n_threads=self.n_threads)
         model.cluster_centers_, model.inertia_, model.n_iter_ = self.cluster_centers_, self.inertia_, self.n_iter_
         model.labels_, model.n_features_in_ = np.zeros(0, dtype=np.int32), self.n_features_in_
@@ -689,8 +741,9 @@ class KMeans(_kmeans.KMeans):
         """
         if isinstance(X, da.Array):
             X = _as_dask(X)
-            return X.map_blocks(self._in_memory(X).predict, dtype=np.int32, drop_axis=1,
-                                meta=np.zeros(0, dtype=np.int32))
+            return X.map_blocks(
+                self._in_memory(X).predict, dtype=np.int32, drop_axis=1, meta=np.zeros(0, dtype=np.int32)
+            )
         return super().predict(X)
 
     def transform(self, X: da.Array | ArrayLike | SparseMatrix) -> da.Array | Any:
@@ -736,13 +789,20 @@ class KMeans(_kmeans.KMeans):
         if isinstance(X, da.Array):
             X = _as_dask(X)
             model = self._in_memory(X)
-            return X.map_blocks(model.transform, dtype=model.cluster_centers_.dtype,
-                                chunks=(X.chunks[0], (model.cluster_centers_.shape[0],)),
-                                meta=np.zeros((0, 0), dtype=model.cluster_centers_.dtype))
+            return X.map_blocks(
+                model.transform,
+                dtype=model.cluster_centers_.dtype,
+                chunks=(X.chunks[0], (model.cluster_centers_.shape[0],)),
+                meta=np.zeros((0, 0), dtype=model.cluster_centers_.dtype),
+            )
         return super().transform(X)
 
-    def fit_predict(self, X: da.Array | ArrayLike | SparseMatrix, y: object = None,
-                    sample_weight: da.Array | ArrayLike | None = None) -> da.Array | NDArray[Any]:
+    def fit_predict(
+        self,
+        X: da.Array | ArrayLike | SparseMatrix,
+        y: object = None,
+        sample_weight: da.Array | ArrayLike | None = None,
+    ) -> da.Array | NDArray[Any]:
         """Compute the clustering and return the cluster of each row (``labels_``).
 
         Parameters
@@ -829,8 +889,12 @@ class KMeans(_kmeans.KMeans):
         finally:
             self.labels_ = labels
 
-    def score(self, X: da.Array | ArrayLike | SparseMatrix, y: object = None,
-              sample_weight: da.Array | ArrayLike | None = None) -> float:
+    def score(
+        self,
+        X: da.Array | ArrayLike | SparseMatrix,
+        y: object = None,
+        sample_weight: da.Array | ArrayLike | None = None,
+    ) -> float:
         """Opposite of the value of X on the k-means objective: minus the (weighted) inertia.
 
         Parameters
@@ -900,12 +964,26 @@ def _gmm_chunk(block, w, dtype, ct, weights, means, prec_chol, shift, about, lab
         rows = np.flatnonzero(labels >= 0)
         resp = np.zeros((X.shape[0], k))
         resp[rows, labels[rows]] = 1.0
-    return (_core.gmm_pass_stats(X, w, ct, c_array(weights), c_array(means), c_array(prec_chol), c_array(shift),
-                                 c_array(about), resp, effective_n_threads(n_threads)),)
+    return (
+        _core.gmm_pass_stats(
+            X,
+            w,
+            ct,
+            c_array(weights),
+            c_array(means),
+            c_array(prec_chol),
+            c_array(shift),
+            c_array(about),
+            resp,
+            effective_n_threads(n_threads),
+        ),
+    )
 
 
-_GMM_SPARSE = ("X has scipy.sparse chunks; kmix.dask.GaussianMixture needs dense chunks (as kmix.GaussianMixture "
-               "needs a dense array)")
+_GMM_SPARSE = (
+    "X has scipy.sparse chunks; kmix.dask.GaussianMixture needs dense chunks (as kmix.GaussianMixture "
+    "needs a dense array)"
+)
 
 
 class GaussianMixture(_mixture.GaussianMixture):
@@ -1044,9 +1122,13 @@ class GaussianMixture(_mixture.GaussianMixture):
 
     _save_name = "dask.GaussianMixture"
 
-    def fit(self: _DaskGaussianMixtureT, X: da.Array | ArrayLike, y: object = None,
-            sample_weight: da.Array | ArrayLike | None = None,
-            method: Literal["em", "online"] = "em") -> _DaskGaussianMixtureT:
+    def fit(
+        self: _DaskGaussianMixtureT,
+        X: da.Array | ArrayLike,
+        y: object = None,
+        sample_weight: da.Array | ArrayLike | None = None,
+        method: Literal["em", "online"] = "em",
+    ) -> _DaskGaussianMixtureT:
         """Estimate the mixture's parameters from the rows of X.
 
         Parameters
@@ -1137,8 +1219,9 @@ class GaussianMixture(_mixture.GaussianMixture):
         return self
 
     # predict, predict_proba, score_samples and fit_predict: lazy for a dask array X, numpy otherwise.
-    def fit_predict(self, X: da.Array | ArrayLike, y: object = None,
-                    sample_weight: da.Array | ArrayLike | None = None) -> da.Array | NDArray[Any]:
+    def fit_predict(
+        self, X: da.Array | ArrayLike, y: object = None, sample_weight: da.Array | ArrayLike | None = None
+    ) -> da.Array | NDArray[Any]:
         """Estimate the mixture's parameters, then return the most probable component of each row.
 
         Parameters
@@ -1188,10 +1271,15 @@ class GaussianMixture(_mixture.GaussianMixture):
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         if not do_init and self.means_.shape[1] != X.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features, but the warm start model has {self.means_.shape[1]}")
-        if do_init and self.init_params in ("k-means++", "random") and (
-                weights_init is None or means_init is None or precisions_init is None):
-            raise ValueError(f"init_params={self.init_params!r} is not available in kmix.dask.GaussianMixture: "
-                             "use 'kmeans' or 'random_from_data', or give weights_init, means_init and precisions_init")
+        if (
+            do_init
+            and self.init_params in ("k-means++", "random")
+            and (weights_init is None or means_init is None or precisions_init is None)
+        ):
+            raise ValueError(
+                f"init_params={self.init_params!r} is not available in kmix.dask.GaussianMixture: "
+                "use 'kmeans' or 'random_from_data', or give weights_init, means_init and precisions_init"
+            )
         X, sw = _persisted(X, sw)
         n_threads = self.n_threads  # resolved where each chunk runs
         shift, _, maxabs, wmax, sparse = _moments(X, sw)
@@ -1206,12 +1294,15 @@ class GaussianMixture(_mixture.GaussianMixture):
         best, best_bound = None, -np.inf
         for _ in range(self.n_init if do_init else 1):
             if do_init:
-                params = self._dask_initial(X, sw, blocks, shift, floor, rs, n_threads, k,
-                                            weights_init, means_init, precisions_init)
+                params = self._dask_initial(
+                    X, sw, blocks, shift, floor, rs, n_threads, k, weights_init, means_init, precisions_init
+                )
                 bound0 = -np.inf
             else:
-                params = tuple(c_array(a, dtype=np.float64) for a in
-                               (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
+                params = tuple(
+                    c_array(a, dtype=np.float64)
+                    for a in (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
+                )
                 bound0 = self.lower_bound_
             if self.max_iter == 0:
                 best = (params, 0, False, bound0, [])
@@ -1227,8 +1318,10 @@ class GaussianMixture(_mixture.GaussianMixture):
         weights, means, _, prec_chol = params
         k = len(weights)
         labels = labels if labels is not None else [None] * len(blocks)
-        parts = [dask.delayed(_gmm_chunk)(x, w, dtype, ct, weights, means, prec_chol, shift, about, lab, k, n_threads)
-                 for (_, _, x, w), lab in zip(blocks, labels)]
+        parts = [
+            dask.delayed(_gmm_chunk)(x, w, dtype, ct, weights, means, prec_chol, shift, about, lab, k, n_threads)
+            for (_, _, x, w), lab in zip(blocks, labels)
+        ]
         return dask.compute(_tree(parts, _add))[0][0]
 
     def _em(self, blocks, dtype, params, shift, floor, bound0, n_threads):
@@ -1243,8 +1336,11 @@ class GaussianMixture(_mixture.GaussianMixture):
             bound = st[1] / st[0]
             bounds.append(bound)
             n_iter = it
-            params = _mixture._params_of(_core.gmm_m_step(c_array(st), ct, k, d, about, c_array(shift), c_array(floor),
-                                                          float(self.reg_covar), False))
+            params = _mixture._params_of(
+                _core.gmm_m_step(
+                    c_array(st), ct, k, d, about, c_array(shift), c_array(floor), float(self.reg_covar), False
+                )
+            )
             if self.verbose and it % self.verbose_interval == 0:
                 print(f"  Iteration {it}\t lower bound {bound:.6f}")
             if abs(bound - previous) < self.tol:
@@ -1267,14 +1363,17 @@ class GaussianMixture(_mixture.GaussianMixture):
             dummy = (np.ones(k) / k, np.zeros((k, d)), None, np.ones(_mixture._cov_shape(ct, k, d)))
             zero = np.zeros((k, d))
             st = self._stats(blocks, X.dtype, code, dummy, shift, zero, labels, n_threads)
-            about = st[2 + k: 2 + k + k * d].reshape(k, d) / (st[2:2 + k, None] + 10 * np.finfo(np.float64).eps)
+            about = st[2 + k : 2 + k + k * d].reshape(k, d) / (st[2 : 2 + k, None] + 10 * np.finfo(np.float64).eps)
             about = c_array(about)
             st = self._stats(blocks, X.dtype, code, dummy, shift, about, labels, n_threads)
             weights, means, covariances, prec_chol = _mixture._params_of(
-                _core.gmm_m_step(c_array(st), code, k, d, about, c_array(shift), c_array(floor), float(self.reg_covar),
-                                 True))
-        return self._with_given_inits((weights, means, covariances, prec_chol), weights_init, means_init,
-                                      precisions_init)
+                _core.gmm_m_step(
+                    c_array(st), code, k, d, about, c_array(shift), c_array(floor), float(self.reg_covar), True
+                )
+            )
+        return self._with_given_inits(
+            (weights, means, covariances, prec_chol), weights_init, means_init, precisions_init
+        )
 
     # ---- using the model: lazy on dask arrays ----------------------------------------------
     def _in_memory(self, X):
@@ -1282,12 +1381,24 @@ class GaussianMixture(_mixture.GaussianMixture):
         carries), after checking that the model is fitted and X has its number of features."""
         self._check_fitted()
         if X.shape[1] != self.means_.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                             f"{self.means_.shape[1]} features as input")
-        model = _mixture.GaussianMixture(self.n_components, covariance_type=self.covariance_type,
-                                         n_threads=self.n_threads)
-        for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_", "converged_",
-                     "n_iter_", "lower_bound_", "n_features_in_"):
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.means_.shape[1]} features as input"
+            )
+        model = _mixture.GaussianMixture(
+            self.n_components, covariance_type=self.covariance_type, n_threads=self.n_threads
+        )
+        for name in (
+            "weights_",
+            "means_",
+            "covariances_",
+            "precisions_cholesky_",
+            "precisions_",
+            "converged_",
+            "n_iter_",
+            "lower_bound_",
+            "n_features_in_",
+        ):
             setattr(model, name, getattr(self, name))
         return model
 
@@ -1370,8 +1481,9 @@ class GaussianMixture(_mixture.GaussianMixture):
         """
         if isinstance(X, da.Array):
             X = _as_dask(X)
-            return X.map_blocks(self._in_memory(X).predict_proba, dtype=self.means_.dtype,
-                                chunks=(X.chunks[0], (self.means_.shape[0],)))
+            return X.map_blocks(
+                self._in_memory(X).predict_proba, dtype=self.means_.dtype, chunks=(X.chunks[0], (self.means_.shape[0],))
+            )
         return super().predict_proba(X)
 
     def score_samples(self, X: da.Array | ArrayLike) -> da.Array | NDArray[Any]:
@@ -1411,8 +1523,9 @@ class GaussianMixture(_mixture.GaussianMixture):
             return X.map_blocks(self._in_memory(X).score_samples, dtype=self.means_.dtype, drop_axis=1)
         return super().score_samples(X)
 
-    def score(self, X: da.Array | ArrayLike, y: object = None,
-              sample_weight: da.Array | ArrayLike | None = None) -> float:
+    def score(
+        self, X: da.Array | ArrayLike, y: object = None, sample_weight: da.Array | ArrayLike | None = None
+    ) -> float:
         """Compute the mean log-likelihood of the rows of X under the mixture.
 
         Parameters

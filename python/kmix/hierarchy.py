@@ -7,6 +7,7 @@ centroids; Prim's minimum spanning tree), so they scale past the n² distance ma
 scipy and scikit-learn need. The other methods need that matrix (n(n−1)/2 float64); kmix says
 so with a MemoryError before allocating it when it would not fit.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -21,8 +22,20 @@ import numpy as np
 from . import _core, _graph, _scale, _sparse
 from ._base import BaseEstimator, ClusterWarning, feature_names_of, peer_class
 from ._threads import effective_n_threads
-from ._validation import (ARRAY, BOOL, CALLABLE, N_THREADS, NONE, Allowed, Int, Options, Real, as_float_array,
-                          check_finite, validate_params)
+from ._validation import (
+    ARRAY,
+    BOOL,
+    CALLABLE,
+    N_THREADS,
+    NONE,
+    Allowed,
+    Int,
+    Options,
+    Real,
+    as_float_array,
+    check_finite,
+    validate_params,
+)
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Literal, Protocol, TypeVar
@@ -38,6 +51,7 @@ if TYPE_CHECKING:
         object with its cache(func) method."""
 
         def cache(self, func: Callable[..., Any]) -> Callable[..., Any]: ...
+
 
 SPARSE = Allowed("a scipy.sparse matrix", _sparse.is_sparse)
 
@@ -74,8 +88,9 @@ _CANONICAL_METRIC = {alias: name for name, aliases in _METRIC_ALIASES.items() fo
 # Metrics computed by the kernels of another one: minkowski's default p = 2 is the Euclidean
 # distance; correlation is the cosine distance of the rows less their means (as scipy's pdist).
 _KERNEL_METRIC = {"minkowski": "euclidean", "correlation": "cosine"}
-_UNCONDENSED_WARNING = ("The symmetric non-negative hollow observation matrix looks suspiciously like an "
-                        "uncondensed distance matrix")
+_UNCONDENSED_WARNING = (
+    "The symmetric non-negative hollow observation matrix looks suspiciously like an uncondensed distance matrix"
+)
 _NOT_FINITE = "The condensed distance matrix must contain only finite values."
 
 
@@ -102,7 +117,8 @@ def _check_matrix_memory(n, what, copies=1, extra=0):
             f"{what} needs the condensed distance matrix of {n} observations"
             f"{f' ({copies} copies)' if copies > 1 else ''}{' and its working arrays' if extra else ''}, "
             f"{need / 1e9:.1f} GB, and only {avail / 1e9:.1f} GB is available; method='ward' and "
-            "method='single' (euclidean) without optimal_ordering work on the observations in O(n) memory")
+            "method='single' (euclidean) without optimal_ordering work on the observations in O(n) memory"
+        )
 
 
 def _condensed_size(m):
@@ -122,8 +138,10 @@ def _check_metric(metric):
         return metric
     name = _CANONICAL_METRIC.get(metric) if isinstance(metric, str) else None
     if name is None:
-        raise ValueError(f"Unknown Distance Metric: {metric!r}; metric must be a callable or one of "
-                         f"{', '.join(map(repr, METRICS))} (or one of their scipy aliases)")
+        raise ValueError(
+            f"Unknown Distance Metric: {metric!r}; metric must be a callable or one of "
+            f"{', '.join(map(repr, METRICS))} (or one of their scipy aliases)"
+        )
     return name
 
 
@@ -133,12 +151,15 @@ def _check_flag(value, name):
     raise TypeError(f"{name} must be a bool; got {value!r}")
 
 
-def linkage(y: ArrayLike,
-            method: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"] = "single",
-            metric: str | Callable[[NDArray[Any], NDArray[Any]], float] = "euclidean",
-            optimal_ordering: bool = False, *,
-            connectivity: ArrayLike | SparseMatrix | Callable[[NDArray[Any]], ArrayLike | SparseMatrix] | None = None,
-            n_threads: int | None = None) -> NDArray[Any]:
+def linkage(
+    y: ArrayLike,
+    method: Literal["single", "complete", "average", "weighted", "centroid", "median", "ward"] = "single",
+    metric: str | Callable[[NDArray[Any], NDArray[Any]], float] = "euclidean",
+    optimal_ordering: bool = False,
+    *,
+    connectivity: ArrayLike | SparseMatrix | Callable[[NDArray[Any]], ArrayLike | SparseMatrix] | None = None,
+    n_threads: int | None = None,
+) -> NDArray[Any]:
     """Perform hierarchical (agglomerative) clustering, as ``scipy.cluster.hierarchy.linkage``.
 
     The same signature, defaults, answers, warnings and errors as scipy's (``connectivity`` and
@@ -283,8 +304,10 @@ _GRAPH_METRICS = {"euclidean": "euclidean", "cityblock": "cityblock", "cosine": 
 def _constrained_linkage(y, method, metric, connectivity, n_threads):
     """linkage(..., connectivity=...): scipy's Z of the structured tree (see linkage)."""
     if method not in ("ward", "average", "complete", "single"):
-        raise ValueError(f"method={method!r} with connectivity: the constrained tree is built for 'ward', "
-                         "'average', 'complete' and 'single'")
+        raise ValueError(
+            f"method={method!r} with connectivity: the constrained tree is built for 'ward', "
+            "'average', 'complete' and 'single'"
+        )
     if _ndim(y, "y") != 2:
         raise ValueError("connectivity needs observations: y must be an (n, d) array, not a condensed distance matrix")
     if not isinstance(metric, str) or _check_metric(metric) not in _GRAPH_METRICS:
@@ -343,15 +366,21 @@ def _cached(memory, fn):
         try:
             import joblib
         except ImportError:
-            raise ImportError("memory=<a directory> caches the tree with joblib: pip install joblib (or pass an "
-                              "object with a cache(func) method)") from None
+            raise ImportError(
+                "memory=<a directory> caches the tree with joblib: pip install joblib (or pass an "
+                "object with a cache(func) method)"
+            ) from None
         return joblib.Memory(location=os.fspath(memory), verbose=0).cache(fn)
     return memory.cache(fn)
 
 
-def optimal_leaf_ordering(Z: ArrayLike, y: ArrayLike,
-                          metric: str | Callable[[NDArray[Any], NDArray[Any]], float] = "euclidean", *,
-                          n_threads: int | None = None) -> NDArray[Any]:
+def optimal_leaf_ordering(
+    Z: ArrayLike,
+    y: ArrayLike,
+    metric: str | Callable[[NDArray[Any], NDArray[Any]], float] = "euclidean",
+    *,
+    n_threads: int | None = None,
+) -> NDArray[Any]:
     """Reorder a linkage matrix's leaves optimally, as ``scipy.cluster.hierarchy.optimal_leaf_ordering``.
 
     Returns a copy of the linkage matrix Z whose rows' children are exchanged so that the
@@ -434,8 +463,9 @@ def optimal_leaf_ordering(Z: ArrayLike, y: ArrayLike,
     if _ndim(y, "y") == 1:
         D = _checked_condensed(y, "y")
         if D.shape[0] != n * (n - 1) // 2:
-            raise ValueError(f"y is the condensed distance matrix of {_condensed_size(D.shape[0])} observations "
-                             f"and Z a tree of {n}")
+            raise ValueError(
+                f"y is the condensed distance matrix of {_condensed_size(D.shape[0])} observations and Z a tree of {n}"
+            )
     else:
         D = _observation_distances(y, metric, n_threads, warn_stacklevel=3, n=n)
     return _reordered(Z, D, n_threads)
@@ -513,12 +543,13 @@ def _ndim(y, name):
     try:
         return np.ndim(y)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name} must be a 2-D array of observations or a 1-D condensed distance matrix; "
-                         f"could not convert it: {exc}") from None
+        raise ValueError(
+            f"{name} must be a 2-D array of observations or a 1-D condensed distance matrix; "
+            f"could not convert it: {exc}"
+        ) from None
 
 
-def _linkage(y, method, metric, n_threads, sklearn_single=False, keep_distances=False, warn_stacklevel=None,
-             name="y"):
+def _linkage(y, method, metric, n_threads, sklearn_single=False, keep_distances=False, warn_stacklevel=None, name="y"):
     """(Z, D): the tree of y (checked), and with keep_distances the condensed distances it was
     built from (at any power-of-two scale), else None.
 
@@ -529,8 +560,9 @@ def _linkage(y, method, metric, n_threads, sklearn_single=False, keep_distances=
     if ndim == 1:
         return _linkage_condensed(y, method, keep_distances, name, n_threads=n_threads)
     if ndim != 2:
-        raise ValueError(f"{name} must be 1 or 2 dimensional (a condensed distance matrix or observations); "
-                         f"got {ndim}-D")
+        raise ValueError(
+            f"{name} must be 1 or 2 dimensional (a condensed distance matrix or observations); got {ndim}-D"
+        )
     if method in _EUCLIDEAN_ONLY and not (isinstance(metric, str) and metric == "euclidean"):
         raise ValueError(f"method={method!r} requires the distance metric to be Euclidean; got metric={metric!r}")
     metric = _check_metric(metric)
@@ -586,8 +618,9 @@ def _observation_distances(y, metric, n_threads, warn_stacklevel, n):
     """The condensed distance matrix (float64, at any power-of-two scale) of the n observations y."""
     metric = _check_metric(metric)
     if _ndim(y, "y") != 2:
-        raise ValueError(f"y must be 1 or 2 dimensional (a condensed distance matrix or observations); "
-                         f"got {np.ndim(y)}-D")
+        raise ValueError(
+            f"y must be 1 or 2 dimensional (a condensed distance matrix or observations); got {np.ndim(y)}-D"
+        )
     X, largest = _as_observations(y, "y")
     _warn_if_uncondensed(X, warn_stacklevel)
     if X.shape[0] != n:
@@ -698,20 +731,29 @@ def _other_distances(X, metric):
         fn = _dice
     elif metric in ("rogerstanimoto", "russellrao", "sokalsneath", "yule"):
         rows = X != 0
-        fn = {"rogerstanimoto": _rogerstanimoto, "russellrao": _russellrao, "sokalsneath": _sokalsneath,
-              "yule": _yule}[metric]
+        fn = {"rogerstanimoto": _rogerstanimoto, "russellrao": _russellrao, "sokalsneath": _sokalsneath, "yule": _yule}[
+            metric
+        ]
     elif metric == "chebyshev":
-        def fn(x, Y): return np.abs(Y - x).max(axis=1)
+
+        def fn(x, Y):
+            return np.abs(Y - x).max(axis=1)
     elif metric == "canberra":
+
         def fn(x, Y):
             num = np.abs(Y - x)
             den = np.abs(Y) + np.abs(x)
             return (num / np.where(den == 0, 1.0, den)).sum(axis=1)
     elif metric == "braycurtis":
-        def fn(x, Y): return np.abs(Y - x).sum(axis=1) / np.abs(Y + x).sum(axis=1)
+
+        def fn(x, Y):
+            return np.abs(Y - x).sum(axis=1) / np.abs(Y + x).sum(axis=1)
     elif metric == "hamming":
-        def fn(x, Y): return (Y != x).sum(axis=1) / d
+
+        def fn(x, Y):
+            return (Y != x).sum(axis=1) / d
     elif metric == "jaccard":
+
         def fn(x, Y):  # of the nonzero entries (as scipy 1.17's; not of the values)
             nonzero = (Y != 0) | (x != 0)
             num = ((Y != 0) ^ (x != 0)).sum(axis=1)
@@ -719,12 +761,17 @@ def _other_distances(X, metric):
             return np.where(den == 0, 0.0, num / np.where(den == 0, 1, den))
     elif metric == "seuclidean":
         V = np.var(X, axis=0, ddof=1)
-        def fn(x, Y): return np.sqrt(((Y - x) ** 2 / V).sum(axis=1))
+
+        def fn(x, Y):
+            return np.sqrt(((Y - x) ** 2 / V).sum(axis=1))
     elif metric == "mahalanobis":
         if n <= d:
-            raise ValueError(f"The number of observations ({n}) is too small; the covariance matrix is singular. "
-                             f"For observations with {d} dimensions, at least {d + 1} observations are required.")
+            raise ValueError(
+                f"The number of observations ({n}) is too small; the covariance matrix is singular. "
+                f"For observations with {d} dimensions, at least {d + 1} observations are required."
+            )
         VI = np.linalg.inv(np.atleast_2d(np.cov(X.T))).T.copy()
+
         def fn(x, Y):
             diff = Y - x
             return np.sqrt(np.einsum("ij,jk,ik->i", diff, VI, diff))
@@ -736,10 +783,10 @@ def _other_distances(X, metric):
     start = 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i in range(n - 1):
-            out = fn(rows[i], rows[i + 1:])
+            out = fn(rows[i], rows[i + 1 :])
             if metric == "jensenshannon":
-                out = np.where(bad[i] | bad[i + 1:], np.inf, out)
-            D[start:start + n - 1 - i] = out
+                out = np.where(bad[i] | bad[i + 1 :], np.inf, out)
+            D[start : start + n - 1 - i] = out
             start += n - 1 - i
     return D
 
@@ -750,8 +797,10 @@ def _heights_scaled_back(Z, e):
         with np.errstate(over="ignore"):
             Z[:, 2] = np.ldexp(Z[:, 2], e)
     if not np.isfinite(Z[:, 2]).all():
-        raise ValueError("the merge heights of this tree exceed the float64 range (the data's distances are "
-                         "beyond ~1.8e308); divide the data by a constant")
+        raise ValueError(
+            "the merge heights of this tree exceed the float64 range (the data's distances are "
+            "beyond ~1.8e308); divide the data by a constant"
+        )
     return Z
 
 
@@ -762,8 +811,10 @@ def _checked_condensed(y, name):
         raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
     n = _condensed_size(arr.shape[0])
     if n is None or n < 2:
-        raise ValueError(f"Length n of condensed distance matrix {name!r} must be a binomial coefficient, i.e. "
-                         f"there must be a k such that (k \\choose 2)=n), with k >= 2; got n={arr.shape[0]}")
+        raise ValueError(
+            f"Length n of condensed distance matrix {name!r} must be a binomial coefficient, i.e. "
+            f"there must be a k such that (k \\choose 2)=n), with k >= 2; got n={arr.shape[0]}"
+        )
     D = np.array(arr, dtype=np.float64)
     try:
         check_finite(D, name)  # scipy refuses non-finite distances too
@@ -815,8 +866,15 @@ def _cut_tree_labels(children, n_clusters, n_leaves):
     return node_label[:n_leaves]
 
 
-_AGGLO_METRICS = {"euclidean": "euclidean", "l2": "euclidean", "l1": "cityblock", "manhattan": "cityblock",
-                  "cityblock": "cityblock", "cosine": "cosine", "precomputed": "precomputed"}
+_AGGLO_METRICS = {
+    "euclidean": "euclidean",
+    "l2": "euclidean",
+    "l1": "cityblock",
+    "manhattan": "cityblock",
+    "cityblock": "cityblock",
+    "cosine": "cosine",
+    "precomputed": "precomputed",
+}
 
 
 class AgglomerativeClustering(BaseEstimator):
@@ -965,13 +1023,23 @@ default="euclidean"
     """
 
     _estimator_type = "clusterer"
-    _fitted_attributes = ("labels_", "n_clusters_", "n_leaves_", "children_", "n_features_in_", "distances_",
-                          "n_connected_components_")
+    _fitted_attributes = (
+        "labels_",
+        "n_clusters_",
+        "n_leaves_",
+        "children_",
+        "n_features_in_",
+        "distances_",
+        "n_connected_components_",
+    )
     _parameter_constraints = {
         "n_clusters": [Int(1), NONE],
         "metric": [Options(*_AGGLO_METRICS)],
-        "memory": [NONE, Allowed("a str (a directory)", lambda v: isinstance(v, (str, os.PathLike))),
-                   Allowed("an object with a cache method (joblib.Memory)", lambda v: hasattr(v, "cache"))],
+        "memory": [
+            NONE,
+            Allowed("a str (a directory)", lambda v: isinstance(v, (str, os.PathLike))),
+            Allowed("an object with a cache method (joblib.Memory)", lambda v: hasattr(v, "cache")),
+        ],
         "connectivity": [NONE, CALLABLE, ARRAY, SPARSE],
         "linkage": [Options("ward", "complete", "average", "single")],
         "distance_threshold": [Real(0), NONE],
@@ -980,16 +1048,19 @@ default="euclidean"
         "n_threads": [N_THREADS],
     }
 
-    def __init__(self, n_clusters: int | None = 2, *,
-                 metric: Literal["euclidean", "l2", "l1", "manhattan", "cityblock", "cosine",
-                                 "precomputed"] = "euclidean",
-                 memory: str | os.PathLike[str] | _Memory | None = None,
-                 connectivity: ArrayLike | SparseMatrix | Callable[[NDArray[Any]], ArrayLike | SparseMatrix]
-                 | None = None,
-                 compute_full_tree: Literal["auto"] | bool = "auto",
-                 linkage: Literal["ward", "complete", "average", "single"] = "ward",
-                 distance_threshold: float | None = None, compute_distances: bool = False,
-                 n_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        n_clusters: int | None = 2,
+        *,
+        metric: Literal["euclidean", "l2", "l1", "manhattan", "cityblock", "cosine", "precomputed"] = "euclidean",
+        memory: str | os.PathLike[str] | _Memory | None = None,
+        connectivity: ArrayLike | SparseMatrix | Callable[[NDArray[Any]], ArrayLike | SparseMatrix] | None = None,
+        compute_full_tree: Literal["auto"] | bool = "auto",
+        linkage: Literal["ward", "complete", "average", "single"] = "ward",
+        distance_threshold: float | None = None,
+        compute_distances: bool = False,
+        n_threads: int | None = None,
+    ) -> None:
         self.n_clusters = n_clusters
         self.metric = metric
         self.memory = memory
@@ -1003,14 +1074,18 @@ default="euclidean"
     def _check_params(self):
         validate_params(self)
         if (self.n_clusters is None) == (self.distance_threshold is None):
-            raise ValueError("Exactly one of n_clusters and distance_threshold has to be set, and the other needs "
-                             f"to be None; got n_clusters={self.n_clusters!r}, "
-                             f"distance_threshold={self.distance_threshold!r}")
+            raise ValueError(
+                "Exactly one of n_clusters and distance_threshold has to be set, and the other needs "
+                f"to be None; got n_clusters={self.n_clusters!r}, "
+                f"distance_threshold={self.distance_threshold!r}"
+            )
         if self.distance_threshold is not None and self.compute_full_tree is False:
             raise ValueError("compute_full_tree must be True if distance_threshold is set.")
         if self.linkage == "ward" and self.metric not in ("euclidean", "l2"):
-            raise ValueError(f"{self.metric} was provided as metric. Ward can only work with euclidean distances "
-                             "(i.e. 'euclidean' and 'l2').")
+            raise ValueError(
+                f"{self.metric} was provided as metric. Ward can only work with euclidean distances "
+                "(i.e. 'euclidean' and 'l2')."
+            )
 
     def fit(self: _AgglomerativeClusteringT, X: ArrayLike, y: object = None) -> _AgglomerativeClusteringT:
         """Build the merge tree of X and cut it into clusters.
@@ -1056,8 +1131,10 @@ default="euclidean"
         n_threads = effective_n_threads(self.n_threads)
         if metric == "precomputed":
             if X.shape != (n, n):
-                raise ValueError(f"Distance matrix should be square, got matrix of shape {X.shape} "
-                                 "(metric='precomputed' takes X as the distance matrix)")
+                raise ValueError(
+                    f"Distance matrix should be square, got matrix of shape {X.shape} "
+                    "(metric='precomputed' takes X as the distance matrix)"
+                )
             if (X < 0).any():
                 raise ValueError("metric='precomputed': X has negative distances")
         full, components = True, 1
@@ -1073,7 +1150,8 @@ default="euclidean"
             # (n_clusters is an int when distance_threshold is None: _check_params; mypy cannot tell)
             merges = n - 1 if full else n - int(self.n_clusters)  # type: ignore[arg-type]
             children, distances, components = _cached(self.memory, _structured_tree)(
-                X, connectivity, self.linkage, metric, merges, n_threads, stacklevel=3)
+                X, connectivity, self.linkage, metric, merges, n_threads, stacklevel=3
+            )
         if self.distance_threshold is not None:
             n_clusters = int(np.count_nonzero(distances >= self.distance_threshold)) + 1
         else:
@@ -1082,7 +1160,7 @@ default="euclidean"
             labels = _cut_tree_labels(children, n_clusters, n)
         else:  # the clusters left when the tree stopped, numbered by their top nodes
             parent = np.arange(2 * n - 1, dtype=np.intp)
-            kept = children[:n - n_clusters]
+            kept = children[: n - n_clusters]
             parent[kept.ravel()] = np.repeat(n + np.arange(len(kept)), 2)
             tops = _graph.roots(parent, n)
             labels = np.searchsorted(np.unique(tops), tops)

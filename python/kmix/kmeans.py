@@ -10,6 +10,7 @@ A scipy.sparse X (any format, converted once to CSR by kmix._sparse) is clustere
 clusters it: not centred, never densified (memory O(nnz + k·d)), ‖c‖² − 2·x·c over each row's
 nonzeros, the tolerance from the sparse column variances; the centers are dense arrays.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -20,9 +21,25 @@ import numpy as np
 from . import _core, _scale, _sparse
 from ._base import BaseEstimator, ConvergenceWarning, TransformerOutput, feature_names_of, peer_class
 from ._threads import effective_n_threads
-from ._validation import (ARRAY, CALLABLE, N_THREADS, RANDOM_STATE, VERBOSE, BOOL, Int, InvalidParameterError,
-                          Options, Real, as_float_array, c_array, check_finite, check_int, check_random_state,
-                          check_sample_weight, validate_params)
+from ._validation import (
+    ARRAY,
+    CALLABLE,
+    N_THREADS,
+    RANDOM_STATE,
+    VERBOSE,
+    BOOL,
+    Int,
+    InvalidParameterError,
+    Options,
+    Real,
+    as_float_array,
+    c_array,
+    check_finite,
+    check_int,
+    check_random_state,
+    check_sample_weight,
+    validate_params,
+)
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Literal, TypeVar
@@ -92,10 +109,16 @@ def choose_algorithm(n_samples: int, n_features: int, n_clusters: int) -> Litera
     return "hamerly"
 
 
-def kmeans_plusplus(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weight: ArrayLike | None = None,
-                    x_squared_norms: ArrayLike | None = None,
-                    random_state: int | np.random.RandomState | None = None, n_local_trials: int | None = None,
-                    n_threads: int | None = None) -> tuple[NDArray[Any], NDArray[Any]]:
+def kmeans_plusplus(
+    X: ArrayLike | SparseMatrix,
+    n_clusters: int,
+    *,
+    sample_weight: ArrayLike | None = None,
+    x_squared_norms: ArrayLike | None = None,
+    random_state: int | np.random.RandomState | None = None,
+    n_local_trials: int | None = None,
+    n_threads: int | None = None,
+) -> tuple[NDArray[Any], NDArray[Any]]:
     """Greedy k-means++ seeding, as ``sklearn.cluster.kmeans_plusplus``.
 
     Chooses `n_clusters` rows of X as initial centers: the first at random (in proportion to
@@ -166,16 +189,23 @@ def kmeans_plusplus(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weig
         raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={k}.")
     if x_squared_norms is not None and np.shape(x_squared_norms)[:1] != X.shape[:1]:
         n_norms = np.shape(x_squared_norms)[0] if np.ndim(x_squared_norms) else "of a scalar"
-        raise ValueError(f"The length of x_squared_norms {n_norms} should be equal to the length of "
-                         f"n_samples {X.shape[0]}.")
+        raise ValueError(
+            f"The length of x_squared_norms {n_norms} should be equal to the length of n_samples {X.shape[0]}."
+        )
     sw, _ = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     if sw is None:
         sw = np.ones(X.shape[0], dtype=X.dtype)
     trials = None if n_local_trials is None else check_int(n_local_trials, "n_local_trials", low=1)
     # Seeding is equivariant under scaling by a power of two: the same rows at any magnitude.
     e = _scale.exponent(largest, X.dtype)
-    idx = _seed_kmeans_plusplus(X.scaled(-e) if sparse else _scale.scaled(X, -e), k, sw,
-                                check_random_state(random_state), effective_n_threads(n_threads), trials)
+    idx = _seed_kmeans_plusplus(
+        X.scaled(-e) if sparse else _scale.scaled(X, -e),
+        k,
+        sw,
+        check_random_state(random_state),
+        effective_n_threads(n_threads),
+        trials,
+    )
     return _rows(X, idx), idx
 
 
@@ -232,8 +262,12 @@ def _report(it_inertia, it_shift, strict, tol, stopped_early):
 def _warn_if_fewer_clusters(distinct, k, stacklevel=3):
     """scikit-learn's warning when the fit ends with clusters that hold no point."""
     if distinct < k:
-        warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
-                      "Possibly due to duplicate points in X.", peer_class(ConvergenceWarning), stacklevel=stacklevel)
+        warnings.warn(
+            f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({k}). "
+            "Possibly due to duplicate points in X.",
+            peer_class(ConvergenceWarning),
+            stacklevel=stacklevel,
+        )
 
 
 class KMeans(TransformerOutput, BaseEstimator):
@@ -411,12 +445,20 @@ class KMeans(TransformerOutput, BaseEstimator):
         "n_threads": [N_THREADS],
     }
 
-    def __init__(self, n_clusters: int = 8, *,
-                 init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
-                 n_init: Literal["auto"] | int = "auto", max_iter: int = 300, tol: float = 1e-4,
-                 verbose: int = 0, random_state: int | np.random.RandomState | None = None, copy_x: bool = True,
-                 algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd",
-                 n_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+        n_init: Literal["auto"] | int = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+        copy_x: bool = True,
+        algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd",
+        n_threads: int | None = None,
+    ) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -451,8 +493,12 @@ class KMeans(TransformerOutput, BaseEstimator):
         else:
             n_init = int(self.n_init)
         if kind == "array" and n_init != 1:
-            warnings.warn(f"Explicit initial center position passed: performing only one init in "
-                          f"{type(self).__name__} instead of n_init={n_init}.", RuntimeWarning, stacklevel=stacklevel)
+            warnings.warn(
+                f"Explicit initial center position passed: performing only one init in "
+                f"{type(self).__name__} instead of n_init={n_init}.",
+                RuntimeWarning,
+                stacklevel=stacklevel,
+            )
             n_init = 1
         return n_init
 
@@ -460,16 +506,21 @@ class KMeans(TransformerOutput, BaseEstimator):
         centers = as_float_array(centers, name, dtype=X.dtype, copy=True)
         # scikit-learn's words, naming the parameter.
         if centers.shape[0] != self.n_clusters:
-            raise ValueError(f"The shape of the initial centers {centers.shape} ({name}) does not match the number "
-                             f"of clusters {self.n_clusters}.")
+            raise ValueError(
+                f"The shape of the initial centers {centers.shape} ({name}) does not match the number "
+                f"of clusters {self.n_clusters}."
+            )
         if centers.shape[1] != X.shape[1]:
-            raise ValueError(f"The shape of the initial centers {centers.shape} ({name}) does not match the number "
-                             f"of features of the data {X.shape[1]}.")
+            raise ValueError(
+                f"The shape of the initial centers {centers.shape} ({name}) does not match the number "
+                f"of features of the data {X.shape[1]}."
+            )
         return centers
 
     # ---- fitting -----------------------------------------------------------------------------
-    def fit(self: _KMeansT, X: ArrayLike | SparseMatrix, y: object = None,
-            sample_weight: ArrayLike | None = None) -> _KMeansT:
+    def fit(
+        self: _KMeansT, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None
+    ) -> _KMeansT:
         """Compute k-means clustering.
 
         Runs `n_init` seedings, each followed by the iterations of `algorithm`, keeps the run of
@@ -523,8 +574,11 @@ class KMeans(TransformerOutput, BaseEstimator):
         if algorithm == "auto":
             algorithm = choose_algorithm(X.shape[0], X.shape[1], k)
         if algorithm == "elkan" and k == 1:  # scikit-learn's warning and fallback
-            warnings.warn("algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' instead.",
-                          RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' instead.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             algorithm = "lloyd"
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
@@ -556,9 +610,16 @@ class KMeans(TransformerOutput, BaseEstimator):
         fit_one = {"elkan": _core.elkan, "hamerly": _core.hamerly}.get(algorithm, _core.lloyd)
         try:
             centers, labels, inertia, n_iter = self._best_of_runs(
-                X, kind, init_array, sw, rs, n_threads, n_init, tol,
-                lambda centers0: fit_one(X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads,
-                                         true_mean))
+                X,
+                kind,
+                init_array,
+                sw,
+                rs,
+                n_threads,
+                n_init,
+                tol,
+                lambda centers0: fit_one(X, sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads, true_mean),
+            )
         finally:
             if in_place and callers and centred:
                 X += X_mean
@@ -571,8 +632,11 @@ class KMeans(TransformerOutput, BaseEstimator):
         X, largest = _sparse.as_csr(X, "X", with_abs_max=True)
         k, kind, n_init = self._check_params(X, stacklevel=5)
         if self.algorithm == "elkan" and k == 1:  # scikit-learn's warning
-            warnings.warn("algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' instead.",
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' instead.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         n_threads = effective_n_threads(self.n_threads)
         rs = check_random_state(self.random_state)
         sw, ew = check_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -585,9 +649,18 @@ class KMeans(TransformerOutput, BaseEstimator):
         X, init_array = X.scaled(-e), _scale.scaled(init_array, -e)
         tol = _sparse.mean_variance(X) * self.tol if self.tol else 0.0
         centers, labels, inertia, n_iter = self._best_of_runs(
-            X, kind, init_array, sw, rs, n_threads, n_init, tol,
-            lambda centers0: _core.sparse_lloyd(*_csr_args(X), sw, centers0, self.max_iter, tol,
-                                                bool(self.verbose), n_threads))
+            X,
+            kind,
+            init_array,
+            sw,
+            rs,
+            n_threads,
+            n_init,
+            tol,
+            lambda centers0: _core.sparse_lloyd(
+                *_csr_args(X), sw, centers0, self.max_iter, tol, bool(self.verbose), n_threads
+            ),
+        )
         return self._set_fitted(centers, labels, inertia, n_iter, e, ew, X.shape[1], n_init, None, stacklevel=5)
 
     def _check_random_draw(self, sw, k, dtype):
@@ -597,9 +670,11 @@ class KMeans(TransformerOutput, BaseEstimator):
         with np.errstate(under="ignore"):  # the draw's probabilities, in X's dtype
             drawable = np.count_nonzero(sw / sw.sum())
         if drawable < k:
-            raise ValueError(f"init='random' needs at least n_clusters={k} samples with positive "
-                             f"sample_weight; got {drawable} (a weight so much smaller than the total that "
-                             f"its probability is 0 in {dtype} counts as zero, as in scikit-learn's draw)")
+            raise ValueError(
+                f"init='random' needs at least n_clusters={k} samples with positive "
+                f"sample_weight; got {drawable} (a weight so much smaller than the total that "
+                f"its probability is 0 in {dtype} counts as zero, as in scikit-learn's draw)"
+            )
 
     def _best_of_runs(self, X, kind, init_array, sw, rs, n_threads, n_init, tol, fit_one):
         """(centers, labels, inertia, n_iter) of the best of n_init runs of fit_one(centers0), as
@@ -654,8 +729,10 @@ class KMeans(TransformerOutput, BaseEstimator):
         convert = _sparse.as_csr if self._sparse_input and _sparse.is_sparse(X) else as_float_array
         X, largest = convert(X, "X", dtype=centers.dtype, with_abs_max=True)
         if X.shape[1] != centers.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                             f"{centers.shape[1]} features as input")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{centers.shape[1]} features as input"
+            )
         return (X, largest) if with_abs_max else X
 
     def _remember_centers_magnitude(self):
@@ -706,18 +783,26 @@ class KMeans(TransformerOutput, BaseEstimator):
         """
         centers = getattr(self, "cluster_centers_", None)
         # Short path for the common case of an already-clean array (one-row serving latency).
-        if (type(X) is np.ndarray and centers is not None and "feature_names_in_" not in self.__dict__
-                and X.dtype == centers.dtype and X.ndim == 2
-                and X.shape[0] > 0 and X.shape[1] == centers.shape[1] and X.flags.c_contiguous
-                and X.flags.aligned):
+        if (
+            type(X) is np.ndarray
+            and centers is not None
+            and "feature_names_in_" not in self.__dict__
+            and X.dtype == centers.dtype
+            and X.ndim == 2
+            and X.shape[0] > 0
+            and X.shape[1] == centers.shape[1]
+            and X.flags.c_contiguous
+            and X.flags.aligned
+        ):
             largest = check_finite(X, "X")
         else:
             X, largest = self._check_test_data(X, with_abs_max=True)
         X, C, _ = self._with_centers(X, largest)
         return _assign(X, C, effective_n_threads(self.n_threads))
 
-    def fit_predict(self, X: ArrayLike | SparseMatrix, y: object = None,
-                    sample_weight: ArrayLike | None = None) -> NDArray[Any]:
+    def fit_predict(
+        self, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None
+    ) -> NDArray[Any]:
         """Compute cluster centers and predict the cluster of each row of X.
 
         The same as ``fit(X, sample_weight=sample_weight).labels_``.
@@ -780,13 +865,17 @@ class KMeans(TransformerOutput, BaseEstimator):
         X_in = X
         X, C, e = self._with_centers(*self._check_test_data(X, with_abs_max=True))
         n_threads = effective_n_threads(self.n_threads)
-        sq = (_core.sparse_sq_distances(*_csr_args(X), C, n_threads) if isinstance(X, _sparse.Csr)
-              else _core.sq_distances(X, C, n_threads))
+        sq = (
+            _core.sparse_sq_distances(*_csr_args(X), C, n_threads)
+            if isinstance(X, _sparse.Csr)
+            else _core.sq_distances(X, C, n_threads)
+        )
         out = _scale.scale_back(np.sqrt(sq), e, "a distance")
         return self._wrap_output(out, X_in)
 
-    def fit_transform(self, X: ArrayLike | SparseMatrix, y: object = None,
-                      sample_weight: ArrayLike | None = None) -> Any:
+    def fit_transform(
+        self, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None
+    ) -> Any:
         """Compute clustering and transform X to cluster-distance space.
 
         The same as ``fit(X, sample_weight=sample_weight).transform(X)``.
@@ -870,13 +959,22 @@ def _assign(X, C, n_threads):
     return _core.assign(X, C, n_threads)
 
 
-def k_means(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weight: ArrayLike | None = None,
-            init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
-            n_init: Literal["auto"] | int = "auto", max_iter: int = 300, verbose: int = False, tol: float = 1e-4,
-            random_state: int | np.random.RandomState | None = None, copy_x: bool = True,
-            algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd", return_n_iter: bool = False,
-            n_threads: int | None = None
-            ) -> tuple[NDArray[Any], NDArray[Any], float] | tuple[NDArray[Any], NDArray[Any], float, int]:
+def k_means(
+    X: ArrayLike | SparseMatrix,
+    n_clusters: int,
+    *,
+    sample_weight: ArrayLike | None = None,
+    init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+    n_init: Literal["auto"] | int = "auto",
+    max_iter: int = 300,
+    verbose: int = False,
+    tol: float = 1e-4,
+    random_state: int | np.random.RandomState | None = None,
+    copy_x: bool = True,
+    algorithm: Literal["lloyd", "elkan", "hamerly", "auto"] = "lloyd",
+    return_n_iter: bool = False,
+    n_threads: int | None = None,
+) -> tuple[NDArray[Any], NDArray[Any], float] | tuple[NDArray[Any], NDArray[Any], float, int]:
     """Perform K-means clustering, as ``sklearn.cluster.k_means``.
 
     Fits ``KMeans(n_clusters, init=init, ...)`` on X with the given parameters and returns its
@@ -956,10 +1054,21 @@ def k_means(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weight: Arra
     16.0
     """
     if not BOOL.accepts(return_n_iter):
-        raise InvalidParameterError(f"The 'return_n_iter' parameter of k_means must be {BOOL.words}. "
-                                    f"Got {return_n_iter!r} instead.")
-    est = KMeans(n_clusters=n_clusters, init=init, n_init=n_init, max_iter=max_iter, verbose=verbose, tol=tol,
-                 random_state=random_state, copy_x=copy_x, algorithm=algorithm, n_threads=n_threads)
+        raise InvalidParameterError(
+            f"The 'return_n_iter' parameter of k_means must be {BOOL.words}. Got {return_n_iter!r} instead."
+        )
+    est = KMeans(
+        n_clusters=n_clusters,
+        init=init,
+        n_init=n_init,
+        max_iter=max_iter,
+        verbose=verbose,
+        tol=tol,
+        random_state=random_state,
+        copy_x=copy_x,
+        algorithm=algorithm,
+        n_threads=n_threads,
+    )
     est.fit(X, sample_weight=sample_weight)
     if return_n_iter:
         return est.cluster_centers_, est.labels_, est.inertia_, est.n_iter_

@@ -27,6 +27,7 @@ there; so do Calinski-Harabasz and Davies-Bouldin (scikit-learn takes only dense
 
 Calinski-Harabasz and Davies-Bouldin need only per-cluster means (O(n·d) with numpy).
 """
+
 from __future__ import annotations
 
 import math
@@ -56,12 +57,30 @@ __all__ = ["silhouette_score", "silhouette_samples", "calinski_harabasz_score", 
 _W = ("w",)
 _METRIC_KWDS = {
     # scikit-learn's own distance functions
-    "euclidean": ("squared",), "l2": ("squared",), "nan_euclidean": ("squared", "missing_values", "copy"),
-    "manhattan": (), "cityblock": (), "l1": (), "cosine": (), "haversine": (),
+    "euclidean": ("squared",),
+    "l2": ("squared",),
+    "nan_euclidean": ("squared", "missing_values", "copy"),
+    "manhattan": (),
+    "cityblock": (),
+    "l1": (),
+    "cosine": (),
+    "haversine": (),
     # scipy.spatial.distance's ("matching" is scipy's alias of "hamming")
-    "braycurtis": _W, "canberra": _W, "chebyshev": _W, "correlation": ("w", "centered"), "dice": _W,
-    "hamming": _W, "matching": _W, "jaccard": _W, "mahalanobis": ("VI",), "minkowski": ("p", "w"),
-    "rogerstanimoto": _W, "russellrao": _W, "seuclidean": ("V",), "sokalsneath": _W, "sqeuclidean": _W,
+    "braycurtis": _W,
+    "canberra": _W,
+    "chebyshev": _W,
+    "correlation": ("w", "centered"),
+    "dice": _W,
+    "hamming": _W,
+    "matching": _W,
+    "jaccard": _W,
+    "mahalanobis": ("VI",),
+    "minkowski": ("p", "w"),
+    "rogerstanimoto": _W,
+    "russellrao": _W,
+    "seuclidean": ("V",),
+    "sokalsneath": _W,
+    "sqeuclidean": _W,
     "yule": _W,
     "precomputed": (),
 }
@@ -71,9 +90,11 @@ METRICS = tuple(sorted(_METRIC_KWDS))
 # Metrics scipy computes on X converted to bool (scikit-learn warns about the conversion).
 _BOOLEAN = ("dice", "jaccard", "rogerstanimoto", "russellrao", "sokalsneath", "yule")
 # Names scikit-learn's parameter check lets through but scipy no longer has.
-_REMOVED = {"wminkowski": "scipy removed 'wminkowski' (1.8); use metric='minkowski' with w=weights**p",
-            "sokalmichener": "scipy removed 'sokalmichener' (1.17); 'rogerstanimoto' is the same distance",
-            "kulsinski": "scipy removed 'kulsinski' (1.11)"}
+_REMOVED = {
+    "wminkowski": "scipy removed 'wminkowski' (1.8); use metric='minkowski' with w=weights**p",
+    "sokalmichener": "scipy removed 'sokalmichener' (1.17); 'rogerstanimoto' is the same distance",
+    "kulsinski": "scipy removed 'kulsinski' (1.11)",
+}
 # Keyword arguments of scikit-learn's pairwise_distances_chunked / pairwise_distances that a
 # silhouette call may carry: working_memory sizes the chunks; n_jobs and ensure_all_finite change
 # nothing here (X must be finite, as in scikit-learn's silhouette).
@@ -92,13 +113,17 @@ def _check_metric(metric, func):
     if callable(metric):
         return metric
     if not isinstance(metric, str):
-        raise TypeError(f"The 'metric' parameter of {func} must be a str among {list(METRICS)} or a callable. "
-                        f"Got {metric!r} instead.")
+        raise TypeError(
+            f"The 'metric' parameter of {func} must be a str among {list(METRICS)} or a callable. "
+            f"Got {metric!r} instead."
+        )
     if metric in _REMOVED:
         raise ValueError(f"metric={metric!r} is not available: {_REMOVED[metric]}")
     if metric not in _METRIC_KWDS:
-        raise ValueError(f"The 'metric' parameter of {func} must be a str among {list(METRICS)} or a callable. "
-                         f"Got {metric!r} instead.")
+        raise ValueError(
+            f"The 'metric' parameter of {func} must be a str among {list(METRICS)} or a callable. "
+            f"Got {metric!r} instead."
+        )
     return metric
 
 
@@ -110,18 +135,27 @@ def _split_kwds(metric, kwds, func):
     for key, value in kwds.items():
         if key in _CHUNK_KWDS:
             if key == "working_memory" and value is not None:
-                if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0 \
-                        or not math.isfinite(value):
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, numbers.Real)
+                    or not value >= 0
+                    or not math.isfinite(value)
+                ):
                     raise ValueError(f"working_memory must be a non-negative number of MiB; got {value!r}")
                 working_memory = float(value)
-            elif key == "n_jobs" and value is not None and (isinstance(value, bool)
-                                                             or not isinstance(value, numbers.Integral)):
+            elif (
+                key == "n_jobs"
+                and value is not None
+                and (isinstance(value, bool) or not isinstance(value, numbers.Integral))
+            ):
                 raise TypeError(f"n_jobs must be None or an int; got {value!r}")
             continue
         if allowed is not None and key not in allowed:
             takes = ", ".join(allowed) if allowed else "no keyword arguments"
-            raise TypeError(f"{func}() got an unexpected keyword argument {key!r}: metric={metric!r} takes "
-                            f"{takes} (and {', '.join(_CHUNK_KWDS)})")
+            raise TypeError(
+                f"{func}() got an unexpected keyword argument {key!r}: metric={metric!r} takes "
+                f"{takes} (and {', '.join(_CHUNK_KWDS)})"
+            )
         params[key] = value
     return params, working_memory
 
@@ -210,8 +244,10 @@ def _vector(value, name, d, what):
     except (ValueError, TypeError):
         raise TypeError(f"{name} must be {what}; got {type(value).__name__}") from None
     if v.ndim != 1 or v.shape[0] != d:
-        raise ValueError(f"{name} must be {what}: a 1-D array of n_features = {d} values; got shape {v.shape} "
-                         f"(Weights must have same size as input vector)")
+        raise ValueError(
+            f"{name} must be {what}: a 1-D array of n_features = {d} values; got shape {v.shape} "
+            f"(Weights must have same size as input vector)"
+        )
     if not np.isfinite(v).all():
         raise ValueError(f"{name} must be finite; it contains NaN or infinity")
     return v
@@ -252,8 +288,10 @@ def _seuclidean_scale(params, X):
             raise ValueError("seuclidean needs at least 2 samples to estimate V (the variances); pass V")
         V = np.var(X, axis=0, ddof=1, dtype=np.float64)
         if not (V > 0).all():
-            raise ValueError(f"seuclidean: feature(s) {np.flatnonzero(~(V > 0)).tolist()} of X are constant, their "
-                             "variance V is 0 and the distance divides by it; drop them or pass V")
+            raise ValueError(
+                f"seuclidean: feature(s) {np.flatnonzero(~(V > 0)).tolist()} of X are constant, their "
+                "variance V is 0 and the distance divides by it; drop them or pass V"
+            )
     else:
         V = _vector(params["V"], "V", d, "the variances (Variance vector V)")
         if not (V > 0).all():
@@ -267,14 +305,18 @@ def _mahalanobis_VI(params, X):
     VI = params.get("VI")
     if VI is None:
         if n <= d:
-            raise ValueError(f"mahalanobis: the number of samples ({n}) is too small to estimate VI (the "
-                             f"inverse covariance): with {d} features at least {d + 1} are needed; pass VI")
+            raise ValueError(
+                f"mahalanobis: the number of samples ({n}) is too small to estimate VI (the "
+                f"inverse covariance): with {d} features at least {d + 1} are needed; pass VI"
+            )
         cov = np.atleast_2d(np.cov(X.T.astype(np.float64)))
         try:
             return np.linalg.inv(cov).T
         except np.linalg.LinAlgError:
-            raise ValueError("mahalanobis: the covariance of X is singular (a feature is constant or a linear "
-                             "combination of others), VI = inv(cov) does not exist; pass VI") from None
+            raise ValueError(
+                "mahalanobis: the covariance of X is singular (a feature is constant or a linear "
+                "combination of others), VI = inv(cov) does not exist; pass VI"
+            ) from None
     try:
         VI = np.asarray(VI, dtype=np.float64)
     except (ValueError, TypeError):
@@ -337,7 +379,7 @@ def _by_blocks(block, n, starts, counts, chunk, zero_self, symmetric):
             acc[r0:r1, first:] += np.add.reduceat(B, np.maximum(starts[first:k] - r0, 0), axis=1)
             if r1 < n:
                 cuts = np.flatnonzero(np.diff(own[r0:r1], prepend=-1))
-                acc[r1:, own[r0:r1][cuts]] += np.add.reduceat(B[:, r1 - r0:], cuts, axis=0).T
+                acc[r1:, own[r0:r1][cuts]] += np.add.reduceat(B[:, r1 - r0 :], cuts, axis=0).T
         intra, inter = np.empty(n), np.empty(n)
         for r0 in range(0, n, max(1, _CHUNK_ELEMENTS // k)):
             r1 = min(n, r0 + max(1, _CHUNK_ELEMENTS // k))
@@ -366,7 +408,7 @@ def _manhattan(Xs, starts, counts):
     XT = np.ascontiguousarray(Xs.T)
     members = []  # per cluster: values sorted per feature (d × m), their medians, prefix sums
     for c in range(k):
-        S = np.sort(XT[:, starts[c]:starts[c + 1]], axis=1)
+        S = np.sort(XT[:, starts[c] : starts[c + 1]], axis=1)
         mid = S[:, S.shape[1] // 2].copy()
         P = np.zeros((d, S.shape[1] + 1))
         np.cumsum(S - mid[:, None], axis=1, out=P[:, 1:])
@@ -401,6 +443,7 @@ def _manhattan_block(Xs):
             np.abs(tmp, out=tmp)
             out += tmp
         return out
+
     return block
 
 
@@ -433,9 +476,14 @@ def _cosine(U, starts, counts, working_memory, undefined=None):
     k = len(counts)
     totals = np.add.reduceat(U, starts[:k], axis=0)  # k × d
     # einsum, not BLAS: n·k·d is small, and the bits then do not depend on BLAS's threads.
-    return _cosine_sums(lambda r0, r1: np.einsum("id,kd->ik", U[r0:r1], totals),
-                        1.0 - np.einsum("ij,ij->i", U, U), starts, counts,
-                        _chunk_rows(max(k, d), working_memory), undefined)
+    return _cosine_sums(
+        lambda r0, r1: np.einsum("id,kd->ik", U[r0:r1], totals),
+        1.0 - np.einsum("ij,ij->i", U, U),
+        starts,
+        counts,
+        _chunk_rows(max(k, d), working_memory),
+        undefined,
+    )
 
 
 def _cosine_sums(dots, self_dist, starts, counts, chunk, undefined=None):
@@ -484,6 +532,7 @@ def _block_for(metric, Xs, params, w):
                 np.abs(tmp, out=tmp)
                 np.maximum(out, tmp, out=out)
             return out
+
         return block
     if metric == "minkowski":
         p = params["p"]
@@ -499,6 +548,7 @@ def _block_for(metric, Xs, params, w):
                     tmp *= w[f]
                 out += tmp
             return np.power(out, 1.0 / p, out=out)
+
         return block
     if metric == "canberra":
         AT = np.abs(XT)
@@ -516,8 +566,10 @@ def _block_for(metric, Xs, params, w):
                     num *= w[f]
                 out += num
             return out
+
         return block
     if metric == "braycurtis":
+
         def block(r0, r1, c0, c1):
             num, den = np.zeros((r1 - r0, c1 - c0)), np.zeros((r1 - r0, c1 - c0))
             tmp = np.empty_like(num)
@@ -535,6 +587,7 @@ def _block_for(metric, Xs, params, w):
                 den += tmp
             with np.errstate(divide="ignore", invalid="ignore"):
                 return num / den
+
         return block
     if metric in ("hamming", "matching"):
         total = float(w.sum()) if w is not None else float(d)
@@ -550,6 +603,7 @@ def _block_for(metric, Xs, params, w):
                     out += ne * w[f]
             with np.errstate(divide="ignore", invalid="ignore"):
                 return out / total
+
         return block
     if metric in _BOOLEAN:
         counts = _boolean_counts(Xs != 0, w)
@@ -572,6 +626,7 @@ def _block_for(metric, Xs, params, w):
                 half_r = ntf * nft  # yule
                 nff = total - ntt - ndiff
                 return np.where(half_r == 0, 0.0, 2.0 * half_r / (ntt * nff + half_r))
+
         return block
     if metric == "haversine":
         lat, lon, coslat = Xs[:, 0], Xs[:, 1], np.cos(Xs[:, 0])
@@ -586,6 +641,7 @@ def _block_for(metric, Xs, params, w):
             s0 += s1
             with np.errstate(invalid="ignore"):
                 return 2.0 * np.arcsin(np.sqrt(s0))
+
         return block
     if metric == "nan_euclidean":
         # scikit-learn's definition: sqrt(d / present · Σ over coordinates present in both (x − y)²),
@@ -607,6 +663,7 @@ def _block_for(metric, Xs, params, w):
             with np.errstate(divide="ignore", invalid="ignore"):
                 out = np.where(cnt == 0, np.nan, acc * (d / np.maximum(cnt, 1)))
             return out if squared else np.sqrt(out)
+
         return block
     if metric == "mahalanobis":  # VI indefinite: the quadratic form as scipy, NaN where negative
         S = 0.5 * (params["VI"] + params["VI"].T)
@@ -617,6 +674,7 @@ def _block_for(metric, Xs, params, w):
             d2 = q[r0:r1, None] + q[None, c0:c1] - 2.0 * (XS[r0:r1] @ Xs[c0:c1].T)
             with np.errstate(invalid="ignore"):
                 return np.sqrt(d2)
+
         return block
     raise AssertionError(metric)  # every name has a path
 
@@ -642,6 +700,7 @@ def _boolean_counts(T, w):
             ntf = ones[r0:r1, None] - ntt
             nft = ones[None, c0:c1] - ntt
             return ntt, ntf + nft, ntf, nft
+
         return counts
     TT = np.ascontiguousarray(T.T)
     wt = w if w is not None else np.ones(d)
@@ -659,6 +718,7 @@ def _boolean_counts(T, w):
         ntf = true_w[r0:r1, None] - ntt
         nft = true_w[None, c0:c1] - ntt
         return ntt, ntf + nft, ntf, nft
+
     return counts
 
 
@@ -666,6 +726,7 @@ def _callable_block(Xc, metric, params):
     """The block function of a callable metric, called on pairs of rows (1-D, X's dtype) as
     scikit-learn calls it: d(i, j) for j >= i inside the chunk's own square, mirrored, and every
     pair outside it; a row's distance to itself is metric(x, x)."""
+
     def block(r0, r1, c0, c1):
         out = np.empty((r1 - r0, c1 - c0))
         for i in range(r0, r1):
@@ -676,6 +737,7 @@ def _callable_block(Xc, metric, params):
                 else:
                     out[i - r0, j - c0] = metric(xi, Xc[j], **params)
         return out
+
     return block
 
 
@@ -691,8 +753,10 @@ def _check_precomputed(X):
 
 def _check_square(shape):
     if shape[0] != shape[1]:
-        raise ValueError(f"X must be a square distance matrix with metric='precomputed': Precomputed metric requires "
-                         f"shape (n_queries, n_indexed). Got {shape} for {shape[0]} indexed")
+        raise ValueError(
+            f"X must be a square distance matrix with metric='precomputed': Precomputed metric requires "
+            f"shape (n_queries, n_indexed). Got {shape} for {shape[0]} indexed"
+        )
 
 
 def _check_diagonal(diagonal, given):
@@ -703,12 +767,15 @@ def _check_diagonal(diagonal, given):
     else:
         bad = np.any(np.abs(diagonal) > np.finfo(given if given.kind == "f" else np.float64).eps * 100)
     if bad:
-        raise ValueError("X: the precomputed distance matrix contains non-zero elements on the diagonal. "
-                         "Use np.fill_diagonal(X, 0).")
+        raise ValueError(
+            "X: the precomputed distance matrix contains non-zero elements on the diagonal. Use np.fill_diagonal(X, 0)."
+        )
 
 
-_NEGATIVE = ("X: Negative values in data passed to silhouette with metric='precomputed'. "
-             "Precomputed distance need to have non-negative values.")
+_NEGATIVE = (
+    "X: Negative values in data passed to silhouette with metric='precomputed'. "
+    "Precomputed distance need to have non-negative values."
+)
 
 
 def _precomputed(D, codes, counts, largest, working_memory):
@@ -737,8 +804,13 @@ def _precomputed(D, codes, counts, largest, working_memory):
 # ---- sparse X --------------------------------------------------------------------------------
 # scikit-learn computes its own distances on sparse X (scipy's metrics and nan_euclidean refuse
 # it): Euclidean and Manhattan run in C++ (_core.silhouette_csr) on the rows sorted by cluster.
-_SPARSE_KERNEL = {"euclidean": "euclidean", "l2": "euclidean",
-                  "manhattan": "cityblock", "cityblock": "cityblock", "l1": "cityblock"}
+_SPARSE_KERNEL = {
+    "euclidean": "euclidean",
+    "l2": "euclidean",
+    "manhattan": "cityblock",
+    "cityblock": "cityblock",
+    "l1": "cityblock",
+}
 _SPARSE_METRICS = tuple(_SPARSE_KERNEL) + ("cosine", "haversine")
 
 
@@ -776,7 +848,7 @@ def _sparse_cosine(Xs, starts, counts):
     dots = np.empty((n, k))
     bounds = Xs.indptr[starts]
     for c in range(k):
-        total = np.bincount(cols[bounds[c]:bounds[c + 1]], weights=u[bounds[c]:bounds[c + 1]], minlength=d)
+        total = np.bincount(cols[bounds[c] : bounds[c + 1]], weights=u[bounds[c] : bounds[c + 1]], minlength=d)
         dots[:, c] = np.bincount(rows, weights=u * total[cols], minlength=n)
     self_dist = 1.0 - np.bincount(rows, weights=u * u, minlength=n)
     return _cosine_sums(lambda r0, r1: dots[r0:r1], self_dist, starts, counts, chunk=max(n, 1))
@@ -809,17 +881,19 @@ def _sparse_silhouette(X, labels, metric, params, working_memory, threads):
     n, d = csr.shape
     codes, k = _check_labels(labels, n)
     if callable(metric):
-        return _callable_silhouette(_SparseRows(X if X.format == "csr" else X.tocsr()), codes, k, metric, params,
-                                    working_memory)
+        return _callable_silhouette(
+            _SparseRows(X if X.format == "csr" else X.tocsr()), codes, k, metric, params, working_memory
+        )
     if metric not in _SPARSE_METRICS:
-        raise TypeError(f"X is sparse and metric={metric!r} does not take sparse X (scikit-learn's neither): use "
-                        f"X.toarray(), or one of {list(_SPARSE_METRICS)}, 'precomputed' or a callable")
+        raise TypeError(
+            f"X is sparse and metric={metric!r} does not take sparse X (scikit-learn's neither): use "
+            f"X.toarray(), or one of {list(_SPARSE_METRICS)}, 'precomputed' or a callable"
+        )
     if metric == "haversine":
         # Two columns: the dense copy is as small as the labels. (The distances of the rows, as
         # scikit-learn's on X.toarray(); its own sparse haversine in 1.9 misreads CSR rows: see README.)
         _check_haversine(d)
-        return silhouette_samples(csr.toarray(), codes, metric=metric, n_threads=threads,
-                                  working_memory=working_memory)
+        return silhouette_samples(csr.toarray(), codes, metric=metric, n_threads=threads, working_memory=working_memory)
     order, starts = _cluster_order(codes, k)
     counts = np.diff(starts).astype(np.float64)
     Xs = csr.scaled(-_scale.exponent(largest, np.float64)).take_rows(order)
@@ -839,8 +913,10 @@ def _sparse_silhouette(X, labels, metric, params, working_memory, threads):
 # ---- the silhouette --------------------------------------------------------------------------
 def _check_haversine(d):
     if d != 2:
-        raise ValueError(f"X must have 2 features (latitude, longitude in radians) for metric='haversine': "
-                         f"Haversine distance only valid in 2 dimensions; got {d}")
+        raise ValueError(
+            f"X must have 2 features (latitude, longitude in radians) for metric='haversine': "
+            f"Haversine distance only valid in 2 dimensions; got {d}"
+        )
 
 
 def _given_array(X):
@@ -854,8 +930,15 @@ def _callable_silhouette(Xc, codes, k, metric, params, working_memory):
     n = len(codes)
     Xs, order, starts = _sorted_by_cluster(Xc, codes, k)
     counts = np.diff(starts).astype(np.float64)
-    intra, inter = _by_blocks(_callable_block(Xs, metric, params), n, starts, counts,
-                              _chunk_rows(n, working_memory), zero_self=False, symmetric=True)
+    intra, inter = _by_blocks(
+        _callable_block(Xs, metric, params),
+        n,
+        starts,
+        counts,
+        _chunk_rows(n, working_memory),
+        zero_self=False,
+        symmetric=True,
+    )
     out = np.empty(n)
     out[order] = _silhouette_values(intra, inter, np.repeat(np.arange(k), np.diff(starts)), counts)
     return out
@@ -871,9 +954,14 @@ def _euclidean_silhouette(X, codes, k, threads, largest=None):
     return out
 
 
-def silhouette_samples(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
-                       metric: str | Callable[..., float] = "euclidean", n_threads: int | None = None,
-                       **kwds: Any) -> NDArray[Any]:
+def silhouette_samples(
+    X: ArrayLike | SparseMatrix,
+    labels: ArrayLike,
+    *,
+    metric: str | Callable[..., float] = "euclidean",
+    n_threads: int | None = None,
+    **kwds: Any,
+) -> NDArray[Any]:
     """Compute the silhouette coefficient of each sample.
 
     The silhouette coefficient of a sample is ``(b - a) / max(a, b)``, where ``a`` is its mean
@@ -1004,8 +1092,11 @@ def silhouette_samples(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
         codes, k = _check_labels(labels, D.shape[0])
         counts = np.bincount(codes, minlength=k).astype(np.float64)
         # (mypy takes *<an unannotated call> as filling every parameter: too many arguments)
-        return _silhouette_values(*_precomputed(D, codes, counts, largest, working_memory),  # type: ignore[call-arg]
-                                  codes, counts)
+        return _silhouette_values(
+            *_precomputed(D, codes, counts, largest, working_memory),  # type: ignore[call-arg]
+            codes,
+            counts,
+        )
     given = X
     X, largest = as_float_array(X, "X", with_abs_max=True)
     codes, k = _check_labels(labels, X.shape[0])
@@ -1014,8 +1105,7 @@ def silhouette_samples(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
     if callable(metric):
         # Rows as scikit-learn passes them: its check keeps integer and bool dtypes.
         raw = _given_array(given)
-        return _callable_silhouette(raw if raw.dtype.kind in "biuf" else X, codes, k, metric, params,
-                                    working_memory)
+        return _callable_silhouette(raw if raw.dtype.kind in "biuf" else X, codes, k, metric, params, working_memory)
     w = _weights(params, d) if "w" in _METRIC_KWDS[metric] else None
 
     # Euclidean distances, possibly after a linear map of the rows: the C++ kernel.
@@ -1073,11 +1163,17 @@ def silhouette_samples(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
         if k * 32 <= n and n * k <= _ACC_ELEMENTS:
             intra, inter = _manhattan(Ys, starts, counts)
         else:
-            intra, inter = _by_blocks(_manhattan_block(Ys), n, starts, counts,
-                                      _chunk_rows(n, working_memory, per_element=2), zero_self=True, symmetric=True)
+            intra, inter = _by_blocks(
+                _manhattan_block(Ys),
+                n,
+                starts,
+                counts,
+                _chunk_rows(n, working_memory, per_element=2),
+                zero_self=True,
+                symmetric=True,
+            )
     elif metric == "sqeuclidean":
-        intra, inter = _sqeuclidean(Ys * np.sqrt(_unit(w)) if w is not None else Ys, starts, counts,
-                                    working_memory)
+        intra, inter = _sqeuclidean(Ys * np.sqrt(_unit(w)) if w is not None else Ys, starts, counts, working_memory)
     elif metric == "cosine":
         intra, inter = _cosine(_normalized_rows(Ys)[0], starts, counts, working_memory)
     elif metric == "correlation":
@@ -1096,18 +1192,25 @@ def silhouette_samples(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
         if metric == "haversine":
             _check_haversine(d)
         block = _block_for(metric, Ys, params, w)
-        intra, inter = _by_blocks(block, n, starts, counts, _chunk_rows(n, working_memory, per_element=3),
-                                  zero_self=True, symmetric=True)
+        intra, inter = _by_blocks(
+            block, n, starts, counts, _chunk_rows(n, working_memory, per_element=3), zero_self=True, symmetric=True
+        )
     own = np.repeat(np.arange(k), np.diff(starts))
     out = np.empty(n)
     out[order] = _silhouette_values(intra, inter, own, counts)
     return out
 
 
-def silhouette_score(X: ArrayLike | SparseMatrix, labels: ArrayLike, *,
-                     metric: str | Callable[..., float] = "euclidean", sample_size: int | None = None,
-                     random_state: int | np.random.RandomState | None = None, n_threads: int | None = None,
-                     **kwds: Any) -> float:
+def silhouette_score(
+    X: ArrayLike | SparseMatrix,
+    labels: ArrayLike,
+    *,
+    metric: str | Callable[..., float] = "euclidean",
+    sample_size: int | None = None,
+    random_state: int | np.random.RandomState | None = None,
+    n_threads: int | None = None,
+    **kwds: Any,
+) -> float:
     """Compute the mean silhouette coefficient of all samples.
 
     The mean over the samples (or over a random subset of ``sample_size`` of them) of

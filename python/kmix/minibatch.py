@@ -8,6 +8,7 @@ on the exponentially weighted average of the batch inertia. The numpy RandomStat
 as scikit-learn does. X is never copied to float64. A scipy.sparse X is taken as CSR (never
 densified), as scikit-learn does.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,17 @@ import numpy as np
 
 from . import _core, _scale, _sparse
 from ._threads import effective_n_threads
-from ._validation import (BOOL, NONE, Int, Real, as_float_array, c_array, check_random_state,
-                          check_sample_weight, validate_params)
+from ._validation import (
+    BOOL,
+    NONE,
+    Int,
+    Real,
+    as_float_array,
+    c_array,
+    check_random_state,
+    check_sample_weight,
+    validate_params,
+)
 from ._base import feature_names_of
 from .kmeans import KMeans, _assign, _csr_args, _mean_variance, _rows
 
@@ -207,11 +217,23 @@ class MiniBatchKMeans(KMeans):
     [1 0]
     """
 
-    _fitted_attributes = ("cluster_centers_", "n_iter_", "n_steps_", "n_features_in_", "labels_", "inertia_",
-                          "_counts", "_n_since_last_reassign", "_batch_size", "_random_state")
+    _fitted_attributes = (
+        "cluster_centers_",
+        "n_iter_",
+        "n_steps_",
+        "n_features_in_",
+        "labels_",
+        "inertia_",
+        "_counts",
+        "_n_since_last_reassign",
+        "_batch_size",
+        "_random_state",
+    )
     _parameter_constraints = {
-        **{name: KMeans._parameter_constraints[name]
-           for name in ("n_clusters", "init", "n_init", "max_iter", "verbose", "random_state", "n_threads")},
+        **{
+            name: KMeans._parameter_constraints[name]
+            for name in ("n_clusters", "init", "n_init", "max_iter", "verbose", "random_state", "n_threads")
+        },
         "batch_size": [Int(1)],
         "compute_labels": [BOOL],
         "tol": [Real(0)],
@@ -220,13 +242,23 @@ class MiniBatchKMeans(KMeans):
         "reassignment_ratio": [Real(0)],
     }
 
-    def __init__(self, n_clusters: int = 8, *,
-                 init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
-                 max_iter: int = 100, batch_size: int = 1024, verbose: int = 0, compute_labels: bool = True,
-                 random_state: int | np.random.RandomState | None = None, tol: float = 0.0,
-                 max_no_improvement: int | None = 10, init_size: int | None = None,
-                 n_init: Literal["auto"] | int = "auto", reassignment_ratio: float = 0.01,
-                 n_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+        max_iter: int = 100,
+        batch_size: int = 1024,
+        verbose: int = 0,
+        compute_labels: bool = True,
+        random_state: int | np.random.RandomState | None = None,
+        tol: float = 0.0,
+        max_no_improvement: int | None = 10,
+        init_size: int | None = None,
+        n_init: Literal["auto"] | int = "auto",
+        reassignment_ratio: float = 0.01,
+        n_threads: int | None = None,
+    ) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.max_iter = max_iter
@@ -255,8 +287,12 @@ class MiniBatchKMeans(KMeans):
         if init_size is None:
             init_size = 3 * batch if 3 * batch >= k else 3 * k
         elif init_size < k:
-            warnings.warn(f"init_size={init_size} should be larger than n_clusters={k}. Setting it to "
-                          "min(3*n_clusters, n_samples)", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"init_size={init_size} should be larger than n_clusters={k}. Setting it to "
+                "min(3*n_clusters, n_samples)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             init_size = 3 * k
         return k, kind, n_init, batch, min(init_size, n)
 
@@ -270,8 +306,9 @@ class MiniBatchKMeans(KMeans):
         return self._init_centroids(X, kind, init_array, sw, rs, n_threads)
 
     # ---- fitting -----------------------------------------------------------------------------
-    def fit(self: _MiniBatchKMeansT, X: ArrayLike | SparseMatrix, y: object = None,
-            sample_weight: ArrayLike | None = None) -> _MiniBatchKMeansT:
+    def fit(
+        self: _MiniBatchKMeansT, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None
+    ) -> _MiniBatchKMeansT:
         """Compute the centers on X by mini-batches.
 
         Runs the `n_init` seedings on random subsets of X, keeps the best, then runs mini-batch
@@ -328,8 +365,7 @@ class MiniBatchKMeans(KMeans):
         e = _scale.exponent(largest, X.dtype)
         X, init_array = _scaled(X, -e), _scale.scaled(init_array, -e)
         sparse = isinstance(X, _sparse.Csr)
-        tol = ((_sparse.mean_variance(X) if sparse else _mean_variance(X, n_threads)) * self.tol
-               if self.tol else 0.0)
+        tol = (_sparse.mean_variance(X) if sparse else _mean_variance(X, n_threads)) * self.tol if self.tol else 0.0
 
         valid = rs.randint(0, n, init_size)
         X_valid, sw_valid = _take(X, valid), sw[valid]
@@ -361,11 +397,13 @@ class MiniBatchKMeans(KMeans):
             rows = _core.draw_rows(cdf, rs.random_sample(batch), n_threads)
             reassign, since_reassign = self._reassign_due(counts, since_reassign, batch)
             if sparse:  # the kernel gathers the batch's rows (O(nnz of the batch)), as scikit-learn's X[rows]
-                batch_inertia = _core.sparse_minibatch_step(*_csr_args(X), None, centers, centers_new, counts,
-                                                            rows, n_threads)["inertia"]
+                batch_inertia = _core.sparse_minibatch_step(
+                    *_csr_args(X), None, centers, centers_new, counts, rows, n_threads
+                )["inertia"]
             else:
-                batch_inertia = _core.minibatch_step(X, rows, batch, None, centers, centers_new, counts,
-                                                     n_threads)["inertia"]
+                batch_inertia = _core.minibatch_step(X, rows, batch, None, centers, centers_new, counts, n_threads)[
+                    "inertia"
+                ]
             if reassign:
                 self._reassign(X, rows, batch, centers_new, counts, rs)
             self._project(centers_new)
@@ -380,8 +418,7 @@ class MiniBatchKMeans(KMeans):
             alpha = min(batch * 2.0 / (n + 1), 1.0)
             ewa = batch_inertia if ewa is None else ewa * (1 - alpha) + batch_inertia * alpha
             if self.verbose:
-                print(f"Minibatch step {step + 1}/{n_steps}: mean batch inertia: {batch_inertia}, "
-                      f"ewa inertia: {ewa}")
+                print(f"Minibatch step {step + 1}/{n_steps}: mean batch inertia: {batch_inertia}, ewa inertia: {ewa}")
             if tol > 0.0 and shift <= tol:
                 if self.verbose:
                     print(f"Converged (small centers change) at step {step + 1}/{n_steps}")
@@ -448,7 +485,7 @@ class MiniBatchKMeans(KMeans):
             return
         to_reassign = counts < self.reassignment_ratio * counts.max()
         if to_reassign.sum() > 0.5 * m:
-            to_reassign[np.argsort(counts)[int(0.5 * m):]] = False
+            to_reassign[np.argsort(counts)[int(0.5 * m) :]] = False
         n_reassigns = int(to_reassign.sum())
         if n_reassigns:
             picks = rs.choice(m, replace=False, size=n_reassigns)
@@ -461,8 +498,9 @@ class MiniBatchKMeans(KMeans):
         if not to_reassign.all():
             counts[to_reassign] = np.min(counts[~to_reassign])
 
-    def partial_fit(self: _MiniBatchKMeansT, X: ArrayLike | SparseMatrix, y: object = None,
-                    sample_weight: ArrayLike | None = None) -> _MiniBatchKMeansT:
+    def partial_fit(
+        self: _MiniBatchKMeansT, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None
+    ) -> _MiniBatchKMeansT:
         """Update the centers with a single mini-batch, for data that arrive in pieces.
 
         The first call (on an estimator that has no centers yet) seeds the centers from its
@@ -533,8 +571,9 @@ class MiniBatchKMeans(KMeans):
                 k, kind, _, batch, init_size = self._check_minibatch_params(X)
                 init_array = self._check_centers(self.init, X, "init") if kind == "array" else None
                 e = _scale.exponent(max(largest, 0.0 if init_array is None else _scale.abs_max(init_array)), X.dtype)
-                centers = _scale.centers_back(self._seed(_scaled(X, -e), kind, _scale.scaled(init_array, -e),
-                                                         sw, rs, init_size, n_threads), e)
+                centers = _scale.centers_back(
+                    self._seed(_scaled(X, -e), kind, _scale.scaled(init_array, -e), sw, rs, init_size, n_threads), e
+                )
                 counts, since, n_steps = np.zeros(k, dtype=X.dtype), 0, 0
             # X and the centers share one scale (see _scale); the batch's weights and the counts
             # (the weight each center has received, in sample_weight's units) another: the step
@@ -624,8 +663,12 @@ def _counts_back(counts, e):
     with np.errstate(over="ignore"):
         out = _scale.scaled(counts, e)
     if not np.isfinite(out).all():
-        warnings.warn(f"the total sample_weight received by a cluster exceeds {out.dtype}'s range; _counts "
-                      "keeps its largest value", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"the total sample_weight received by a cluster exceeds {out.dtype}'s range; _counts "
+            "keeps its largest value",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         top = np.finfo(out.dtype).max
         out = np.minimum(out, top, out=out)
     return out

@@ -10,6 +10,7 @@ rows), float32 kept as float32, ``n_threads``, and ``partial_fit`` (online EM ov
 ``kmix.mixture`` is scikit-learn's import path (``sklearn.mixture``) for
 ``kmix.GaussianMixture`` and ``kmix.BayesianGaussianMixture``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -24,8 +25,24 @@ from . import _core, _scale
 from ._base import BaseEstimator, ConvergenceWarning, peer_class
 from ._threads import effective_n_threads
 from ._base import feature_names_of
-from ._validation import (ARRAY, BOOL, N_THREADS, NONE, RANDOM_STATE, VERBOSE, Int, Options, Real, as_float_array,
-                          c_array, check_finite, check_int, check_random_state, check_sample_weight, validate_params)
+from ._validation import (
+    ARRAY,
+    BOOL,
+    N_THREADS,
+    NONE,
+    RANDOM_STATE,
+    VERBOSE,
+    Int,
+    Options,
+    Real,
+    as_float_array,
+    c_array,
+    check_finite,
+    check_int,
+    check_random_state,
+    check_sample_weight,
+    validate_params,
+)
 
 if TYPE_CHECKING:
     from typing import Any, Literal, TypeVar
@@ -191,8 +208,9 @@ class _MixtureMethods:
         if self.init_params == "kmeans":
             from .kmeans import KMeans
 
-            labels = KMeans(n_clusters=k, n_init=1, random_state=rs, n_threads=n_threads).fit(
-                X, sample_weight=sw).labels_
+            labels = (
+                KMeans(n_clusters=k, n_init=1, random_state=rs, n_threads=n_threads).fit(X, sample_weight=sw).labels_
+            )
             resp[np.arange(n), labels] = 1
         elif self.init_params == "k-means++":
             from .kmeans import kmeans_plusplus
@@ -235,19 +253,36 @@ class _MixtureMethods:
         # Short path for an already-clean array (one-row serving latency).
         if "feature_names_in_" in self.__dict__ or type(X) is not np.ndarray:
             self._check_feature_names(X)
-        if not (type(X) is np.ndarray and X.dtype == means.dtype and X.ndim == 2 and X.shape[0] > 0
-                and X.shape[1] == means.shape[1] and X.flags.c_contiguous and X.flags.aligned):
+        if not (
+            type(X) is np.ndarray
+            and X.dtype == means.dtype
+            and X.ndim == 2
+            and X.shape[0] > 0
+            and X.shape[1] == means.shape[1]
+            and X.flags.c_contiguous
+            and X.flags.aligned
+        ):
             X, largest = as_float_array(X, "X", dtype=means.dtype, with_abs_max=True)
             if X.shape[1] != means.shape[1]:
-                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                                 f"{means.shape[1]} features as input")
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{means.shape[1]} features as input"
+                )
         else:
             largest = check_finite(X, "X")
         _scale.check_gmm_magnitude(largest, X.dtype)
         f64 = np.float64
-        r = _core.gmm_score(X, _COV_TYPES[self.covariance_type], self._kernel_weights(),
-                            c_array(means, dtype=f64), c_array(self.precisions_cholesky_, dtype=f64),
-                            log_prob, resp, labels, effective_n_threads(self.n_threads))
+        r = _core.gmm_score(
+            X,
+            _COV_TYPES[self.covariance_type],
+            self._kernel_weights(),
+            c_array(means, dtype=f64),
+            c_array(self.precisions_cholesky_, dtype=f64),
+            log_prob,
+            resp,
+            labels,
+            effective_n_threads(self.n_threads),
+        )
         return r["log_prob_norm"], r["resp"], r["labels"]
 
     def score_samples(self, X: ArrayLike) -> NDArray[Any]:
@@ -451,8 +486,10 @@ class _MixtureMethods:
         self._check_fitted()
         n_samples = check_int(n_samples, "n_samples")
         if n_samples < 1:
-            raise ValueError(f"Invalid value for 'n_samples': {n_samples}. The sampling requires at least one "
-                             "sample (n_samples >= 1).")
+            raise ValueError(
+                f"Invalid value for 'n_samples': {n_samples}. The sampling requires at least one "
+                "sample (n_samples >= 1)."
+            )
         d = self.means_.shape[1]
         rng = check_random_state(self.random_state)
         counts = rng.multinomial(n_samples, self.weights_)
@@ -666,8 +703,18 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
     """
 
     _estimator_type = "density_estimator"
-    _fitted_attributes = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_",
-                          "converged_", "n_iter_", "lower_bound_", "lower_bounds_", "n_features_in_")
+    _fitted_attributes = (
+        "weights_",
+        "means_",
+        "covariances_",
+        "precisions_",
+        "precisions_cholesky_",
+        "converged_",
+        "n_iter_",
+        "lower_bound_",
+        "lower_bounds_",
+        "n_features_in_",
+    )
     _parameter_constraints = {
         "n_components": [Int(1)],
         "covariance_type": [Options(*_COV_TYPES)],
@@ -687,14 +734,26 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         "learning_decay": [Real(0.5, 1, low_open=True)],
     }
 
-    def __init__(self, n_components: int = 1, *,
-                 covariance_type: Literal["full", "tied", "diag", "spherical"] = "full", tol: float = 1e-3,
-                 reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1,
-                 init_params: Literal["kmeans", "k-means++", "random", "random_from_data"] = "kmeans",
-                 weights_init: ArrayLike | None = None, means_init: ArrayLike | None = None,
-                 precisions_init: ArrayLike | None = None, random_state: int | np.random.RandomState | None = None,
-                 warm_start: bool = False, verbose: int = 0, verbose_interval: int = 10,
-                 n_threads: int | None = None, learning_decay: float = 0.7) -> None:
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: Literal["full", "tied", "diag", "spherical"] = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: Literal["kmeans", "k-means++", "random", "random_from_data"] = "kmeans",
+        weights_init: ArrayLike | None = None,
+        means_init: ArrayLike | None = None,
+        precisions_init: ArrayLike | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+        n_threads: int | None = None,
+        learning_decay: float = 0.7,
+    ) -> None:
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -725,17 +784,23 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
             return None
         w = self._numeric(self.weights_init, "weights_init")
         if w.shape != (k,):
-            raise ValueError(f"The parameter 'weights' should have the shape of {(k,)}, but got {w.shape} "
-                             "(weights_init: shape (n_components,))")
+            raise ValueError(
+                f"The parameter 'weights' should have the shape of {(k,)}, but got {w.shape} "
+                "(weights_init: shape (n_components,))"
+            )
         check_finite(w, "weights_init")
         if (w < 0).any() or (w > 1).any():
             # scikit-learn's words, with min and max the right way round (its message swaps them)
-            raise ValueError(f"The parameter 'weights' should be in the range [0, 1], but got min value "
-                             f"{w.min():.5f}, max value {w.max():.5f} (weights_init)")
+            raise ValueError(
+                f"The parameter 'weights' should be in the range [0, 1], but got min value "
+                f"{w.min():.5f}, max value {w.max():.5f} (weights_init)"
+            )
         atol = 1e-6 if w.dtype == np.float32 else 1e-8
         if abs(1.0 - float(w.sum(dtype=np.float64))) > atol:
-            raise ValueError(f"The parameter 'weights' should be normalized, but got sum(weights) = "
-                             f"{float(w.sum(dtype=np.float64)):.5f} (weights_init must sum to 1)")
+            raise ValueError(
+                f"The parameter 'weights' should be normalized, but got sum(weights) = "
+                f"{float(w.sum(dtype=np.float64)):.5f} (weights_init must sum to 1)"
+            )
         return w.astype(np.float64)
 
     def _check_means_init(self, k, d):
@@ -743,8 +808,10 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
             return None
         m = self._numeric(self.means_init, "means_init")
         if m.shape != (k, d):
-            raise ValueError(f"The parameter 'means' should have the shape of {(k, d)}, but got {m.shape} "
-                             "(means_init: shape (n_components, n_features))")
+            raise ValueError(
+                f"The parameter 'means' should have the shape of {(k, d)}, but got {m.shape} "
+                "(means_init: shape (n_components, n_features))"
+            )
         _scale.check_gmm_magnitude(check_finite(m, "means_init"), name="means_init")
         return m.astype(np.float64)
 
@@ -755,15 +822,18 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         p = self._numeric(self.precisions_init, "precisions_init").astype(np.float64)
         want = _cov_shape(ct, k, d)
         if p.shape != want:
-            raise ValueError(f"The parameter '{ct} precision' should have the shape of {want}, but got {p.shape} "
-                             f"(precisions_init for covariance_type={ct!r})")
+            raise ValueError(
+                f"The parameter '{ct} precision' should have the shape of {want}, but got {p.shape} "
+                f"(precisions_init for covariance_type={ct!r})"
+            )
         check_finite(p, "precisions_init")
         if ct in ("full", "tied"):
             for i, mat in enumerate(p.reshape(-1, d, d)):
                 which = f", component {i}" if ct == "full" else ""
                 if not (np.allclose(mat, mat.T) and (np.linalg.eigvalsh(mat) > 0).all()):
-                    raise ValueError(f"'{ct} precision' should be symmetric, positive-definite "
-                                     f"(precisions_init{which})")
+                    raise ValueError(
+                        f"'{ct} precision' should be symmetric, positive-definite (precisions_init{which})"
+                    )
         elif not (p > 0).all():
             raise ValueError(f"'{ct} precision' should be positive (precisions_init)")
         return p
@@ -787,14 +857,16 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         rs = check_random_state(self.random_state)
 
         with _ill_defined_covariance():
-            best, best_bound = self._runs(X, sw, rs, n_threads, n_init, do_init, weights_init, means_init,
-                                          precisions_init)
+            best, best_bound = self._runs(
+                X, sw, rs, n_threads, n_init, do_init, weights_init, means_init, precisions_init
+            )
         params, n_iter, converged, _, bounds, _ = best
         self._store_fit(params, n_iter, converged, best_bound, bounds, X, names)
         return X
 
-    def partial_fit(self: _GaussianMixtureT, X: ArrayLike, y: object = None,
-                    sample_weight: ArrayLike | None = None) -> _GaussianMixtureT:
+    def partial_fit(
+        self: _GaussianMixtureT, X: ArrayLike, y: object = None, sample_weight: ArrayLike | None = None
+    ) -> _GaussianMixtureT:
         """Run one step of online (stepwise) EM on the batch X, for data that arrive in pieces.
 
         The E-step runs on the batch with the current parameters; its sufficient statistics
@@ -874,8 +946,9 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         _scale.check_gmm_magnitude(largest, X.dtype)
         n, d = X.shape
         if fitted and d != self.means_.shape[1]:
-            raise ValueError(f"X has {d} features, but {type(self).__name__} is expecting {self.means_.shape[1]} "
-                             "features as input")
+            raise ValueError(
+                f"X has {d} features, but {type(self).__name__} is expecting {self.means_.shape[1]} features as input"
+            )
         sw = _scale.normalized_weights(check_sample_weight(sample_weight, n, X.dtype)[0])
         if sw is not None and not np.sum(sw, dtype=np.float64) > 0:
             raise ValueError("sample_weight must have a positive sum; all weights are zero")
@@ -884,11 +957,15 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         with _ill_defined_covariance():
             if fitted:
                 if self.means_.shape[0] != self.n_components or self.covariances_.shape != _cov_shape(
-                        ct, self.n_components, d):
-                    raise ValueError("n_components or covariance_type changed since the model was fitted; "
-                                     "call fit instead")
-                params = tuple(c_array(a, dtype=np.float64) for a in
-                               (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
+                    ct, self.n_components, d
+                ):
+                    raise ValueError(
+                        "n_components or covariance_type changed since the model was fitted; call fit instead"
+                    )
+                params = tuple(
+                    c_array(a, dtype=np.float64)
+                    for a in (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
+                )
             else:
                 k, weights_init, means_init, precisions_init = self._check_params(X)
                 rs = check_random_state(self.random_state)
@@ -906,11 +983,14 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
             steps = 0 if online is None else online["steps"]
             if steps:  # (so online is set: mypy cannot tell)
                 eta = (steps + 2.0) ** -float(self.learning_decay)
-                st = ((1.0 - eta) * _stats_moved(online["stats"], online["about"], about, ct)  # type: ignore[index]
-                      + eta * st)
+                st = (
+                    (1.0 - eta) * _stats_moved(online["stats"], online["about"], about, ct)  # type: ignore[index]
+                    + eta * st
+                )
             k = means.shape[0]
-            new = _params_of(_core.gmm_m_step(c_array(st), code, k, d, about, shift, c_array(floor),
-                                              float(self.reg_covar), False))
+            new = _params_of(
+                _core.gmm_m_step(c_array(st), code, k, d, about, shift, c_array(floor), float(self.reg_covar), False)
+            )
         self._set_params(new, X.dtype)
         self._online = {"shift": shift, "about": about, "stats": st, "floor": floor, "steps": steps + 1}
         self.converged_ = False
@@ -934,15 +1014,28 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
                 params = self._initial_params(X, sw, rs, n_threads, weights_init, means_init, precisions_init)
                 bound0 = -np.inf
             else:
-                params = tuple(c_array(a, dtype=np.float64) for a in
-                               (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_))
+                params = tuple(
+                    c_array(a, dtype=np.float64)
+                    for a in (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
+                )
                 bound0 = self.lower_bound_
             if self.max_iter == 0:  # as scikit-learn: no bound to choose by, the last init stays
                 best = (params, 0, False, bound0, [], [])
                 continue
             weights, means, _, prec_chol = params
-            r = _core.gmm_em(X, sw, _COV_TYPES[ct], weights, means, prec_chol, self.max_iter,
-                             float(self.tol), float(self.reg_covar), bound0, n_threads)
+            r = _core.gmm_em(
+                X,
+                sw,
+                _COV_TYPES[ct],
+                weights,
+                means,
+                prec_chol,
+                self.max_iter,
+                float(self.tol),
+                float(self.reg_covar),
+                bound0,
+                n_threads,
+            )
             run = (_params_of(r), r["n_iter"], r["converged"], r["lower_bound"], r["lower_bounds"], r["seconds"])
             if self.verbose:
                 self._report(run, bound0, time.perf_counter() - start)
@@ -954,9 +1047,12 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         """The fitted attributes from the best run (and scikit-learn's warning if it did not
         converge)."""
         if not converged and self.max_iter > 0:
-            warnings.warn("Best performing initialization did not converge. Try different init parameters, "
-                          "or increase max_iter, tol, or check for degenerate data.", peer_class(ConvergenceWarning),
-                          stacklevel=4)
+            warnings.warn(
+                "Best performing initialization did not converge. Try different init parameters, "
+                "or increase max_iter, tol, or check for degenerate data.",
+                peer_class(ConvergenceWarning),
+                stacklevel=4,
+            )
         self._set_params(params, X.dtype)
         self.converged_ = bool(converged)
         self.n_iter_ = int(n_iter)
@@ -972,10 +1068,12 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         weights = means = covariances = prec_chol = None
         if weights_init is None or means_init is None or precisions_init is None:
             resp = self._initial_resp(X, sw, rs, n_threads)
-            weights, means, covariances, prec_chol = _params_of(_core.gmm_estimate(
-                X, sw, resp, _COV_TYPES[ct], float(self.reg_covar), n_threads))
-        return self._with_given_inits((weights, means, covariances, prec_chol), weights_init, means_init,
-                                      precisions_init)
+            weights, means, covariances, prec_chol = _params_of(
+                _core.gmm_estimate(X, sw, resp, _COV_TYPES[ct], float(self.reg_covar), n_threads)
+            )
+        return self._with_given_inits(
+            (weights, means, covariances, prec_chol), weights_init, means_init, precisions_init
+        )
 
     def _with_given_inits(self, params, weights_init, means_init, precisions_init):
         """params (weights, means, covariances, prec_chol) with the given inits put in their place."""
@@ -989,11 +1087,14 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
             try:
                 prec_chol = _precisions_to_cholesky(precisions_init, ct)
             except np.linalg.LinAlgError:
-                raise ValueError(f"'{ct} precision' should be symmetric, positive-definite "
-                                 "(precisions_init)") from None
+                raise ValueError(f"'{ct} precision' should be symmetric, positive-definite (precisions_init)") from None
             covariances = _precisions_to_covariances(precisions_init, ct)
-        return (c_array(weights, dtype=np.float64), c_array(means, dtype=np.float64),
-                covariances, c_array(prec_chol, dtype=np.float64))
+        return (
+            c_array(weights, dtype=np.float64),
+            c_array(means, dtype=np.float64),
+            covariances,
+            c_array(prec_chol, dtype=np.float64),
+        )
 
     def _set_params(self, params, dtype):
         weights, means, covariances, prec_chol = params
@@ -1012,8 +1113,9 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
     # ---- model selection ---------------------------------------------------------------------
     def _n_parameters(self):
         k, d = self.means_.shape
-        cov = {"full": k * d * (d + 1) / 2.0, "diag": k * d, "tied": d * (d + 1) / 2.0,
-               "spherical": k}[self.covariance_type]
+        cov = {"full": k * d * (d + 1) / 2.0, "diag": k * d, "tied": d * (d + 1) / 2.0, "spherical": k}[
+            self.covariance_type
+        ]
         return int(cov + d * k + k - 1)
 
     def bic(self, X: ArrayLike) -> float:
@@ -1089,9 +1191,11 @@ class GaussianMixture(_MixtureMethods, BaseEstimator):
         return -2 * self.score(X) * n + 2 * self._n_parameters()
 
 
-_ILL_DEFINED = ("Fitting the mixture model failed because some components have ill-defined empirical covariance "
-                "(for instance caused by singleton or collapsed samples). Try to decrease the number of components, "
-                "increase reg_covar, or scale the input data.")
+_ILL_DEFINED = (
+    "Fitting the mixture model failed because some components have ill-defined empirical covariance "
+    "(for instance caused by singleton or collapsed samples). Try to decrease the number of components, "
+    "increase reg_covar, or scale the input data."
+)
 
 
 @contextlib.contextmanager
@@ -1112,17 +1216,18 @@ def _stats_moved(st, old, new, cov_type):
     the second moments S1·δᵀ + δ·S1ᵀ + N·δδᵀ (tied keeps Σw·x̃x̃ᵀ and Σw·x̃, which no mean enters)."""
     k, d = old.shape
     st = st.copy()
-    N = st[2:2 + k]
-    S1 = st[2 + k:2 + k + k * d].reshape(k, d)
-    S2 = st[2 + k + k * d:]
+    N = st[2 : 2 + k]
+    S1 = st[2 + k : 2 + k + k * d].reshape(k, d)
+    S2 = st[2 + k + k * d :]
     delta = old - new
     if cov_type == "full":
         iu = np.triu_indices(d)
         outer = S1[:, :, None] * delta[:, None, :]
-        S2 += (outer + np.swapaxes(outer, 1, 2) + N[:, None, None] * delta[:, :, None] * delta[:, None, :])[:, iu[0],
-                                                                                                          iu[1]].ravel()
+        S2 += (outer + np.swapaxes(outer, 1, 2) + N[:, None, None] * delta[:, :, None] * delta[:, None, :])[
+            :, iu[0], iu[1]
+        ].ravel()
     elif cov_type in ("diag", "spherical"):
-        S2 += (2.0 * delta * S1 + N[:, None] * delta ** 2).ravel()
+        S2 += (2.0 * delta * S1 + N[:, None] * delta**2).ravel()
     S1 += N[:, None] * delta
     return st
 
@@ -1138,7 +1243,7 @@ def _precisions_from_cholesky(prec_chol, cov_type):
         return np.matmul(prec_chol, np.swapaxes(prec_chol, 1, 2))
     if cov_type == "tied":
         return prec_chol @ prec_chol.T
-    return prec_chol ** 2
+    return prec_chol**2
 
 
 # kmix.mixture mirrors sklearn.mixture (`X as X`: PEP 484's explicit re-export, for type checkers).

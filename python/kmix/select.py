@@ -1,6 +1,7 @@
 """Choosing the number of clusters: ``select_k`` fits an estimator for every k of a range and picks
 one by the silhouette, the elbow of the inertia curve, BIC or AIC, or the gap statistic; or fits
 one Bayesian Gaussian mixture and counts the components with a weight above a threshold."""
+
 from __future__ import annotations
 
 import numbers
@@ -97,8 +98,15 @@ class SelectKResult:
     array([0.57, 0.82, 0.63, 0.46, 0.48])
     """
 
-    def __init__(self, method: str, k_values: Iterable[int], scores: dict[str, list[float]], best_k: int,
-                 weight_threshold: float | None = None, n_effective: int | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        k_values: Iterable[int],
+        scores: dict[str, list[float]],
+        best_k: int,
+        weight_threshold: float | None = None,
+        n_effective: int | None = None,
+    ) -> None:
         self.method, self.k_values, self.scores, self.best_k = method, list(k_values), scores, int(best_k)
         self.weight_threshold = None if weight_threshold is None else float(weight_threshold)
         self.n_effective = None if n_effective is None else int(n_effective)
@@ -135,9 +143,14 @@ class SelectKResult:
         (3, [2, 3, 4, 5, 6])
         >>> text = json.dumps(d)  # plain ints, floats, strings and None
         """
-        d = {"method": self.method, "best_k": self.best_k, "k_values": list(self.k_values),
-             "scores": {name: [None if not np.isfinite(v) else float(v) for v in values]
-                        for name, values in self.scores.items()}}
+        d = {
+            "method": self.method,
+            "best_k": self.best_k,
+            "k_values": list(self.k_values),
+            "scores": {
+                name: [None if not np.isfinite(v) else float(v) for v in values] for name, values in self.scores.items()
+            },
+        }
         if self.method == "bgmm":
             d["weight_threshold"], d["n_effective"] = self.weight_threshold, self.n_effective
         return d
@@ -172,8 +185,14 @@ class SelectKResult:
         >>> values.shape
         (5,)
         """
-        name = {"silhouette": "silhouette", "elbow": "inertia", "bic": "bic", "aic": "aic", "gap": "gap",
-                "bgmm": "weight"}[self.method]
+        name = {
+            "silhouette": "silhouette",
+            "elbow": "inertia",
+            "bic": "bic",
+            "aic": "aic",
+            "gap": "gap",
+            "bgmm": "weight",
+        }[self.method]
         return name, np.asarray(self.scores[name], dtype=float)
 
     def plot(self, ax: Any = None) -> Any:
@@ -235,8 +254,15 @@ class SelectKResult:
             ax.plot(ks, values, marker="o", label=name)
         best = values[list(ks).index(self.best_k)]
         ax.axvline(self.best_k, color="red", linestyle="--", linewidth=1)
-        ax.plot([self.best_k], [best], marker="*", markersize=14, color="red", linestyle="none",
-                label=f"chosen k = {self.best_k}")
+        ax.plot(
+            [self.best_k],
+            [best],
+            marker="*",
+            markersize=14,
+            color="red",
+            linestyle="none",
+            label=f"chosen k = {self.best_k}",
+        )
         ax.set_xlabel("k")
         ax.set_ylabel(name)
         ax.set_xticks(ks)
@@ -250,11 +276,24 @@ class SelectKResult:
         _, values = self.curve()
         ranks = np.asarray(self.k_values)
         ax.bar(ranks, values, color="tab:blue", alpha=0.8, label="weight")
-        ax.axhline(self.weight_threshold, color="tab:orange", linestyle="-.", linewidth=1.5, zorder=3,
-                   label=f"threshold {self.weight_threshold:g}")
+        ax.axhline(
+            self.weight_threshold,
+            color="tab:orange",
+            linestyle="-.",
+            linewidth=1.5,
+            zorder=3,
+            label=f"threshold {self.weight_threshold:g}",
+        )
         ax.axvline(self.best_k, color="red", linestyle="--", linewidth=1)
-        ax.plot([self.best_k], [values[self.best_k - 1]], marker="*", markersize=14, color="red", linestyle="none",
-                label=f"chosen k = {self.best_k}")
+        ax.plot(
+            [self.best_k],
+            [values[self.best_k - 1]],
+            marker="*",
+            markersize=14,
+            color="red",
+            linestyle="none",
+            label=f"chosen k = {self.best_k}",
+        )
         ax.set_xlabel("component (by decreasing weight)")
         ax.set_ylabel("weight")
         ax.set_xticks(ranks)
@@ -269,7 +308,9 @@ def _check_k_range(k_range, n_samples):
     try:
         ks = list(k_range)
     except TypeError:
-        raise TypeError(f"k_range must be an iterable of ints (e.g. range(2, 11)); got {type(k_range).__name__}") from None
+        raise TypeError(
+            f"k_range must be an iterable of ints (e.g. range(2, 11)); got {type(k_range).__name__}"
+        ) from None
     if not ks:
         raise ValueError("k_range is empty")
     for k in ks:
@@ -286,8 +327,10 @@ def _with_k(estimator, k):
         raise TypeError(f"estimator must be an estimator instance such as {estimator.__name__}(), not the class")
     params = estimator.get_params() if hasattr(estimator, "get_params") else None
     if params is None or not ({"n_clusters", "n_components"} & set(params)):
-        raise TypeError("estimator must be a kmix (or scikit-learn) estimator with an n_clusters or "
-                        f"n_components parameter; got {type(estimator).__name__}")
+        raise TypeError(
+            "estimator must be a kmix (or scikit-learn) estimator with an n_clusters or "
+            f"n_components parameter; got {type(estimator).__name__}"
+        )
     key = "n_clusters" if "n_clusters" in params else "n_components"
     return type(estimator)(**{**params, key: k})
 
@@ -347,10 +390,16 @@ def knee(ks: Sequence[float], values: ArrayLike) -> int:
     return int(np.argmax((1 - x) - y))
 
 
-def select_k(X: ArrayLike, k_range: int | Iterable[int] = range(2, 11),
-             method: Literal["silhouette", "elbow", "bic", "aic", "gap", "bgmm"] = "silhouette",
-             estimator: Any = None, random_state: int | np.random.RandomState | None = None, n_refs: int = 10,
-             n_threads: int | None = None, weight_threshold: float = DEFAULT_WEIGHT_THRESHOLD) -> SelectKResult:
+def select_k(
+    X: ArrayLike,
+    k_range: int | Iterable[int] = range(2, 11),
+    method: Literal["silhouette", "elbow", "bic", "aic", "gap", "bgmm"] = "silhouette",
+    estimator: Any = None,
+    random_state: int | np.random.RandomState | None = None,
+    n_refs: int = 10,
+    n_threads: int | None = None,
+    weight_threshold: float = DEFAULT_WEIGHT_THRESHOLD,
+) -> SelectKResult:
     """Choose the number of clusters: fit an estimator for every k of a range and pick one.
 
     A copy of ``estimator`` (``kmix.KMeans`` by default) is fitted with each k of ``k_range``
@@ -492,12 +541,17 @@ def select_k(X: ArrayLike, k_range: int | Iterable[int] = range(2, 11),
     if estimator is None:
         from . import GaussianMixture, KMeans
 
-        estimator = (GaussianMixture(random_state=random_state, n_threads=n_threads) if method in ("bic", "aic")
-                     else KMeans(random_state=random_state, n_threads=n_threads))
+        estimator = (
+            GaussianMixture(random_state=random_state, n_threads=n_threads)
+            if method in ("bic", "aic")
+            else KMeans(random_state=random_state, n_threads=n_threads)
+        )
     _with_k(estimator, ks[0])  # checks the estimator before any fit
     if method in ("bic", "aic") and not hasattr(estimator, "bic"):
-        raise TypeError(f"method={method!r} needs an estimator with bic() and aic() (a GaussianMixture); "
-                        f"got {type(estimator).__name__}")
+        raise TypeError(
+            f"method={method!r} needs an estimator with bic() and aic() (a GaussianMixture); "
+            f"got {type(estimator).__name__}"
+        )
 
     # k-means and agglomerative clustering give the same clusters for X·2^-e, exactly (see
     # _scale): data near 1e300 is clustered scaled, and the inertias and log W_k are reported in
@@ -522,11 +576,10 @@ def select_k(X: ArrayLike, k_range: int | Iterable[int] = range(2, 11),
         metric = "cosine" if isinstance(estimator, _Spherical) else "euclidean"
 
         sil = []
-        for k, est in zip(ks, fits):
+        for _k, est in zip(ks, fits):
             labels = _labels(est, X)
             distinct = len(np.unique(labels))
-            sil.append(silhouette_score(X, labels, metric=metric, n_threads=n_threads) if 1 < distinct < n
-                       else np.nan)
+            sil.append(silhouette_score(X, labels, metric=metric, n_threads=n_threads) if 1 < distinct < n else np.nan)
         scores["silhouette"] = sil
         if np.all(np.isnan(sil)):
             raise ValueError("no k in k_range gives a silhouette (it needs 2 to n_samples - 1 clusters)")
@@ -553,24 +606,39 @@ def _select_bgmm(X, ks, estimator, random_state, n_threads, threshold):
     if estimator is None:
         from . import BayesianGaussianMixture
 
-        est = BayesianGaussianMixture(n_components=k_max, weight_concentration_prior_type="dirichlet_process",
-                                      max_iter=BGMM_MAX_ITER, n_init=1, random_state=random_state,
-                                      n_threads=n_threads)
+        est = BayesianGaussianMixture(
+            n_components=k_max,
+            weight_concentration_prior_type="dirichlet_process",
+            max_iter=BGMM_MAX_ITER,
+            n_init=1,
+            random_state=random_state,
+            n_threads=n_threads,
+        )
     else:
         est = _with_k(estimator, k_max)  # an instance with n_clusters or n_components, else TypeError
         if "weight_concentration_prior_type" not in est.get_params():
-            raise TypeError("method='bgmm' needs a BayesianGaussianMixture (kmix or scikit-learn) as estimator; "
-                            f"got {type(estimator).__name__}")
+            raise TypeError(
+                "method='bgmm' needs a BayesianGaussianMixture (kmix or scikit-learn) as estimator; "
+                f"got {type(estimator).__name__}"
+            )
     est.fit(X)
     weights = getattr(est, "weights_", None)
     if weights is None or np.shape(weights) != (k_max,):
-        raise TypeError(f"method='bgmm' needs an estimator with weights_ of shape (n_components,) after fit; "
-                        f"{type(est).__name__} has none")
+        raise TypeError(
+            f"method='bgmm' needs an estimator with weights_ of shape (n_components,) after fit; "
+            f"{type(est).__name__} has none"
+        )
     weights = np.sort(np.asarray(weights, dtype=np.float64))[::-1]
     n_effective = int(np.count_nonzero(weights > threshold))
     best = min(max(n_effective, ks[0]), k_max)
-    return SelectKResult("bgmm", range(1, k_max + 1), {"weight": [float(w) for w in weights]}, best,
-                         weight_threshold=threshold, n_effective=n_effective)
+    return SelectKResult(
+        "bgmm",
+        range(1, k_max + 1),
+        {"weight": [float(w) for w in weights]},
+        best,
+        weight_threshold=threshold,
+        n_effective=n_effective,
+    )
 
 
 def _scale_free(estimator):
@@ -595,8 +663,14 @@ def _gap(X, ks, fits, estimator, random_state, n_refs, scores):
             log_ref[b, i] = np.log(_within_ss(ref, _labels(est, ref)))
     gap = log_ref.mean(axis=0) - log_w
     sd = log_ref.std(axis=0) * np.sqrt(1 + 1 / n_refs)
-    scores.update({"gap": gap.tolist(), "gap_sd": sd.tolist(), "log_wk": log_w.tolist(),
-                   "log_wk_ref": log_ref.mean(axis=0).tolist()})
+    scores.update(
+        {
+            "gap": gap.tolist(),
+            "gap_sd": sd.tolist(),
+            "log_wk": log_w.tolist(),
+            "log_wk_ref": log_ref.mean(axis=0).tolist(),
+        }
+    )
     for i in range(len(ks) - 1):
         if gap[i] >= gap[i + 1] - sd[i + 1]:  # k+1 is the next k of the range
             return ks[i]

@@ -1,4 +1,5 @@
 """kmix.SoftKMeans: k-means with soft assignments, the iterations in C++."""
+
 from __future__ import annotations
 
 import math
@@ -9,8 +10,17 @@ import numpy as np
 from . import _core, _scale
 from ._threads import effective_n_threads
 from ._base import feature_names_of
-from ._validation import (ARRAY, Int, Options, Real, as_float_array, c_array, check_random_state, check_sample_weight,
-                          validate_params)
+from ._validation import (
+    ARRAY,
+    Int,
+    Options,
+    Real,
+    as_float_array,
+    c_array,
+    check_random_state,
+    check_sample_weight,
+    validate_params,
+)
 from .kmeans import KMeans
 
 if TYPE_CHECKING:
@@ -141,10 +151,18 @@ class SoftKMeans(KMeans):
         "n_threads": KMeans._parameter_constraints["n_threads"],
     }
 
-    def __init__(self, n_clusters: int = 8, *, beta: float = 1.0,
-                 init: Literal["k-means++", "random"] | ArrayLike = "k-means++", n_init: int = 1,
-                 max_iter: int = 300, tol: float = 1e-4, random_state: int | np.random.RandomState | None = None,
-                 n_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        beta: float = 1.0,
+        init: Literal["k-means++", "random"] | ArrayLike = "k-means++",
+        n_init: int = 1,
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        random_state: int | np.random.RandomState | None = None,
+        n_threads: int | None = None,
+    ) -> None:
         self.n_clusters = n_clusters
         self.beta = beta
         self.init = init
@@ -162,8 +180,12 @@ class SoftKMeans(KMeans):
 
     # SoftKMeans takes dense X only (KMeans's methods also take scipy.sparse X): its X parameters
     # are narrower than KMeans's, hence the ignored [override] errors.
-    def fit(self: _SoftKMeansT, X: ArrayLike, y: object = None,  # type: ignore[override]
-            sample_weight: ArrayLike | None = None) -> _SoftKMeansT:
+    def fit(
+        self: _SoftKMeansT,
+        X: ArrayLike,  # type: ignore[override]
+        y: object = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> _SoftKMeansT:
         """Compute soft k-means clustering.
 
         Runs `n_init` seedings, each followed by soft k-means iterations, keeps the run of
@@ -281,7 +303,9 @@ class SoftKMeans(KMeans):
         [1 0]
         """
         X, C, beta, _ = self._scaled_model(X)
-        return _core.soft_assign(X, C, beta, False, False, True, effective_n_threads(self.n_threads))["labels"].astype(np.intp)
+        return _core.soft_assign(X, C, beta, False, False, True, effective_n_threads(self.n_threads))["labels"].astype(
+            np.intp
+        )
 
     def predict_proba(self, X: ArrayLike) -> NDArray[Any]:
         """Responsibility of each cluster for each row of X.
@@ -313,8 +337,12 @@ class SoftKMeans(KMeans):
         X, C, beta, _ = self._scaled_model(X)
         return _core.soft_assign(X, C, beta, False, True, False, effective_n_threads(self.n_threads))["resp"]
 
-    def score(self, X: ArrayLike, y: object = None,  # type: ignore[override]
-              sample_weight: ArrayLike | None = None) -> float:
+    def score(
+        self,
+        X: ArrayLike,  # type: ignore[override]
+        y: object = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> float:
         """Soft k-means objective of X on the fitted centers (higher is better).
 
         sum_n w_n * (1 / beta) * log sum_k exp(-beta * ||x_n - c_k||^2): minus the soft
@@ -353,8 +381,12 @@ class SoftKMeans(KMeans):
         total = float((lpn if sw is None else lpn * sw).sum())
         return float(_scale.scale_back(total / float(self.beta), ew, "the score"))
 
-    def fit_transform(self, X: ArrayLike, y: object = None,  # type: ignore[override]
-                      sample_weight: ArrayLike | None = None) -> Any:
+    def fit_transform(
+        self,
+        X: ArrayLike,  # type: ignore[override]
+        y: object = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Any:
         """Compute soft k-means clustering and transform X to cluster-distance space.
 
         The same as ``fit(X, sample_weight=sample_weight).transform(X)``.
@@ -391,8 +423,10 @@ def _check_beta(beta, largest, n_features):
     """ValueError when beta·‖x − c‖² can exceed float64 for data whose largest |x| is `largest`
     (distances up to n_features·(2·largest)²): the responsibilities would be NaN."""
     if largest > 0 and math.log2(beta) + math.log2(n_features) + 2 * (math.log2(largest) + 1) > 1020:
-        raise ValueError(f"beta={beta:g} is too large for data of magnitude {largest:.3g}: beta·‖x − c‖² would "
-                         "exceed float64 (~1.8e308). Lower beta (or scale X down); for hard assignments use KMeans")
+        raise ValueError(
+            f"beta={beta:g} is too large for data of magnitude {largest:.3g}: beta·‖x − c‖² would "
+            "exceed float64 (~1.8e308). Lower beta (or scale X down); for hard assignments use KMeans"
+        )
 
 
 def _beta_at(beta, e):

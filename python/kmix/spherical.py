@@ -9,6 +9,7 @@ and weights), and what is left (normalizing k sums, the shift) is O(k·d). Seedi
 k-means++ on the unit rows, whose D² weights ‖x − c‖² are twice the cosine distance: the same
 draws as k-means++ with 1 − cos.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -87,21 +88,23 @@ def normalize_rows(X, name="X"):
     # be representable, nor its inverse).
     fixed = {}
     for i in bad:
-        v = data[X.indptr[i]:X.indptr[i + 1]] if sparse else X[i].astype(np.float64)
+        v = data[X.indptr[i] : X.indptr[i + 1]] if sparse else X[i].astype(np.float64)
         top = np.abs(v).max() if v.size else 0.0
         if top > 0:
             u = v / top
             fixed[i] = u / np.sqrt(np.sum(u * u))
     zero = [i for i in bad if i not in fixed]
     if zero:
-        raise ValueError(f"{name} has {len(zero)} row(s) of zero norm (the first is row {zero[0]}); a direction "
-                         "needs a nonzero row: drop them (for text, documents with no term left)")
+        raise ValueError(
+            f"{name} has {len(zero)} row(s) of zero norm (the first is row {zero[0]}); a direction "
+            "needs a nonzero row: drop them (for text, documents with no term left)"
+        )
     with np.errstate(divide="ignore", over="ignore"):
         inv = np.where(good, 1.0 / np.sqrt(sq), 0.0)
     if sparse:
         out = data * inv[rows]
         for i, u in fixed.items():
-            out[X.indptr[i]:X.indptr[i + 1]] = u
+            out[X.indptr[i] : X.indptr[i + 1]] = u
         return X._replace(data=out.astype(X.dtype))
     out = np.multiply(X, inv.astype(X.dtype)[:, None], dtype=X.dtype)
     for i, u in fixed.items():
@@ -114,8 +117,10 @@ def _normalized_centers(C, name):
     C64 = C.astype(np.float64)
     norms = np.sqrt(np.einsum("ij,ij->i", C64, C64))
     if not (norms > 0).all():
-        raise ValueError(f"{name} has a row of zero norm (row {int(np.flatnonzero(~(norms > 0))[0])}); every "
-                         "center needs a direction")
+        raise ValueError(
+            f"{name} has a row of zero norm (row {int(np.flatnonzero(~(norms > 0))[0])}); every "
+            "center needs a direction"
+        )
     return np.ascontiguousarray(C64 / norms[:, None], dtype=C.dtype)
 
 
@@ -170,8 +175,10 @@ class _Spherical:
         self._check_feature_names(X)
         X, largest = self._input(X, dtype=self.cluster_centers_.dtype)
         if X.shape[1] != self.cluster_centers_.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                             f"{self.cluster_centers_.shape[1]} features as input")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.cluster_centers_.shape[1]} features as input"
+            )
         return (X, largest) if with_abs_max else X
 
     def predict(self, X: ArrayLike | SparseMatrix) -> NDArray[Any]:
@@ -238,8 +245,11 @@ class _Spherical:
         X = self._check_test_data(X)
         n_threads = effective_n_threads(self.n_threads)
         C = self.cluster_centers_
-        sq = (_core.sparse_sq_distances(*_csr_args(X), C, n_threads) if isinstance(X, _sparse.Csr)
-              else _core.sq_distances(X, C, n_threads))
+        sq = (
+            _core.sparse_sq_distances(*_csr_args(X), C, n_threads)
+            if isinstance(X, _sparse.Csr)
+            else _core.sq_distances(X, C, n_threads)
+        )
         return self._wrap_output(np.clip(0.5 * sq, 0.0, 2.0).astype(C.dtype, copy=False), X_in)
 
     def score(self, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None) -> float:
@@ -406,14 +416,23 @@ class SphericalKMeans(_Spherical, KMeans):
     """
 
     _fitted_attributes = ("cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_")
-    _parameter_constraints = {name: KMeans._parameter_constraints[name] for name in
-                              ("n_clusters", "init", "n_init", "max_iter", "tol", "verbose", "random_state",
-                               "n_threads")}
+    _parameter_constraints = {
+        name: KMeans._parameter_constraints[name]
+        for name in ("n_clusters", "init", "n_init", "max_iter", "tol", "verbose", "random_state", "n_threads")
+    }
 
-    def __init__(self, n_clusters: int = 8, *,
-                 init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
-                 n_init: Literal["auto"] | int = "auto", max_iter: int = 300, tol: float = 1e-4, verbose: int = 0,
-                 random_state: int | np.random.RandomState | None = None, n_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: Literal["k-means++", "random"] | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+        n_init: Literal["auto"] | int = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+        n_threads: int | None = None,
+    ) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -423,8 +442,9 @@ class SphericalKMeans(_Spherical, KMeans):
         self.random_state = random_state
         self.n_threads = n_threads
 
-    def fit(self: _SphericalKMeansT, X: ArrayLike | SparseMatrix, y: object = None,
-            sample_weight: ArrayLike | None = None) -> _SphericalKMeansT:
+    def fit(
+        self: _SphericalKMeansT, X: ArrayLike | SparseMatrix, y: object = None, sample_weight: ArrayLike | None = None
+    ) -> _SphericalKMeansT:
         """Compute spherical k-means clustering: cluster the rows of X by direction.
 
         Runs `n_init` seedings, each followed by spherical k-means iterations, keeps the run of
@@ -494,6 +514,7 @@ class SphericalKMeans(_Spherical, KMeans):
         self._n_init = n_init
         self._set_feature_names(names)
         return self
+
 
 class MiniBatchSphericalKMeans(_Spherical, MiniBatchKMeans):
     """Mini-batch spherical k-means: MiniBatchKMeans's steps by direction (cosine similarity).
@@ -665,8 +686,11 @@ def _orphans(X, C):
 def _assign_unit(X, C, n_threads):
     """The most similar unit center of each row of X (unit rows); center 0 for the rows that
     share no nonzero feature with any center."""
-    labels = (_core.sparse_assign(*_csr_args(X), C, n_threads) if isinstance(X, _sparse.Csr)
-              else _core.assign(X, C, n_threads))
+    labels = (
+        _core.sparse_assign(*_csr_args(X), C, n_threads)
+        if isinstance(X, _sparse.Csr)
+        else _core.assign(X, C, n_threads)
+    )
     orphans = _orphans(X, C)
     if orphans is not None:
         labels[orphans] = 0
@@ -687,8 +711,7 @@ def _pass(X, sw, C, n_threads):
         w = np.ones(lost.size) if sw is None else sw[lost].astype(np.float64)
         if isinstance(X, _sparse.Csr):  # their weighted sum over their nonzeros only
             part = X.take_rows(lost)
-            sums[0] += np.bincount(part.indices, part.data * np.repeat(w, np.diff(part.indptr)),
-                                   minlength=X.shape[1])
+            sums[0] += np.bincount(part.indices, part.data * np.repeat(w, np.diff(part.indptr)), minlength=X.shape[1])
         else:
             sums[0] += w @ X[lost].astype(np.float64)
         weights[0] += w.sum()
@@ -749,7 +772,7 @@ def _relocate_empty(X, sw, C, sums, weights, n_threads):
     sim = _similarities_to_own(X, C, labels)
     if sw is not None:
         sim[~(sw > 0)] = np.inf  # rows of zero weight move nothing
-    order = np.argsort(sim, kind="stable")[:empty.size]
+    order = np.argsort(sim, kind="stable")[: empty.size]
     order = order[np.isfinite(sim[order])]
     sums, weights = sums.copy(), weights.copy()
     rows = _rows(X, order).astype(np.float64)
@@ -762,9 +785,14 @@ def _relocate_empty(X, sw, C, sums, weights, n_threads):
     return sums, weights
 
 
-def spherical_kmeans_plusplus(X: ArrayLike | SparseMatrix, n_clusters: int, *, sample_weight: ArrayLike | None = None,
-                              random_state: int | np.random.RandomState | None = None,
-                              n_threads: int | None = None) -> tuple[NDArray[Any], NDArray[Any]]:
+def spherical_kmeans_plusplus(
+    X: ArrayLike | SparseMatrix,
+    n_clusters: int,
+    *,
+    sample_weight: ArrayLike | None = None,
+    random_state: int | np.random.RandomState | None = None,
+    n_threads: int | None = None,
+) -> tuple[NDArray[Any], NDArray[Any]]:
     """Greedy k-means++ seeding by direction, as SphericalKMeans's ``init="k-means++"``.
 
     Scales the rows of X to unit length and runs KMeans's greedy k-means++ on them (see
@@ -821,6 +849,7 @@ def spherical_kmeans_plusplus(X: ArrayLike | SparseMatrix, n_clusters: int, *, s
     weights = sw if sw is not None else np.ones(X.shape[0], dtype=X.dtype)
     if n_clusters > X.shape[0]:
         raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
-    idx = _seed_kmeans_plusplus(X, n_clusters, weights, check_random_state(random_state),
-                                effective_n_threads(n_threads))
+    idx = _seed_kmeans_plusplus(
+        X, n_clusters, weights, check_random_state(random_state), effective_n_threads(n_threads)
+    )
     return _rows(X, idx), idx

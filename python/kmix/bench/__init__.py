@@ -10,6 +10,7 @@ ratio = peer time / kmix time, the GFLOP/s and GB/s kmix reached against the mac
 (measured at the start: DGEMM/SGEMM through numpy, a memory stream), and how the answers agree.
 The scripts in bench/ call the same code.
 """
+
 import argparse
 import datetime
 import json
@@ -25,9 +26,18 @@ __all__ = ["run", "main", "SUITES", "format_text", "format_markdown"]
 
 
 # The peers that run each family of workloads (for the per-workload notes on missing ones).
-PEERS_BY_FAMILY = {"kmeans": ("sklearn", "sklearnex", "faiss"), "gmm": ("sklearn",), "bgmm": ("sklearn",), "minibatch": ("sklearn",),
-                   "silhouette": ("sklearn",), "linkage": ("fastcluster", "scipy"), "dask": ("dask_ml",),
-                   "sparse": ("sklearn",), "kmeans-large-k": ("sklearn", "sklearnex", "faiss"), "spherical": ("faiss",)}
+PEERS_BY_FAMILY = {
+    "kmeans": ("sklearn", "sklearnex", "faiss"),
+    "gmm": ("sklearn",),
+    "bgmm": ("sklearn",),
+    "minibatch": ("sklearn",),
+    "silhouette": ("sklearn",),
+    "linkage": ("fastcluster", "scipy"),
+    "dask": ("dask_ml",),
+    "sparse": ("sklearn",),
+    "kmeans-large-k": ("sklearn", "sklearnex", "faiss"),
+    "spherical": ("faiss",),
+}
 
 
 class Context:
@@ -41,14 +51,29 @@ def _record(workload, out, peaks, skipped, seconds):
     """The JSON record of one workload from what its function returned."""
     times = out["times"]
     ours = times["kmix"]["time_s"]
-    rec = {"name": workload.name, "family": workload.family, "label": workload.label(),
-           "params": workload.params, "per": out["per"], "dtype": out.get("dtype"),
-           "kmix": {"time_s": ours, "runs_s": times["kmix"]["runs_s"]},
-           "peers": {name: {"time_s": t["time_s"], "runs_s": t["runs_s"], "ratio": t["time_s"] / ours}
-                     for name, t in times.items() if name != "kmix"},
-           "skipped_peers": skipped, "agreement": out["agreement"], "seconds": seconds,
-           "gflops": None, "gflops_peak": None, "gflops_fraction": None,
-           "gbps": None, "gbps_peak": peaks["gbps"], "gbps_fraction": None}
+    rec = {
+        "name": workload.name,
+        "family": workload.family,
+        "label": workload.label(),
+        "params": workload.params,
+        "per": out["per"],
+        "dtype": out.get("dtype"),
+        "kmix": {"time_s": ours, "runs_s": times["kmix"]["runs_s"]},
+        "peers": {
+            name: {"time_s": t["time_s"], "runs_s": t["runs_s"], "ratio": t["time_s"] / ours}
+            for name, t in times.items()
+            if name != "kmix"
+        },
+        "skipped_peers": skipped,
+        "agreement": out["agreement"],
+        "seconds": seconds,
+        "gflops": None,
+        "gflops_peak": None,
+        "gflops_fraction": None,
+        "gbps": None,
+        "gbps_peak": peaks["gbps"],
+        "gbps_fraction": None,
+    }
     if out.get("flops"):
         rec["gflops_peak"] = peaks["sgemm_gflops" if out.get("dtype") == "float32" else "dgemm_gflops"]
         rec["gflops"] = out["flops"] / ours / 1e9
@@ -61,8 +86,9 @@ def _record(workload, out, peaks, skipped, seconds):
     return rec
 
 
-def run(suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=None, progress=sys.stderr,
-        out=sys.stdout):
+def run(
+    suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=None, progress=sys.stderr, out=sys.stdout
+):
     """Run a suite and return its results (the dict written by --json).
 
     peers: peer names (None: every known one; those not installed are skipped with a note).
@@ -94,10 +120,17 @@ def run(suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=No
         if stream is not None:
             print(text, file=stream, flush=True)
 
-    res = {"kmix_bench": 1, "suite": suite, "scale": scale, "repeat": repeat, "threads": threads,
-           "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           "machine": machine_info(threads, peer_versions(installed)), "skipped_peers": skipped,
-           "skipped_workloads": []}
+    res = {
+        "kmix_bench": 1,
+        "suite": suite,
+        "scale": scale,
+        "repeat": repeat,
+        "threads": threads,
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine_info(threads, peer_versions(installed)),
+        "skipped_peers": skipped,
+        "skipped_workloads": [],
+    }
     say(progress, "kmix bench: measuring the machine's peaks ...")
     res["peaks"] = measure_peaks(threads, scale)
     res["workloads"] = []
@@ -128,8 +161,9 @@ def run(suite="smoke", peers=None, threads=None, repeat=None, scale=1.0, only=No
 
 def disagreements(res):
     """(label, peer) of every agreement marked not ok: a peer that should give kmix's answer didn't."""
-    return [(w["label"], peer) for w in res["workloads"] for peer, ag in w["agreement"].items()
-            if ag.get("ok") is False]
+    return [
+        (w["label"], peer) for w in res["workloads"] for peer, ag in w["agreement"].items() if ag.get("ok") is False
+    ]
 
 
 def _parser(prog="kmix bench"):
@@ -139,17 +173,32 @@ def _parser(prog="kmix bench"):
 
 
 def add_arguments(ap, default_suite="smoke"):
-    ap.add_argument("--suite", choices=list(SUITES), default=default_suite,
-                    help=f"which workloads (default {default_suite}; standard reproduces the README's figures)")
+    ap.add_argument(
+        "--suite",
+        choices=list(SUITES),
+        default=default_suite,
+        help=f"which workloads (default {default_suite}; standard reproduces the README's figures)",
+    )
     ap.add_argument("--json", metavar="PATH", help="write every result, the machine and the peaks here")
     ap.add_argument("--markdown", metavar="PATH", help="write the results as a markdown table here")
-    ap.add_argument("--peers", default=None,
-                    help="comma-separated peers: sklearn, sklearnex, faiss, scipy, fastcluster, dask_ml (default: all installed)")
+    ap.add_argument(
+        "--peers",
+        default=None,
+        help="comma-separated peers: sklearn, sklearnex, faiss, scipy, fastcluster, dask_ml (default: all installed)",
+    )
     ap.add_argument("--threads", type=int, default=None, help="threads for kmix and every peer (default: all cores)")
-    ap.add_argument("--repeat", type=int, default=None, help="repeats per workload, median reported "
-                    "(default: smoke 3, standard 5, full 3)")
-    ap.add_argument("--only", default=None, help="comma-separated workload families: kmeans, gmm, bgmm, linkage, minibatch, silhouette, dask, "
-                    "sparse, kmeans-large-k, spherical")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="repeats per workload, median reported (default: smoke 3, standard 5, full 3)",
+    )
+    ap.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated workload families: kmeans, gmm, bgmm, linkage, minibatch, silhouette, dask, "
+        "sparse, kmeans-large-k, spherical",
+    )
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every n by this (e.g. 0.01 for a quick check)")
     return ap
 

@@ -1,4 +1,5 @@
 """How close two answers are: labelings (adjusted Rand index), scalars, arrays."""
+
 import numpy as np
 
 

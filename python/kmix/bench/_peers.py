@@ -1,4 +1,5 @@
 """The libraries kmix is measured against, and which of them this Python has."""
+
 import importlib
 import importlib.util
 
@@ -57,8 +58,12 @@ def peer_versions(names):
 def _dist_version(name):
     from importlib import metadata
 
-    dist = {"sklearn": "scikit-learn", "sklearnex": "scikit-learn-intelex", "faiss": "faiss-cpu",
-            "dask_ml": "dask-ml"}.get(name, name)
+    dist = {
+        "sklearn": "scikit-learn",
+        "sklearnex": "scikit-learn-intelex",
+        "faiss": "faiss-cpu",
+        "dask_ml": "dask-ml",
+    }.get(name, name)
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:

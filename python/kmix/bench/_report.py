@@ -39,11 +39,15 @@ def fmt_throughput(w):
 
 
 def workload_lines(w):
-    lines = [f"{w['label']}: kmix {fmt_time(w['kmix']['time_s'])}/{w['per']}"
-             + (f"   {fmt_throughput(w)}" if fmt_throughput(w) else "")]
+    lines = [
+        f"{w['label']}: kmix {fmt_time(w['kmix']['time_s'])}/{w['per']}"
+        + (f"   {fmt_throughput(w)}" if fmt_throughput(w) else "")
+    ]
     for name, p in w["peers"].items():
-        lines.append(f"    {name:<12} {fmt_time(p['time_s']):>10}  {p['ratio']:6.2f}x   "
-                     f"{fmt_agreement(w['agreement'].get(name, {}))}")
+        lines.append(
+            f"    {name:<12} {fmt_time(p['time_s']):>10}  {p['ratio']:6.2f}x   "
+            f"{fmt_agreement(w['agreement'].get(name, {}))}"
+        )
     for name, note in w.get("skipped_peers", {}).items():
         lines.append(f"    {name:<12} skipped: {note}")
     return lines
@@ -52,12 +56,14 @@ def workload_lines(w):
 def header_lines(res):
     m, pk = res["machine"], res["peaks"]
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-    return [f"kmix bench --suite {res['suite']} (repeat {res['repeat']}, scale {res['scale']}): {m['cpu']}, "
-            f"{m['cores']} cores, {m['threads']} threads, isa {m['isa']}",
-            f"versions: {versions}",
-            f"peaks: DGEMM {pk['dgemm_gflops']:.1f} GFLOP/s, SGEMM {pk['sgemm_gflops']:.1f} GFLOP/s, "
-            f"stream {pk['gbps']:.1f} GB/s (copy {pk['stream']['copy_gbps']:.1f}, sum {pk['stream']['read_gbps']:.1f})",
-            "ratio = peer time / kmix time (above 1: kmix is faster); medians of alternating repeats"]
+    return [
+        f"kmix bench --suite {res['suite']} (repeat {res['repeat']}, scale {res['scale']}): {m['cpu']}, "
+        f"{m['cores']} cores, {m['threads']} threads, isa {m['isa']}",
+        f"versions: {versions}",
+        f"peaks: DGEMM {pk['dgemm_gflops']:.1f} GFLOP/s, SGEMM {pk['sgemm_gflops']:.1f} GFLOP/s, "
+        f"stream {pk['gbps']:.1f} GB/s (copy {pk['stream']['copy_gbps']:.1f}, sum {pk['stream']['read_gbps']:.1f})",
+        "ratio = peer time / kmix time (above 1: kmix is faster); medians of alternating repeats",
+    ]
 
 
 def format_text(res):
@@ -73,19 +79,26 @@ def format_text(res):
 def format_markdown(res):
     """One table row per (workload, peer), for the README."""
     m, pk = res["machine"], res["peaks"]
-    lines = [f"`kmix bench --suite {res['suite']}` on {res['started'][:10]}: {m['cpu']}, {m['cores']} cores, "
-             f"isa {m['isa']}; DGEMM {pk['dgemm_gflops']:.0f} GFLOP/s, SGEMM {pk['sgemm_gflops']:.0f} GFLOP/s, "
-             f"stream {pk['gbps']:.0f} GB/s. Versions: "
-             + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
-             "",
-             "| workload | kmix | peer | peer time | ratio | kmix throughput | agreement |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"`kmix bench --suite {res['suite']}` on {res['started'][:10]}: {m['cpu']}, {m['cores']} cores, "
+        f"isa {m['isa']}; DGEMM {pk['dgemm_gflops']:.0f} GFLOP/s, SGEMM {pk['sgemm_gflops']:.0f} GFLOP/s, "
+        f"stream {pk['gbps']:.0f} GB/s. Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        "",
+        "| workload | kmix | peer | peer time | ratio | kmix throughput | agreement |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for w in res["workloads"]:
         kmix_time = f"{fmt_time(w['kmix']['time_s'])}/{w['per']}"
         rows = list(w["peers"].items()) or [(None, None)]
         for name, p in rows:
-            cells = [w["label"], kmix_time, name or "(none)", fmt_time(p["time_s"]) if p else "-",
-                     f"{p['ratio']:.2f}x" if p else "-", fmt_throughput(w) or "-",
-                     fmt_agreement(w["agreement"].get(name, {})) if name else "-"]
+            cells = [
+                w["label"],
+                kmix_time,
+                name or "(none)",
+                fmt_time(p["time_s"]) if p else "-",
+                f"{p['ratio']:.2f}x" if p else "-",
+                fmt_throughput(w) or "-",
+                fmt_agreement(w["agreement"].get(name, {})) if name else "-",
+            ]
             lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)

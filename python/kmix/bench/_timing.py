@@ -1,4 +1,5 @@
 """How kmix and its peers are timed: alternating, a settle pause before each run, median."""
+
 import contextlib
 import time
 
@@ -39,7 +40,7 @@ def alternate(runs, repeat):
     Returns name -> list of (seconds, result)."""
     out = {name: [] for name in runs}
     for r in range(repeat):
-        for name in (list(runs) if r % 2 == 0 else list(runs)[::-1]):
+        for name in list(runs) if r % 2 == 0 else list(runs)[::-1]:
             out[name].append(runs[name]())
     return out
 
@@ -65,7 +66,7 @@ def call_latency(calls, n_calls, blocks=10, threads=None, warmup=50):
                 fn()
         per_block = max(1, n_calls // blocks)
         for b in range(blocks):
-            for name in (list(calls) if b % 2 == 0 else list(calls)[::-1]):
+            for name in list(calls) if b % 2 == 0 else list(calls)[::-1]:
                 fn, times = calls[name], ns[name][b]
                 for _ in range(per_block):
                     t0 = time.perf_counter_ns()

@@ -4,6 +4,7 @@ Every workload gets the same generated data and init for kmix and each peer, and
 timings (seconds per `per`), the arithmetic and bytes of one `per` for kmix, and the agreement of
 each peer's answer with kmix's.
 """
+
 import numpy as np
 
 import kmix
@@ -18,6 +19,7 @@ AGREE_TOL = {"float64": 1e-9, "float32": 1e-4}  # center rel. difference that co
 def per_iteration_times(ctx, X, makers):
     """Each maker's estimator fitted on X, alternating, after a warm-up fit of 2 iterations each:
     summarize's times, per iteration."""
+
     def run(name, iters=None):
         est = makers[name]()
         if iters is not None:
@@ -52,8 +54,15 @@ class _FaissKMeans:
 
         if self.threads:
             faiss.omp_set_num_threads(self.threads)
-        km = faiss.Kmeans(X32.shape[1], self.k, niter=self.max_iter, min_points_per_centroid=1,
-                          max_points_per_centroid=X32.shape[0], seed=0, verbose=False)
+        km = faiss.Kmeans(
+            X32.shape[1],
+            self.k,
+            niter=self.max_iter,
+            min_points_per_centroid=1,
+            max_points_per_centroid=X32.shape[0],
+            seed=0,
+            verbose=False,
+        )
         km.train(X32, init_centroids=self.init)
         self.cluster_centers_ = km.centroids
         self.labels_ = km.index.search(X32, 1)[1].ravel()
@@ -85,11 +94,13 @@ def fit_agreement(ours, theirs, X):
     their_inertia = getattr(theirs, "inertia_", None)
     if their_inertia is None:
         their_inertia = inertia(X, theirs.cluster_centers_, theirs.labels_)
-    return {"ari": adjusted_rand_index(ours.labels_, theirs.labels_),
-            "inertia_rel_diff": rel_diff(ours.inertia_, their_inertia),
-            "centers_max_diff": max_abs_diff(ours.cluster_centers_, theirs.cluster_centers_),
-            "centers_rel_diff": max_rel_diff(ours.cluster_centers_, theirs.cluster_centers_),
-            "n_iter": [int(ours.n_iter_), int(theirs.n_iter_)]}
+    return {
+        "ari": adjusted_rand_index(ours.labels_, theirs.labels_),
+        "inertia_rel_diff": rel_diff(ours.inertia_, their_inertia),
+        "centers_max_diff": max_abs_diff(ours.cluster_centers_, theirs.cluster_centers_),
+        "centers_rel_diff": max_rel_diff(ours.cluster_centers_, theirs.cluster_centers_),
+        "n_iter": [int(ours.n_iter_), int(theirs.n_iter_)],
+    }
 
 
 def fit(ctx, n, d, k, dtype="float64", max_iter=20):
@@ -117,8 +128,14 @@ def fit(ctx, n, d, k, dtype="float64", max_iter=20):
             if name == "sklearn":  # the same algorithm and arithmetic: the same answer is expected
                 ag = agreement[name]
                 ag["ok"] = ag["ari"] == 1.0 and ag["centers_rel_diff"] <= AGREE_TOL[np.dtype(dtype).name]
-    return {"per": "iteration", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
-            "flops": 2 * n * k * d + n * d, "bytes": n * d * X.itemsize}
+    return {
+        "per": "iteration",
+        "times": times,
+        "agreement": agreement,
+        "dtype": np.dtype(dtype).name,
+        "flops": 2 * n * k * d + n * d,
+        "bytes": n * d * X.itemsize,
+    }
 
 
 def elkan(ctx, n, d, k, dtype="float64", max_iter=20, box=1.0):
@@ -128,8 +145,10 @@ def elkan(ctx, n, d, k, dtype="float64", max_iter=20, box=1.0):
     data; 10: well separated, where the bounds skip most distances). flops: a Lloyd iteration's."""
     X, init = make_blobs(n, d, k, dtype, box=box)
     common = dict(n_clusters=k, init=init, n_init=1, tol=0.0, max_iter=max_iter)
-    makers = {"kmix": lambda: kmix.KMeans(**common, algorithm="elkan", n_threads=ctx.threads),
-              "kmix-lloyd": lambda: kmix.KMeans(**common, algorithm="lloyd", n_threads=ctx.threads)}
+    makers = {
+        "kmix": lambda: kmix.KMeans(**common, algorithm="elkan", n_threads=ctx.threads),
+        "kmix-lloyd": lambda: kmix.KMeans(**common, algorithm="lloyd", n_threads=ctx.threads),
+    }
     if "sklearn" in ctx.peers:
         from sklearn.cluster import KMeans
 
@@ -141,8 +160,14 @@ def elkan(ctx, n, d, k, dtype="float64", max_iter=20, box=1.0):
         if name != "kmix":
             ag = agreement[name] = fit_agreement(ours, times[name]["result"], X)
             ag["ok"] = ag["ari"] == 1.0 and ag["centers_rel_diff"] <= AGREE_TOL[np.dtype(dtype).name]
-    return {"per": "iteration", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
-            "flops": 2 * n * k * d + n * d, "bytes": n * d * X.itemsize}
+    return {
+        "per": "iteration",
+        "times": times,
+        "agreement": agreement,
+        "dtype": np.dtype(dtype).name,
+        "flops": 2 * n * k * d + n * d,
+        "bytes": n * d * X.itemsize,
+    }
 
 
 def plusplus_times(ctx, X, k):
@@ -169,14 +194,23 @@ def plusplus(ctx, n, d, k, dtype="float64"):
         if name != "kmix":
             theirs, their_idx = times[name]["result"]
             potential = [float(nearest_sq_dist(X, c).sum()) for c in (ours, theirs)]
-            agreement[name] = {"same_rows": int(np.count_nonzero(np.asarray(our_idx) == np.asarray(their_idx))),
-                               "of": k, "centers_max_diff": max_abs_diff(ours, theirs),
-                               "potential_rel_diff": rel_diff(*potential)}
+            agreement[name] = {
+                "same_rows": int(np.count_nonzero(np.asarray(our_idx) == np.asarray(their_idx))),
+                "of": k,
+                "centers_max_diff": max_abs_diff(ours, theirs),
+                "potential_rel_diff": rel_diff(*potential),
+            }
             if np.dtype(dtype) == np.float64:  # float32: scikit-learn's float32 distances pick other rows
                 agreement[name]["ok"] = agreement[name]["same_rows"] == k
     trials = 2 + int(np.log(k))
-    return {"per": "call", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
-            "flops": 3 * n * d * k * trials, "bytes": n * d * X.itemsize * k * (trials + 1)}
+    return {
+        "per": "call",
+        "times": times,
+        "agreement": agreement,
+        "dtype": np.dtype(dtype).name,
+        "flops": 3 * n * d * k * trials,
+        "bytes": n * d * X.itemsize * k * (trials + 1),
+    }
 
 
 def predict_latency(ctx, n=10_000, d=16, k=8, dtype="float64", calls=2000):
@@ -201,13 +235,19 @@ def predict_latency(ctx, n=10_000, d=16, k=8, dtype="float64", calls=2000):
     for name, model in models.items():
         if name == "kmix":
             continue
-        theirs = (model.index_.search(head.astype(np.float32), 1)[1].ravel() if name == "faiss"
-                  else model.predict(head))
-        agreement[name] = {"ari": adjusted_rand_index(models["kmix"].predict(head), theirs),
-                           "centers_max_diff": max_abs_diff(models["kmix"].cluster_centers_,
-                                                            model.cluster_centers_)}
-    return {"per": "call", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
-            "flops": 3 * k * d, "bytes": None}
+        theirs = model.index_.search(head.astype(np.float32), 1)[1].ravel() if name == "faiss" else model.predict(head)
+        agreement[name] = {
+            "ari": adjusted_rand_index(models["kmix"].predict(head), theirs),
+            "centers_max_diff": max_abs_diff(models["kmix"].cluster_centers_, model.cluster_centers_),
+        }
+    return {
+        "per": "call",
+        "times": times,
+        "agreement": agreement,
+        "dtype": np.dtype(dtype).name,
+        "flops": 3 * k * d,
+        "bytes": None,
+    }
 
 
 # kmix's algorithms in the large-k family; Elkan only while its n·k float32 bounds fit in 1 GB
@@ -228,9 +268,12 @@ def large_k(ctx, n, d, k, dtype="float64", box=5.0):
     X, _ = make_blobs(n, d, k, dtype, box=box)
     common = dict(n_clusters=k, init="k-means++", n_init=1, random_state=0)
     algorithms = ["auto", "lloyd", "hamerly"] + (["elkan"] if 4 * n * k <= _LARGE_K_ELKAN_BYTES else [])
-    makers = {("kmix" if a == "auto" else f"kmix-{a}"): (lambda a=a: kmix.KMeans(**common, algorithm=a,
-                                                                                  n_threads=ctx.threads))
-              for a in algorithms}
+    makers = {
+        ("kmix" if a == "auto" else f"kmix-{a}"): (
+            lambda a=a: kmix.KMeans(**common, algorithm=a, n_threads=ctx.threads)
+        )
+        for a in algorithms
+    }
     seeds = None
     if "sklearn" in ctx.peers:
         from sklearn.cluster import KMeans
@@ -264,10 +307,15 @@ def large_k(ctx, n, d, k, dtype="float64", box=5.0):
             ag["ok"] = ag["ari"] == 1.0 and ag["centers_rel_diff"] <= AGREE_TOL[np.dtype(dtype).name]
     skipped = _skipped_distances(X, k, algorithms, lloyd, ctx.threads)
     iters = int(lloyd.n_iter_)
-    return {"per": "fit", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
-            "flops": (2 * n * k * d + n * d) * iters, "bytes": None,
-            "extra": {"n_iter": iters, "algorithm": kmix.kmeans.choose_algorithm(n, d, k),
-                      "skipped_distances": skipped}}
+    return {
+        "per": "fit",
+        "times": times,
+        "agreement": agreement,
+        "dtype": np.dtype(dtype).name,
+        "flops": (2 * n * k * d + n * d) * iters,
+        "bytes": None,
+        "extra": {"n_iter": iters, "algorithm": kmix.kmeans.choose_algorithm(n, d, k), "skipped_distances": skipped},
+    }
 
 
 def _skipped_distances(X, k, algorithms, lloyd, threads):
@@ -278,7 +326,10 @@ def _skipped_distances(X, k, algorithms, lloyd, threads):
     seeds = np.ascontiguousarray(seeds - X.mean(axis=0), dtype=X.dtype)
     tol = float(np.mean(X.var(axis=0))) * 1e-4
     nt = effective_n_threads(threads)
-    fits = {a: getattr(kmix._core, a)(Xc, None, seeds.copy(), 300, tol, False, nt, None)
-            for a in algorithms if a in ("lloyd", "hamerly", "elkan")}
+    fits = {
+        a: getattr(kmix._core, a)(Xc, None, seeds.copy(), 300, tol, False, nt, None)
+        for a in algorithms
+        if a in ("lloyd", "hamerly", "elkan")
+    }
     full = fits["lloyd"]["distances"]
     return {a: 1.0 - r["distances"] / full for a, r in fits.items() if a != "lloyd"}

@@ -1,5 +1,6 @@
 """Hierarchical clustering workloads: kmix.linkage against fastcluster and scipy, and Ward on
 more points than an n×n matrix could hold (kmix alone, peak memory in a child process)."""
+
 import json
 import subprocess
 import sys
@@ -29,8 +30,11 @@ def fit(ctx, n, d, method="ward"):
     if "fastcluster" in ctx.peers:
         import fastcluster
 
-        calls["fastcluster"] = ((lambda: fastcluster.linkage_vector(X, method)) if method in VECTOR_METHODS
-                                else (lambda: fastcluster.linkage(X, method)))
+        calls["fastcluster"] = (
+            (lambda: fastcluster.linkage_vector(X, method))
+            if method in VECTOR_METHODS
+            else (lambda: fastcluster.linkage(X, method))
+        )
     if "scipy" in ctx.peers:
         from scipy.cluster import hierarchy
 
@@ -45,12 +49,12 @@ def fit(ctx, n, d, method="ward"):
         if name != "kmix":
             theirs = times[name]["result"]
             heights = float(np.abs(np.sort(ours[:, 2]) - np.sort(theirs[:, 2])).max())
-            agreement[name] = {"heights_max_diff": heights,
-                               "ari": adjusted_rand_index(our_labels,
-                                                          _cut_tree_labels(theirs[:, :2].astype(np.intp), cut, n)),
-                               "ok": heights <= 1e-9 * max(1.0, float(ours[-1, 2]))}
-    return {"per": "call", "times": times, "agreement": agreement, "dtype": "float64",
-            "flops": None, "bytes": None}
+            agreement[name] = {
+                "heights_max_diff": heights,
+                "ari": adjusted_rand_index(our_labels, _cut_tree_labels(theirs[:, :2].astype(np.intp), cut, n)),
+                "ok": heights <= 1e-9 * max(1.0, float(ours[-1, 2])),
+            }
+    return {"per": "call", "times": times, "agreement": agreement, "dtype": "float64", "flops": None, "bytes": None}
 
 
 _CHILD = """
@@ -76,10 +80,17 @@ def ward_memory(ctx, n, d):
     code = _CHILD.format(n=n, d=d, threads=ctx.threads)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     res = json.loads(out.stdout.strip().splitlines()[-1])
-    peak_mb = res["maxrss_kb"] / 2 ** 10
+    peak_mb = res["maxrss_kb"] / 2**10
     times = {"kmix": {"time_s": res["seconds"], "runs_s": [res["seconds"]], "result": None}}
-    return {"per": "call", "times": times, "agreement": {}, "dtype": "float64", "flops": None, "bytes": None,
-            "extra": {"peak_rss_mb": peak_mb, "matrix_gb_avoided": n * (n - 1) / 2 * 8 / 1e9}}
+    return {
+        "per": "call",
+        "times": times,
+        "agreement": {},
+        "dtype": "float64",
+        "flops": None,
+        "bytes": None,
+        "extra": {"peak_rss_mb": peak_mb, "matrix_gb_avoided": n * (n - 1) / 2 * 8 / 1e9},
+    }
 
 
 _GRAPH_CHILD = """
@@ -127,23 +138,39 @@ def connectivity(ctx, n, d, method="ward", k_neighbors=10, timeout_s=600):
     with tempfile.TemporaryDirectory() as tmp:
         for lib in libs:
             out = os.path.join(tmp, f"{lib}.npy")
-            code = _GRAPH_CHILD.format(n=n, d=d, k_neighbors=k_neighbors, lib=lib, method=method,
-                                       threads=ctx.threads, out=out)
+            code = _GRAPH_CHILD.format(
+                n=n, d=d, k_neighbors=k_neighbors, lib=lib, method=method, threads=ctx.threads, out=out
+            )
             try:
-                res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                                     timeout=timeout_s if lib != "kmix" else None)
+                res = subprocess.run(
+                    [sys.executable, "-c", code],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=timeout_s if lib != "kmix" else None,
+                )
             except subprocess.TimeoutExpired:
                 extra[f"{lib}_note"] = f"stopped after {timeout_s} s"
                 continue
             r = json.loads(res.stdout.strip().splitlines()[-1])
             times[lib] = {"time_s": r["seconds"], "runs_s": [r["seconds"]], "result": None}
-            extra[f"{lib}_peak_rss_mb"] = round(r["maxrss_kb"] / 2 ** 10, 1)
-            extra[f"{lib}_peak_before_fit_mb"] = round(r["before_kb"] / 2 ** 10, 1)
+            extra[f"{lib}_peak_rss_mb"] = round(r["maxrss_kb"] / 2**10, 1)
+            extra[f"{lib}_peak_before_fit_mb"] = round(r["before_kb"] / 2**10, 1)
             labels[lib] = np.load(out)
     agreement = {}
     if "sklearn" in labels:
         ari = adjusted_rand_index(labels["kmix"], labels["sklearn"])
-        agreement["sklearn"] = {"ari": ari, "same_labels": bool(np.array_equal(labels["kmix"], labels["sklearn"])),
-                                "ok": ari == 1.0}
-    return {"per": "call", "times": times, "agreement": agreement, "dtype": "float64", "flops": None,
-            "bytes": None, "extra": extra}
+        agreement["sklearn"] = {
+            "ari": ari,
+            "same_labels": bool(np.array_equal(labels["kmix"], labels["sklearn"])),
+            "ok": ari == 1.0,
+        }
+    return {
+        "per": "call",
+        "times": times,
+        "agreement": agreement,
+        "dtype": "float64",
+        "flops": None,
+        "bytes": None,
+        "extra": extra,
+    }

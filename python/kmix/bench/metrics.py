@@ -1,4 +1,5 @@
 """Score workloads: the silhouette (O(n²) distances, never the n×n matrix in kmix)."""
+
 import numpy as np
 
 from kmix.metrics import silhouette_score
@@ -23,8 +24,17 @@ def silhouette(ctx, n, d, k):
     agreement = {}
     if "sklearn" in times:
         ours, theirs = times["kmix"]["result"], times["sklearn"]["result"]
-        agreement["sklearn"] = {"score": [ours, theirs], "score_rel_diff": rel_diff(ours, theirs),
-                                "ok": rel_diff(ours, theirs) <= 1e-9}
+        agreement["sklearn"] = {
+            "score": [ours, theirs],
+            "score_rel_diff": rel_diff(ours, theirs),
+            "ok": rel_diff(ours, theirs) <= 1e-9,
+        }
     # n² distances of d subtractions and multiply-adds and one square root each
-    return {"per": "call", "times": times, "agreement": agreement, "dtype": "float64",
-            "flops": n * n * (3 * d + 1), "bytes": None}
+    return {
+        "per": "call",
+        "times": times,
+        "agreement": agreement,
+        "dtype": "float64",
+        "flops": n * n * (3 * d + 1),
+        "bytes": None,
+    }

@@ -1,4 +1,5 @@
 """MiniBatchKMeans workload: a whole fit, the same random_state (kmix draws the same batches)."""
+
 import numpy as np
 
 import kmix
@@ -25,17 +26,21 @@ def fits_against_sklearn(ctx, X, params):
         from sklearn.cluster import MiniBatchKMeans
 
         makers["sklearn"] = lambda: MiniBatchKMeans(**params)
-    results = alternate({name: (lambda make=make: timed(lambda: make().fit(X), ctx.threads))
-                         for name, make in makers.items()}, ctx.repeat)
+    results = alternate(
+        {name: (lambda make=make: timed(lambda: make().fit(X), ctx.threads)) for name, make in makers.items()},
+        ctx.repeat,
+    )
     times = summarize(results)
     ours = times["kmix"]["result"]
     agreement = {}
     if "sklearn" in times:
         theirs = times["sklearn"]["result"]
-        agreement["sklearn"] = {"ari": adjusted_rand_index(ours.labels_, theirs.labels_),
-                                "inertia_rel_diff": rel_diff(ours.inertia_, theirs.inertia_),
-                                "centers_max_diff": max_abs_diff(ours.cluster_centers_, theirs.cluster_centers_),
-                                "n_steps": [int(ours.n_steps_), int(theirs.n_steps_)]}
+        agreement["sklearn"] = {
+            "ari": adjusted_rand_index(ours.labels_, theirs.labels_),
+            "inertia_rel_diff": rel_diff(ours.inertia_, theirs.inertia_),
+            "centers_max_diff": max_abs_diff(ours.cluster_centers_, theirs.cluster_centers_),
+            "n_steps": [int(ours.n_steps_), int(theirs.n_steps_)],
+        }
     return times, agreement, ours
 
 
@@ -45,5 +50,11 @@ def fit(ctx, n, d=10, k=8):
     params = dict(PARAMS, n_clusters=k, batch_size=min(PARAMS["batch_size"], n))
     times, agreement, ours = fits_against_sklearn(ctx, X, params)
     steps = int(ours.n_steps_)
-    return {"per": "fit", "times": times, "agreement": agreement, "dtype": "float32",
-            "flops": (steps * params["batch_size"] + n) * 2 * k * d, "bytes": None}
+    return {
+        "per": "fit",
+        "times": times,
+        "agreement": agreement,
+        "dtype": "float32",
+        "flops": (steps * params["batch_size"] + n) * 2 * k * d,
+        "bytes": None,
+    }

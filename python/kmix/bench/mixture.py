@@ -1,4 +1,5 @@
 """GaussianMixture workloads: EM iterations per covariance type, predict_proba on one row."""
+
 import warnings
 
 import numpy as np
@@ -38,6 +39,7 @@ def init_for(X, labels, k, cov_type):
 def _per_iteration(ctx, makers, X, warm_rows):
     """Fits of each maker's estimator on X, alternating, after a warm-up on warm_rows rows:
     summarize()'s times per iteration (fit time / n_iter_)."""
+
     def run(make, data):
         est = make()
         with warnings.catch_warnings():
@@ -63,8 +65,13 @@ def em_flops(n, d, k, cov_type):
 def fit(ctx, n, d, k, covariance_type="full", max_iter=10):
     """EM: time per iteration of a fit from the same init, tol=0 (fit time / n_iter_)."""
     X, labels = make_data(n, d, k)
-    common = dict(n_components=k, covariance_type=covariance_type, tol=0.0, max_iter=max_iter,
-                  **init_for(X, labels, k, covariance_type))
+    common = dict(
+        n_components=k,
+        covariance_type=covariance_type,
+        tol=0.0,
+        max_iter=max_iter,
+        **init_for(X, labels, k, covariance_type),
+    )
     makers = {"kmix": lambda: kmix.GaussianMixture(**common, n_threads=ctx.threads)}
     if "sklearn" in ctx.peers:
         from sklearn.mixture import GaussianMixture
@@ -76,17 +83,29 @@ def fit(ctx, n, d, k, covariance_type="full", max_iter=10):
     agreement = {}
     if "sklearn" in times:
         theirs = times["sklearn"]["result"]
-        ag = {"ari": adjusted_rand_index(ours.predict(X), theirs.predict(X)),
-              "loglik_rel_diff": rel_diff(ours.lower_bound_, theirs.lower_bound_),
-              "means_max_diff": max_abs_diff(ours.means_, theirs.means_),
-              "params_rel_diff": max(max_rel_diff(ours.means_, theirs.means_),
-                                     max_rel_diff(ours.covariances_, theirs.covariances_),
-                                     max_rel_diff(ours.weights_, theirs.weights_)),
-              "n_iter": [int(ours.n_iter_), int(theirs.n_iter_)]}
-        ag["ok"] = ag["n_iter"][0] == ag["n_iter"][1] and ag["loglik_rel_diff"] <= 1e-7 and ag["params_rel_diff"] <= 1e-6
+        ag = {
+            "ari": adjusted_rand_index(ours.predict(X), theirs.predict(X)),
+            "loglik_rel_diff": rel_diff(ours.lower_bound_, theirs.lower_bound_),
+            "means_max_diff": max_abs_diff(ours.means_, theirs.means_),
+            "params_rel_diff": max(
+                max_rel_diff(ours.means_, theirs.means_),
+                max_rel_diff(ours.covariances_, theirs.covariances_),
+                max_rel_diff(ours.weights_, theirs.weights_),
+            ),
+            "n_iter": [int(ours.n_iter_), int(theirs.n_iter_)],
+        }
+        ag["ok"] = (
+            ag["n_iter"][0] == ag["n_iter"][1] and ag["loglik_rel_diff"] <= 1e-7 and ag["params_rel_diff"] <= 1e-6
+        )
         agreement["sklearn"] = ag
-    return {"per": "iteration", "times": times, "agreement": agreement, "dtype": "float64",
-            "flops": em_flops(n, d, k, covariance_type), "bytes": n * d * 8}
+    return {
+        "per": "iteration",
+        "times": times,
+        "agreement": agreement,
+        "dtype": "float64",
+        "flops": em_flops(n, d, k, covariance_type),
+        "bytes": n * d * 8,
+    }
 
 
 def predict_proba_latency(ctx, n=10_000, d=8, k=8, covariance_type="full", calls=2000):
@@ -99,15 +118,16 @@ def predict_proba_latency(ctx, n=10_000, d=8, k=8, covariance_type="full", calls
 
         models["sklearn"] = GaussianMixture(**common).fit(X)
     row = np.ascontiguousarray(X[:1])
-    times = call_latency({name: (lambda m=m: m.predict_proba(row)) for name, m in models.items()}, calls,
-                         threads=ctx.threads)
+    times = call_latency(
+        {name: (lambda m=m: m.predict_proba(row)) for name, m in models.items()}, calls, threads=ctx.threads
+    )
     agreement = {}
     if "sklearn" in models:
         head = X[:1000]
-        agreement["sklearn"] = {"proba_max_diff": max_abs_diff(models["kmix"].predict_proba(head),
-                                                               models["sklearn"].predict_proba(head))}
-    return {"per": "call", "times": times, "agreement": agreement, "dtype": "float64",
-            "flops": None, "bytes": None}
+        agreement["sklearn"] = {
+            "proba_max_diff": max_abs_diff(models["kmix"].predict_proba(head), models["sklearn"].predict_proba(head))
+        }
+    return {"per": "call", "times": times, "agreement": agreement, "dtype": "float64", "flops": None, "bytes": None}
 
 
 def bayesian_fit(ctx, n, d, k, covariance_type="full", max_iter=10):
@@ -115,8 +135,14 @@ def bayesian_fit(ctx, n, d, k, covariance_type="full", max_iter=10):
     from the same start (init_params="random_from_data" draws the same rows in both libraries),
     tol=0 (fit time / n_iter_)."""
     X, _ = make_data(n, d, k)
-    common = dict(n_components=k, covariance_type=covariance_type, tol=0.0, max_iter=max_iter,
-                  init_params="random_from_data", random_state=0)
+    common = dict(
+        n_components=k,
+        covariance_type=covariance_type,
+        tol=0.0,
+        max_iter=max_iter,
+        init_params="random_from_data",
+        random_state=0,
+    )
     makers = {"kmix": lambda: kmix.BayesianGaussianMixture(**common, n_threads=ctx.threads)}
     if "sklearn" in ctx.peers:
         from sklearn.mixture import BayesianGaussianMixture
@@ -128,13 +154,23 @@ def bayesian_fit(ctx, n, d, k, covariance_type="full", max_iter=10):
     agreement = {}
     if "sklearn" in times:
         theirs = times["sklearn"]["result"]
-        ag = {"ari": adjusted_rand_index(ours.predict(X), theirs.predict(X)),
-              "bound_rel_diff": rel_diff(ours.lower_bound_, float(np.ravel(theirs.lower_bound_)[0])),
-              "params_rel_diff": max(max_rel_diff(ours.means_, theirs.means_),
-                                     max_rel_diff(ours.covariances_, theirs.covariances_),
-                                     max_rel_diff(ours.weights_, theirs.weights_)),
-              "n_iter": [int(ours.n_iter_), int(theirs.n_iter_)]}
+        ag = {
+            "ari": adjusted_rand_index(ours.predict(X), theirs.predict(X)),
+            "bound_rel_diff": rel_diff(ours.lower_bound_, float(np.ravel(theirs.lower_bound_)[0])),
+            "params_rel_diff": max(
+                max_rel_diff(ours.means_, theirs.means_),
+                max_rel_diff(ours.covariances_, theirs.covariances_),
+                max_rel_diff(ours.weights_, theirs.weights_),
+            ),
+            "n_iter": [int(ours.n_iter_), int(theirs.n_iter_)],
+        }
         ag["ok"] = ag["n_iter"][0] == ag["n_iter"][1] and ag["bound_rel_diff"] <= 1e-7 and ag["params_rel_diff"] <= 1e-6
         agreement["sklearn"] = ag
-    return {"per": "iteration", "times": times, "agreement": agreement, "dtype": "float64",
-            "flops": em_flops(n, d, k, covariance_type), "bytes": n * d * 8}
+    return {
+        "per": "iteration",
+        "times": times,
+        "agreement": agreement,
+        "dtype": "float64",
+        "flops": em_flops(n, d, k, covariance_type),
+        "bytes": n * d * 8,
+    }

@@ -10,6 +10,7 @@ Throughput: the flops are the sparse distance products (2·nnz·k per pass) and 
 CSR arrays read once (values, column indices, row pointers), against the machine's stream
 bandwidth: a Lloyd iteration reads them at least twice (assignment, cluster sums).
 """
+
 import numpy as np
 
 import kmix
@@ -49,7 +50,7 @@ def make_tfidf(n, d, density, dtype="float64", topics=20, seed=0):
     X.sum_duplicates()
     df = np.bincount(X.indices, minlength=d)
     X.data *= (np.log((1.0 + n) / (1.0 + df)) + 1.0)[X.indices]
-    norms = np.sqrt(np.add.reduceat(X.data ** 2, X.indptr[:-1])) if X.nnz else np.ones(n)
+    norms = np.sqrt(np.add.reduceat(X.data**2, X.indptr[:-1])) if X.nnz else np.ones(n)
     norms[np.diff(X.indptr) == 0] = 1.0  # reduceat's value for an empty row is meaningless
     X.data /= np.repeat(norms, np.diff(X.indptr))
     X = X.astype(dtype)
@@ -88,11 +89,19 @@ def kmeans(ctx, n, d, k, density=0.002, dtype="float64", max_iter=20):
             "inertia_rel_diff": rel_diff(ours.inertia_, theirs.inertia_),
             "centers_max_diff": max_abs_diff(ours.cluster_centers_, theirs.cluster_centers_),
             "centers_rel_diff": max_rel_diff(ours.cluster_centers_, theirs.cluster_centers_),
-            "n_iter": [int(ours.n_iter_), int(theirs.n_iter_)]}
+            "n_iter": [int(ours.n_iter_), int(theirs.n_iter_)],
+        }
         # the same algorithm and arithmetic: the same answer is expected
         ag["ok"] = ag["ari"] == 1.0 and ag["centers_rel_diff"] <= AGREE_TOL[np.dtype(dtype).name]
-    return {"per": "iteration", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
-            "flops": 2 * X.nnz * k, "bytes": _csr_bytes(X), "extra": {"nnz": int(X.nnz)}}
+    return {
+        "per": "iteration",
+        "times": times,
+        "agreement": agreement,
+        "dtype": np.dtype(dtype).name,
+        "flops": 2 * X.nnz * k,
+        "bytes": _csr_bytes(X),
+        "extra": {"nnz": int(X.nnz)},
+    }
 
 
 def plusplus(ctx, n, d, k, density=0.002, dtype="float64"):
@@ -107,8 +116,15 @@ def plusplus(ctx, n, d, k, density=0.002, dtype="float64"):
         if np.dtype(dtype) == np.float64:
             agreement["sklearn"]["ok"] = same == k
     trials = 2 + int(np.log(k))
-    return {"per": "call", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
-            "flops": 2 * X.nnz * k * (trials + 1), "bytes": _csr_bytes(X) * k * 2, "extra": {"nnz": int(X.nnz)}}
+    return {
+        "per": "call",
+        "times": times,
+        "agreement": agreement,
+        "dtype": np.dtype(dtype).name,
+        "flops": 2 * X.nnz * k * (trials + 1),
+        "bytes": _csr_bytes(X) * k * 2,
+        "extra": {"nnz": int(X.nnz)},
+    }
 
 
 def minibatch(ctx, n, d, k, density=0.002, dtype="float64"):
@@ -121,6 +137,12 @@ def minibatch(ctx, n, d, k, density=0.002, dtype="float64"):
     batch_nnz = X.nnz * params["batch_size"] / n
     # streamed: each step's batch (values and column indices), and X once more for the final labels
     per_nnz = X.data.itemsize + X.indices.itemsize
-    return {"per": "fit", "times": times, "agreement": agreement, "dtype": np.dtype(dtype).name,
-            "flops": (steps * batch_nnz + X.nnz) * 2 * k, "bytes": (steps * batch_nnz + X.nnz) * per_nnz,
-            "extra": {"nnz": int(X.nnz)}}
+    return {
+        "per": "fit",
+        "times": times,
+        "agreement": agreement,
+        "dtype": np.dtype(dtype).name,
+        "flops": (steps * batch_nnz + X.nnz) * 2 * k,
+        "bytes": (steps * batch_nnz + X.nnz) * per_nnz,
+        "extra": {"nnz": int(X.nnz)},
+    }

@@ -6,6 +6,7 @@ The dense data are embedding-like: unit directions around a few hundred random t
 in d dimensions (each row a topic direction plus Gaussian noise, at a random length, since only
 the direction counts); the sparse data are the TF-IDF matrices of bench/sparse.py.
 """
+
 import numpy as np
 
 import kmix
@@ -39,8 +40,16 @@ class _FaissSpherical:
 
         if self.threads:
             faiss.omp_set_num_threads(self.threads)
-        km = faiss.Kmeans(X32.shape[1], self.k, niter=self.max_iter, spherical=True, min_points_per_centroid=1,
-                          max_points_per_centroid=X32.shape[0], seed=0, verbose=False)
+        km = faiss.Kmeans(
+            X32.shape[1],
+            self.k,
+            niter=self.max_iter,
+            spherical=True,
+            min_points_per_centroid=1,
+            max_points_per_centroid=X32.shape[0],
+            seed=0,
+            verbose=False,
+        )
         # faiss assigns by inner product on the rows as given: it needs unit rows to be cosine.
         Xn = X32 / np.linalg.norm(X32, axis=1, keepdims=True)
         km.train(Xn, init_centroids=self.init)
@@ -92,9 +101,10 @@ def fit(ctx, n, d, k, dtype="float32", density=None, max_iter=10):
     # Every library starts from the same unit centers: k-means++ seeds (cosine), well spread, so
     # that no two seeds share a cluster and split it along a tie that rounding decides.
     init = spherical_kmeans_plusplus(X, k, random_state=0, n_threads=ctx.threads)[0]
-    makers = {"kmix": lambda: kmix.SphericalKMeans(k, init=init, n_init=1, tol=0.0, max_iter=max_iter,
-                                                   n_threads=ctx.threads),
-              "numpy": lambda: _NumpySpherical(k, init, max_iter)}
+    makers = {
+        "kmix": lambda: kmix.SphericalKMeans(k, init=init, n_init=1, tol=0.0, max_iter=max_iter, n_threads=ctx.threads),
+        "numpy": lambda: _NumpySpherical(k, init, max_iter),
+    }
     if "faiss" in ctx.peers and density is None:
         makers["faiss"] = lambda: _FaissSpherical(k, init, max_iter, ctx.threads)
 
@@ -111,11 +121,19 @@ def fit(ctx, n, d, k, dtype="float32", density=None, max_iter=10):
         if name == "kmix":
             continue
         theirs = times[name]["result"]
-        ag = {"ari": adjusted_rand_index(ours.labels_, theirs.labels_),
-              "centers_max_diff": max_abs_diff(ours.cluster_centers_, theirs.cluster_centers_)}
+        ag = {
+            "ari": adjusted_rand_index(ours.labels_, theirs.labels_),
+            "centers_max_diff": max_abs_diff(ours.cluster_centers_, theirs.cluster_centers_),
+        }
         ag["ok"] = ag["ari"] >= 0.99
         agreement[name] = ag
     nnz = X.nnz if density is not None else n * d
     nbytes = _csr_bytes(X) if density is not None else n * d * np.dtype(dtype).itemsize
-    return {"per": "iteration", "times": times, "agreement": agreement, "dtype": dtype,
-            "flops": 2 * nnz * k, "bytes": nbytes}
+    return {
+        "per": "iteration",
+        "times": times,
+        "agreement": agreement,
+        "dtype": dtype,
+        "flops": 2 * nnz * k,
+        "bytes": nbytes,
+    }
