@@ -14,6 +14,7 @@ function(kmix_add_isa_variant target level ns source)
   target_include_directories(${obj} PRIVATE ${PROJECT_SOURCE_DIR}/cpp/include)
   target_compile_definitions(${obj} PRIVATE KMIX_ISA_NS=${level})
   target_link_libraries(${obj} PRIVATE OpenMP::OpenMP_CXX)
+  kmix_enable_warnings(${obj})  # cmake/KmixWarnings.cmake
   if(MSVC)
     target_compile_options(${obj} PRIVATE /O2 ${ARGN})  # OpenMP flags come with OpenMP::OpenMP_CXX
   else()
@@ -40,7 +41,9 @@ function(kmix_add_isa_kernels target source)
     else()
       kmix_add_isa_variant(${target} avx2 ${ns} ${source} -mavx2 -mfma)
       if(KMIX_EMULATE_AVX512)
-        kmix_add_isa_variant(${target} avx512 ${ns} ${source} -mavx2 -mfma -DKMIX_VBYTES=64)
+        # -Wno-psabi: 64-byte vectors passed and returned without -mavx512f "change the ABI", but
+        # only between this variant's own functions (one namespace, never an exported interface).
+        kmix_add_isa_variant(${target} avx512 ${ns} ${source} -mavx2 -mfma -DKMIX_VBYTES=64 -Wno-psabi)
         target_compile_definitions(${target} PRIVATE KMIX_AVX512_EMULATED=1)
       else()
         kmix_add_isa_variant(${target} avx512 ${ns} ${source}

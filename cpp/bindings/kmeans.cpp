@@ -206,32 +206,32 @@ void register_kmeans_bindings(py::module_& m) {
         "Σ w_i ‖x_i − c_{labels_i}‖².");
 
   m.def("minibatch_step",
-        [](py::handle Xh, py::handle rows_h, index_t m, py::handle sample_weight, py::handle old_h, py::handle new_h,
-           py::handle sums_h, int n_threads) -> py::object {
+        [](py::handle Xh, py::handle rows_h, index_t batch, py::handle sample_weight, py::handle old_h,
+           py::handle new_h, py::handle sums_h, int n_threads) -> py::object {
           return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
             using T = decltype(zero);
             const carray<T> X = take_matrix<T>(Xh, "X");
             const index_t n = X.shape(0), d = X.shape(1);
             const Optional<index_t> rows = take_optional<index_t>(rows_h, "rows", 1);
             if (rows.given) {
-              expect_rows(rows.array, "rows", m, "the batch size m");
+              expect_rows(rows.array, "rows", batch, "the batch size m");
               const index_t* r = rows.data();
-              for (index_t i = 0; i < m; ++i)
+              for (index_t i = 0; i < batch; ++i)
                 KMIX_REQUIRE(r[i] >= 0 && r[i] < n, "rows must be rows of X, in [0, " + std::to_string(n) + "); rows[" +
                                                    std::to_string(i) + "] = " + std::to_string(r[i]));
             } else {
-              KMIX_REQUIRE(m <= n, "m (the batch: X's first m rows) must be <= the rows of X");
+              KMIX_REQUIRE(batch <= n, "m (the batch: X's first m rows) must be <= the rows of X");
             }
-            KMIX_REQUIRE(m >= 1, "m (the batch size) must be >= 1; got " + std::to_string(m));
-            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", m, "one weight per batch row");
+            KMIX_REQUIRE(batch >= 1, "m (the batch size) must be >= 1; got " + std::to_string(batch));
+            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", batch, "one weight per batch row");
             MiniBatchCenters<T> mb = take_minibatch_centers<T>(old_h, new_h, sums_h, d);
             const index_t k = mb.k;
             const int nt = threads(n_threads);
-            carray<int> labels(m);
+            carray<int> labels(batch);
             double inertia;
             {
               Compute run;
-              inertia = kmix::minibatch_step<T>(X.data(), d, rows.data(), m, w.data(), mb.C_old.data(),
+              inertia = kmix::minibatch_step<T>(X.data(), d, rows.data(), batch, w.data(), mb.C_old.data(),
                                                 mb.C_new.mutable_data(), mb.sums.mutable_data(), k,
                                                 labels.mutable_data(), nt);
             }
@@ -269,12 +269,12 @@ void register_kmeans_bindings(py::module_& m) {
           const carray<double> cdf = take<double>(cdf_h, "cdf", 1);
           KMIX_REQUIRE(cdf.shape(0) >= 1, "cdf must not be empty");
           const carray<double> u = take<double>(u_h, "u", 1);
-          const index_t m = u.shape(0);
+          const index_t draws = u.shape(0);
           const int nt = threads(n_threads);
-          carray<index_t> rows(m);
+          carray<index_t> rows(draws);
           {
             Compute run;
-            kmix::draw_rows(cdf.data(), cdf.shape(0), u.data(), m, rows.mutable_data(), nt);
+            kmix::draw_rows(cdf.data(), cdf.shape(0), u.data(), draws, rows.mutable_data(), nt);
           }
           return rows;
         },

@@ -190,8 +190,8 @@ LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* cent
       ++scanned;
       index_t open = 0;
       for (index_t j = 0; j < k; ++j) {
-        const double r = reach + by[j];
-        open += j != a && double(d2[j]) <= r * r && gap_half[a * k + j] <= reach;
+        const double rj = reach + by[j];
+        open += j != a && double(d2[j]) <= rj * rj && gap_half[a * k + j] <= reach;
       }
       if (open == 0) continue;
       if (double(open + 1) * model.one >= model.tile_row) ++tiled;

@@ -111,9 +111,7 @@ inline std::pair<double, index_t> nearest_in(const double* D, index_t n, const s
                                              index_t lo, index_t hi) {
   double best = std::numeric_limits<double>::infinity();
   index_t at = -1;
-  // Above row x the entries (i, x) lie down a column, one cache line (and often one page) each:
-  // they are asked for kAhead rows ahead, so that the misses overlap.
-  constexpr index_t kAhead = 24;
+  // Above row x the entries (i, x) lie down a column, one cache line (and often one page) each.
   const index_t split = std::min(hi, std::max(lo, x));
   for (index_t i = lo; i < split; ++i) {
     if (size[i] == 0) continue;

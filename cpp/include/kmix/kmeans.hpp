@@ -582,7 +582,7 @@ KMIX_OMP_SIMD
       for (index_t r = 0; r < R; ++r) {
         const double v = c[r];
         cf[r] = float(v < top ? v : top);
-        lift[r] = ((v > 0.0) & (v < 0x1p-100)) | !(v <= top) ? std::numeric_limits<float>::infinity() : 0.0f;
+        lift[r] = (((v > 0.0) & (v < 0x1p-100)) | !(v <= top)) ? std::numeric_limits<float>::infinity() : 0.0f;
       }
 KMIX_OMP_SIMD
       for (index_t r = 0; r < R; ++r)
