@@ -35,9 +35,9 @@ const char* dtype_name() {
 [[noreturn]] inline void value_error(const std::string& what) { throw py::value_error(what); }
 // ValueError with `message` unless `ok`; the message is built only when it is needed (checks
 // run on every call, some once per element).
-#define KMIX_REQUIRE(ok, message)                       \
-  do {                                                  \
-    if (!(ok)) ::kmix_bindings::value_error(message);   \
+#define KMIX_REQUIRE(ok, message)                     \
+  do {                                                \
+    if (!(ok)) ::kmix_bindings::value_error(message); \
   } while (0)
 
 inline std::string shape_str(const py::array& a) {
@@ -50,10 +50,12 @@ inline std::string shape_str(const py::array& a) {
 template <class T>
 carray<T> take(py::handle a, const char* name, int ndim, bool writes = false) {
   if (!py::isinstance<py::array>(a))
-    type_error(std::string(name) + " must be a numpy array; got " + std::string(py::str(py::type::handle_of(a).attr("__name__"))));
+    type_error(std::string(name) + " must be a numpy array; got " +
+               std::string(py::str(py::type::handle_of(a).attr("__name__"))));
   const auto arr = py::reinterpret_borrow<py::array>(a);
   if (!py::isinstance<py::array_t<T>>(arr))
-    type_error(std::string(name) + " must have dtype " + dtype_name<T>() + "; got " + std::string(py::str(arr.dtype())));
+    type_error(std::string(name) + " must have dtype " + dtype_name<T>() + "; got " +
+               std::string(py::str(arr.dtype())));
   if (!(arr.flags() & py::array::c_style) || !(arr.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_))
     type_error(std::string(name) + " must be C-contiguous and aligned");
   if (writes && !arr.writeable()) type_error(std::string(name) + " must be writeable");
@@ -82,8 +84,8 @@ Optional<T> take_optional(py::handle a, const char* name, int ndim) {
 template <class T>
 carray<T> take_matrix(py::handle a, const char* name) {
   carray<T> m = take<T>(a, name, 2);
-  KMIX_REQUIRE(m.shape(0) >= 1 && m.shape(1) >= 1, std::string(name) + " must have at least one row and one column; got shape " +
-                                                 shape_str(m));
+  KMIX_REQUIRE(m.shape(0) >= 1 && m.shape(1) >= 1,
+               std::string(name) + " must have at least one row and one column; got shape " + shape_str(m));
   return m;
 }
 
@@ -91,7 +93,8 @@ carray<T> take_matrix(py::handle a, const char* name) {
 template <class A>
 void expect_rows(const A& a, const char* name, index_t rows, const char* meaning) {
   if (a.shape(0) != rows)
-    value_error(std::string(name) + " must have " + std::to_string(rows) + " rows (" + meaning + "); got shape " + shape_str(a));
+    value_error(std::string(name) + " must have " + std::to_string(rows) + " rows (" + meaning + "); got shape " +
+                shape_str(a));
 }
 template <class A>
 void expect_cols(const A& a, const char* name, index_t cols, const char* meaning) {
@@ -118,7 +121,8 @@ auto by_float_dtype(py::handle X, const char* name, F&& f) {
   if (py::isinstance<py::array_t<float>>(X)) return f(float{});
   if (py::isinstance<py::array_t<double>>(X)) return f(double{});
   if (!py::isinstance<py::array>(X))
-    type_error(std::string(name) + " must be a numpy array; got " + std::string(py::str(py::type::handle_of(X).attr("__name__"))));
+    type_error(std::string(name) + " must be a numpy array; got " +
+               std::string(py::str(py::type::handle_of(X).attr("__name__"))));
   type_error(std::string(name) + " must have dtype float32 or float64; got " +
              std::string(py::str(py::reinterpret_borrow<py::array>(X).dtype())));
 }
@@ -158,7 +162,7 @@ Csr<T, I> take_csr(py::handle data_h, py::handle indices_h, py::handle indptr_h,
   m.n = m.indptr.shape(0) - 1;
   const index_t nnz = m.data.shape(0);
   KMIX_REQUIRE(m.indices.shape(0) == nnz, "indices must have as many values as data (" + std::to_string(nnz) +
-                                             "); got shape " + shape_str(m.indices));
+                                              "); got shape " + shape_str(m.indices));
   const I* p = m.indptr.data();
   KMIX_REQUIRE(p[0] == 0 && index_t(p[m.n]) == nnz,
                "indptr must begin at 0 and end at the length of data (" + std::to_string(nnz) + ")");

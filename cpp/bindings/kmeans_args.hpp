@@ -22,7 +22,7 @@ void check_clusters(index_t k, const char* name) {
   KMIX_REQUIRE(k >= 1, std::string(name) + " must have at least one row (one center)");
   const index_t most = sizeof(T) == 4 ? index_t(1) << 24 : index_t(INT32_MAX);
   KMIX_REQUIRE(k <= most, std::string(name) + " has " + std::to_string(k) + " rows; at most " + std::to_string(most) +
-                         " centers are supported for " + dtype_name<T>() + " data");
+                              " centers are supported for " + dtype_name<T>() + " data");
 }
 
 // Centers (k×d) for X's d features.
@@ -63,8 +63,10 @@ Problem<T> take_problem(py::handle X, py::handle sample_weight, py::handle cente
 // The checks of a k-means++ call on n rows: n_clusters, the first row, the number of trials and
 // the uniforms (k − 1)·n_trials draws, as the drivers read them.
 inline carray<double> take_seeding(index_t n, index_t k, index_t first, index_t n_trials, py::handle uniforms) {
-  KMIX_REQUIRE(k >= 1 && k <= n, "n_clusters must be in [1, " + std::to_string(n) + "] (one center per row "
-                                   "of X at most); got " + std::to_string(k));
+  KMIX_REQUIRE(k >= 1 && k <= n, "n_clusters must be in [1, " + std::to_string(n) +
+                                     "] (one center per row "
+                                     "of X at most); got " +
+                                     std::to_string(k));
   KMIX_REQUIRE(first >= 0 && first < n, "first must be a row of X, in [0, " + std::to_string(n) + ")");
   KMIX_REQUIRE(n_trials >= 1 && n_trials <= 64, "n_trials must be in [1, 64]; got " + std::to_string(n_trials));
   carray<double> u = take<double>(uniforms, "uniforms", 1);
@@ -108,37 +110,38 @@ py::dict run_result(carray<T>& centers, carray<int>& labels, const kmix::LloydRe
 // (kmeans_driver.hpp) and returning its LloydResult.
 template <class Run>
 void def_fit(py::module_& m, const char* name, Run run, const char* doc) {
-  m.def(name,
-        [run](py::handle Xh, py::handle sample_weight, py::handle centers_init, index_t max_iter, double tol,
-              bool verbose, int n_threads, py::handle mean) -> py::object {
-          return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
-            using T = decltype(zero);
-            const Problem<T> a = take_problem<T>(Xh, sample_weight, centers_init, "centers_init");
-            const carray<T>& X = a.X;
-            const carray<T>& C0 = a.C;
-            const Optional<T>& w = a.w;
-            const index_t n = a.n, d = a.d, k = a.k;
-            KMIX_REQUIRE(k <= n, "centers_init has " + std::to_string(k) + " rows; at most one per row of X (" +
-                                std::to_string(n) + ")");
-            const Optional<double> mu = take_optional<double>(mean, "mean", 1);
-            if (mu.given) expect_rows(mu.array, "mean", d, "one per feature of X");
-            KMIX_REQUIRE(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
-            KMIX_REQUIRE(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
-            const int nt = threads(n_threads);
-            carray<T> centers({k, d});
-            std::copy(C0.data(), C0.data() + k * d, centers.mutable_data());
-            carray<int> labels(n);
-            kmix::LloydResult r;
-            {
-              Compute compute;
-              r = run(X.data(), w.data(), n, d, centers.mutable_data(), k, max_iter, tol, verbose, nt,
-                      labels.mutable_data(), mu.data());
-            }
-            return run_result(centers, labels, r);
-          });
-        },
-        py::arg("X"), py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"), py::arg("tol"),
-        py::arg("verbose"), py::arg("n_threads"), py::arg("mean") = py::none(), doc);
+  m.def(
+      name,
+      [run](py::handle Xh, py::handle sample_weight, py::handle centers_init, index_t max_iter, double tol,
+            bool verbose, int n_threads, py::handle mean) -> py::object {
+        return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+          using T = decltype(zero);
+          const Problem<T> a = take_problem<T>(Xh, sample_weight, centers_init, "centers_init");
+          const carray<T>& X = a.X;
+          const carray<T>& C0 = a.C;
+          const Optional<T>& w = a.w;
+          const index_t n = a.n, d = a.d, k = a.k;
+          KMIX_REQUIRE(k <= n, "centers_init has " + std::to_string(k) + " rows; at most one per row of X (" +
+                                   std::to_string(n) + ")");
+          const Optional<double> mu = take_optional<double>(mean, "mean", 1);
+          if (mu.given) expect_rows(mu.array, "mean", d, "one per feature of X");
+          KMIX_REQUIRE(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
+          KMIX_REQUIRE(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
+          const int nt = threads(n_threads);
+          carray<T> centers({k, d});
+          std::copy(C0.data(), C0.data() + k * d, centers.mutable_data());
+          carray<int> labels(n);
+          kmix::LloydResult r;
+          {
+            Compute compute;
+            r = run(X.data(), w.data(), n, d, centers.mutable_data(), k, max_iter, tol, verbose, nt,
+                    labels.mutable_data(), mu.data());
+          }
+          return run_result(centers, labels, r);
+        });
+      },
+      py::arg("X"), py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"), py::arg("tol"),
+      py::arg("verbose"), py::arg("n_threads"), py::arg("mean") = py::none(), doc);
 }
 
 }  // namespace kmix_bindings

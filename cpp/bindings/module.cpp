@@ -51,8 +51,9 @@ void define_core(py::module_& m) {
   m.def("isa", [] { return std::string(kmix::kernels().name); }, "ISA level of the kernels in use");
   m.def("available_isas", &kmix::available_isas, "ISA levels built and supported by this CPU");
   m.def("select_isa", &kmix::select_isa, py::arg("name"), "Use this ISA level; False if unavailable");
-  m.def("max_threads", [] { return kmix::resolve_threads(0); },
-        "OpenMP threads a kernel would use (1 in a child made by fork())");
+  m.def(
+      "max_threads", [] { return kmix::resolve_threads(0); },
+      "OpenMP threads a kernel would use (1 in a child made by fork())");
   m.def("in_forked_child", &kmix::in_forked_child, "Whether this process is a child made by fork() after import");
   m.def("build_info", [] {
     py::dict info;
@@ -64,8 +65,8 @@ void define_core(py::module_& m) {
 #ifdef KMIX_AVX512_EMULATED
     info["avx512"] = "emulated: 64-byte vectors on AVX2 (a test build)";
 #endif
-    info["pybind11"] = std::to_string(PYBIND11_VERSION_MAJOR) + "." + std::to_string(PYBIND11_VERSION_MINOR) +
-                       "." + std::to_string(PYBIND11_VERSION_PATCH);
+    info["pybind11"] = std::to_string(PYBIND11_VERSION_MAJOR) + "." + std::to_string(PYBIND11_VERSION_MINOR) + "." +
+                       std::to_string(PYBIND11_VERSION_PATCH);
     return info;
   });
   register_kmeans(m);

@@ -74,222 +74,231 @@ Csr<T, I> take_csr_rows(py::handle data_h, py::handle indices_h, py::handle indp
 #define KMIX_CSR_ARGS py::arg("data"), py::arg("indices"), py::arg("indptr"), py::arg("n_features")
 
 void register_sparse(py::module_& m) {
-  m.def("sparse_lloyd",
-        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
-           py::handle centers_init, index_t max_iter, double tol, bool verbose, int n_threads) {
-          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
-            using T = decltype(zero);
-            using I = decltype(izero);
-            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const index_t n = X.n, d = X.d;
-            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
-            const carray<T> C0 = take_centers<T>(centers_init, "centers_init", d);
-            const index_t k = C0.shape(0);
-            KMIX_REQUIRE(k <= n, "centers_init has " + std::to_string(k) + " rows; at most one per row of X (" +
-                                    std::to_string(n) + ")");
-            KMIX_REQUIRE(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
-            KMIX_REQUIRE(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
-            const int nt = threads(n_threads);
-            carray<T> centers({k, d});
-            std::copy(C0.data(), C0.data() + k * d, centers.mutable_data());
-            carray<int> labels(n);
-            kmix::LloydResult r;
-            {
-              Compute run;
-              r = kmix::sparse_lloyd<T, I>(X.view(), w.data(), centers.mutable_data(), k, max_iter, tol, verbose, nt,
-                                           labels.mutable_data());
-            }
-            return run_result(centers, labels, r);
-          });
-        },
-        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"), py::arg("tol"),
-        py::arg("verbose"), py::arg("n_threads"),
-        "Lloyd iterations on a CSR matrix from centers_init: {centers, labels, inertia, n_iter, strict, "
-        "iter_inertia, iter_shift}.");
+  m.def(
+      "sparse_lloyd",
+      [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+         py::handle centers_init, index_t max_iter, double tol, bool verbose, int n_threads) {
+        return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+          using T = decltype(zero);
+          using I = decltype(izero);
+          const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+          const index_t n = X.n, d = X.d;
+          const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
+          const carray<T> C0 = take_centers<T>(centers_init, "centers_init", d);
+          const index_t k = C0.shape(0);
+          KMIX_REQUIRE(k <= n, "centers_init has " + std::to_string(k) + " rows; at most one per row of X (" +
+                                   std::to_string(n) + ")");
+          KMIX_REQUIRE(max_iter >= 1, "max_iter must be >= 1; got " + std::to_string(max_iter));
+          KMIX_REQUIRE(std::isfinite(tol) && tol >= 0, "tol must be finite and >= 0");
+          const int nt = threads(n_threads);
+          carray<T> centers({k, d});
+          std::copy(C0.data(), C0.data() + k * d, centers.mutable_data());
+          carray<int> labels(n);
+          kmix::LloydResult r;
+          {
+            Compute run;
+            r = kmix::sparse_lloyd<T, I>(X.view(), w.data(), centers.mutable_data(), k, max_iter, tol, verbose, nt,
+                                         labels.mutable_data());
+          }
+          return run_result(centers, labels, r);
+        });
+      },
+      KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers_init"), py::arg("max_iter"), py::arg("tol"),
+      py::arg("verbose"), py::arg("n_threads"),
+      "Lloyd iterations on a CSR matrix from centers_init: {centers, labels, inertia, n_iter, strict, "
+      "iter_inertia, iter_shift}.");
 
-  m.def("sparse_kmeans_plusplus",
-        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
-           index_t k, index_t first, py::handle uniforms_h, index_t n_trials, int n_threads) {
-          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
-            using T = decltype(zero);
-            using I = decltype(izero);
-            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const index_t n = X.n;
-            const carray<T> w = take<T>(sample_weight, "sample_weight", 1);
-            expect_rows(w, "sample_weight", n, "one weight per row of X");
-            const carray<double> u = take_seeding(n, k, first, n_trials, uniforms_h);
-            const int nt = threads(n_threads);
-            carray<index_t> chosen(k);
-            {
-              Compute run;
-              kmix::sparse_kmeans_plusplus<T, I>(X.view(), w.data(), k, first, u.data(), n_trials, nt,
-                                                 chosen.mutable_data());
-            }
-            return std::move(chosen);
-          });
-        },
-        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"),
-        py::arg("n_trials"), py::arg("n_threads"), "Greedy k-means++ on a CSR matrix: the indices of the chosen rows.");
+  m.def(
+      "sparse_kmeans_plusplus",
+      [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+         index_t k, index_t first, py::handle uniforms_h, index_t n_trials, int n_threads) {
+        return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+          using T = decltype(zero);
+          using I = decltype(izero);
+          const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+          const index_t n = X.n;
+          const carray<T> w = take<T>(sample_weight, "sample_weight", 1);
+          expect_rows(w, "sample_weight", n, "one weight per row of X");
+          const carray<double> u = take_seeding(n, k, first, n_trials, uniforms_h);
+          const int nt = threads(n_threads);
+          carray<index_t> chosen(k);
+          {
+            Compute run;
+            kmix::sparse_kmeans_plusplus<T, I>(X.view(), w.data(), k, first, u.data(), n_trials, nt,
+                                               chosen.mutable_data());
+          }
+          return std::move(chosen);
+        });
+      },
+      KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("n_clusters"), py::arg("first"), py::arg("uniforms"),
+      py::arg("n_trials"), py::arg("n_threads"), "Greedy k-means++ on a CSR matrix: the indices of the chosen rows.");
 
-  m.def("sparse_assign",
-        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
-           int n_threads) {
-          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
-            using T = decltype(zero);
-            using I = decltype(izero);
-            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
-            const int nt = threads(n_threads);
-            carray<int> labels(X.n);
-            {
-              Compute run;
-              kmix::sparse_assign<T, I>(X.view(), C.data(), C.shape(0), labels.mutable_data(), nt);
-            }
-            return std::move(labels);
-          });
-        },
-        KMIX_CSR_ARGS, py::arg("centers"), py::arg("n_threads"),
-        "The nearest center of each row of a CSR matrix (the lowest index on ties), int32.");
+  m.def(
+      "sparse_assign",
+      [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
+         int n_threads) {
+        return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+          using T = decltype(zero);
+          using I = decltype(izero);
+          const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+          const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
+          const int nt = threads(n_threads);
+          carray<int> labels(X.n);
+          {
+            Compute run;
+            kmix::sparse_assign<T, I>(X.view(), C.data(), C.shape(0), labels.mutable_data(), nt);
+          }
+          return std::move(labels);
+        });
+      },
+      KMIX_CSR_ARGS, py::arg("centers"), py::arg("n_threads"),
+      "The nearest center of each row of a CSR matrix (the lowest index on ties), int32.");
 
-  m.def("sparse_inertia",
-        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
-           py::handle centers_h, py::handle labels_h, int n_threads) {
-          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
-            using T = decltype(zero);
-            using I = decltype(izero);
-            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const index_t n = X.n;
-            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
-            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
-            const index_t k = C.shape(0);
-            const carray<int> labels = take<int>(labels_h, "labels", 1);
-            expect_rows(labels, "labels", n, "one per row of X");
-            const int* lab = labels.data();
-            for (index_t i = 0; i < n; ++i)
-              KMIX_REQUIRE(lab[i] >= 0 && lab[i] < k, "labels must be in [0, " + std::to_string(k) + "); labels[" +
-                                                     std::to_string(i) + "] = " + std::to_string(lab[i]));
-            const int nt = threads(n_threads);
-            double v;
-            {
-              Compute run;
-              v = kmix::sparse_inertia<T, I>(X.view(), w.data(), C.data(), k, lab, nt);
-            }
-            return py::float_(v);
-          });
-        },
-        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"),
-        "Σ w_i ‖x_i − c_{labels_i}‖² for a CSR matrix.");
+  m.def(
+      "sparse_inertia",
+      [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+         py::handle centers_h, py::handle labels_h, int n_threads) {
+        return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+          using T = decltype(zero);
+          using I = decltype(izero);
+          const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+          const index_t n = X.n;
+          const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per row of X");
+          const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
+          const index_t k = C.shape(0);
+          const carray<int> labels = take<int>(labels_h, "labels", 1);
+          expect_rows(labels, "labels", n, "one per row of X");
+          const int* lab = labels.data();
+          for (index_t i = 0; i < n; ++i)
+            KMIX_REQUIRE(lab[i] >= 0 && lab[i] < k, "labels must be in [0, " + std::to_string(k) + "); labels[" +
+                                                        std::to_string(i) + "] = " + std::to_string(lab[i]));
+          const int nt = threads(n_threads);
+          double v;
+          {
+            Compute run;
+            v = kmix::sparse_inertia<T, I>(X.view(), w.data(), C.data(), k, lab, nt);
+          }
+          return py::float_(v);
+        });
+      },
+      KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers"), py::arg("labels"), py::arg("n_threads"),
+      "Σ w_i ‖x_i − c_{labels_i}‖² for a CSR matrix.");
 
-  m.def("sparse_sq_distances",
-        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
-           int n_threads) {
-          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
-            using T = decltype(zero);
-            using I = decltype(izero);
-            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
-            const index_t k = C.shape(0);
-            const int nt = threads(n_threads);
-            carray<T> out({X.n, k});
-            {
-              Compute run;
-              kmix::sparse_sq_distances<T, I>(X.view(), C.data(), k, out.mutable_data(), nt);
-            }
-            return std::move(out);
-          });
-        },
-        KMIX_CSR_ARGS, py::arg("centers"), py::arg("n_threads"), "‖x_i − c_j‖² for every row of a CSR matrix and center.");
+  m.def(
+      "sparse_sq_distances",
+      [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle centers_h,
+         int n_threads) {
+        return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+          using T = decltype(zero);
+          using I = decltype(izero);
+          const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+          const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
+          const index_t k = C.shape(0);
+          const int nt = threads(n_threads);
+          carray<T> out({X.n, k});
+          {
+            Compute run;
+            kmix::sparse_sq_distances<T, I>(X.view(), C.data(), k, out.mutable_data(), nt);
+          }
+          return std::move(out);
+        });
+      },
+      KMIX_CSR_ARGS, py::arg("centers"), py::arg("n_threads"),
+      "‖x_i − c_j‖² for every row of a CSR matrix and center.");
 
-  m.def("sparse_minibatch_step",
-        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
-           py::handle old_h, py::handle new_h, py::handle sums_h, py::handle rows_h, int n_threads) {
-          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
-            using T = decltype(zero);
-            using I = decltype(izero);
-            const Optional<index_t> rows = take_optional<index_t>(rows_h, "rows", 1);
-            const Csr<T, I> X = rows.given ? take_csr_rows<T, I>(data, indices, indptr, n_features, rows.array, n_threads)
-                                           : take_csr<T, I>(data, indices, indptr, n_features);
-            const index_t n = X.n, d = X.d;
-            KMIX_REQUIRE(n >= 1, "the batch must hold at least one row");
-            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per batch row");
-            MiniBatchCenters<T> mb = take_minibatch_centers<T>(old_h, new_h, sums_h, d);
-            const index_t k = mb.k;
-            const int nt = threads(n_threads);
-            carray<int> labels(n);
-            double inertia;
-            {
-              Compute run;
-              inertia = kmix::sparse_minibatch_step<T, I>(X.view(), w.data(), mb.C_old.data(), mb.C_new.mutable_data(),
-                                                          mb.sums.mutable_data(), k, labels.mutable_data(), nt);
-            }
-            py::dict out;
-            out["labels"] = labels;
-            out["inertia"] = inertia;
-            return std::move(out);
-          });
-        },
-        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers_old"), py::arg("centers_new"),
-        py::arg("weight_sums"), py::arg("rows"), py::arg("n_threads"),
-        "One mini-batch step on the rows `rows` of a CSR matrix (None: all of them, the batch), "
-        "sample_weight one per batch row: {labels, inertia}.");
-  m.def("sparse_lloyd_chunk",
-        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
-           py::handle centers_h, int n_threads) {
-          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
-            using T = decltype(zero);
-            using I = decltype(izero);
-            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", X.n, "one weight per row of X");
-            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
-            const index_t k = C.shape(0);
-            const int nt = threads(n_threads);
-            carray<double> sums({k, X.d}), weights(k);
-            double inertia;
-            {
-              Compute run;
-              inertia = kmix::sparse_lloyd_chunk<T, I>(X.view(), w.data(), C.data(), k, sums.mutable_data(),
-                                                       weights.mutable_data(), nt);
-            }
-            py::dict out;
-            out["sums"] = sums;
-            out["weights"] = weights;
-            out["inertia"] = inertia;
-            return std::move(out);
-          });
-        },
-        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"),
-        "One assignment of a CSR matrix's rows to the centers: {sums (k×d), weights (k), inertia} of each "
-        "cluster in float64, for summing over chunks of rows.");
+  m.def(
+      "sparse_minibatch_step",
+      [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+         py::handle old_h, py::handle new_h, py::handle sums_h, py::handle rows_h, int n_threads) {
+        return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+          using T = decltype(zero);
+          using I = decltype(izero);
+          const Optional<index_t> rows = take_optional<index_t>(rows_h, "rows", 1);
+          const Csr<T, I> X = rows.given ? take_csr_rows<T, I>(data, indices, indptr, n_features, rows.array, n_threads)
+                                         : take_csr<T, I>(data, indices, indptr, n_features);
+          const index_t n = X.n, d = X.d;
+          KMIX_REQUIRE(n >= 1, "the batch must hold at least one row");
+          const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", n, "one weight per batch row");
+          MiniBatchCenters<T> mb = take_minibatch_centers<T>(old_h, new_h, sums_h, d);
+          const index_t k = mb.k;
+          const int nt = threads(n_threads);
+          carray<int> labels(n);
+          double inertia;
+          {
+            Compute run;
+            inertia = kmix::sparse_minibatch_step<T, I>(X.view(), w.data(), mb.C_old.data(), mb.C_new.mutable_data(),
+                                                        mb.sums.mutable_data(), k, labels.mutable_data(), nt);
+          }
+          py::dict out;
+          out["labels"] = labels;
+          out["inertia"] = inertia;
+          return std::move(out);
+        });
+      },
+      KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers_old"), py::arg("centers_new"), py::arg("weight_sums"),
+      py::arg("rows"), py::arg("n_threads"),
+      "One mini-batch step on the rows `rows` of a CSR matrix (None: all of them, the batch), "
+      "sample_weight one per batch row: {labels, inertia}.");
+  m.def(
+      "sparse_lloyd_chunk",
+      [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+         py::handle centers_h, int n_threads) {
+        return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+          using T = decltype(zero);
+          using I = decltype(izero);
+          const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+          const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", X.n, "one weight per row of X");
+          const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
+          const index_t k = C.shape(0);
+          const int nt = threads(n_threads);
+          carray<double> sums({k, X.d}), weights(k);
+          double inertia;
+          {
+            Compute run;
+            inertia = kmix::sparse_lloyd_chunk<T, I>(X.view(), w.data(), C.data(), k, sums.mutable_data(),
+                                                     weights.mutable_data(), nt);
+          }
+          py::dict out;
+          out["sums"] = sums;
+          out["weights"] = weights;
+          out["inertia"] = inertia;
+          return std::move(out);
+        });
+      },
+      KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"),
+      "One assignment of a CSR matrix's rows to the centers: {sums (k×d), weights (k), inertia} of each "
+      "cluster in float64, for summing over chunks of rows.");
 
-  m.def("sparse_nearest",
-        [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
-           py::handle centers_h, int n_threads) {
-          return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
-            using T = decltype(zero);
-            using I = decltype(izero);
-            const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
-            const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", X.n, "one weight per row of X");
-            const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
-            const int nt = threads(n_threads);
-            carray<int> labels(X.n);
-            carray<double> dist(X.n);
-            double inertia;
-            {
-              Compute run;
-              inertia = kmix::sparse_nearest<T, I>(X.view(), w.data(), C.data(), C.shape(0), labels.mutable_data(),
-                                                   dist.mutable_data(), nt);
-            }
-            py::dict out;
-            out["labels"] = labels;
-            out["distances"] = dist;
-            out["inertia"] = inertia;
-            return std::move(out);
-          });
-        },
-        KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"),
-        "The nearest center of each row of a CSR matrix (int32, the lowest index on ties), the squared "
-        "distance to it (float64) and Σ w·distance (sample_weight None: ones), in one pass: "
-        "{labels, distances, inertia}.");
+  m.def(
+      "sparse_nearest",
+      [](py::handle data, py::handle indices, py::handle indptr, index_t n_features, py::handle sample_weight,
+         py::handle centers_h, int n_threads) {
+        return by_csr_dtypes(data, indices, indptr, [&](auto zero, auto izero) -> py::object {
+          using T = decltype(zero);
+          using I = decltype(izero);
+          const Csr<T, I> X = take_csr<T, I>(data, indices, indptr, n_features);
+          const Optional<T> w = take_weights<T>(sample_weight, "sample_weight", X.n, "one weight per row of X");
+          const carray<T> C = take_centers<T>(centers_h, "centers", X.d);
+          const int nt = threads(n_threads);
+          carray<int> labels(X.n);
+          carray<double> dist(X.n);
+          double inertia;
+          {
+            Compute run;
+            inertia = kmix::sparse_nearest<T, I>(X.view(), w.data(), C.data(), C.shape(0), labels.mutable_data(),
+                                                 dist.mutable_data(), nt);
+          }
+          py::dict out;
+          out["labels"] = labels;
+          out["distances"] = dist;
+          out["inertia"] = inertia;
+          return std::move(out);
+        });
+      },
+      KMIX_CSR_ARGS, py::arg("sample_weight"), py::arg("centers"), py::arg("n_threads"),
+      "The nearest center of each row of a CSR matrix (int32, the lowest index on ties), the squared "
+      "distance to it (float64) and Σ w·distance (sample_weight None: ones), in one pass: "
+      "{labels, distances, inertia}.");
 }
 
 }  // namespace

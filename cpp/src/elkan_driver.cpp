@@ -108,8 +108,9 @@ LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* cent
   int e = 0;
   if (largest > 0.0 && std::isfinite(largest)) std::frexp(largest, &e);
   index_t work[4] = {0, 0, 0, 0};
-  ElkanState state{ks, nullptr, nullptr, std::ldexp(1.0, -e), shift.data(), cum.data(), half.data(),
-                   next_gap.data(), nullptr, 0.0, work};
+  ElkanState state{ks,           nullptr,    nullptr,     std::ldexp(1.0, -e),
+                   shift.data(), cum.data(), half.data(), next_gap.data(),
+                   nullptr,      0.0,        work};
 
   // Which kind of step comes next. Bounds pay only once the centers move little: while they move
   // far (the first steps), most rows would need distances anyway, and keeping k bounds per row
@@ -129,7 +130,7 @@ LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* cent
   const bool always = g_every_step_bounded.load(std::memory_order_relaxed);
   Step kind = always ? Step::full : Step::lloyd;
   const ElkanCosts model = E.costs(d, k);
-  const double full_extra = model.tile_row / model.lloyd_row - 1.0;  // a full step, beyond a Lloyd step
+  const double full_extra = model.tile_row / model.lloyd_row - 1.0;         // a full step, beyond a Lloyd step
   const double alloc_extra = hamerly ? 0.0 : double(ks) / model.lloyd_row;  // the first one's page faults
   constexpr double kHorizon = 3.0;  // steps in which a full step must pay for itself
   // Bounds loosen by every move of the centers: over the horizon they are on average about two
@@ -205,9 +206,11 @@ LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* cent
   auto step = [&](bool moves_only, bool again) {
     index_t changed;
     if (again)
-      changed = K.lloyd_step(X, w, n, d, nullptr, k, labels, sums.data(), weights.data(), scratch.data(), false, threads);
+      changed =
+          K.lloyd_step(X, w, n, d, nullptr, k, labels, sums.data(), weights.data(), scratch.data(), false, threads);
     else if (kind == Step::lloyd)
-      changed = K.lloyd_step(X, w, n, d, cur, k, labels, sums.data(), weights.data(), scratch.data(), moves_only, threads);
+      changed =
+          K.lloyd_step(X, w, n, d, cur, k, labels, sums.data(), weights.data(), scratch.data(), moves_only, threads);
     else
       changed = E.step(X, w, n, d, cur, k, labels, state, kind == Step::full, sums.data(), weights.data(),
                        scratch.data(), moves_only, threads);
@@ -307,8 +310,7 @@ LloydResult bounded_kmeans(const T* X, const T* w, index_t n, index_t d, T* cent
     if (center_shift <= tol) break;
   }
   r.n_iter = i < max_iter ? i + 1 : max_iter;
-  if (r.strict)
-    r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
+  if (r.strict) r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
   else if (bounds_current) {  // one more assignment so that labels match the returned centers
     E.step(X, w, n, d, cur, k, labels, state, false, nullptr, nullptr, nullptr, false, threads);
     r.distances += distances_done();
@@ -332,16 +334,16 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
 }
 
 template <class T>
-LloydResult hamerly(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k, index_t max_iter,
-                    double tol, bool verbose, int threads, int* labels, const double* mean) {
+LloydResult hamerly(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k, index_t max_iter, double tol,
+                    bool verbose, int threads, int* labels, const double* mean) {
   return bounded_kmeans(X, w, n, d, centers, k, max_iter, tol, verbose, threads, labels, mean, true);
 }
 
-#define KMIX_INSTANTIATE(T)                                                                  \
-  template LloydResult elkan<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t, \
-                                double, bool, int, int*, const double*);                  \
-  template LloydResult hamerly<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t, \
-                                  double, bool, int, int*, const double*);
+#define KMIX_INSTANTIATE(T)                                                                                            \
+  template LloydResult elkan<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t, double, bool, int, int*,   \
+                                const double*);                                                                        \
+  template LloydResult hamerly<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t, double, bool, int, int*, \
+                                  const double*);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)
 #undef KMIX_INSTANTIATE

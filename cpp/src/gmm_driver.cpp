@@ -16,8 +16,7 @@
 namespace kmix {
 
 GmmParams::GmmParams(CovType type_, index_t k_, index_t d_)
-    : type(type_), k(k_), d(d_), weights(k_), means(k_ * d_), covariances(cov_size()),
-      prec_chol(cov_size()) {}
+    : type(type_), k(k_), d(d_), weights(k_), means(k_ * d_), covariances(cov_size()), prec_chol(cov_size()) {}
 
 index_t GmmParams::cov_size() const {
   switch (type) {
@@ -36,11 +35,10 @@ const double kLog2Pi = std::log(2.0 * 3.14159265358979323846);
 const double kEps10 = 10.0 * std::numeric_limits<double>::epsilon();
 
 [[noreturn]] void not_positive_definite(const char* what, index_t c, double reg_covar) {
-  throw std::domain_error(
-      std::string("GaussianMixture: the ") + what + " of component " + std::to_string(c) +
-      " is not positive definite (a component collapsed onto too few or duplicated points); "
-      "increase reg_covar (now " + std::to_string(reg_covar) +
-      "), use fewer components, or scale the data");
+  throw std::domain_error(std::string("GaussianMixture: the ") + what + " of component " + std::to_string(c) +
+                          " is not positive definite (a component collapsed onto too few or duplicated points); "
+                          "increase reg_covar (now " +
+                          std::to_string(reg_covar) + "), use fewer components, or scale the data");
 }
 
 // A variance (or Cholesky pivot) of feature j at or below floor[j] counts as zero: floor[j] is
@@ -72,8 +70,7 @@ std::vector<double> noise_floor(const T* X, index_t n, index_t d, int threads) {
 
 // U (upper triangular, d×d) with U·Uᵀ = cov⁻¹: the transpose of the inverse of cov's lower
 // Cholesky factor, as scikit-learn computes it. False if cov is not positive definite.
-bool precision_cholesky(const double* cov, index_t d, const double* floor, double* U,
-                        std::vector<double>& L) {
+bool precision_cholesky(const double* cov, index_t d, const double* floor, double* U, std::vector<double>& L) {
   L.assign(d * d, 0.0);
   for (index_t i = 0; i < d; ++i)
     for (index_t j = 0; j <= i; ++j) {
@@ -139,9 +136,7 @@ std::vector<double> log_norms(const GmmParams& p) {
       case CovType::diag:
         for (index_t j = 0; j < d; ++j) logdet += std::log(p.prec_chol[c * d + j]);
         break;
-      case CovType::spherical:
-        logdet = double(d) * std::log(p.prec_chol[c]);
-        break;
+      case CovType::spherical: logdet = double(d) * std::log(p.prec_chol[c]); break;
     }
     out[c] = std::log(p.weights[c]) + logdet - 0.5 * double(d) * kLog2Pi;
   }
@@ -152,9 +147,8 @@ std::vector<double> log_norms(const GmmParams& p) {
 // (k×d, in the coordinates of X − shift). As scikit-learn: N_c gets 10·eps so that an empty
 // component divides by a tiny number rather than zero, covariances get reg_covar on the
 // diagonal, and weights are N_c / Σ N (EM) or N_c / Σw (initialization).
-void m_step(const std::vector<double>& st, const std::vector<double>& about,
-            const std::vector<double>& shift, const std::vector<double>& floor, double reg_covar,
-            bool initial, GmmParams& p) {
+void m_step(const std::vector<double>& st, const std::vector<double>& about, const std::vector<double>& shift,
+            const std::vector<double>& floor, double reg_covar, bool initial, GmmParams& p) {
   const index_t k = p.k, d = p.d, tri = d * (d + 1) / 2;
   const double* N = st.data() + 2;
   const double* S1 = N + k;
@@ -184,8 +178,9 @@ void m_step(const std::vector<double>& st, const std::vector<double>& about,
         const double* dl = delta.data() + c * d;
         for (index_t a = 0; a < d; ++a)
           for (index_t b = a; b < d; ++b) {
-            const double v = (S2[c * tri + (a * d - a * (a - 1) / 2 + (b - a))] - dl[a] * s1[b] -
-                              s1[a] * dl[b] + N[c] * dl[a] * dl[b]) / nk[c];
+            const double v = (S2[c * tri + (a * d - a * (a - 1) / 2 + (b - a))] - dl[a] * s1[b] - s1[a] * dl[b] +
+                              N[c] * dl[a] * dl[b]) /
+                             nk[c];
             cov[(c * d + a) * d + b] = cov[(c * d + b) * d + a] = v;
           }
         for (index_t a = 0; a < d; ++a) cov[(c * d + a) * d + a] += reg_covar;
@@ -207,8 +202,9 @@ void m_step(const std::vector<double>& st, const std::vector<double>& about,
         for (index_t b = a; b < d; ++b) {
           double M = 0.0;
           for (index_t c = 0; c < k; ++c) M += nk[c] * mean[c * d + a] * mean[c * d + b];
-          const double v = (S2[a * d - a * (a - 1) / 2 + (b - a)] - M + shift[a] * ma[b] +
-                            ma[a] * shift[b] + extra * shift[a] * shift[b]) / nsum;
+          const double v = (S2[a * d - a * (a - 1) / 2 + (b - a)] - M + shift[a] * ma[b] + ma[a] * shift[b] +
+                            extra * shift[a] * shift[b]) /
+                           nsum;
           cov[a * d + b] = cov[b * d + a] = v;
         }
       for (index_t a = 0; a < d; ++a) cov[a * d + a] += reg_covar;
@@ -241,8 +237,7 @@ std::vector<double> centred_means(const GmmParams& p, const std::vector<double>&
 }  // namespace
 
 template <class T>
-void gmm_estimate(const T* X, const T* w, index_t n, const double* resp, double reg_covar,
-                  GmmParams& p, int threads) {
+void gmm_estimate(const T* X, const T* w, index_t n, const double* resp, double reg_covar, GmmParams& p, int threads) {
   // The kernels measure from X's mean: any point would do; this one keeps the sums small.
   const std::vector<double> shift = column_means(X, n, p.d, threads);
   std::vector<double> st(gmm_stats_size(p.type, p.k, p.d));
@@ -265,8 +260,8 @@ void gmm_estimate(const T* X, const T* w, index_t n, const double* resp, double 
 }
 
 template <class T>
-EmResult gmm_em(const T* X, const T* w, index_t n, GmmParams& p, index_t max_iter, double tol,
-                double reg_covar, double lower_bound, int threads) {
+EmResult gmm_em(const T* X, const T* w, index_t n, GmmParams& p, index_t max_iter, double tol, double reg_covar,
+                double lower_bound, int threads) {
   const std::vector<double> shift = column_means(X, n, p.d, threads);
   const std::vector<double> floor = noise_floor(X, n, p.d, threads);
   std::vector<double> st(gmm_stats_size(p.type, p.k, p.d));
@@ -295,8 +290,8 @@ EmResult gmm_em(const T* X, const T* w, index_t n, GmmParams& p, index_t max_ite
 }
 
 template <class T>
-void gmm_pass_stats(const T* X, const T* w, index_t n, const GmmParams& p, const double* shift,
-                    const double* about, const double* given_resp, double* stats, int threads) {
+void gmm_pass_stats(const T* X, const T* w, index_t n, const GmmParams& p, const double* shift, const double* about,
+                    const double* given_resp, double* stats, int threads) {
   const std::vector<double> norms = given_resp ? std::vector<double>(p.k, 0.0) : log_norms(p);
   const GmmModel model{p.type, p.k, p.d, shift, about, given_resp ? nullptr : p.prec_chol.data(), norms.data()};
   GmmPassOut<T> out;
@@ -305,9 +300,8 @@ void gmm_pass_stats(const T* X, const T* w, index_t n, const GmmParams& p, const
   gmm_kernels_for<T>().pass(X, w, n, model, out, threads);
 }
 
-void gmm_m_step(const std::vector<double>& stats, const std::vector<double>& about,
-                const std::vector<double>& shift, const std::vector<double>& floor, double reg_covar,
-                bool initial, GmmParams& p) {
+void gmm_m_step(const std::vector<double>& stats, const std::vector<double>& about, const std::vector<double>& shift,
+                const std::vector<double>& floor, double reg_covar, bool initial, GmmParams& p) {
   m_step(stats, about, shift, floor, reg_covar, initial, p);
 }
 
@@ -322,14 +316,12 @@ void gmm_score(const T* X, index_t n, const GmmParams& p, const GmmPassOut<T>& o
   gmm_kernels_for<T>().pass(X, nullptr, n, model, out, threads);
 }
 
-#define KMIX_INSTANTIATE(T)                                                                      \
-  template void gmm_estimate<T>(const T*, const T*, index_t, const double*, double, GmmParams&, \
-                                int);                                                            \
-  template EmResult gmm_em<T>(const T*, const T*, index_t, GmmParams&, index_t, double, double, \
-                              double, int);                                                      \
-  template void gmm_score<T>(const T*, index_t, const GmmParams&, const GmmPassOut<T>&, int);       \
-  template void gmm_pass_stats<T>(const T*, const T*, index_t, const GmmParams&, const double*,      \
-                                  const double*, const double*, double*, int);
+#define KMIX_INSTANTIATE(T)                                                                                    \
+  template void gmm_estimate<T>(const T*, const T*, index_t, const double*, double, GmmParams&, int);          \
+  template EmResult gmm_em<T>(const T*, const T*, index_t, GmmParams&, index_t, double, double, double, int);  \
+  template void gmm_score<T>(const T*, index_t, const GmmParams&, const GmmPassOut<T>&, int);                  \
+  template void gmm_pass_stats<T>(const T*, const T*, index_t, const GmmParams&, const double*, const double*, \
+                                  const double*, double*, int);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)
 #undef KMIX_INSTANTIATE

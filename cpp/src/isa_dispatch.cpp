@@ -76,9 +76,11 @@ constexpr const char* kLowest = "baseline";
 
 // A level's tables are built (by code compiled for that level) only once the CPU is known to
 // run it.
-#define KMIX_ISA_ENTRY(ns, name) \
-  IsaKernels{name, &ns::kmeans_kernels(), &ns::gmm_kernels(), &ns::linkage_kernels(), &ns::tree_kernels(), \
-             &ns::metrics_kernels(), &ns::elkan_kernels(), &ns::sparse_kmeans_kernels()}
+#define KMIX_ISA_ENTRY(ns, name)                                                                  \
+  IsaKernels {                                                                                    \
+    name, &ns::kmeans_kernels(), &ns::gmm_kernels(), &ns::linkage_kernels(), &ns::tree_kernels(), \
+        &ns::metrics_kernels(), &ns::elkan_kernels(), &ns::sparse_kmeans_kernels()                \
+  }
 
 std::vector<const IsaKernels*> supported() {
   static const IsaKernels base = KMIX_ISA_ENTRY(baseline, kLowest);

@@ -29,9 +29,8 @@ std::vector<index_t> farthest_rows(std::vector<double>& dist, index_t m) {
   m = std::min(m, movable);
   std::vector<index_t> order(n);
   for (index_t i = 0; i < n; ++i) order[i] = i;
-  std::partial_sort(order.begin(), order.begin() + m, order.end(), [&](index_t a, index_t b) {
-    return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
-  });
+  std::partial_sort(order.begin(), order.begin() + m, order.end(),
+                    [&](index_t a, index_t b) { return dist[a] > dist[b] || (dist[a] == dist[b] && a < b); });
   order.resize(m);
   return order;
 }
@@ -41,9 +40,8 @@ std::vector<index_t> farthest_rows(std::vector<double>& dist, index_t m) {
 // (scikit-learn orders several far points by np.argpartition, which is unspecified; kmix
 // takes them by decreasing distance, lower index first on ties.)
 template <class T>
-void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n, index_t d,
-                    const T* centers_old, index_t k, const int* labels, double* sums,
-                    double* weights, int threads) {
+void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n, index_t d, const T* centers_old,
+                    index_t k, const int* labels, double* sums, double* weights, int threads) {
   const std::vector<index_t> empty = empty_clusters(weights, k);
   if (empty.empty()) return;
   std::vector<double> dist(n);
@@ -67,8 +65,8 @@ void relocate_empty(const KMeansKernels<T>& K, const T* X, const T* w, index_t n
 // keeps the answers identical. scikit-learn's sums are of centred rows: if X was not centred,
 // `mean` (else null) turns ours into those. Returns Σ_c ‖new_c − old_c‖².
 template <class T>
-double average_centers(const double* sums, const double* weights, const T* old_centers,
-                       index_t k, index_t d, const double* mean, T* new_centers) {
+double average_centers(const double* sums, const double* weights, const T* old_centers, index_t k, index_t d,
+                       const double* mean, T* new_centers) {
   const index_t heaviest = std::max_element(weights, weights + k) - weights;
   for (index_t c = 0; c < k; ++c) {
     if (weights[c] > 0.0) {
@@ -100,8 +98,8 @@ double average_centers(const double* sums, const double* weights, const T* old_c
 }
 
 template <class T>
-LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
-                  index_t max_iter, double tol, bool verbose, int threads, int* labels, const double* mean) {
+LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k, index_t max_iter, double tol,
+                  bool verbose, int threads, int* labels, const double* mean) {
   const KMeansKernels<T>& K = kmeans_kernels_for<T>();
   LloydResult r;
   std::vector<double> sums(k * d), weights(k);
@@ -127,8 +125,8 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
   // returns the number of labels that changed and sets `shift`. again: fresh sums of the labels.
   double shift = 0.0;
   auto step = [&](bool moves_only, bool again) {
-    const index_t changed = K.lloyd_step(X, w, n, d, again ? nullptr : cur, k, labels, sums.data(),
-                                         weights.data(), scratch.data(), moves_only, threads);
+    const index_t changed = K.lloyd_step(X, w, n, d, again ? nullptr : cur, k, labels, sums.data(), weights.data(),
+                                         scratch.data(), moves_only, threads);
     if (keep_sums) {
       if (!moves_only) {
         kept_sums = sums;
@@ -167,8 +165,7 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
     if (shift <= tol) break;
   }
   r.n_iter = i < max_iter ? i + 1 : max_iter;
-  if (r.strict)
-    r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
+  if (r.strict) r.inertia = K.inertia(X, w, n, d, cur, labels, threads);
   else {  // one more assignment so that labels match the returned centers
     r.inertia = K.assign_inertia(X, w, n, d, cur, k, labels, threads);
     r.distances += double(n) * double(k);
@@ -178,8 +175,8 @@ LloydResult lloyd(const T* X, const T* w, index_t n, index_t d, T* centers, inde
 }
 
 template <class T>
-void minibatch_update(const T* centers_old, T* centers_new, T* weight_sums, const double* sums,
-                      const double* weights, index_t k, index_t d) {
+void minibatch_update(const T* centers_old, T* centers_new, T* weight_sums, const double* sums, const double* weights,
+                      index_t k, index_t d) {
   for (index_t c = 0; c < k; ++c) {
     if (weights[c] > 0.0) {
       const double before = double(weight_sums[c]), after = before + weights[c];
@@ -193,9 +190,8 @@ void minibatch_update(const T* centers_old, T* centers_new, T* weight_sums, cons
 }
 
 template <class T>
-double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, const T* w,
-                      const T* centers_old, T* centers_new, T* weight_sums, index_t k, int* labels,
-                      int threads) {
+double minibatch_step(const T* X, index_t d, const index_t* rows, index_t m, const T* w, const T* centers_old,
+                      T* centers_new, T* weight_sums, index_t k, int* labels, int threads) {
   const KMeansKernels<T>& K = kmeans_kernels_for<T>();
   std::vector<T> gathered;
   const T* B = X;
@@ -243,7 +239,8 @@ void draw_rows(const double* cdf, index_t n, const double* u, index_t m, index_t
     }
     while (hi - lo > 1) {
       const index_t mid = lo + (hi - lo) / 2;
-      if (cdf[mid] > v) hi = mid; else lo = mid;
+      if (cdf[mid] > v) hi = mid;
+      else lo = mid;
     }
     rows[t] = hi < n ? hi : n - 1;  // u >= cdf's last value (rounding, or a cdf short of 1)
   }
@@ -270,7 +267,9 @@ index_t first_reaching(double r, const T* w, const double* closest, const double
 // v as a float32, ±inf beyond its range (where the plain conversion is undefined behaviour).
 inline float to_float(double v) {
   const double top = std::numeric_limits<float>::max();
-  return v > top ? std::numeric_limits<float>::infinity() : v < -top ? -std::numeric_limits<float>::infinity() : float(v);
+  return v > top    ? std::numeric_limits<float>::infinity()
+         : v < -top ? -std::numeric_limits<float>::infinity()
+                    : float(v);
 }
 
 // x rounded to bfloat16 (round to nearest even, through float32), as the bits of its high half.
@@ -316,8 +315,8 @@ SeedingSketch seeding_sketch(const T* X, index_t n, index_t d, index_t k, int th
 }
 
 template <class T>
-void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, index_t first,
-                     const double* uniforms, index_t n_trials, int threads, index_t* chosen) {
+void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, index_t first, const double* uniforms,
+                     index_t n_trials, int threads, index_t* chosen) {
   if (n_trials < 1 || n_trials > 64) throw std::invalid_argument("n_local_trials must be in [1, 64]");
   const KMeansKernels<T>& K = kmeans_kernels_for<T>();
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
@@ -375,7 +374,8 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
           gap2[t * k + a] = s * (1.0 - 0x1p-20);  // rounded down past its own rounding
         }
     const SeedingBounds bounds{owner.data(), use_bounds ? gap2.data() : nullptr, k, closed.data()};
-    K.seeding_trials(X, w, sketch, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, bounds, threads);
+    K.seeding_trials(X, w, sketch, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, bounds,
+                     threads);
     if (use_bounds) {
       index_t total = 0;
       for (index_t v : closed) total += v;
@@ -448,8 +448,8 @@ bool wants_centring(const T* X, index_t n, index_t d, T* mean, int threads) {
 }
 
 template <class T>
-double lloyd_chunk(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, double* sums,
-                   double* weights, int threads) {
+double lloyd_chunk(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, double* sums, double* weights,
+                   int threads) {
   const KMeansKernels<T>& K = kmeans_kernels_for<T>();
   std::vector<int> labels(n, -1);
   std::vector<double> scratch(lloyd_scratch_size(n, k, d, sizeof(T)));
@@ -477,28 +477,26 @@ double abs_max(const T* x, index_t count, int threads) {
   return kmeans_kernels_for<T>().abs_max(x, count, threads);
 }
 
-#define KMIX_INSTANTIATE(T)                                                                     \
-  template void minibatch_update<T>(const T*, T*, T*, const double*, const double*, index_t, index_t); \
-  template index_t first_reaching<T>(double, const T*, const double*, const double*, index_t);    \
-  template void relocate_empty<T>(const KMeansKernels<T>&, const T*, const T*, index_t, index_t, \
-                                  const T*, index_t, const int*, double*, double*, int);        \
-  template LloydResult lloyd<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t,    \
-                                double, bool, int, int*, const double*);                        \
-  template void kmeans_plusplus<T>(const T*, const T*, index_t, index_t, index_t, index_t,     \
-                                   const double*, index_t, int, index_t*);                     \
-  template double center_columns<T>(const T*, index_t, index_t, T*, T*, int);                  \
-  template double average_centers<T>(const double*, const double*, const T*, index_t, index_t,  \
-                                     const double*, T*);                                         \
-  template void subtract_columns<T>(const T*, index_t, index_t, const T*, T*, int);                    \
-  template double mean_variance<T>(const T*, index_t, index_t, int);                                   \
-  template double minibatch_step<T>(const T*, index_t, const index_t*, index_t, const T*,       \
-                                    const T*, T*, T*, index_t, int*, int);                      \
-  template bool wants_centring<T>(const T*, index_t, index_t, T*, int);                          \
-  template double lloyd_chunk<T>(const T*, const T*, index_t, index_t, const T*, index_t, double*, \
-                                 double*, int);                                                  \
-  template void assign<T>(const T*, index_t, index_t, const T*, index_t, int*, int);              \
-  template double inertia<T>(const T*, const T*, index_t, index_t, const T*, const int*, int);    \
-  template void sq_distances<T>(const T*, index_t, index_t, const T*, index_t, T*, int);          \
+#define KMIX_INSTANTIATE(T)                                                                                          \
+  template void minibatch_update<T>(const T*, T*, T*, const double*, const double*, index_t, index_t);               \
+  template index_t first_reaching<T>(double, const T*, const double*, const double*, index_t);                       \
+  template void relocate_empty<T>(const KMeansKernels<T>&, const T*, const T*, index_t, index_t, const T*, index_t,  \
+                                  const int*, double*, double*, int);                                                \
+  template LloydResult lloyd<T>(const T*, const T*, index_t, index_t, T*, index_t, index_t, double, bool, int, int*, \
+                                const double*);                                                                      \
+  template void kmeans_plusplus<T>(const T*, const T*, index_t, index_t, index_t, index_t, const double*, index_t,   \
+                                   int, index_t*);                                                                   \
+  template double center_columns<T>(const T*, index_t, index_t, T*, T*, int);                                        \
+  template double average_centers<T>(const double*, const double*, const T*, index_t, index_t, const double*, T*);   \
+  template void subtract_columns<T>(const T*, index_t, index_t, const T*, T*, int);                                  \
+  template double mean_variance<T>(const T*, index_t, index_t, int);                                                 \
+  template double minibatch_step<T>(const T*, index_t, const index_t*, index_t, const T*, const T*, T*, T*, index_t, \
+                                    int*, int);                                                                      \
+  template bool wants_centring<T>(const T*, index_t, index_t, T*, int);                                              \
+  template double lloyd_chunk<T>(const T*, const T*, index_t, index_t, const T*, index_t, double*, double*, int);    \
+  template void assign<T>(const T*, index_t, index_t, const T*, index_t, int*, int);                                 \
+  template double inertia<T>(const T*, const T*, index_t, index_t, const T*, const int*, int);                       \
+  template void sq_distances<T>(const T*, index_t, index_t, const T*, index_t, T*, int);                             \
   template double abs_max<T>(const T*, index_t, int);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)

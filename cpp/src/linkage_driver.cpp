@@ -223,7 +223,8 @@ class KeyedHeap {
     const index_t i = index_[key];
     const double old = value_[i];
     value_[i] = v;
-    if (v < old) sift_up(i); else sift_down(i);
+    if (v < old) sift_up(i);
+    else sift_down(i);
   }
 
  private:
@@ -322,7 +323,6 @@ void generic_condensed(double* D, index_t n, Method method, double* Z) {
   }
 }
 
-
 // ---- optimal leaf ordering -------------------------------------------------------------------
 // Bar-Joseph, Gifford & Jaakkola (2001), "Fast optimal leaf ordering for hierarchical
 // clustering". Positions 0..n−1 are the leaves in the tree's current order (left child first, as
@@ -399,7 +399,7 @@ class LeafOrdering {
     by_w_.resize(std::size_t(n_w * n_k));
     Q_.resize(std::size_t(n_w * n_m));
     StopFlag stop;
-    for (index_t i = 0; i < n_m; ++i) {  // each m's least distance to the k side
+    for (index_t i = 0; i < n_m; ++i) {                                // each m's least distance to the k side
       const double* row = S + (row_start(n_, a.join0 + i) + b.join0);  // D[m][k], k from join0
       double v = std::numeric_limits<double>::infinity();
       for (index_t k = 0; k < n_k; ++k) v = std::min(v, row[k]);
@@ -558,8 +558,8 @@ void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads) {
       x = chain.back();
       const index_t prev = chain.size() > 1 ? chain[chain.size() - 2] : -1;
       for (index_t j = 0; j < d; ++j) cx[j] = cols[j * stride + pos[x]];
-      y = K.ward_nearest(cols.data(), stride, sizes.data(), slots.data(), m, d, cx.data(), sizes[pos[x]], x,
-                    prev, &dist2, threads);
+      y = K.ward_nearest(cols.data(), stride, sizes.data(), slots.data(), m, d, cx.data(), sizes[pos[x]], x, prev,
+                         &dist2, threads);
       if (prev >= 0 && y == prev) break;
       chain.push_back(y);
     }
@@ -584,8 +584,8 @@ void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads) {
 }
 
 template <class T>
-void linkage_single(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* Z,
-                    int threads, bool smaller_first) {
+void linkage_single(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* Z, int threads,
+                    bool smaller_first) {
   const TreeKernels& K = *kernels().tree;
   // Rows outside the tree by position, feature-major and padded (see TreeKernels); the row
   // joining the tree gives its position to the last one. Row 0 starts the tree.
@@ -631,8 +631,7 @@ void linkage_condensed(double* D, index_t n, Method method, double* Z, int threa
   }
 }
 
-void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double* D, std::uint8_t* flips,
-                           int threads) {
+void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double* D, std::uint8_t* flips, int threads) {
   const index_t rows = n - 1, nodes = 2 * n - 1;
   auto child = [&](index_t row, int side) { return index_t(children[2 * row + side]); };
   // Each cluster's size and first position in the current leaf order, top-down from the root.
@@ -713,10 +712,9 @@ void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double
   std::copy(flip.begin(), flip.end(), flips);
 }
 
-#define KMIX_INSTANTIATE(T)                                                                   \
-  template void linkage_ward<T>(const T*, index_t, index_t, double*, int);                  \
-  template void linkage_single<T>(const T*, index_t, index_t, Metric, const double*, double*, \
-                                  int, bool);                                                  \
+#define KMIX_INSTANTIATE(T)                                                                               \
+  template void linkage_ward<T>(const T*, index_t, index_t, double*, int);                                \
+  template void linkage_single<T>(const T*, index_t, index_t, Metric, const double*, double*, int, bool); \
   template void pdist<T>(const T*, index_t, index_t, Metric, const double*, double*, int);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)

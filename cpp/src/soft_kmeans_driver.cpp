@@ -26,8 +26,8 @@ struct SoftModel {
 }  // namespace
 
 template <class T>
-SoftResult soft_kmeans(const T* X, const T* w, index_t n, index_t d, double* centers, index_t k,
-                       double beta, index_t max_iter, double tol, int threads) {
+SoftResult soft_kmeans(const T* X, const T* w, index_t n, index_t d, double* centers, index_t k, double beta,
+                       index_t max_iter, double tol, int threads) {
   const std::vector<double> shift = column_means(X, n, d, threads);
   std::vector<double> st(gmm_stats_size(CovType::spherical, k, d));
   GmmPassOut<T> out;
@@ -65,11 +65,10 @@ void soft_assign(const T* X, index_t n, index_t d, const double* centers, index_
   gmm_kernels_for<T>().pass(X, nullptr, n, m.model, out, threads);
 }
 
-#define KMIX_INSTANTIATE(T)                                                                     \
-  template SoftResult soft_kmeans<T>(const T*, const T*, index_t, index_t, double*, index_t,    \
-                                     double, index_t, double, int);                             \
-  template void soft_assign<T>(const T*, index_t, index_t, const double*, index_t, double,      \
-                               const GmmPassOut<T>&, int);
+#define KMIX_INSTANTIATE(T)                                                                                           \
+  template SoftResult soft_kmeans<T>(const T*, const T*, index_t, index_t, double*, index_t, double, index_t, double, \
+                                     int);                                                                            \
+  template void soft_assign<T>(const T*, index_t, index_t, const double*, index_t, double, const GmmPassOut<T>&, int);
 KMIX_INSTANTIATE(float)
 KMIX_INSTANTIATE(double)
 #undef KMIX_INSTANTIATE

@@ -80,7 +80,8 @@ struct CentersT {
 
 // Rows grouped by label (a counting sort, increasing within each cluster): cluster c's rows are
 // order[starts[c] .. starts[c+1]).
-void group_by_label(const int* labels, index_t n, index_t k, std::vector<index_t>& order, std::vector<index_t>& starts) {
+void group_by_label(const int* labels, index_t n, index_t k, std::vector<index_t>& order,
+                    std::vector<index_t>& starts) {
   order.resize(n);
   starts.assign(k + 1, 0);
   for (index_t i = 0; i < n; ++i) ++starts[labels[i] + 1];
@@ -161,8 +162,7 @@ LloydResult sparse_lloyd(const CsrView<T, I>& X, const T* w, T* centers, index_t
   if (!r.strict) {  // one more assignment so that labels match the returned centers
     K.assign(X, ct.data(), ct.cnorm.data(), k, labels, w, nullptr, &r.inertia, threads);
     r.distances += double(n) * double(k);
-  } else
-    r.inertia = K.dist_to_assigned(X, w, cur, ct.cnorm.data(), labels, nullptr, threads);
+  } else r.inertia = K.dist_to_assigned(X, w, cur, ct.cnorm.data(), labels, nullptr, threads);
   if (cur != centers) std::copy(cur, cur + k * d, centers);
   return r;
 }
@@ -227,7 +227,8 @@ void sparse_assign(const CsrView<T, I>& X, const T* C, index_t k, int* labels, i
   CentersT<T> ct;
   ct.prepare(C, k, X.d, threads);
   std::fill(labels, labels + X.n, -1);
-  sparse_kmeans_kernels_for<T, I>().assign(X, ct.data(), ct.cnorm.data(), k, labels, nullptr, nullptr, nullptr, threads);
+  sparse_kmeans_kernels_for<T, I>().assign(X, ct.data(), ct.cnorm.data(), k, labels, nullptr, nullptr, nullptr,
+                                           threads);
 }
 
 template <class T, class I>
@@ -248,8 +249,8 @@ void sparse_sq_distances(const CsrView<T, I>& X, const T* C, index_t k, T* out, 
 }
 
 template <class T, class I>
-double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* centers_old, T* centers_new,
-                             T* weight_sums, index_t k, int* labels, int threads) {
+double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* centers_old, T* centers_new, T* weight_sums,
+                             index_t k, int* labels, int threads) {
   const SparseKMeansFns<T, I>& K = sparse_kmeans_kernels_for<T, I>();
   const index_t d = X.d;
   CentersT<T> ct;
@@ -271,7 +272,8 @@ double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* center
     for (index_t t = starts[c]; t < starts[c + 1]; ++t) {
       const index_t i = order[t];
       const double wi = w ? double(w[i]) : 1.0;
-      for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) s[X.indices[p]] += double(X.data[p]) * wi;
+      for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p)
+        s[X.indices[p]] += double(X.data[p]) * wi;
       total += wi;
     }
     minibatch_update(centers_old + c * d, centers_new + c * d, weight_sums + c, s, &total, 1, d);
@@ -317,7 +319,8 @@ bool gather_rows(const CsrView<T, I>& X, const index_t* rows, index_t m, const I
   // Rows of a mini-batch are scattered over X: each is a cache miss, so both threads fetch, and ask
   // for the rows ahead (their offsets further ahead) to keep several misses in flight.
   constexpr index_t kAhead = 16;
-#pragma omp parallel for schedule(static) num_threads(threads) reduction(|| : bad) if (worth_threads(index_t(indptr[m])))
+#pragma omp parallel for schedule(static) num_threads(threads) \
+    reduction(|| : bad) if (worth_threads(index_t(indptr[m])))
   for (index_t t = 0; t < m; ++t) {
     if (t + kAhead < m) {  // the first 256 values of the row ahead, a line at a time
       const index_t ahead = index_t(X.indptr[rows[t + kAhead]]);
@@ -335,17 +338,17 @@ bool gather_rows(const CsrView<T, I>& X, const index_t* rows, index_t m, const I
   return !bad;
 }
 
-#define KMIX_INSTANTIATE(T, I)                                                                                      \
-  template LloydResult sparse_lloyd<T, I>(const CsrView<T, I>&, const T*, T*, index_t, index_t, double, bool, int, \
-                                          int*);                                                                    \
-  template void sparse_kmeans_plusplus<T, I>(const CsrView<T, I>&, const T*, index_t, index_t, const double*,     \
-                                             index_t, int, index_t*);                                               \
-  template void sparse_assign<T, I>(const CsrView<T, I>&, const T*, index_t, int*, int);                          \
-  template double sparse_inertia<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, const int*, int);       \
-  template void sparse_sq_distances<T, I>(const CsrView<T, I>&, const T*, index_t, T*, int);                      \
-  template double sparse_minibatch_step<T, I>(const CsrView<T, I>&, const T*, const T*, T*, T*, index_t, int*, int); \
-  template double sparse_lloyd_chunk<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, double*, double*, int); \
-  template double sparse_nearest<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, int*, double*, int);  \
+#define KMIX_INSTANTIATE(T, I)                                                                                         \
+  template LloydResult sparse_lloyd<T, I>(const CsrView<T, I>&, const T*, T*, index_t, index_t, double, bool, int,     \
+                                          int*);                                                                       \
+  template void sparse_kmeans_plusplus<T, I>(const CsrView<T, I>&, const T*, index_t, index_t, const double*, index_t, \
+                                             int, index_t*);                                                           \
+  template void sparse_assign<T, I>(const CsrView<T, I>&, const T*, index_t, int*, int);                               \
+  template double sparse_inertia<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, const int*, int);            \
+  template void sparse_sq_distances<T, I>(const CsrView<T, I>&, const T*, index_t, T*, int);                           \
+  template double sparse_minibatch_step<T, I>(const CsrView<T, I>&, const T*, const T*, T*, T*, index_t, int*, int);   \
+  template double sparse_lloyd_chunk<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, double*, double*, int);  \
+  template double sparse_nearest<T, I>(const CsrView<T, I>&, const T*, const T*, index_t, int*, double*, int);         \
   template bool gather_rows<T, I>(const CsrView<T, I>&, const index_t*, index_t, const I*, T*, I*, int);
 KMIX_INSTANTIATE(float, std::int32_t)
 KMIX_INSTANTIATE(float, std::int64_t)

@@ -73,10 +73,16 @@ struct Simd {
   static constexpr int lanes = KMIX_VBYTES / int(sizeof(T));
 #if KMIX_GNU_EXTENSIONS
   typedef T vec __attribute__((vector_size(KMIX_VBYTES)));
-  static inline vec load(const T* p) { vec v; std::memcpy(&v, p, sizeof v); return v; }
+  static inline vec load(const T* p) {
+    vec v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
   static inline void store(T* p, vec v) { std::memcpy(p, &v, sizeof v); }
   template <std::size_t... I>
-  static inline vec splat_(T x, std::index_sequence<I...>) { return vec{((void)I, x)...}; }
+  static inline vec splat_(T x, std::index_sequence<I...>) {
+    return vec{((void)I, x)...};
+  }
   static inline vec splat(T x) { return splat_(x, std::make_index_sequence<lanes>{}); }
   static inline vec zero() { return vec{}; }
   static inline vec add(vec a, vec b) { return a + b; }
@@ -106,7 +112,8 @@ struct Simd {
     __asm__("" : "+r"(bits));
     return bits;
 #elif defined(__AVX__) && KMIX_VBYTES == 32
-    if constexpr (sizeof(T) == 8) return unsigned(_mm256_movemask_pd(_mm256_cmp_pd((__m256d)a, (__m256d)b, _CMP_EQ_OQ)));
+    if constexpr (sizeof(T) == 8)
+      return unsigned(_mm256_movemask_pd(_mm256_cmp_pd((__m256d)a, (__m256d)b, _CMP_EQ_OQ)));
     else return unsigned(_mm256_movemask_ps(_mm256_cmp_ps((__m256)a, (__m256)b, _CMP_EQ_OQ)));
 #elif defined(__SSE2__) && KMIX_VBYTES == 16
     if constexpr (sizeof(T) == 8) return unsigned(_mm_movemask_pd(_mm_cmpeq_pd((__m128d)a, (__m128d)b)));
@@ -182,15 +189,37 @@ struct Simd {
     idx = m ? p : idx;
   }
 #else
-  struct vec { T a[lanes]; };
-  static inline vec load(const T* p) { vec v; std::memcpy(v.a, p, sizeof v.a); return v; }
+  struct vec {
+    T a[lanes];
+  };
+  static inline vec load(const T* p) {
+    vec v;
+    std::memcpy(v.a, p, sizeof v.a);
+    return v;
+  }
   static inline void store(T* p, vec v) { std::memcpy(p, v.a, sizeof v.a); }
-  static inline vec splat(T x) { vec v; for (int i = 0; i < lanes; ++i) v.a[i] = x; return v; }
+  static inline vec splat(T x) {
+    vec v;
+    for (int i = 0; i < lanes; ++i) v.a[i] = x;
+    return v;
+  }
   static inline vec zero() { return splat(T(0)); }
-  static inline vec add(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] += b.a[i]; return a; }
-  static inline vec sub(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] -= b.a[i]; return a; }
-  static inline vec mul(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] *= b.a[i]; return a; }
-  static inline vec div(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] /= b.a[i]; return a; }
+  static inline vec add(vec a, vec b) {
+    for (int i = 0; i < lanes; ++i) a.a[i] += b.a[i];
+    return a;
+  }
+  static inline vec sub(vec a, vec b) {
+    for (int i = 0; i < lanes; ++i) a.a[i] -= b.a[i];
+    return a;
+  }
+  static inline vec mul(vec a, vec b) {
+    for (int i = 0; i < lanes; ++i) a.a[i] *= b.a[i];
+    return a;
+  }
+  static inline vec div(vec a, vec b) {
+    for (int i = 0; i < lanes; ++i) a.a[i] /= b.a[i];
+    return a;
+  }
   static inline vec select_lt(vec a, vec b, vec x, vec y) {
     for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] < b.a[i] ? x.a[i] : y.a[i];
     return x;
@@ -198,10 +227,15 @@ struct Simd {
   static inline void keep_lexmin(vec& best, vec& rank, vec& at, vec v, vec r, vec p) {
     for (int i = 0; i < lanes; ++i)
       if (v.a[i] < best.a[i] || (v.a[i] == best.a[i] && r.a[i] < rank.a[i])) {
-        best.a[i] = v.a[i]; rank.a[i] = r.a[i]; at.a[i] = p.a[i];
+        best.a[i] = v.a[i];
+        rank.a[i] = r.a[i];
+        at.a[i] = p.a[i];
       }
   }
-  static inline vec min(vec a, vec b) { for (int i = 0; i < lanes; ++i) a.a[i] = b.a[i] < a.a[i] ? b.a[i] : a.a[i]; return a; }
+  static inline vec min(vec a, vec b) {
+    for (int i = 0; i < lanes; ++i) a.a[i] = b.a[i] < a.a[i] ? b.a[i] : a.a[i];
+    return a;
+  }
   static inline unsigned eq_mask(vec a, vec b) {
     unsigned bits = 0;
     for (int l = 0; l < lanes; ++l) bits |= (a.a[l] == b.a[l] ? 1u : 0u) << l;
@@ -226,14 +260,20 @@ struct Simd {
     for (int i = 0; i < lanes; ++i) x.a[i] = a.a[i] == b.a[i] ? x.a[i] : y.a[i];
     return x;
   }
-  static inline void fma(vec& acc, vec a, vec b) { for (int i = 0; i < lanes; ++i) acc.a[i] += a.a[i] * b.a[i]; }
+  static inline void fma(vec& acc, vec a, vec b) {
+    for (int i = 0; i < lanes; ++i) acc.a[i] += a.a[i] * b.a[i];
+  }
   static inline vec dist(vec norm, vec dot) {
     vec r;
     for (int i = 0; i < lanes; ++i) r.a[i] = norm.a[i] + dot.a[i];
     return r;
   }
   static inline void keep_min(vec& best, vec& idx, vec d, vec p) {
-    for (int i = 0; i < lanes; ++i) if (d.a[i] < best.a[i]) { best.a[i] = d.a[i]; idx.a[i] = p.a[i]; }
+    for (int i = 0; i < lanes; ++i)
+      if (d.a[i] < best.a[i]) {
+        best.a[i] = d.a[i];
+        idx.a[i] = p.a[i];
+      }
   }
 #endif
 };
@@ -269,7 +309,9 @@ static constexpr int kTileRows = 4;
 #endif
 
 template <class T>
-constexpr index_t panel_width() { return kVecsPerPanel * Simd<T>::lanes; }
+constexpr index_t panel_width() {
+  return kVecsPerPanel * Simd<T>::lanes;
+}
 
 template <class T>
 index_t packed_size(index_t k, index_t d) {

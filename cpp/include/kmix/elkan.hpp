@@ -173,8 +173,18 @@ struct ElkanPass {
   index_t team;
 
   ElkanPass(const T* X_, index_t d_, const T* C_, index_t k_, const ElkanState& s_, bool first_, int threads)
-      : X(X_), d(d_), k(k_), ks(s_.stride), C(C_), s(s_), first(first_), packed(C_, k_, d_), cum_up(s_.stride),
-        cum_low(s_.stride), cnorm(k_), cerr(s_.stride) {
+      : X(X_),
+        d(d_),
+        k(k_),
+        ks(s_.stride),
+        C(C_),
+        s(s_),
+        first(first_),
+        packed(C_, k_, d_),
+        cum_up(s_.stride),
+        cum_low(s_.stride),
+        cnorm(k_),
+        cerr(s_.stride) {
     n_panels = ks / panel_width<T>();
     // Rows per chunk: the tile's, fewer when the chunk's k values per row would pass 1 MiB.
     index_t rows = (index_t(1) << 20) / (ks * index_t(sizeof(T)));
@@ -214,9 +224,14 @@ struct ElkanPass {
   Buffers buffers() const {
     const index_t t = thread_index();
     int* lists = list_buf.data() + t * 3 * chunk;
-    return Buffers{rows_buf.data() + t * chunk * d, values_buf.data() + t * chunk * ks,
-                   s.lower ? nullptr : low_buf.data() + t * chunk * ks, lists, lists + chunk,
-                   lists + 2 * chunk, bits_buf.data() + t * chunk * words, own_buf.data() + t * chunk,
+    return Buffers{rows_buf.data() + t * chunk * d,
+                   values_buf.data() + t * chunk * ks,
+                   s.lower ? nullptr : low_buf.data() + t * chunk * ks,
+                   lists,
+                   lists + chunk,
+                   lists + 2 * chunk,
+                   bits_buf.data() + t * chunk * words,
+                   own_buf.data() + t * chunk,
                    work_buf.data() + t * 4};
   }
 
@@ -249,8 +264,8 @@ struct ElkanPass {
       const vec h = S::load(half + j);
       const vec l = S::sub(S::load(low + j), S::load(cum_up.data() + j));
       const vec a = S::sub(l, Uv), b = S::sub(h, Uv);
-      const vec worst = S::select_lt(a, b, b, a);                      // max(a, b)
-      std::uint64_t m = S::eq_mask(S::min(worst, zero), worst);  // worst <= 0 (NaN: no)
+      const vec worst = S::select_lt(a, b, b, a);                              // max(a, b)
+      std::uint64_t m = S::eq_mask(S::min(worst, zero), worst);                // worst <= 0 (NaN: no)
       if (j + L > k) m = j < k ? m & ((std::uint64_t(1) << (k - j)) - 1) : 0;  // never a padding center
       bits[j / 64] |= m << (j % 64);
       count += popcount64(m);
@@ -473,8 +488,8 @@ struct ElkanPass {
       const index_t r = scan[t], i = start + r;
       const int a = lab[r];
       float least;
-      const index_t open = open_centers(s.lower + i * ks, s.half + index_t(a) * ks, float(scan_U[t]),
-                                        B.bits + n_few * words, &least);
+      const index_t open =
+          open_centers(s.lower + i * ks, s.half + index_t(a) * ks, float(scan_U[t]), B.bits + n_few * words, &least);
       s.second[i] = hamerly(least);
       // Branch-free from here (whether a row has open centers, and how many, is unpredictable):
       // the row appended to one list or none, and its first line of X prefetched. The tile, or
@@ -507,9 +522,9 @@ index_t elkan_step(const T* X, const T* w, index_t n, index_t d, const T* C, ind
                    const ElkanState& state, bool first, double* sums, double* weights, double* scratch,
                    bool changes_only, int threads) {
   const ElkanPass<T> pass(X, d, C, k, state, first, threads);
-  const index_t changed = assign_and_sum(X, w, n, d, k, pass.chunk, labels, sums, weights, scratch, changes_only,
-                                         first ? n * k * d : n * (k + d), threads,
-                                         [&](index_t start, index_t m, int* lab) { pass.assign(start, m, labels, lab); });
+  const index_t changed = assign_and_sum(
+      X, w, n, d, k, pass.chunk, labels, sums, weights, scratch, changes_only, first ? n * k * d : n * (k + d), threads,
+      [&](index_t start, index_t m, int* lab) { pass.assign(start, m, labels, lab); });
   if (state.work) pass.work(state.work);
   return changed;
 }

@@ -10,9 +10,8 @@ namespace kmix {
 // labels, centers and iterations: the bounds only skip distances that cannot change a label.
 // Memory: n·k float32 lower bounds and two float32 bounds per row on top of what lloyd() uses.
 template <class T>
-LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
-                  index_t max_iter, double tol, bool verbose, int threads, int* labels,
-                  const double* mean = nullptr);
+LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k, index_t max_iter, double tol,
+                  bool verbose, int threads, int* labels, const double* mean = nullptr);
 
 // Hamerly's algorithm (G. Hamerly, "Making k-means even faster", 2010): elkan() with one lower
 // bound per row (to its second-nearest center) instead of k, so O(n) memory for the bounds (an
@@ -20,9 +19,8 @@ LloydResult elkan(const T* X, const T* w, index_t n, index_t d, T* centers, inde
 // tightened (the distance to its center) and, if they still fail, labelled by the Lloyd tile
 // against every center: the same labels, centers and iterations as lloyd().
 template <class T>
-LloydResult hamerly(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k,
-                    index_t max_iter, double tol, bool verbose, int threads, int* labels,
-                    const double* mean = nullptr);
+LloydResult hamerly(const T* X, const T* w, index_t n, index_t d, T* centers, index_t k, index_t max_iter, double tol,
+                    bool verbose, int threads, int* labels, const double* mean = nullptr);
 
 // For tests: true makes every step after the first a bounded one (scikit-learn's schedule: the
 // first step computes every distance, every later one keeps the bounds), instead of choosing

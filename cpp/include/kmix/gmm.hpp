@@ -58,7 +58,7 @@ inline X exp_poly(X r) {
 }
 constexpr double kExpShifter = 0x1.8p52;  // adding it rounds to an integer held in the low bits
 constexpr double kLog2e = 1.4426950408889634;
-constexpr double kLn2Hi = 0x1.62e42fefa3800p-1;  // ln 2 in two parts; the first has trailing
+constexpr double kLn2Hi = 0x1.62e42fefa3800p-1;   // ln 2 in two parts; the first has trailing
 constexpr double kLn2Lo = 0x1.ef35793c76730p-45;  // zero bits so n·kLn2Hi is exact
 constexpr double kExpMin = -708.0;
 
@@ -124,8 +124,8 @@ inline index_t tri_index(index_t a, index_t b, index_t d) { return a * d - a * (
 // y[j][r] = Σ_{i<=j} a[i][r]·U[i][j] (U upper triangular, d × dp, zero past column d) for
 // rows [0, m); if sq is not null, sq[r] = Σ_j y[j][r]² and y is not stored.
 // Tiles of 4 columns × 2 vectors of rows stay in registers.
-inline void upper_product(const double* a, index_t C, index_t m, index_t d, index_t dp,
-                          const double* U, double* y, double* sq) {
+inline void upper_product(const double* a, index_t C, index_t m, index_t d, index_t dp, const double* U, double* y,
+                          double* sq) {
   for (index_t r0 = 0; r0 < m; r0 += kTileRows) {
     vec s0 = V::zero(), s1 = V::zero();
     for (index_t j0 = 0; j0 < dp; j0 += kFeatBlock) {
@@ -162,8 +162,7 @@ inline void upper_product(const double* a, index_t C, index_t m, index_t d, inde
 
 // S[tri(a, b)] += Σ_r t[a][r]·u[b][r] for a <= b < d, over rows [0, m) (m a multiple of kL).
 // Tiles of 4 × 2 accumulators; the lower half of diagonal tiles is computed and dropped.
-inline void add_scatter(const double* t, const double* u, index_t C, index_t m, index_t d,
-                        double* S) {
+inline void add_scatter(const double* t, const double* u, index_t C, index_t m, index_t d, double* S) {
   const index_t dp = round_up(d, kFeatBlock);
   for (index_t a0 = 0; a0 < dp; a0 += 4)
     for (index_t b0 = a0; b0 < dp; b0 += 2) {
@@ -197,8 +196,7 @@ inline double row_sum(const double* x, index_t m) {
 }
 
 // s1 = Σ_r rw[r]·(x[r] − mu), s2 = Σ_r rw[r]·(x[r] − mu)² over rows [0, m), in one sweep.
-inline void weighted_moments(const double* x, const double* rw, double mu, index_t m, double& s1,
-                             double& s2) {
+inline void weighted_moments(const double* x, const double* rw, double mu, index_t m, double& s1, double& s2) {
   const vec muv = V::splat(mu);
   vec a0 = V::zero(), a1 = V::zero(), b0 = V::zero(), b1 = V::zero();
   for (index_t r = 0; r < m; r += 2 * kL) {
@@ -260,14 +258,13 @@ struct Buffers {
   double *xt, *diff, *t, *lp, *w, *mx, *s, *lpn;
   static index_t size(index_t dp, index_t k, index_t C) { return (3 * dp + k + 4) * C; }
   Buffers(double* p, index_t dp, index_t k, index_t C)
-      : xt(p), diff(xt + dp * C), t(diff + dp * C), lp(t + dp * C), w(lp + k * C), mx(w + C),
-        s(mx + C), lpn(s + C) {}
+      : xt(p), diff(xt + dp * C), t(diff + dp * C), lp(t + dp * C), w(lp + k * C), mx(w + C), s(mx + C), lpn(s + C) {}
 };
 
 // Σ_j p_j·(x_j − μ_j)² over rows [0, m), with diagonal precisions p (length dp, zero past d)
 // or, if p is null, all ones.
-inline void diag_maha(const double* xt, index_t C, index_t m, index_t dp, const double* mu,
-                      const double* p, double* out) {
+inline void diag_maha(const double* xt, index_t C, index_t m, index_t dp, const double* mu, const double* p,
+                      double* out) {
   for (index_t r0 = 0; r0 < m; r0 += kTileRows) {
     vec s0 = V::zero(), s1 = V::zero();
     for (index_t j = 0; j < dp; ++j) {
@@ -289,8 +286,8 @@ inline void diag_maha(const double* xt, index_t C, index_t m, index_t dp, const 
 
 // One chunk: rows [i0, i0 + m) of X.
 template <class T>
-void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model, const Prepared& P,
-           index_t C, const Buffers& B, const GmmPassOut<T>& out, double* st) {
+void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model, const Prepared& P, index_t C,
+           const Buffers& B, const GmmPassOut<T>& out, double* st) {
   const index_t d = P.d, dp = P.dp, k = P.k;
   const index_t mp = round_up(m, kPadRows);
   // Local restrict copies of the buffer pointers: the buffers never overlap, and the compiler
@@ -340,12 +337,8 @@ void chunk(const T* X, const T* w, index_t i0, index_t m, const GmmModel& model,
             for (index_t r = 0; r < mp; ++r) diff[j * C + r] = xt[j * C + r] - mu[j];
           upper_product(diff, C, mp, d, dp, P.U.data() + c * d * dp, nullptr, row);
           break;
-        case CovType::tied:
-          diag_maha(tb, C, mp, dp, P.b.data() + c * dp, nullptr, row);
-          break;
-        case CovType::diag:
-          diag_maha(xt, C, mp, dp, mu, P.prec.data() + c * dp, row);
-          break;
+        case CovType::tied: diag_maha(tb, C, mp, dp, P.b.data() + c * dp, nullptr, row); break;
+        case CovType::diag: diag_maha(xt, C, mp, dp, mu, P.prec.data() + c * dp, row); break;
         case CovType::spherical:
           diag_maha(xt, C, mp, dp, mu, nullptr, row);
           for (index_t r = 0; r < mp; ++r) row[r] *= P.prec[c];
@@ -455,8 +448,7 @@ static inline Blocks gmm_blocks(index_t n, index_t d, index_t stats) {
 }
 
 template <class T>
-void gmm_pass(const T* X, const T* w, index_t n, const GmmModel& model, const GmmPassOut<T>& out,
-              int threads) {
+void gmm_pass(const T* X, const T* w, index_t n, const GmmModel& model, const GmmPassOut<T>& out, int threads) {
   using namespace gmm;
   const Prepared P(model);
   const index_t C = chunk_rows(P.dp, P.k, n);

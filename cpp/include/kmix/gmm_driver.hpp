@@ -30,29 +30,27 @@ struct EmResult {
 // N_c / Σw (not renormalized), then means, covariances (+ reg_covar) and their Cholesky factors.
 // Throws std::domain_error when a covariance is not positive definite.
 template <class T>
-void gmm_estimate(const T* X, const T* w, index_t n, const double* resp, double reg_covar,
-                  GmmParams& p, int threads);
+void gmm_estimate(const T* X, const T* w, index_t n, const double* resp, double reg_covar, GmmParams& p, int threads);
 
 // EM from p.weights, p.means, p.prec_chol until |Δ lower bound| < tol or max_iter iterations;
 // leaves the last M-step's parameters in p. lower_bound is the bound before the first iteration
 // (-inf, or the previous fit's for warm starts).
 template <class T>
-EmResult gmm_em(const T* X, const T* w, index_t n, GmmParams& p, index_t max_iter, double tol,
-                double reg_covar, double lower_bound, int threads);
+EmResult gmm_em(const T* X, const T* w, index_t n, GmmParams& p, index_t max_iter, double tol, double reg_covar,
+                double lower_bound, int threads);
 
 // For statistics computed elsewhere and summed (kmix.dask: one pass per chunk of rows).
 // The statistics (layout in isa.hpp) of one pass over X about `about` (k×d means in the
 // coordinates of X − shift): the E-step with p's weights and prec_chol, or, if given_resp is
 // not null, with those responsibilities (n×k). stats has gmm_stats_size(p.type, p.k, p.d) values.
 template <class T>
-void gmm_pass_stats(const T* X, const T* w, index_t n, const GmmParams& p, const double* shift,
-                    const double* about, const double* given_resp, double* stats, int threads);
+void gmm_pass_stats(const T* X, const T* w, index_t n, const GmmParams& p, const double* shift, const double* about,
+                    const double* given_resp, double* stats, int threads);
 // The M-step from summed statistics: p's weights, means, covariances and prec_chol. floor[j] is
 // (64 ulps of max |x_j|)² (see noise_floor); initial: weights over Σw (scikit-learn's init)
 // rather than over Σ N. Throws std::domain_error when a covariance is not positive definite.
-void gmm_m_step(const std::vector<double>& stats, const std::vector<double>& about,
-                const std::vector<double>& shift, const std::vector<double>& floor, double reg_covar,
-                bool initial, GmmParams& p);
+void gmm_m_step(const std::vector<double>& stats, const std::vector<double>& about, const std::vector<double>& shift,
+                const std::vector<double>& floor, double reg_covar, bool initial, GmmParams& p);
 
 // One E-step with p's parameters: any of log p(x), responsibilities, most probable component.
 template <class T>

@@ -86,21 +86,17 @@ struct KMeansKernels {
   // changes_only: sums and weights get only what the rows that changed label moved between clusters
   // (added to the new one, subtracted from the old one), for a caller that keeps the totals.
   // C null (sums required): no assignment, the sums and weights of the labels as they are (returns 0).
-  index_t (*lloyd_step)(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k,
-                        int* labels, double* sums, double* weights, double* scratch, bool changes_only,
-                        int threads);
+  index_t (*lloyd_step)(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels, double* sums,
+                        double* weights, double* scratch, bool changes_only, int threads);
   // Σ w_i ‖x_i − c_{labels_i}‖² (w may be null: all ones).
-  double (*inertia)(const T* X, const T* w, index_t n, index_t d, const T* C, const int* labels,
-                    int threads);
+  double (*inertia)(const T* X, const T* w, index_t n, index_t d, const T* C, const int* labels, int threads);
   // lloyd_step's labels without sums, and the inertia at them (inertia's value), in one pass.
-  double (*assign_inertia)(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k,
-                           int* labels, int threads);
+  double (*assign_inertia)(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
+                           int threads);
   // out[i] = ‖x_i − c_{labels_i}‖².
-  void (*dist_to_assigned)(const T* X, index_t n, index_t d, const T* C, const int* labels,
-                           double* out, int threads);
+  void (*dist_to_assigned)(const T* X, index_t n, index_t d, const T* C, const int* labels, double* out, int threads);
   // out[i, c] = ‖x_i − c_c‖² for all k centers (out is n×k).
-  void (*sq_distances)(const T* X, index_t n, index_t d, const T* C, index_t k, T* out,
-                       int threads);
+  void (*sq_distances)(const T* X, index_t n, index_t d, const T* C, index_t k, T* out, int threads);
   // k-means++, one pass over X for m candidates: trial_sums[b·m + t] = Σ_{i in block b} w_i·c_i
   // over the blocks of kSeedingBlock rows (per tile of SeedingSketch::rows rows seeding_tile_sum,
   // the tiles in order), where c_i is what closest_i would become if candidate t were chosen (the
@@ -108,8 +104,8 @@ struct KMeansKernels {
   // block (SeedingMoves), for seeding_choose. The sketch (xt null: none) only sorts out the pairs
   // that need no exact distance: the sums and moves are the same with or without it.
   void (*seeding_trials)(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, const double* closest,
-                         const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves,
-                         SeedingBounds bounds, int threads);
+                         const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds,
+                         int threads);
   // k-means++: candidate t (row c of X) chosen as the `index`-th center: closest_i =
   // min(closest_i, ‖x_i − x_c‖²) and owner_i = index where it moved, from the moves recorded by
   // seeding_trials (the distances are computed again in a block whose count is -1: moves that did
@@ -118,34 +114,32 @@ struct KMeansKernels {
                          SeedingMoves moves, std::int32_t* owner, int threads);
   // moments (2d) = Σ(x − shift) then Σ(x − shift)² of each column (shift (d) may be null: 0),
   // float64 over fixed blocks combined in order.
-  void (*column_moments)(const T* X, index_t n, index_t d, const double* shift, double* moments,
-                         int threads);
+  void (*column_moments)(const T* X, index_t n, index_t d, const double* shift, double* moments, int threads);
   // max |x| over count values: NaN if any is NaN, +inf if any is infinite (and none is NaN).
   double (*abs_max)(const T* x, index_t count, int threads);
 };
 
-
 // Elkan's bounds for one k-means run (elkan.hpp), owned by the driver (elkan_driver.cpp) and
 // updated by the step kernel. Distances are Euclidean (not squared). Every bound is float32
 // whatever X's dtype (half the memory and bandwidth of float64; lower bounds rounded down, upper
-// ones up, so still bounds) and scaled by 2^-e so that float32's range covers float64 data. O(n·k) memory: k lower bounds per
-// row is what Elkan's algorithm is (scikit-learn's lower_bounds array is as large, in X's dtype).
+// ones up, so still bounds) and scaled by 2^-e so that float32's range covers float64 data. O(n·k) memory: k lower
+// bounds per row is what Elkan's algorithm is (scikit-learn's lower_bounds array is as large, in X's dtype).
 struct ElkanState {
-  index_t stride;        // floats per row of lower and half: ElkanKernels::stride(k)
-  float* lower;          // n×stride: lower[i·stride + j] <= scale·(‖x_i − c_j‖ + cum[j]), rounded down
-  float* upper;          // n: >= scale·‖x_i − c_{label_i}‖ (before this step's shift is added), rounded up
-  double scale;          // 2^-e, exact
-  const double* shift;   // k: ‖c_j − c_j before‖, how far each center moved into this step's centers
-  const double* cum;     // k: the sum of every shift so far (lower bounds are kept relative to it)
-  const float* half;     // k×stride: scale·‖c_a − c_j‖/2 rounded down; +inf on the diagonal
-  const double* next;    // k: scale·(min over j != a of ‖c_a − c_j‖/2), rounded down (+inf when k = 1)
+  index_t stride;       // floats per row of lower and half: ElkanKernels::stride(k)
+  float* lower;         // n×stride: lower[i·stride + j] <= scale·(‖x_i − c_j‖ + cum[j]), rounded down
+  float* upper;         // n: >= scale·‖x_i − c_{label_i}‖ (before this step's shift is added), rounded up
+  double scale;         // 2^-e, exact
+  const double* shift;  // k: ‖c_j − c_j before‖, how far each center moved into this step's centers
+  const double* cum;    // k: the sum of every shift so far (lower bounds are kept relative to it)
+  const float* half;    // k×stride: scale·‖c_a − c_j‖/2 rounded down; +inf on the diagonal
+  const double* next;   // k: scale·(min over j != a of ‖c_a − c_j‖/2), rounded down (+inf when k = 1)
   // Hamerly's bound as a first filter: one float per row, <= scale·(min over j != label_i of
   // ‖x_i − c_j‖ + cum_max), rounded down (0: none), so that a row whose every other center is
   // farther than its own skips the scan of its k lower bounds.
-  float* second;         // n
-  double cum_max;        // the sum over the steps so far of the largest shift of each step
-  index_t* work;         // out (may be null), 4 counts of the step's work: rows whose k bounds were
-                         // scanned, rows through the tile, rows and distances computed one by one
+  float* second;   // n
+  double cum_max;  // the sum over the steps so far of the largest shift of each step
+  index_t* work;   // out (may be null), 4 counts of the step's work: rows whose k bounds were
+                   // scanned, rows through the tile, rows and distances computed one by one
 };
 
 // Elkan's cost model at one ISA level, in processor cycles (estimated from measurements at
@@ -211,21 +205,21 @@ struct SparseKMeansFns {
   // Returns how many labels changed. With `inertia` (else null), also Σ w_i·dist_i into *inertia and
   // dist_i into dist (n, may be null), exactly as dist_to_assigned computes them, the center values
   // read from Ct where the row has just read them (w may be null: ones).
-  index_t (*assign)(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k, int* labels,
-                    const T* w, double* dist, double* inertia, int threads);
+  index_t (*assign)(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k, int* labels, const T* w,
+                    double* dist, double* inertia, int threads);
   // Σ w_i·dist_i (w may be null: ones), dist_i = ‖x_i − c_{labels_i}‖² as scikit-learn's
   // _euclidean_sparse_dense computes it (‖c‖² + Σ_nz (x − c)² − c², at least 0); out (n, may be
   // null) gets dist_i. C: k×d, cnorm: k.
-  double (*dist_to_assigned)(const CsrView<T, I>& X, const T* w, const T* C, const double* cnorm,
-                             const int* labels, double* out, int threads);
+  double (*dist_to_assigned)(const CsrView<T, I>& X, const T* w, const T* C, const double* cnorm, const int* labels,
+                             double* out, int threads);
   // Weighted sums (k×d) and weights (k) of each cluster in float64 (w may be null: ones). The rows of
   // cluster c are order[starts[c] .. starts[c+1]), increasing: one thread sums a cluster, in row
   // order, so the result does not depend on the thread count.
-  void (*cluster_sums)(const CsrView<T, I>& X, const T* w, const index_t* order, const index_t* starts,
-                       index_t k, double* sums, double* weights, int threads);
+  void (*cluster_sums)(const CsrView<T, I>& X, const T* w, const index_t* order, const index_t* starts, index_t k,
+                       double* sums, double* weights, int threads);
   // out (n×k) = max(0, (−2·x_i·c_j + xnorm_i) + cnorm_j): scikit-learn's euclidean_distances, squared.
-  void (*sq_distances)(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k,
-                       const double* xnorm, T* out, int threads);
+  void (*sq_distances)(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k, const double* xnorm, T* out,
+                       int threads);
   // xnorm (n) = Σ x² over each row's nonzeros.
   void (*row_norms)(const CsrView<T, I>& X, double* xnorm, int threads);
   // k-means++, m candidates (Ct: transposed, above; cnorm: m): with dist = max(0, (−2·x_i·c_t + cnorm_t) + xnorm_i),
@@ -244,7 +238,8 @@ struct SparseKMeansKernels {
   SparseKMeansFns<T, std::int64_t> i64;
   template <class I>
   const SparseKMeansFns<T, I>& get() const {
-    if constexpr (std::is_same_v<I, std::int32_t>) return i32; else return i64;
+    if constexpr (std::is_same_v<I, std::int32_t>) return i32;
+    else return i64;
   }
 };
 
@@ -264,10 +259,10 @@ struct GmmModel {
 // What one pass over X computes; every pointer may be null (not wanted).
 template <class T>
 struct GmmPassOut {
-  double* log_prob_norm = nullptr;   // n: log Σ_c weight_c·N(x | c)
-  T* resp = nullptr;                 // n×k: responsibilities
-  int* labels = nullptr;             // n: most probable component
-  double* stats = nullptr;           // gmm_stats_size(): sufficient statistics (below)
+  double* log_prob_norm = nullptr;     // n: log Σ_c weight_c·N(x | c)
+  T* resp = nullptr;                   // n×k: responsibilities
+  int* labels = nullptr;               // n: most probable component
+  double* stats = nullptr;             // gmm_stats_size(): sufficient statistics (below)
   const double* given_resp = nullptr;  // n×k: use these responsibilities, not the model's
 };
 
@@ -287,8 +282,7 @@ static inline index_t gmm_stats_size(CovType type, index_t k, index_t d) {
 template <class T>
 struct GmmKernels {
   // One pass over X (n rows of m.d features, weights w or null for ones).
-  void (*pass)(const T* X, const T* w, index_t n, const GmmModel& m, const GmmPassOut<T>& out,
-               int threads);
+  void (*pass)(const T* X, const T* w, index_t n, const GmmModel& m, const GmmPassOut<T>& out, int threads);
 };
 
 // Distances for hierarchical clustering between rows a and b of X.
@@ -298,8 +292,7 @@ template <class T>
 struct LinkageKernels {
   // Condensed distance matrix of the n rows of X (n×d): out[n·i − i(i+1)/2 + j − i − 1] for
   // i < j. norms (n) are the rows' Euclidean norms, used by the cosine metric only.
-  void (*pdist)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out,
-                int threads);
+  void (*pdist)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads);
 };
 
 // Searches of the tree algorithms on raw vectors, over clusters (or rows) stored by position,
@@ -311,15 +304,14 @@ struct TreeKernels {
   // −1 for the slot `prev` (the chain's previous element wins ties, as in scipy) and the slot
   // number otherwise; sizes[t] and slots[t] (as doubles) per position. Returns that slot; its
   // squared distance 2·n_x·n_t/(n_x + n_t)·‖c_x − c_t‖² goes to best_dist.
-  index_t (*ward_nearest)(const double* cols, index_t stride, const double* sizes, const double* slots,
-                          index_t m, index_t d, const double* cx, double sx, index_t x, index_t prev,
-                          double* best_dist, int threads);
+  index_t (*ward_nearest)(const double* cols, index_t stride, const double* sizes, const double* slots, index_t m,
+                          index_t d, const double* cx, double sx, index_t x, index_t prev, double* best_dist,
+                          int threads);
   // Prim: dist[t] = min(dist[t], distance(x, row at t)) for the rows outside the tree (x's
   // features cx, its norm nx and the rows' norms for cosine; Euclidean distances kept squared);
   // returns the position with the smallest (dist[t], rows[t]).
-  index_t (*prim_step)(const double* cols, index_t stride, const double* rows, const double* norms,
-                       index_t m, index_t d, const double* cx, double nx, Metric metric, double* dist,
-                       int threads);
+  index_t (*prim_step)(const double* cols, index_t stride, const double* rows, const double* norms, index_t m,
+                       index_t d, const double* cx, double nx, Metric metric, double* dist, int threads);
   // Optimal leaf ordering: min over t < count of b[t] + d[t] (count >= 0; +inf for none). Every
   // sum is one rounding and the minimum of them exact, so all levels give the same value.
   double (*min_plus)(const double* b, const double* d, index_t count);
@@ -334,10 +326,10 @@ struct MetricKernels {
   // The same for a CSR matrix of n rows and d columns (indptr: n + 1 offsets from 0 to nnz,
   // non-decreasing; indices in [0, d), at most once per row), with metric euclidean,
   // sqeuclidean or cityblock; 32- and 64-bit indices.
-  void (*silhouette_csr32)(const T* data, const std::int32_t* indices, const std::int32_t* indptr, index_t n,
-                           index_t d, const index_t* starts, index_t k, Metric metric, double* out, int threads);
-  void (*silhouette_csr64)(const T* data, const std::int64_t* indices, const std::int64_t* indptr, index_t n,
-                           index_t d, const index_t* starts, index_t k, Metric metric, double* out, int threads);
+  void (*silhouette_csr32)(const T* data, const std::int32_t* indices, const std::int32_t* indptr, index_t n, index_t d,
+                           const index_t* starts, index_t k, Metric metric, double* out, int threads);
+  void (*silhouette_csr64)(const T* data, const std::int64_t* indices, const std::int64_t* indptr, index_t n, index_t d,
+                           const index_t* starts, index_t k, Metric metric, double* out, int threads);
 };
 
 // One ISA level's kernels.
@@ -347,7 +339,8 @@ struct Table {
   Kernels<double> f64;
   template <class T>
   const Kernels<T>& get() const {
-    if constexpr (std::is_same_v<T, float>) return f32; else return f64;
+    if constexpr (std::is_same_v<T, float>) return f32;
+    else return f64;
   }
 };
 
@@ -362,14 +355,14 @@ struct IsaKernels {
   const Table<SparseKMeansKernels>* sparse_kmeans;
 };
 
-#define KMIX_DECLARE_ISA(ns)                      \
-  namespace ns {                                  \
-  const Table<KMeansKernels>& kmeans_kernels();   \
-  const Table<GmmKernels>& gmm_kernels();         \
-  const Table<LinkageKernels>& linkage_kernels(); \
-  const TreeKernels& tree_kernels();              \
-  const Table<MetricKernels>& metrics_kernels();  \
-  const Table<ElkanKernels>& elkan_kernels();     \
+#define KMIX_DECLARE_ISA(ns)                                 \
+  namespace ns {                                             \
+  const Table<KMeansKernels>& kmeans_kernels();              \
+  const Table<GmmKernels>& gmm_kernels();                    \
+  const Table<LinkageKernels>& linkage_kernels();            \
+  const TreeKernels& tree_kernels();                         \
+  const Table<MetricKernels>& metrics_kernels();             \
+  const Table<ElkanKernels>& elkan_kernels();                \
   const Table<SparseKMeansKernels>& sparse_kmeans_kernels(); \
   }
 KMIX_DECLARE_ISA(baseline)
@@ -379,12 +372,28 @@ KMIX_DECLARE_ISA(avx512)
 
 // The table in use.
 const IsaKernels& kernels();
-template <class T> const KMeansKernels<T>& kmeans_kernels_for() { return kernels().kmeans->get<T>(); }
-template <class T> const GmmKernels<T>& gmm_kernels_for() { return kernels().gmm->get<T>(); }
-template <class T> const LinkageKernels<T>& linkage_kernels_for() { return kernels().linkage->get<T>(); }
-template <class T> const MetricKernels<T>& metric_kernels_for() { return kernels().metrics->get<T>(); }
-template <class T> const ElkanKernels<T>& elkan_kernels_for() { return kernels().elkan->get<T>(); }
-template <class T, class I> const SparseKMeansFns<T, I>& sparse_kmeans_kernels_for() {
+template <class T>
+const KMeansKernels<T>& kmeans_kernels_for() {
+  return kernels().kmeans->get<T>();
+}
+template <class T>
+const GmmKernels<T>& gmm_kernels_for() {
+  return kernels().gmm->get<T>();
+}
+template <class T>
+const LinkageKernels<T>& linkage_kernels_for() {
+  return kernels().linkage->get<T>();
+}
+template <class T>
+const MetricKernels<T>& metric_kernels_for() {
+  return kernels().metrics->get<T>();
+}
+template <class T>
+const ElkanKernels<T>& elkan_kernels_for() {
+  return kernels().elkan->get<T>();
+}
+template <class T, class I>
+const SparseKMeansFns<T, I>& sparse_kmeans_kernels_for() {
   return kernels().sparse_kmeans->get<T>().template get<I>();
 }
 // ISA levels this build has and this CPU runs, lowest first.

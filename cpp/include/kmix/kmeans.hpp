@@ -41,7 +41,7 @@ inline void add_rows(const T* __restrict X, const T* __restrict w, index_t m, in
     const T* __restrict x = X + i * d;
     double* __restrict s = sums + index_t(lab[i]) * d;
     const double wi = w ? double(w[i]) : 1.0;
-KMIX_OMP_SIMD
+    KMIX_OMP_SIMD
     for (index_t j = 0; j < d; ++j) s[j] += double(x[j]) * wi;
     weights[lab[i]] += wi;
   }
@@ -51,6 +51,8 @@ KMIX_OMP_SIMD
 // at run time): kernels whose row loop is short unroll it at compile time.
 template <class F>
 inline void with_row_width(index_t d, F&& f) {
+  // A table of cases made by a macro, which clang-format would indent as statements.
+  // clang-format off
   switch (d) {
 #define KMIX_WIDTH(D) case D: f(std::integral_constant<int, D>{}); return;
     KMIX_WIDTH(1) KMIX_WIDTH(2) KMIX_WIDTH(3) KMIX_WIDTH(4) KMIX_WIDTH(5) KMIX_WIDTH(6)
@@ -58,11 +60,11 @@ inline void with_row_width(index_t d, F&& f) {
 #undef KMIX_WIDTH
     default: f(std::integral_constant<int, 0>{});
   }
+  // clang-format on
 }
 
 template <class T>
-inline void add_rows(const T* X, const T* w, index_t m, index_t d, const int* lab, double* sums,
-                     double* weights) {
+inline void add_rows(const T* X, const T* w, index_t m, index_t d, const int* lab, double* sums, double* weights) {
   with_row_width(d, [&](auto D) { add_rows<T, D()>(X, w, m, d, lab, sums, weights); });
 }
 
@@ -79,12 +81,12 @@ inline void move_rows(const T* __restrict X, const T* __restrict w, index_t d, c
     const T* __restrict x = X + i * d;
     const double wi = w ? double(w[i]) : 1.0;
     double* __restrict to = sums + index_t(lab[i]) * d;
-KMIX_OMP_SIMD
+    KMIX_OMP_SIMD
     for (index_t j = 0; j < d; ++j) to[j] += double(x[j]) * wi;
     weights[lab[i]] += wi;
     if (from >= 0) {
       double* __restrict out = sums + index_t(from) * d;
-KMIX_OMP_SIMD
+      KMIX_OMP_SIMD
       for (index_t j = 0; j < d; ++j) out[j] -= double(x[j]) * wi;
       weights[from] -= wi;
     }
@@ -124,8 +126,8 @@ inline index_t tile_chunk_rows(index_t d) {
 // cluster sums as lloyd_step documents. work: multiply-adds, to decide whether threads pay.
 template <class T, class Assign>
 index_t assign_and_sum(const T* X, const T* w, index_t n, index_t d, index_t k, index_t chunk, int* labels,
-                       double* sums, double* weights, double* scratch, bool changes_only, index_t work,
-                       int threads, const Assign& assign) {
+                       double* sums, double* weights, double* scratch, bool changes_only, index_t work, int threads,
+                       const Assign& assign) {
   const Blocks blocks = lloyd_blocks(n, k, d, sizeof(T));
   const index_t stride = lloyd_stride(k, d);
   const bool update = sums != nullptr;
@@ -133,7 +135,8 @@ index_t assign_and_sum(const T* X, const T* w, index_t n, index_t d, index_t k, 
   index_t changed = 0;
   StopFlag stop;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : changed) if (blocks.count > 1 && worth_threads(work))
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) \
+    reduction(+ : changed) if (blocks.count > 1 && worth_threads(work))
   for (index_t b = 0; b < blocks.count; ++b) {
     if (stop.stop()) continue;
     double* bsum = update ? scratch + b * stride : nullptr;
@@ -149,7 +152,8 @@ index_t assign_and_sum(const T* X, const T* w, index_t n, index_t d, index_t k, 
         const index_t n_moved = changed_rows(labels + start, lab, m, moved);
         changed += n_moved;
         with_row_width(d, [&](auto D) {
-          move_rows<T, D()>(X + start * d, w ? w + start : nullptr, d, moved, n_moved, lab, labels + start, bsum, bweight);
+          move_rows<T, D()>(X + start * d, w ? w + start : nullptr, d, moved, n_moved, lab, labels + start, bsum,
+                            bweight);
         });
         continue;
       }
@@ -178,7 +182,8 @@ index_t assign_and_sum(const T* X, const T* w, index_t n, index_t d, index_t k, 
         for (index_t e = lo; e < hi; ++e) acc[e - lo] += part[e];
       }
       for (index_t e = lo; e < hi; ++e) {
-        if (e < k * d) sums[e] = acc[e - lo]; else weights[e - k * d] = acc[e - lo];
+        if (e < k * d) sums[e] = acc[e - lo];
+        else weights[e - k * d] = acc[e - lo];
       }
     }
   }
@@ -186,18 +191,17 @@ index_t assign_and_sum(const T* X, const T* w, index_t n, index_t d, index_t k, 
 }
 
 template <class T>
-index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
-                   double* sums, double* weights, double* scratch, bool changes_only, int threads) {
+index_t lloyd_step(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels, double* sums,
+                   double* weights, double* scratch, bool changes_only, int threads) {
   if (!C)  // the sums of the labels as they are
     return assign_and_sum(X, w, n, d, k, kRowChunk, labels, sums, weights, scratch, false, n * d, threads,
                           [&](index_t start, index_t m, int* lab) {
                             for (index_t i = 0; i < m; ++i) lab[i] = labels[start + i];
                           });
   const PackedCenters<T> packed(C, k, d);
-  return assign_and_sum(X, w, n, d, k, tile_chunk_rows<T>(d), labels, sums, weights, scratch, changes_only, n * k * d,
-                        threads, [&](index_t start, index_t m, int* lab) {
-                          nearest_rows<T>(X + start * d, m, d, packed.data, k, lab);
-                        });
+  return assign_and_sum(
+      X, w, n, d, k, tile_chunk_rows<T>(d), labels, sums, weights, scratch, changes_only, n * k * d, threads,
+      [&](index_t start, index_t m, int* lab) { nearest_rows<T>(X + start * d, m, d, packed.data, k, lab); });
 }
 
 // Σ over fixed blocks of f(i), blocks combined in order.
@@ -232,8 +236,7 @@ double inertia(const T* X, const T* w, index_t n, index_t d, const T* C, const i
 // Σ w_i ‖x_i − c_{label_i}‖², in one pass: each chunk's distances are taken while its rows are
 // still in cache. Same blocks and order as inertia(), so the same value.
 template <class T>
-double assign_inertia(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels,
-                      int threads) {
+double assign_inertia(const T* X, const T* w, index_t n, index_t d, const T* C, index_t k, int* labels, int threads) {
   const PackedCenters<T> packed(C, k, d);
   constexpr index_t kMaxBlocks = 256;
   const Blocks blocks = fixed_blocks(n, kMaxBlocks);
@@ -264,12 +267,12 @@ double assign_inertia(const T* X, const T* w, index_t n, index_t d, const T* C, 
 // Σ(x − shift) (rows [lo, hi) of X) into s and Σ(x − shift)² into s2, column by column in row
 // order. Shifted is a template flag so the unshifted pass has no per-element test.
 template <class T, int D, bool Shifted>
-inline void add_column_moments(const T* __restrict X, index_t lo, index_t hi, index_t d,
-                               const double* __restrict shift, double* __restrict s, double* __restrict s2) {
+inline void add_column_moments(const T* __restrict X, index_t lo, index_t hi, index_t d, const double* __restrict shift,
+                               double* __restrict s, double* __restrict s2) {
   if (D > 0) d = D;
   for (index_t i = lo; i < hi; ++i) {
     const T* __restrict x = X + i * d;
-KMIX_OMP_SIMD
+    KMIX_OMP_SIMD
     for (index_t j = 0; j < d; ++j) {
       const double v = Shifted ? double(x[j]) - shift[j] : double(x[j]);
       s[j] += v;
@@ -315,8 +318,7 @@ void for_rows(index_t n, index_t work, int threads, F f) {
 }
 
 template <class T>
-void dist_to_assigned(const T* X, index_t n, index_t d, const T* C, const int* labels, double* out,
-                      int threads) {
+void dist_to_assigned(const T* X, index_t n, index_t d, const T* C, const int* labels, double* out, int threads) {
   for_rows(n, n * d, threads, [&](index_t i) { out[i] = sq_dist(X + i * d, C + index_t(labels[i]) * d, d); });
 }
 
@@ -416,14 +418,22 @@ inline void seed_sq_dists(const double* xt, index_t d, const T* c, double* out) 
   for (; j + 8 <= d; j += 8) {
     const double* x = xt + j * kSeedRows;
     vec t;
-    t = S::sub(S::load(x + 0 * kSeedRows), S::splat(double(c[j + 0]))); s0 = S::add(s0, S::mul(t, t));
-    t = S::sub(S::load(x + 1 * kSeedRows), S::splat(double(c[j + 1]))); s1 = S::add(s1, S::mul(t, t));
-    t = S::sub(S::load(x + 2 * kSeedRows), S::splat(double(c[j + 2]))); s2 = S::add(s2, S::mul(t, t));
-    t = S::sub(S::load(x + 3 * kSeedRows), S::splat(double(c[j + 3]))); s3 = S::add(s3, S::mul(t, t));
-    t = S::sub(S::load(x + 4 * kSeedRows), S::splat(double(c[j + 4]))); s4 = S::add(s4, S::mul(t, t));
-    t = S::sub(S::load(x + 5 * kSeedRows), S::splat(double(c[j + 5]))); s5 = S::add(s5, S::mul(t, t));
-    t = S::sub(S::load(x + 6 * kSeedRows), S::splat(double(c[j + 6]))); s6 = S::add(s6, S::mul(t, t));
-    t = S::sub(S::load(x + 7 * kSeedRows), S::splat(double(c[j + 7]))); s7 = S::add(s7, S::mul(t, t));
+    t = S::sub(S::load(x + 0 * kSeedRows), S::splat(double(c[j + 0])));
+    s0 = S::add(s0, S::mul(t, t));
+    t = S::sub(S::load(x + 1 * kSeedRows), S::splat(double(c[j + 1])));
+    s1 = S::add(s1, S::mul(t, t));
+    t = S::sub(S::load(x + 2 * kSeedRows), S::splat(double(c[j + 2])));
+    s2 = S::add(s2, S::mul(t, t));
+    t = S::sub(S::load(x + 3 * kSeedRows), S::splat(double(c[j + 3])));
+    s3 = S::add(s3, S::mul(t, t));
+    t = S::sub(S::load(x + 4 * kSeedRows), S::splat(double(c[j + 4])));
+    s4 = S::add(s4, S::mul(t, t));
+    t = S::sub(S::load(x + 5 * kSeedRows), S::splat(double(c[j + 5])));
+    s5 = S::add(s5, S::mul(t, t));
+    t = S::sub(S::load(x + 6 * kSeedRows), S::splat(double(c[j + 6])));
+    s6 = S::add(s6, S::mul(t, t));
+    t = S::sub(S::load(x + 7 * kSeedRows), S::splat(double(c[j + 7])));
+    s7 = S::add(s7, S::mul(t, t));
   }
   for (; j < d; ++j) {
     const vec t = S::sub(S::load(xt + j * kSeedRows), S::splat(double(c[j])));
@@ -492,8 +502,8 @@ inline void load_sketch_rows(const std::uint16_t* p, typename Simd<float>::vec (
 // q[r] = √closest_r + e_x (rounded up), xn[r] = ‖x̃_r‖².
 template <int TC>
 KMIX_NOINLINE void sketch_far(const std::uint16_t* tile, index_t d, const float* cb, index_t m, index_t t0,
-                              const float* cn, const float* ec, const float* xn, const float* q, float rel,
-                              float abs, std::uint32_t* far) {
+                              const float* cn, const float* ec, const float* xn, const float* q, float rel, float abs,
+                              std::uint32_t* far) {
   using S = Simd<float>;
   typedef typename S::vec vec;
   constexpr int L = S::lanes, RV = int(kSketchRows) / L;
@@ -525,8 +535,8 @@ KMIX_NOINLINE void sketch_far(const std::uint16_t* tile, index_t d, const float*
 }
 
 // Trials per call of sketch_far: TC·RV accumulators, RV rows and a broadcast in the registers.
-constexpr int kSketchTrials = (KMIX_VBYTES == 64 ? 12 : (14 - int(kSketchRows) / Simd<float>::lanes) /
-                                                          (int(kSketchRows) / Simd<float>::lanes));
+constexpr int kSketchTrials =
+    (KMIX_VBYTES == 64 ? 12 : (14 - int(kSketchRows) / Simd<float>::lanes) / (int(kSketchRows) / Simd<float>::lanes));
 
 template <int TC = kSketchTrials>
 inline void sketch_far_of(index_t tc, const std::uint16_t* tile, index_t d, const float* cb, index_t m, index_t t0,
@@ -540,8 +550,8 @@ inline void sketch_far_of(index_t tc, const std::uint16_t* tile, index_t d, cons
 
 template <class T>
 void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, const double* closest,
-                           const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves,
-                           SeedingBounds bounds, int threads) {
+                           const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds,
+                           int threads) {
   constexpr index_t R = kSketchRows;
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * m * d) ? threads : 1;
@@ -578,13 +588,13 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
       // 2⁻²⁴); +inf (every pair to sq_dist) where closest is too small for float32's rounding to
       // be relative, or beyond float32 (or NaN). Short branch-free loops, so that they vectorize.
       const double top = std::numeric_limits<float>::max();
-KMIX_OMP_SIMD
+      KMIX_OMP_SIMD
       for (index_t r = 0; r < R; ++r) {
         const double v = c[r];
         cf[r] = float(v < top ? v : top);
         lift[r] = (((v > 0.0) & (v < 0x1p-100)) | !(v <= top)) ? std::numeric_limits<float>::infinity() : 0.0f;
       }
-KMIX_OMP_SIMD
+      KMIX_OMP_SIMD
       for (index_t r = 0; r < R; ++r)
         q[r] = (std::sqrt(cf[r]) * (1.0f + 0x1p-18f) + sketch.err[i + r] + lift[r]) * (1.0f + 0x1p-18f);
       // Which rows each trial could bring closer: by the triangle inequality (open), then those of
@@ -664,7 +674,8 @@ KMIX_OMP_SIMD
           for (index_t g = 0; g < rc; g += kSeedRows) {
             const index_t gr = rc - g < kSeedRows ? rc - g : kSeedRows;
             if (!as_columns) seed_rows_columns(X, i + g, gr, d, cols + g * d);
-            if (pairs >> g & ((std::uint32_t(1) << kSeedRows) - 1)) seed_sq_dists(cols + g * d, d, X + cand[t] * d, dist + g);
+            if (pairs >> g & ((std::uint32_t(1) << kSeedRows) - 1))
+              seed_sq_dists(cols + g * d, d, X + cand[t] * d, dist + g);
           }
           as_columns = true;
         } else {
@@ -743,10 +754,8 @@ template <class T>
 void seeding_trials(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, const double* closest,
                     const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds,
                     int threads) {
-  if (sketch.xt)
-    seeding_trials_sketch(X, w, sketch, n, d, closest, cand, m, trial_sums, moves, bounds, threads);
-  else
-    seeding_trials_exact(X, w, n, d, closest, cand, m, trial_sums, moves, threads);
+  if (sketch.xt) seeding_trials_sketch(X, w, sketch, n, d, closest, cand, m, trial_sums, moves, bounds, threads);
+  else seeding_trials_exact(X, w, n, d, closest, cand, m, trial_sums, moves, threads);
 }
 
 template <class T>
@@ -781,9 +790,9 @@ void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, inde
 
 template <class T>
 KMeansKernels<T> kmeans_table() {
-  return KMeansKernels<T>{&lloyd_step<T>,     &inertia<T>,      &assign_inertia<T>,
-                          &dist_to_assigned<T>, &sq_distances<T>, &seeding_trials<T>, &seeding_choose<T>,
-                          &column_moments<T>, &abs_max<T>};
+  return KMeansKernels<T>{&lloyd_step<T>,       &inertia<T>,        &assign_inertia<T>,
+                          &dist_to_assigned<T>, &sq_distances<T>,   &seeding_trials<T>,
+                          &seeding_choose<T>,   &column_moments<T>, &abs_max<T>};
 }
 
 }  // namespace KMIX_ISA_NS

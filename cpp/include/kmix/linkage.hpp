@@ -54,8 +54,7 @@ struct Best {
 }  // namespace hier
 
 template <class T>
-void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out,
-           int threads) {
+void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
   // Row i owns out[n·i − i(i+1)/2 ...]: rows are independent, any schedule gives the same bits.
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads) if (n > 256)
@@ -121,9 +120,9 @@ inline Best lexmin_search(index_t m, int threads, Cand cand) {
 // Ward's search: the squared Ward distance to every active position, the chain's previous
 // element ranked −1 so that it wins ties, x itself out of the running (ranked after every other
 // position, at +inf, so that it is never found while m >= 2, whatever the distances).
-inline index_t ward_nearest(const double* cols, index_t stride, const double* sizes, const double* slots,
-                            index_t m, index_t d, const double* cx, double sx, index_t x, index_t prev,
-                            double* best_dist, int threads) {
+inline index_t ward_nearest(const double* cols, index_t stride, const double* sizes, const double* slots, index_t m,
+                            index_t d, const double* cx, double sx, index_t x, index_t prev, double* best_dist,
+                            int threads) {
   using S = Simd<double>;
   typedef S::vec vec;
   const vec vx = S::splat(double(x)), vprev = S::splat(double(prev)), vsx = S::splat(sx);
@@ -145,34 +144,37 @@ inline index_t ward_nearest(const double* cols, index_t stride, const double* si
 
 // Prim's update: each outside row's distance to the tree drops to its distance to x if that is
 // smaller; the row with the smallest (distance, row number) joins next.
-inline index_t prim_step(const double* cols, index_t stride, const double* rows, const double* norms,
-                         index_t m, index_t d, const double* cx, double nx, Metric metric, double* dist,
-                         int threads) {
+inline index_t prim_step(const double* cols, index_t stride, const double* rows, const double* norms, index_t m,
+                         index_t d, const double* cx, double nx, Metric metric, double* dist, int threads) {
   using S = Simd<double>;
   typedef S::vec vec;
   const vec zero = S::zero(), two = S::splat(2.0), one = S::splat(1.0);
-  return hier::lexmin_search(m, threads, [&](index_t t, vec& v, vec& r) {
-    vec acc = S::zero();
-    if (metric == Metric::cosine) {
-      for (index_t j = 0; j < d; ++j) S::fma(acc, S::load(cols + j * stride + t), S::splat(cx[j]));
-      const vec c = S::sub(one, S::div(acc, S::mul(S::splat(nx), S::load(norms + t))));
-      const vec c0 = S::select_lt(c, zero, zero, c);  // clipped to [0, 2] as scipy's
-      acc = S::select_lt(two, c0, two, c0);
-    } else if (metric == Metric::cityblock) {
-      for (index_t j = 0; j < d; ++j) {
-        const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
-        acc = S::add(acc, S::select_lt(diff, zero, S::sub(zero, diff), diff));
-      }
-    } else {  // squared Euclidean (the driver takes the root for "euclidean")
-      for (index_t j = 0; j < d; ++j) {
-        const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
-        S::fma(acc, diff, diff);
-      }
-    }
-    v = S::min(S::load(dist + t), acc);
-    S::store(dist + t, v);  // padding lanes past m are written too: they are never read as rows
-    r = S::load(rows + t);
-  }).slot;
+  return hier::lexmin_search(m, threads,
+                             [&](index_t t, vec& v, vec& r) {
+                               vec acc = S::zero();
+                               if (metric == Metric::cosine) {
+                                 for (index_t j = 0; j < d; ++j)
+                                   S::fma(acc, S::load(cols + j * stride + t), S::splat(cx[j]));
+                                 const vec c = S::sub(one, S::div(acc, S::mul(S::splat(nx), S::load(norms + t))));
+                                 const vec c0 = S::select_lt(c, zero, zero, c);  // clipped to [0, 2] as scipy's
+                                 acc = S::select_lt(two, c0, two, c0);
+                               } else if (metric == Metric::cityblock) {
+                                 for (index_t j = 0; j < d; ++j) {
+                                   const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
+                                   acc = S::add(acc, S::select_lt(diff, zero, S::sub(zero, diff), diff));
+                                 }
+                               } else {  // squared Euclidean (the driver takes the root for "euclidean")
+                                 for (index_t j = 0; j < d; ++j) {
+                                   const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
+                                   S::fma(acc, diff, diff);
+                                 }
+                               }
+                               v = S::min(S::load(dist + t), acc);
+                               S::store(dist + t,
+                                        v);  // padding lanes past m are written too: they are never read as rows
+                               r = S::load(rows + t);
+                             })
+      .slot;
 }
 
 // min over t of b[t] + d[t]: two vectors of running minima, the tail lanes padded with +inf.

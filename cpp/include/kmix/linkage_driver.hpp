@@ -30,8 +30,8 @@ void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads);
 // smaller_first false: each row of Z names the clusters in the order of the tree edge's ends
 // (the vertex already in the tree, then the new one), as scikit-learn's single linkage does.
 template <class T>
-void linkage_single(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* Z,
-                    int threads, bool smaller_first = true);
+void linkage_single(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* Z, int threads,
+                    bool smaller_first = true);
 
 // The condensed distance matrix of the rows of X (n(n−1)/2 values, scipy's pdist order).
 template <class T>
@@ -45,7 +45,6 @@ void linkage_condensed(double* D, index_t n, Method method, double* Z, int threa
 // condensed distance matrix (n(n−1)/2, finite, >= 0; read only). flips[row] = 1 where that
 // row's two children must be exchanged to give scipy's optimal_leaf_ordering(Z, D).
 // Memory: n² floats plus n(n−1)/2 doubles.
-void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double* D, std::uint8_t* flips,
-                           int threads);
+void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double* D, std::uint8_t* flips, int threads);
 
 }  // namespace kmix

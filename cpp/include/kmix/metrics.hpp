@@ -301,8 +301,7 @@ void silhouette_csr(const T* data, const I* indices, const I* indptr, index_t n,
     silhouette_csr_metric<T, I, Metric::cityblock>(data, indices, indptr, n, d, starts, k, out, threads);
   else if (metric == Metric::sqeuclidean)
     silhouette_csr_metric<T, I, Metric::sqeuclidean>(data, indices, indptr, n, d, starts, k, out, threads);
-  else
-    silhouette_csr_metric<T, I, Metric::euclidean>(data, indices, indptr, n, d, starts, k, out, threads);
+  else silhouette_csr_metric<T, I, Metric::euclidean>(data, indices, indptr, n, d, starts, k, out, threads);
 }
 
 template <class T>

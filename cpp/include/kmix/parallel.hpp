@@ -72,7 +72,6 @@ static inline int resolve_threads(int requested) {
 #endif
 }
 
-
 // Blocks of a Lloyd step: each owns k·d center sums and k weights, which are zeroed and then
 // combined every step; so their total stays near an eighth of the bytes of X, and a block has
 // at least 2048 rows, whose k·d multiply-adds each dwarf that per-block cost (measured: 196
@@ -107,7 +106,8 @@ static inline V* align_to_line(V* p) {
 // arithmetic would be undefined.
 template <class T>
 static inline void prefetch_line(const T* p, index_t offset) {
-  const void* at = reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + std::uintptr_t(offset) * sizeof(T));
+  const void* at =
+      reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + std::uintptr_t(offset) * sizeof(T));
 #if KMIX_GNU_EXTENSIONS
   __builtin_prefetch(at);
 #elif defined(_M_X64) || defined(_M_IX86) || defined(__SSE2__)

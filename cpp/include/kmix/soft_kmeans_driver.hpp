@@ -15,8 +15,8 @@ struct SoftResult {
 // until the centers stop moving) or max_iter iterations. w may be null. A center that receives
 // no responsibility at all stays where it is.
 template <class T>
-SoftResult soft_kmeans(const T* X, const T* w, index_t n, index_t d, double* centers, index_t k,
-                       double beta, index_t max_iter, double tol, int threads);
+SoftResult soft_kmeans(const T* X, const T* w, index_t n, index_t d, double* centers, index_t k, double beta,
+                       index_t max_iter, double tol, int threads);
 
 // Responsibilities / log Σ_k exp(−β‖x − c_k‖²) / nearest center, for new data.
 template <class T>

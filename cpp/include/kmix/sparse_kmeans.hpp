@@ -30,8 +30,7 @@ constexpr index_t kSparseAhead = 24;
 // out[0..W) = x_i·c_j for W centers: columns [0, W) of Ct, rows of `stride` values, each summed
 // in A over the row's nonzeros in stored order.
 template <index_t W, class A, class T, class I>
-inline void panel_dots(const CsrView<T, I>& X, index_t i, const T* __restrict Ct, index_t stride,
-                       A* __restrict out) {
+inline void panel_dots(const CsrView<T, I>& X, index_t i, const T* __restrict Ct, index_t stride, A* __restrict out) {
   A acc[W] = {};
   const index_t last = index_t(X.indptr[X.n]) - 1;
   for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) {
@@ -40,7 +39,7 @@ inline void panel_dots(const CsrView<T, I>& X, index_t i, const T* __restrict Ct
     prefetch_line(ahead, W - 1);
     const A v = A(X.data[p]);
     const T* __restrict c = Ct + index_t(X.indices[p]) * stride;
-KMIX_OMP_SIMD
+    KMIX_OMP_SIMD
     for (index_t j = 0; j < W; ++j) acc[j] += v * A(c[j]);
   }
   for (index_t j = 0; j < W; ++j) out[j] = acc[j];
@@ -140,12 +139,13 @@ index_t sparse_assign(const CsrView<T, I>& X, const T* Ct, const double* cnorm, 
 }
 
 template <class T, class I>
-double sparse_dist_to_assigned(const CsrView<T, I>& X, const T* w, const T* C, const double* cnorm,
-                               const int* labels, double* out, int threads) {
+double sparse_dist_to_assigned(const CsrView<T, I>& X, const T* w, const T* C, const double* cnorm, const int* labels,
+                               double* out, int threads) {
   const Blocks blocks = sparse_blocks(X.n);
   double part[kMaxSparseBlocks];
   StopFlag stop;
-#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(index_t(X.indptr[X.n])))
+#pragma omp parallel for schedule(static) \
+    num_threads(threads) if (blocks.count > 1 && worth_threads(index_t(X.indptr[X.n])))
   for (index_t b = 0; b < blocks.count; ++b) {
     if (stop.stop()) continue;
     double s = 0.0;
@@ -164,8 +164,8 @@ double sparse_dist_to_assigned(const CsrView<T, I>& X, const T* w, const T* C, c
 }
 
 template <class T, class I>
-void sparse_cluster_sums(const CsrView<T, I>& X, const T* w, const index_t* order, const index_t* starts,
-                         index_t k, double* sums, double* weights, int threads) {
+void sparse_cluster_sums(const CsrView<T, I>& X, const T* w, const index_t* order, const index_t* starts, index_t k,
+                         double* sums, double* weights, int threads) {
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (k > 1 && worth_threads(index_t(X.indptr[X.n])))
   for (index_t c = 0; c < k; ++c) {
@@ -193,8 +193,8 @@ void sparse_cluster_sums(const CsrView<T, I>& X, const T* w, const index_t* orde
 }
 
 template <class T, class I>
-void sparse_sq_distances(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k,
-                         const double* xnorm, T* out, int threads) {
+void sparse_sq_distances(const CsrView<T, I>& X, const T* Ct, const double* cnorm, index_t k, const double* xnorm,
+                         T* out, int threads) {
   const Blocks blocks = sparse_blocks(X.n);
   const int team = blocks.count > 1 && worth_threads((index_t(X.indptr[X.n]) + X.n) * k) ? threads : 1;
   const ThreadScratch<> scratch(team, sparse_ct_stride<T>(k));
@@ -217,7 +217,8 @@ void sparse_sq_distances(const CsrView<T, I>& X, const T* Ct, const double* cnor
 template <class T, class I>
 void sparse_row_norms(const CsrView<T, I>& X, double* xnorm, int threads) {
   const Blocks blocks = sparse_blocks(X.n);
-#pragma omp parallel for schedule(static) num_threads(threads) if (blocks.count > 1 && worth_threads(index_t(X.indptr[X.n])))
+#pragma omp parallel for schedule(static) \
+    num_threads(threads) if (blocks.count > 1 && worth_threads(index_t(X.indptr[X.n])))
   for (index_t b = 0; b < blocks.count; ++b)
     for (index_t i = blocks.begin(b); i < blocks.end(b, X.n); ++i) {
       double s = 0.0;
@@ -290,8 +291,8 @@ void sparse_seeding_update(const CsrView<T, I>& X, const T* w, const T* c, doubl
 
 template <class T, class I>
 SparseKMeansFns<T, I> sparse_fns() {
-  return SparseKMeansFns<T, I>{&sparse_assign<T, I>,       &sparse_dist_to_assigned<T, I>, &sparse_cluster_sums<T, I>,
-                               &sparse_sq_distances<T, I>, &sparse_row_norms<T, I>,        &sparse_seeding_pots<T, I>,
+  return SparseKMeansFns<T, I>{&sparse_assign<T, I>,        &sparse_dist_to_assigned<T, I>, &sparse_cluster_sums<T, I>,
+                               &sparse_sq_distances<T, I>,  &sparse_row_norms<T, I>,        &sparse_seeding_pots<T, I>,
                                &sparse_seeding_update<T, I>};
 }
 

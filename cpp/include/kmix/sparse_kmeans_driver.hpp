@@ -35,8 +35,8 @@ void sparse_sq_distances(const CsrView<T, I>& X, const T* C, index_t k, T* out, 
 // weight moves to the weighted mean of its old position (weight_sums[c] times) and its new rows.
 // Returns the batch's inertia on centers_old.
 template <class T, class I>
-double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* centers_old, T* centers_new,
-                             T* weight_sums, index_t k, int* labels, int threads);
+double sparse_minibatch_step(const CsrView<T, I>& X, const T* w, const T* centers_old, T* centers_new, T* weight_sums,
+                             index_t k, int* labels, int threads);
 
 // One assignment of X's rows (a chunk of a larger data set) to the centers C (k×d), for summing
 // over chunks: sums (k×d) and weights (k) of each cluster in float64, as one Lloyd iteration of
