@@ -14,13 +14,18 @@ class DataFileError(ValueError):
 
 
 def read_matrix(path):
-    """(X as a float64 2-D array, column names or None) from a .npy or delimited text file."""
+    """(X as a float64 2-D array, column names or None, whether a row-index column was dropped)
+    from a .npy or delimited text file. The index column is the one pandas' DataFrame.to_csv
+    writes by default: a header whose first name is empty over a first column of row labels. It
+    is dropped when the other names make the first row a header (at least one is not a number),
+    or, when they are all numbers (a frame with numbered columns), when its values are the rows'
+    positions 0, 1, ..., n − 1; otherwise an empty first cell is a missing value."""
     if not os.path.exists(path):
         raise DataFileError(f"{path}: no such file")
     if os.path.isdir(path):
         raise DataFileError(f"{path}: is a directory, not a data file")
     if path.lower().endswith(".npy"):
-        return _read_npy(path), None
+        return _read_npy(path), None, False
     return _read_text(path)
 
 
@@ -64,20 +69,22 @@ def _read_text(path):
     rows = [(line_no, row) for line_no, row in enumerate(parsed, 1) if row and any(cell.strip() for cell in row)]
     if not rows:
         raise DataFileError(f"{path}: the file has no data")
-    header = None
-    if not all(_is_number(c) for c in rows[0][1]) and not any(_is_missing(c) for c in rows[0][1]):
-        header = [c.strip() for c in rows[0][1]]
+    header, skip, first = None, 0, rows[0][1]
+    if _is_index_header(first, rows[1:]):
+        header, skip, rows = [c.strip() for c in first[1:]], 1, rows[1:]
+    elif not all(_is_number(c) for c in first) and not any(_is_missing(c) for c in first):
+        header = [c.strip() for c in first]
         rows = rows[1:]
         if not rows:
             raise DataFileError(f"{path}: the file has a header row but no data")
     width = len(header) if header else len(rows[0][1])
     X = np.empty((len(rows), width))
     for i, (line_no, row) in enumerate(rows):
-        if len(row) != width:
-            raise DataFileError(f"{path}: line {line_no} has {len(row)} columns; expected {width}")
-        for j, cell in enumerate(row):
+        if len(row) != width + skip:
+            raise DataFileError(f"{path}: line {line_no} has {len(row)} columns; expected {width + skip}")
+        for j, cell in enumerate(row[skip:]):
             name = f" ({header[j]!r})" if header else ""
-            where = f"line {line_no}, column {j + 1}{name}"
+            where = f"line {line_no}, column {j + 1 + skip}{name}"
             if _is_missing(cell):
                 raise DataFileError(f"{path}: missing value at {where}")
             try:
@@ -87,7 +94,19 @@ def _read_text(path):
             if not np.isfinite(value):
                 raise DataFileError(f"{path}: infinite value at {where}")
             X[i, j] = value
-    return X, header
+    return X, header, skip == 1
+
+
+def _is_index_header(first, rows):
+    """Whether the first row is pandas' header over a row-index column (read_matrix)."""
+    if not rows or len(first) < 2 or first[0].strip() or any(_is_missing(c) for c in first[1:]):
+        return False
+    if not all(_is_number(c) for c in first[1:]):
+        return True
+    try:
+        return all(int(row[0]) == i for i, (_, row) in enumerate(rows))
+    except ValueError:
+        return False
 
 
 def _sniff_delimiter(text):

@@ -7,7 +7,6 @@ Output cut short by a reader that stops early (``kmix demo | head -1``) ends qui
 status 141 (128 + SIGPIPE, what a shell reports for a command that a closed pipe ended)."""
 
 import argparse
-import csv
 import itertools
 import os
 import sys
@@ -350,93 +349,6 @@ def parse_k(text):
 
 
 # ---- reading the data file -------------------------------------------------------------------
-def read_data(path):
-    """(X, column names or None, whether an index column was dropped) of a data file, as
-    kmix._io.read_matrix reads it, and also the layout pandas' DataFrame.to_csv writes by
-    default: a header row whose first name is empty, over a first column holding the row index.
-    That column is dropped when the other names make the first row a header (at least one is
-    not a number), or, when they are all numbers (a frame with numbered columns), when its
-    values are the rows' positions 0, 1, ..., n − 1; otherwise an empty first cell is a
-    missing value, as before."""
-    from ._io import read_matrix
-
-    found = _unnamed_index_layout(path)
-    if found is None:
-        X, header = read_matrix(path)
-        return X, header, False
-    header, rows = found
-    return _parse_rows(path, rows, header), header, True
-
-
-def _unnamed_index_layout(path):
-    """(the column names after the first, the data rows as (line number, cells)) of a
-    delimited text file laid out as DataFrame.to_csv writes it, or None for any other file
-    (which read_matrix then reads, or reports)."""
-    from . import _io
-
-    if path.lower().endswith(".npy") or not os.path.isfile(path):
-        return None
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            text = f.read(1 << 16)  # enough to see the header; the rest only if it is this layout
-            delimiter = "\t" if path.lower().endswith(".tsv") else _io._sniff_delimiter(text)
-            if delimiter not in (",", ";", "\t"):  # blank-separated columns have no empty first name
-                return None
-            first_line = next((line for line in text.splitlines() if line.strip()), "")
-            if next(csv.reader([first_line], delimiter=delimiter), [""])[0].strip():
-                return None
-            text += f.read()
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return None
-    if "\x00" in text:
-        return None
-    parsed = csv.reader(text.splitlines(), delimiter=delimiter)
-    rows = [(line_no, row) for line_no, row in enumerate(parsed, 1) if row and any(cell.strip() for cell in row)]
-    if len(rows) < 2:
-        return None
-    first = rows[0][1]
-    if len(first) < 2 or first[0].strip() or any(_io._is_missing(c) for c in first[1:]):
-        return None
-    if all(_io._is_number(c) for c in first[1:]) and not _is_row_positions(rows[1:]):
-        return None
-    return [c.strip() for c in first[1:]], rows[1:]
-
-
-def _is_row_positions(rows):
-    """Whether the first cells are 0, 1, ..., n − 1 (pandas' default RangeIndex)."""
-    for i, (_, row) in enumerate(rows):
-        try:
-            if int(row[0]) != i:
-                return False
-        except ValueError:
-            return False
-    return True
-
-
-def _parse_rows(path, rows, header):
-    """The numbers of the rows without their first cell, problems reported as read_matrix does
-    (line and column in the file, the column's name)."""
-    from ._io import DataFileError, _is_missing
-
-    width = len(header) + 1
-    X = np.empty((len(rows), len(header)))
-    for i, (line_no, row) in enumerate(rows):
-        if len(row) != width:
-            raise DataFileError(f"{path}: line {line_no} has {len(row)} columns; expected {width}")
-        for j, cell in enumerate(row[1:]):
-            where = f"line {line_no}, column {j + 2} ({header[j]!r})"
-            if _is_missing(cell):
-                raise DataFileError(f"{path}: missing value at {where}")
-            try:
-                value = float(cell)
-            except ValueError:
-                raise DataFileError(f"{path}: non-numeric value {cell.strip()!r} at {where}") from None
-            if not np.isfinite(value):
-                raise DataFileError(f"{path}: infinite value at {where}")
-            X[i, j] = value
-    return X
-
-
 def choose_columns(X, header, columns=None, drop=None):
     """(X restricted to the chosen columns, their names): with columns, those (in that order),
     with drop, all others. Columns are named by the header, or by 0-based number when the file has
@@ -488,7 +400,7 @@ def standardise(X, names):
 def select_k_command(args, out=None):
     out = out or sys.stdout
 
-    from ._io import DataFileError
+    from ._io import DataFileError, read_matrix
     from .select import select_k
 
     plt = _agg_pyplot() if args.plot else None
@@ -503,7 +415,7 @@ def select_k_command(args, out=None):
         return 2
     try:
         ks = parse_k(args.k)
-        X, header, index_dropped = read_data(args.file)
+        X, header, index_dropped = read_matrix(args.file)
         X, names = choose_columns(X, header, args.columns, args.drop)
         if args.scale:
             X = standardise(X, names if names is not None else [str(j) for j in range(X.shape[1])])
