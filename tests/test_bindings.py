@@ -292,6 +292,19 @@ def mk_linkage_condensed(dt):
     return dict(D=D_, n=N, method=2, n_threads=1)
 
 
+def mk_linkage_square(dt):
+    buf = np.zeros(N * N)  # (its head is scratch: zeros keep the dtype-mutation tests' casts quiet)
+    buf[N * N - N * (N - 1) // 2 :] = _core.pdist(base(F64)[0], 1, None, 1)
+    return dict(buf=buf, n=N, method=2, n_threads=1)
+
+
+def mk_linkage_square_observations(dt):
+    X = base(dt)[0]
+    return dict(
+        X=X, metric=3, norms=np.linalg.norm(X.astype(np.float64), axis=1), method=2, buf=np.zeros(N * N), n_threads=1
+    )
+
+
 def mk_optimal_leaf_ordering(dt):
     D_ = _core.pdist(base(F64)[0], 1, None, 1)
     Z = _core.linkage_condensed(D_.copy(), N, 2, 1)
@@ -1022,6 +1035,36 @@ SPECS = [
         + codes("method", [-1, 7]),
     ),
     Spec(
+        "linkage_square",
+        "linkage_square",
+        mk_linkage_square,
+        {"buf": ("f8", "out")},
+        returns((N - 1, 4), F64),
+        dtypes=(F64,),
+        decider=None,
+        bad=lengths("buf")
+        + [(f"buf={v}", set_item("buf", N * N - 3, v), "buf") for v in (np.inf, -np.inf, np.nan, -1.0)]
+        + [(f"n={v}", put("n", v), r"n \(observations\)") for v in (1, 0, -1, 2**31 + 1)]
+        + [("n=n+1", put("n", N + 1), "buf")]
+        + codes("method", [-1, 0, 7]),
+    ),
+    Spec(
+        "linkage_square_observations",
+        "linkage_square_observations",
+        mk_linkage_square_observations,
+        {"X": ("T", ""), "norms": ("f8", "opt"), "buf": ("f8", "out")},
+        returns((N - 1, 4), F64),
+        bad=lengths("norms")
+        + lengths("buf")
+        + x_empty()
+        + [
+            ("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X"),
+            ("cosine-without-norms", put("norms", None), "norms"),
+        ]
+        + codes("metric", [-1, 4])
+        + codes("method", [-1, 0, 7]),
+    ),
+    Spec(
         "optimal_leaf_ordering",
         "optimal_leaf_ordering",
         mk_optimal_leaf_ordering,
@@ -1330,9 +1373,12 @@ def test_optional_arrays_accept_none(spec):
         for arg in optional:
             kw = spec.make(dt)
             kw[arg] = None
-            if spec.name == "linkage_single" or spec.name == "pdist":
+            if spec.name in ("linkage_single", "pdist", "linkage_square_observations"):
                 kw["metric"] = 1  # cosine needs the norms
             spec.check(call(spec, kw), kw, dt)
+
+
+SCRATCH = ("linkage_condensed", "linkage_square", "linkage_square_observations")
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=str)
@@ -1347,7 +1393,7 @@ def test_contiguous_views_accepted(spec):
             kw[arg] = view_in_bigger_buffer(kw[arg])
         same_result(call(spec, kw), expected)
         for arg, (_, flags) in spec.arrays.items():
-            if "out" in flags and spec.func != "linkage_condensed":  # D is scratch once used
+            if "out" in flags and spec.func not in SCRATCH:  # their buffers are scratch once used
                 np.testing.assert_array_equal(kw[arg], expected_kw[arg])
 
 

@@ -128,6 +128,59 @@ void register_linkage_bindings(py::module_& m) {
       "Linkage from a condensed distance matrix (finite, >= 0), which is overwritten: scipy's Z.");
 
   m.def(
+      "linkage_square",
+      [](py::handle buf_h, index_t n, int method, int n_threads) {
+        KMIX_REQUIRE(n >= 2 && n <= (index_t(1) << 31),
+                     "n (observations) must be in [2, 2^31]; got " + std::to_string(n));
+        KMIX_REQUIRE(method >= 1 && method <= 6,
+                     "method must be a code in [1, 6] (not single); got " + std::to_string(method));
+        carray<double> buf = take<double>(buf_h, "buf", 1, true);
+        expect_rows(buf, "buf", n * n, "n·n doubles");
+        const index_t tail = n * n - n * (n - 1) / 2;
+        const double* v = buf.data();
+        for (index_t i = tail; i < n * n; ++i)
+          KMIX_REQUIRE(std::isfinite(v[i]) && v[i] >= 0, "buf must end in finite distances >= 0; buf[" +
+                                                             std::to_string(i) + "] = " + std::to_string(v[i]));
+        const int nt = threads(n_threads);
+        carray<double> Z = new_tree(n);
+        {
+          Compute run;
+          kmix::linkage_square(buf.mutable_data(), n, static_cast<kmix::Method>(method), Z.mutable_data(), nt);
+        }
+        return Z;
+      },
+      py::arg("buf"), py::arg("n"), py::arg("method"), py::arg("n_threads"),
+      "linkage_condensed's tree from buf: n·n doubles ending in the condensed matrix (overwritten).");
+
+  m.def(
+      "linkage_square_observations",
+      [](py::handle Xh, int metric_code, py::handle norms_h, int method, py::handle buf_h, int n_threads) -> py::object {
+        return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+          using T = decltype(zero);
+          const carray<T> X = take_observations<T>(Xh);
+          const index_t n = X.shape(0);
+          KMIX_REQUIRE(n <= (index_t(1) << 31), "X has too many rows for a distance matrix");
+          const kmix::Metric metric = take_metric(metric_code);
+          const Optional<double> norms = take_norms(norms_h, metric, n);
+          KMIX_REQUIRE(method >= 1 && method <= 6,
+                       "method must be a code in [1, 6] (not single); got " + std::to_string(method));
+          carray<double> buf = take<double>(buf_h, "buf", 1, true);
+          expect_rows(buf, "buf", n * n, "n·n doubles of workspace");
+          const int nt = threads(n_threads);
+          carray<double> Z = new_tree(n);
+          {
+            Compute run;
+            kmix::linkage_square_observations<T>(X.data(), n, X.shape(1), metric, norms.data(),
+                                                 static_cast<kmix::Method>(method), buf.mutable_data(),
+                                                 Z.mutable_data(), nt);
+          }
+          return std::move(Z);
+        });
+      },
+      py::arg("X"), py::arg("metric"), py::arg("norms"), py::arg("method"), py::arg("buf"), py::arg("n_threads"),
+      "linkage_square's tree from the rows of X (pdist's distances); buf: n·n doubles of workspace.");
+
+  m.def(
       "optimal_leaf_ordering",
       [](py::handle children_h, py::handle D_h, int n_threads) {
         const carray<std::int64_t> children = take<std::int64_t>(children_h, "children", 2);

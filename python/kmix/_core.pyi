@@ -214,6 +214,14 @@ def pdist(X: NDArray[Any], metric: int, norms: NDArray[Any] | None, n_threads: i
 def linkage_condensed(D: NDArray[Any], n: int, method: int, n_threads: int) -> NDArray[Any]:
     """Linkage from a condensed distance matrix, which is overwritten: scipy's Z."""
 
+def linkage_square(buf: NDArray[Any], n: int, method: int, n_threads: int) -> NDArray[Any]:
+    """linkage_condensed's tree from buf: n·n float64 ending in the condensed matrix (overwritten)."""
+
+def linkage_square_observations(
+    X: NDArray[Any], metric: int, norms: NDArray[Any] | None, method: int, buf: NDArray[Any], n_threads: int
+) -> NDArray[Any]:
+    """linkage_square's tree from the rows of X (pdist's distances); buf: n·n float64 of workspace."""
+
 def optimal_leaf_ordering(children: NDArray[Any], D: NDArray[Any], n_threads: int) -> NDArray[Any]:
     """1 (uint8) for each row of the tree whose two children must be exchanged."""
 

@@ -121,6 +121,24 @@ def _check_matrix_memory(n, what, copies=1, extra=0):
         )
 
 
+# The matrix methods but single run on a square matrix of the distances (each cluster's distances
+# one contiguous row, where the condensed matrix keeps half of them down a column: 2-4x faster) up
+# to this many observations (n·n doubles: 4 GiB) and when that much memory is available; beyond,
+# on the condensed matrix, in half the memory. The same tree either way, bit for bit.
+_SQUARE_MAX_N = 23170
+
+
+def _square_buffer(n, method, held=0):
+    """An n·n float64 buffer for _core.linkage_square, or None where the condensed matrix must do
+    (single linkage, too many observations, or not the memory: `held` bytes are needed besides)."""
+    if method == "single" or n > _SQUARE_MAX_N:
+        return None
+    avail = _available_memory()
+    if avail is not None and 8 * n * n + held > avail:
+        return None
+    return np.empty(n * n)
+
+
 def _condensed_size(m):
     """n such that n(n−1)/2 == m, or None."""
     n = int(round((1 + math.sqrt(1 + 8 * m)) / 2))
@@ -587,9 +605,15 @@ def _linkage(y, method, metric, n_threads, sklearn_single=False, keep_distances=
         smaller_first = not (sklearn_single and kernel_metric in ("euclidean", "cityblock"))
         Z = _core.linkage_single(X, code, norms, n_threads, smaller_first)
     else:
-        _check_matrix_memory(X.shape[0], f"method={method!r}", copies=2 if keep_distances else 1)
-        D = _core.pdist(X, code, norms, n_threads)
-        Z = _core.linkage_condensed(D.copy() if keep_distances else D, X.shape[0], _METHOD_CODE[method], n_threads)
+        n = X.shape[0]
+        _check_matrix_memory(n, f"method={method!r}", copies=2 if keep_distances else 1)
+        buf = _square_buffer(n, method)  # (the distances to keep are computed again after)
+        if buf is not None:
+            Z = _core.linkage_square_observations(X, code, norms, _METHOD_CODE[method], buf, n_threads)
+            del buf
+        else:
+            D = _core.pdist(X, code, norms, n_threads)
+            Z = _core.linkage_condensed(D.copy() if keep_distances else D, n, _METHOD_CODE[method], n_threads)
     if keep_distances and D is None:
         D = _core.pdist(X, code, norms, n_threads)
     Z = _heights_scaled_back(Z, {"cosine": 0, "sqeuclidean": 2 * e}.get(kernel_metric, e))
@@ -840,8 +864,18 @@ def _linkage_condensed(y, method, keep_distances, name, checked=False, n_threads
     # Distances beyond the range in which their squares (ward, centroid, median) are safe: the
     # tree of D·2^-e, whose heights are those of D times 2^-e exactly.
     e = _scale.exponent(_scale.abs_max(D), np.float64)
-    work = np.ldexp(D, -e) if e else (D.copy() if keep_distances else D)  # the algorithms overwrite it
-    Z = _heights_scaled_back(_core.linkage_condensed(work, n, _METHOD_CODE[method], n_threads), e)
+    buf = _square_buffer(n, method, held=8 * D.shape[0])
+    if buf is not None:
+        tail = buf[n * n - D.shape[0] :]
+        if e:
+            np.ldexp(D, -e, out=tail)
+        else:
+            tail[...] = D
+        Z = _core.linkage_square(buf, n, _METHOD_CODE[method], n_threads)
+    else:
+        work = np.ldexp(D, -e) if e else (D.copy() if keep_distances else D)  # the algorithms overwrite it
+        Z = _core.linkage_condensed(work, n, _METHOD_CODE[method], n_threads)
+    Z = _heights_scaled_back(Z, e)
     return Z, (D if keep_distances else None)
 
 

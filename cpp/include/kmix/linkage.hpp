@@ -6,6 +6,7 @@
 // minimum of a total order (distance, then index), which does not depend on the order rows are
 // visited in, so splitting them over threads never changes a result.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -66,6 +67,31 @@ void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms,
       row[j] = hier::distance(X + i * d, X + j * d, d, metric, ni, norms ? norms[j] : 0.0);
   }
   stop.rethrow();
+}
+
+template <class T>
+void pdist_square(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
+  // The upper triangle row by row as pdist computes it (the same values), then the lower one
+  // from it by tiles of B×B (each tile's source and destination stay in cache).
+  StopFlag stop;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(threads) if (n > 256)
+  for (index_t i = 0; i < n - 1; ++i) {
+    if (stop.stop()) continue;
+    double* row = out + i * n;
+    const double ni = norms ? norms[i] : 0.0;
+    for (index_t j = i + 1; j < n; ++j)
+      row[j] = hier::distance(X + i * d, X + j * d, d, metric, ni, norms ? norms[j] : 0.0);
+  }
+  stop.rethrow();
+  constexpr index_t B = 64;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (n > 256)
+  for (index_t I = 0; I < n; I += B)
+    for (index_t J = 0; J <= I; J += B)
+      for (index_t i = I; i < std::min(n, I + B); ++i) {
+        double* row = out + i * n;
+        for (index_t j = J; j < std::min(i, J + B); ++j) row[j] = out[j * n + i];
+        if (J == I) row[i] = 0.0;
+      }
 }
 
 namespace hier {
@@ -199,7 +225,7 @@ inline double min_plus(const double* b, const double* d, index_t count) {
 
 template <class T>
 LinkageKernels<T> linkage_table() {
-  return LinkageKernels<T>{&pdist<T>};
+  return LinkageKernels<T>{&pdist<T>, &pdist_square<T>};
 }
 
 inline TreeKernels tree_table() { return TreeKernels{&ward_nearest, &prim_step, &min_plus}; }

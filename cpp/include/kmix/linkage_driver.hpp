@@ -40,6 +40,18 @@ void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms,
 // D is the condensed matrix (n(n−1)/2 distances, finite and >= 0); it is overwritten.
 void linkage_condensed(double* D, index_t n, Method method, double* Z, int threads);
 
+// The same trees as linkage_condensed (bit for bit) for complete, average, weighted, ward,
+// centroid and median, from buf: n·n doubles whose last n(n−1)/2 hold the condensed matrix
+// (finite, >= 0). It is overwritten (made the square matrix of distances, rows contiguous:
+// faster scans, at twice the condensed matrix's memory).
+void linkage_square(double* buf, index_t n, Method method, double* Z, int threads);
+
+// linkage_square's tree from the rows of X (pdist's distances, in the metric): buf is n·n
+// doubles of workspace (overwritten).
+template <class T>
+void linkage_square_observations(const T* X, index_t n, index_t d, Metric metric, const double* norms, Method method,
+                                 double* buf, double* Z, int threads);
+
 // Optimal leaf ordering of a tree of n leaves: children is its (n−1)×2 cluster ids in Z's
 // numbering, a valid tree (every id below n + row, each used once: the caller checks); D its
 // condensed distance matrix (n(n−1)/2, finite, >= 0; read only). flips[row] = 1 where that
