@@ -271,10 +271,12 @@ default="single"
       searches, in O(n·d) memory;
     - ``"single"`` on observations: Prim's minimum spanning tree, with vectorized parallel
       updates, in O(n·d) memory;
-    - ``"complete"``, ``"average"``, ``"weighted"``: the nearest-neighbour chain on the
-      condensed distance matrix (n(n−1)/2 float64);
+    - ``"complete"``, ``"average"``, ``"weighted"``: the nearest-neighbour chain on a square
+      matrix of the distances (n² float64, each cluster's distances one contiguous row) up to
+      23,170 observations when that much memory is available, else on the condensed distance
+      matrix (n(n−1)/2 float64): the same tree either way;
     - ``"centroid"``, ``"median"``: the generic algorithm (nearest neighbours in a heap), on
-      the condensed distance matrix.
+      the same matrix.
 
     On data without ties Z equals scipy's (heights to ~1e-14); with ties the heights are the
     same and the tree is an equally valid one. ``"euclidean"``, ``"sqeuclidean"``,

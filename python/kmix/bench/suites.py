@@ -147,6 +147,12 @@ FULL = STANDARD + [
     *_kmeans_fits([(2_000_000, 32, 64, "float32"), (200_000, 64, 1024, "float32")]),
     Workload("linkage", linkage.fit, n=20_000, d=8, method="ward", peers=("scipy",), repeat=1),
     Workload("linkage.memory", linkage.ward_memory, n=100_000, d=8, peers=(), repeat=1),  # kmix alone
+    # issue 25: the matrix methods against fastcluster (5k average and complete are in STANDARD)
+    *[Workload("linkage", linkage.fit, n=5_000, d=8, method=m) for m in ("weighted", "centroid", "median")],
+    *[
+        Workload("linkage", linkage.fit, n=20_000, d=8, method=m, peers=("fastcluster",), repeat=3)
+        for m in ("complete", "average", "weighted", "centroid", "median")
+    ],
     # issue 25: 100k points, a 10-nearest-neighbour graph (each library in its own process)
     *[
         Workload("linkage.connectivity", linkage.connectivity, n=100_000, d=8, method=m, repeat=1, peers=("sklearn",))
