@@ -1061,6 +1061,7 @@ SPECS = [
             ("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X"),
             ("cosine-without-norms", put("norms", None), "norms"),
         ]
+        + [("X=nan", set_item("X", (3, 1), np.nan), "X")]
         + codes("metric", [-1, 4])
         + codes("method", [-1, 0, 7]),
     ),

@@ -22,7 +22,9 @@ def paths(monkeypatch):
     calls = []
     for name in ("linkage_square", "linkage_square_observations", "linkage_condensed"):
         real = getattr(_core, name)
-        monkeypatch.setattr(_core, name, (lambda real, name: lambda *a, **k: calls.append(name) or real(*a, **k))(real, name))
+        monkeypatch.setattr(
+            _core, name, (lambda real, name: lambda *a, **k: calls.append(name) or real(*a, **k))(real, name)
+        )
 
     def run(fn):
         calls.clear()
@@ -167,3 +169,41 @@ def test_observations_kernel_overwrites_whatever_buf_held():
     for fill in (np.nan, np.inf, -1.0):
         got = _core.linkage_square_observations(X, 1, None, CODES["average"], np.full(100 * 100, fill), 2)
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("env", [{"OMP_THREAD_LIMIT": "1"}, {"OMP_DYNAMIC": "true"}])
+def test_fewer_threads_than_asked_for(env):
+    # A parallel region may start fewer threads than asked (OMP_THREAD_LIMIT, OMP_DYNAMIC, a call
+    # from inside another region): the scans' parts are then shared out, not left unfilled.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, kmix\n"
+        "X = np.random.default_rng(0).standard_normal((4200, 3))\n"
+        "for m in ('average', 'centroid'):\n"
+        "    a, b = kmix.linkage(X, m, n_threads=1), kmix.linkage(X, m, n_threads=2)\n"
+        "    assert np.array_equal(a, b), m\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_observations_with_inf_or_nan_refused_before_the_tree():
+    X = blobs(50, 3, seed=1)
+    for v in (np.nan, np.inf):
+        bad = X.copy()
+        bad[7, 1] = v
+        with pytest.raises(ValueError, match="X"):
+            _core.linkage_square_observations(bad, 1, None, CODES["average"], np.empty(50 * 50), 2)
+    # Cosine on rows whose products overflow (inf / inf, with finite norms): NaN distances,
+    # refused after they are computed.
+    big = X * 1e200
+    with pytest.raises(ValueError, match="distances of X"):
+        _core.linkage_square_observations(
+            big, 3, np.linalg.norm(X, axis=1) * 1e200, CODES["average"], np.empty(2500), 1
+        )

@@ -154,7 +154,8 @@ void register_linkage_bindings(py::module_& m) {
 
   m.def(
       "linkage_square_observations",
-      [](py::handle Xh, int metric_code, py::handle norms_h, int method, py::handle buf_h, int n_threads) -> py::object {
+      [](py::handle Xh, int metric_code, py::handle norms_h, int method, py::handle buf_h,
+         int n_threads) -> py::object {
         return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
           using T = decltype(zero);
           const carray<T> X = take_observations<T>(Xh);
@@ -162,6 +163,13 @@ void register_linkage_bindings(py::module_& m) {
           KMIX_REQUIRE(n <= (index_t(1) << 31), "X has too many rows for a distance matrix");
           const kmix::Metric metric = take_metric(metric_code);
           const Optional<double> norms = take_norms(norms_h, metric, n);
+          // (The driver also refuses a matrix with inf or NaN, which finite X can still give by
+          // overflow; this refuses the plain case before buf is touched.)
+          const T* xv = X.data();
+          for (index_t i = 0; i < n * X.shape(1); ++i)
+            KMIX_REQUIRE(std::isfinite(double(xv[i])), "X must be finite; X has " + std::to_string(double(xv[i])));
+          for (index_t i = 0; norms.given && i < n; ++i)
+            KMIX_REQUIRE(std::isfinite(norms.data()[i]), "norms must be finite");
           KMIX_REQUIRE(method >= 1 && method <= 6,
                        "method must be a code in [1, 6] (not single); got " + std::to_string(method));
           carray<double> buf = take<double>(buf_h, "buf", 1, true);

@@ -150,11 +150,10 @@ void chain_condensed(double* D, index_t n, Method method, double* Z, int threads
   std::vector<std::pair<double, index_t>> part(std::size_t(team) * 8);  // a cache line apart
   auto nearest = [&](index_t x) {
     if (team == 1) return nearest_in(D, n, size, x, 0, n);
+    const index_t per = (n + team - 1) / team;
 #pragma omp parallel num_threads(team)
-    {
-      const index_t t = thread_index(), per = (n + team - 1) / team;
+    for (int t = thread_index(); t < team; t += team_threads())  // (the region may have fewer threads)
       part[std::size_t(t) * 8] = nearest_in(D, n, size, x, std::min(n, t * per), std::min(n, (t + 1) * per));
-    }
     std::pair<double, index_t> best{std::numeric_limits<double>::infinity(), -1};
     for (int t = 0; t < team; ++t) {
       const auto& p = part[std::size_t(t) * 8];
@@ -504,9 +503,12 @@ inline std::pair<double, index_t> row_nearest(const double* row, const std::uint
       block = b;
     }
   }
-  const index_t from = block >= 0 ? block : lo, to = block >= 0 ? std::min(hi, block + kBlock) : hi;
-  for (index_t q = from; q < to; ++q)  // (no block below +inf: the first live position)
-    if (alive[q] && q != p && row[q] == best) return {best, q};
+  if (block >= 0) {
+    for (index_t q = block; q < std::min(hi, block + kBlock); ++q)
+      if (alive[q] && q != p && row[q] == best) return {row[q], q};  // (row[q]: the bits of a zero's sign too)
+  }
+  for (index_t q = lo; q < hi; ++q)  // nothing below +inf: the first live position, as scipy's scan
+    if (alive[q] && q != p) return {row[q], q};
   return {inf, -1};
 }
 
@@ -521,11 +523,10 @@ std::pair<double, index_t> live_nearest(const LiveMatrix& M, index_t p, index_t 
   const int team = threads > 1 && m - lo >= kSquareThreadsFrom ? std::min(threads, kMaxTeam) : 1;
   if (team == 1) return row_nearest(M.row(p), M.alive(), p, lo, m);
   std::pair<double, index_t> part[kMaxTeam];
+  const index_t per = (m - lo + team - 1) / team;
 #pragma omp parallel num_threads(team)
-  {
-    const index_t t = thread_index(), per = (m - lo + team - 1) / team;
+  for (int t = thread_index(); t < team; t += team_threads())  // (the region may have fewer threads)
     part[t] = row_nearest(M.row(p), M.alive(), p, std::min(m, lo + t * per), std::min(m, lo + (t + 1) * per));
-  }
   std::pair<double, index_t> best{std::numeric_limits<double>::infinity(), -1};
   for (int t = 0; t < team; ++t)
     if (part[t].second >= 0 && (best.second < 0 || part[t].first < best.first)) best = part[t];
@@ -635,9 +636,6 @@ void generic_square(double* buf, index_t n, bool condensed, Method method, doubl
     while (!(y >= 0 && L.pos(y) >= 0 && dist == L.distance(x, y))) {
       neighbor[x] = y = nearest_above(x, min_dist[x]);
       heap.change(x, min_dist[x]);
-      // Nothing above x (the highest live slot, which no later merge passes) and every other
-      // cluster at +inf too: x leaves the heap, which would otherwise return it forever.
-      if (y < 0 && heap.top_key() == x) heap.pop();
       x = heap.top_key();
       y = neighbor[x];
       dist = heap.top_value();
@@ -1003,6 +1001,18 @@ void linkage_square_observations(const T* X, index_t n, index_t d, Metric metric
                                  double* buf, double* Z, int threads) {
   if (method == Method::single) throw std::invalid_argument("the square matrix is not used for single linkage");
   linkage_kernels_for<T>().pdist_square(X, n, d, metric, norms, buf, threads);
+  // As linkage_condensed's binding checks its matrix: finite distances >= 0 (X or its norms
+  // with inf or NaN, or products that overflow, would give NaN, which the searches cannot order).
+  bool bad = false;
+#pragma omp parallel for schedule(static) reduction(|| : bad) num_threads(threads) if (n > 256)
+  for (index_t i = 0; i < n; ++i) {
+    const double* row = buf + i * n;
+    bool row_bad = false;
+    for (index_t j = i + 1; j < n; ++j) row_bad |= !(row[j] >= 0.0 && row[j] <= std::numeric_limits<double>::max());
+    bad = bad || row_bad;
+  }
+  if (bad)
+    throw std::invalid_argument("the distances of X are not all finite and >= 0 (inf or NaN in X or its norms?)");
   square_tree(buf, n, false, method, Z, threads);
 }
 
@@ -1087,10 +1097,10 @@ void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double
   std::copy(flip.begin(), flip.end(), flips);
 }
 
-#define KMIX_INSTANTIATE(T)                                                                               \
-  template void linkage_ward<T>(const T*, index_t, index_t, double*, int);                                \
-  template void linkage_single<T>(const T*, index_t, index_t, Metric, const double*, double*, int, bool); \
-  template void pdist<T>(const T*, index_t, index_t, Metric, const double*, double*, int);                 \
+#define KMIX_INSTANTIATE(T)                                                                                        \
+  template void linkage_ward<T>(const T*, index_t, index_t, double*, int);                                         \
+  template void linkage_single<T>(const T*, index_t, index_t, Metric, const double*, double*, int, bool);          \
+  template void pdist<T>(const T*, index_t, index_t, Metric, const double*, double*, int);                         \
   template void linkage_square_observations<T>(const T*, index_t, index_t, Metric, const double*, Method, double*, \
                                                double*, int);
 KMIX_INSTANTIATE(float)

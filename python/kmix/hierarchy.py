@@ -866,18 +866,19 @@ def _linkage_condensed(y, method, keep_distances, name, checked=False, n_threads
     # Distances beyond the range in which their squares (ward, centroid, median) are safe: the
     # tree of D·2^-e, whose heights are those of D times 2^-e exactly.
     e = _scale.exponent(_scale.abs_max(D), np.float64)
-    buf = _square_buffer(n, method, held=8 * D.shape[0])
+    buf = _square_buffer(n, method)  # (D is already counted out of the available memory)
     if buf is not None:
         tail = buf[n * n - D.shape[0] :]
         if e:
             np.ldexp(D, -e, out=tail)
         else:
             tail[...] = D
+        kept = D if keep_distances else None
+        del D, tail  # (a copy made by the checks is freed before the tree is built)
         Z = _core.linkage_square(buf, n, _METHOD_CODE[method], n_threads)
-    else:
-        work = np.ldexp(D, -e) if e else (D.copy() if keep_distances else D)  # the algorithms overwrite it
-        Z = _core.linkage_condensed(work, n, _METHOD_CODE[method], n_threads)
-    Z = _heights_scaled_back(Z, e)
+        return _heights_scaled_back(Z, e), kept
+    work = np.ldexp(D, -e) if e else (D.copy() if keep_distances else D)  # the algorithms overwrite it
+    Z = _heights_scaled_back(_core.linkage_condensed(work, n, _METHOD_CODE[method], n_threads), e)
     return Z, (D if keep_distances else None)
 
 

@@ -295,8 +295,7 @@ struct LinkageKernels {
   void (*pdist)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads);
   // The same distances as the n×n matrix out[i·n + j] (each computed once, as pdist does, and
   // written to both halves; the diagonal 0).
-  void (*pdist_square)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out,
-                       int threads);
+  void (*pdist_square)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads);
 };
 
 // Searches of the tree algorithms on raw vectors, over clusters (or rows) stored by position,

@@ -61,6 +61,17 @@ static inline int thread_index() {
 #endif
 }
 
+// The number of threads in the calling thread's team: a region may start fewer than it asked for
+// (OMP_THREAD_LIMIT, OMP_DYNAMIC, nested regions), so work split by hand loops over its parts
+// with this stride rather than assuming one part per thread.
+static inline int team_threads() {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
 // Threads for a call: `requested` (0: OpenMP's maximum), and one in a child made by fork().
 static inline int resolve_threads(int requested) {
   if (in_forked_child()) return 1;
