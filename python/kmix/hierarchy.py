@@ -128,13 +128,13 @@ def _check_matrix_memory(n, what, copies=1, extra=0):
 _SQUARE_MAX_N = 23170
 
 
-def _square_buffer(n, method, held=0):
+def _square_buffer(n, method):
     """An n·n float64 buffer for _core.linkage_square, or None where the condensed matrix must do
-    (single linkage, too many observations, or not the memory: `held` bytes are needed besides)."""
+    (single linkage, too many observations, or not the memory)."""
     if method == "single" or n > _SQUARE_MAX_N:
         return None
     avail = _available_memory()
-    if avail is not None and 8 * n * n + held > avail:
+    if avail is not None and 8 * n * n > avail:
         return None
     return np.empty(n * n)
 
