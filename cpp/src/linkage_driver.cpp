@@ -137,38 +137,19 @@ inline std::pair<double, index_t> nearest_in(const double* D, index_t n, const s
 // (a few microseconds) is cheaper than waking them.
 constexpr index_t kChainThreadsFrom = 3000;
 
-// Nearest-neighbour chain on the condensed matrix; the union of x < y takes slot y. With threads,
-// each scan for x's nearest cluster is split into contiguous parts whose first minima are
-// combined in order, and the Lance-Williams updates of row y are split too: the same merges
-// for any thread count.
-void chain_condensed(double* D, index_t n, Method method, double* Z, int threads) {
-  std::vector<double> size(n, 1.0);
+// The nearest-neighbour chain (complete, average, weighted), on either matrix. M names clusters
+// as the matrix does and offers first_live() (a live cluster to start a chain from),
+// nearest(x, k) (x's nearest live cluster as (distance, name), the first name among equals, after
+// k merges), distance(x, y) and merge(x, y, distance, k) (the Lance-Williams updates; the union
+// of x < y is named y).
+template <class M>
+void nn_chain(M& matrix, index_t n, double* Z) {
   std::vector<index_t> chain;
   chain.reserve(n);
   std::vector<Merge> merges(n - 1);
-  const int team = n >= kChainThreadsFrom && threads > 1 ? threads : 1;
-  std::vector<std::pair<double, index_t>> part(std::size_t(team) * 8);  // a cache line apart
-  auto nearest = [&](index_t x) {
-    if (team == 1) return nearest_in(D, n, size, x, 0, n);
-    const index_t per = (n + team - 1) / team;
-#pragma omp parallel num_threads(team)
-    for (int t = thread_index(); t < team; t += team_threads())  // (the region may have fewer threads)
-      part[std::size_t(t) * 8] = nearest_in(D, n, size, x, std::min(n, t * per), std::min(n, (t + 1) * per));
-    std::pair<double, index_t> best{std::numeric_limits<double>::infinity(), -1};
-    for (int t = 0; t < team; ++t) {
-      const auto& p = part[std::size_t(t) * 8];
-      if (p.second >= 0 && (best.second < 0 || p.first < best.first)) best = p;
-    }
-    return best;
-  };
   for (index_t k = 0; k < n - 1; ++k) {
     check_interrupt();
-    if (chain.empty())
-      for (index_t i = 0; i < n; ++i)
-        if (size[i] > 0) {
-          chain.push_back(i);
-          break;
-        }
+    if (chain.empty()) chain.push_back(matrix.first_live());
     index_t x, y;
     double best;
     while (true) {  // one step can walk a long chain: poll within it too
@@ -176,11 +157,11 @@ void chain_condensed(double* D, index_t n, Method method, double* Z, int threads
       x = chain.back();
       const index_t prev = chain.size() > 1 ? chain[chain.size() - 2] : -1;
       // The previous link stays x's nearest unless another is strictly nearer (scipy's rule):
-      // otherwise the first index at the smallest distance.
-      const auto found = nearest(x);
-      if (prev >= 0 && !(found.first < D[condensed_index(n, x, prev)])) {
+      // otherwise the first at the smallest distance.
+      const auto found = matrix.nearest(x, k);
+      if (prev >= 0 && !(found.first < matrix.distance(x, prev))) {
         y = prev;
-        best = D[condensed_index(n, x, prev)];
+        best = matrix.distance(x, prev);
         break;
       }
       y = found.second;
@@ -189,18 +170,72 @@ void chain_condensed(double* D, index_t n, Method method, double* Z, int threads
     }
     chain.resize(chain.size() - 2);
     if (x > y) std::swap(x, y);
-    const double nx = size[x], ny = size[y];
     merges[k] = {x, y, best};
-    size[x] = 0;
-    size[y] = nx + ny;
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-    for (index_t i = 0; i < n; ++i) {
-      if (size[i] == 0 || i == y) continue;
-      double& dyi = D[condensed_index(n, i, y)];
-      dyi = updated_distance(method, D[condensed_index(n, i, x)], dyi, best, nx, ny, size[i]);
-    }
+    matrix.merge(x, y, best, k);
   }
   sort_and_label(merges, n, Z);
+}
+
+// The chain's condensed matrix, clusters named by index; the union of x < y takes index y. With
+// threads, each scan for x's nearest cluster is split into contiguous parts whose first minima
+// are combined in order, and the Lance-Williams updates of row y are split too: the same merges
+// for any thread count.
+class CondensedRows {
+ public:
+  CondensedRows(double* D, index_t n, Method method, int threads)
+      : D_(D),
+        n_(n),
+        method_(method),
+        team_(n >= kChainThreadsFrom && threads > 1 ? threads : 1),
+        size_(n, 1.0),
+        part_(std::size_t(team_) * 8) {}
+
+  index_t first_live() const {
+    index_t i = 0;
+    while (size_[i] == 0) ++i;
+    return i;
+  }
+
+  std::pair<double, index_t> nearest(index_t x, index_t) {
+    if (team_ == 1) return nearest_in(D_, n_, size_, x, 0, n_);
+    const index_t per = (n_ + team_ - 1) / team_;
+#pragma omp parallel num_threads(team_)
+    for (int t = thread_index(); t < team_; t += team_threads())  // (the region may have fewer threads)
+      part_[std::size_t(t) * 8] = nearest_in(D_, n_, size_, x, std::min(n_, t * per), std::min(n_, (t + 1) * per));
+    std::pair<double, index_t> best{std::numeric_limits<double>::infinity(), -1};
+    for (int t = 0; t < team_; ++t) {
+      const auto& p = part_[std::size_t(t) * 8];
+      if (p.second >= 0 && (best.second < 0 || p.first < best.first)) best = p;
+    }
+    return best;
+  }
+
+  double distance(index_t x, index_t y) const { return D_[condensed_index(n_, x, y)]; }
+
+  void merge(index_t x, index_t y, double dxy, index_t) {
+    const double nx = size_[x], ny = size_[y];
+    size_[x] = 0;
+    size_[y] = nx + ny;
+#pragma omp parallel for schedule(static) num_threads(team_) if (team_ > 1)
+    for (index_t i = 0; i < n_; ++i) {
+      if (size_[i] == 0 || i == y) continue;
+      double& dyi = D_[condensed_index(n_, i, y)];
+      dyi = updated_distance(method_, D_[condensed_index(n_, i, x)], dyi, dxy, nx, ny, size_[i]);
+    }
+  }
+
+ private:
+  double* D_;
+  index_t n_;
+  Method method_;
+  int team_;
+  std::vector<double> size_;
+  std::vector<std::pair<double, index_t>> part_;  // a cache line apart
+};
+
+void chain_condensed(double* D, index_t n, Method method, double* Z, int threads) {
+  CondensedRows rows(D, n, method, threads);
+  nn_chain(rows, n, Z);
 }
 
 // A binary min-heap of values by key, with decrease/increase of a key's value.
@@ -422,15 +457,7 @@ class LiveMatrix {
 #pragma omp parallel for schedule(dynamic, 64) num_threads(team) if (team > 1)
     for (index_t i = 0; i < head; ++i) std::memcpy(S_ + i * n + i + 1, source(i), sizeof(double) * (n - i - 1));
     for (index_t i = head; i < n; ++i) std::memmove(S_ + i * n + i + 1, source(i), sizeof(double) * (n - i - 1));
-    constexpr index_t B = 64;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
-    for (index_t I = 0; I < n; I += B)
-      for (index_t J = 0; J <= I; J += B)
-        for (index_t i = I; i < std::min(n, I + B); ++i) {
-          double* out = S_ + i * n;
-          for (index_t j = J; j < std::min(i, J + B); ++j) out[j] = S_[j * n + i];
-          if (J == I) out[i] = 0.0;
-        }
+    mirror_upper_triangle(S_, n, team);
   }
 
   // The live rows and columns moved to the front, in order, in place: entry (i, j) of the new
@@ -564,45 +591,40 @@ void merge_rows(LiveMatrix& L, Method method, index_t x, index_t y, double dxy, 
 }
 
 // chain_condensed on the square matrix (clusters named by slot, as there).
+// The chain's square matrix (LiveMatrix), clusters named by slot.
+class SquareRows {
+ public:
+  SquareRows(LiveMatrix& L, Method method, int threads) : L_(L), method_(method), threads_(threads) {}
+
+  index_t first_live() const {
+    index_t p = 0;
+    while (!L_.alive()[p]) ++p;
+    return L_.slot(p);
+  }
+
+  std::pair<double, index_t> nearest(index_t x, index_t k) {
+    L_.sync(x, k);
+    const auto found = live_nearest(L_, L_.pos(x), 0, threads_);
+    return {found.first, found.second >= 0 ? L_.slot(found.second) : index_t(-1)};
+  }
+
+  double distance(index_t x, index_t y) const { return L_.distance(x, y); }
+
+  void merge(index_t x, index_t y, double dxy, index_t k) {
+    merge_rows(L_, method_, x, y, dxy, k, threads_);
+    L_.merged(x, y, k);
+  }
+
+ private:
+  LiveMatrix& L_;
+  Method method_;
+  int threads_;
+};
+
 void chain_square(double* buf, index_t n, bool condensed, Method method, double* Z, int threads) {
   LiveMatrix L(buf, n, condensed, threads);
-  std::vector<index_t> chain;
-  chain.reserve(n);
-  std::vector<Merge> merges(n - 1);
-  for (index_t k = 0; k < n - 1; ++k) {
-    check_interrupt();
-    if (chain.empty())
-      for (index_t p = 0; p < L.width(); ++p)
-        if (L.alive()[p]) {
-          chain.push_back(L.slot(p));
-          break;
-        }
-    index_t x, y;
-    double best;
-    while (true) {  // one step can walk a long chain: poll within it too
-      check_interrupt();
-      x = chain.back();
-      const index_t prev = chain.size() > 1 ? chain[chain.size() - 2] : -1;
-      // The previous link stays x's nearest unless another is strictly nearer (scipy's rule):
-      // otherwise the first slot at the smallest distance.
-      L.sync(x, k);
-      const auto found = live_nearest(L, L.pos(x), 0, threads);
-      if (prev >= 0 && !(found.first < L.distance(x, prev))) {
-        y = prev;
-        best = L.distance(x, prev);
-        break;
-      }
-      y = L.slot(found.second);
-      best = found.first;
-      chain.push_back(y);
-    }
-    chain.resize(chain.size() - 2);
-    if (x > y) std::swap(x, y);
-    merges[k] = {x, y, best};
-    merge_rows(L, method, x, y, best, k, threads);
-    L.merged(x, y, k);
-  }
-  sort_and_label(merges, n, Z);
+  SquareRows rows(L, method, threads);
+  nn_chain(rows, n, Z);
 }
 
 // generic_condensed on the square matrix (clusters named by slot, as there).

@@ -70,6 +70,21 @@ static inline double seeding_tile_sum(const double* v) {
   return (a + b) + (c + e);
 }
 
+// The lower triangle of a row-major n×n matrix copied from its upper one, and a zero diagonal
+// (the square linkages' matrix, from pdist_square and from a condensed matrix): by tiles of B×B,
+// whose source and destination both stay in cache.
+inline void mirror_upper_triangle(double* S, index_t n, int threads) {
+  constexpr index_t B = 64;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
+  for (index_t I = 0; I < n; I += B)
+    for (index_t J = 0; J <= I; J += B)
+      for (index_t i = I; i < (n < I + B ? n : I + B); ++i) {
+        double* row = S + i * n;
+        for (index_t j = J; j < (i < J + B ? i : J + B); ++j) row[j] = S[j * n + i];
+        if (J == I) row[i] = 0.0;
+      }
+}
+
 // A bfloat16 (the high half of a float32's bits) as the float32 it stands for.
 static inline float bf16_value(std::uint16_t h) {
   const std::uint32_t u = std::uint32_t(h) << 16;

@@ -71,8 +71,7 @@ void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms,
 
 template <class T>
 void pdist_square(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
-  // The upper triangle row by row as pdist computes it (the same values), then the lower one
-  // from it by tiles of B×B (each tile's source and destination stay in cache).
+  // The upper triangle row by row as pdist computes it (the same values), then the lower one.
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads) if (n > 256)
   for (index_t i = 0; i < n - 1; ++i) {
@@ -83,15 +82,7 @@ void pdist_square(const T* X, index_t n, index_t d, Metric metric, const double*
       row[j] = hier::distance(X + i * d, X + j * d, d, metric, ni, norms ? norms[j] : 0.0);
   }
   stop.rethrow();
-  constexpr index_t B = 64;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (n > 256)
-  for (index_t I = 0; I < n; I += B)
-    for (index_t J = 0; J <= I; J += B)
-      for (index_t i = I; i < std::min(n, I + B); ++i) {
-        double* row = out + i * n;
-        for (index_t j = J; j < std::min(i, J + B); ++j) row[j] = out[j * n + i];
-        if (J == I) row[i] = 0.0;
-      }
+  mirror_upper_triangle(out, n, n > 256 ? threads : 1);
 }
 
 namespace hier {
