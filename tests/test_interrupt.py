@@ -122,9 +122,13 @@ CASES = {
 }
 
 CHILD = """
-import json, pickle, time
+import json, pickle, signal, time
 import numpy as np
 import kmix
+
+# A test run started in the background (`cmd &`, nohup) ignores SIGINT, and so would this child,
+# which then gets no KeyboardInterrupt at all: Ctrl-C's default handler back first.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 rng = np.random.default_rng(0)
 small_X = rng.standard_normal((200, 4))

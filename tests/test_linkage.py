@@ -1160,8 +1160,9 @@ def test_optimal_ordering_memory_error_before_compiled_code(monkeypatch, no_comp
 
 
 OLO_INTERRUPT_SCRIPT = """
-import time
+import signal, time
 import numpy as np
+signal.signal(signal.SIGINT, signal.default_int_handler)  # (see test_interrupt's CHILD)
 import kmix
 X = np.random.default_rng(0).standard_normal((4000, 4))
 Z = kmix.linkage(X, "ward")
