@@ -289,66 +289,48 @@ class KeyedHeap {
 };
 
 // The generic algorithm (centroid, median: distances may shrink after a merge, so no chain):
-// each cluster remembers its nearest neighbour among higher slots; a heap orders those; a
-// stale top is recomputed before it is trusted.
-void generic_condensed(double* D, index_t n, Method method, double* Z) {
-  std::vector<double> size(n, 1.0), min_dist(n - 1);
+// each cluster remembers its nearest neighbour among higher names; a heap orders those; a stale
+// top is recomputed before it is trusted. M offers nearest_above(x, dist, k) (the first live
+// cluster above x at the least distance after k merges, -1 if none), nearest_above_all(neighbor,
+// min_dist) (the same for every x < n − 1 at the start), current(x, y, dist) (y live and still
+// at dist from x), size(x), and merge(x, y, dist, k, visit): the Lance-Williams updates, then
+// visit(z, d(z, union)) for each live z below y other than x, in order.
+template <class M>
+void generic_linkage(M& matrix, index_t n, double* Z) {
+  std::vector<double> min_dist(n - 1);
   std::vector<index_t> id(n), neighbor(n - 1);
   std::iota(id.begin(), id.end(), index_t(0));
-  auto nearest_above = [&](index_t x, double& dist) {
-    index_t best = -1;
-    dist = std::numeric_limits<double>::infinity();
-    for (index_t y = x + 1; y < n; ++y) {
-      if (size[y] == 0) continue;
-      const double v = D[condensed_index(n, x, y)];
-      if (v < dist || best < 0) {
-        dist = v;
-        best = y;
-      }
-    }
-    return best;
-  };
-  for (index_t x = 0; x < n - 1; ++x) neighbor[x] = nearest_above(x, min_dist[x]);
+  matrix.nearest_above_all(neighbor.data(), min_dist.data());
   KeyedHeap heap(min_dist);
   for (index_t k = 0; k < n - 1; ++k) {
     check_interrupt();
     index_t x = heap.top_key(), y = neighbor[x];
     double dist = heap.top_value();
-    while (!(size[y] > 0 && dist == D[condensed_index(n, x, y)])) {
-      neighbor[x] = y = nearest_above(x, min_dist[x]);
+    while (!matrix.current(x, y, dist)) {
+      neighbor[x] = y = matrix.nearest_above(x, min_dist[x], k);
       heap.change(x, min_dist[x]);
       x = heap.top_key();
       y = neighbor[x];
       dist = heap.top_value();
     }
     heap.pop();
-    const double nx = size[x], ny = size[y];
+    const double nx = matrix.size(x), ny = matrix.size(y);
     Z[4 * k + 0] = double(std::min(id[x], id[y]));
     Z[4 * k + 1] = double(std::max(id[x], id[y]));
     Z[4 * k + 2] = dist;
     Z[4 * k + 3] = nx + ny;
-    size[x] = 0;
-    size[y] = nx + ny;
     id[y] = n + k;
-    for (index_t z = 0; z < n; ++z) {
-      if (size[z] == 0 || z == y) continue;
-      double& dzy = D[condensed_index(n, z, y)];
-      dzy = updated_distance(method, D[condensed_index(n, z, x)], dzy, dist, nx, ny, size[z]);
-    }
-    for (index_t z = 0; z < x; ++z)  // x's neighbours now point at the union
-      if (size[z] > 0 && neighbor[z] == x) neighbor[z] = y;
-    for (index_t z = 0; z < y; ++z) {  // the union may be nearer than a cluster's neighbour
-      if (size[z] == 0) continue;
-      const double v = D[condensed_index(n, z, y)];
-      if (v < min_dist[z]) {
+    matrix.merge(x, y, dist, k, [&](index_t z, double v) {
+      if (z < x && neighbor[z] == x) neighbor[z] = y;  // x's neighbours now point at the union
+      if (v < min_dist[z]) {                           // the union may be nearer than z's neighbour
         neighbor[z] = y;
         min_dist[z] = v;
         heap.change(z, v);
       }
-    }
+    });
     if (y < n - 1) {
       double v;
-      const index_t z = nearest_above(y, v);
+      const index_t z = matrix.nearest_above(y, v, k + 1);
       if (z >= 0) {
         neighbor[y] = z;
         min_dist[y] = v;
@@ -356,6 +338,61 @@ void generic_condensed(double* D, index_t n, Method method, double* Z) {
       }
     }
   }
+}
+
+// The generic algorithm's condensed matrix, clusters named by index; the union of x < y takes y.
+class CondensedGeneric {
+ public:
+  CondensedGeneric(double* D, index_t n, Method method) : D_(D), n_(n), method_(method), size_(n, 1.0) {}
+
+  index_t nearest_above(index_t x, double& dist, index_t) const {
+    index_t best = -1;
+    dist = std::numeric_limits<double>::infinity();
+    for (index_t y = x + 1; y < n_; ++y) {
+      if (size_[y] == 0) continue;
+      const double v = D_[condensed_index(n_, x, y)];
+      if (v < dist || best < 0) {
+        dist = v;
+        best = y;
+      }
+    }
+    return best;
+  }
+
+  void nearest_above_all(index_t* neighbor, double* min_dist) const {
+    for (index_t x = 0; x < n_ - 1; ++x) neighbor[x] = nearest_above(x, min_dist[x], 0);
+  }
+
+  bool current(index_t x, index_t y, double dist) const {
+    return y >= 0 && size_[y] > 0 && dist == D_[condensed_index(n_, x, y)];
+  }
+
+  double size(index_t x) const { return size_[x]; }
+
+  template <class Visit>
+  void merge(index_t x, index_t y, double dxy, index_t, Visit visit) {
+    const double nx = size_[x], ny = size_[y];
+    size_[x] = 0;
+    size_[y] = nx + ny;
+    for (index_t z = 0; z < n_; ++z) {
+      if (size_[z] == 0 || z == y) continue;
+      double& dzy = D_[condensed_index(n_, z, y)];
+      dzy = updated_distance(method_, D_[condensed_index(n_, z, x)], dzy, dxy, nx, ny, size_[z]);
+    }
+    for (index_t z = 0; z < y; ++z)
+      if (size_[z] > 0) visit(z, D_[condensed_index(n_, z, y)]);
+  }
+
+ private:
+  double* D_;
+  index_t n_;
+  Method method_;
+  std::vector<double> size_;
+};
+
+void generic_condensed(double* D, index_t n, Method method, double* Z) {
+  CondensedGeneric matrix(D, n, method);
+  generic_linkage(matrix, n, Z);
 }
 
 // ---- the matrix algorithms on a square matrix --------------------------------------------------
@@ -627,74 +664,58 @@ void chain_square(double* buf, index_t n, bool condensed, Method method, double*
   nn_chain(rows, n, Z);
 }
 
-// generic_condensed on the square matrix (clusters named by slot, as there).
-void generic_square(double* buf, index_t n, bool condensed, Method method, double* Z, int threads) {
-  LiveMatrix L(buf, n, condensed, threads);
-  std::vector<double> min_dist(n - 1);
-  std::vector<index_t> id(n), neighbor(n - 1);
-  std::iota(id.begin(), id.end(), index_t(0));
-  index_t done = 0;  // merges so far
-  auto nearest_above = [&](index_t x, double& dist) {
-    L.sync(x, done);
-    const index_t p = L.pos(x);
-    const auto found = live_nearest(L, p, p + 1, threads);
+// The generic algorithm's square matrix (LiveMatrix), clusters named by slot.
+class SquareGeneric {
+ public:
+  SquareGeneric(LiveMatrix& L, index_t n, Method method, int threads)
+      : L_(L), n_(n), method_(method), threads_(threads) {}
+
+  index_t nearest_above(index_t x, double& dist, index_t k) {
+    L_.sync(x, k);
+    const index_t p = L_.pos(x);
+    const auto found = live_nearest(L_, p, p + 1, threads_);
     dist = found.first;
-    return found.second >= 0 ? L.slot(found.second) : index_t(-1);
-  };
-  {
-    const int team = threads > 1 && n >= kSquareThreadsFrom ? threads : 1;
+    return found.second >= 0 ? L_.slot(found.second) : index_t(-1);
+  }
+
+  void nearest_above_all(index_t* neighbor, double* min_dist) const {
+    const int team = threads_ > 1 && n_ >= kSquareThreadsFrom ? threads_ : 1;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(team) if (team > 1)
-    for (index_t x = 0; x < n - 1; ++x) {
-      const auto found = row_nearest(L.row(x), L.alive(), x, x + 1, n);
+    for (index_t x = 0; x < n_ - 1; ++x) {
+      const auto found = row_nearest(L_.row(x), L_.alive(), x, x + 1, n_);
       neighbor[x] = found.second;
       min_dist[x] = found.first;
     }
   }
-  KeyedHeap heap(min_dist);
-  for (index_t k = 0; k < n - 1; ++k) {
-    check_interrupt();
-    index_t x = heap.top_key(), y = neighbor[x];
-    double dist = heap.top_value();
-    while (!(y >= 0 && L.pos(y) >= 0 && dist == L.distance(x, y))) {
-      neighbor[x] = y = nearest_above(x, min_dist[x]);
-      heap.change(x, min_dist[x]);
-      x = heap.top_key();
-      y = neighbor[x];
-      dist = heap.top_value();
-    }
-    heap.pop();
-    const index_t px = L.pos(x), py = L.pos(y);
-    const double nx = L.size(px), ny = L.size(py);
-    Z[4 * k + 0] = double(std::min(id[x], id[y]));
-    Z[4 * k + 1] = double(std::max(id[x], id[y]));
-    Z[4 * k + 2] = dist;
-    Z[4 * k + 3] = nx + ny;
-    id[y] = n + k;
-    merge_rows(L, method, x, y, dist, k, threads);
-    const double* ry = L.row(py);
-    const std::uint8_t* alive = L.alive();
-    for (index_t q = 0; q < py; ++q) {  // in slot order, which positions keep
-      if (!alive[q] || q == px) continue;
-      const index_t z = L.slot(q);
-      if (q < px && neighbor[z] == x) neighbor[z] = y;  // x's neighbours now point at the union
-      if (ry[q] < min_dist[z]) {                        // the union may be nearer than a cluster's neighbour
-        neighbor[z] = y;
-        min_dist[z] = ry[q];
-        heap.change(z, ry[q]);
-      }
-    }
-    L.merged(x, y, k);
-    done = k + 1;
-    if (y < n - 1) {
-      double v;
-      const index_t z = nearest_above(y, v);
-      if (z >= 0) {
-        neighbor[y] = z;
-        min_dist[y] = v;
-        heap.change(y, v);
-      }
-    }
+
+  bool current(index_t x, index_t y, double dist) const {
+    return y >= 0 && L_.pos(y) >= 0 && dist == L_.distance(x, y);
   }
+
+  double size(index_t x) const { return L_.size(L_.pos(x)); }
+
+  template <class Visit>
+  void merge(index_t x, index_t y, double dxy, index_t k, Visit visit) {
+    const index_t px = L_.pos(x), py = L_.pos(y);
+    merge_rows(L_, method_, x, y, dxy, k, threads_);
+    const double* ry = L_.row(py);
+    const std::uint8_t* alive = L_.alive();
+    for (index_t q = 0; q < py; ++q)  // in slot order, which positions keep
+      if (alive[q] && q != px) visit(L_.slot(q), ry[q]);
+    L_.merged(x, y, k);
+  }
+
+ private:
+  LiveMatrix& L_;
+  index_t n_;
+  Method method_;
+  int threads_;
+};
+
+void generic_square(double* buf, index_t n, bool condensed, Method method, double* Z, int threads) {
+  LiveMatrix L(buf, n, condensed, threads);
+  SquareGeneric matrix(L, n, method, threads);
+  generic_linkage(matrix, n, Z);
 }
 
 void square_tree(double* buf, index_t n, bool condensed, Method method, double* Z, int threads) {

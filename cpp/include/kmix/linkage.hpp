@@ -54,14 +54,15 @@ struct Best {
 
 }  // namespace hier
 
-template <class T>
-void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
-  // Row i owns out[n·i − i(i+1)/2 ...]: rows are independent, any schedule gives the same bits.
+// The distances from each row i < n − 1 to the rows after it, into row_of(i)[j] for j > i. Rows
+// are independent: any schedule gives the same bits.
+template <class T, class RowOf>
+void pdist_rows(const T* X, index_t n, index_t d, Metric metric, const double* norms, int threads, RowOf row_of) {
   StopFlag stop;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads) if (n > 256)
   for (index_t i = 0; i < n - 1; ++i) {
     if (stop.stop()) continue;
-    double* row = out + n * i - i * (i + 1) / 2 - i - 1;
+    double* row = row_of(i);
     const double ni = norms ? norms[i] : 0.0;
     for (index_t j = i + 1; j < n; ++j)
       row[j] = hier::distance(X + i * d, X + j * d, d, metric, ni, norms ? norms[j] : 0.0);
@@ -70,18 +71,15 @@ void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms,
 }
 
 template <class T>
+void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
+  // Row i owns out[n·i − i(i+1)/2 ...].
+  pdist_rows(X, n, d, metric, norms, threads, [&](index_t i) { return out + n * i - i * (i + 1) / 2 - i - 1; });
+}
+
+template <class T>
 void pdist_square(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
   // The upper triangle row by row as pdist computes it (the same values), then the lower one.
-  StopFlag stop;
-#pragma omp parallel for schedule(dynamic, 16) num_threads(threads) if (n > 256)
-  for (index_t i = 0; i < n - 1; ++i) {
-    if (stop.stop()) continue;
-    double* row = out + i * n;
-    const double ni = norms ? norms[i] : 0.0;
-    for (index_t j = i + 1; j < n; ++j)
-      row[j] = hier::distance(X + i * d, X + j * d, d, metric, ni, norms ? norms[j] : 0.0);
-  }
-  stop.rethrow();
+  pdist_rows(X, n, d, metric, norms, threads, [&](index_t i) { return out + i * n; });
   mirror_upper_triangle(out, n, n > 256 ? threads : 1);
 }
 
