@@ -1043,17 +1043,9 @@ template <class T>
 void linkage_square_observations(const T* X, index_t n, index_t d, Metric metric, const double* norms, Method method,
                                  double* buf, double* Z, int threads) {
   if (method == Method::single) throw std::invalid_argument("the square matrix is not used for single linkage");
-  linkage_kernels_for<T>().pdist_square(X, n, d, metric, norms, buf, threads);
   // As linkage_condensed's binding checks its matrix: finite distances >= 0 (X or its norms
   // with inf or NaN, or products that overflow, would give NaN, which the searches cannot order).
-  bool bad = false;
-#pragma omp parallel for schedule(static) reduction(|| : bad) num_threads(threads) if (n > 256)
-  for (index_t i = 0; i < n; ++i) {
-    const double* row = buf + i * n;
-    bool row_bad = false;
-    for (index_t j = i + 1; j < n; ++j) row_bad |= !(row[j] >= 0.0 && row[j] <= std::numeric_limits<double>::max());
-    bad = bad || row_bad;
-  }
+  const bool bad = !linkage_kernels_for<T>().pdist_square(X, n, d, metric, norms, buf, threads);
   if (bad)
     throw std::invalid_argument("the distances of X are not all finite and >= 0 (inf or NaN in X or its norms?)");
   square_tree(buf, n, false, method, Z, threads);

@@ -529,5 +529,59 @@ inline double sq_dist(const T* a, const T* b, index_t d) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+// One row against many (k-means++'s candidates, pdist's rows): sq_dist (one pair at a time)
+// vectorizes over d, which at small d is a vector or two and a long reduction per pair. Here a
+// group of kColumnRows rows is turned to columns (in float64, once for all its uses) and the
+// lanes hold rows: each lane does exactly sq_dist's arithmetic for its row (the same eight partial
+// sums over the same features, combined in the same order), so every distance is sq_dist's, bit
+// for bit, whatever the vector width.
+constexpr index_t kColumnRows = Simd<double>::lanes;
+
+// xt[j·kColumnRows + q] = X[(i0 + q)·d + j] for q < r; the missing rows repeat the last one.
+template <class T>
+inline void rows_as_columns(const T* X, index_t i0, index_t r, index_t d, double* xt) {
+  for (index_t q = 0; q < kColumnRows; ++q) {
+    const T* x = X + (i0 + (q < r ? q : r - 1)) * d;
+    for (index_t j = 0; j < d; ++j) xt[j * kColumnRows + q] = double(x[j]);
+  }
+}
+
+// out[q] = sq_dist(row q of the group, c) for the kColumnRows rows in xt: one vector of rows,
+// eight partial sums as sq_dist keeps them.
+template <class T>
+inline void column_sq_dists(const double* xt, index_t d, const T* c, double* out) {
+  using S = Simd<double>;
+  typedef typename S::vec vec;
+  vec s0 = S::zero(), s1 = S::zero(), s2 = S::zero(), s3 = S::zero();
+  vec s4 = S::zero(), s5 = S::zero(), s6 = S::zero(), s7 = S::zero();
+  index_t j = 0;
+  for (; j + 8 <= d; j += 8) {
+    const double* x = xt + j * kColumnRows;
+    vec t;
+    t = S::sub(S::load(x + 0 * kColumnRows), S::splat(double(c[j + 0])));
+    s0 = S::add(s0, S::mul(t, t));
+    t = S::sub(S::load(x + 1 * kColumnRows), S::splat(double(c[j + 1])));
+    s1 = S::add(s1, S::mul(t, t));
+    t = S::sub(S::load(x + 2 * kColumnRows), S::splat(double(c[j + 2])));
+    s2 = S::add(s2, S::mul(t, t));
+    t = S::sub(S::load(x + 3 * kColumnRows), S::splat(double(c[j + 3])));
+    s3 = S::add(s3, S::mul(t, t));
+    t = S::sub(S::load(x + 4 * kColumnRows), S::splat(double(c[j + 4])));
+    s4 = S::add(s4, S::mul(t, t));
+    t = S::sub(S::load(x + 5 * kColumnRows), S::splat(double(c[j + 5])));
+    s5 = S::add(s5, S::mul(t, t));
+    t = S::sub(S::load(x + 6 * kColumnRows), S::splat(double(c[j + 6])));
+    s6 = S::add(s6, S::mul(t, t));
+    t = S::sub(S::load(x + 7 * kColumnRows), S::splat(double(c[j + 7])));
+    s7 = S::add(s7, S::mul(t, t));
+  }
+  for (; j < d; ++j) {
+    const vec t = S::sub(S::load(xt + j * kColumnRows), S::splat(double(c[j])));
+    s0 = S::add(s0, S::mul(t, t));
+  }
+  const vec total = S::add(S::add(S::add(s0, s1), S::add(s2, s3)), S::add(S::add(s4, s5), S::add(s6, s7)));
+  S::store(out, total);
+}
+
 }  // namespace KMIX_ISA_NS
 }  // namespace kmix

@@ -308,9 +308,10 @@ struct LinkageKernels {
   // Condensed distance matrix of the n rows of X (n×d): out[n·i − i(i+1)/2 + j − i − 1] for
   // i < j. norms (n) are the rows' Euclidean norms, used by the cosine metric only.
   void (*pdist)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads);
-  // The same distances as the n×n matrix out[i·n + j] (each computed once, as pdist does, and
-  // written to both halves; the diagonal 0).
-  void (*pdist_square)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads);
+  // The same distances (the same bits) as the n×n matrix out[i·n + j], the diagonal 0; false if
+  // any is not finite and >= 0 (the searches cannot order NaN; inf from X with inf or NaN, or
+  // from products that overflow).
+  bool (*pdist_square)(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads);
 };
 
 // Searches of the tree algorithms on raw vectors, over clusters (or rows) stored by position,

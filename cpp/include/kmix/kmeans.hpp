@@ -389,60 +389,6 @@ double abs_max(const T* x, index_t count, int threads) {
   return total;
 }
 
-// k-means++ compares every row with a few candidate rows per step. sq_dist (one pair at a time)
-// vectorizes over d, which at d = 16 is two or four vectors and a long reduction per pair. Here a
-// group of kSeedRows rows is turned to columns (in float64, once for all the candidates) and the
-// lanes hold rows: each lane does exactly sq_dist's arithmetic for its row (the same eight partial
-// sums over the same features, combined in the same order), so every distance is sq_dist's, bit
-// for bit, whatever the vector width.
-constexpr index_t kSeedRows = Simd<double>::lanes;
-
-// xt[j·kSeedRows + q] = X[(i0 + q)·d + j] for q < r; the missing rows repeat the last one.
-template <class T>
-inline void seed_rows_columns(const T* X, index_t i0, index_t r, index_t d, double* xt) {
-  for (index_t q = 0; q < kSeedRows; ++q) {
-    const T* x = X + (i0 + (q < r ? q : r - 1)) * d;
-    for (index_t j = 0; j < d; ++j) xt[j * kSeedRows + q] = double(x[j]);
-  }
-}
-
-// out[q] = sq_dist(row q of the group, c) for the kSeedRows rows in xt: one vector of rows,
-// eight partial sums as sq_dist keeps them.
-template <class T>
-inline void seed_sq_dists(const double* xt, index_t d, const T* c, double* out) {
-  using S = Simd<double>;
-  typedef typename S::vec vec;
-  vec s0 = S::zero(), s1 = S::zero(), s2 = S::zero(), s3 = S::zero();
-  vec s4 = S::zero(), s5 = S::zero(), s6 = S::zero(), s7 = S::zero();
-  index_t j = 0;
-  for (; j + 8 <= d; j += 8) {
-    const double* x = xt + j * kSeedRows;
-    vec t;
-    t = S::sub(S::load(x + 0 * kSeedRows), S::splat(double(c[j + 0])));
-    s0 = S::add(s0, S::mul(t, t));
-    t = S::sub(S::load(x + 1 * kSeedRows), S::splat(double(c[j + 1])));
-    s1 = S::add(s1, S::mul(t, t));
-    t = S::sub(S::load(x + 2 * kSeedRows), S::splat(double(c[j + 2])));
-    s2 = S::add(s2, S::mul(t, t));
-    t = S::sub(S::load(x + 3 * kSeedRows), S::splat(double(c[j + 3])));
-    s3 = S::add(s3, S::mul(t, t));
-    t = S::sub(S::load(x + 4 * kSeedRows), S::splat(double(c[j + 4])));
-    s4 = S::add(s4, S::mul(t, t));
-    t = S::sub(S::load(x + 5 * kSeedRows), S::splat(double(c[j + 5])));
-    s5 = S::add(s5, S::mul(t, t));
-    t = S::sub(S::load(x + 6 * kSeedRows), S::splat(double(c[j + 6])));
-    s6 = S::add(s6, S::mul(t, t));
-    t = S::sub(S::load(x + 7 * kSeedRows), S::splat(double(c[j + 7])));
-    s7 = S::add(s7, S::mul(t, t));
-  }
-  for (; j < d; ++j) {
-    const vec t = S::sub(S::load(xt + j * kSeedRows), S::splat(double(c[j])));
-    s0 = S::add(s0, S::mul(t, t));
-  }
-  const vec total = S::add(S::add(S::add(s0, s1), S::add(s2, s3)), S::add(S::add(s4, s5), S::add(s6, s7)));
-  S::store(out, total);
-}
-
 // The triangle inequality's test of a row at squared distance c from its center: reach =
 // (2·√c)², rounded up; false (no bound) where c is not finite (or NaN), or so small that its
 // rounding is not relative (0 itself needs none: nothing is nearer).
@@ -567,7 +513,7 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
   }
   const index_t n_chunks = (m + kSketchTrials - 1) / kSketchTrials, tiles = kSeedingBlock / R;
   // Per thread, the pairs each tile of the block leaves to sq_dist (a row mask per trial), and
-  // the tile's rows as columns for seed_sq_dists.
+  // the tile's rows as columns for column_sq_dists.
   HeapArray<std::uint32_t> checks(index_t(team) * tiles * m);
   HeapArray<double> columns(index_t(team) * R * d);
   StopFlag stop;
@@ -665,17 +611,17 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
           sums[t] += kept;  // on the stack, not in trial_sums: neighbouring blocks share its lines
           continue;
         }
-        // Many pairs (the first steps, where most rows move): kSeedRows rows at a time as
+        // Many pairs (the first steps, where most rows move): kColumnRows rows at a time as
         // columns, the tile turned once for all its trials; a few: one sq_dist each. The same
-        // distances either way (seed_sq_dists is sq_dist lane by lane); +inf for the rows not
+        // distances either way (column_sq_dists is sq_dist lane by lane); +inf for the rows not
         // computed, which the bounds or the sketch showed to stay.
         for (index_t r = 0; r < R; ++r) dist[r] = std::numeric_limits<double>::infinity();
-        if (popcount64(pairs) >= 2 * kSeedRows) {
-          for (index_t g = 0; g < rc; g += kSeedRows) {
-            const index_t gr = rc - g < kSeedRows ? rc - g : kSeedRows;
-            if (!as_columns) seed_rows_columns(X, i + g, gr, d, cols + g * d);
-            if (pairs >> g & ((std::uint32_t(1) << kSeedRows) - 1))
-              seed_sq_dists(cols + g * d, d, X + cand[t] * d, dist + g);
+        if (popcount64(pairs) >= 2 * kColumnRows) {
+          for (index_t g = 0; g < rc; g += kColumnRows) {
+            const index_t gr = rc - g < kColumnRows ? rc - g : kColumnRows;
+            if (!as_columns) rows_as_columns(X, i + g, gr, d, cols + g * d);
+            if (pairs >> g & ((std::uint32_t(1) << kColumnRows) - 1))
+              column_sq_dists(cols + g * d, d, X + cand[t] * d, dist + g);
           }
           as_columns = true;
         } else {
@@ -685,7 +631,7 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
           }
         }
         std::uint32_t nearer = 0;
-        for (index_t r = 0; r < R; ++r) {  // (seed_sq_dists fills a group past rc with its last row's)
+        for (index_t r = 0; r < R; ++r) {  // (column_sq_dists fills a group past rc with its last row's)
           const bool closer = (r < rc) & (dist[r] < cl[r]);
           vals[r] = closer ? wv[r] * dist[r] : keep[r];
           nearer |= std::uint32_t(closer) << r;

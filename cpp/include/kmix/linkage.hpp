@@ -54,33 +54,76 @@ struct Best {
 
 }  // namespace hier
 
-// The distances from each row i < n − 1 to the rows after it, into row_of(i)[j] for j > i. Rows
-// are independent: any schedule gives the same bits.
+// The distances from each row i to the rows j after it (all rows j ≠ i when full), into
+// row_of(i)[j]; whether every one is finite and >= 0. Rows are independent: any schedule gives
+// the same bits. Euclidean distances take a group of kColumnRows rows j at a time
+// (column_sq_dists: sq_dist lane by lane, the same bits as hier::distance), X turned to columns
+// once.
 template <class T, class RowOf>
-void pdist_rows(const T* X, index_t n, index_t d, Metric metric, const double* norms, int threads, RowOf row_of) {
+bool pdist_rows(const T* X, index_t n, index_t d, Metric metric, const double* norms, bool full, int threads,
+                RowOf row_of) {
+  const double top = std::numeric_limits<double>::max();
+  bool ok = true;
   StopFlag stop;
-#pragma omp parallel for schedule(dynamic, 16) num_threads(threads) if (n > 256)
+  if (metric == Metric::euclidean || metric == Metric::sqeuclidean) {
+    constexpr index_t P = kColumnRows;
+    const index_t groups = (n + P - 1) / P, last = full ? n : n - 1;
+    HeapArray<double> columns(groups * P * d);
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > 256)
+    for (index_t g = 0; g < groups; ++g)
+      rows_as_columns(X, g * P, std::min(P, n - g * P), d, columns.data() + g * P * d);
+    const bool root = metric == Metric::euclidean;
+#pragma omp parallel for schedule(dynamic, 16) reduction(&& : ok) num_threads(threads) if (n > 256)
+    for (index_t i = 0; i < last; ++i) {
+      if (stop.stop()) continue;
+      double* row = row_of(i);
+      const index_t from = full ? 0 : i + 1;
+      bool row_ok = true;
+      for (index_t g = from / P; g < groups; ++g) {
+        alignas(64) double out[P];
+        column_sq_dists(columns.data() + g * P * d, d, X + i * d, out);
+        if (root)
+          for (index_t q = 0; q < P; ++q) out[q] = std::sqrt(out[q]);
+        const index_t lo = std::max(from, g * P), hi = std::min(n, g * P + P);
+        for (index_t j = lo; j < hi; ++j) {
+          row[j] = out[j - g * P];
+          row_ok &= j == i || (row[j] >= 0.0 && row[j] <= top);
+        }
+      }
+      if (full) row[i] = 0.0;
+      ok = ok && row_ok;
+    }
+    stop.rethrow();
+    return ok;
+  }
+#pragma omp parallel for schedule(dynamic, 16) reduction(&& : ok) num_threads(threads) if (n > 256)
   for (index_t i = 0; i < n - 1; ++i) {
     if (stop.stop()) continue;
     double* row = row_of(i);
     const double ni = norms ? norms[i] : 0.0;
-    for (index_t j = i + 1; j < n; ++j)
+    bool row_ok = true;
+    for (index_t j = i + 1; j < n; ++j) {
       row[j] = hier::distance(X + i * d, X + j * d, d, metric, ni, norms ? norms[j] : 0.0);
+      row_ok &= row[j] >= 0.0 && row[j] <= top;
+    }
+    ok = ok && row_ok;
   }
   stop.rethrow();
+  if (full) mirror_upper_triangle(row_of(0), n, n > 256 ? threads : 1);
+  return ok;
 }
 
 template <class T>
 void pdist(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
   // Row i owns out[n·i − i(i+1)/2 ...].
-  pdist_rows(X, n, d, metric, norms, threads, [&](index_t i) { return out + n * i - i * (i + 1) / 2 - i - 1; });
+  pdist_rows(X, n, d, metric, norms, false, threads, [&](index_t i) { return out + n * i - i * (i + 1) / 2 - i - 1; });
 }
 
+// The n×n matrix: euclidean rows whole (each pair computed twice, the same bits either way round:
+// the differences only change sign), other metrics the upper triangle then its mirror.
 template <class T>
-void pdist_square(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
-  // The upper triangle row by row as pdist computes it (the same values), then the lower one.
-  pdist_rows(X, n, d, metric, norms, threads, [&](index_t i) { return out + i * n; });
-  mirror_upper_triangle(out, n, n > 256 ? threads : 1);
+bool pdist_square(const T* X, index_t n, index_t d, Metric metric, const double* norms, double* out, int threads) {
+  return pdist_rows(X, n, d, metric, norms, true, threads, [&](index_t i) { return out + i * n; });
 }
 
 namespace hier {
