@@ -627,7 +627,6 @@ void merge_rows(LiveMatrix& L, Method method, index_t x, index_t y, double dxy, 
   }
 }
 
-// chain_condensed on the square matrix (clusters named by slot, as there).
 // The chain's square matrix (LiveMatrix), clusters named by slot.
 class SquareRows {
  public:

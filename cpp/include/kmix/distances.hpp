@@ -532,9 +532,10 @@ inline double sq_dist(const T* a, const T* b, index_t d) {
 // One row against many (k-means++'s candidates, pdist's rows): sq_dist (one pair at a time)
 // vectorizes over d, which at small d is a vector or two and a long reduction per pair. Here a
 // group of kColumnRows rows is turned to columns (in float64, once for all its uses) and the
-// lanes hold rows: each lane does exactly sq_dist's arithmetic for its row (the same eight partial
-// sums over the same features, combined in the same order), so every distance is sq_dist's, bit
-// for bit, whatever the vector width.
+// lanes hold rows: each lane does sq_dist's arithmetic for its row (the same eight partial sums
+// over the same features, combined in the same order). Bit for bit where the compiler fuses the
+// same multiply-adds in both; at the avx2/avx512 levels it does not always (measured: some
+// distances differ in their last bit at d = 13, and at d = 3 at avx2).
 constexpr index_t kColumnRows = Simd<double>::lanes;
 
 // xt[j·kColumnRows + q] = X[(i0 + q)·d + j] for q < r; the missing rows repeat the last one.

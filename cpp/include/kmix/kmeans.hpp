@@ -613,7 +613,8 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
         }
         // Many pairs (the first steps, where most rows move): kColumnRows rows at a time as
         // columns, the tile turned once for all its trials; a few: one sq_dist each. The same
-        // distances either way (column_sq_dists is sq_dist lane by lane); +inf for the rows not
+        // arithmetic either way (column_sq_dists is sq_dist lane by lane, up to where the
+        // compiler fuses multiply-adds: see there); +inf for the rows not
         // computed, which the bounds or the sketch showed to stay.
         for (index_t r = 0; r < R; ++r) dist[r] = std::numeric_limits<double>::infinity();
         if (popcount64(pairs) >= 2 * kColumnRows) {

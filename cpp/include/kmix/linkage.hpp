@@ -57,8 +57,8 @@ struct Best {
 // The distances from each row i to the rows j after it (all rows j ≠ i when full), into
 // row_of(i)[j]; whether every one is finite and >= 0. Rows are independent: any schedule gives
 // the same bits. Euclidean distances take a group of kColumnRows rows j at a time
-// (column_sq_dists: sq_dist lane by lane, the same bits as hier::distance), X turned to columns
-// once.
+// (column_sq_dists: sq_dist's arithmetic lane by lane), X turned to columns once; pdist and
+// pdist_square both come here, so their distances are the same bits.
 template <class T, class RowOf>
 bool pdist_rows(const T* X, index_t n, index_t d, Metric metric, const double* norms, bool full, int threads,
                 RowOf row_of) {
