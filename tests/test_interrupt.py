@@ -101,6 +101,11 @@ CASES = {
         big = rng.standard_normal((60_000, 8))
         long = lambda: kmix.linkage(big, "single")
     """,
+    "linkage-centroid": """
+        model, params = None, {}
+        big = rng.standard_normal((150_000, 8))
+        long = lambda: kmix.linkage(big, "centroid")
+    """,
     "kmeans_plusplus": """
         model, params = None, {}
         big = rng.standard_normal((1_000_000, 16))

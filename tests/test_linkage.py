@@ -24,7 +24,8 @@ from conftest import TIME_SCALE, make_data, run
 METHODS = ("ward", "single", "complete", "average", "weighted", "centroid", "median")
 EUCLIDEAN_ONLY = ("ward", "centroid", "median")
 ANY_METRIC = ("single", "complete", "average", "weighted")
-MATRIX_METHODS = ("complete", "average", "weighted", "centroid", "median")  # need the n^2/2 matrix
+MATRIX_METHODS = ("complete", "average", "weighted")  # need the n^2/2 matrix, from observations too
+CENTER_METHODS = ("centroid", "median")  # on observations: the clusters' centers, O(n·d) memory
 OBS_METRICS = ("sqeuclidean", "cityblock", "cosine")
 
 # Functions of kmix._core that are not kernels (configuration and thread queries).
@@ -409,8 +410,19 @@ GRID_KINDS = ["grid2d", "grid1d", "grid3d", "lattice"]
 @pytest.mark.parametrize("kind", GRID_KINDS + ["identical", "duplicates"])
 def test_ties_same_heights_and_flat_clusters_as_scipy(method, kind):
     X = grid_data(kind, seed=len(kind))
+    D = squareform(pdist(X))
+    if method in CENTER_METHODS:
+        # From observations centroid and median work on the centers, whose distances are the
+        # Lance-Williams updates' only up to rounding, so (as ward's) their ties can break
+        # otherwise than scipy's: a valid tree, the same for any thread count. From the condensed
+        # matrix, scipy's ties.
+        Z = kmix_linkage(X, method, n_threads=1)
+        assert_linkage_matrix(Z, X.shape[0])
+        replay_merges(Z, D, method)
+        assert z_digest(kmix_linkage(X, method, n_threads=2)) == z_digest(Z)
+        X = pdist(X)
     Z = kmix_linkage(X, method)
-    check_against_scipy_with_ties(Z, scipy_linkage(X, method), squareform(pdist(X)), method)
+    check_against_scipy_with_ties(Z, scipy_linkage(X, method), D, method)
 
 
 @pytest.mark.parametrize("kind", ["identical", "duplicates"])
@@ -665,7 +677,7 @@ def test_memory_error_before_allocating_the_matrix(method, monkeypatch, no_compi
     assert "memory" in str(info.value).lower(), str(info.value)
 
 
-@pytest.mark.parametrize("method", ["ward", "single"])
+@pytest.mark.parametrize("method", ["ward", "single", "centroid", "median"])
 def test_ward_and_single_need_no_matrix(method, monkeypatch):
     X = make_data("blobs", 400, 3, 3, seed=1)
     matrix_bytes = 400 * 399 // 2 * 8
@@ -677,7 +689,7 @@ MEMORY_SCRIPT = """
 import numpy as np
 import kmix
 X = np.linspace(0.0, 1.0, 7_000_000)[:, None]   # its condensed matrix: 196 TB
-for method in ("complete", "average", "centroid"):
+for method in ("complete", "average", "weighted"):
     try:
         kmix.linkage(X, method=method)
     except MemoryError as exc:

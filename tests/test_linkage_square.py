@@ -1,7 +1,9 @@
 """The matrix linkages (complete, average, weighted, centroid, median; ward on a condensed matrix)
 on the square matrix, kmix.linkage's path up to hierarchy._SQUARE_MAX_N observations: the same
 trees, bit for bit, as the condensed-matrix algorithms it replaced (still used beyond that size or
-without the memory), for any thread count, and scipy's trees on untied data."""
+without the memory), for any thread count, and scipy's trees on untied data. (Centroid and median
+take the matrix only when given one: on observations they work on the clusters' centers, tested in
+test_linkage_centroid.py.)"""
 
 import numpy as np
 import pytest
@@ -13,6 +15,14 @@ from kmix import _core
 from kmix import hierarchy as H
 
 MATRIX_METHODS = ("complete", "average", "weighted", "centroid", "median")
+CENTER_METHODS = ("centroid", "median")  # the matrix from a condensed matrix only
+
+
+def matrix_input(X, method):
+    """What takes the matrix path: X, or for centroid and median its condensed matrix."""
+    return pdist(X) if method in CENTER_METHODS else X
+
+
 CODES = {"complete": 1, "average": 2, "weighted": 3, "ward": 4, "centroid": 5, "median": 6}
 
 
@@ -55,7 +65,7 @@ def assert_scipy_tree(Z, reference):
 @pytest.mark.parametrize("n", [2, 3, 64, 65, 129, 300, 700])
 def test_observations_same_tree_as_condensed_and_scipy(paths, method, n):
     X = blobs(n, 4, seed=n)
-    square, condensed = paths(lambda: kmix.linkage(X, method))
+    square, condensed = paths(lambda: kmix.linkage(matrix_input(X, method), method))
     np.testing.assert_array_equal(square, condensed)
     assert_scipy_tree(square, scipy_hierarchy.linkage(X, method))
 
@@ -66,7 +76,7 @@ def test_ties_same_tree_as_condensed(paths, method, n):
     # Rounded coordinates and repeated rows: many equal distances, broken by the same rules.
     X = blobs(n, 2, seed=n, tied=True)
     X[n // 2 :: 7] = X[0]
-    square, condensed = paths(lambda: kmix.linkage(X, method))
+    square, condensed = paths(lambda: kmix.linkage(matrix_input(X, method), method))
     np.testing.assert_array_equal(square, condensed)
     np.testing.assert_array_equal(np.sort(square[:, 2]), np.sort(scipy_hierarchy.linkage(X, method)[:, 2]))
 
@@ -98,7 +108,7 @@ def test_condensed_input_same_tree(paths, method):
 @pytest.mark.parametrize("method", ["average", "complete", "centroid"])
 def test_threads_bit_identical_past_the_thread_threshold(paths, method):
     # 4500 observations: scans and updates split between threads until the first compaction.
-    X = blobs(4500, 3, seed=3)
+    X = matrix_input(blobs(4500, 3, seed=3), method)
     one = kmix.linkage(X, method, n_threads=1)
     square, condensed = paths(lambda: kmix.linkage(X, method, n_threads=2))
     np.testing.assert_array_equal(one, square)
@@ -108,7 +118,7 @@ def test_threads_bit_identical_past_the_thread_threshold(paths, method):
 @pytest.mark.parametrize("method", MATRIX_METHODS)
 def test_optimal_ordering_same_tree(paths, method):
     X = blobs(150, 3, seed=5)
-    square, condensed = paths(lambda: kmix.linkage(X, method, optimal_ordering=True))
+    square, condensed = paths(lambda: kmix.linkage(matrix_input(X, method), method, optimal_ordering=True))
     np.testing.assert_array_equal(square, condensed)
     assert_scipy_tree(square, scipy_hierarchy.linkage(X, method, optimal_ordering=True))
 

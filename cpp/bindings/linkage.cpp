@@ -62,6 +62,33 @@ void register_linkage_bindings(py::module_& m) {
       py::arg("X"), py::arg("n_threads"), "Ward linkage of the rows of X: scipy's Z, (n − 1)×4.");
 
   m.def(
+      "linkage_centroid",
+      [](py::handle Xh, int method, int n_threads) -> py::object {
+        KMIX_REQUIRE(method == 5 || method == 6,
+                     "method must be 5 (centroid) or 6 (median); got " + std::to_string(method));
+        return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {
+          using T = decltype(zero);
+          const carray<T> X = take_observations<T>(Xh);
+          const index_t n = X.shape(0);
+          // Finite, and small enough that no center or squared distance overflows (the searches
+          // cannot order NaN): kmix.linkage scales larger data by a power of two first.
+          const T* xv = X.data();
+          for (index_t i = 0; i < n * X.shape(1); ++i)
+            KMIX_REQUIRE(std::fabs(double(xv[i])) <= 0x1p400,
+                         "X must be finite with |x| <= 2^400; X has " + std::to_string(double(xv[i])));
+          const int nt = threads(n_threads);
+          carray<double> Z = new_tree(n);
+          {
+            Compute run;
+            kmix::linkage_centroid<T>(X.data(), n, X.shape(1), static_cast<kmix::Method>(method), Z.mutable_data(), nt);
+          }
+          return std::move(Z);
+        });
+      },
+      py::arg("X"), py::arg("method"), py::arg("n_threads"),
+      "Centroid (5) or median (6) linkage of the rows of X on their centers: scipy's Z, (n − 1)×4.");
+
+  m.def(
       "linkage_single",
       [](py::handle Xh, int metric_code, py::handle norms_h, int n_threads, bool smaller_first) -> py::object {
         return by_float_dtype(Xh, "X", [&](auto zero) -> py::object {

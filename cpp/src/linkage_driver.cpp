@@ -928,6 +928,148 @@ class LeafOrdering {
   std::vector<double> ad_;    // per thread: M[u][m] over the m side, as doubles
 };
 
+// ---- centroid and median on raw vectors ---------------------------------------------------------
+// The generic algorithm (generic_linkage) on the clusters' centers instead of a matrix: O(n·d)
+// memory, each distance computed when it is needed. A union's center is the mean of its members
+// (centroid) or the midpoint of its two parts' centers (median); the distances between centers
+// are the ones the Lance-Williams updates of the matrix give, up to rounding. They are kept
+// squared (they order as the distances do; Z takes the roots at the end), and a pair's value is
+// the same bits whichever of the two asks (the difference only changes sign) and whichever
+// vector, range or thread computes it (TreeKernels::centroid_sq_dists), as current() needs.
+//
+// The live clusters by position in slot order, feature-major and padded (TreeKernels); merged-away
+// positions are dropped, in place, when they make up half the width, so the scans shrink with the
+// live clusters. A merge computes the union's distances to every live cluster once: the visit
+// needs those below it and the union's next nearest_above those above.
+class CenterVectors {
+ public:
+  template <class T>
+  CenterVectors(const T* X, index_t n, index_t d, Method method, int threads)
+      : K_(*kernels().tree),
+        n_(n),
+        d_(d),
+        m_(n),
+        live_(n),
+        stride_((n + 15) / 16 * 16),
+        median_(method == Method::median),
+        threads_(threads),
+        cols_(d * stride_, 0.0),
+        alive_(stride_, 0.0),
+        out_(stride_, 0.0),
+        center_(d),
+        size_(n, 1.0),
+        slot_(n),
+        pos_(n) {
+    for (index_t i = 0; i < n; ++i)
+      for (index_t j = 0; j < d; ++j) cols_[j * stride_ + i] = double(X[i * d + j]);
+    std::fill(alive_.begin(), alive_.begin() + n, 1.0);
+    std::iota(slot_.begin(), slot_.end(), index_t(0));
+    std::iota(pos_.begin(), pos_.end(), index_t(0));
+  }
+
+  index_t nearest_above(index_t x, double& dist, index_t k) {
+    if (union_ == x && union_at_ == k) {  // found by the merge that made x
+      dist = union_dist_;
+      return union_near_;
+    }
+    const index_t p = pos_[x];
+    load_center(p, center_.data());
+    const index_t q = search(p + 1, p + 1, m_, center_.data(), out_.data(), &dist, threads_);
+    return q >= 0 ? slot_[q] : index_t(-1);
+  }
+
+  void nearest_above_all(index_t* neighbor, double* min_dist) const {
+    const int team = threads_ > 1 && n_ >= 1024 ? threads_ : 1;
+    std::vector<double> rows(std::size_t(team) * std::size_t(stride_)), centers(std::size_t(team) * std::size_t(d_));
+    StopFlag stop;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(team) if (team > 1)
+    for (index_t x = 0; x < n_ - 1; ++x) {
+      if (stop.stop()) continue;
+      double* row = rows.data() + std::size_t(thread_index()) * std::size_t(stride_);
+      double* c = centers.data() + std::size_t(thread_index()) * std::size_t(d_);
+      load_center(x, c);
+      neighbor[x] = search(x + 1, x + 1, n_, c, row, min_dist + x, 1);  // (no merges yet: slot = position)
+    }
+    stop.rethrow();
+  }
+
+  bool current(index_t x, index_t y, double dist) {
+    if (y < 0 || pos_[y] < 0) return false;
+    const index_t py = pos_[y];
+    load_center(pos_[x], center_.data());
+    double unused;
+    search(py, py + 1, py + 1, center_.data(), out_.data(), &unused, 1);  // (py's vector, no search)
+    return dist == out_[py];
+  }
+
+  double size(index_t x) const { return size_[pos_[x]]; }
+
+  template <class Visit>
+  void merge(index_t x, index_t y, double, index_t k, Visit visit) {
+    const index_t px = pos_[x], py = pos_[y];
+    const double nx = size_[px], ny = size_[py];
+    for (index_t j = 0; j < d_; ++j) {
+      double* col = cols_.data() + j * stride_;
+      col[py] = median_ ? 0.5 * (col[px] + col[py]) : (nx * col[px] + ny * col[py]) / (nx + ny);
+    }
+    size_[py] = nx + ny;
+    size_[px] = 0.0;
+    alive_[px] = 0.0;
+    pos_[x] = -1;
+    load_center(py, center_.data());
+    const index_t q = search(0, py + 1, m_, center_.data(), out_.data(), &union_dist_, threads_);
+    for (index_t p = 0; p < py; ++p)  // in slot order, which positions keep
+      if (alive_[p] != 0.0) visit(slot_[p], out_[p]);
+    union_ = y;
+    union_at_ = k + 1;
+    union_near_ = q >= 0 ? slot_[q] : index_t(-1);
+    if (--live_ <= m_ - m_ / 4 && m_ >= kCompactFrom) compact();
+  }
+
+ private:
+  static constexpr index_t kCompactFrom = 256;
+
+  void load_center(index_t p, double* c) const {
+    for (index_t j = 0; j < d_; ++j) c[j] = cols_[j * stride_ + p];
+  }
+
+  // out[t] = ‖c_t − c‖² for t in [lo, hi) and the first live position in [from, hi) at the least.
+  index_t search(index_t lo, index_t from, index_t hi, const double* c, double* out, double* dist, int threads) const {
+    return K_.centroid_row(cols_.data(), stride_, alive_.data(), lo, from, hi, d_, c, out, dist, threads);
+  }
+
+  // The live positions moved to the front, in order.
+  void compact() {
+    index_t L = 0;
+    for (index_t p = 0; p < m_; ++p) {
+      if (alive_[p] == 0.0) continue;
+      for (index_t j = 0; j < d_; ++j) cols_[j * stride_ + L] = cols_[j * stride_ + p];
+      size_[L] = size_[p];
+      slot_[L] = slot_[p];
+      pos_[slot_[L]] = L;
+      ++L;
+    }
+    std::fill(alive_.begin(), alive_.begin() + L, 1.0);
+    std::fill(alive_.begin() + L, alive_.begin() + m_, 0.0);
+    m_ = L;
+  }
+
+  const TreeKernels& K_;
+  index_t n_, d_, m_, live_, stride_;
+  bool median_;
+  int threads_;
+  std::vector<double> cols_;    // d × stride: feature j of position t at j·stride + t
+  std::vector<double> alive_;   // by position: 1 live, 0 merged away (or padding)
+  std::vector<double> out_;     // a row of squared distances by position
+  std::vector<double> center_;  // the center whose row is being computed
+  std::vector<double> size_;    // by position
+  std::vector<index_t> slot_;   // position → slot
+  std::vector<index_t> pos_;    // slot → position (-1: merged away)
+  // The last merge's union, the merges done after it, and its nearest live cluster above it.
+  index_t union_ = -1, union_at_ = -1, union_near_ = -1;
+  double union_dist_ = 0.0;
+};
+
 }  // namespace
 
 template <class T>
@@ -984,6 +1126,15 @@ void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads) {
     --m;
   }
   sort_and_label(merges, n, Z);
+}
+
+template <class T>
+void linkage_centroid(const T* X, index_t n, index_t d, Method method, double* Z, int threads) {
+  if (method != Method::centroid && method != Method::median)
+    throw std::invalid_argument("linkage_centroid is for the centroid and median methods");
+  CenterVectors centers(X, n, d, method, threads);
+  generic_linkage(centers, n, Z);
+  for (index_t k = 0; k + 1 < n; ++k) Z[4 * k + 2] = std::sqrt(Z[4 * k + 2]);
 }
 
 template <class T>
@@ -1133,6 +1284,7 @@ void optimal_leaf_ordering(const std::int64_t* children, index_t n, const double
 
 #define KMIX_INSTANTIATE(T)                                                                                        \
   template void linkage_ward<T>(const T*, index_t, index_t, double*, int);                                         \
+  template void linkage_centroid<T>(const T*, index_t, index_t, Method, double*, int);                             \
   template void linkage_single<T>(const T*, index_t, index_t, Metric, const double*, double*, int, bool);          \
   template void pdist<T>(const T*, index_t, index_t, Metric, const double*, double*, int);                         \
   template void linkage_square_observations<T>(const T*, index_t, index_t, Metric, const double*, Method, double*, \

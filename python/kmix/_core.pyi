@@ -203,6 +203,9 @@ def gmm_m_step(
 def linkage_ward(X: NDArray[Any], n_threads: int) -> NDArray[Any]:
     """Ward linkage of the rows of X: scipy's Z, (n − 1)×4 float64."""
 
+def linkage_centroid(X: NDArray[Any], method: int, n_threads: int) -> NDArray[Any]:
+    """Centroid (5) or median (6) linkage of the rows of X on their centers: scipy's Z, (n − 1)×4."""
+
 def linkage_single(
     X: NDArray[Any], metric: int, norms: NDArray[Any] | None, n_threads: int, smaller_first: bool = True
 ) -> NDArray[Any]:

@@ -2,10 +2,11 @@
 ``scipy.cluster.hierarchy``) and ``kmix.AgglomerativeClustering`` (scikit-learn's estimator), with
 the algorithms in C++.
 
-Ward and single linkage work on the observations in O(n·d) memory (nearest-neighbour chain on
-centroids; Prim's minimum spanning tree), so they scale past the n² distance matrix that
-scipy and scikit-learn need. The other methods need that matrix (n(n−1)/2 float64); kmix says
-so with a MemoryError before allocating it when it would not fit.
+Ward, single, centroid and median linkage work on the observations in O(n·d) memory
+(nearest-neighbour chain on centroids; Prim's minimum spanning tree; the generic algorithm on the
+clusters' centers), so they scale past the n² distance matrix that scipy and scikit-learn need.
+The other methods need that matrix (n(n−1)/2 float64); kmix says so with a MemoryError before
+allocating it when it would not fit.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ METHODS = ("single", "complete", "average", "weighted", "centroid", "median", "w
 _METHOD_CODE = {"single": 0, "complete": 1, "average": 2, "weighted": 3, "ward": 4, "centroid": 5, "median": 6}
 _EUCLIDEAN_ONLY = ("centroid", "median", "ward")
 # The metrics of the compiled kernels (codes of kmix._core), which also work on the observations
-# in O(n·d) memory for ward and single linkage.
+# in O(n·d) memory for ward and single linkage (centroid and median: euclidean only).
 _METRIC_CODE = {"sqeuclidean": 0, "euclidean": 1, "cityblock": 2, "cosine": 3}
 # scipy.spatial.distance.pdist's metric names (scipy 1.17) with their aliases -> canonical name.
 _METRIC_ALIASES = {
@@ -275,11 +276,18 @@ default="single"
       matrix of the distances (n² float64, each cluster's distances one contiguous row) up to
       23,170 observations when that much memory is available, else on the condensed distance
       matrix (n(n−1)/2 float64): the same tree either way;
-    - ``"centroid"``, ``"median"``: the generic algorithm (nearest neighbours in a heap), on
-      the same matrix.
+    - ``"centroid"``, ``"median"`` on observations: the generic algorithm (nearest neighbours
+      in a heap) on the clusters' centers (a union's center is its members' mean, or for
+      ``"median"`` the midpoint of its two parts' centers), distances computed as needed, with
+      parallel searches, in O(n·d) memory; on a condensed matrix, the same algorithm on the
+      matrix as above.
 
     On data without ties Z equals scipy's (heights to ~1e-14); with ties the heights are the
-    same and the tree is an equally valid one. ``"euclidean"``, ``"sqeuclidean"``,
+    same and the tree is an equally valid one. (Ward, centroid and median on observations
+    compute their distances from the centers, which scipy's Lance-Williams updates give only up
+    to rounding, so where the data has ties their ties can break otherwise than scipy's, and
+    the later heights differ with them: the tree is still a valid one for the method. Pass the
+    condensed matrix, ``pdist(X)``, for scipy's ties.) ``"euclidean"``, ``"sqeuclidean"``,
     ``"cityblock"``, ``"cosine"`` (and ``"minkowski"``, ``"correlation"``) are computed by the
     C++ kernels, the other metrics in numpy. Data beyond the range in which squared distances
     are safe are scaled by a power of two (exactly) and the heights scaled back. The heights
@@ -606,6 +614,8 @@ def _linkage(y, method, metric, n_threads, sklearn_single=False, keep_distances=
     elif method == "single":
         smaller_first = not (sklearn_single and kernel_metric in ("euclidean", "cityblock"))
         Z = _core.linkage_single(X, code, norms, n_threads, smaller_first)
+    elif method in ("centroid", "median"):
+        Z = _core.linkage_centroid(X, _METHOD_CODE[method], n_threads)
     else:
         n = X.shape[0]
         _check_matrix_memory(n, f"method={method!r}", copies=2 if keep_distances else 1)

@@ -334,6 +334,13 @@ struct TreeKernels {
   // Optimal leaf ordering: min over t < count of b[t] + d[t] (count >= 0; +inf for none). Every
   // sum is one rounding and the minimum of them exact, so all levels give the same value.
   double (*min_plus)(const double* b, const double* d, index_t count);
+  // Centroid and median: out[t] = ‖c_t − cx‖² for t in [lo, hi), the same bits for a position
+  // whatever the range, vector or thread; computed a vector at a time from lo rounded down to the
+  // lanes, so cols, live and out must reach from there to hi rounded up (stride and padding).
+  // Returns the first position in [from, hi) with live[t] != 0 at the least value (best_dist), or
+  // −1 if there is none (the values must not be NaN).
+  index_t (*centroid_row)(const double* cols, index_t stride, const double* live, index_t lo, index_t from, index_t hi,
+                          index_t d, const double* cx, double* out, double* best_dist, int threads);
 };
 
 template <class T>

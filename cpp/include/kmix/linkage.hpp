@@ -12,6 +12,7 @@
 
 #include "kmix/distances.hpp"
 #include "kmix/isa.hpp"
+#include "kmix/parallel.hpp"
 
 #ifndef KMIX_ISA_NS
 #define KMIX_ISA_NS baseline
@@ -235,6 +236,66 @@ inline index_t prim_step(const double* cols, index_t stride, const double* rows,
       .slot;
 }
 
+// Centroid and median linkage on raw vectors: out[t] = ‖c_t − cx‖² for t in [lo, hi), computed a
+// whole vector of positions at a time from lo rounded down to the lanes (cols and out must reach
+// that far, and hi rounded up: the padding), and the first position in [from, hi) with live[t]
+// nonzero at the least value. Every lane takes the same operations in the same order, so a
+// position's value does not depend on its lane, its vector or the thread.
+inline index_t centroid_row(const double* cols, index_t stride, const double* live, index_t lo, index_t from,
+                            index_t hi, index_t d, const double* cx, double* out, double* best_dist, int threads) {
+  using S = Simd<double>;
+  typedef S::vec vec;
+  constexpr index_t L = S::lanes;
+  constexpr int kMaxTeam = 64;
+  const double inf = std::numeric_limits<double>::infinity(), huge = 9.0e18;
+  const index_t base = lo / L * L, count = hi > base ? (hi - base + L - 1) / L : 0;
+  const int team = threads > 1 && hi - base >= hier::kSearchBlock ? (threads < kMaxTeam ? threads : kMaxTeam) : 1;
+  double part_dist[kMaxTeam], part_pos[kMaxTeam];
+#pragma omp parallel num_threads(team) if (team > 1)
+  for (int w = thread_index(); w < team; w += team_threads()) {  // (the region may have fewer threads)
+    const vec vinf = S::splat(inf), vfrom = S::splat(double(from)), vhi = S::splat(double(hi)), zero = S::zero();
+    double lane[L];
+    for (index_t l = 0; l < L; ++l) lane[l] = double(l);
+    const vec lanes = S::load(lane);
+    vec best = vinf, at = S::splat(huge);
+    // Contiguous shares of the vectors; in each lane positions rise, so the first least is kept
+    // by a strict comparison.
+    for (index_t v = count * w / team; v < count * (w + 1) / team; ++v) {
+      const index_t t = base + v * L;
+      vec acc = S::zero();
+      for (index_t j = 0; j < d; ++j) {
+        const vec diff = S::sub(S::load(cols + j * stride + t), S::splat(cx[j]));
+        S::fma(acc, diff, diff);
+      }
+      S::store(out + t, acc);
+      const vec pos = S::add(S::splat(double(t)), lanes);
+      const vec val = S::select_eq(S::load(live + t), zero, vinf,
+                                   S::select_lt(pos, vfrom, vinf, S::select_lt(pos, vhi, acc, vinf)));
+      at = S::select_lt(val, best, pos, at);
+      best = S::select_lt(val, best, val, best);
+    }
+    double bv[L], bp[L];
+    S::store(bv, best);
+    S::store(bp, at);
+    double v0 = inf, p0 = huge;
+    for (index_t l = 0; l < L; ++l)
+      if (bv[l] < v0 || (bv[l] == v0 && bp[l] < p0)) {
+        v0 = bv[l];
+        p0 = bp[l];
+      }
+    part_dist[w] = v0;
+    part_pos[w] = p0;
+  }
+  double v0 = inf, p0 = huge;
+  for (int w = 0; w < team; ++w)
+    if (part_dist[w] < v0 || (part_dist[w] == v0 && part_pos[w] < p0)) {
+      v0 = part_dist[w];
+      p0 = part_pos[w];
+    }
+  *best_dist = v0;
+  return p0 < double(hi) ? index_t(p0) : index_t(-1);
+}
+
 // min over t of b[t] + d[t]: two vectors of running minima, the tail lanes padded with +inf.
 inline double min_plus(const double* b, const double* d, index_t count) {
   using S = Simd<double>;
@@ -260,7 +321,7 @@ LinkageKernels<T> linkage_table() {
   return LinkageKernels<T>{&pdist<T>, &pdist_square<T>};
 }
 
-inline TreeKernels tree_table() { return TreeKernels{&ward_nearest, &prim_step, &min_plus}; }
+inline TreeKernels tree_table() { return TreeKernels{&ward_nearest, &prim_step, &min_plus, &centroid_row}; }
 
 }  // namespace KMIX_ISA_NS
 }  // namespace kmix

@@ -7,8 +7,9 @@
 //   single, condensed matrix  Prim on the matrix                        O(n²) memory
 //   complete, average,        nearest-neighbour chain on the condensed  O(n²) memory
 //   weighted, ward (matrix)   matrix, Lance–Williams updates
-//   centroid, median          the generic algorithm (nearest neighbours O(n²) memory
-//                             in a heap), Lance–Williams updates
+//   centroid, median on       the generic algorithm (nearest neighbours O(n·d) memory
+//   observations              in a heap) on the clusters' centers
+//   centroid, median, matrix  the same, Lance–Williams updates          O(n²) memory
 //
 // Each follows scipy's loop and tie rules (scipy.cluster.hierarchy), so that on data without
 // ties the rows of Z come out the same.
@@ -26,6 +27,12 @@ enum class Method : int { single = 0, complete = 1, average = 2, weighted = 3, w
 
 template <class T>
 void linkage_ward(const T* X, index_t n, index_t d, double* Z, int threads);
+
+// centroid or median on observations: the generic algorithm on the clusters' centers, distances
+// computed as needed (O(n·d) memory); the trees of the matrix's Lance–Williams updates up to
+// rounding (so on data without near-ties the same rows of Z).
+template <class T>
+void linkage_centroid(const T* X, index_t n, index_t d, Method method, double* Z, int threads);
 
 // smaller_first false: each row of Z names the clusters in the order of the tree edge's ends
 // (the vertex already in the tree, then the new one), as scikit-learn's single linkage does.

@@ -13,7 +13,9 @@ from kmix.hierarchy import _cut_tree_labels
 from ._agreement import adjusted_rand_index
 from ._timing import alternate, summarize, timed
 
-VECTOR_METHODS = ("ward", "single")  # fastcluster has an O(n·d)-memory version of these
+# fastcluster's O(n·d)-memory version of these (linkage_vector) is its faster one (centroid and
+# median at 5k: 0.10 s against 0.23-0.36 s on the matrix, one run), so it is the one to beat.
+VECTOR_METHODS = ("ward", "single", "centroid", "median")
 
 
 def make_data(n, d, seed=0, n_blobs=20):
