@@ -276,6 +276,10 @@ def mk_linkage_ward(dt):
     return dict(X=base(dt)[0], n_threads=1)
 
 
+def mk_linkage_centroid(dt):
+    return dict(X=base(dt)[0], method=5, n_threads=1)
+
+
 def mk_linkage_single(dt):
     X = base(dt)[0]
     return dict(X=X, metric=3, norms=np.linalg.norm(X.astype(np.float64), axis=1), n_threads=1, smaller_first=True)
@@ -993,6 +997,17 @@ SPECS = [
         bad=x_empty() + [("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X")],
     ),
     Spec(
+        "linkage_centroid",
+        "linkage_centroid",
+        mk_linkage_centroid,
+        {"X": ("T", "")},
+        returns((N - 1, 4), F64),
+        bad=x_empty()
+        + [("X-one-row", lambda kw: dict(kw, X=kw["X"][:1]), "X")]
+        + [(f"X={v}", set_item("X", (3, 1), v), "X") for v in (np.nan, np.inf, -np.inf, 2.0**401)]
+        + codes("method", [-1, 0, 4, 7]),
+    ),
+    Spec(
         "linkage_single",
         "linkage_single",
         mk_linkage_single,
@@ -1476,7 +1491,13 @@ def test_n_threads_below_one_rejected(spec, n_threads):
 def test_every_spec_has_consistency_cases():
     # Every function whose arrays must agree with each other has shape cases in the table.
     for spec in SPECS:
-        if len(spec.arrays) > 1 or spec.func in ("linkage_ward", "center", "mean_variance", "silhouette_sorted"):
+        if len(spec.arrays) > 1 or spec.func in (
+            "linkage_ward",
+            "linkage_centroid",
+            "center",
+            "mean_variance",
+            "silhouette_sorted",
+        ):
             assert spec.bad, spec.name
 
 
