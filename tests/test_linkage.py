@@ -678,7 +678,7 @@ def test_memory_error_before_allocating_the_matrix(method, monkeypatch, no_compi
 
 
 @pytest.mark.parametrize("method", ["ward", "single", "centroid", "median"])
-def test_ward_and_single_need_no_matrix(method, monkeypatch):
+def test_vector_methods_need_no_matrix(method, monkeypatch):
     X = make_data("blobs", 400, 3, 3, seed=1)
     matrix_bytes = 400 * 399 // 2 * 8
     _patch_available_memory(monkeypatch, matrix_bytes // 4)  # far more than O(n) memory needs

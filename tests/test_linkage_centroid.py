@@ -11,19 +11,13 @@ import pytest
 from scipy.cluster import hierarchy as scipy_hierarchy
 from scipy.spatial.distance import pdist, squareform
 from test_linkage import assert_linkage_matrix, replay_merges, z_digest
+from test_linkage_square import blobs
 
 import kmix
 from kmix import _core
 
 METHODS = ("centroid", "median")
 CODES = {"centroid": 5, "median": 6}
-
-
-def blobs(n, d, seed, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    k = max(1, n // 20)
-    X = rng.uniform(-5, 5, (k, d))[rng.integers(0, k, n)] + rng.standard_normal((n, d))
-    return X.astype(dtype)
 
 
 def center_calls(monkeypatch):
@@ -47,7 +41,7 @@ def test_scipy_tree_on_untied_data(monkeypatch, method, n, d):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_float32_and_shifted_data(method):
-    X = blobs(400, 4, seed=5, dtype=np.float32)
+    X = blobs(400, 4, seed=5).astype(np.float32)
     Z = kmix.linkage(X, method)
     ref = scipy_hierarchy.linkage(X, method)
     np.testing.assert_array_equal(Z[:, [0, 1, 3]], ref[:, [0, 1, 3]])
