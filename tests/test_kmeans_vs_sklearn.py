@@ -215,7 +215,7 @@ def greedy_plusplus(X, w, first, uniforms, trials, k):
         u = uniforms[(step - 1) * trials : step * trials]
         cand = np.minimum(np.searchsorted(cum, u * cum[-1]), len(X) - 1)
         dist = np.minimum(closest, ((X[None, :, :] - X[cand][:, None, :]) ** 2).sum(2))
-        best = int(np.argmin(dist @ w))
+        best = int(np.argmin((dist * w).sum(1)))  # (not dist @ w: BLAS may round equal rows unequally)
         picks.append(int(cand[best]))
         closest = dist[best]
     return np.array(picks)
@@ -262,6 +262,32 @@ def test_kmeans_plusplus_separated_clusters_exact(dtype, n, d, k):
         _, idx = kmix.kmeans_plusplus(X, k, sample_weight=w, random_state=2)
         _, sk_idx = sk_kmeans_plusplus(X, k, sample_weight=w, random_state=2)
         np.testing.assert_array_equal(idx, sk_idx)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["gaussian", "near twins", "repeats"])
+def test_kmeans_plusplus_estimated_steps_pick_as_the_exact_rule(dtype, kind):
+    # From 32 clusters on, a step first bounds each candidate's potential from the sketch alone;
+    # where the bounds overlap, the exact gains of the candidates still in the running (from
+    # their recorded pairs); only then every pair's exact distance. One overlapping Gaussian
+    # (the bounds mostly decide), rows in pairs 1e-9 apart (candidates whose potentials differ by
+    # far less than the sketch's error: the exact gains decide) and 150 points repeated (equal
+    # potentials of distinct rows: the first candidate, by the exact sums). Several blocks,
+    # unequal weights.
+    rng = np.random.default_rng(["gaussian", "near twins", "repeats"].index(kind))
+    n, d, k, trials = 9000, 12, 48, 6
+    X = rng.normal(size=(n, d))
+    if kind == "near twins":
+        X[1::2] = X[::2] + 1e-9 * rng.normal(size=(n // 2, d))
+    elif kind == "repeats":
+        X = X[rng.integers(0, 150, size=n)]
+    X = X.astype(dtype)
+    w = rng.uniform(0.5, 2.0, size=n).astype(dtype)
+    uniforms = rng.uniform(size=(k - 1) * trials)
+    first = int(rng.integers(n))
+    want = greedy_plusplus(X, w.astype(np.float64), first, uniforms, trials, k)
+    for threads in (1, 2):
+        np.testing.assert_array_equal(kmix._core.kmeans_plusplus(X, w, k, first, uniforms, trials, threads), want)
 
 
 @pytest.mark.parametrize("scale", [-500, -300, -130, 130, 300, 500])

@@ -288,14 +288,17 @@ constexpr index_t kSketchMinCenters = 32;
 
 template <class T>
 SeedingSketch seeding_sketch(const T* X, index_t n, index_t d, index_t k, int threads, std::vector<std::uint16_t>& xt,
-                             std::vector<float>& norm, std::vector<float>& err) {
+                             std::vector<float>& norm, std::vector<float>& err, std::vector<float>& radius,
+                             std::vector<double>& tile_sums) {
   constexpr index_t R = SeedingSketch::rows;
   // (The sketch's test needs d·2⁻²⁴ well below 1.)
-  if (k < kSketchMinCenters || double(d) * 0x1p-24 >= 0.125) return SeedingSketch{nullptr, nullptr, nullptr};
+  if (k < kSketchMinCenters || double(d) * 0x1p-24 >= 0.125) return SeedingSketch{nullptr, nullptr, nullptr, nullptr, nullptr};
   const index_t padded = (n + R - 1) / R * R;
   xt.assign(std::size_t(padded) * std::size_t(d), 0);
   norm.assign(padded, 0.0f);
   err.assign(padded, 0.0f);
+  radius.assign(padded, 0.0f);  // (these two set by the first seeding_choose)
+  tile_sums.assign(padded / R, 0.0);
 #pragma omp parallel for schedule(static) num_threads(threads) if (n * d > 65536)
   for (index_t i = 0; i < n; ++i) {
     std::uint16_t* out = xt.data() + (i / R) * R * d + SeedingSketch::slot(i % R);
@@ -311,7 +314,60 @@ SeedingSketch seeding_sketch(const T* X, index_t n, index_t d, index_t k, int th
     // Rounded up past the rounding of the sum, the square root and the float.
     err[i] = to_float(std::sqrt(e) * (1.0 + 0x1p-20));
   }
-  return SeedingSketch{xt.data(), norm.data(), err.data()};
+  return SeedingSketch{xt.data(), norm.data(), err.data(), radius.data(), tile_sums.data()};
+}
+
+// Bounds on the potential each trial would leave, from seeding_trials' estimates (per block the
+// bounds on what each trial takes off the potential pot), widened by a margin that covers the
+// rounding of the exact sums (and of these): false if one is not finite (or NaN).
+inline bool seeding_pot_bounds(const double* estimates, index_t n_blocks, index_t m, double pot, index_t n, index_t d,
+                               double* lower, double* upper) {
+  double gain_lo[64], gain_hi[64];
+  for (index_t t = 0; t < m; ++t) gain_lo[t] = gain_hi[t] = 0.0;
+  for (index_t b = 0; b < n_blocks; ++b)
+    for (index_t t = 0; t < m; ++t) {
+      gain_lo[t] += estimates[b * 2 * m + t];
+      gain_hi[t] += estimates[b * 2 * m + m + t];
+    }
+  // (relative for the exact sums' roundings, which are below (n + d)·2⁻⁵² of pot, and absolute
+  // for their underflows, below 2⁻¹⁰⁷⁴ an operation)
+  const double margin = double(n + d + 64) * (0x1p-46 * pot + 0x1p-1050), inf = std::numeric_limits<double>::infinity();
+  bool finite = margin < inf;
+  for (index_t t = 0; t < m; ++t) {
+    upper[t] = pot - gain_lo[t] + margin;
+    lower[t] = pot - gain_hi[t] - margin;
+    finite &= upper[t] < inf && lower[t] > -inf;
+  }
+  return finite;
+}
+
+// The trial k-means++ takes (the first with the least exact potential), when the bounds tell:
+// the first trial with the least upper bound, if that is below every other trial's lower bound;
+// -1 when they cannot tell. A repeated candidate has the same exact sum as its first occurrence,
+// which the first-least rule prefers, so it is left out.
+inline index_t seeding_decide(const double* estimates, index_t n_blocks, index_t m, const index_t* cand, double pot,
+                              index_t n, index_t d) {
+  double lower[64], upper[64];
+  if (!seeding_pot_bounds(estimates, n_blocks, m, pot, n, d, lower, upper)) return -1;
+  auto repeated = [&](index_t t) { return std::find(cand, cand + t, cand[t]) != cand + t; };
+  index_t best = -1;
+  for (index_t t = 0; t < m; ++t)
+    if (!repeated(t) && (best < 0 || upper[t] < upper[best])) best = t;
+  for (index_t t = 0; t < m; ++t)
+    if (t != best && !repeated(t) && !(upper[best] < lower[t])) return -1;
+  return best;
+}
+
+// The trials that could have the least potential by the bounds (bit t): those whose lower bound
+// is not above every upper bound.
+inline std::uint64_t seeding_contenders(const double* estimates, index_t n_blocks, index_t m, double pot, index_t n,
+                                        index_t d) {
+  double lower[64], upper[64];
+  seeding_pot_bounds(estimates, n_blocks, m, pot, n, d, lower, upper);
+  const double least = *std::min_element(upper, upper + m);
+  std::uint64_t which = 0;
+  for (index_t t = 0; t < m; ++t) which |= std::uint64_t(!(lower[t] > least)) << t;
+  return which;
 }
 
 template <class T>
@@ -322,7 +378,7 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   std::vector<double> closest(n, std::numeric_limits<double>::infinity()), block_sums(n_blocks);
   std::vector<index_t> cand(n_trials);
-  std::vector<double> pots(n_trials), trial_sums(n_blocks * n_trials);
+  std::vector<double> pots(n_trials), trial_sums(n_blocks * n_trials * 2), gains(n_blocks * n_trials);
   // One pass over X per step: the trials' distances, the block sums each choice would leave, and
   // the rows each would move (O(n) memory: at most one move per row and block).
   std::vector<SeedingMove> move_buf(std::size_t(n_blocks) * std::size_t(kSeedingBlock));
@@ -339,16 +395,18 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
   std::vector<double> gap2(std::size_t(n_trials) * std::size_t(k), 0.0);
   std::vector<index_t> closed(n_blocks, 0);
   const index_t n_tiles = (n + SeedingSketch::rows - 1) / SeedingSketch::rows, kBoundsRest = 8;
-  index_t rest = 0;
+  index_t rest = 0, misses = 0;
   std::vector<std::uint16_t> sketch_xt;
-  std::vector<float> sketch_norm, sketch_err;
-  const SeedingSketch sketch = seeding_sketch(X, n, d, k, threads, sketch_xt, sketch_norm, sketch_err);
+  std::vector<float> sketch_norm, sketch_err, radius;
+  std::vector<double> tile_sums;
+  const SeedingSketch sketch =
+      seeding_sketch(X, n, d, k, threads, sketch_xt, sketch_norm, sketch_err, radius, tile_sums);
 
   auto search = [&](double r) { return first_reaching(r, w, closest.data(), block_sums.data(), n); };
 
   chosen[0] = first;
   std::fill(move_count.begin(), move_count.end(), index_t(-1));  // every distance to the first center
-  K.seeding_choose(X, n, d, first, 0, 0, closest.data(), moves, owner.data(), threads);
+  K.seeding_choose(X, w, sketch, n, d, first, 0, 0, closest.data(), moves, owner.data(), threads);
   for (index_t b = 0; b < n_blocks; ++b) {  // in seeding_trials' order: each tile's sum, the tiles in order
     double s = 0.0;
     for (index_t i = b * kSeedingBlock; i < std::min(n, (b + 1) * kSeedingBlock); i += SeedingSketch::rows) {
@@ -374,25 +432,60 @@ void kmeans_plusplus(const T* X, const T* w, index_t n, index_t d, index_t k, in
           gap2[t * k + a] = s * (1.0 - 0x1p-20);  // rounded down past its own rounding
         }
     const SeedingBounds bounds{owner.data(), use_bounds ? gap2.data() : nullptr, k, closed.data()};
-    K.seeding_trials(X, w, sketch, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, bounds,
-                     threads);
+    // With a sketch, first the estimates (no exact distance but for the chosen trial's pairs, in
+    // seeding_choose); the exact sums only when they cannot tell the best trial.
+    index_t best = -1;
+    if (sketch.xt) {
+      K.seeding_trials(X, w, sketch, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, bounds,
+                       true, threads);
+      best = seeding_decide(trial_sums.data(), n_blocks, n_trials, cand.data(), pot, n, d);
+      // Where they overlap, the exact gains of the trials that could be best (their recorded pairs
+      // only), if every block's pairs were recorded.
+      if (best < 0 && std::find(move_count.begin(), move_count.end(), index_t(-1)) == move_count.end()) {
+        const std::uint64_t which = seeding_contenders(trial_sums.data(), n_blocks, n_trials, pot, n, d);
+        K.seeding_gains(X, w, n, d, closest.data(), cand.data(), n_trials, which, moves, gains.data(), threads);
+        for (index_t b = 0; b < n_blocks; ++b)
+          for (index_t t = 0; t < n_trials; ++t)
+            if (which >> t & 1)
+              trial_sums[b * 2 * n_trials + t] = trial_sums[b * 2 * n_trials + n_trials + t] = gains[b * n_trials + t];
+        best = seeding_decide(trial_sums.data(), n_blocks, n_trials, cand.data(), pot, n, d);
+      }
+    }
+    if (best < 0) {
+      K.seeding_trials(X, w, sketch, n, d, closest.data(), cand.data(), n_trials, trial_sums.data(), moves, bounds,
+                       false, threads);
+      for (index_t t = 0; t < n_trials; ++t) {  // the potential each trial would leave, blocks in order
+        double total = 0.0;
+        for (index_t b = 0; b < n_blocks; ++b) total += trial_sums[b * n_trials + t];
+        pots[t] = total;
+      }
+      best = std::min_element(pots.begin(), pots.end()) - pots.begin();
+    }
     if (use_bounds) {
       index_t total = 0;
       for (index_t v : closed) total += v;
-      rest = 16 * total < n_tiles ? kBoundsRest : 0;
+      // (kBoundsRest, then twice as long after each further miss, up to 8 times as long)
+      rest = 16 * total < n_tiles ? kBoundsRest << std::min<index_t>(misses++, 3) : (misses = 0);
     } else if (rest > 0) {
       --rest;
     }
-    for (index_t t = 0; t < n_trials; ++t) {  // the potential each trial would leave, blocks in order
-      double total = 0.0;
-      for (index_t b = 0; b < n_blocks; ++b) total += trial_sums[b * n_trials + t];
-      pots[t] = total;
-    }
-    const index_t best = std::min_element(pots.begin(), pots.end()) - pots.begin();
     chosen[c] = cand[best];
-    pot = pots[best];
-    K.seeding_choose(X, n, d, cand[best], best, c, closest.data(), moves, owner.data(), threads);
-    for (index_t b = 0; b < n_blocks; ++b) block_sums[b] = trial_sums[b * n_trials + best];
+    K.seeding_choose(X, w, sketch, n, d, cand[best], best, c, closest.data(), moves, owner.data(), threads);
+    if (sketch.xt) {
+      // The block sums from the tiles' (the same bits as the exact trial sums: the same tiles'
+      // sums, added in the same order).
+      const index_t per_block = kSeedingBlock / SeedingSketch::rows;
+      pot = 0.0;
+      for (index_t b = 0; b < n_blocks; ++b) {
+        double s = 0.0;
+        for (index_t tile = b * per_block; tile < std::min(n_tiles, (b + 1) * per_block); ++tile) s += tile_sums[tile];
+        block_sums[b] = s;
+        pot += s;
+      }
+    } else {
+      pot = pots[best];
+      for (index_t b = 0; b < n_blocks; ++b) block_sums[b] = trial_sums[b * n_trials + best];
+    }
   }
 }
 

@@ -58,6 +58,11 @@ struct SeedingSketch {
   const std::uint16_t* xt;
   const float* norm;  // n rounded up to whole tiles
   const float* err;   // as norm
+  // Kept up to date by seeding_choose where rows move: radius_i, the sketch's test's reach
+  // √closest_i + err_i (seeding_radius), and per tile seeding_tile_sum of w·closest (the rows
+  // past n as 0), the potential's block sums when the estimates chose without exact sums.
+  float* radius;      // as norm
+  double* tile_sums;  // n rounded up to whole tiles, / rows
 };
 
 // k-means++'s sum over one tile of SeedingSketch::rows values (the rows past n as 0), pairwise in
@@ -118,15 +123,25 @@ struct KMeansKernels {
   // distance if it is smaller than closest_i); and the rows each candidate brings closer, per
   // block (SeedingMoves), for seeding_choose. The sketch (xt null: none) only sorts out the pairs
   // that need no exact distance: the sums and moves are the same with or without it.
+  // estimate (only with a sketch): no exact distance at all; trial_sums[b·2m + t] and
+  // [b·2m + m + t] get bounds on what trial t would take off block b's sum (the lower one NaN if
+  // the sketch could not bound a pair), and moves the pairs that might move (dist NaN).
   void (*seeding_trials)(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, const double* closest,
                          const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds,
-                         int threads);
+                         bool estimate, int threads);
+  // k-means++, after seeding_trials' estimates: what each trial t in `which` (bit t) takes off
+  // the potential, exactly: gains[b·m + t] = Σ w_i·(closest_i − ‖x_i − c_t‖²) over block b's
+  // recorded pairs that come closer, each pair's distance kept for seeding_choose. Every block's
+  // pairs must have been recorded (count >= 0).
+  void (*seeding_gains)(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand,
+                        index_t m, std::uint64_t which, SeedingMoves moves, double* gains, int threads);
   // k-means++: candidate t (row c of X) chosen as the `index`-th center: closest_i =
   // min(closest_i, ‖x_i − x_c‖²) and owner_i = index where it moved, from the moves recorded by
   // seeding_trials (the distances are computed again in a block whose count is -1: moves that did
-  // not fit, or the first center, for which closest_i is +inf).
-  void (*seeding_choose)(const T* X, index_t n, index_t d, index_t c, index_t t, index_t index, double* closest,
-                         SeedingMoves moves, std::int32_t* owner, int threads);
+  // not fit, or the first center, for which closest_i is +inf; and for the pairs recorded with a
+  // NaN distance); and sketch.tile_sums (if not null) where rows moved.
+  void (*seeding_choose)(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, index_t c, index_t t,
+                         index_t index, double* closest, SeedingMoves moves, std::int32_t* owner, int threads);
   // moments (2d) = Σ(x − shift) then Σ(x − shift)² of each column (shift (d) may be null: 0),
   // float64 over fixed blocks combined in order.
   void (*column_moments)(const T* X, index_t n, index_t d, const double* shift, double* moments, int threads);

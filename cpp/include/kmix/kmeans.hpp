@@ -397,6 +397,16 @@ inline bool seeding_reach(double c, double& reach) {
   return c == 0.0 || (reach >= 0x1p-900 && reach < std::numeric_limits<double>::infinity());
 }
 
+// The sketch's test's reach for a row at squared distance v from its center and sketch error
+// err: √v + err in float32, rounded up (each factor 1 + 2⁻¹⁸ covers a few roundings of 2⁻²⁴);
+// +inf (every pair to sq_dist) where v is too small for float32's rounding to be relative, or
+// beyond float32 (or NaN). A function of v and err alone: recomputed, it is the same bits.
+inline float seeding_radius(double v, float err) {
+  const double top = std::numeric_limits<float>::max();
+  const float lift = (((v > 0.0) & (v < 0x1p-100)) | !(v <= top)) ? std::numeric_limits<float>::infinity() : 0.0f;
+  return (std::sqrt(float(v < top ? v : top)) * (1.0f + 0x1p-18f) + err + lift) * (1.0f + 0x1p-18f);
+}
+
 // k-means++'s trials, sorted out on the sketch (SeedingSketch: X rounded to bfloat16, half the
 // bytes of float32 and a quarter of float64, so that a step streams less) before sq_dist is
 // called for the few pairs left. For a row x̃ (error e_x ≥ ‖x − x̃‖) and a candidate c̃ (e_c):
@@ -445,11 +455,12 @@ inline void load_sketch_rows(const std::uint16_t* p, typename Simd<float>::vec (
 
 // For the kSketchRows rows of one sketch tile and trials t0 .. t0 + TC − 1: far[t] gets bit r
 // where candidate t surely leaves row r at its distance (the test above). cb[j·m + t] = −2·c̃_t,j;
-// q[r] = √closest_r + e_x (rounded up), xn[r] = ‖x̃_r‖².
+// q[r] = √closest_r + e_x (rounded up), xn[r] = ‖x̃_r‖². near (if not null) gets a − E and
+// a + E, bounds on ‖x̃_r − c̃_t‖² up to their own rounding, at near[t·2R + r] and [t·2R + R + r].
 template <int TC>
 KMIX_NOINLINE void sketch_far(const std::uint16_t* tile, index_t d, const float* cb, index_t m, index_t t0,
                               const float* cn, const float* ec, const float* xn, const float* q, float rel, float abs,
-                              std::uint32_t* far) {
+                              std::uint32_t* far, float* near) {
   using S = Simd<float>;
   typedef typename S::vec vec;
   constexpr int L = S::lanes, RV = int(kSketchRows) / L;
@@ -475,6 +486,10 @@ KMIX_NOINLINE void sketch_far(const std::uint16_t* tile, index_t d, const float*
       const vec e = S::add(S::mul(relv, S::add(xnv, cnv)), absv);
       // a − e > g² (false for NaN)
       bits |= std::uint32_t(S::eq_mask(S::select_lt(S::mul(g, g), S::sub(a, e), one, zero), one)) << (v * L);
+      if (near) {
+        S::store(near + (t0 + t) * 2 * kSketchRows + v * L, S::sub(a, e));
+        S::store(near + (t0 + t) * 2 * kSketchRows + kSketchRows + v * L, S::add(a, e));
+      }
     }
     far[t] = bits;
   }
@@ -487,17 +502,32 @@ constexpr int kSketchTrials =
 template <int TC = kSketchTrials>
 inline void sketch_far_of(index_t tc, const std::uint16_t* tile, index_t d, const float* cb, index_t m, index_t t0,
                           const float* cn, const float* ec, const float* xn, const float* q, float rel, float abs,
-                          std::uint32_t* far) {
+                          std::uint32_t* far, float* near) {
   if constexpr (TC > 1) {
-    if (tc < TC) return sketch_far_of<TC - 1>(tc, tile, d, cb, m, t0, cn, ec, xn, q, rel, abs, far);
+    if (tc < TC) return sketch_far_of<TC - 1>(tc, tile, d, cb, m, t0, cn, ec, xn, q, rel, abs, far, near);
   }
-  sketch_far<TC>(tile, d, cb, m, t0, cn, ec, xn, q, rel, abs, far);
+  sketch_far<TC>(tile, d, cb, m, t0, cn, ec, xn, q, rel, abs, far, near);
+}
+
+// What the sketch alone says of one pair: bounds lo ≤ ‖x − c‖² ≤ hi from sketch_far's bounds
+// a − E ≤ ‖x̃ − c̃‖² ≤ a + E (float32: widened by 2⁻²⁰ of |a| + E for their rounding) and the
+// errors e = e_x + e_c: (‖x̃ − c̃‖ ∓ e)², in float64 with a few 2⁻⁵⁰ (and 2⁻¹⁰⁶⁰ for underflow)
+// to spare. False where something is NaN.
+inline bool seeding_pair_bounds(float a_lo, float a_hi, double e, double& lo, double& hi) {
+  const double spread = 0x1p-20 * (std::fabs(double(a_lo)) + std::fabs(double(a_hi)));
+  const double sq_lo = double(a_lo) - spread, sq_hi = double(a_hi) + spread, grow = 1.0 + 0x1p-50;
+  const double below = std::sqrt(sq_lo > 0.0 ? sq_lo : 0.0) / grow - e * grow;
+  const double above = (std::sqrt(sq_hi) * grow + e * grow) * grow;
+  const double low = below > 0.0 ? below * below / grow - 0x1p-1060 : 0.0;
+  lo = low > 0.0 ? low : 0.0;
+  hi = above * above * grow + 0x1p-1060;
+  return sq_lo == sq_lo && sq_hi == sq_hi && e >= 0.0;
 }
 
 template <class T>
 void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, const double* closest,
                            const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds,
-                           int threads) {
+                           bool estimate, int threads) {
   constexpr index_t R = kSketchRows;
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * m * d) ? threads : 1;
@@ -522,27 +552,26 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
     if (stop.stop()) continue;
     std::uint32_t* check = checks.data() + index_t(thread_index()) * tiles * m;
     index_t closed = 0;
+    SeedingMove* out = moves.moves + b * kSeedingBlock;
+    index_t count = 0;
+    // (estimates)
+    alignas(64) float near[64 * 2 * R];
+    double gain_lo[64], gain_hi[64];
+    bool sure = true;
+    for (index_t t = 0; t < m; ++t) gain_lo[t] = gain_hi[t] = 0.0;
     const index_t lo = b * kSeedingBlock, hi = lo + kSeedingBlock < n ? lo + kSeedingBlock : n;
     // First the sketch over the whole block, asking for the rows it leaves to sq_dist: a row of
     // X is read only there, and it is rarely in cache by then.
     for (index_t i = lo; i < hi; i += R) {
       const index_t rc = hi - i < R ? hi - i : R;
-      alignas(64) double c[R];
-      alignas(64) float q[R], cf[R], lift[R];
-      for (index_t r = 0; r < R; ++r) c[r] = r < rc ? closest[i + r] : 0.0;
-      // √closest + e_x in float32, rounded up (each factor 1 + 2⁻¹⁸ covers a few roundings of
-      // 2⁻²⁴); +inf (every pair to sq_dist) where closest is too small for float32's rounding to
-      // be relative, or beyond float32 (or NaN). Short branch-free loops, so that they vectorize.
-      const double top = std::numeric_limits<float>::max();
-      KMIX_OMP_SIMD
-      for (index_t r = 0; r < R; ++r) {
-        const double v = c[r];
-        cf[r] = float(v < top ? v : top);
-        lift[r] = (((v > 0.0) & (v < 0x1p-100)) | !(v <= top)) ? std::numeric_limits<float>::infinity() : 0.0f;
+      const float* q = sketch.radius + i;
+      if (estimate) {  // the tile's weights and distances, read below for the pairs the sketch leaves
+        prefetch_line(w + i, 0);
+        prefetch_line(w + i, R - 1);
+        prefetch_line(closest + i, 0);
+        prefetch_line(closest + i, R - 1);
+        prefetch_line(sketch.err + i, 0);
       }
-      KMIX_OMP_SIMD
-      for (index_t r = 0; r < R; ++r)
-        q[r] = (std::sqrt(cf[r]) * (1.0f + 0x1p-18f) + sketch.err[i + r] + lift[r]) * (1.0f + 0x1p-18f);
       // Which rows each trial could bring closer: by the triangle inequality (open), then those of
       // them the sketch cannot rule out.
       std::uint32_t open[64], far[64], any = 0;
@@ -552,7 +581,7 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
         bool bounded[R];
         const double* gap2[R];
         for (index_t r = 0; r < rc; ++r) {
-          bounded[r] = seeding_reach(c[r], reach[r]);
+          bounded[r] = seeding_reach(closest[i + r], reach[r]);
           gap2[r] = bounds.gap2 + bounds.owner[i + r];
         }
         for (index_t t = 0; t < m; ++t) {
@@ -572,13 +601,33 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
         const std::uint16_t* tile = sketch.xt + i * d;
         for (index_t ch = 0, t0 = 0; ch < n_chunks; ++ch) {
           const index_t tc = (m - t0) / (n_chunks - ch);
-          sketch_far_of(tc, tile, d, cb.data(), m, t0, cn.data(), ec.data(), sketch.norm + i, q, rel, abs, far + t0);
+          sketch_far_of(tc, tile, d, cb.data(), m, t0, cn.data(), ec.data(), sketch.norm + i, q, rel, abs, far + t0,
+                        estimate ? near : nullptr);
           t0 += tc;
         }
       }
       std::uint32_t left = 0;
       std::uint32_t* tile_check = check + ((i - lo) / R) * m;
       for (index_t t = 0; t < m; ++t) left |= tile_check[t] = open[t] & ~far[t];
+      if (estimate) {
+        // Per trial bounds on what it would take off the potential, Σ w·(closest − min(closest,
+        // ‖x − c‖²)) over the pairs the sketch left (the others take nothing off), and those
+        // pairs, to be settled by seeding_gains or seeding_choose (dist NaN). X is not read.
+        for (index_t t = 0; t < m; ++t)
+          for (std::uint32_t pairs = tile_check[t]; pairs; pairs &= pairs - 1) {
+            const index_t r = lowest_bit(pairs);
+            double dlo, dhi;
+            sure &= seeding_pair_bounds(near[t * 2 * R + r], near[t * 2 * R + R + r],
+                                        double(sketch.err[i + r]) + double(ec[t]), dlo, dhi);
+            const double cl = closest[i + r], wr = double(w[i + r]);
+            gain_hi[t] += wr * (cl - (dlo < cl ? dlo : cl));
+            gain_lo[t] += wr * (cl - (dhi < cl ? dhi : cl));
+            if (count < kSeedingBlock)
+              out[count] = SeedingMove{std::numeric_limits<double>::quiet_NaN(), std::int32_t(i + r - lo), std::int32_t(t)};
+            ++count;
+          }
+        continue;
+      }
       for (; left; left &= left - 1) {
         const T* x = X + (i + lowest_bit(left)) * d;
         for (index_t off = 0; off < d; off += index_t(64 / sizeof(T))) prefetch_line(x, off);
@@ -588,10 +637,17 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
     // Then each trial's sum: per tile of R rows seeding_tile_sum, these in tile order (the block
     // sums' order, as kmeans_plusplus takes them): a trial that moves no row of a tile adds the
     // tile's sum as it is. Its moves in row order, which is all seeding_choose needs.
+    if (estimate) {
+      if (bounds.closed) bounds.closed[b] = closed;
+      moves.count[b] = count <= kSeedingBlock ? count : -1;
+      for (index_t t = 0; t < m; ++t) {
+        trial_sums[b * 2 * m + t] = sure ? gain_lo[t] : std::numeric_limits<double>::quiet_NaN();
+        trial_sums[b * 2 * m + m + t] = gain_hi[t];
+      }
+      continue;
+    }
     double sums[64];
     for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
-    SeedingMove* out = moves.moves + b * kSeedingBlock;
-    index_t count = 0;
     double* cols = columns.data() + index_t(thread_index()) * R * d;
     for (index_t i = lo; i < hi; i += R) {
       const index_t rc = hi - i < R ? hi - i : R;
@@ -700,16 +756,58 @@ void seeding_trials_exact(const T* X, const T* w, index_t n, index_t d, const do
 template <class T>
 void seeding_trials(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, const double* closest,
                     const index_t* cand, index_t m, double* trial_sums, SeedingMoves moves, SeedingBounds bounds,
-                    int threads) {
-  if (sketch.xt) seeding_trials_sketch(X, w, sketch, n, d, closest, cand, m, trial_sums, moves, bounds, threads);
+                    bool estimate, int threads) {
+  if (sketch.xt)
+    seeding_trials_sketch(X, w, sketch, n, d, closest, cand, m, trial_sums, moves, bounds, estimate, threads);
   else seeding_trials_exact(X, w, n, d, closest, cand, m, trial_sums, moves, threads);
 }
 
 template <class T>
-void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, index_t index, double* closest,
-                    SeedingMoves moves, std::int32_t* owner, int threads) {
+void seeding_gains(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand,
+                   index_t m, std::uint64_t which, SeedingMoves moves, double* gains, int threads) {
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * d) ? threads : 1;
+  StopFlag stop;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
+  for (index_t b = 0; b < n_blocks; ++b) {
+    if (stop.stop()) continue;
+    const index_t lo = b * kSeedingBlock, count = moves.count[b];
+    SeedingMove* pairs = moves.moves + b * kSeedingBlock;
+    auto asked = [&](const SeedingMove& p) { return (which >> p.trial & 1) && p.dist != p.dist; };
+    for (index_t q = 0; q < count; ++q)  // the rows first, so that their loads overlap
+      if (asked(pairs[q])) {
+        const T* x = X + (lo + pairs[q].row) * d;
+        for (index_t off = 0; off < d; off += index_t(64 / sizeof(T))) prefetch_line(x, off);
+        prefetch_line(x, d - 1);
+      }
+    double sums[64];
+    for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
+    for (index_t q = 0; q < count; ++q) {
+      if (!asked(pairs[q])) continue;
+      const index_t i = lo + pairs[q].row;
+      const double dist = sq_dist(X + i * d, X + cand[pairs[q].trial] * d, d);
+      pairs[q].dist = dist;
+      if (dist < closest[i]) sums[pairs[q].trial] += double(w[i]) * (closest[i] - dist);
+    }
+    for (index_t t = 0; t < m; ++t) gains[b * m + t] = sums[t];
+  }
+  stop.rethrow();
+}
+
+template <class T>
+void seeding_choose(const T* X, const T* w, SeedingSketch sketch, index_t n, index_t d, index_t c, index_t t,
+                    index_t index, double* closest, SeedingMoves moves, std::int32_t* owner, int threads) {
+  constexpr index_t R = kSketchRows;
+  const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
+  const int team = n_blocks > 1 && worth_threads(n * d) ? threads : 1;
+  auto sum_tile = [&](index_t tile) {  // sketch.tile_sums, from closest as it now is
+    alignas(64) double keep[R];
+    for (index_t r = 0; r < R; ++r) {
+      const index_t i = tile * R + r;
+      keep[r] = i < n ? double(w[i]) * closest[i] : 0.0;
+    }
+    sketch.tile_sums[tile] = seeding_tile_sum(keep);
+  };
   StopFlag stop;
 #pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
   for (index_t b = 0; b < n_blocks; ++b) {
@@ -718,11 +816,29 @@ void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, inde
     const index_t count = moves.count[b];
     if (count >= 0) {
       const SeedingMove* in = moves.moves + b * kSeedingBlock;
-      for (index_t q = 0; q < count; ++q)
-        if (in[q].trial == t) {
-          closest[lo + in[q].row] = in[q].dist;
-          owner[lo + in[q].row] = std::int32_t(index);
+      for (index_t q = 0; q < count; ++q)  // the rows whose distance is computed below
+        if (in[q].trial == t && in[q].dist != in[q].dist) {
+          const T* x = X + (lo + in[q].row) * d;
+          for (index_t off = 0; off < d; off += index_t(64 / sizeof(T))) prefetch_line(x, off);
+          prefetch_line(x, d - 1);
         }
+      index_t tile = -1;  // the last tile a row moved in (the moves come in row order)
+      for (index_t q = 0; q < count; ++q) {
+        if (in[q].trial != t) continue;
+        const index_t i = lo + in[q].row;
+        // A move, or (NaN) a pair the estimates left open: its distance now.
+        const double dist = in[q].dist == in[q].dist ? in[q].dist : sq_dist(X + i * d, X + c * d, d);
+        if (!(dist < closest[i])) continue;
+        closest[i] = dist;
+        owner[i] = std::int32_t(index);
+        if (!sketch.xt) continue;
+        sketch.radius[i] = seeding_radius(dist, sketch.err[i]);
+        if (i / R != tile) {
+          if (tile >= 0) sum_tile(tile);
+          tile = i / R;
+        }
+      }
+      if (tile >= 0) sum_tile(tile);
       continue;
     }
     for (index_t i = lo; i < hi; ++i) {  // branch-free: which rows move is unpredictable
@@ -731,6 +847,9 @@ void seeding_choose(const T* X, index_t n, index_t d, index_t c, index_t t, inde
       closest[i] = nearer ? dist : closest[i];
       owner[i] = nearer ? std::int32_t(index) : owner[i];
     }
+    if (!sketch.xt) continue;
+    for (index_t i = lo; i < hi; ++i) sketch.radius[i] = seeding_radius(closest[i], sketch.err[i]);
+    for (index_t tile = lo / R; tile * R < hi; ++tile) sum_tile(tile);
   }
   stop.rethrow();
 }
@@ -739,7 +858,8 @@ template <class T>
 KMeansKernels<T> kmeans_table() {
   return KMeansKernels<T>{&lloyd_step<T>,       &inertia<T>,        &assign_inertia<T>,
                           &dist_to_assigned<T>, &sq_distances<T>,   &seeding_trials<T>,
-                          &seeding_choose<T>,   &column_moments<T>, &abs_max<T>};
+                          &seeding_gains<T>,    &seeding_choose<T>, &column_moments<T>,
+                          &abs_max<T>};
 }
 
 }  // namespace KMIX_ISA_NS
