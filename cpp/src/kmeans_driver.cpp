@@ -292,7 +292,8 @@ SeedingSketch seeding_sketch(const T* X, index_t n, index_t d, index_t k, int th
                              std::vector<double>& tile_sums) {
   constexpr index_t R = SeedingSketch::rows;
   // (The sketch's test needs d·2⁻²⁴ well below 1.)
-  if (k < kSketchMinCenters || double(d) * 0x1p-24 >= 0.125) return SeedingSketch{nullptr, nullptr, nullptr, nullptr, nullptr};
+  if (k < kSketchMinCenters || double(d) * 0x1p-24 >= 0.125)
+    return SeedingSketch{nullptr, nullptr, nullptr, nullptr, nullptr};
   const index_t padded = (n + R - 1) / R * R;
   xt.assign(std::size_t(padded) * std::size_t(d), 0);
   norm.assign(padded, 0.0f);

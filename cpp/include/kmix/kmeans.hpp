@@ -623,7 +623,8 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
             gain_hi[t] += wr * (cl - (dlo < cl ? dlo : cl));
             gain_lo[t] += wr * (cl - (dhi < cl ? dhi : cl));
             if (count < kSeedingBlock)
-              out[count] = SeedingMove{std::numeric_limits<double>::quiet_NaN(), std::int32_t(i + r - lo), std::int32_t(t)};
+              out[count] =
+                  SeedingMove{std::numeric_limits<double>::quiet_NaN(), std::int32_t(i + r - lo), std::int32_t(t)};
             ++count;
           }
         continue;
@@ -763,8 +764,8 @@ void seeding_trials(const T* X, const T* w, SeedingSketch sketch, index_t n, ind
 }
 
 template <class T>
-void seeding_gains(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand,
-                   index_t m, std::uint64_t which, SeedingMoves moves, double* gains, int threads) {
+void seeding_gains(const T* X, const T* w, index_t n, index_t d, const double* closest, const index_t* cand, index_t m,
+                   std::uint64_t which, SeedingMoves moves, double* gains, int threads) {
   const index_t n_blocks = (n + kSeedingBlock - 1) / kSeedingBlock;
   const int team = n_blocks > 1 && worth_threads(n * d) ? threads : 1;
   StopFlag stop;
@@ -856,10 +857,9 @@ void seeding_choose(const T* X, const T* w, SeedingSketch sketch, index_t n, ind
 
 template <class T>
 KMeansKernels<T> kmeans_table() {
-  return KMeansKernels<T>{&lloyd_step<T>,       &inertia<T>,        &assign_inertia<T>,
-                          &dist_to_assigned<T>, &sq_distances<T>,   &seeding_trials<T>,
-                          &seeding_gains<T>,    &seeding_choose<T>, &column_moments<T>,
-                          &abs_max<T>};
+  return KMeansKernels<T>{&lloyd_step<T>,     &inertia<T>,        &assign_inertia<T>, &dist_to_assigned<T>,
+                          &sq_distances<T>,   &seeding_trials<T>, &seeding_gains<T>,  &seeding_choose<T>,
+                          &column_moments<T>, &abs_max<T>};
 }
 
 }  // namespace KMIX_ISA_NS
