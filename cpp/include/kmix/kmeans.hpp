@@ -629,15 +629,8 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
           }
         continue;
       }
-      for (; left; left &= left - 1) {
-        const T* x = X + (i + lowest_bit(left)) * d;
-        for (index_t off = 0; off < d; off += index_t(64 / sizeof(T))) prefetch_line(x, off);
-        prefetch_line(x, d - 1);  // a row not aligned to a line ends in one more
-      }
+      for (; left; left &= left - 1) prefetch_values(X + (i + lowest_bit(left)) * d, d);
     }
-    // Then each trial's sum: per tile of R rows seeding_tile_sum, these in tile order (the block
-    // sums' order, as kmeans_plusplus takes them): a trial that moves no row of a tile adds the
-    // tile's sum as it is. Its moves in row order, which is all seeding_choose needs.
     if (estimate) {
       if (bounds.closed) bounds.closed[b] = closed;
       moves.count[b] = count <= kSeedingBlock ? count : -1;
@@ -647,6 +640,9 @@ void seeding_trials_sketch(const T* X, const T* w, SeedingSketch sketch, index_t
       }
       continue;
     }
+    // Then each trial's sum: per tile of R rows seeding_tile_sum, these in tile order (the block
+    // sums' order, as kmeans_plusplus takes them): a trial that moves no row of a tile adds the
+    // tile's sum as it is. Its moves in row order, which is all seeding_choose needs.
     double sums[64];
     for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
     double* cols = columns.data() + index_t(thread_index()) * R * d;
@@ -776,11 +772,7 @@ void seeding_gains(const T* X, const T* w, index_t n, index_t d, const double* c
     SeedingMove* pairs = moves.moves + b * kSeedingBlock;
     auto asked = [&](const SeedingMove& p) { return (which >> p.trial & 1) && p.dist != p.dist; };
     for (index_t q = 0; q < count; ++q)  // the rows first, so that their loads overlap
-      if (asked(pairs[q])) {
-        const T* x = X + (lo + pairs[q].row) * d;
-        for (index_t off = 0; off < d; off += index_t(64 / sizeof(T))) prefetch_line(x, off);
-        prefetch_line(x, d - 1);
-      }
+      if (asked(pairs[q])) prefetch_values(X + (lo + pairs[q].row) * d, d);
     double sums[64];
     for (index_t t = 0; t < m; ++t) sums[t] = 0.0;
     for (index_t q = 0; q < count; ++q) {
@@ -818,11 +810,7 @@ void seeding_choose(const T* X, const T* w, SeedingSketch sketch, index_t n, ind
     if (count >= 0) {
       const SeedingMove* in = moves.moves + b * kSeedingBlock;
       for (index_t q = 0; q < count; ++q)  // the rows whose distance is computed below
-        if (in[q].trial == t && in[q].dist != in[q].dist) {
-          const T* x = X + (lo + in[q].row) * d;
-          for (index_t off = 0; off < d; off += index_t(64 / sizeof(T))) prefetch_line(x, off);
-          prefetch_line(x, d - 1);
-        }
+        if (in[q].trial == t && in[q].dist != in[q].dist) prefetch_values(X + (lo + in[q].row) * d, d);
       index_t tile = -1;  // the last tile a row moved in (the moves come in row order)
       for (index_t q = 0; q < count; ++q) {
         if (in[q].trial != t) continue;

@@ -130,4 +130,12 @@ static inline void prefetch_line(const T* p, index_t offset) {
 #endif
 }
 
+// Ask for every line of the `count` values from p: one per 64 bytes, and the last value's too (a
+// run not aligned to a line ends in one more).
+template <class T>
+static inline void prefetch_values(const T* p, index_t count) {
+  for (index_t off = 0; off < count; off += index_t(64 / sizeof(T))) prefetch_line(p, off);
+  prefetch_line(p, count - 1);
+}
+
 }  // namespace kmix

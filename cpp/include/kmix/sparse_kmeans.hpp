@@ -35,8 +35,7 @@ inline void panel_dots(const CsrView<T, I>& X, index_t i, const T* __restrict Ct
   const index_t last = index_t(X.indptr[X.n]) - 1;
   for (index_t p = index_t(X.indptr[i]); p < index_t(X.indptr[i + 1]); ++p) {
     const T* ahead = Ct + index_t(X.indices[p + kSparseAhead < last ? p + kSparseAhead : last]) * stride;
-    for (index_t b = 0; b < W * index_t(sizeof(T)); b += 64) prefetch_line(ahead, b / index_t(sizeof(T)));
-    prefetch_line(ahead, W - 1);
+    prefetch_values(ahead, W);
     const A v = A(X.data[p]);
     const T* __restrict c = Ct + index_t(X.indices[p]) * stride;
     KMIX_OMP_SIMD
