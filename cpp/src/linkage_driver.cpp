@@ -402,22 +402,35 @@ void generic_condensed(double* D, index_t n, Method method, double* Z) {
 // them down a column, a cache line each (its scans and updates waited on memory for every one).
 //
 // A merge writes the union's row only. Its column (its distance in every other row, a cache line
-// each again) is left stale, and a row is brought up to date when it is next read (sync): its
-// entries for the unions written since, taken from their rows. Most rows are never read again
-// before their own cluster merges, so this reads a fraction of what writing the columns wrote
-// (measured on 2000 points, average linkage: 0.44M entries against 2.0M). The live unions are
-// kept in a list by the time their rows were written, so that a sync visits only those it takes.
+// each again) is left stale, and a row is brought up to date when it is next read (sync). Since
+// the last compaction every merge is logged, and a row synced since then replays the merges
+// after on itself: each is a Lance–Williams update of the union's entry from the row's own
+// entries for the two clusters merged (a merged-away position keeps its last value until the
+// matrix is compacted) with the merge's distance and sizes: the same operands in the same order
+// as the union's row took, so the same bits, and no other row read. An older row takes its
+// entries for the live unions written since from their rows, which are up to date for it (a cache
+// miss each: on 5000 points, complete linkage, this alone read 5.0M entries and took a third of
+// the tree's time; with the replays, 2.3M). Most rows are never read again before their own
+// cluster merges, so either reads a fraction of what writing the columns would write. The live
+// unions are kept in a list by the time their rows were written, so that a sync visits only
+// those it takes.
 //
 // Merged-away clusters are dropped from the matrix, in place, whenever they make up half its
 // width, so that the scans shrink with the live clusters and the matrix ends in cache.
+//
+// Width from which the scans and updates of the square matrix are split between threads.
+constexpr index_t kSquareThreadsFrom = 4096;
+
 class LiveMatrix {
  public:
   // buf: the n·n matrix, or n·n doubles whose last n(n − 1)/2 hold the condensed matrix
   // (condensed: expanded in place).
-  LiveMatrix(double* buf, index_t n, bool condensed, int threads)
+  LiveMatrix(double* buf, index_t n, bool condensed, Method method, int threads)
       : S_(buf),
         m_(n),
         live_(n),
+        method_(method),
+        threads_(threads),
         size_(n, 1.0),
         slot_(n),
         pos_(n),
@@ -428,6 +441,7 @@ class LiveMatrix {
         next_(n, -1) {
     std::iota(slot_.begin(), slot_.end(), index_t(0));
     std::iota(pos_.begin(), pos_.end(), index_t(0));
+    log_.reserve(n / 2 + 1);
     if (condensed) expand(threads);
   }
   index_t width() const { return m_; }
@@ -444,19 +458,32 @@ class LiveMatrix {
     return written_[b] < synced_[a] ? S_[pos_[a] * m_ + pos_[b]] : S_[pos_[b] * m_ + pos_[a]];
   }
 
-  // Slot a's row brought up to date after `now` merges: its entries for the unions written since.
+  // Slot a's row brought up to date after `now` merges: by replaying the merges logged since, or,
+  // if the row is older than the log (the matrix was compacted since), from the rows of the live
+  // unions written since, which are up to date for it.
   void sync(index_t a, index_t now) {
     const index_t p = pos_[a];
-    double* r = S_ + p * m_;
-    for (index_t u = tail_; u >= 0 && written_[u] >= synced_[a]; u = prev_[u])
-      if (u != a) r[pos_[u]] = S_[pos_[u] * m_ + p];
+    if (synced_[a] >= now) return;
+    if (synced_[a] >= log_base_) {
+      switch (method_) {
+        case Method::complete: replay<Method::complete>(p, synced_[a]); break;
+        case Method::average: replay<Method::average>(p, synced_[a]); break;
+        case Method::weighted: replay<Method::weighted>(p, synced_[a]); break;
+        default: replay_any(p, synced_[a]);
+      }
+    } else {
+      double* r = S_ + p * m_;
+      for (index_t u = tail_; u >= 0 && written_[u] >= synced_[a]; u = prev_[u])
+        if (u != a) r[pos_[u]] = S_[pos_[u] * m_ + p];
+    }
     synced_[a] = now;
   }
 
-  // Merge number k joined the clusters of slots x and y into y, whose row (all its entries) was
-  // written: x is dropped, y listed as the newest union.
-  void merged(index_t x, index_t y, index_t k) {
+  // Merge number k joined the clusters of slots x and y (distance dxy) into y, whose row (all its
+  // entries) was written: x is dropped, the merge logged for the other rows.
+  void merged(index_t x, index_t y, double dxy, index_t k) {
     const index_t px = pos_[x], py = pos_[y];
+    log_.push_back({px, py, dxy, size_[px], size_[py]});
     size_[py] += size_[px];
     size_[px] = 0.0;
     alive_[px] = 0;
@@ -468,11 +495,16 @@ class LiveMatrix {
     prev_[y] = tail_;
     if (tail_ >= 0) next_[tail_] = y;
     tail_ = y;
-    if (--live_ <= m_ / 2 && m_ >= kCompactFrom) compact();
+    if (--live_ <= m_ / 2 && m_ >= kCompactFrom) compact(k + 1);
   }
 
  private:
   static constexpr index_t kCompactFrom = 256;
+
+  struct Logged {  // a merge: the positions it joined (x into y), its distance and their sizes
+    index_t px, py;
+    double dxy, nx, ny;
+  };
 
   void unlist(index_t s) {
     if (written_[s] < 0) return;  // never a union
@@ -481,6 +513,27 @@ class LiveMatrix {
     else tail_ = prev_[s];
     prev_[s] = next_[s] = -1;
     written_[s] = -1;  // (a row written again is listed again by merged)
+  }
+
+  // The logged merges from number `from` on, replayed on the row at position p.
+  template <Method M>
+  void replay(index_t p, index_t from) {
+    double* r = S_ + p * m_;
+    const double np = size_[p];
+    const index_t first = from - log_base_, last = index_t(log_.size());
+    if (last - first > 8) prefetch_values(r, m_);
+    for (index_t e = first; e < last; ++e) {
+      const Logged& g = log_[e];
+      r[g.py] = updated_distance(M, r[g.px], r[g.py], g.dxy, g.nx, g.ny, np);
+    }
+  }
+  void replay_any(index_t p, index_t from) {
+    switch (method_) {
+      case Method::ward: return replay<Method::ward>(p, from);
+      case Method::centroid: return replay<Method::centroid>(p, from);
+      case Method::median: return replay<Method::median>(p, from);
+      default: return replay<Method::single>(p, from);
+    }
   }
 
   // The condensed matrix in the tail of S_ to the square one. Each row's upper part is moved to
@@ -497,21 +550,29 @@ class LiveMatrix {
     mirror_upper_triangle(S_, n, team);
   }
 
-  // The live rows and columns moved to the front, in order, in place: entry (i, j) of the new
-  // matrix comes from (p_i, p_j) with p_i ≥ i, p_j ≥ j, so from at or after where it goes, and
-  // later than every entry written before it; hence in order, one thread. (Stale entries move
-  // as they are: sync finds them by slot.)
-  void compact() {
+  // The live rows and columns moved to the front, in place: row i (of L ≤ m/2) goes to
+  // [i·L, (i + 1)·L), which ends at or below (i + 1)·m/2, so it can only overwrite the rows j <
+  // (i + 1)/2, read from j·m on or later; rows [2^s, 2^(s+1)) are therefore moved together, in
+  // parallel, once those before are. (Stale
+  // entries move as they are: the log, by position, is dropped, and sync finds the unions' rows by
+  // slot.)
+  void compact(index_t now) {
     std::vector<index_t> keep;
     keep.reserve(live_);
     for (index_t p = 0; p < m_; ++p)
       if (alive_[p]) keep.push_back(p);
     const index_t L = index_t(keep.size());
-    for (index_t i = 0; i < L; ++i) {
+    log_.clear();
+    log_base_ = now;
+    for (index_t lo = 0, hi = 1; lo < L; lo = hi, hi = std::min(L, 2 * hi)) {
       check_interrupt();
-      const double* src = S_ + keep[i] * m_;
-      double* dst = S_ + i * L;
-      for (index_t j = 0; j < L; ++j) dst[j] = src[keep[j]];
+      const int team = threads_ > 1 && (hi - lo) * L >= (index_t(1) << 16) ? threads_ : 1;
+#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+      for (index_t i = lo; i < hi; ++i) {
+        const double* src = S_ + keep[i] * m_;
+        double* dst = S_ + i * L;
+        for (index_t j = 0; j < L; ++j) dst[j] = src[keep[j]];
+      }
     }
     for (index_t i = 0; i < L; ++i) {
       size_[i] = size_[keep[i]];
@@ -524,6 +585,8 @@ class LiveMatrix {
 
   double* S_;
   index_t m_, live_;
+  Method method_;
+  int threads_;
   std::vector<double> size_;         // by position; 0 once merged away
   std::vector<index_t> slot_;        // position → the cluster's slot (0 … n − 1)
   std::vector<index_t> pos_;         // slot → position
@@ -532,6 +595,8 @@ class LiveMatrix {
   // the row was last brought up to date, and the list of live unions by written_ (tail newest).
   std::vector<index_t> written_, synced_, prev_, next_;
   index_t tail_ = -1;
+  std::vector<Logged> log_;  // the merges since the last compaction, the first numbered log_base_
+  index_t log_base_ = 0;
 };
 
 // The least value of a row over the live positions of [lo, hi) (+inf if none), in a loop that
@@ -576,8 +641,6 @@ inline std::pair<double, index_t> row_nearest(const double* row, const std::uint
   return {inf, -1};
 }
 
-// Width from which the scans and updates of the square matrix are split between threads.
-constexpr index_t kSquareThreadsFrom = 4096;
 constexpr int kMaxTeam = 64;
 
 // row_nearest of an up-to-date row over [lo, m), split into contiguous parts between threads
@@ -597,6 +660,18 @@ std::pair<double, index_t> live_nearest(const LiveMatrix& M, index_t p, index_t 
   return best;
 }
 
+// ry[q] for q in [lo, hi) with size[q] > 0 updated from rx[q] (the union of clusters x and y).
+// Computed everywhere and kept where live: no branch, so it vectorizes (pointers as arguments, not
+// read through an OpenMP region's shared data, which the stores might alias).
+template <Method M>
+void lance_williams_rows(const double* rx, double* ry, const double* size, index_t lo, index_t hi, double dxy,
+                         double nx, double ny) {
+  for (index_t q = lo; q < hi; ++q) {
+    const double v = updated_distance(M, rx[q], ry[q], dxy, nx, ny, size[q]);
+    ry[q] = size[q] != 0.0 ? v : ry[q];
+  }
+}
+
 // The Lance–Williams update of merge k, of slots x and y (distance dxy) into y: y's row from
 // the two rows (brought up to date first), in parallel over the other live positions.
 template <Method M>
@@ -606,13 +681,13 @@ void merge_rows_of(LiveMatrix& L, index_t x, index_t y, double dxy, index_t k, i
   const index_t m = L.width(), px = L.pos(x), py = L.pos(y);
   const double *rx = L.row(px), nx = L.size(px), ny = L.size(py), *size = L.sizes();
   double* ry = L.row(py);
-  const std::uint8_t* alive = L.alive();
+  const double keep_x = ry[px], keep_y = ry[py];  // (x's size is not yet 0)
   const int team = threads > 1 && m >= kSquareThreadsFrom ? threads : 1;
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
-  for (index_t q = 0; q < m; ++q) {  // computed everywhere and kept where live: no branch, so it vectorizes
-    const double v = updated_distance(M, rx[q], ry[q], dxy, nx, ny, size[q]);
-    ry[q] = alive[q] && q != px && q != py ? v : ry[q];
-  }
+#pragma omp parallel num_threads(team) if (team > 1)
+  for (int t = thread_index(); t < team; t += team_threads())  // (the region may have fewer threads)
+    lance_williams_rows<M>(rx, ry, size, m * t / team, m * (t + 1) / team, dxy, nx, ny);
+  ry[px] = keep_x;
+  ry[py] = keep_y;
 }
 
 void merge_rows(LiveMatrix& L, Method method, index_t x, index_t y, double dxy, index_t k, int threads) {
@@ -648,7 +723,7 @@ class SquareRows {
 
   void merge(index_t x, index_t y, double dxy, index_t k) {
     merge_rows(L_, method_, x, y, dxy, k, threads_);
-    L_.merged(x, y, k);
+    L_.merged(x, y, dxy, k);
   }
 
  private:
@@ -658,7 +733,7 @@ class SquareRows {
 };
 
 void chain_square(double* buf, index_t n, bool condensed, Method method, double* Z, int threads) {
-  LiveMatrix L(buf, n, condensed, threads);
+  LiveMatrix L(buf, n, condensed, method, threads);
   SquareRows rows(L, method, threads);
   nn_chain(rows, n, Z);
 }
@@ -701,7 +776,7 @@ class SquareGeneric {
     const std::uint8_t* alive = L_.alive();
     for (index_t q = 0; q < py; ++q)  // in slot order, which positions keep
       if (alive[q] && q != px) visit(L_.slot(q), ry[q]);
-    L_.merged(x, y, k);
+    L_.merged(x, y, dxy, k);
   }
 
  private:
@@ -712,7 +787,7 @@ class SquareGeneric {
 };
 
 void generic_square(double* buf, index_t n, bool condensed, Method method, double* Z, int threads) {
-  LiveMatrix L(buf, n, condensed, threads);
+  LiveMatrix L(buf, n, condensed, method, threads);
   SquareGeneric matrix(L, n, method, threads);
   generic_linkage(matrix, n, Z);
 }
