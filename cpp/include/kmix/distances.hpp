@@ -538,38 +538,6 @@ inline double sq_dist(const T* a, const T* b, index_t d) {
 // distances differ in their last bit at d = 13, and at d = 3 at avx2).
 constexpr index_t kColumnRows = Simd<double>::lanes;
 
-// dst[0 .. count) = src[0 .. count) past the caches (non-temporal stores, where the ISA has them):
-// for a large matrix written once and read much later, whose ordinary stores would first read
-// every line they write (writing a 200 MB distance matrix: 50 ms with ordinary stores, 9 ms
-// streamed, one thread here). Ends with a store fence, so the lines are visible to every thread
-// once this returns.
-inline void stream_copy(double* dst, const double* src, index_t count) {
-#if defined(__AVX512F__) || defined(__AVX__) || defined(__SSE2__) || defined(_M_X64)
-#if defined(__AVX512F__)
-  constexpr index_t W = 8;
-#elif defined(__AVX__)
-  constexpr index_t W = 4;
-#else
-  constexpr index_t W = 2;
-#endif
-  index_t t = 0;
-  for (; t < count && (reinterpret_cast<std::uintptr_t>(dst + t) % (W * sizeof(double))) != 0; ++t) dst[t] = src[t];
-  for (; t + W <= count; t += W) {
-#if defined(__AVX512F__)
-    _mm512_stream_pd(dst + t, _mm512_loadu_pd(src + t));
-#elif defined(__AVX__)
-    _mm256_stream_pd(dst + t, _mm256_loadu_pd(src + t));
-#else
-    _mm_stream_pd(dst + t, _mm_loadu_pd(src + t));
-#endif
-  }
-  for (; t < count; ++t) dst[t] = src[t];
-  _mm_sfence();
-#else
-  std::memcpy(dst, src, sizeof(double) * std::size_t(count));
-#endif
-}
-
 // xt[j·kColumnRows + q] = X[(i0 + q)·d + j] for q < r; the missing rows repeat the last one.
 template <class T>
 inline void rows_as_columns(const T* X, index_t i0, index_t r, index_t d, double* xt) {

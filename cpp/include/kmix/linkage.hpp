@@ -70,31 +70,27 @@ inline Simd<double>::vec sq_dists_to(const double* cols, index_t stride, index_t
 
 // The distances from each row i to the rows j after it (all rows j ≠ i when full), into
 // row_of(i)[j]; whether every one is finite and >= 0. Rows are independent: any schedule gives
-// the same bits. Each row is made in a buffer of the thread's and streamed to its place
-// (stream_copy: the matrix is too large to stay in cache, and its first reader comes later).
-// Euclidean distances take a group of kColumnRows rows j at a time (column_sq_dists: sq_dist's
-// arithmetic lane by lane), X turned to columns once; pdist and pdist_square both come here, so
-// their distances are the same bits.
+// the same bits. Euclidean distances take a group of kColumnRows rows j at a time
+// (column_sq_dists: sq_dist's arithmetic lane by lane), X turned to columns once; pdist and
+// pdist_square both come here, so their distances are the same bits.
 template <class T, class RowOf>
 bool pdist_rows(const T* X, index_t n, index_t d, Metric metric, const double* norms, bool full, int threads,
                 RowOf row_of) {
   const double top = std::numeric_limits<double>::max();
-  const int team = n > 256 ? threads : 1;
-  HeapArray<double> lines(index_t(team) * n);
   bool ok = true;
   StopFlag stop;
   if (metric == Metric::euclidean || metric == Metric::sqeuclidean) {
     constexpr index_t P = kColumnRows;
     const index_t groups = (n + P - 1) / P, last = full ? n : n - 1;
     HeapArray<double> columns(groups * P * d);
-#pragma omp parallel for schedule(static) num_threads(team) if (team > 1)
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > 256)
     for (index_t g = 0; g < groups; ++g)
       rows_as_columns(X, g * P, std::min(P, n - g * P), d, columns.data() + g * P * d);
     const bool root = metric == Metric::euclidean;
-#pragma omp parallel for schedule(dynamic, 16) reduction(&& : ok) num_threads(team) if (team > 1)
+#pragma omp parallel for schedule(dynamic, 16) reduction(&& : ok) num_threads(threads) if (n > 256)
     for (index_t i = 0; i < last; ++i) {
       if (stop.stop()) continue;
-      double* line = lines.data() + index_t(thread_index()) * n;
+      double* row = row_of(i);
       const index_t from = full ? 0 : i + 1;
       bool row_ok = true;
       for (index_t g = from / P; g < groups; ++g) {
@@ -104,32 +100,30 @@ bool pdist_rows(const T* X, index_t n, index_t d, Metric metric, const double* n
           for (index_t q = 0; q < P; ++q) out[q] = std::sqrt(out[q]);
         const index_t lo = std::max(from, g * P), hi = std::min(n, g * P + P);
         for (index_t j = lo; j < hi; ++j) {
-          line[j] = out[j - g * P];
-          row_ok &= j == i || (line[j] >= 0.0 && line[j] <= top);
+          row[j] = out[j - g * P];
+          row_ok &= j == i || (row[j] >= 0.0 && row[j] <= top);
         }
       }
-      if (full) line[i] = 0.0;
-      stream_copy(row_of(i) + from, line + from, n - from);
+      if (full) row[i] = 0.0;
       ok = ok && row_ok;
     }
     stop.rethrow();
     return ok;
   }
-#pragma omp parallel for schedule(dynamic, 16) reduction(&& : ok) num_threads(team) if (team > 1)
+#pragma omp parallel for schedule(dynamic, 16) reduction(&& : ok) num_threads(threads) if (n > 256)
   for (index_t i = 0; i < n - 1; ++i) {
     if (stop.stop()) continue;
-    double* line = lines.data() + index_t(thread_index()) * n;
+    double* row = row_of(i);
     const double ni = norms ? norms[i] : 0.0;
     bool row_ok = true;
     for (index_t j = i + 1; j < n; ++j) {
-      line[j] = hier::distance(X + i * d, X + j * d, d, metric, ni, norms ? norms[j] : 0.0);
-      row_ok &= line[j] >= 0.0 && line[j] <= top;
+      row[j] = hier::distance(X + i * d, X + j * d, d, metric, ni, norms ? norms[j] : 0.0);
+      row_ok &= row[j] >= 0.0 && row[j] <= top;
     }
-    stream_copy(row_of(i) + i + 1, line + i + 1, n - i - 1);
     ok = ok && row_ok;
   }
   stop.rethrow();
-  if (full) mirror_upper_triangle(row_of(0), n, team);
+  if (full) mirror_upper_triangle(row_of(0), n, n > 256 ? threads : 1);
   return ok;
 }
 
