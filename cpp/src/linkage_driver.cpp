@@ -599,46 +599,22 @@ class LiveMatrix {
   index_t log_base_ = 0;
 };
 
-// The least value of a row over the live positions of [lo, hi) (+inf if none), in a loop that
-// vectorizes: the values are never NaN (updated_distance makes NaN +inf).
-inline double live_min(const double* row, const std::uint8_t* alive, index_t lo, index_t hi) {
-  const double inf = std::numeric_limits<double>::infinity();
-  double best = inf;
-#if !defined(KMIX_MSVC)
-#pragma omp simd reduction(min : best)
-#endif
-  for (index_t q = lo; q < hi; ++q) {
-    const double r = row[q], v = alive[q] ? r : inf;
-    best = v < best ? v : best;
-  }
-  return best;
-}
-
 // The live position nearest position p among [lo, hi) (the first at the least distance), or -1:
-// the least value per block of kBlock, the first block that holds the least of all, then the
-// first live position in it that holds it (one block read twice, not the row).
-inline std::pair<double, index_t> row_nearest(const double* row, const std::uint8_t* alive, index_t p, index_t lo,
-                                              index_t hi) {
+// the least value per block of kBlock (TreeKernels::live_row_min, at the CPU's ISA level), the
+// first block that holds the least of all, then the first live position in it that holds it
+// (one block read twice, not the row).
+inline std::pair<double, index_t> row_nearest(const double* row, const std::uint8_t* alive, const double* size,
+                                              index_t p, index_t lo, index_t hi) {
   constexpr index_t kBlock = 128;
-  const double inf = std::numeric_limits<double>::infinity();
-  double best = inf;
-  index_t block = -1;
-  for (index_t b = lo; b < hi; b += kBlock) {
-    const index_t e = std::min(hi, b + kBlock);
-    const double v = p >= b && p < e ? std::min(live_min(row, alive, b, p), live_min(row, alive, p + 1, e))
-                                     : live_min(row, alive, b, e);
-    if (v < best) {
-      best = v;
-      block = b;
-    }
-  }
+  index_t block;
+  const double best = kernels().tree->live_row_min(row, size, p, lo, hi, kBlock, &block);
   if (block >= 0) {
     for (index_t q = block; q < std::min(hi, block + kBlock); ++q)
       if (alive[q] && q != p && row[q] == best) return {row[q], q};  // (row[q]: the bits of a zero's sign too)
   }
   for (index_t q = lo; q < hi; ++q)  // nothing below +inf: the first live position, as scipy's scan
     if (alive[q] && q != p) return {row[q], q};
-  return {inf, -1};
+  return {std::numeric_limits<double>::infinity(), -1};
 }
 
 constexpr int kMaxTeam = 64;
@@ -648,12 +624,13 @@ constexpr int kMaxTeam = 64;
 std::pair<double, index_t> live_nearest(const LiveMatrix& M, index_t p, index_t lo, int threads) {
   const index_t m = M.width();
   const int team = threads > 1 && m - lo >= kSquareThreadsFrom ? std::min(threads, kMaxTeam) : 1;
-  if (team == 1) return row_nearest(M.row(p), M.alive(), p, lo, m);
+  if (team == 1) return row_nearest(M.row(p), M.alive(), M.sizes(), p, lo, m);
   std::pair<double, index_t> part[kMaxTeam];
   const index_t per = (m - lo + team - 1) / team;
 #pragma omp parallel num_threads(team)
   for (int t = thread_index(); t < team; t += team_threads())  // (the region may have fewer threads)
-    part[t] = row_nearest(M.row(p), M.alive(), p, std::min(m, lo + t * per), std::min(m, lo + (t + 1) * per));
+    part[t] =
+        row_nearest(M.row(p), M.alive(), M.sizes(), p, std::min(m, lo + t * per), std::min(m, lo + (t + 1) * per));
   std::pair<double, index_t> best{std::numeric_limits<double>::infinity(), -1};
   for (int t = 0; t < team; ++t)
     if (part[t].second >= 0 && (best.second < 0 || part[t].first < best.first)) best = part[t];
@@ -756,7 +733,7 @@ class SquareGeneric {
     const int team = threads_ > 1 && n_ >= kSquareThreadsFrom ? threads_ : 1;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(team) if (team > 1)
     for (index_t x = 0; x < n_ - 1; ++x) {
-      const auto found = row_nearest(L_.row(x), L_.alive(), x, x + 1, n_);
+      const auto found = row_nearest(L_.row(x), L_.alive(), L_.sizes(), x, x + 1, n_);
       neighbor[x] = found.second;
       min_dist[x] = found.first;
     }

@@ -356,6 +356,12 @@ struct TreeKernels {
   // −1 if there is none (the values must not be NaN).
   index_t (*centroid_row)(const double* cols, index_t stride, const double* live, index_t lo, index_t from, index_t hi,
                           index_t d, const double* cx, double* out, double* best_dist, int threads);
+  // The chain's scan of a row of the square matrix: the least value over the live positions
+  // (size[q] != 0) of [lo, hi) other than p, and in *at the first block of `block` positions from
+  // lo that holds it (+inf and −1 if nothing is below +inf). The values are never NaN; the
+  // minimum is exact, so every level gives the same.
+  double (*live_row_min)(const double* row, const double* size, index_t p, index_t lo, index_t hi, index_t block,
+                         index_t* at);
 };
 
 template <class T>

@@ -317,12 +317,46 @@ inline double min_plus(const double* b, const double* d, index_t count) {
   return m;
 }
 
+// TreeKernels::live_row_min: vectors of positions from each range's start, a scalar tail.
+inline double live_row_min(const double* row, const double* size, index_t p, index_t lo, index_t hi, index_t block,
+                           index_t* at) {
+  using S = Simd<double>;
+  typedef S::vec vec;
+  constexpr index_t L = S::lanes;
+  const double inf = std::numeric_limits<double>::infinity();
+  auto range_min = [&](index_t b, index_t e) {
+    const vec vinf = S::splat(inf), zero = S::zero();
+    vec m = vinf;
+    index_t t = b;
+    for (; t + L <= e; t += L) m = S::min(m, S::select_eq(S::load(size + t), zero, vinf, S::load(row + t)));
+    double lane[L];
+    S::store(lane, m);
+    double v = inf;
+    for (index_t l = 0; l < L; ++l) v = lane[l] < v ? lane[l] : v;
+    for (; t < e; ++t) v = size[t] != 0.0 && row[t] < v ? row[t] : v;
+    return v;
+  };
+  double best = inf;
+  *at = -1;
+  for (index_t b = lo; b < hi; b += block) {
+    const index_t e = std::min(hi, b + block);
+    const double v = p >= b && p < e ? std::min(range_min(b, p), range_min(p + 1, e)) : range_min(b, e);
+    if (v < best) {
+      best = v;
+      *at = b;
+    }
+  }
+  return best;
+}
+
 template <class T>
 LinkageKernels<T> linkage_table() {
   return LinkageKernels<T>{&pdist<T>, &pdist_square<T>};
 }
 
-inline TreeKernels tree_table() { return TreeKernels{&ward_nearest, &prim_step, &min_plus, &centroid_row}; }
+inline TreeKernels tree_table() {
+  return TreeKernels{&ward_nearest, &prim_step, &min_plus, &centroid_row, &live_row_min};
+}
 
 }  // namespace KMIX_ISA_NS
 }  // namespace kmix
