@@ -434,7 +434,6 @@ class LiveMatrix {
         size_(n, 1.0),
         slot_(n),
         pos_(n),
-        alive_(n, 1),
         written_(n, -1),
         synced_(n, 0),
         prev_(n, -1),
@@ -446,8 +445,7 @@ class LiveMatrix {
   }
   index_t width() const { return m_; }
   double* row(index_t p) const { return S_ + p * m_; }
-  const std::uint8_t* alive() const { return alive_.data(); }
-  const double* sizes() const { return size_.data(); }
+  const double* sizes() const { return size_.data(); }  // by position; 0: merged away
   double size(index_t p) const { return size_[p]; }
   index_t pos(index_t slot) const { return pos_[slot]; }  // -1: merged away
   index_t slot(index_t p) const { return slot_[p]; }
@@ -469,7 +467,10 @@ class LiveMatrix {
         case Method::complete: replay<Method::complete>(p, synced_[a]); break;
         case Method::average: replay<Method::average>(p, synced_[a]); break;
         case Method::weighted: replay<Method::weighted>(p, synced_[a]); break;
-        default: replay_any(p, synced_[a]);
+        case Method::ward: replay<Method::ward>(p, synced_[a]); break;
+        case Method::centroid: replay<Method::centroid>(p, synced_[a]); break;
+        case Method::median: replay<Method::median>(p, synced_[a]); break;
+        default: replay<Method::single>(p, synced_[a]);
       }
     } else {
       double* r = S_ + p * m_;
@@ -486,7 +487,6 @@ class LiveMatrix {
     log_.push_back({px, py, dxy, size_[px], size_[py]});
     size_[py] += size_[px];
     size_[px] = 0.0;
-    alive_[px] = 0;
     pos_[x] = -1;
     unlist(x);
     unlist(y);
@@ -527,14 +527,6 @@ class LiveMatrix {
       r[g.py] = updated_distance(M, r[g.px], r[g.py], g.dxy, g.nx, g.ny, np);
     }
   }
-  void replay_any(index_t p, index_t from) {
-    switch (method_) {
-      case Method::ward: return replay<Method::ward>(p, from);
-      case Method::centroid: return replay<Method::centroid>(p, from);
-      case Method::median: return replay<Method::median>(p, from);
-      default: return replay<Method::single>(p, from);
-    }
-  }
 
   // The condensed matrix in the tail of S_ to the square one. Each row's upper part is moved to
   // its place: the rows whose place lies wholly below the tail (the first half) in parallel, the
@@ -553,14 +545,13 @@ class LiveMatrix {
   // The live rows and columns moved to the front, in place: row i (of L ≤ m/2) goes to
   // [i·L, (i + 1)·L), which ends at or below (i + 1)·m/2, so it can only overwrite the rows j <
   // (i + 1)/2, read from j·m on or later; rows [2^s, 2^(s+1)) are therefore moved together, in
-  // parallel, once those before are. (Stale
-  // entries move as they are: the log, by position, is dropped, and sync finds the unions' rows by
-  // slot.)
+  // parallel, once those before are. (Stale entries move as they are: the log, by position, is
+  // dropped, and sync finds the unions' rows by slot.)
   void compact(index_t now) {
     std::vector<index_t> keep;
     keep.reserve(live_);
     for (index_t p = 0; p < m_; ++p)
-      if (alive_[p]) keep.push_back(p);
+      if (size_[p] != 0.0) keep.push_back(p);
     const index_t L = index_t(keep.size());
     log_.clear();
     log_base_ = now;
@@ -579,7 +570,6 @@ class LiveMatrix {
       slot_[i] = slot_[keep[i]];
       pos_[slot_[i]] = i;
     }
-    std::fill(alive_.begin(), alive_.begin() + L, std::uint8_t(1));
     m_ = L;
   }
 
@@ -587,10 +577,9 @@ class LiveMatrix {
   index_t m_, live_;
   Method method_;
   int threads_;
-  std::vector<double> size_;         // by position; 0 once merged away
-  std::vector<index_t> slot_;        // position → the cluster's slot (0 … n − 1)
-  std::vector<index_t> pos_;         // slot → position
-  std::vector<std::uint8_t> alive_;  // by position
+  std::vector<double> size_;   // by position; 0 once merged away
+  std::vector<index_t> slot_;  // position → the cluster's slot (0 … n − 1)
+  std::vector<index_t> pos_;   // slot → position
   // By slot: the merge that last wrote the row (-1: none, or merged away), the merges done when
   // the row was last brought up to date, and the list of live unions by written_ (tail newest).
   std::vector<index_t> written_, synced_, prev_, next_;
@@ -603,17 +592,17 @@ class LiveMatrix {
 // the least value per block of kBlock (TreeKernels::live_row_min, at the CPU's ISA level), the
 // first block that holds the least of all, then the first live position in it that holds it
 // (one block read twice, not the row).
-inline std::pair<double, index_t> row_nearest(const double* row, const std::uint8_t* alive, const double* size,
-                                              index_t p, index_t lo, index_t hi) {
+inline std::pair<double, index_t> row_nearest(const double* row, const double* size, index_t p, index_t lo,
+                                              index_t hi) {
   constexpr index_t kBlock = 128;
   index_t block;
   const double best = kernels().tree->live_row_min(row, size, p, lo, hi, kBlock, &block);
   if (block >= 0) {
     for (index_t q = block; q < std::min(hi, block + kBlock); ++q)
-      if (alive[q] && q != p && row[q] == best) return {row[q], q};  // (row[q]: the bits of a zero's sign too)
+      if (size[q] != 0.0 && q != p && row[q] == best) return {row[q], q};  // (row[q]: the bits of a zero's sign too)
   }
   for (index_t q = lo; q < hi; ++q)  // nothing below +inf: the first live position, as scipy's scan
-    if (alive[q] && q != p) return {row[q], q};
+    if (size[q] != 0.0 && q != p) return {row[q], q};
   return {std::numeric_limits<double>::infinity(), -1};
 }
 
@@ -624,13 +613,12 @@ constexpr int kMaxTeam = 64;
 std::pair<double, index_t> live_nearest(const LiveMatrix& M, index_t p, index_t lo, int threads) {
   const index_t m = M.width();
   const int team = threads > 1 && m - lo >= kSquareThreadsFrom ? std::min(threads, kMaxTeam) : 1;
-  if (team == 1) return row_nearest(M.row(p), M.alive(), M.sizes(), p, lo, m);
+  if (team == 1) return row_nearest(M.row(p), M.sizes(), p, lo, m);
   std::pair<double, index_t> part[kMaxTeam];
   const index_t per = (m - lo + team - 1) / team;
 #pragma omp parallel num_threads(team)
   for (int t = thread_index(); t < team; t += team_threads())  // (the region may have fewer threads)
-    part[t] =
-        row_nearest(M.row(p), M.alive(), M.sizes(), p, std::min(m, lo + t * per), std::min(m, lo + (t + 1) * per));
+    part[t] = row_nearest(M.row(p), M.sizes(), p, std::min(m, lo + t * per), std::min(m, lo + (t + 1) * per));
   std::pair<double, index_t> best{std::numeric_limits<double>::infinity(), -1};
   for (int t = 0; t < team; ++t)
     if (part[t].second >= 0 && (best.second < 0 || part[t].first < best.first)) best = part[t];
@@ -686,7 +674,7 @@ class SquareRows {
 
   index_t first_live() const {
     index_t p = 0;
-    while (!L_.alive()[p]) ++p;
+    while (L_.size(p) == 0.0) ++p;
     return L_.slot(p);
   }
 
@@ -733,7 +721,7 @@ class SquareGeneric {
     const int team = threads_ > 1 && n_ >= kSquareThreadsFrom ? threads_ : 1;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(team) if (team > 1)
     for (index_t x = 0; x < n_ - 1; ++x) {
-      const auto found = row_nearest(L_.row(x), L_.alive(), L_.sizes(), x, x + 1, n_);
+      const auto found = row_nearest(L_.row(x), L_.sizes(), x, x + 1, n_);
       neighbor[x] = found.second;
       min_dist[x] = found.first;
     }
@@ -750,9 +738,9 @@ class SquareGeneric {
     const index_t px = L_.pos(x), py = L_.pos(y);
     merge_rows(L_, method_, x, y, dxy, k, threads_);
     const double* ry = L_.row(py);
-    const std::uint8_t* alive = L_.alive();
+    const double* size = L_.sizes();
     for (index_t q = 0; q < py; ++q)  // in slot order, which positions keep
-      if (alive[q] && q != px) visit(L_.slot(q), ry[q]);
+      if (size[q] != 0.0 && q != px) visit(L_.slot(q), ry[q]);
     L_.merged(x, y, dxy, k);
   }
 
